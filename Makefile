@@ -1,0 +1,78 @@
+# Optio: the two commands are `make demo` and `make test`. Every target installs what is
+# missing and nothing more (stamp files), so a second run starts at once.
+SHELL := /bin/bash
+PYTHON_BOOT ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+SOLC_VERSION := 0.8.28
+NODE_BIN := $(CURDIR)/node_modules/.bin
+
+# Tools find the solc-js wrapper, Anvil and ape's data inside the project.
+export PATH := $(CURDIR)/$(VENV)/bin:$(NODE_BIN):$(PATH)
+export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
+export APE_DATA_FOLDER := $(CURDIR)/.ape
+
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+SOLC_STAMP := .solcx/solc-v$(SOLC_VERSION)
+BUILD := .build/__local__.json
+SOURCES := $(shell find contracts -name '*.sol' -not -path '*/.cache/*' 2>/dev/null)
+
+.PHONY: install demo test test-anvil test-ganache lint bench compile lock clean
+
+install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_STAMP)
+
+$(PY_STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Register the solc-js wrapper where py-solc-x (project-local and ~/.solcx) and forge
+# (~/.svm) look for a native solc. Existing files in $HOME are left alone.
+$(SOLC_STAMP): tools/solc.js $(NODE_STAMP)
+	@mkdir -p .solcx && ln -sfn ../tools/solc.js $@
+	@mkdir -p $(HOME)/.solcx $(HOME)/.svm/$(SOLC_VERSION)
+	@test -e $(HOME)/.solcx/solc-v$(SOLC_VERSION) || ln -s $(CURDIR)/tools/solc.js $(HOME)/.solcx/solc-v$(SOLC_VERSION)
+	@test -e $(HOME)/.svm/$(SOLC_VERSION)/solc-$(SOLC_VERSION) || ln -s $(CURDIR)/tools/solc.js $(HOME)/.svm/$(SOLC_VERSION)/solc-$(SOLC_VERSION)
+	@$@ --version | tail -1
+
+compile: $(BUILD)
+
+$(BUILD): $(SOURCES) ape-config.yaml $(PY_STAMP) $(SOLC_STAMP)
+	$(VENV)/bin/ape compile
+	@touch $@
+
+demo: install $(BUILD)
+	$(VENV)/bin/optio demo
+
+# The whole suite: Anvil groups, then the Ganache group (its own group, as CI runs it).
+test: install $(BUILD)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -m "not ganache" -n 2 --dist loadfile
+	$(PY) -m pytest -m ganache
+
+test-anvil: install $(BUILD)
+	$(PY) -m pytest -m "not ganache" -n 2 --dist loadfile
+
+test-ganache: install $(BUILD)
+	$(PY) -m pytest -m ganache
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+bench: install $(BUILD)
+	$(PY) -m benchmarks.gas
+
+# Refresh the Python lock from a clean resolve of the direct pins (needs the registry).
+lock:
+	rm -rf /tmp/optio-lock && $(PYTHON_BOOT) -m venv /tmp/optio-lock
+	/tmp/optio-lock/bin/pip install --quiet -e '.[ape,dev]'
+	/tmp/optio-lock/bin/pip freeze --all --exclude-editable | grep -v '^pip==' > requirements.lock
+
+clean:
+	rm -rf .build contracts/.cache .pytest_cache

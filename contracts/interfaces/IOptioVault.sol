@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IOptioVault
+/// @notice ERC-4626 vault that writes fully covered options, with instant withdrawals up to free
+/// liquidity and an ERC-7540-style redeem queue (request → fulfil FIFO → claim) for the rest.
+/// @dev Amounts named `assets` are in the asset's own decimals; `shares` carry
+/// `asset decimals + decimalsOffset` decimals.
+interface IOptioVault {
+    /* TYPES */
+
+    enum RequestStatus {
+        None,
+        Pending,
+        Claimable,
+        Claimed,
+        Cancelled
+    }
+
+    /// @param controller Who may claim or cancel.
+    /// @param shares Shares escrowed by the request.
+    /// @param assets Assets reserved at fulfilment (zero while pending).
+    struct Request {
+        address controller;
+        RequestStatus status;
+        uint128 shares;
+        uint128 assets;
+    }
+
+    /* ERRORS */
+
+    /// @notice Thrown when an amount that must be positive is zero.
+    error ZeroAmount();
+    /// @notice Thrown when a request id does not exist.
+    error UnknownRequest(uint256 requestId);
+    /// @notice Thrown when the caller is not the request's controller.
+    error NotController(uint256 requestId, address caller, address controller);
+    /// @notice Thrown when a request is not in the status the action needs.
+    error WrongRequestStatus(uint256 requestId, RequestStatus status, RequestStatus expected);
+    /// @notice Thrown when the market locks more than the free liquidity.
+    error InsufficientFreeLiquidity(uint256 requested, uint256 available);
+    /// @notice Thrown when the market unlocks more than is locked.
+    error UnlockExceedsLocked(uint256 requested, uint256 locked);
+    /// @notice Thrown when a value does not fit its packed storage.
+    error AmountTooLarge(uint256 amount);
+    /// @notice Thrown when a zero address is given where an account is needed.
+    error ZeroAddress();
+
+    /* EVENTS */
+
+    /// @notice ERC-7540: shares moved from `owner` into the redeem queue.
+    event RedeemRequest(
+        address indexed controller, address indexed owner, uint256 indexed requestId, address sender, uint256 shares
+    );
+    /// @notice A queued request was served: `shares` burnt, `assets` set aside for the controller.
+    event RedeemFulfilled(uint256 indexed requestId, address indexed controller, uint256 shares, uint256 assets);
+    /// @notice Fulfilled assets were paid out.
+    event RedeemClaimed(uint256 indexed requestId, address indexed controller, address receiver, uint256 assets);
+    /// @notice A pending request was cancelled and its shares returned to the controller.
+    event RedeemCancelled(uint256 indexed requestId, address indexed controller, uint256 shares);
+    /// @notice Collateral locked or unlocked by the market; `lockedAssets` is the new total.
+    event CollateralLocked(uint256 assets, uint256 lockedAssets);
+    event CollateralUnlocked(uint256 assets, uint256 lockedAssets);
+    /// @notice Admin changes.
+    event DepositCapSet(uint256 depositCap);
+    event OptionsMarkSet(address optionsMark);
+
+    /* LP */
+
+    /// @notice Queues `shares` of `owner` for redemption at the price of fulfilment.
+    /// @return requestId Index in the FIFO queue.
+    function requestRedeem(uint256 shares, address controller, address owner) external returns (uint256 requestId);
+
+    /// @notice Cancels a pending request and returns its shares to the controller.
+    function cancelRedeemRequest(uint256 requestId) external;
+
+    /// @notice Pays a fulfilled request's assets to `receiver`. Controller only.
+    function claim(uint256 requestId, address receiver) external returns (uint256 assets);
+
+    /// @notice Serves up to `maxRequests` pending requests in order while liquidity allows.
+    /// Anyone may call. @return served Number of requests fulfilled.
+    function serveQueue(uint256 maxRequests) external returns (uint256 served);
+
+    /* MARKET */
+
+    function lockCollateral(uint256 assets) external;
+
+    function unlockCollateral(uint256 assets) external;
+
+    /* VIEWS */
+
+    /// @notice Assets that may leave now: idle assets less locked collateral less the value of
+    /// pending requests (which come first).
+    function freeLiquidity() external view returns (uint256 assets);
+
+    /// @notice ERC-7540: shares of `requestId` still pending for `controller`.
+    function pendingRedeemRequest(uint256 requestId, address controller) external view returns (uint256 shares);
+
+    /// @notice ERC-7540: shares of `requestId` fulfilled and claimable by `controller`.
+    function claimableRedeemRequest(uint256 requestId, address controller) external view returns (uint256 shares);
+
+    function redeemRequest(uint256 requestId) external view returns (Request memory);
+
+    function queueLength() external view returns (uint256);
+}

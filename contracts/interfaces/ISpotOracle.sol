@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+
+/// @title ISpotOracle
+/// @notice Spot price of the base asset in the quote asset, posted by keepers, readable as a
+/// Chainlink feed, with a settlement price recorded for every registered expiry.
+/// @dev Prices are 18-decimal fixed point (`decimals() == 18`); timestamps are Unix seconds.
+interface ISpotOracle is AggregatorV3Interface {
+    /* ERRORS */
+
+    /// @notice Thrown when a posted price is zero.
+    error ZeroPrice();
+    /// @notice Thrown when a posted timestamp is not after the latest one.
+    error TimestampNotIncreasing(uint256 timestamp, uint256 latestTimestamp);
+    /// @notice Thrown when a posted timestamp is after the current block's.
+    error TimestampInFuture(uint256 timestamp, uint256 blockTimestamp);
+    /// @notice Thrown when a posted price would already be stale on arrival.
+    error TimestampTooOld(uint256 timestamp, uint256 oldestAccepted);
+    /// @notice Thrown when a price moves more than `maxJumpWad` (relative, 1e18 = 100%) from the
+    /// previous one while the previous one is still fresh.
+    error PriceJumpTooLarge(uint256 priceWad, uint256 previousPriceWad, uint256 maxJumpWad);
+    /// @notice Thrown when a price is too large for the packed 128-bit storage.
+    error PriceTooLarge(uint256 priceWad);
+    /// @notice Thrown when a reader asks for a price older than `maxAge` seconds.
+    error StalePrice(uint256 updatedAt, uint256 maxAge);
+    /// @notice Thrown when a reader asks for a price before any was posted.
+    error NoPrice();
+    /// @notice Thrown by `getRoundData` for a round other than the latest (no history is kept).
+    error NoDataForRound(uint80 roundId);
+    /// @notice Thrown when an expiry is registered at or before the latest price's timestamp.
+    error ExpiryNotAfterLatestPrice(uint256 expiry, uint256 latestTimestamp);
+    /// @notice Thrown when an expiry is registered twice.
+    error ExpiryAlreadyRegistered(uint256 expiry);
+    /// @notice Thrown when registering would exceed `MAX_PENDING_EXPIRIES`.
+    error TooManyPendingExpiries(uint256 max);
+    /// @notice Thrown when the fallback is asked for an expiry that is not pending.
+    error ExpiryNotPending(uint256 expiry);
+    /// @notice Thrown when the fallback is asked for before `expiry + window + grace`.
+    error SettlementWindowOpen(uint256 expiry, uint256 fallbackAfter);
+    /// @notice Thrown when a settlement price is read before it is recorded.
+    error SettlementNotRecorded(uint256 expiry);
+    /// @notice Thrown when a configuration value is out of its documented range.
+    error InvalidConfig(string field, uint256 value);
+
+    /* EVENTS */
+
+    /// @notice Emitted for every accepted price.
+    event PricePosted(uint80 indexed roundId, uint256 priceWad, uint256 timestamp, address indexed keeper);
+    /// @notice Emitted when an expiry is registered for settlement.
+    event ExpiryRegistered(uint256 indexed expiry);
+    /// @notice Emitted when an expiry's settlement price is fixed; `isFallback` when no price
+    /// arrived inside [expiry, expiry + window] and the last price before expiry was used.
+    event SettlementRecorded(uint256 indexed expiry, uint256 priceWad, uint256 priceTimestamp, bool isFallback);
+    /// @notice Emitted when the admin changes the configuration.
+    event ConfigUpdated(uint256 maxAge, uint256 maxJumpWad, uint256 settlementWindow, uint256 settlementGrace);
+
+    /* TYPES */
+
+    /// @param maxAge Seconds after which a price is stale for readers.
+    /// @param maxJumpWad Largest relative move per update while the previous price is fresh
+    /// (1e18 = 100%).
+    /// @param settlementWindow Seconds after an expiry in which a price timestamp counts as the
+    /// settlement price.
+    /// @param settlementGrace Further seconds in which an in-window price may still be delivered,
+    /// after which anyone may record the fallback.
+    struct Config {
+        uint32 maxAge;
+        uint32 settlementWindow;
+        uint32 settlementGrace;
+        uint64 maxJumpWad;
+        uint64 nextExpiry;
+    }
+
+    /* FUNCTIONS */
+
+    /// @notice Posts a price observed at `timestamp`. Keeper role only.
+    /// @param priceWad Price of one base unit in quote units, 18 decimals.
+    /// @param timestamp Unix seconds of the observation; strictly after the latest, not in the
+    /// future, not older than `maxAge`.
+    function post(uint256 priceWad, uint256 timestamp) external;
+
+    /// @notice Registers an expiry whose settlement price the oracle must record. Lister role only.
+    function registerExpiry(uint256 expiry) external;
+
+    /// @notice Records the fallback settlement price (last price before `expiry`) once
+    /// `expiry + window + grace` has passed with no price in the window. Anyone may call.
+    function recordFallbackSettlement(uint256 expiry) external;
+
+    /// @notice Latest price, reverting with `StalePrice` or `NoPrice` instead of returning a
+    /// stale one.
+    /// @return priceWad 18 decimals. @return updatedAt Unix seconds.
+    function latestPrice() external view returns (uint256 priceWad, uint256 updatedAt);
+
+    /// @notice Settlement price of `expiry`; reverts `SettlementNotRecorded` until it is fixed.
+    function settlementPrice(uint256 expiry)
+        external
+        view
+        returns (uint256 priceWad, uint256 priceTimestamp, bool isFallback);
+
+    /// @notice Whether the settlement price of `expiry` is fixed.
+    function isSettled(uint256 expiry) external view returns (bool);
+
+    /// @notice Expiries registered and not yet settled, ascending.
+    function pendingExpiries() external view returns (uint256[] memory);
+
+    /// @notice The current configuration.
+    function config() external view returns (Config memory);
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ISpotOracle} from "../interfaces/ISpotOracle.sol";
+
+/// @title SpotOracle
+/// @notice Keeper-posted spot price with freshness checks, a Chainlink-compatible read path and
+/// settlement prices for registered expiries.
+/// @dev Settlement rule, fixed by history and chosen by nobody:
+///  - the settlement price of expiry E is the first posted price whose timestamp lies in
+///    [E, E + settlementWindow];
+///  - if the first price at or after E lies beyond the window, or none arrives before
+///    E + settlementWindow + settlementGrace (the grace lets a late keeper deliver an in-window
+///    observation), the settlement price is the last price posted before E, flagged `isFallback`.
+///    Timestamps only increase, so once the window has closed with no price in it the outcome
+///    can no longer change: funds never wait on a price that will not come.
+/// Only the latest round is stored (one slot) so that a post costs ~35k gas; settlement is
+/// recorded at post time for the expiries registered in advance, which is why expiries must be
+/// registered before prices pass them.
+contract SpotOracle is ISpotOracle, AccessControl {
+    /* CONSTANTS */
+
+    bytes32 public constant KEEPER_ROLE = keccak256("KEEPER_ROLE");
+    bytes32 public constant LISTER_ROLE = keccak256("LISTER_ROLE");
+    /// @notice Bound on pending expiries, which bounds the work of one `post`.
+    uint256 public constant MAX_PENDING_EXPIRIES = 64;
+    uint64 private constant NO_EXPIRY = type(uint64).max;
+
+    /* STORAGE */
+
+    /// @dev Latest round, packed into one slot.
+    struct Round {
+        uint128 priceWad;
+        uint64 updatedAt;
+        uint64 roundId;
+    }
+
+    struct Settlement {
+        uint128 priceWad;
+        uint64 priceTimestamp;
+        bool isFallback;
+        bool recorded;
+    }
+
+    Round private _latest;
+    Config private _config;
+    /// @dev Registered, unsettled expiries, ascending.
+    uint64[] private _pending;
+    mapping(uint256 expiry => Settlement) private _settlements;
+    string private _description;
+
+    /* CONSTRUCTOR */
+
+    constructor(address admin, string memory description_, Config memory config_) {
+        _description = description_;
+        _setConfig(config_);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /* KEEPER */
+
+    /// @inheritdoc ISpotOracle
+    function post(uint256 priceWad, uint256 timestamp) external onlyRole(KEEPER_ROLE) {
+        Round memory prev = _latest;
+        Config memory cfg = _config;
+
+        if (priceWad == 0) revert ZeroPrice();
+        if (priceWad > type(uint128).max) revert PriceTooLarge(priceWad);
+        if (timestamp <= prev.updatedAt) revert TimestampNotIncreasing(timestamp, prev.updatedAt);
+        if (timestamp > block.timestamp) revert TimestampInFuture(timestamp, block.timestamp);
+        if (timestamp + cfg.maxAge < block.timestamp) {
+            revert TimestampTooOld(timestamp, block.timestamp - cfg.maxAge);
+        }
+        // The jump bound only applies against a fresh previous price: after an outage the market
+        // may really have moved further, and refusing it would brick the feed.
+        if (prev.roundId != 0 && timestamp - prev.updatedAt <= cfg.maxAge) {
+            uint256 diff = priceWad > prev.priceWad ? priceWad - prev.priceWad : prev.priceWad - priceWad;
+            // diff / prev > maxJump, without division (rounds nothing).
+            if (diff * 1e18 > uint256(cfg.maxJumpWad) * prev.priceWad) {
+                revert PriceJumpTooLarge(priceWad, prev.priceWad, cfg.maxJumpWad);
+            }
+        }
+
+        uint64 roundId = prev.roundId + 1;
+        // Safe casts: priceWad checked above; timestamp <= block.timestamp.
+        _latest = Round(uint128(priceWad), uint64(timestamp), roundId);
+        emit PricePosted(roundId, priceWad, timestamp, msg.sender);
+
+        if (timestamp >= cfg.nextExpiry) _crossExpiries(priceWad, timestamp, prev, cfg.settlementWindow);
+    }
+
+    /* SETTLEMENT */
+
+    /// @inheritdoc ISpotOracle
+    function registerExpiry(uint256 expiry) external onlyRole(LISTER_ROLE) {
+        uint256 latestTimestamp = _latest.updatedAt;
+        if (expiry <= latestTimestamp || expiry <= block.timestamp) {
+            revert ExpiryNotAfterLatestPrice(expiry, latestTimestamp > block.timestamp ? latestTimestamp : block.timestamp);
+        }
+        if (expiry >= NO_EXPIRY) revert InvalidConfig("expiry", expiry);
+        if (_settlements[expiry].recorded) revert ExpiryAlreadyRegistered(expiry);
+        uint256 n = _pending.length;
+        if (n >= MAX_PENDING_EXPIRIES) revert TooManyPendingExpiries(MAX_PENDING_EXPIRIES);
+
+        // Insertion into the ascending list: n is bounded by MAX_PENDING_EXPIRIES.
+        _pending.push(uint64(expiry));
+        uint256 i = n;
+        while (i > 0 && _pending[i - 1] > expiry) {
+            _pending[i] = _pending[i - 1];
+            i--;
+        }
+        if (i > 0 && _pending[i - 1] == expiry) revert ExpiryAlreadyRegistered(expiry);
+        _pending[i] = uint64(expiry);
+        _config.nextExpiry = _pending[0];
+        emit ExpiryRegistered(expiry);
+    }
+
+    /// @inheritdoc ISpotOracle
+    function recordFallbackSettlement(uint256 expiry) external {
+        Config memory cfg = _config;
+        if (_settlements[expiry].recorded || !_isPending(expiry)) revert ExpiryNotPending(expiry);
+        uint256 fallbackAfter = expiry + cfg.settlementWindow + cfg.settlementGrace;
+        if (block.timestamp <= fallbackAfter) revert SettlementWindowOpen(expiry, fallbackAfter);
+        Round memory last = _latest;
+        if (last.roundId == 0) revert NoPrice();
+
+        // Every pending expiry up to `expiry` is in the same state: its window closed with no
+        // price, and the latest price (before all of them) is its fallback.
+        uint256 settled;
+        uint256 n = _pending.length;
+        while (settled < n && _pending[settled] <= expiry) {
+            _record(_pending[settled], last.priceWad, last.updatedAt, true);
+            settled++;
+        }
+        _dropSettled(settled);
+    }
+
+    /* ADMIN */
+
+    /// @notice Replaces the configuration (keeps the pending-expiry cursor). Admin only.
+    function setConfig(Config calldata config_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Config memory c = config_;
+        c.nextExpiry = _config.nextExpiry;
+        _setConfig(c);
+    }
+
+    /* VIEWS */
+
+    /// @inheritdoc ISpotOracle
+    function latestPrice() public view returns (uint256 priceWad, uint256 updatedAt) {
+        Round memory r = _latest;
+        if (r.roundId == 0) revert NoPrice();
+        uint256 maxAge = _config.maxAge;
+        if (block.timestamp - r.updatedAt > maxAge) revert StalePrice(r.updatedAt, maxAge);
+        return (r.priceWad, r.updatedAt);
+    }
+
+    /// @notice Chainlink read path; reverts `StalePrice`/`NoPrice` rather than serve a stale price.
+    function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
+        (uint256 priceWad, uint256 updatedAt) = latestPrice();
+        uint80 roundId = _latest.roundId;
+        // Safe cast: priceWad < 2^128.
+        return (roundId, int256(priceWad), updatedAt, updatedAt, roundId);
+    }
+
+    /// @notice Chainlink read path for the latest round only; other rounds revert `NoDataForRound`.
+    /// Historical rounds are not stored (see the contract notes); no freshness check, as for
+    /// any historical round.
+    function getRoundData(uint80 roundId) external view returns (uint80, int256, uint256, uint256, uint80) {
+        Round memory r = _latest;
+        if (roundId == 0 || roundId != r.roundId) revert NoDataForRound(roundId);
+        return (roundId, int256(uint256(r.priceWad)), r.updatedAt, r.updatedAt, roundId);
+    }
+
+    function decimals() external pure returns (uint8) {
+        return 18;
+    }
+
+    function description() external view returns (string memory) {
+        return _description;
+    }
+
+    function version() external pure returns (uint256) {
+        return 1;
+    }
+
+    /// @inheritdoc ISpotOracle
+    function settlementPrice(uint256 expiry) external view returns (uint256, uint256, bool) {
+        Settlement memory s = _settlements[expiry];
+        if (!s.recorded) revert SettlementNotRecorded(expiry);
+        return (s.priceWad, s.priceTimestamp, s.isFallback);
+    }
+
+    /// @inheritdoc ISpotOracle
+    function isSettled(uint256 expiry) external view returns (bool) {
+        return _settlements[expiry].recorded;
+    }
+
+    /// @inheritdoc ISpotOracle
+    function pendingExpiries() external view returns (uint256[] memory expiries) {
+        uint256 n = _pending.length;
+        expiries = new uint256[](n);
+        for (uint256 i; i < n; i++) {
+            expiries[i] = _pending[i];
+        }
+    }
+
+    /// @inheritdoc ISpotOracle
+    function config() external view returns (Config memory) {
+        return _config;
+    }
+
+    /* INTERNAL */
+
+    /// @dev Records every pending expiry at or before `timestamp`, in order.
+    function _crossExpiries(uint256 priceWad, uint256 timestamp, Round memory prev, uint256 window) private {
+        uint256 crossed;
+        uint256 n = _pending.length;
+        while (crossed < n && _pending[crossed] <= timestamp) {
+            uint256 expiry = _pending[crossed];
+            if (timestamp <= expiry + window) {
+                _record(expiry, priceWad, timestamp, false);
+            } else if (prev.roundId != 0) {
+                _record(expiry, prev.priceWad, prev.updatedAt, true);
+            } else {
+                // No price was ever posted before this one: it is the only observation there is.
+                _record(expiry, priceWad, timestamp, true);
+            }
+            crossed++;
+        }
+        _dropSettled(crossed);
+    }
+
+    function _record(uint256 expiry, uint256 priceWad, uint256 priceTimestamp, bool isFallback) private {
+        // Safe casts: values come from a stored Round.
+        _settlements[expiry] = Settlement(uint128(priceWad), uint64(priceTimestamp), isFallback, true);
+        emit SettlementRecorded(expiry, priceWad, priceTimestamp, isFallback);
+    }
+
+    /// @dev Removes the first `count` entries of `_pending` and refreshes the cached head.
+    function _dropSettled(uint256 count) private {
+        if (count == 0) return;
+        uint256 n = _pending.length;
+        for (uint256 i = count; i < n; i++) {
+            _pending[i - count] = _pending[i];
+        }
+        for (uint256 i; i < count; i++) {
+            _pending.pop();
+        }
+        _config.nextExpiry = _pending.length == 0 ? NO_EXPIRY : _pending[0];
+    }
+
+    function _isPending(uint256 expiry) private view returns (bool) {
+        uint256 n = _pending.length;
+        for (uint256 i; i < n; i++) {
+            if (_pending[i] == expiry) return true;
+        }
+        return false;
+    }
+
+    function _setConfig(Config memory c) private {
+        if (c.maxAge == 0) revert InvalidConfig("maxAge", c.maxAge);
+        if (c.maxJumpWad == 0 || c.maxJumpWad > 1e18) revert InvalidConfig("maxJumpWad", c.maxJumpWad);
+        if (c.settlementWindow == 0) revert InvalidConfig("settlementWindow", c.settlementWindow);
+        if (c.nextExpiry == 0) c.nextExpiry = NO_EXPIRY;
+        _config = c;
+        emit ConfigUpdated(c.maxAge, c.maxJumpWad, c.settlementWindow, c.settlementGrace);
+    }
+}

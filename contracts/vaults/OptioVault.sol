@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IOptioVault} from "../interfaces/IOptioVault.sol";
+import {IOptionsMark} from "../interfaces/IOptionsMark.sol";
+
+/// @title OptioVault
+/// @notice Shared logic of the call and put vaults: ERC-4626 shares over a collateral asset,
+/// marked to market by the options market, with a FIFO redeem queue for what cannot leave now.
+/// @dev Valuation: totalAssets = balance − assets reserved for fulfilled requests − mark of the
+/// options written (a liability). Rounding follows ERC-4626 in the vault's favour: shares minted
+/// and assets paid round down; shares burnt round up. Inflation attacks are made unprofitable by
+/// OpenZeppelin's virtual shares with `decimalsOffset` (10^offset virtual shares per asset unit).
+/// A pause stops deposits and mints only: withdrawals, requests, claims and cancels stay open.
+abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+
+    /* CONSTANTS */
+
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    bytes32 public constant MARKET_ROLE = keccak256("MARKET_ROLE");
+    /// @notice Requests served after an unlock, bounding that call's gas.
+    uint256 public constant SERVE_ON_UNLOCK = 16;
+
+    uint8 private immutable _offset;
+
+    /* STORAGE */
+
+    /// @notice Collateral locked under written options, asset units.
+    uint128 public lockedAssets;
+    /// @notice Assets of fulfilled, unclaimed requests (no longer part of totalAssets).
+    uint128 public claimableAssets;
+    /// @notice Source of the options liability; zero while no market is attached.
+    IOptionsMark public optionsMark;
+    /// @notice Largest totalAssets that deposits may reach, asset units.
+    uint96 public depositCap;
+    /// @notice Shares escrowed by pending requests.
+    uint256 public pendingShares;
+    /// @notice First request that may still be pending.
+    uint256 public queueHead;
+    Request[] private _requests;
+
+    /* CONSTRUCTOR */
+
+    /// @param decimalsOffset_ Extra share decimals (virtual shares) against inflation attacks.
+    constructor(
+        IERC20 asset_,
+        string memory name_,
+        string memory symbol_,
+        uint8 decimalsOffset_,
+        uint96 depositCap_,
+        address admin
+    ) ERC4626(asset_) ERC20(name_, symbol_) {
+        if (admin == address(0)) revert ZeroAddress();
+        _offset = decimalsOffset_;
+        depositCap = depositCap_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        emit DepositCapSet(depositCap_);
+    }
+
+    /* ERC-4626 ENTRY POINTS */
+
+    /// @dev `whenNotPaused` first, so a paused deposit reverts `EnforcedPause` rather than a
+    /// zero-max error.
+    function deposit(uint256 assets, address receiver) public override nonReentrant whenNotPaused returns (uint256) {
+        return super.deposit(assets, receiver);
+    }
+
+    function mint(uint256 shares, address receiver) public override nonReentrant whenNotPaused returns (uint256) {
+        return super.mint(shares, receiver);
+    }
+
+    function withdraw(uint256 assets, address receiver, address owner) public override nonReentrant returns (uint256) {
+        return super.withdraw(assets, receiver, owner);
+    }
+
+    function redeem(uint256 shares, address receiver, address owner) public override nonReentrant returns (uint256) {
+        return super.redeem(shares, receiver, owner);
+    }
+
+    /* REDEEM QUEUE */
+
+    /// @inheritdoc IOptioVault
+    function requestRedeem(uint256 shares, address controller, address owner)
+        external
+        nonReentrant
+        returns (uint256 requestId)
+    {
+        if (shares == 0) revert ZeroAmount();
+        if (controller == address(0)) revert ZeroAddress();
+        if (shares > type(uint128).max) revert AmountTooLarge(shares);
+        if (owner != msg.sender) _spendAllowance(owner, msg.sender, shares);
+
+        requestId = _requests.length;
+        _requests.push(Request(controller, RequestStatus.Pending, uint128(shares), 0));
+        pendingShares += shares;
+        _transfer(owner, address(this), shares);
+        emit RedeemRequest(controller, owner, requestId, msg.sender, shares);
+    }
+
+    /// @inheritdoc IOptioVault
+    function cancelRedeemRequest(uint256 requestId) external nonReentrant {
+        Request storage r = _controlledRequest(requestId, RequestStatus.Pending);
+        uint256 shares = r.shares;
+        r.status = RequestStatus.Cancelled;
+        pendingShares -= shares;
+        _transfer(address(this), r.controller, shares);
+        emit RedeemCancelled(requestId, r.controller, shares);
+    }
+
+    /// @inheritdoc IOptioVault
+    function claim(uint256 requestId, address receiver) external nonReentrant returns (uint256 assets) {
+        if (receiver == address(0)) revert ZeroAddress();
+        Request storage r = _controlledRequest(requestId, RequestStatus.Claimable);
+        assets = r.assets;
+        r.status = RequestStatus.Claimed;
+        claimableAssets -= uint128(assets);
+        emit RedeemClaimed(requestId, r.controller, receiver, assets);
+        IERC20(asset()).safeTransfer(receiver, assets);
+    }
+
+    /// @inheritdoc IOptioVault
+    function serveQueue(uint256 maxRequests) external nonReentrant returns (uint256 served) {
+        return _serveQueue(maxRequests);
+    }
+
+    /* MARKET */
+
+    /// @notice Locks `assets` of free liquidity as option collateral. Market role only.
+    function lockCollateral(uint256 assets) external onlyRole(MARKET_ROLE) {
+        uint256 available = freeLiquidity();
+        if (assets > available) revert InsufficientFreeLiquidity(assets, available);
+        // Safe cast: locked + assets <= balance < 2^128 for any real token supply.
+        uint128 locked = lockedAssets + uint128(assets);
+        lockedAssets = locked;
+        emit CollateralLocked(assets, locked);
+    }
+
+    /// @notice Releases `assets` of collateral and serves the queue with it. Market role only.
+    function unlockCollateral(uint256 assets) external onlyRole(MARKET_ROLE) nonReentrant {
+        uint128 locked = lockedAssets;
+        if (assets > locked) revert UnlockExceedsLocked(assets, locked);
+        locked -= uint128(assets);
+        lockedAssets = locked;
+        emit CollateralUnlocked(assets, locked);
+        _serveQueue(SERVE_ON_UNLOCK);
+    }
+
+    /* ADMIN */
+
+    function setDepositCap(uint96 cap) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        depositCap = cap;
+        emit DepositCapSet(cap);
+    }
+
+    function setOptionsMark(IOptionsMark mark) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        optionsMark = mark;
+        emit OptionsMarkSet(address(mark));
+    }
+
+    /// @notice Stops deposits and mints; never withdrawals, requests, claims or cancels.
+    function pause() external onlyRole(GUARDIAN_ROLE) {
+        _pause();
+    }
+
+    function unpause() external onlyRole(GUARDIAN_ROLE) {
+        _unpause();
+    }
+
+    /* VIEWS */
+
+    /// @notice Balance less reserved claims less the options liability, floored at zero.
+    function totalAssets() public view override returns (uint256) {
+        uint256 gross = _idleAssets();
+        IOptionsMark mark = optionsMark;
+        uint256 liability = address(mark) == address(0) ? 0 : mark.optionsLiability(address(this));
+        return gross > liability ? gross - liability : 0;
+    }
+
+    /// @inheritdoc IOptioVault
+    function freeLiquidity() public view returns (uint256) {
+        uint256 idle = _idleAssets();
+        uint256 owedToQueue = lockedAssets + _convertToAssets(pendingShares, Math.Rounding.Ceil);
+        return idle > owedToQueue ? idle - owedToQueue : 0;
+    }
+
+    /// @notice Deposit room under the cap; zero while paused.
+    function maxDeposit(address) public view override returns (uint256) {
+        if (paused()) return 0;
+        uint256 total = totalAssets();
+        uint256 cap = depositCap;
+        return cap > total ? cap - total : 0;
+    }
+
+    function maxMint(address receiver) public view override returns (uint256) {
+        return _convertToShares(maxDeposit(receiver), Math.Rounding.Floor);
+    }
+
+    /// @notice The owner's assets, capped by free liquidity.
+    function maxWithdraw(address owner) public view override returns (uint256) {
+        return Math.min(_convertToAssets(balanceOf(owner), Math.Rounding.Floor), freeLiquidity());
+    }
+
+    /// @notice The owner's shares, capped by the shares free liquidity can pay (rounded down).
+    function maxRedeem(address owner) public view override returns (uint256) {
+        return Math.min(balanceOf(owner), _convertToShares(freeLiquidity(), Math.Rounding.Floor));
+    }
+
+    /// @inheritdoc IOptioVault
+    function pendingRedeemRequest(uint256 requestId, address controller) external view returns (uint256) {
+        return _sharesIn(requestId, controller, RequestStatus.Pending);
+    }
+
+    /// @inheritdoc IOptioVault
+    function claimableRedeemRequest(uint256 requestId, address controller) external view returns (uint256) {
+        return _sharesIn(requestId, controller, RequestStatus.Claimable);
+    }
+
+    /// @inheritdoc IOptioVault
+    function redeemRequest(uint256 requestId) external view returns (Request memory) {
+        if (requestId >= _requests.length) revert UnknownRequest(requestId);
+        return _requests[requestId];
+    }
+
+    /// @inheritdoc IOptioVault
+    function queueLength() external view returns (uint256) {
+        return _requests.length;
+    }
+
+    /* INTERNAL */
+
+    function _decimalsOffset() internal view override returns (uint8) {
+        return _offset;
+    }
+
+    /// @dev Assets held for LPs: the balance less what fulfilled requests are owed.
+    function _idleAssets() private view returns (uint256) {
+        return IERC20(asset()).balanceOf(address(this)) - claimableAssets;
+    }
+
+    /// @dev Fulfils pending requests in order at the current share price until one does not fit
+    /// the liquidity not locked as collateral; never skips ahead (FIFO fairness).
+    function _serveQueue(uint256 maxRequests) private returns (uint256 served) {
+        uint256 head = queueHead;
+        uint256 end = _requests.length;
+        while (head < end && served < maxRequests) {
+            Request storage r = _requests[head];
+            if (r.status != RequestStatus.Pending) {
+                head++;
+                continue;
+            }
+            uint256 shares = r.shares;
+            // Rounded down: the leaver gets no more than the shares are worth.
+            uint256 assets = _convertToAssets(shares, Math.Rounding.Floor);
+            uint256 idle = _idleAssets();
+            uint256 unlocked = idle > lockedAssets ? idle - lockedAssets : 0;
+            if (assets > unlocked) break;
+
+            r.status = RequestStatus.Claimable;
+            r.assets = uint128(assets);
+            pendingShares -= shares;
+            claimableAssets += uint128(assets);
+            _burn(address(this), shares);
+            emit RedeemFulfilled(head, r.controller, shares, assets);
+            head++;
+            served++;
+        }
+        queueHead = head;
+    }
+
+    function _controlledRequest(uint256 requestId, RequestStatus expected)
+        private
+        view
+        returns (Request storage r)
+    {
+        if (requestId >= _requests.length) revert UnknownRequest(requestId);
+        r = _requests[requestId];
+        if (r.controller != msg.sender) revert NotController(requestId, msg.sender, r.controller);
+        if (r.status != expected) revert WrongRequestStatus(requestId, r.status, expected);
+    }
+
+    function _sharesIn(uint256 requestId, address controller, RequestStatus status) private view returns (uint256) {
+        if (requestId >= _requests.length) return 0;
+        Request storage r = _requests[requestId];
+        return r.controller == controller && r.status == status ? r.shares : 0;
+    }
+}
