@@ -1,0 +1,1 @@
+"""Keeper daemons on one runtime: arrive with the keepers issue."""

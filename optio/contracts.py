@@ -1,0 +1,315 @@
+"""Typed clients for the deployed contracts. Amounts at this interface are human ``Decimal``s
+in the token's own unit (USDC, WETH) unless a name says ``_units`` or ``_wad``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from web3 import Web3
+from web3.contract import Contract
+from web3.types import TxReceipt
+
+from optio.artifacts import artifact
+from optio.chain import Signer, transact
+from optio.deployment import Deployment, load_deployment
+from optio.errors import InsufficientBalance, InvalidInput
+from optio.units import from_units, from_wad, parse_amount, to_units, to_wad
+
+VAULT_KEYS = {"call": "CallVault", "put": "PutVault"}
+REQUEST_STATUS = ("none", "pending", "claimable", "claimed", "cancelled")
+
+
+class Client:
+    """A contract at ``address`` with the ABI of ``artifact_name``."""
+
+    artifact_name: str = ""
+
+    def __init__(self, w3: Web3, address: str):
+        self.w3 = w3
+        self.address = Web3.to_checksum_address(address)
+        self.contract: Contract = w3.eth.contract(address=self.address, abi=artifact(self.artifact_name).abi)
+
+    def _send(self, signer: Signer, fn: str, *args: object, action: str) -> TxReceipt:
+        data = self.contract.encode_abi(fn, args=list(args))
+        return transact(self.w3, signer, self.address, data, action=action)
+
+    def _call(self, fn: str, *args: object):
+        return getattr(self.contract.functions, fn)(*args).call()
+
+
+class Token(Client):
+    artifact_name = "MockERC20"
+
+    @cached_property
+    def decimals(self) -> int:
+        return self._call("decimals")
+
+    @cached_property
+    def symbol(self) -> str:
+        return self._call("symbol")
+
+    def balance_units(self, owner: str) -> int:
+        return self._call("balanceOf", owner)
+
+    def balance(self, owner: str) -> Decimal:
+        return from_units(self.balance_units(owner), self.decimals)
+
+    def approve_units(self, signer: Signer, spender: str, units: int) -> TxReceipt:
+        return self._send(signer, "approve", spender, units, action=f"approve {self.symbol}")
+
+    def faucet(self, signer: Signer, amount: Decimal | str) -> TxReceipt:
+        """Mint test tokens to the signer (local mock tokens only)."""
+        units = to_units(amount, self.decimals)
+        return self._send(signer, "faucet", units, action=f"faucet {self.symbol}")
+
+
+@dataclass(frozen=True)
+class RedeemRequestView:
+    request_id: int
+    controller: str
+    status: str
+    shares: Decimal
+    assets: Decimal
+
+
+@dataclass(frozen=True)
+class VaultStatus:
+    """A vault as seen by one LP; amounts in asset (or share) human units."""
+
+    name: str
+    symbol: str
+    asset_symbol: str
+    total_assets: Decimal
+    total_shares: Decimal
+    share_price: Decimal  # assets per share
+    free_liquidity: Decimal
+    locked: Decimal
+    claimable_total: Decimal
+    pending_shares: Decimal
+    deposit_cap: Decimal
+    paused: bool
+    owner_shares: Decimal
+    owner_assets: Decimal
+    owner_max_withdraw: Decimal
+    owner_wallet: Decimal
+    owner_requests: tuple[RedeemRequestView, ...]
+
+
+class Vault(Client):
+    artifact_name = "OptioVault"
+
+    @cached_property
+    def asset(self) -> Token:
+        return Token(self.w3, self._call("asset"))
+
+    @cached_property
+    def share_decimals(self) -> int:
+        return self._call("decimals")
+
+    def _asset_units(self, amount: Decimal | str, name: str = "amount") -> int:
+        value = parse_amount(amount, name=name)
+        if value <= 0:
+            raise InvalidInput(f"{name} must be positive, got {value}")
+        return to_units(value, self.asset.decimals, name=name)
+
+    def _assets(self, units: int) -> Decimal:
+        return from_units(units, self.asset.decimals)
+
+    def _shares(self, units: int) -> Decimal:
+        return from_units(units, self.share_decimals)
+
+    # --- LP actions -------------------------------------------------------------------------
+
+    def deposit(self, signer: Signer, amount: Decimal | str) -> TxReceipt:
+        """Deposit ``amount`` of the asset (approving exactly that much first if needed)."""
+        units = self._asset_units(amount)
+        balance = self.asset.balance_units(signer.address)
+        if units > balance:
+            raise InsufficientBalance(
+                f"deposit of {amount} {self.asset.symbol} exceeds the wallet balance of {self._assets(balance)}"
+            )
+        if self._call("paused"):
+            raise InvalidInput(f"{self._call('symbol')} is paused: deposits are stopped (withdrawals are not)")
+        room = self._call("maxDeposit", signer.address)
+        if units > room:
+            raise InvalidInput(
+                f"deposit of {amount} {self.asset.symbol} exceeds the deposit cap room of {self._assets(room)}"
+            )
+        if self.asset._call("allowance", signer.address, self.address) < units:
+            self.asset.approve_units(signer, self.address, units)
+        return self._send(signer, "deposit", units, signer.address, action="deposit")
+
+    def withdraw(self, signer: Signer, amount: Decimal | str | None, *, queue_rest: bool = False) -> list[TxReceipt]:
+        """Withdraw ``amount`` of the asset (``None``: everything).
+
+        What free liquidity allows leaves at once; the rest is queued (``requestRedeem``) if
+        ``queue_rest``, else ``InvalidInput`` says how much is available now and nothing is sent.
+        """
+        shares_held = self._call("balanceOf", signer.address)
+        if shares_held == 0:
+            raise InsufficientBalance(f"{signer.address} holds no {self._call('symbol')} shares")
+        max_withdraw = self._call("maxWithdraw", signer.address)
+        receipts: list[TxReceipt] = []
+        if amount is None:
+            shares_now = self._call("maxRedeem", signer.address)
+            rest_shares = shares_held - shares_now
+            if rest_shares and not queue_rest:
+                raise InvalidInput(self._only_available(max_withdraw))
+            if shares_now:
+                receipts.append(
+                    self._send(signer, "redeem", shares_now, signer.address, signer.address, action="redeem")
+                )
+            if rest_shares:
+                receipts.append(self.request_redeem_shares(signer, rest_shares))
+            return receipts
+
+        units = self._asset_units(amount)
+        owned = self._call("previewRedeem", shares_held)
+        if units > owned:
+            raise InsufficientBalance(
+                f"withdrawal of {amount} exceeds the position of {self._assets(owned)} {self.asset.symbol}"
+            )
+        if units <= max_withdraw:
+            return [self._send(signer, "withdraw", units, signer.address, signer.address, action="withdraw")]
+        if not queue_rest:
+            raise InvalidInput(self._only_available(max_withdraw))
+        if max_withdraw:
+            receipts.append(
+                self._send(signer, "withdraw", max_withdraw, signer.address, signer.address, action="withdraw")
+            )
+        rest_shares = min(self._call("previewWithdraw", units - max_withdraw), self._call("balanceOf", signer.address))
+        receipts.append(self.request_redeem_shares(signer, rest_shares))
+        return receipts
+
+    def _only_available(self, max_withdraw: int) -> str:
+        return (
+            f"only {self._assets(max_withdraw)} {self.asset.symbol} can be withdrawn now (the rest backs open "
+            "options or queued requests): pass --queue to queue the rest"
+        )
+
+    def request_redeem_shares(self, signer: Signer, shares: int) -> TxReceipt:
+        if shares <= 0:
+            raise InvalidInput("shares to queue must be positive")
+        return self._send(signer, "requestRedeem", shares, signer.address, signer.address, action="requestRedeem")
+
+    def claim_all(self, signer: Signer) -> list[TxReceipt]:
+        """Claim every fulfilled request of the signer; ``InvalidInput`` if there is none."""
+        claimable = [r for r in self.requests_of(signer.address) if r.status == "claimable"]
+        if not claimable:
+            raise InvalidInput(f"{signer.address} has no claimable redeem request")
+        return [self._send(signer, "claim", r.request_id, signer.address, action="claim") for r in claimable]
+
+    def serve_queue(self, signer: Signer, max_requests: int = 50) -> TxReceipt:
+        return self._send(signer, "serveQueue", max_requests, action="serveQueue")
+
+    # --- views ------------------------------------------------------------------------------
+
+    def requests_of(self, controller: str) -> list[RedeemRequestView]:
+        """Requests whose controller is ``controller``, from the RedeemRequest events."""
+        logs = self.contract.events.RedeemRequest.get_logs(
+            from_block=0, argument_filters={"controller": Web3.to_checksum_address(controller)}
+        )
+        views = []
+        for log in logs:
+            rid = log["args"]["requestId"]
+            r = self._call("redeemRequest", rid)
+            views.append(RedeemRequestView(rid, r[0], REQUEST_STATUS[r[1]], self._shares(r[2]), self._assets(r[3])))
+        return views
+
+    def status(self, owner: str) -> VaultStatus:
+        c = self._call
+        total_assets, total_shares = c("totalAssets"), c("totalSupply")
+        one_share = 10**self.share_decimals
+        owner_shares = c("balanceOf", owner)
+        return VaultStatus(
+            name=c("name"),
+            symbol=c("symbol"),
+            asset_symbol=self.asset.symbol,
+            total_assets=self._assets(total_assets),
+            total_shares=self._shares(total_shares),
+            share_price=self._assets(c("convertToAssets", one_share)),
+            free_liquidity=self._assets(c("freeLiquidity")),
+            locked=self._assets(c("lockedAssets")),
+            claimable_total=self._assets(c("claimableAssets")),
+            pending_shares=self._shares(c("pendingShares")),
+            deposit_cap=self._assets(c("depositCap")),
+            paused=c("paused"),
+            owner_shares=self._shares(owner_shares),
+            owner_assets=self._assets(c("previewRedeem", owner_shares)),
+            owner_max_withdraw=self._assets(c("maxWithdraw", owner)),
+            owner_wallet=self.asset.balance(owner),
+            owner_requests=tuple(self.requests_of(owner)),
+        )
+
+
+class SpotOracle(Client):
+    artifact_name = "SpotOracle"
+
+    def post(self, signer: Signer, price: Decimal | str, timestamp: int) -> TxReceipt:
+        """Post ``price`` (quote per base, human units) observed at ``timestamp`` (Unix s)."""
+        return self._send(signer, "post", to_wad(price, name="price"), timestamp, action="post price")
+
+    def register_expiry(self, signer: Signer, expiry: int) -> TxReceipt:
+        return self._send(signer, "registerExpiry", expiry, action="registerExpiry")
+
+    def latest_price(self) -> tuple[Decimal, int]:
+        """(price, updatedAt); reverts on the chain (``ContractRevert``) if stale or missing."""
+        price_wad, updated_at = self._call("latestPrice")
+        return from_wad(price_wad), updated_at
+
+
+@dataclass(frozen=True)
+class SviParams:
+    """Raw SVI of total variance, plain floats (``a``, ``b`` in total-variance units)."""
+
+    a: float
+    b: float
+    rho: float
+    m: float
+    sigma: float
+
+    def to_wad(self) -> tuple[int, int, int, int, int]:
+        """Nearest 18-decimal integers (each off by at most 0.5e-18)."""
+        return tuple(round(Decimal(repr(v)) * 10**18) for v in (self.a, self.b, self.rho, self.m, self.sigma))
+
+
+class VolOracle(Client):
+    artifact_name = "VolOracle"
+
+    def post(self, signer: Signer, expiry: int, params: SviParams) -> TxReceipt:
+        return self._send(signer, "post", expiry, params.to_wad(), action="post surface")
+
+    def atm_vol(self, expiry: int) -> Decimal:
+        """Annualised ATM vol now (1.0 = 100%)."""
+        return from_wad(self._call("atmVol", expiry))
+
+
+class Protocol:
+    """Everything of one deployment, connected."""
+
+    def __init__(self, w3: Web3, deployment: Deployment):
+        self.w3 = w3
+        self.deployment = deployment
+
+    @classmethod
+    def load(cls, w3: Web3) -> Protocol:
+        return cls(w3, load_deployment(w3))
+
+    def vault(self, kind: str) -> Vault:
+        if kind not in VAULT_KEYS:
+            raise InvalidInput(f"unknown vault {kind!r}: choose one of {', '.join(VAULT_KEYS)}")
+        return Vault(self.w3, self.deployment.address(VAULT_KEYS[kind]))
+
+    @cached_property
+    def spot_oracle(self) -> SpotOracle:
+        return SpotOracle(self.w3, self.deployment.address("SpotOracle"))
+
+    @cached_property
+    def vol_oracle(self) -> VolOracle:
+        return VolOracle(self.w3, self.deployment.address("VolOracle"))
+
+    def token(self, key: str) -> Token:
+        return Token(self.w3, self.deployment.address(key))

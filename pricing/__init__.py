@@ -1,0 +1,1 @@
+"""Pricing engine (pure math, no chain): arrives with the pricing-engine issue."""

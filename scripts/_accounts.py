@@ -1,0 +1,43 @@
+"""Account resolution for the `optio` command: `dev:N` on local chains, or an ape keystore."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+from eth_account import Account
+from web3 import Web3
+
+from optio.chain import LOCAL_CHAIN_IDS, LocalSigner, dev_account
+from optio.errors import InvalidInput
+
+
+def ape_accounts_dir() -> Path:
+    return Path(os.environ.get("APE_DATA_FOLDER", Path.home() / ".ape")) / "accounts"
+
+
+def resolve_signer(w3: Web3, spec: str) -> LocalSigner:
+    """``dev:N`` (local chains only) or the alias of an ape keystore account (``ape accounts
+    import``), decrypted with ``OPTIO_PASSWORD`` or a prompt. Private keys never come from
+    the command line."""
+    if spec.startswith("dev:"):
+        chain_id = w3.eth.chain_id
+        if chain_id not in LOCAL_CHAIN_IDS:
+            raise InvalidInput(
+                f"dev accounts exist only on local chains, not chain {chain_id}: use an ape account alias"
+            )
+        index = spec.removeprefix("dev:")
+        if not index.isdigit():
+            raise InvalidInput(f"account {spec!r}: expected dev:N with N a number")
+        return LocalSigner(dev_account(int(index)))
+    keyfile = ape_accounts_dir() / f"{spec}.json"
+    if not keyfile.exists():
+        raise InvalidInput(f"no account {spec!r}: not dev:N and no keystore at {keyfile}")
+    password = os.environ.get("OPTIO_PASSWORD") or click.prompt(f"password for {spec}", hide_input=True)
+    try:
+        key = Account.decrypt(json.loads(keyfile.read_text()), password)
+    except ValueError:
+        raise InvalidInput(f"wrong password for account {spec!r}") from None
+    return LocalSigner(Account.from_key(key))

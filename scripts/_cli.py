@@ -1,0 +1,153 @@
+"""The `optio` command: LP actions, deploy, faucet and the demo, on any chain by RPC URL."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import dataclass
+
+import click
+
+from optio.chain import connect
+from optio.contracts import Protocol
+from optio.deploy import deploy_protocol
+from optio.errors import OptioError
+from scripts import _lp
+from scripts._accounts import resolve_signer
+from scripts._render import console
+
+VAULT = click.Choice(["call", "put"])
+
+
+@dataclass
+class Context:
+    rpc: str
+    account: str
+
+    def w3(self):
+        return connect(self.rpc)
+
+    def protocol_and_signer(self):
+        w3 = self.w3()
+        signer = resolve_signer(w3, self.account)
+        return Protocol.load(w3), signer
+
+
+def one_line_errors(fn):
+    """SDK errors print as one line on stderr with exit code 1; nothing was sent."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except OptioError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group()
+@click.option("--rpc", envvar="OPTIO_RPC_URL", default="http://127.0.0.1:8545", show_default=True, help="JSON-RPC URL")
+@click.option(
+    "--account",
+    envvar="OPTIO_ACCOUNT",
+    default="dev:0",
+    show_default=True,
+    help="dev:N (local chains) or an ape keystore alias (password from OPTIO_PASSWORD or a prompt)",
+)
+@click.pass_context
+def cli(ctx: click.Context, rpc: str, account: str) -> None:
+    """Optio: on-chain options, from Python."""
+    ctx.obj = Context(rpc, account)
+
+
+@cli.group()
+def lp() -> None:
+    """Deposit, withdraw, claim and inspect vault positions."""
+
+
+@lp.command("deposit")
+@click.option("--vault", type=VAULT, required=True, help="call (WETH) or put (USDC)")
+@click.option("--amount", required=True, help="Asset amount, e.g. 1000 (USDC) or 1.5 (WETH)")
+@click.pass_obj
+@one_line_errors
+def lp_deposit(ctx: Context, vault: str, amount: str) -> None:
+    """Deposit AMOUNT of the vault's asset."""
+    _lp.deposit(*ctx.protocol_and_signer(), vault, amount)
+
+
+@lp.command("withdraw")
+@click.option("--vault", type=VAULT, required=True)
+@click.option("--amount", default=None, help="Asset amount to withdraw")
+@click.option("--all", "withdraw_all", is_flag=True, help="Withdraw the whole position")
+@click.option("--queue", is_flag=True, help="Queue what free liquidity cannot pay now")
+@click.pass_obj
+@one_line_errors
+def lp_withdraw(ctx: Context, vault: str, amount: str | None, withdraw_all: bool, queue: bool) -> None:
+    """Withdraw now what free liquidity allows; with --queue, queue the rest."""
+    if (amount is None) == (not withdraw_all):
+        raise click.UsageError("give exactly one of --amount or --all")
+    _lp.withdraw(*ctx.protocol_and_signer(), vault, amount, queue)
+
+
+@lp.command("claim")
+@click.option("--vault", type=VAULT, required=True)
+@click.pass_obj
+@one_line_errors
+def lp_claim(ctx: Context, vault: str) -> None:
+    """Claim fulfilled queued withdrawals."""
+    _lp.claim(*ctx.protocol_and_signer(), vault)
+
+
+@lp.command("status")
+@click.option("--vault", type=click.Choice(["call", "put", "all"]), default="all")
+@click.pass_obj
+@one_line_errors
+def lp_status(ctx: Context, vault: str) -> None:
+    """Both vaults and your position in them."""
+    protocol, signer = ctx.protocol_and_signer()
+    _lp.status(protocol, signer.address, vault)
+
+
+@cli.command()
+@click.pass_obj
+@one_line_errors
+def deploy(ctx: Context) -> None:
+    """Deploy the protocol (mock WETH and USDC on local chains) and write its manifest."""
+    w3 = ctx.w3()
+    deployment = deploy_protocol(w3, resolve_signer(w3, ctx.account))
+    for key, rec in deployment.contracts.items():
+        console.print(f"{key:<11} {rec.address}")
+    console.print(f"[green]✓[/] deployed on chain {deployment.chain_id}: deployments/{deployment.chain_id}.json")
+
+
+@cli.command()
+@click.option("--token", type=click.Choice(["weth", "usdc"]), required=True)
+@click.option("--amount", required=True)
+@click.pass_obj
+@one_line_errors
+def faucet(ctx: Context, token: str, amount: str) -> None:
+    """Mint mock tokens to the account (local chains)."""
+    protocol, signer = ctx.protocol_and_signer()
+    t = protocol.token(token.upper())
+    t.faucet(signer, amount)
+    console.print(f"[green]✓[/] {amount} {t.symbol} to {signer.address}; balance {t.balance(signer.address):,}")
+
+
+@cli.command()
+@click.option("--port", default=8545, show_default=True, help="Port of the local Anvil the demo starts")
+@one_line_errors
+def demo(port: int) -> None:
+    """Start a local Anvil, deploy, and run LP rounds on both vaults."""
+    from scripts._demo import run_demo
+
+    run_demo(port)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

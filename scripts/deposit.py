@@ -1,0 +1,16 @@
+"""ape run deposit --vault put --amount 1000 [--account ALIAS] [--network ...]"""
+
+import click
+from ape.cli import ConnectedProviderCommand, account_option
+
+from scripts import _lp
+from scripts._ape import ApeSigner, one_line_errors, protocol_from
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Deposit into an Optio vault")
+@account_option()
+@click.option("--vault", type=click.Choice(["call", "put"]), required=True, help="call (WETH) or put (USDC)")
+@click.option("--amount", required=True, help="Asset amount, e.g. 1000 (USDC) or 1.5 (WETH)")
+def cli(provider, account, vault, amount):
+    with one_line_errors():
+        _lp.deposit(protocol_from(provider), ApeSigner(account), vault, amount)

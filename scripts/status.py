@@ -1,0 +1,15 @@
+"""ape run status [--vault call|put|all] [--account ALIAS]"""
+
+import click
+from ape.cli import ConnectedProviderCommand, account_option
+
+from scripts import _lp
+from scripts._ape import one_line_errors, protocol_from
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Show Optio vaults and your position")
+@account_option()
+@click.option("--vault", type=click.Choice(["call", "put", "all"]), default="all")
+def cli(provider, account, vault):
+    with one_line_errors():
+        _lp.status(protocol_from(provider), str(account.address), vault)

@@ -1,0 +1,25 @@
+"""ape run withdraw --vault put (--amount 500 | --all) [--queue] [--claim]"""
+
+import click
+from ape.cli import ConnectedProviderCommand, account_option
+
+from scripts import _lp
+from scripts._ape import ApeSigner, one_line_errors, protocol_from
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Withdraw from an Optio vault")
+@account_option()
+@click.option("--vault", type=click.Choice(["call", "put"]), required=True)
+@click.option("--amount", default=None, help="Asset amount to withdraw")
+@click.option("--all", "withdraw_all", is_flag=True, help="Withdraw the whole position")
+@click.option("--queue", is_flag=True, help="Queue what free liquidity cannot pay now")
+@click.option("--claim", "claim_only", is_flag=True, help="Only claim fulfilled queued requests")
+def cli(provider, account, vault, amount, withdraw_all, queue, claim_only):
+    with one_line_errors():
+        protocol, signer = protocol_from(provider), ApeSigner(account)
+        if claim_only:
+            _lp.claim(protocol, signer, vault)
+            return
+        if (amount is None) == (not withdraw_all):
+            raise click.UsageError("give exactly one of --amount or --all")
+        _lp.withdraw(protocol, signer, vault, amount, queue)
