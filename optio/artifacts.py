@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from eth_abi import decode as abi_decode
-from eth_utils import function_signature_to_4byte_selector, keccak
+from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 
 from optio.errors import BuildMissing
 
@@ -101,6 +101,13 @@ def decode_revert(data: bytes | str | None) -> tuple[str, dict[str, object]]:
         return "UnknownRevert", {"selector": "0x" + data[:4].hex()}
     values = abi_decode(list(spec.types), data[4:])
     return spec.name, {
-        n or f"arg{i}": (v.hex() if isinstance(v, bytes) else v)
-        for i, (n, v) in enumerate(zip(spec.names, values, strict=True))
+        n or f"arg{i}": _readable(t, v) for i, (n, t, v) in enumerate(zip(spec.names, spec.types, values, strict=True))
     }
+
+
+def _readable(abi_type: str, value: object) -> object:
+    if abi_type == "address":
+        return to_checksum_address(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return value

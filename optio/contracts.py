@@ -10,10 +10,11 @@ from functools import cached_property
 
 from web3 import Web3
 from web3.contract import Contract
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
 from web3.types import TxReceipt
 
 from optio.artifacts import artifact
-from optio.chain import Signer, transact
+from optio.chain import Signer, revert_of, transact
 from optio.deployment import Deployment, load_deployment
 from optio.errors import InsufficientBalance, InvalidInput
 from optio.units import from_units, from_wad, parse_amount, to_units, to_wad
@@ -37,7 +38,11 @@ class Client:
         return transact(self.w3, signer, self.address, data, action=action)
 
     def _call(self, fn: str, *args: object):
-        return getattr(self.contract.functions, fn)(*args).call()
+        """Read-only call; a revert raises the decoded ``ContractRevert``."""
+        try:
+            return getattr(self.contract.functions, fn)(*args).call()
+        except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
+            raise revert_of(err, fn) from None
 
 
 class Token(Client):

@@ -16,7 +16,8 @@ interface ISpotOracle is AggregatorV3Interface {
     error TimestampNotIncreasing(uint256 timestamp, uint256 latestTimestamp);
     /// @notice Thrown when a posted timestamp is after the current block's.
     error TimestampInFuture(uint256 timestamp, uint256 blockTimestamp);
-    /// @notice Thrown when a posted price would already be stale on arrival.
+    /// @notice Thrown when a posted price would already be stale on arrival (unless it settles a
+    /// pending expiry).
     error TimestampTooOld(uint256 timestamp, uint256 oldestAccepted);
     /// @notice Thrown when a price moves more than `maxJumpWad` (relative, 1e18 = 100%) from the
     /// previous one while the previous one is still fresh.
@@ -78,7 +79,7 @@ interface ISpotOracle is AggregatorV3Interface {
     /// @notice Posts a price observed at `timestamp`. Keeper role only.
     /// @param priceWad Price of one base unit in quote units, 18 decimals.
     /// @param timestamp Unix seconds of the observation; strictly after the latest, not in the
-    /// future, not older than `maxAge`.
+    /// future, not older than `maxAge` unless it settles a pending expiry.
     function post(uint256 priceWad, uint256 timestamp) external;
 
     /// @notice Registers an expiry whose settlement price the oracle must record. Lister role only.

@@ -69,7 +69,9 @@ contract SpotOracle is ISpotOracle, AccessControl {
         if (priceWad > type(uint128).max) revert PriceTooLarge(priceWad);
         if (timestamp <= prev.updatedAt) revert TimestampNotIncreasing(timestamp, prev.updatedAt);
         if (timestamp > block.timestamp) revert TimestampInFuture(timestamp, block.timestamp);
-        if (timestamp + cfg.maxAge < block.timestamp) {
+        // A price stale on arrival is refused, unless it is the observation that settles a
+        // pending expiry: the settlement grace exists so that such a price can arrive late.
+        if (timestamp + cfg.maxAge < block.timestamp && timestamp < cfg.nextExpiry) {
             revert TimestampTooOld(timestamp, block.timestamp - cfg.maxAge);
         }
         // The jump bound only applies against a fresh previous price: after an outage the market

@@ -1,0 +1,55 @@
+"""Small helpers for chain tests: raw sends, expected reverts, time travel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from web3 import Web3
+
+from optio.chain import Signer, transact
+from optio.contracts import Client
+from optio.errors import ContractRevert
+
+
+def send(client: Client, signer: Signer, fn: str, *args: object):
+    """Send ``fn(*args)`` to ``client``'s contract (simulated first, like every SDK send)."""
+    return transact(client.w3, signer, client.address, client.contract.encode_abi(fn, args=list(args)), action=fn)
+
+
+def call(client: Client, fn: str, *args: object):
+    """Read ``fn(*args)``; a revert raises the decoded ``ContractRevert``."""
+    return client._call(fn, *args)
+
+
+@contextmanager
+def reverts(name: str, **expected_args: object) -> Iterator[pytest.ExceptionInfo]:
+    """Expect a ``ContractRevert`` with custom error ``name`` (and these decoded arguments)."""
+    with pytest.raises(ContractRevert) as info:
+        yield info
+    assert info.value.name == name, f"expected {name}, got {info.value}"
+    for key, value in expected_args.items():
+        assert info.value.args_by_name[key] == value, f"{key}: {info.value.args_by_name[key]} != {value}"
+
+
+def now(w3: Web3) -> int:
+    """Timestamp of the latest block."""
+    return w3.eth.get_block("latest")["timestamp"]
+
+
+def warp_to(w3: Web3, timestamp: int) -> None:
+    """Mine a block at exactly ``timestamp``."""
+    w3.provider.make_request("evm_mine", [timestamp])
+
+
+def warp(w3: Web3, seconds: int) -> int:
+    """Mine a block ``seconds`` after the latest; returns its timestamp."""
+    target = now(w3) + seconds
+    warp_to(w3, target)
+    return target
+
+
+def set_next_timestamp(w3: Web3, timestamp: int) -> None:
+    """The next mined block (e.g. the next transaction's) gets ``timestamp``."""
+    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])

@@ -1,0 +1,227 @@
+"""SpotOracle: posting rules, staleness, the Chainlink read path, settlement and its fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import call, now, reverts, send, warp, warp_to
+
+WAD = 10**18
+MAX_AGE = 3600
+WINDOW = 3600
+GRACE = 3600
+
+
+@pytest.fixture
+def oracle(protocol):
+    return protocol.spot_oracle
+
+
+def post(oracle, keeper, price_wad: int, timestamp: int):
+    return send(oracle, keeper, "post", price_wad, timestamp)
+
+
+def test_post_and_read_back(w3, oracle, keeper):
+    ts = now(w3)
+    post(oracle, keeper, 3000 * WAD, ts)
+    assert tuple(call(oracle, "latestPrice")) == (3000 * WAD, ts)
+    round_id, answer, started, updated, answered = call(oracle, "latestRoundData")
+    assert (round_id, answer, started, updated, answered) == (1, 3000 * WAD, ts, ts, 1)
+    assert call(oracle, "decimals") == 18
+    assert call(oracle, "description") == "WETH / USDC"
+    assert tuple(call(oracle, "getRoundData", 1)) == (1, 3000 * WAD, ts, ts, 1)
+
+
+def test_sdk_reads_price_as_decimal(w3, oracle, keeper):
+    oracle.post(keeper, "3012.25", now(w3))
+    price, _ = oracle.latest_price()
+    assert str(price) == "3012.250000000000000000"
+
+
+def test_only_latest_round_is_served(w3, oracle, keeper):
+    post(oracle, keeper, 3000 * WAD, now(w3))
+    warp(w3, 10)
+    post(oracle, keeper, 3001 * WAD, now(w3))
+    with reverts("NoDataForRound", roundId=1):
+        call(oracle, "getRoundData", 1)
+
+
+def test_rejects_zero_price(w3, oracle, keeper):
+    with reverts("ZeroPrice"):
+        post(oracle, keeper, 0, now(w3))
+
+
+@pytest.mark.parametrize("delta", [0, -5])
+def test_rejects_non_increasing_timestamp(w3, oracle, keeper, delta):
+    ts = now(w3)
+    post(oracle, keeper, 3000 * WAD, ts)
+    warp(w3, 10)
+    with reverts("TimestampNotIncreasing", timestamp=ts + delta, latestTimestamp=ts):
+        post(oracle, keeper, 3000 * WAD, ts + delta)
+
+
+def test_rejects_future_timestamp(w3, oracle, keeper):
+    with reverts("TimestampInFuture"):
+        post(oracle, keeper, 3000 * WAD, now(w3) + 60)
+
+
+def test_rejects_timestamp_already_stale(w3, oracle, keeper):
+    ts = now(w3)
+    warp(w3, MAX_AGE + 10)
+    with reverts("TimestampTooOld"):
+        post(oracle, keeper, 3000 * WAD, ts)
+
+
+def test_old_observation_that_does_not_settle_is_refused(w3, oracle, keeper, expiry):
+    warp_to(w3, expiry + 2 * MAX_AGE)
+    with reverts("TimestampTooOld"):
+        post(oracle, keeper, 3000 * WAD, expiry - 10)
+
+
+@pytest.mark.parametrize("price", [3751, 2249])  # 25% bound: +25.03%, -25.03%
+def test_rejects_jump_beyond_bound(w3, oracle, keeper, price):
+    post(oracle, keeper, 3000 * WAD, now(w3))
+    warp(w3, 10)
+    with reverts("PriceJumpTooLarge", previousPriceWad=3000 * WAD, maxJumpWad=WAD // 4):
+        post(oracle, keeper, price * WAD, now(w3))
+
+
+@pytest.mark.parametrize("price", [3750, 2250])  # exactly 25%: allowed
+def test_accepts_jump_at_bound(w3, oracle, keeper, price):
+    post(oracle, keeper, 3000 * WAD, now(w3))
+    warp(w3, 10)
+    post(oracle, keeper, price * WAD, now(w3))
+    assert call(oracle, "latestPrice")[0] == price * WAD
+
+
+def test_large_move_after_outage_is_accepted(w3, oracle, keeper):
+    post(oracle, keeper, 3000 * WAD, now(w3))
+    warp(w3, MAX_AGE + 1)
+    post(oracle, keeper, 6000 * WAD, now(w3))
+    assert call(oracle, "latestPrice")[0] == 6000 * WAD
+
+
+def test_only_keeper_posts(w3, oracle, alice):
+    with reverts("AccessControlUnauthorizedAccount", account=alice.address):
+        post(oracle, alice, 3000 * WAD, now(w3))
+
+
+def test_readers_get_revert_not_stale_price(w3, oracle, keeper):
+    with reverts("NoPrice"):
+        call(oracle, "latestRoundData")
+    ts = now(w3)
+    post(oracle, keeper, 3000 * WAD, ts)
+    warp_to(w3, ts + MAX_AGE)
+    assert call(oracle, "latestPrice")[0] == 3000 * WAD  # exactly maxAge old: still fresh
+    warp_to(w3, ts + MAX_AGE + 1)
+    with reverts("StalePrice", updatedAt=ts, maxAge=MAX_AGE):
+        call(oracle, "latestRoundData")
+    with reverts("StalePrice"):
+        call(oracle, "latestPrice")
+
+
+def test_config_rejects_bad_values_and_non_admin(oracle, deployer, alice):
+    with reverts("InvalidConfig", field="maxJumpWad"):
+        send(oracle, deployer, "setConfig", (3600, 3600, 3600, 0, 0))
+    with reverts("InvalidConfig", field="maxAge"):
+        send(oracle, deployer, "setConfig", (0, 3600, 3600, WAD // 4, 0))
+    with reverts("AccessControlUnauthorizedAccount"):
+        send(oracle, alice, "setConfig", (3600, 3600, 3600, WAD // 4, 0))
+
+
+# --- settlement -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def expiry(w3, oracle, keeper):
+    """An expiry one day ahead, registered, with a fresh price before it."""
+    post(oracle, keeper, 3000 * WAD, now(w3))
+    e = now(w3) + 86400
+    send(oracle, keeper, "registerExpiry", e)
+    return e
+
+
+def post_at(w3, oracle, keeper, price_wad: int, timestamp: int):
+    """Post a price observed at ``timestamp``, delivered at once (the next block)."""
+    warp_to(w3, timestamp)
+    return post(oracle, keeper, price_wad, timestamp)
+
+
+def test_settlement_is_first_price_at_or_after_expiry(w3, oracle, keeper, expiry):
+    post_at(w3, oracle, keeper, 3100 * WAD, expiry - 1)
+    assert not call(oracle, "isSettled", expiry)
+    post_at(w3, oracle, keeper, 3200 * WAD, expiry)  # exactly at expiry counts
+    post_at(w3, oracle, keeper, 3300 * WAD, expiry + 5)  # later prices do not change it
+    assert tuple(call(oracle, "settlementPrice", expiry)) == (3200 * WAD, expiry, False)
+    assert call(oracle, "pendingExpiries") == []
+
+
+def test_price_at_window_end_counts(w3, oracle, keeper, expiry):
+    warp_to(w3, expiry - 10)
+    post_at(w3, oracle, keeper, 3100 * WAD, expiry - 5)
+    post_at(w3, oracle, keeper, 3050 * WAD, expiry + WINDOW)
+    assert tuple(call(oracle, "settlementPrice", expiry)) == (3050 * WAD, expiry + WINDOW, False)
+
+
+def test_first_price_beyond_window_fixes_fallback(w3, oracle, keeper, expiry):
+    warp_to(w3, expiry - 10)
+    post_at(w3, oracle, keeper, 3100 * WAD, expiry - 5)
+    post_at(w3, oracle, keeper, 3400 * WAD, expiry + WINDOW + 1)
+    assert tuple(call(oracle, "settlementPrice", expiry)) == (3100 * WAD, expiry - 5, True)
+
+
+def test_in_window_observation_delivered_late(w3, oracle, keeper, expiry):
+    post_at(w3, oracle, keeper, 3100 * WAD, expiry - 5)
+    warp_to(w3, expiry + WINDOW + GRACE // 2)  # delivered in the grace period, 1.5 maxAge old
+    post(oracle, keeper, 3150 * WAD, expiry + 60)  # observation time inside the window
+    assert tuple(call(oracle, "settlementPrice", expiry)) == (3150 * WAD, expiry + 60, False)
+
+
+def test_fallback_when_no_price_arrives(w3, oracle, keeper, alice, expiry):
+    warp_to(w3, expiry - 10)
+    post_at(w3, oracle, keeper, 3100 * WAD, expiry - 5)
+    warp_to(w3, expiry + WINDOW + GRACE)
+    with reverts("SettlementWindowOpen", expiry=expiry, fallbackAfter=expiry + WINDOW + GRACE):
+        send(oracle, alice, "recordFallbackSettlement", expiry)
+    with reverts("SettlementNotRecorded", expiry=expiry):
+        call(oracle, "settlementPrice", expiry)
+    warp_to(w3, expiry + WINDOW + GRACE + 1)
+    send(oracle, alice, "recordFallbackSettlement", expiry)  # permissionless
+    assert tuple(call(oracle, "settlementPrice", expiry)) == (3100 * WAD, expiry - 5, True)
+    with reverts("ExpiryNotPending", expiry=expiry):
+        send(oracle, alice, "recordFallbackSettlement", expiry)
+
+
+def test_fallback_settles_every_earlier_pending_expiry(w3, oracle, keeper, alice, expiry):
+    later = expiry + 600
+    send(oracle, keeper, "registerExpiry", later)
+    warp_to(w3, later + WINDOW + GRACE + 1)
+    send(oracle, alice, "recordFallbackSettlement", later)
+    assert call(oracle, "isSettled", expiry) and call(oracle, "isSettled", later)
+    assert call(oracle, "pendingExpiries") == []
+
+
+def test_one_post_settles_several_expiries_in_order(w3, oracle, keeper, expiry):
+    send(oracle, keeper, "registerExpiry", expiry + 7200)
+    send(oracle, keeper, "registerExpiry", expiry + 60)  # registered out of order
+    assert call(oracle, "pendingExpiries") == [expiry, expiry + 60, expiry + 7200]
+    post_at(w3, oracle, keeper, 3200 * WAD, expiry + 120)
+    assert call(oracle, "settlementPrice", expiry)[2] is False
+    assert call(oracle, "settlementPrice", expiry + 60)[2] is False
+    assert call(oracle, "pendingExpiries") == [expiry + 7200]
+
+
+def test_register_expiry_rules(w3, oracle, keeper, alice, expiry):
+    with reverts("ExpiryAlreadyRegistered", expiry=expiry):
+        send(oracle, keeper, "registerExpiry", expiry)
+    with reverts("ExpiryNotAfterLatestPrice"):
+        send(oracle, keeper, "registerExpiry", now(w3) - 1)
+    with reverts("AccessControlUnauthorizedAccount"):
+        send(oracle, alice, "registerExpiry", expiry + 1)
+
+
+def test_pending_expiries_are_bounded(w3, oracle, keeper, expiry):
+    for i in range(1, 64):
+        send(oracle, keeper, "registerExpiry", expiry + i)
+    with reverts("TooManyPendingExpiries", max=64):
+        send(oracle, keeper, "registerExpiry", expiry + 100)
