@@ -1,0 +1,143 @@
+"""The redeem queue: FIFO service as collateral unlocks, no jumping the queue, claims, cancels."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import call, reverts, send
+
+PENDING, CLAIMABLE, CLAIMED, CANCELLED = 1, 2, 3, 4
+
+
+@pytest.fixture
+def busy(vault, alice, bob, market, fund):
+    """Alice 600 and Bob 400 deposited; the market locked 90%: 100 free."""
+    one = 10**vault.asset.decimals
+    for who, amount in ((alice, 600), (bob, 400)):
+        fund(who, amount)
+        send(vault.asset, who, "approve", vault.address, amount * one)
+        send(vault, who, "deposit", amount * one, who.address)
+    send(vault, market, "lockCollateral", 900 * one)
+    vault.one = one
+    return vault
+
+
+def request(vault, who, shares):
+    receipt = send(vault, who, "requestRedeem", shares, who.address, who.address)
+    return vault.contract.events.RedeemRequest().process_receipt(receipt)[0]["args"]["requestId"]
+
+
+def status(vault, rid):
+    return call(vault, "redeemRequest", rid)[1]
+
+
+def test_queue_is_served_in_order_as_collateral_unlocks(busy, alice, bob, market):
+    v, one = busy, busy.one
+    a = request(v, alice, call(v, "balanceOf", alice.address))  # 600 worth, first
+    b = request(v, bob, call(v, "convertToShares", 50 * one))  # 50 worth, second
+    # 100 is free but Alice's 600 is first in line: nothing is served, Bob does not jump ahead.
+    send(v, bob, "serveQueue", 10)
+    assert (status(v, a), status(v, b)) == (PENDING, PENDING)
+    # Instant withdrawals cannot take the liquidity the queue is owed.
+    assert call(v, "freeLiquidity") == 0
+    assert call(v, "maxWithdraw", bob.address) == 0
+
+    send(v, market, "unlockCollateral", 500 * one)  # 600 unlocked: Alice's request fits
+    assert (status(v, a), status(v, b)) == (CLAIMABLE, PENDING)
+    send(v, market, "unlockCollateral", 50 * one)
+    assert status(v, b) == CLAIMABLE
+    assert call(v, "claimableRedeemRequest", a, alice.address) > 0
+    assert call(v, "pendingRedeemRequest", b, bob.address) == 0
+
+    before = v.asset.balance_units(alice.address)
+    send(v, alice, "claim", a, alice.address)
+    assert v.asset.balance_units(alice.address) - before == 600 * one
+    assert status(v, a) == CLAIMED
+
+
+def test_fulfilment_leaves_other_holders_share_price_unchanged(busy, alice, bob, market):
+    v, one = busy, busy.one
+    a = request(v, alice, call(v, "balanceOf", alice.address))
+    price_before = call(v, "convertToAssets", 10**30)
+    send(v, market, "unlockCollateral", 900 * one)
+    assert status(v, a) == CLAIMABLE
+    assert call(v, "convertToAssets", 10**30) >= price_before  # rounding only ever helps stayers
+    assert call(v, "totalAssets") == 400 * one  # Alice's reserved assets are no longer the vault's
+    assert call(v, "claimableAssets") == 600 * one
+
+
+def test_claim_and_cancel_rules(busy, alice, bob, market):
+    v, one = busy, busy.one
+    a = request(v, alice, call(v, "convertToShares", 300 * one))
+    with reverts("NotController", requestId=a, caller=bob.address, controller=alice.address):
+        send(v, bob, "claim", a, bob.address)
+    with reverts("WrongRequestStatus", requestId=a, status=PENDING, expected=CLAIMABLE):
+        send(v, alice, "claim", a, alice.address)
+    with reverts("NotController"):
+        send(v, bob, "cancelRedeemRequest", a)
+
+    shares_before = call(v, "balanceOf", alice.address)
+    send(v, alice, "cancelRedeemRequest", a)
+    assert status(v, a) == CANCELLED
+    assert call(v, "balanceOf", alice.address) - shares_before == call(v, "convertToShares", 300 * one)
+    assert call(v, "pendingShares") == 0
+    with reverts("WrongRequestStatus"):
+        send(v, alice, "cancelRedeemRequest", a)
+
+    b = request(v, alice, call(v, "convertToShares", 50 * one))
+    send(v, alice, "serveQueue", 10)  # skips the cancelled request, serves the next
+    assert status(v, b) == CLAIMABLE
+    with reverts("WrongRequestStatus"):
+        send(v, alice, "cancelRedeemRequest", b)
+    send(v, alice, "claim", b, alice.address)
+    with reverts("WrongRequestStatus", status=CLAIMED):
+        send(v, alice, "claim", b, alice.address)
+    with reverts("UnknownRequest", requestId=99):
+        send(v, alice, "claim", 99, alice.address)
+
+
+def test_request_rules(busy, alice, bob):
+    v = busy
+    with reverts("ZeroAmount"):
+        send(v, alice, "requestRedeem", 0, alice.address, alice.address)
+    shares = call(v, "balanceOf", alice.address)
+    with reverts("ERC20InsufficientAllowance"):
+        send(v, bob, "requestRedeem", shares, bob.address, alice.address)
+    with reverts("ERC20InsufficientBalance"):
+        send(v, alice, "requestRedeem", shares + 1, alice.address, alice.address)
+    # With an allowance, an operator may queue on the owner's behalf for another controller.
+    send(v, alice, "approve", bob.address, shares)
+    rid = request_for(v, bob, shares, controller=bob, owner=alice)
+    assert call(v, "redeemRequest", rid)[0] == bob.address
+
+
+def request_for(vault, sender, shares, *, controller, owner):
+    receipt = send(vault, sender, "requestRedeem", shares, controller.address, owner.address)
+    return vault.contract.events.RedeemRequest().process_receipt(receipt)[0]["args"]["requestId"]
+
+
+def test_market_lock_rules(busy, market, alice):
+    v, one = busy, busy.one
+    with reverts("InsufficientFreeLiquidity", requested=101 * one, available=100 * one):
+        send(v, market, "lockCollateral", 101 * one)
+    with reverts("UnlockExceedsLocked", requested=901 * one, locked=900 * one):
+        send(v, market, "unlockCollateral", 901 * one)
+    with reverts("AccessControlUnauthorizedAccount", account=alice.address):
+        send(v, alice, "lockCollateral", one)
+    with reverts("AccessControlUnauthorizedAccount"):
+        send(v, alice, "unlockCollateral", one)
+
+
+def test_sdk_withdraw_queues_the_rest_only_when_asked(busy, bob, market):
+    from optio.errors import InvalidInput
+
+    v, one = busy, busy.one
+    with pytest.raises(InvalidInput, match="pass --queue"):
+        v.withdraw(bob, "400")
+    v.withdraw(bob, "400", queue_rest=True)
+    assert v.asset.balance_units(bob.address) == 100 * one  # the free part, at once
+    [req] = v.requests_of(bob.address)
+    assert req.status == "pending"
+    send(v, market, "unlockCollateral", 900 * one)
+    v.claim_all(bob)
+    assert v.asset.balance_units(bob.address) >= 400 * one - 1
