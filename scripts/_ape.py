@@ -29,7 +29,11 @@ class ApeSigner:
         from ape import networks
 
         txn = networks.provider.network.ecosystem.create_transaction(
-            receiver=tx.get("to"), data=tx["data"], value=tx.get("value", 0), gas_limit=tx["gas"], sender=self.address
+            receiver=tx.get("to"),
+            data=tx["data"],
+            value=tx.get("value", 0),
+            gas_limit=tx["gas"],
+            sender=self.address,
         )
         receipt = self.account.call(txn)
         return bytes.fromhex(

@@ -1,0 +1,78 @@
+"""The `optio` command as a user runs it: deploy, faucet, deposit → status → withdraw, and bad
+input answered with one line, exit code 1, and nothing sent."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.scripts
+
+
+def one_line_error(run, *fragments: str) -> None:
+    assert run.code != 0
+    lines = [line for line in run.err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, run.err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_no_deployment_yet(user_chain):
+    one_line_error(user_chain.optio("lp", "status"), "no Optio deployment for chain 31337")
+
+
+def test_lp_round_trip(user_chain):
+    assert user_chain.optio("deploy", account="dev:0").code == 0
+    assert user_chain.optio("faucet", "--token", "usdc", "--amount", "5000").code == 0
+    assert user_chain.optio("faucet", "--token", "weth", "--amount", "3").code == 0
+
+    dep = user_chain.optio("lp", "deposit", "--vault", "put", "--amount", "1000")
+    assert dep.code == 0 and "deposited 1000 USDC into the put vault" in dep.out
+    assert user_chain.optio("lp", "deposit", "--vault", "call", "--amount", "1.5").code == 0
+
+    status = user_chain.optio("lp", "status")
+    assert status.code == 0
+    row = next(line for line in status.out.splitlines() if "your position" in line)
+    assert "1.500000" in row and "1,000.000000" in row
+
+    out = user_chain.optio("lp", "withdraw", "--vault", "put", "--amount", "400")
+    assert out.code == 0, out.err
+    out = user_chain.optio("lp", "withdraw", "--vault", "call", "--all")
+    assert out.code == 0, out.err
+    status = user_chain.optio("lp", "status", "--vault", "put").out
+    assert "600.000000" in next(line for line in status.splitlines() if "your position" in line)
+    assert "4,400.000000" in next(line for line in status.splitlines() if "wallet balance" in line)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["lp", "deposit", "--vault", "put", "--amount", "-5"], ["must be positive"]),
+        (["lp", "deposit", "--vault", "put", "--amount", "0"], ["must be positive"]),
+        (["lp", "deposit", "--vault", "put", "--amount", "lots"], ["is not a number"]),
+        (["lp", "deposit", "--vault", "put", "--amount", "1.0000001"], ["more than 6 decimal places"]),
+        (["lp", "deposit", "--vault", "put", "--amount", "99999999"], ["exceeds the wallet balance"]),
+        (["lp", "withdraw", "--vault", "put", "--amount", "99999999"], ["exceeds the position"]),
+    ],
+)
+def test_bad_input_sends_nothing(user_chain, args, fragments):
+    if user_chain.optio("lp", "status").code != 0:
+        user_chain.optio("deploy", account="dev:0")
+        user_chain.optio("faucet", "--token", "usdc", "--amount", "100")
+        user_chain.optio("lp", "deposit", "--vault", "put", "--amount", "10")
+    before = user_chain.nonce(1)
+    one_line_error(user_chain.optio(*args), *fragments)
+    assert user_chain.nonce(1) == before, "a refused command must send nothing"
+
+
+def test_unknown_vault_is_a_usage_error(user_chain):
+    run = user_chain.optio("lp", "deposit", "--vault", "strangle", "--amount", "1")
+    assert run.code == 2 and "'strangle' is not one of 'call', 'put'" in run.err
+
+
+def test_unreachable_rpc(user_chain):
+    run = user_chain.optio("--rpc", "http://127.0.0.1:9", "lp", "status")
+    one_line_error(run, "RPC http://127.0.0.1:9 is unreachable")
+
+
+def test_unknown_account(user_chain):
+    one_line_error(user_chain.optio("lp", "status", account="nobody"), "no account 'nobody'")
