@@ -1,0 +1,60 @@
+"""The same artifacts on Ganache (its own group, `make test` runs it after the Anvil groups):
+deploy, oracle posts, and an LP round on both vaults, including the queue."""
+
+from __future__ import annotations
+
+import pytest
+
+from optio.chain import LocalSigner, dev_account
+from optio.contracts import Protocol, SviParams
+from optio.deploy import DeployConfig, deploy_protocol
+from optio.localchain import local_chain
+from tests.helpers import call, now, reverts, send
+
+pytestmark = pytest.mark.ganache
+
+
+@pytest.fixture(scope="module")
+def ganache():
+    with local_chain("ganache", startup_timeout=60) as chain:
+        yield chain
+
+
+def test_deploy_and_lp_round_on_ganache(ganache):
+    w3 = ganache.w3
+    assert w3.eth.chain_id == 1337
+    deployer, lp, market = (LocalSigner(dev_account(i)) for i in (0, 1, 7))
+    p = Protocol(w3, deploy_protocol(w3, deployer, DeployConfig(), save=False))
+
+    ts = now(w3)
+    p.spot_oracle.post(deployer, "2950.5", ts)
+    assert p.spot_oracle.latest_price()[0] == 2950.5
+    p.vol_oracle.post(deployer, ts + 14 * 86400, SviParams(a=0.003, b=0.03, rho=-0.2, m=0.01, sigma=0.15))
+    assert 0.1 < p.vol_oracle.atm_vol(ts + 14 * 86400) < 2
+
+    for kind, amount in (("call", "2.5"), ("put", "8000")):
+        v = p.vault(kind)
+        v.asset.faucet(lp, amount)
+        v.deposit(lp, amount)
+        assert v.status(lp.address).owner_assets == v.asset.balance(v.address)
+
+    put = p.vault("put")
+    send(put, deployer, "grantRole", call(put, "MARKET_ROLE"), market.address)
+    send(put, market, "lockCollateral", 7000 * 10**6)
+    put.withdraw(lp, None, queue_rest=True)
+    assert [r.status for r in put.requests_of(lp.address)] == ["pending"]
+    send(put, market, "unlockCollateral", 7000 * 10**6)
+    put.claim_all(lp)
+    p.vault("call").withdraw(lp, None)
+    assert put.asset.balance(lp.address) == 8000
+    assert p.vault("call").asset.balance(lp.address) == 2.5
+
+
+def test_custom_errors_decode_on_ganache(ganache):
+    w3 = ganache.w3
+    deployer = LocalSigner(dev_account(0))
+    p = Protocol(w3, deploy_protocol(w3, deployer, DeployConfig(), save=False))
+    with reverts("ZeroPrice"):
+        send(p.spot_oracle, deployer, "post", 0, now(w3))
+    with reverts("NoPrice"):
+        call(p.spot_oracle, "latestRoundData")
