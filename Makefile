@@ -37,8 +37,8 @@ $(NODE_STAMP): package.json package-lock.json
 $(SOLC_STAMP): tools/solc.js $(NODE_STAMP)
 	@mkdir -p .solcx && ln -sfn ../tools/solc.js $@
 	@mkdir -p $(HOME)/.solcx $(HOME)/.svm/$(SOLC_VERSION)
-	@test -e $(HOME)/.solcx/solc-v$(SOLC_VERSION) || ln -s $(CURDIR)/tools/solc.js $(HOME)/.solcx/solc-v$(SOLC_VERSION)
-	@test -e $(HOME)/.svm/$(SOLC_VERSION)/solc-$(SOLC_VERSION) || ln -s $(CURDIR)/tools/solc.js $(HOME)/.svm/$(SOLC_VERSION)/solc-$(SOLC_VERSION)
+	@test -e $(HOME)/.solcx/solc-v$(SOLC_VERSION) || ln -sfn $(CURDIR)/tools/solc.js $(HOME)/.solcx/solc-v$(SOLC_VERSION)
+	@test -e $(HOME)/.svm/$(SOLC_VERSION)/solc-$(SOLC_VERSION) || ln -sfn $(CURDIR)/tools/solc.js $(HOME)/.svm/$(SOLC_VERSION)/solc-$(SOLC_VERSION)
 	@$@ --version | tail -1
 
 compile: $(BUILD)

@@ -47,7 +47,9 @@ def measure_vault(p: Protocol, kind: str, signers: dict, market) -> dict[str, in
     g["redeem_all"] = _send(v, second, "redeem", v._call("balanceOf", second.address), second.address, second.address)
     _send(v, third, "deposit", 100 * one, third.address)
     _send(v, market, "lockCollateral", v._call("freeLiquidity"))
-    g["request_redeem"] = _send(v, third, "requestRedeem", v._call("balanceOf", third.address) // 2, third.address, third.address)
+    g["request_redeem"] = _send(
+        v, third, "requestRedeem", v._call("balanceOf", third.address) // 2, third.address, third.address
+    )
     rid = v._call("queueLength") - 1
     _send(v, third, "requestRedeem", v._call("balanceOf", third.address), third.address, third.address)
     g["cancel_request"] = _send(v, third, "cancelRedeemRequest", rid + 1)

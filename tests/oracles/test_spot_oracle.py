@@ -225,3 +225,14 @@ def test_pending_expiries_are_bounded(w3, oracle, keeper, expiry):
         send(oracle, keeper, "registerExpiry", expiry + i)
     with reverts("TooManyPendingExpiries", max=64):
         send(oracle, keeper, "registerExpiry", expiry + 100)
+
+
+def test_rejects_price_beyond_packed_range(w3, oracle, keeper):
+    with reverts("PriceTooLarge", priceWad=2**128):
+        post(oracle, keeper, 2**128, now(w3))
+
+
+def test_chainlink_version_and_round_zero(oracle):
+    assert call(oracle, "version") == 1
+    with reverts("NoDataForRound", roundId=0):
+        call(oracle, "getRoundData", 0)

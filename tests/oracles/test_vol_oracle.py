@@ -138,7 +138,11 @@ def test_contract_accepts_exactly_what_the_reference_accepts(w3, vol, keeper, a,
     expected = reference_verdict(params)
     if expected == "borderline":
         return  # within 1e-15 of zero minimum variance: either verdict is right
-    tx = {"from": keeper.address, "to": vol.address, "data": vol.contract.encode_abi("post", args=[now(w3) + 86400, params])}
+    tx = {
+        "from": keeper.address,
+        "to": vol.address,
+        "data": vol.contract.encode_abi("post", args=[now(w3) + 86400, params]),
+    }
     try:
         simulate(w3, tx, "post")
         verdict = None

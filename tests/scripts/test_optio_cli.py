@@ -76,3 +76,9 @@ def test_unreachable_rpc(user_chain):
 
 def test_unknown_account(user_chain):
     one_line_error(user_chain.optio("lp", "status", account="nobody"), "no account 'nobody'")
+
+
+def test_demo_refuses_a_taken_port(user_chain):
+    port = int(user_chain.url.rsplit(":", 1)[1])  # this Anvil already listens there
+    run = user_chain.optio("demo", "--port", str(port))
+    one_line_error(run, f"port {port} is already taken")

@@ -13,7 +13,7 @@ PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 
 
 def units(vault, human: int) -> int:
-    return human * 10 ** vault.asset.decimals
+    return human * 10**vault.asset.decimals
 
 
 @pytest.fixture

@@ -11,7 +11,9 @@ def test_pause_stops_deposits_only(vault, guardian, alice, market, fund):
     send(vault.asset, alice, "approve", vault.address, 2**256 - 1)
     send(vault, alice, "deposit", 60 * one, alice.address)
     send(vault, market, "lockCollateral", 30 * one)
-    rid_receipt = send(vault, alice, "requestRedeem", call(vault, "convertToShares", 40 * one), alice.address, alice.address)
+    rid_receipt = send(
+        vault, alice, "requestRedeem", call(vault, "convertToShares", 40 * one), alice.address, alice.address
+    )
     rid = vault.contract.events.RedeemRequest().process_receipt(rid_receipt)[0]["args"]["requestId"]
 
     send(vault, guardian, "pause")
