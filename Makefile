@@ -14,7 +14,7 @@ export APE_DATA_FOLDER := $(CURDIR)/.ape
 
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-SOLC_STAMP := .solcx/solc-v$(SOLC_VERSION)
+SOLC_STAMP := .solcx/.registered
 BUILD := .build/__local__.json
 SOURCES := $(shell find contracts -name '*.sol' -not -path '*/.cache/*' 2>/dev/null)
 
@@ -35,11 +35,12 @@ $(NODE_STAMP): package.json package-lock.json
 # Register the solc-js wrapper where py-solc-x (project-local and ~/.solcx) and forge
 # (~/.svm) look for a native solc. Existing files in $HOME are left alone.
 $(SOLC_STAMP): tools/solc.js $(NODE_STAMP)
-	@mkdir -p .solcx && ln -sfn ../tools/solc.js $@
+	@mkdir -p .solcx && ln -sfn ../tools/solc.js .solcx/solc-v$(SOLC_VERSION)
 	@mkdir -p $(HOME)/.solcx $(HOME)/.svm/$(SOLC_VERSION)
 	@test -e $(HOME)/.solcx/solc-v$(SOLC_VERSION) || ln -sfn $(CURDIR)/tools/solc.js $(HOME)/.solcx/solc-v$(SOLC_VERSION)
 	@test -e $(HOME)/.svm/$(SOLC_VERSION)/solc-$(SOLC_VERSION) || ln -sfn $(CURDIR)/tools/solc.js $(HOME)/.svm/$(SOLC_VERSION)/solc-$(SOLC_VERSION)
-	@$@ --version | tail -1
+	@.solcx/solc-v$(SOLC_VERSION) --version | tail -1
+	@touch $@
 
 compile: $(BUILD)
 
