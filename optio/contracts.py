@@ -106,6 +106,11 @@ class VaultStatus:
 class Vault(Client):
     artifact_name = "OptioVault"
 
+    def __init__(self, w3: Web3, address: str, *, from_block: int = 0):
+        """``from_block``: where event scans start (the deployment block, not genesis)."""
+        super().__init__(w3, address)
+        self.from_block = from_block
+
     @cached_property
     def asset(self) -> Token:
         return Token(self.w3, self._call("asset"))
@@ -215,7 +220,7 @@ class Vault(Client):
     def requests_of(self, controller: str) -> list[RedeemRequestView]:
         """Requests whose controller is ``controller``, from the RedeemRequest events."""
         logs = self.contract.events.RedeemRequest.get_logs(
-            from_block=0, argument_filters={"controller": Web3.to_checksum_address(controller)}
+            from_block=self.from_block, argument_filters={"controller": Web3.to_checksum_address(controller)}
         )
         views = []
         for log in logs:
@@ -306,7 +311,7 @@ class Protocol:
     def vault(self, kind: str) -> Vault:
         if kind not in VAULT_KEYS:
             raise InvalidInput(f"unknown vault {kind!r}: choose one of {', '.join(VAULT_KEYS)}")
-        return Vault(self.w3, self.deployment.address(VAULT_KEYS[kind]))
+        return Vault(self.w3, self.deployment.address(VAULT_KEYS[kind]), from_block=self.deployment.deploy_block)
 
     @cached_property
     def spot_oracle(self) -> SpotOracle:
