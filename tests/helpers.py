@@ -53,3 +53,11 @@ def warp(w3: Web3, seconds: int) -> int:
 def set_next_timestamp(w3: Web3, timestamp: int) -> None:
     """The next mined block (e.g. the next transaction's) gets ``timestamp``."""
     w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+
+
+def request_id_of(vault: Client, receipt) -> int:
+    """The requestId of the RedeemRequest event in ``receipt`` (other logs, e.g. the share
+    Transfer, are not this event and are skipped)."""
+    from web3.logs import DISCARD
+
+    return vault.contract.events.RedeemRequest().process_receipt(receipt, errors=DISCARD)[0]["args"]["requestId"]

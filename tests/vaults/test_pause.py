@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import call, reverts, send
+from tests.helpers import call, request_id_of, reverts, send
 
 
 def test_pause_stops_deposits_only(vault, guardian, alice, market, fund):
@@ -14,7 +14,7 @@ def test_pause_stops_deposits_only(vault, guardian, alice, market, fund):
     rid_receipt = send(
         vault, alice, "requestRedeem", call(vault, "convertToShares", 40 * one), alice.address, alice.address
     )
-    rid = vault.contract.events.RedeemRequest().process_receipt(rid_receipt)[0]["args"]["requestId"]
+    rid = request_id_of(vault, rid_receipt)
 
     send(vault, guardian, "pause")
     assert call(vault, "maxDeposit", alice.address) == 0

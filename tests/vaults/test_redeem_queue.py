@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import call, reverts, send
+from tests.helpers import call, request_id_of, reverts, send
 
 PENDING, CLAIMABLE, CLAIMED, CANCELLED = 1, 2, 3, 4
 
@@ -24,7 +24,7 @@ def busy(vault, alice, bob, market, fund):
 
 def request(vault, who, shares):
     receipt = send(vault, who, "requestRedeem", shares, who.address, who.address)
-    return vault.contract.events.RedeemRequest().process_receipt(receipt)[0]["args"]["requestId"]
+    return request_id_of(vault, receipt)
 
 
 def status(vault, rid):
@@ -113,7 +113,7 @@ def test_request_rules(busy, alice, bob):
 
 def request_for(vault, sender, shares, *, controller, owner):
     receipt = send(vault, sender, "requestRedeem", shares, controller.address, owner.address)
-    return vault.contract.events.RedeemRequest().process_receipt(receipt)[0]["args"]["requestId"]
+    return request_id_of(vault, receipt)
 
 
 def test_market_lock_rules(busy, market, alice):
