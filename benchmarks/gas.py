@@ -14,7 +14,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from optio.chain import LocalSigner, dev_account, transact
+from optio.chain import LocalSigner, dev_account
 from optio.contracts import Client, Protocol, SviParams
 from optio.deploy import DeployConfig, deploy_protocol
 from optio.localchain import local_chain
@@ -23,8 +23,8 @@ TARGETS = {"deposit_new_lp": 90_000, "oracle_post": 50_000}
 
 
 def _send(client: Client, signer, fn: str, *args) -> int:
-    receipt = transact(client.w3, signer, client.address, client.contract.encode_abi(fn, args=list(args)), action=fn)
-    return receipt["gasUsed"]
+    """Gas used by ``fn(*args)``."""
+    return client.transact(signer, fn, *args)["gasUsed"]
 
 
 def _mine_at(w3, timestamp: int) -> None:
@@ -44,16 +44,16 @@ def measure_vault(p: Protocol, kind: str, signers: dict, market) -> dict[str, in
     g["deposit_new_lp"] = _send(v, second, "deposit", 100 * one, second.address)
     g["deposit_existing_lp"] = _send(v, first, "deposit", 50 * one, first.address)
     g["withdraw"] = _send(v, first, "withdraw", 10 * one, first.address, first.address)
-    g["redeem_all"] = _send(v, second, "redeem", v._call("balanceOf", second.address), second.address, second.address)
+    g["redeem_all"] = _send(v, second, "redeem", v.call("balanceOf", second.address), second.address, second.address)
     _send(v, third, "deposit", 100 * one, third.address)
-    _send(v, market, "lockCollateral", v._call("freeLiquidity"))
+    _send(v, market, "lockCollateral", v.call("freeLiquidity"))
     g["request_redeem"] = _send(
-        v, third, "requestRedeem", v._call("balanceOf", third.address) // 2, third.address, third.address
+        v, third, "requestRedeem", v.call("balanceOf", third.address) // 2, third.address, third.address
     )
-    rid = v._call("queueLength") - 1
-    _send(v, third, "requestRedeem", v._call("balanceOf", third.address), third.address, third.address)
+    rid = v.call("queueLength") - 1
+    _send(v, third, "requestRedeem", v.call("balanceOf", third.address), third.address, third.address)
     g["cancel_request"] = _send(v, third, "cancelRedeemRequest", rid + 1)
-    g["unlock_and_serve_1"] = _send(v, market, "unlockCollateral", v._call("lockedAssets"))
+    g["unlock_and_serve_1"] = _send(v, market, "unlockCollateral", v.call("lockedAssets"))
     g["claim"] = _send(v, third, "claim", rid, third.address)
     return g
 
@@ -85,7 +85,7 @@ def run() -> dict:
         p = Protocol(w3, deploy_protocol(w3, deployer, DeployConfig(keeper=keeper.address), save=False))
         for kind in ("call", "put"):
             v = p.vault(kind)
-            _send(v, deployer, "grantRole", v._call("MARKET_ROLE"), market.address)
+            _send(v, deployer, "grantRole", v.call("MARKET_ROLE"), market.address)
         signers = {k: LocalSigner(dev_account(i)) for k, i in (("first", 1), ("second", 2), ("third", 3))}
         vaults = {kind: measure_vault(p, kind, signers, market) for kind in ("call", "put")}
         oracles = measure_oracles(w3, p, keeper)

@@ -28,16 +28,18 @@ class Client:
 
     artifact_name: str = ""
 
-    def __init__(self, w3: Web3, address: str):
+    def __init__(self, w3: Web3, address: str, *, artifact_name: str | None = None):
         self.w3 = w3
         self.address = Web3.to_checksum_address(address)
-        self.contract: Contract = w3.eth.contract(address=self.address, abi=artifact(self.artifact_name).abi)
+        abi = artifact(artifact_name or self.artifact_name).abi
+        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi)
 
-    def _send(self, signer: Signer, fn: str, *args: object, action: str) -> TxReceipt:
+    def transact(self, signer: Signer, fn: str, *args: object, action: str | None = None) -> TxReceipt:
+        """Send ``fn(*args)`` through ``optio.chain.transact`` (simulated first)."""
         data = self.contract.encode_abi(fn, args=list(args))
-        return transact(self.w3, signer, self.address, data, action=action)
+        return transact(self.w3, signer, self.address, data, action=action or fn)
 
-    def _call(self, fn: str, *args: object):
+    def call(self, fn: str, *args: object):
         """Read-only call; a revert raises the decoded ``ContractRevert``."""
         try:
             return getattr(self.contract.functions, fn)(*args).call()
@@ -50,25 +52,25 @@ class Token(Client):
 
     @cached_property
     def decimals(self) -> int:
-        return self._call("decimals")
+        return self.call("decimals")
 
     @cached_property
     def symbol(self) -> str:
-        return self._call("symbol")
+        return self.call("symbol")
 
     def balance_units(self, owner: str) -> int:
-        return self._call("balanceOf", owner)
+        return self.call("balanceOf", owner)
 
     def balance(self, owner: str) -> Decimal:
         return from_units(self.balance_units(owner), self.decimals)
 
     def approve_units(self, signer: Signer, spender: str, units: int) -> TxReceipt:
-        return self._send(signer, "approve", spender, units, action=f"approve {self.symbol}")
+        return self.transact(signer, "approve", spender, units, action=f"approve {self.symbol}")
 
     def faucet(self, signer: Signer, amount: Decimal | str) -> TxReceipt:
         """Mint test tokens to the signer (local mock tokens only)."""
         units = to_units(amount, self.decimals)
-        return self._send(signer, "faucet", units, action=f"faucet {self.symbol}")
+        return self.transact(signer, "faucet", units, action=f"faucet {self.symbol}")
 
 
 @dataclass(frozen=True)
@@ -113,11 +115,11 @@ class Vault(Client):
 
     @cached_property
     def asset(self) -> Token:
-        return Token(self.w3, self._call("asset"))
+        return Token(self.w3, self.call("asset"))
 
     @cached_property
     def share_decimals(self) -> int:
-        return self._call("decimals")
+        return self.call("decimals")
 
     def _asset_units(self, amount: Decimal | str, name: str = "amount") -> int:
         value = parse_amount(amount, name=name)
@@ -141,16 +143,16 @@ class Vault(Client):
             raise InsufficientBalance(
                 f"deposit of {amount} {self.asset.symbol} exceeds the wallet balance of {self._assets(balance)}"
             )
-        if self._call("paused"):
-            raise InvalidInput(f"{self._call('symbol')} is paused: deposits are stopped (withdrawals are not)")
-        room = self._call("maxDeposit", signer.address)
+        if self.call("paused"):
+            raise InvalidInput(f"{self.call('symbol')} is paused: deposits are stopped (withdrawals are not)")
+        room = self.call("maxDeposit", signer.address)
         if units > room:
             raise InvalidInput(
                 f"deposit of {amount} {self.asset.symbol} exceeds the deposit cap room of {self._assets(room)}"
             )
-        if self.asset._call("allowance", signer.address, self.address) < units:
+        if self.asset.call("allowance", signer.address, self.address) < units:
             self.asset.approve_units(signer, self.address, units)
-        return self._send(signer, "deposit", units, signer.address, action="deposit")
+        return self.transact(signer, "deposit", units, signer.address, action="deposit")
 
     def withdraw(self, signer: Signer, amount: Decimal | str | None, *, queue_rest: bool = False) -> list[TxReceipt]:
         """Withdraw ``amount`` of the asset (``None``: everything).
@@ -158,39 +160,39 @@ class Vault(Client):
         What free liquidity allows leaves at once; the rest is queued (``requestRedeem``) if
         ``queue_rest``, else ``InvalidInput`` says how much is available now and nothing is sent.
         """
-        shares_held = self._call("balanceOf", signer.address)
+        shares_held = self.call("balanceOf", signer.address)
         if shares_held == 0:
-            raise InsufficientBalance(f"{signer.address} holds no {self._call('symbol')} shares")
-        max_withdraw = self._call("maxWithdraw", signer.address)
+            raise InsufficientBalance(f"{signer.address} holds no {self.call('symbol')} shares")
+        max_withdraw = self.call("maxWithdraw", signer.address)
         receipts: list[TxReceipt] = []
         if amount is None:
-            shares_now = self._call("maxRedeem", signer.address)
+            shares_now = self.call("maxRedeem", signer.address)
             rest_shares = shares_held - shares_now
             if rest_shares and not queue_rest:
                 raise InvalidInput(self._only_available(max_withdraw))
             if shares_now:
                 receipts.append(
-                    self._send(signer, "redeem", shares_now, signer.address, signer.address, action="redeem")
+                    self.transact(signer, "redeem", shares_now, signer.address, signer.address, action="redeem")
                 )
             if rest_shares:
                 receipts.append(self.request_redeem_shares(signer, rest_shares))
             return receipts
 
         units = self._asset_units(amount)
-        owned = self._call("previewRedeem", shares_held)
+        owned = self.call("previewRedeem", shares_held)
         if units > owned:
             raise InsufficientBalance(
                 f"withdrawal of {amount} exceeds the position of {self._assets(owned)} {self.asset.symbol}"
             )
         if units <= max_withdraw:
-            return [self._send(signer, "withdraw", units, signer.address, signer.address, action="withdraw")]
+            return [self.transact(signer, "withdraw", units, signer.address, signer.address, action="withdraw")]
         if not queue_rest:
             raise InvalidInput(self._only_available(max_withdraw))
         if max_withdraw:
             receipts.append(
-                self._send(signer, "withdraw", max_withdraw, signer.address, signer.address, action="withdraw")
+                self.transact(signer, "withdraw", max_withdraw, signer.address, signer.address, action="withdraw")
             )
-        rest_shares = min(self._call("previewWithdraw", units - max_withdraw), self._call("balanceOf", signer.address))
+        rest_shares = min(self.call("previewWithdraw", units - max_withdraw), self.call("balanceOf", signer.address))
         receipts.append(self.request_redeem_shares(signer, rest_shares))
         return receipts
 
@@ -203,17 +205,17 @@ class Vault(Client):
     def request_redeem_shares(self, signer: Signer, shares: int) -> TxReceipt:
         if shares <= 0:
             raise InvalidInput("shares to queue must be positive")
-        return self._send(signer, "requestRedeem", shares, signer.address, signer.address, action="requestRedeem")
+        return self.transact(signer, "requestRedeem", shares, signer.address, signer.address, action="requestRedeem")
 
     def claim_all(self, signer: Signer) -> list[TxReceipt]:
         """Claim every fulfilled request of the signer; ``InvalidInput`` if there is none."""
         claimable = [r for r in self.requests_of(signer.address) if r.status == "claimable"]
         if not claimable:
             raise InvalidInput(f"{signer.address} has no claimable redeem request")
-        return [self._send(signer, "claim", r.request_id, signer.address, action="claim") for r in claimable]
+        return [self.transact(signer, "claim", r.request_id, signer.address, action="claim") for r in claimable]
 
     def serve_queue(self, signer: Signer, max_requests: int = 50) -> TxReceipt:
-        return self._send(signer, "serveQueue", max_requests, action="serveQueue")
+        return self.transact(signer, "serveQueue", max_requests, action="serveQueue")
 
     # --- views ------------------------------------------------------------------------------
 
@@ -225,12 +227,12 @@ class Vault(Client):
         views = []
         for log in logs:
             rid = log["args"]["requestId"]
-            r = self._call("redeemRequest", rid)
+            r = self.call("redeemRequest", rid)
             views.append(RedeemRequestView(rid, r[0], REQUEST_STATUS[r[1]], self._shares(r[2]), self._assets(r[3])))
         return views
 
     def status(self, owner: str) -> VaultStatus:
-        c = self._call
+        c = self.call
         total_assets, total_shares = c("totalAssets"), c("totalSupply")
         one_share = 10**self.share_decimals
         owner_shares = c("balanceOf", owner)
@@ -260,14 +262,14 @@ class SpotOracle(Client):
 
     def post(self, signer: Signer, price: Decimal | str, timestamp: int) -> TxReceipt:
         """Post ``price`` (quote per base, human units) observed at ``timestamp`` (Unix s)."""
-        return self._send(signer, "post", to_wad(price, name="price"), timestamp, action="post price")
+        return self.transact(signer, "post", to_wad(price, name="price"), timestamp, action="post price")
 
     def register_expiry(self, signer: Signer, expiry: int) -> TxReceipt:
-        return self._send(signer, "registerExpiry", expiry, action="registerExpiry")
+        return self.transact(signer, "registerExpiry", expiry, action="registerExpiry")
 
     def latest_price(self) -> tuple[Decimal, int]:
         """(price, updatedAt); reverts on the chain (``ContractRevert``) if stale or missing."""
-        price_wad, updated_at = self._call("latestPrice")
+        price_wad, updated_at = self.call("latestPrice")
         return from_wad(price_wad), updated_at
 
 
@@ -290,11 +292,11 @@ class VolOracle(Client):
     artifact_name = "VolOracle"
 
     def post(self, signer: Signer, expiry: int, params: SviParams) -> TxReceipt:
-        return self._send(signer, "post", expiry, params.to_wad(), action="post surface")
+        return self.transact(signer, "post", expiry, params.to_wad(), action="post surface")
 
     def atm_vol(self, expiry: int) -> Decimal:
         """Annualised ATM vol now (1.0 = 100%)."""
-        return from_wad(self._call("atmVol", expiry))
+        return from_wad(self.call("atmVol", expiry))
 
 
 class Protocol:

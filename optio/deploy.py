@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from web3 import Web3
 
 from optio.artifacts import artifact
 from optio.chain import LOCAL_CHAIN_IDS, Signer, transact
+from optio.contracts import Client
 from optio.deployment import ContractRecord, Deployment, save_deployment
 from optio.errors import InvalidInput
 from optio.units import to_wad
@@ -34,7 +35,6 @@ class DeployConfig:
     description: str = "WETH / USDC"
     weth: str | None = None  # existing tokens on real chains; mocks are deployed on local ones
     usdc: str | None = None
-    extra: dict[str, int | str] = field(default_factory=dict)
 
 
 def _deploy(w3: Web3, signer: Signer, name: str, *args: object) -> str:
@@ -45,9 +45,8 @@ def _deploy(w3: Web3, signer: Signer, name: str, *args: object) -> str:
 
 
 def _grant(w3: Web3, signer: Signer, address: str, name: str, role: str, account: str) -> None:
-    contract = w3.eth.contract(address=address, abi=artifact(name).abi)
-    role_id = getattr(contract.functions, role)().call()
-    transact(w3, signer, address, contract.encode_abi("grantRole", args=[role_id, account]), action=f"grant {role}")
+    client = Client(w3, address, artifact_name=name)
+    client.transact(signer, "grantRole", client.call(role), account, action=f"grant {role}")
 
 
 def deploy_protocol(w3: Web3, signer: Signer, config: DeployConfig | None = None, *, save: bool = True) -> Deployment:
@@ -103,7 +102,7 @@ def deploy_protocol(w3: Web3, signer: Signer, config: DeployConfig | None = None
         deployer=deployer,
         deploy_block=start_block,
         contracts=records,
-        params={"WETH": weth, "USDC": usdc, "keeper": keeper, "guardian": guardian, **cfg.extra},
+        params={"WETH": weth, "USDC": usdc, "keeper": keeper, "guardian": guardian},
     )
     if save:
         save_deployment(deployment)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from web3 import Web3
@@ -30,7 +31,7 @@ class LocalChain:
     url: str
     process: subprocess.Popen
 
-    @property
+    @cached_property
     def w3(self) -> Web3:
         return Web3(Web3.HTTPProvider(self.url, request_kwargs={"timeout": 30}))
 

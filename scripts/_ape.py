@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import click
 from web3 import Web3
 from web3.types import TxParams
 
 from optio.contracts import Protocol
-from optio.errors import OptioError
 
 
 @dataclass
@@ -43,12 +40,3 @@ class ApeSigner:
 
 def protocol_from(provider: Any) -> Protocol:
     return Protocol.load(provider.web3)
-
-
-@contextmanager
-def one_line_errors():
-    """SDK errors become one readable line and exit code 1, nothing sent."""
-    try:
-        yield
-    except OptioError as err:
-        raise click.ClickException(str(err)) from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from dataclasses import dataclass
 
 import click
@@ -11,9 +10,9 @@ import click
 from optio.chain import connect
 from optio.contracts import Protocol
 from optio.deploy import deploy_protocol
-from optio.errors import OptioError
 from scripts import _lp
 from scripts._accounts import resolve_signer
+from scripts._errors import one_line_errors as report_errors
 from scripts._render import console
 
 VAULT = click.Choice(["call", "put"])
@@ -34,15 +33,12 @@ class Context:
 
 
 def one_line_errors(fn):
-    """SDK errors print as one line on stderr with exit code 1; nothing was sent."""
+    """Run the command inside the shared one-line error report."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
+        with report_errors():
             return fn(*args, **kwargs)
-        except OptioError as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(1)
 
     return wrapper
 

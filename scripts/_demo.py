@@ -14,7 +14,7 @@ from decimal import Decimal
 from rich.rule import Rule
 from rich.table import Table
 
-from optio.chain import LocalSigner, dev_account, transact
+from optio.chain import LocalSigner, dev_account
 from optio.contracts import Protocol, SviParams
 from optio.deploy import deploy_protocol
 from optio.localchain import local_chain
@@ -68,18 +68,9 @@ def run_demo(port: int = 8545) -> None:
 
         _step("A stand-in for the options market locks 80% of the put vault")
         put = p.vault("put")
-        market_role = put.contract.functions.MARKET_ROLE().call()
-        transact(
-            w3,
-            deployer,
-            put.address,
-            put.contract.encode_abi("grantRole", args=[market_role, deployer.address]),
-            action="grant",
-        )
-        locked_units = put.contract.functions.totalAssets().call() * 8 // 10
-        transact(
-            w3, deployer, put.address, put.contract.encode_abi("lockCollateral", args=[locked_units]), action="lock"
-        )
+        put.transact(deployer, "grantRole", put.call("MARKET_ROLE"), deployer.address)
+        locked_units = put.call("totalAssets") * 8 // 10
+        put.transact(deployer, "lockCollateral", locked_units)
         console.print(f"  locked {put._assets(locked_units):,} USDC as option collateral")
 
         _step("Bob withdraws everything: what is free now, the rest queued")
@@ -87,9 +78,7 @@ def run_demo(port: int = 8545) -> None:
         _lp.status(p, lps["bob"].address, "put")
 
         _step("Collateral unlocks (options expire): the queue is served, Bob claims")
-        transact(
-            w3, deployer, put.address, put.contract.encode_abi("unlockCollateral", args=[locked_units]), action="unlock"
-        )
+        put.transact(deployer, "unlockCollateral", locked_units)
         _lp.claim(p, lps["bob"], "put")
         _lp.withdraw(p, lps["bob"], "call", None, False)
 

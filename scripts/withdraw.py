@@ -4,7 +4,8 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from scripts import _lp
-from scripts._ape import ApeSigner, one_line_errors, protocol_from
+from scripts._ape import ApeSigner, protocol_from
+from scripts._errors import one_line_errors
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Withdraw from an Optio vault")

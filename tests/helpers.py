@@ -8,19 +8,19 @@ from contextlib import contextmanager
 import pytest
 from web3 import Web3
 
-from optio.chain import Signer, transact
+from optio.chain import Signer
 from optio.contracts import Client
 from optio.errors import ContractRevert
 
 
 def send(client: Client, signer: Signer, fn: str, *args: object):
     """Send ``fn(*args)`` to ``client``'s contract (simulated first, like every SDK send)."""
-    return transact(client.w3, signer, client.address, client.contract.encode_abi(fn, args=list(args)), action=fn)
+    return client.transact(signer, fn, *args)
 
 
 def call(client: Client, fn: str, *args: object):
     """Read ``fn(*args)``; a revert raises the decoded ``ContractRevert``."""
-    return client._call(fn, *args)
+    return client.call(fn, *args)
 
 
 @contextmanager

@@ -121,7 +121,8 @@ contract SpotOracle is ISpotOracle, AccessControl {
     /// @inheritdoc ISpotOracle
     function recordFallbackSettlement(uint256 expiry) external {
         Config memory cfg = _config;
-        if (_settlements[expiry].recorded || !_isPending(expiry)) revert ExpiryNotPending(expiry);
+        // A pending expiry is never recorded: being pending is the whole check.
+        if (!_isPending(expiry)) revert ExpiryNotPending(expiry);
         uint256 fallbackAfter = expiry + cfg.settlementWindow + cfg.settlementGrace;
         if (block.timestamp <= fallbackAfter) revert SettlementWindowOpen(expiry, fallbackAfter);
         Round memory last = _latest;
