@@ -72,8 +72,9 @@ bench: install $(BUILD)
 # Refresh the Python lock from a clean resolve of the direct pins (needs the registry).
 lock:
 	rm -rf /tmp/optio-lock && $(PYTHON_BOOT) -m venv /tmp/optio-lock
-	/tmp/optio-lock/bin/pip install --quiet -e '.[ape,dev]'
-	/tmp/optio-lock/bin/pip freeze --all --exclude-editable | grep -v '^pip==' > requirements.lock
+	/tmp/optio-lock/bin/pip install --quiet -e '.[ape,dev,peers]'
+	{ grep '^#' requirements.lock; /tmp/optio-lock/bin/pip freeze --all --exclude-editable | grep -v '^pip=='; } > /tmp/optio-lock.txt
+	mv /tmp/optio-lock.txt requirements.lock
 
 clean:
 	rm -rf .build contracts/.cache .pytest_cache
