@@ -1,0 +1,45 @@
+"""One convert-and-check step for every vectorised entry point: float64 arrays, broadcast."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class PricingInputError(ValueError):
+    """An input outside the model's domain, naming the parameter and the first bad element."""
+
+
+_CALL_WORDS = {"c": True, "call": True, "p": False, "put": False}
+
+
+def as_arrays(*values) -> list[np.ndarray]:
+    """Broadcast the arguments together as float64 arrays (read-only views are copied)."""
+    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in values))
+    return [np.array(a, dtype=np.float64) for a in arrays]
+
+
+def call_flags(is_call) -> np.ndarray:
+    """Booleans from booleans, ±1, or 'c'/'p'/'call'/'put' (any case); anything else is an error."""
+    raw = np.asarray(is_call)
+    if raw.dtype == np.bool_:
+        return raw
+    if raw.dtype.kind in "iuf":
+        if not np.all(np.isin(raw, (1, -1))):
+            raise PricingInputError("is_call: numeric flags must be +1 (call) or -1 (put)")
+        return raw > 0
+    if raw.dtype.kind in "US" or raw.dtype == object:
+        words = np.char.lower(raw.astype(str))
+        known = np.isin(words, list(_CALL_WORDS))
+        if not np.all(known):
+            bad = words[~known].ravel()[0]
+            raise PricingInputError(f"is_call: {bad!r} is not one of c, p, call, put")
+        return np.isin(words, ("c", "call"))
+    raise PricingInputError(f"is_call: cannot read flags of type {raw.dtype}")
+
+
+def require(condition: np.ndarray, name: str, rule: str, values: np.ndarray) -> None:
+    """Raise :class:`PricingInputError` if any element breaks ``rule`` (NaN breaks every rule)."""
+    bad = ~np.asarray(condition)
+    if bad.any():
+        index = np.unravel_index(int(np.argmax(bad)), bad.shape) if bad.ndim else ()
+        raise PricingInputError(f"{name} must be {rule}; got {values[index]!r} at index {index}")
