@@ -2,7 +2,7 @@
 
 Pipeline (:func:`fit_surface`):
 1. market points (log-moneyness, bid/ask implied vols) → mid total variance and weights
-   ``1/max(ask_vol − bid_vol, floor)`` (tight quotes count more; one-sided quotes count little);
+   ``1/max(ask_vol − bid_vol, floor)`` (tight quotes count more; one-sided quotes not at all);
 2. one raw SVI per expiry (:func:`pricing.svi.fit_slices`);
 3. checks: butterfly (``g(k) ≥ 0`` on a wide grid) per slice and calendar (total variance
    non-decreasing in T at every k) across slices;
@@ -124,7 +124,7 @@ def fit_surface(
         expiry_years: time to each expiry in years (any order; the result is sorted).
         log_moneyness: per expiry, ``ln(K/F)`` of each quote.
         bid_vol, ask_vol: per expiry, annualised implied vols of the bid and the ask; NaN for a
-            missing side (the other side is then the target, with a low weight).
+            missing side (such a one-sided quote is not fitted: it only bounds the smile).
         repair: on an arbitrage violation, refit as SSVI (else reject).
         max_rmse_vol: weighted RMSE in vol above which a repaired surface is rejected.
         spread_floor: smallest bid-ask vol spread used in weights (vol units).
@@ -136,10 +136,10 @@ def fit_surface(
     targets, weights = [], []
     for i in order:
         bid, ask = np.asarray(bid_vol[i], dtype=np.float64), np.asarray(ask_vol[i], dtype=np.float64)
-        mid = np.where(np.isfinite(bid) & np.isfinite(ask), 0.5 * (bid + ask), np.where(np.isfinite(bid), bid, ask))
-        spread = np.where(np.isfinite(bid) & np.isfinite(ask), ask - bid, 10 * spread_floor)
-        targets.append(mid)
-        weights.append(np.where(np.isfinite(mid), 1.0 / np.maximum(spread, spread_floor), 0.0))
+        two_sided = np.isfinite(bid) & np.isfinite(ask)
+        # A one-sided quote (a far wing with no bid) only bounds the smile: it gets no weight.
+        targets.append(np.where(two_sided, 0.5 * (bid + ask), np.nan))
+        weights.append(np.where(two_sided, 1.0 / np.maximum(ask - bid, spread_floor), 0.0))
     total_var = [np.where(np.isfinite(v), v, 0.0) ** 2 * ti for v, ti in zip(targets, t, strict=True)]
     fits: list[SliceFit] = fit_slices(ks, total_var, weights, t)
     slices = [f.params for f in fits]

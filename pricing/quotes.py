@@ -1,0 +1,72 @@
+"""Bid and ask for any strike and expiry: the one formula the options AMM uses on-chain.
+
+With spot ``S``, SVI vol ``σ`` at the strike, Black-Scholes mid ``P`` and vega ``V`` (per 1.00 of
+vol, zero rates: the AMM settles in the collateral asset), for one option:
+
+    spread = V·σ·half_spread                      (a fraction of vol, charged both ways)
+    skew   = V·σ·skew·inventory                   (inventory ∈ [−1, 1], + when the vault is net short)
+    fee    = base_fee·S + utilisation_fee·utilisation·V·σ
+    ask    = P + spread + skew + fee
+    bid    = max(P − spread + skew − fee, 0)
+
+Every term is a vol move of the mid to first order (``V·σ·x`` is the price change of moving vol by
+a fraction ``x``), so one price and one vega suffice on-chain. The contract rounds the ask up and
+the bid down; these floats are the reference it is tested against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pricing.black_scholes import bsm_greeks
+from pricing.svi import SviParams
+
+
+@dataclass(frozen=True)
+class QuoteParams:
+    """Fractions, not percentages: ``half_spread = 0.02`` is 2% of vol."""
+
+    half_spread: float = 0.02
+    skew: float = 0.05
+    base_fee: float = 0.0003
+    utilisation_fee: float = 0.05
+
+    def __post_init__(self):
+        for name in ("half_spread", "skew", "base_fee", "utilisation_fee"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"QuoteParams.{name} must be ≥ 0 and finite, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Per option, in the spot's currency (arrays)."""
+
+    vol: np.ndarray
+    mid: np.ndarray
+    bid: np.ndarray
+    ask: np.ndarray
+    delta: np.ndarray
+    vega: np.ndarray
+
+
+def quote(spot, strike, expiry_years, surface: SviParams, *, is_call, inventory=0.0, utilisation=0.0,
+          params: QuoteParams = QuoteParams()) -> Quote:
+    """Bid/ask from an SVI slice (units: module docstring; ``expiry_years`` > 0 in years)."""
+    spot, strike, expiry_years, inventory, utilisation = np.broadcast_arrays(
+        *(np.asarray(v, dtype=np.float64) for v in (spot, strike, expiry_years, inventory, utilisation)))
+    if np.any(np.abs(inventory) > 1):
+        raise ValueError("inventory must be within [-1, 1]")
+    if np.any((utilisation < 0) | (utilisation > 1)):
+        raise ValueError("utilisation must be within [0, 1]")
+    vol = surface.implied_vol(np.log(strike / spot), expiry_years)
+    g = bsm_greeks(spot, strike, expiry_years, vol, is_call=is_call)
+    vol_move = g.vega * vol
+    spread = vol_move * params.half_spread
+    skew = vol_move * params.skew * inventory
+    fee = params.base_fee * spot + params.utilisation_fee * utilisation * vol_move
+    ask = g.price + spread + skew + fee
+    bid = np.maximum(g.price - spread + skew - fee, 0.0)
+    return Quote(vol=vol, mid=g.price, bid=bid, ask=ask, delta=g.delta, vega=g.vega)
