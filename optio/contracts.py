@@ -17,7 +17,9 @@ from optio.artifacts import artifact
 from optio.chain import Signer, revert_of, transact
 from optio.deployment import Deployment, load_deployment
 from optio.errors import InsufficientBalance, InvalidInput
-from optio.units import from_units, from_wad, parse_amount, to_units, to_wad
+from optio.units import from_units, from_wad, parse_amount, to_units
+from pricing.oracle_units import to_wad
+from pricing.svi import SviParams
 
 VAULT_KEYS = {"call": "CallVault", "put": "PutVault"}
 REQUEST_STATUS = ("none", "pending", "claimable", "claimed", "cancelled")
@@ -273,26 +275,11 @@ class SpotOracle(Client):
         return from_wad(price_wad), updated_at
 
 
-@dataclass(frozen=True)
-class SviParams:
-    """Raw SVI of total variance, plain floats (``a``, ``b`` in total-variance units)."""
-
-    a: float
-    b: float
-    rho: float
-    m: float
-    sigma: float
-
-    def to_wad(self) -> tuple[int, int, int, int, int]:
-        """Nearest 18-decimal integers (each off by at most 0.5e-18)."""
-        return tuple(round(Decimal(repr(v)) * 10**18) for v in (self.a, self.b, self.rho, self.m, self.sigma))
-
-
 class VolOracle(Client):
     artifact_name = "VolOracle"
 
     def post(self, signer: Signer, expiry: int, params: SviParams) -> TxReceipt:
-        return self.transact(signer, "post", expiry, params.to_wad(), action="post surface")
+        return self.transact(signer, "post", expiry, to_wad(params), action="post surface")
 
     def atm_vol(self, expiry: int) -> Decimal:
         """Annualised ATM vol now (1.0 = 100%)."""

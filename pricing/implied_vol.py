@@ -127,7 +127,8 @@ def implied_vol_bsm(price, spot, strike, expiry_years, *, is_call, rate=0.0, div
     """
     spot, expiry_years, rate, dividend = as_arrays(spot, expiry_years, rate, dividend)
     forward = spot * np.exp((rate - dividend) * expiry_years)
-    return implied_vol_black(price, forward, strike, expiry_years, is_call=is_call, discount=np.exp(-rate * expiry_years))
+    discount = np.exp(-rate * expiry_years)
+    return implied_vol_black(price, forward, strike, expiry_years, is_call=is_call, discount=discount)
 
 
 def normalised_total_vol(beta: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -306,4 +307,4 @@ def _step_highest(s, beta, x):
     return _householder(s, newton, halley, third_ratio)
 
 
-__all__ = ["ImpliedVol", "IVStatus", "implied_vol_black", "implied_vol_bsm", "normalised_total_vol"]
+__all__ = ["IVStatus", "ImpliedVol", "implied_vol_black", "implied_vol_bsm", "normalised_total_vol"]

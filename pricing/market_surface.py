@@ -52,9 +52,11 @@ def smile_points(quotes: list[OptionQuote], underlying: str | None = None) -> li
     return smiles
 
 
-def fit_chain(quotes: list[OptionQuote], underlying: str | None = None, **options) -> tuple[SurfaceFit, list[SmilePoints]]:
+def fit_chain(
+    quotes: list[OptionQuote], underlying: str | None = None, **options
+) -> tuple[SurfaceFit, list[SmilePoints]]:
     """Fit a surface to a chain's out-of-the-money bid/ask vols (options go to :func:`fit_surface`)."""
-    smiles = [s for s in smile_points(quotes, underlying) if np.isfinite(s.bid_vol).sum() + np.isfinite(s.ask_vol).sum()]
+    smiles = [s for s in smile_points(quotes, underlying) if np.isfinite(s.bid_vol + s.ask_vol).any()]
     if not smiles:
         raise ValueError("no expiry has five or more out-of-the-money quotes")
     fit = fit_surface([s.expiry_years for s in smiles], [s.log_moneyness for s in smiles],

@@ -40,12 +40,17 @@ def min_variance_wad(a: int, b: int, rho: int, sigma: int) -> int:
     return a + (b * sigma // WAD) * root // WAD
 
 
+def round_to_wad(params: SviParams) -> tuple[int, int, int, int, int]:
+    """Each parameter to its nearest wad, unchecked (for tests of the oracle's own checks)."""
+    return tuple(_round(v) for v in (params.a, params.b, params.rho, params.m, params.sigma))
+
+
 def to_wad(params: SviParams) -> tuple[int, int, int, int, int]:
     """``(a, b, rho, m, sigma)`` as the VolOracle's int256 wads, accepted by its checks."""
     problems = params.shape_problems()
     if problems:
         raise OracleRangeError("; ".join(problems))
-    a, b, rho, m, sigma = (_round(v) for v in (params.a, params.b, params.rho, params.m, params.sigma))
+    a, b, rho, m, sigma = round_to_wad(params)
     if abs(rho) >= WAD:  # |ρ| < 1 in floats can round to ±1e18
         rho = (WAD - 1) if rho > 0 else -(WAD - 1)
     sigma = max(sigma, 1)

@@ -44,7 +44,8 @@ def scenario_pnl(spot: float, positions: Positions, spot_shocks, vol_shocks, *, 
     """P&L of the book, instantly, for every (spot shock, vol shock): shape (len(spot), len(vol))."""
     spot_shocks = np.asarray(spot_shocks, float)
     vol_shocks = np.asarray(vol_shocks, float)
-    base = bsm_price(spot, positions.strike, positions.expiry_years, positions.vol, is_call=positions.is_call, rate=rate)
+    base = bsm_price(spot, positions.strike, positions.expiry_years, positions.vol, is_call=positions.is_call,
+                     rate=rate)
     shocked_spot = spot * (1.0 + spot_shocks)[:, None, None]
     shocked_vol = np.maximum(positions.vol[None, None, :] + vol_shocks[None, :, None], 0.0)
     prices = bsm_price(shocked_spot, positions.strike, positions.expiry_years, shocked_vol, is_call=positions.is_call,

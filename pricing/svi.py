@@ -234,5 +234,6 @@ def _inner_least_squares(k, w, wt, m, s):
     a, d, c = coef[..., 0], coef[..., 1], coef[..., 2]
     resid = a[..., None] + d[..., None] * y + c[..., None] * z - w[:, None, :]
     loss = (q * resid * resid).sum(-1)
-    feasible = (c > 0) & (np.abs(d) < c) & ((c + np.abs(d)) <= WING_LIMIT * s) & (a + np.sqrt(np.maximum(c * c - d * d, 0)) >= 0)
+    min_variance = a + np.sqrt(np.maximum(c * c - d * d, 0))
+    feasible = (c > 0) & (np.abs(d) < c) & ((c + np.abs(d)) <= WING_LIMIT * s) & (min_variance >= 0)
     return np.where(feasible, loss, np.inf), coef

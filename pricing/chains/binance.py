@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import re
 
-from pricing.chains.schema import NormalisedChain, OptionQuote, RowError, expiry_timestamp, normalise_rows, number, parse_type
+from pricing.chains.schema import (
+    NormalisedChain,
+    OptionQuote,
+    RowError,
+    expiry_timestamp,
+    normalise_rows,
+    number,
+    parse_type,
+)
 
 VENUE = "binance"
 _SYMBOL = re.compile(r"^([A-Z]+)-(\d{2})(\d{2})(\d{2})-(\d+(?:\.\d+)?)-([CP])$")

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import re
 
-from pricing.chains.schema import NormalisedChain, OptionQuote, RowError, expiry_timestamp, normalise_rows, number, parse_type
+from pricing.chains.schema import (
+    NormalisedChain,
+    OptionQuote,
+    RowError,
+    expiry_timestamp,
+    normalise_rows,
+    number,
+    parse_type,
+)
 
 VENUE = "deribit"
-_MONTHS = {m: i + 1 for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
+_MONTHS = {
+    m: i + 1 for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"))
+}
 _NAME = re.compile(r"^([A-Z]+)-(\d{1,2})([A-Z]{3})(\d{2})-(\d+(?:d\d+)?)-([CP])$")
 
 
