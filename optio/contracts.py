@@ -17,8 +17,8 @@ from optio.artifacts import artifact
 from optio.chain import Signer, revert_of, transact
 from optio.deployment import Deployment, load_deployment
 from optio.errors import InsufficientBalance, InvalidInput
-from optio.units import from_units, from_wad, parse_amount, to_units
-from pricing.oracle_units import to_wad
+from optio.units import from_units, from_wad, parse_amount, to_units, to_wad
+from pricing.oracle_units import to_wad as svi_to_wad
 from pricing.svi import SviParams
 
 VAULT_KEYS = {"call": "CallVault", "put": "PutVault"}
@@ -279,7 +279,7 @@ class VolOracle(Client):
     artifact_name = "VolOracle"
 
     def post(self, signer: Signer, expiry: int, params: SviParams) -> TxReceipt:
-        return self.transact(signer, "post", expiry, to_wad(params), action="post surface")
+        return self.transact(signer, "post", expiry, svi_to_wad(params), action="post surface")
 
     def atm_vol(self, expiry: int) -> Decimal:
         """Annualised ATM vol now (1.0 = 100%)."""
