@@ -266,6 +266,7 @@ def _householder(s, newton, halley, third):
     """Fourth-order Householder update from the Newton step and the ratios g''/g', g'''/g'."""
     step = newton * (1.0 + 0.5 * halley * newton) / (1.0 + newton * (halley + third * newton / 6.0))
     step = np.maximum(step, -0.5 * s)  # never jump to or below zero
+    step = np.where(np.isfinite(step), step, 0.0)  # a degenerate step keeps the last s
     return s + step, step
 
 
@@ -300,10 +301,16 @@ def _step_highest(s, beta, x):
     second, third = nb.curvature_ratios(x, s)
     gap = b_max - b
     gap_beta = b_max - beta
-    newton = gap * np.log(gap / gap_beta) / b1
-    ratio = b1 / gap
-    halley = ratio + second
-    third_ratio = 2.0 * ratio * ratio + 3.0 * ratio * second + third
+    with np.errstate(divide="ignore", invalid="ignore"):
+        newton = gap * np.log(gap / gap_beta) / b1
+        ratio = b1 / gap
+        halley = ratio + second
+        third_ratio = 2.0 * ratio * ratio + 3.0 * ratio * second + third
+    # b(s) rounded to b_max itself: fall back to the plain objective b(s) − β there.
+    saturated = ~(gap > 0)
+    newton = np.where(saturated, (beta - b) / b1, newton)
+    halley = np.where(saturated, second, halley)
+    third_ratio = np.where(saturated, third, third_ratio)
     return _householder(s, newton, halley, third_ratio)
 
 

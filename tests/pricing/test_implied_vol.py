@@ -1,0 +1,81 @@
+"""Implied vol: round trips to machine precision across the domain, reason codes, never a silent NaN."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pricing.black_scholes import black_greeks, black_price, bsm_price
+from pricing.implied_vol import IVStatus, implied_vol_black, implied_vol_bsm
+from pricing.normalised_black import otm_call
+
+MINUTE = 1 / 525600
+EPS = np.finfo(float).eps
+
+
+def elasticity(x, s):
+    """d ln b / d ln s: the repricing error one ulp of s cannot avoid is this times 2^-53."""
+    return s * np.exp(-0.5 * ((x / s) ** 2 + s * s / 4)) / np.sqrt(2 * np.pi) / otm_call(x, s)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(0.05, 20), st.floats(MINUTE, 5.0), st.floats(0.01, 10.0), st.booleans())
+def test_iv_of_price_is_vol(m, t, vol, is_call):
+    g = black_greeks(1.0, m, t, vol, is_call=is_call)
+    price = float(g.price)
+    upper = 1.0 if is_call else m
+    iv = implied_vol_black(price, 1.0, m, t, is_call=is_call)
+    # What the double-precision input price can tell: its rounding, seen through vega.
+    resolvable = 4 * EPS * price / float(g.vega) if g.vega > 0 else np.inf
+    if price < 1e-290 or resolvable > 1e-3 * vol or price >= upper * (1 - 4 * EPS):
+        assert iv.status in (IVStatus.OK, IVStatus.ABOVE_MAXIMUM)  # vega negligible: no σ to recover
+        return
+    assert iv.status == IVStatus.OK
+    assert abs(float(iv.vol) - vol) <= 1e-12 * vol + resolvable
+
+
+def test_batch_accuracy_on_a_wide_grid():
+    rng = np.random.default_rng(11)
+    n = 200_000
+    m = np.exp(rng.uniform(np.log(0.05), np.log(20), n))
+    t = np.exp(rng.uniform(np.log(MINUTE), np.log(5.0), n))
+    vol = np.exp(rng.uniform(np.log(0.01), np.log(10.0), n))
+    calls = rng.random(n) < 0.5
+    g = black_greeks(1.0, m, t, vol, is_call=calls)
+    price = g.price
+    iv = implied_vol_black(price, 1.0, m, t, is_call=calls)
+    at_bound = price >= np.where(calls, 1.0, m) * (1 - 4 * EPS)
+    assert np.all(iv.ok | (at_bound & (iv.status == IVStatus.ABOVE_MAXIMUM)))
+    x, s = -np.abs(np.log(m)), vol * np.sqrt(t)
+    b = otm_call(x, s)
+    live = (b > 1e-250) & iv.ok
+    reprice = black_price(1.0, m[live], t[live], iv.vol[live], is_call=calls[live])
+    rel = np.abs(reprice - price[live]) / price[live]
+    # One ulp of σ moves the price by elasticity × time value × 2^-53: no double does better.
+    floor = 4 * EPS * elasticity(x[live], s[live]) * np.sqrt(m[live]) * b[live] / price[live]
+    assert np.all(rel <= np.maximum(1e-13, floor))
+    assert np.mean(rel <= 1e-13) > 0.999
+    # σ itself wherever the price still responds to it (vega not negligible).
+    with np.errstate(divide="ignore"):
+        resolvable = 4 * EPS * price / g.vega
+    sensitive = iv.ok & (price > 1e-290) & (resolvable < 1e-3 * vol)
+    assert np.all(np.abs(iv.vol[sensitive] - vol[sensitive]) <= 1e-12 * vol[sensitive] + resolvable[sensitive])
+    assert sensitive.mean() > 0.3  # the rest: minutes to expiry far from the money, no time value
+
+
+def test_reason_codes_per_element():
+    forward, strike, t = 100.0, np.array([90.0, 90.0, 110.0, 110.0, 100.0, 100.0, 100.0]), 0.5
+    prices = np.array([9.0, 101.0, 5.0, 3.0, 0.0, np.nan, 4.0])
+    is_call = np.array([True, True, False, True, True, True, True])
+    texp = np.array([t, t, t, t, t, t, 0.0])
+    iv = implied_vol_black(prices, forward, strike, texp, is_call=is_call)
+    assert iv.reasons() == ["BELOW_INTRINSIC", "ABOVE_MAXIMUM", "BELOW_INTRINSIC", "OK", "OK", "INVALID_INPUT",
+                            "EXPIRED"]
+    assert np.isnan(iv.vol[iv.status != IVStatus.OK]).all()
+    assert np.isfinite(iv.vol[iv.ok]).all()
+    assert iv.vol[4] == 0.0  # at intrinsic: zero vol, not an error
+
+
+def test_bsm_round_trip_with_rates():
+    price = bsm_price(100.0, 120.0, 2.0, 0.8, is_call=False, rate=0.05, dividend=0.02)
+    iv = implied_vol_bsm(price, 100.0, 120.0, 2.0, is_call="put", rate=0.05, dividend=0.02)
+    assert abs(float(iv.vol) - 0.8) < 1e-14
