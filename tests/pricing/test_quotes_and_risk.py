@@ -27,7 +27,7 @@ def test_quote_brackets_mid_and_skews_with_inventory():
 def test_quote_rejects_bad_state():
     with pytest.raises(ValueError, match="inventory"):
         quote(100.0, 100.0, 0.1, SURFACE, is_call=True, inventory=2.0)
-    with pytest.raises(ValueError, match="QuoteParams.half_spread"):
+    with pytest.raises(ValueError, match=r"QuoteParams\.half_spread"):
         QuoteParams(half_spread=-0.1)
 
 
