@@ -13,6 +13,7 @@ are scaled to options per second. The last line is one JSON object of the figure
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 import warnings
@@ -84,10 +85,9 @@ def peers():
             def vollib(price, m, t, calls):
                 res = np.full(len(price), np.nan)
                 for i in range(len(price)):
-                    try:
-                        res[i] = vollib_iv(float(price[i]), 1.0, float(m[i]), 0.0, float(t[i]), "c" if calls[i] else "p")
-                    except Exception:
-                        pass
+                    with contextlib.suppress(Exception):
+                        flag = "c" if calls[i] else "p"
+                        res[i] = vollib_iv(float(price[i]), 1.0, float(m[i]), 0.0, float(t[i]), flag)
                 return res
 
             out["vollib"] = vollib
@@ -122,10 +122,8 @@ def peers():
                 res = np.full(len(price), np.nan)
                 for i in range(len(price)):
                     kind = ql.Option.Call if calls[i] else ql.Option.Put
-                    try:
+                    with contextlib.suppress(RuntimeError):
                         res[i] = ql.blackFormulaImpliedStdDev(kind, float(m[i]), 1.0, float(price[i])) / np.sqrt(t[i])
-                    except RuntimeError:
-                        pass
                 return res
 
             out["QuantLib"] = quantlib
@@ -195,7 +193,7 @@ def truth_errors(size: int = 2000):
     mp.mp.dps = 40
     out = {}
     for grid_name, grid in (("random", random_grid), ("hard", hard_grid)):
-        m, t, vol, calls = grid(size, seed=7)
+        m, t, vol, _calls = grid(size, seed=7)
         ours = np.sqrt(m) * otm_call(-np.abs(np.log(m)), vol * np.sqrt(t))
         truth = np.array([mp_time_value(*args) for args in zip(m, t, vol, strict=True)])
         live = truth > 1e-290

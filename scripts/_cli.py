@@ -141,6 +141,17 @@ def demo(port: int) -> None:
     run_demo(port)
 
 
+def _add_pricing_commands() -> None:
+    # The pricing commands need no chain: they ignore --rpc and --account.
+    from scripts._pricing import iv_command, price_command, surface_group
+
+    for command in (price_command, iv_command, surface_group):
+        cli.add_command(command)
+
+
+_add_pricing_commands()
+
+
 def main() -> None:
     cli()
 

@@ -1,0 +1,54 @@
+"""`optio price | iv | surface fit`: numbers match the engine; bad input is one clear line."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pricing.black_scholes import bsm_price
+from scripts._cli import cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_price_then_iv_round_trip():
+    out = run("price", "--spot", "100", "--strike", "110", "--expiry", "30d", "--type", "call", "--vol", "0.6")
+    assert out.exit_code == 0, out.output
+    premium = float(bsm_price(100, 110, 30 / 365, 0.6, is_call=True))
+    assert f"{premium:,.6g}" in out.output
+    back = run("iv", "--spot", "100", "--strike", "110", "--expiry", "30d", "--type", "call", "--price", repr(premium))
+    assert back.exit_code == 0 and "implied vol 60.000000000000%" in back.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("iv", "--spot", "100", "--strike", "110", "--expiry", "30d", "--type", "call", "--price", "300"),
+     "no implied vol: above maximum"),
+    (("iv", "--spot", "100", "--strike", "90", "--expiry", "30d", "--type", "call", "--price", "5"),
+     "no implied vol: below intrinsic"),
+    (("price", "--spot", "100", "--strike", "110", "--expiry", "3x", "--type", "call", "--vol", "0.6"),
+     "give years (0.25) or a duration"),
+    (("price", "--spot", "-1", "--strike", "110", "--expiry", "1", "--type", "call", "--vol", "0.6"),
+     "--spot must be a positive number"),
+])
+def test_bad_input_is_one_line(args, message):
+    out = run(*args)
+    assert out.exit_code != 0 and message in out.output
+
+
+def test_surface_fit_reports_rejections_and_plots(tmp_path):
+    png = tmp_path / "smiles.png"
+    out = run("surface", "fit", str(FIXTURES / "deribit_btc_options.json"), "--plot", str(png), "--wad")
+    assert out.exit_code == 0, out.output
+    assert "surface svi" in out.output and "crossed quote" in out.output and "wad (a, b, rho, m, sigma)" in out.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+
+
+def test_surface_fit_of_a_non_snapshot_is_one_line(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text('{"data": []}')
+    out = run("surface", "fit", str(bad))
+    assert out.exit_code == 1 and "snapshot shape is none of" in out.output
