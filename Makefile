@@ -68,6 +68,7 @@ lint: install
 
 bench: install $(BUILD)
 	$(PY) -m benchmarks.gas
+	$(PY) -m benchmarks.pricing
 
 # Refresh the Python lock from a clean resolve of the direct pins (needs the registry).
 lock:
