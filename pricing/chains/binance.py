@@ -10,25 +10,20 @@ from __future__ import annotations
 import re
 
 from pricing.chains.schema import (
+    InstrumentFormat,
     NormalisedChain,
     OptionQuote,
     RowError,
-    expiry_timestamp,
     normalise_rows,
     number,
-    parse_type,
+    price_field,
 )
 
 VENUE = "binance"
-_SYMBOL = re.compile(r"^([A-Z]+)-(\d{2})(\d{2})(\d{2})-(\d+(?:\.\d+)?)-([CP])$")
-
-
-def parse_instrument(symbol: str) -> tuple[str, int, float, str]:
-    match = _SYMBOL.match(symbol or "")
-    if not match:
-        raise RowError(f"symbol {symbol!r} is not UNDERLYING-YYMMDD-STRIKE-C|P")
-    coin, yy, mm, dd, strike, kind = match.groups()
-    return coin, expiry_timestamp(2000 + int(yy), int(mm), int(dd)), float(strike), parse_type(kind)
+INSTRUMENT = InstrumentFormat(
+    "symbol", "UNDERLYING-YYMMDD-STRIKE-C|P",
+    re.compile(r"^(?P<coin>[A-Z]+)-(?P<year>\d{2})(?P<month>\d{2})(?P<day>\d{2})-(?P<strike>\d+(?:\.\d+)?)-(?P<kind>[CP])$"),
+)
 
 
 def normalise(snapshot: dict) -> NormalisedChain:
@@ -39,19 +34,18 @@ def normalise(snapshot: dict) -> NormalisedChain:
         raise RowError(f"a Binance snapshot has 'ticker' and 'mark' lists ({exc})") from exc
 
     def convert(row: dict) -> OptionQuote:
-        coin, expiry, strike, kind = parse_instrument(row.get("symbol"))
+        coin, expiry, strike, kind = INSTRUMENT.parse(row.get("symbol"))
         mark = marks.get(row.get("symbol"))
         if mark is None:
             raise RowError("no mark row for this symbol")
-        bid = number(row.get("bidPrice"), "bidPrice", optional=True)
-        ask = number(row.get("askPrice"), "askPrice", optional=True)
+        bid, ask = price_field(row, "bidPrice"), price_field(row, "askPrice")
         if bid < 0 or ask < 0:
             raise RowError(f"negative price: bid {bid}, ask {ask}")
         return OptionQuote(
             underlying=coin, expiry=expiry, strike=strike, option_type=kind,
             # Binance shows an empty side as 0; the schema says NaN.
             bid=bid if bid > 0 else float("nan"), ask=ask if ask > 0 else float("nan"),
-            mark=number(mark.get("markPrice"), "markPrice", optional=True),
+            mark=price_field(mark, "markPrice"),
             iv=number(mark.get("markIV"), "markIV", optional=True),
             underlying_price=number(row.get("exercisePrice"), "exercisePrice"),
             timestamp=int(number(row.get("closeTime"), "closeTime") // 1000), venue=VENUE,

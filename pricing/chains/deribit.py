@@ -9,44 +9,30 @@ from __future__ import annotations
 import re
 
 from pricing.chains.schema import (
+    InstrumentFormat,
     NormalisedChain,
     OptionQuote,
     RowError,
-    expiry_timestamp,
     normalise_rows,
     number,
-    parse_type,
+    price_field,
 )
 
 VENUE = "deribit"
-_MONTHS = {
-    m: i + 1 for i, m in enumerate(("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"))
-}
-_NAME = re.compile(r"^([A-Z]+)-(\d{1,2})([A-Z]{3})(\d{2})-(\d+(?:d\d+)?)-([CP])$")
-
-
-def parse_instrument(name: str) -> tuple[str, int, float, str]:
-    """``(underlying, expiry, strike, type)`` from ``BTC-27DEC24-60000-C`` (``d`` is a decimal point)."""
-    match = _NAME.match(name or "")
-    if not match:
-        raise RowError(f"instrument name {name!r} is not UNDERLYING-DDMMMYY-STRIKE-C|P")
-    coin, day, month, year, strike, kind = match.groups()
-    if month not in _MONTHS:
-        raise RowError(f"unknown month {month!r} in {name!r}")
-    expiry = expiry_timestamp(2000 + int(year), _MONTHS[month], int(day))
-    return coin, expiry, float(strike.replace("d", ".")), parse_type(kind)
+INSTRUMENT = InstrumentFormat(
+    "instrument name", "UNDERLYING-DDMMMYY-STRIKE-C|P",
+    re.compile(r"^(?P<coin>[A-Z]+)-(?P<day>\d{1,2})(?P<month>[A-Z]{3})(?P<year>\d{2})-(?P<strike>\d+(?:d\d+)?)-(?P<kind>[CP])$"),
+)
 
 
 def _convert(row: dict) -> OptionQuote:
-    coin, expiry, strike, kind = parse_instrument(row.get("instrument_name"))
+    coin, expiry, strike, kind = INSTRUMENT.parse(row.get("instrument_name"))
     spot = number(row.get("underlying_price"), "underlying_price")
     iv = number(row.get("mark_iv"), "mark_iv", optional=True) / 100.0
     return OptionQuote(
         underlying=coin, expiry=expiry, strike=strike, option_type=kind,
-        bid=number(row.get("bid_price"), "bid_price", optional=True) * spot,
-        ask=number(row.get("ask_price"), "ask_price", optional=True) * spot,
-        mark=number(row.get("mark_price"), "mark_price", optional=True) * spot,
-        iv=iv, underlying_price=spot,
+        bid=price_field(row, "bid_price", spot), ask=price_field(row, "ask_price", spot),
+        mark=price_field(row, "mark_price", spot), iv=iv, underlying_price=spot,
         timestamp=int(number(row.get("creation_timestamp"), "creation_timestamp") // 1000), venue=VENUE,
     )
 

@@ -11,25 +11,20 @@ from __future__ import annotations
 import re
 
 from pricing.chains.schema import (
+    InstrumentFormat,
     NormalisedChain,
     OptionQuote,
     RowError,
-    expiry_timestamp,
     normalise_rows,
     number,
-    parse_type,
+    price_field,
 )
 
 VENUE = "okx"
-_ID = re.compile(r"^([A-Z]+)-([A-Z]+)-(\d{2})(\d{2})(\d{2})-(\d+(?:\.\d+)?)-([CP])$")
-
-
-def parse_instrument(inst_id: str) -> tuple[str, int, float, str]:
-    match = _ID.match(inst_id or "")
-    if not match:
-        raise RowError(f"instId {inst_id!r} is not UNDERLYING-QUOTE-YYMMDD-STRIKE-C|P")
-    coin, _quote, yy, mm, dd, strike, kind = match.groups()
-    return coin, expiry_timestamp(2000 + int(yy), int(mm), int(dd)), float(strike), parse_type(kind)
+INSTRUMENT = InstrumentFormat(
+    "instId", "UNDERLYING-QUOTE-YYMMDD-STRIKE-C|P",
+    re.compile(r"^(?P<coin>[A-Z]+)-[A-Z]+-(?P<year>\d{2})(?P<month>\d{2})(?P<day>\d{2})-(?P<strike>\d+(?:\.\d+)?)-(?P<kind>[CP])$"),
+)
 
 
 def normalise(snapshot: dict) -> NormalisedChain:
@@ -41,16 +36,14 @@ def normalise(snapshot: dict) -> NormalisedChain:
         raise RowError(f"an OKX snapshot has tickers.data, opt_summary.data and index.idxPx ({exc})") from exc
 
     def convert(row: dict) -> OptionQuote:
-        coin, expiry, strike, kind = parse_instrument(row.get("instId"))
+        coin, expiry, strike, kind = INSTRUMENT.parse(row.get("instId"))
         extra = summary.get(row.get("instId"))
         if extra is None:
             raise RowError("no opt-summary row for this instrument")
         return OptionQuote(
             underlying=coin, expiry=expiry, strike=strike, option_type=kind,
-            bid=number(row.get("bidPx"), "bidPx", optional=True) * index,
-            ask=number(row.get("askPx"), "askPx", optional=True) * index,
-            mark=number(row.get("markPx"), "markPx", optional=True) * index,
-            iv=number(extra.get("markVol"), "markVol", optional=True),
+            bid=price_field(row, "bidPx", index), ask=price_field(row, "askPx", index),
+            mark=price_field(row, "markPx", index), iv=number(extra.get("markVol"), "markVol", optional=True),
             underlying_price=index,
             timestamp=int(number(row.get("ts"), "ts") // 1000), venue=VENUE,
         )

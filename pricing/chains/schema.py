@@ -8,6 +8,7 @@ seconds (UTC). A side with no quote is NaN, never 0.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -75,6 +76,37 @@ def number(value, what: str, *, optional: bool = False) -> float:
     if not math.isfinite(out):
         raise RowError(f"{what} is not finite: {value!r}")
     return out
+
+
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"))}
+
+
+@dataclass(frozen=True)
+class InstrumentFormat:
+    """A venue's instrument name: a regex with groups ``coin``, ``year`` (2 digits), ``month``
+    (digits or JAN…DEC), ``day``, ``strike`` (``d`` may stand for the decimal point) and ``kind``."""
+
+    field: str
+    shape: str
+    pattern: re.Pattern
+
+    def parse(self, name) -> tuple[str, int, float, str]:
+        """``(underlying, expiry, strike, type)``, or a :class:`RowError` saying what was expected."""
+        match = self.pattern.match(name or "") if isinstance(name, str) else None
+        if not match:
+            raise RowError(f"{self.field} {name!r} is not {self.shape}")
+        g = match.groupdict()
+        month = int(g["month"]) if g["month"].isdigit() else _MONTHS.get(g["month"])
+        if month is None:
+            raise RowError(f"unknown month {g['month']!r} in {name!r}")
+        expiry = expiry_timestamp(2000 + int(g["year"]), month, int(g["day"]))
+        return g["coin"], expiry, float(g["strike"].replace("d", ".")), parse_type(g["kind"])
+
+
+def price_field(row: dict, key: str, scale: float = 1.0) -> float:
+    """An optional price column (NaN when absent), times ``scale`` (the index for coin premiums)."""
+    return number(row.get(key), key, optional=True) * scale
 
 
 def parse_type(letter: str) -> str:
