@@ -190,14 +190,12 @@ def _guess_lower(beta, x, s_c, b_c, v_c):
     lowest = beta < b_l
     mid = ~lowest
     if mid.any():
-        # s(β) has its inflection at b_c (b'' = 0 at s_c): fit zero curvature there.
-        args = (b_l[mid], b_c[mid], s_l[mid], s_c[mid], 1.0 / v_l[mid], 1.0 / v_c[mid])
-        r = rc.control_fitting_right_curvature(*args, 0.0, False)
-        s[mid] = rc.interpolate(beta[mid], *args, r)
+        s[mid] = _interpolate_to_inflection(beta[mid], b_l[mid], b_c[mid], s_l[mid], s_c[mid], v_l[mid], v_c[mid],
+                                            inflection_at_left=False)
     if lowest.any():
         xl, bl, sl, betal = x[lowest], b_l[lowest], s_l[lowest], beta[lowest]
         f_l, df_l, d2f_l = _lower_map(xl, sl)
-        r = rc.control_fitting_right_curvature(0.0, bl, 0.0, f_l, 1.0, df_l, d2f_l, True)
+        r = rc.control_fitting_curvature(0.0, bl, 0.0, f_l, 1.0, df_l, d2f_l, at_left=False, prefer_shape=True)
         f = rc.interpolate(betal, 0.0, bl, 0.0, f_l, 1.0, df_l, r)
         t = betal / bl
         f = np.where(f > 0, f, (f_l * t + bl * (1.0 - t)) * t)
@@ -216,19 +214,26 @@ def _guess_upper(beta, x, s_c, b_c, v_c):
     highest = beta > b_u
     mid = ~highest
     if mid.any():
-        args = (b_c[mid], b_u[mid], s_c[mid], s_u[mid], 1.0 / v_c[mid], 1.0 / v_u[mid])
-        r = rc.control_fitting_left_curvature(*args, 0.0, False)
-        s[mid] = rc.interpolate(beta[mid], *args, r)
+        s[mid] = _interpolate_to_inflection(beta[mid], b_c[mid], b_u[mid], s_c[mid], s_u[mid], v_c[mid], v_u[mid],
+                                            inflection_at_left=True)
     if highest.any():
         xh, bu, su, betah, bm = x[highest], b_u[highest], s_u[highest], beta[highest], b_max[highest]
         f_u, df_u, d2f_u = _upper_map(xh, su)
-        r = rc.control_fitting_left_curvature(bu, bm, f_u, 0.0, df_u, -0.5, d2f_u, True)
+        r = rc.control_fitting_curvature(bu, bm, f_u, 0.0, df_u, -0.5, d2f_u, at_left=True, prefer_shape=True)
         f = rc.interpolate(betah, bu, bm, f_u, 0.0, df_u, -0.5, r)
         t = (betah - bu) / (bm - bu)
         f = np.where(f > 0, f, (f_u * (1.0 - t) + 0.5 * (bm - bu) * t) * (1.0 - t))
         s[highest] = -2.0 * ndtri(f)
         branch[highest] = _HIGHEST
     return s, branch
+
+
+def _interpolate_to_inflection(beta, b_l, b_r, s_l, s_r, v_l, v_r, *, inflection_at_left: bool):
+    """``s(β)`` between two points, slopes ``1/vega``; s(β) has its inflection at ``b_c``
+    (b'' = 0 at s_c), so zero curvature is fitted at that end."""
+    args = (b_l, b_r, s_l, s_r, 1.0 / v_l, 1.0 / v_r)
+    r = rc.control_fitting_curvature(*args, 0.0, at_left=inflection_at_left, prefer_shape=False)
+    return rc.interpolate(beta, *args, r)
 
 
 def _lower_map(x, s):
@@ -270,18 +275,19 @@ def _householder(s, newton, halley, third):
     return s + step, step
 
 
+def _black_and_derivatives(s, x):
+    """b(x, s), its first derivative in s, and the ratios of the 2nd and 3rd derivatives to the 1st."""
+    return nb.otm_call(x, s), nb.vega(x, s), *nb.curvature_ratios(x, s)
+
+
 def _step_middle(s, beta, x):
-    b = nb.otm_call(x, s)
-    b1 = nb.vega(x, s)
-    second, third = nb.curvature_ratios(x, s)
+    b, b1, second, third = _black_and_derivatives(s, x)
     return _householder(s, (beta - b) / b1, second, third)
 
 
 def _step_lowest(s, beta, x):
     """Objective ``1/ln b(s) − 1/ln β``: nearly linear where b is tiny."""
-    b = nb.otm_call(x, s)
-    b1 = nb.vega(x, s)
-    second, third = nb.curvature_ratios(x, s)
+    b, b1, second, third = _black_and_derivatives(s, x)
     ln_b = np.log(b)
     ln_beta = np.log(beta)
     bx = b1 / b
@@ -296,9 +302,7 @@ def _step_lowest(s, beta, x):
 def _step_highest(s, beta, x):
     """Objective ``ln(b_max − β) − ln(b_max − b(s))``: nearly linear as b approaches its bound."""
     b_max = np.exp(0.5 * x)
-    b = nb.otm_call(x, s)
-    b1 = nb.vega(x, s)
-    second, third = nb.curvature_ratios(x, s)
+    b, b1, second, third = _black_and_derivatives(s, x)
     gap = b_max - b
     gap_beta = b_max - beta
     with np.errstate(divide="ignore", invalid="ignore"):

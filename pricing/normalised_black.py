@@ -121,8 +121,7 @@ def _otm_call_careful(x: np.ndarray, s: np.ndarray) -> np.ndarray:
         hd, td = h[direct], t[direct]
         out[direct] = prefactor(direct) * (mills_y(hd + td) - mills_y(hd - td))
     if plain.any():
-        xp, sp = x[plain], s[plain]
-        out[plain] = np.exp(0.5 * xp) * ndtr(xp / sp + 0.5 * sp) - np.exp(-0.5 * xp) * ndtr(xp / sp - 0.5 * sp)
+        out[plain] = _otm_call_naive(x[plain], s[plain])[0]
     return out
 
 
@@ -148,7 +147,6 @@ def otm_call(x: np.ndarray, s: np.ndarray) -> np.ndarray:
         ``b(x, s)`` in units of ``√(F·K)``: multiply by ``√(F·K)`` and the discount factor for money.
     """
     x, s = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(s, dtype=np.float64))
-    out = np.zeros(x.shape)
     live = (s > 0) & np.isfinite(s)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         naive, first = _otm_call_naive(x, np.where(live, s, 1.0))

@@ -49,24 +49,13 @@ def _minimum_control(d_l, d_r, slope, prefer_shape: bool):
     return np.where(monotonic | convex | concave, r, R_MIN)
 
 
-def control_fitting_left_curvature(x_l, x_r, y_l, y_r, d_l, d_r, second_l, prefer_shape: bool):
-    """``r`` matching the second derivative ``second_l`` at the left end, but no less than the
-    shape-preserving minimum."""
+def control_fitting_curvature(x_l, x_r, y_l, y_r, d_l, d_r, second, *, at_left: bool, prefer_shape: bool):
+    """``r`` matching the second derivative ``second`` at the left end (``at_left``) or the right
+    end, but no less than the shape-preserving minimum."""
     h = x_r - x_l
     slope = (y_r - y_l) / h
     with np.errstate(divide="ignore", invalid="ignore"):
-        numerator = 0.5 * h * second_l + (d_r - d_l)
-        denominator = slope - d_l
-        r = np.where(denominator != 0, numerator / denominator, np.where(numerator > 0, R_MAX, R_MIN))
-    return np.maximum(r, _minimum_control(d_l, d_r, slope, prefer_shape))
-
-
-def control_fitting_right_curvature(x_l, x_r, y_l, y_r, d_l, d_r, second_r, prefer_shape: bool):
-    """As :func:`control_fitting_left_curvature`, matching ``second_r`` at the right end."""
-    h = x_r - x_l
-    slope = (y_r - y_l) / h
-    with np.errstate(divide="ignore", invalid="ignore"):
-        numerator = 0.5 * h * second_r + (d_r - d_l)
-        denominator = d_r - slope
+        numerator = 0.5 * h * second + (d_r - d_l)
+        denominator = (slope - d_l) if at_left else (d_r - slope)
         r = np.where(denominator != 0, numerator / denominator, np.where(numerator > 0, R_MAX, R_MIN))
     return np.maximum(r, _minimum_control(d_l, d_r, slope, prefer_shape))
