@@ -50,6 +50,20 @@ class Greeks:
         return self.vega / 100.0
 
 
+def intrinsic_on_forward(forward, strike, calls) -> np.ndarray:
+    """Undiscounted intrinsic value ``max(±(F − K), 0)``: the floor of every price, and what IV subtracts."""
+    return np.where(calls, np.maximum(forward - strike, 0.0), np.maximum(strike - forward, 0.0))
+
+
+def forward_and_discount(spot, expiry_years, rate, dividend) -> tuple[np.ndarray, np.ndarray]:
+    """``(S·e^{(r−q)T}, e^{−rT})``: how BSM on spot becomes Black-76 on the forward."""
+    return spot * np.exp((rate - dividend) * expiry_years), np.exp(-rate * expiry_years)
+
+
+def _undiscounted(forward, strike, x, total_vol, calls) -> np.ndarray:
+    return intrinsic_on_forward(forward, strike, calls) + np.sqrt(forward * strike) * nb.otm_call(-np.abs(x), total_vol)
+
+
 def _checked(forward, strike, expiry_years, vol, discount):
     forward, strike, expiry_years, vol, discount = as_arrays(forward, strike, expiry_years, vol, discount)
     require((forward > 0) & np.isfinite(forward), "forward/spot", "positive and finite", forward)
@@ -72,10 +86,7 @@ def black_price(forward, strike, expiry_years, vol, *, is_call, discount=1.0) ->
     """
     forward, strike, expiry_years, vol, discount = _checked(forward, strike, expiry_years, vol, discount)
     calls = np.broadcast_to(call_flags(is_call), forward.shape)
-    x = np.log(forward / strike)
-    intrinsic = np.where(calls, np.maximum(forward - strike, 0.0), np.maximum(strike - forward, 0.0))
-    time_value = np.sqrt(forward * strike) * nb.otm_call(-np.abs(x), vol * np.sqrt(expiry_years))
-    return discount * (intrinsic + time_value)
+    return discount * _undiscounted(forward, strike, np.log(forward / strike), vol * np.sqrt(expiry_years), calls)
 
 
 def black_greeks(forward, strike, expiry_years, vol, *, is_call, discount=1.0) -> Greeks:
@@ -92,8 +103,8 @@ def bsm_price(spot, strike, expiry_years, vol, *, is_call, rate=0.0, dividend=0.
     4.76
     """
     spot, expiry_years, rate, dividend = as_arrays(spot, expiry_years, rate, dividend)
-    forward = spot * np.exp((rate - dividend) * expiry_years)
-    return black_price(forward, strike, expiry_years, vol, is_call=is_call, discount=np.exp(-rate * expiry_years))
+    forward, discount = forward_and_discount(spot, expiry_years, rate, dividend)
+    return black_price(forward, strike, expiry_years, vol, is_call=is_call, discount=discount)
 
 
 def bsm_greeks(spot, strike, expiry_years, vol, *, is_call, rate=0.0, dividend=0.0) -> Greeks:
@@ -107,8 +118,7 @@ def bsm_greeks(spot, strike, expiry_years, vol, *, is_call, rate=0.0, dividend=0
     spot, strike, expiry_years, vol, rate, dividend = as_arrays(spot, strike, expiry_years, vol, rate, dividend)
     require(np.isfinite(rate), "rate", "finite", rate)
     require(np.isfinite(dividend), "dividend", "finite", dividend)
-    forward = spot * np.exp((rate - dividend) * expiry_years)
-    discount = np.exp(-rate * expiry_years)
+    forward, discount = forward_and_discount(spot, expiry_years, rate, dividend)
     forward, strike, expiry_years, vol, discount = _checked(forward, strike, expiry_years, vol, discount)
     calls = np.broadcast_to(call_flags(is_call), forward.shape)
     g = _greeks(forward, strike, expiry_years, vol, discount, calls)
@@ -136,9 +146,7 @@ def _greeks(forward, strike, expiry_years, vol, discount, calls) -> Greeks:
         d1 = np.where(live, x / s + 0.5 * s, np.where(x > 0, np.inf, np.where(x < 0, -np.inf, 0.0)))
         d2 = d1 - s
     pdf = np.exp(-0.5 * d1 * d1) * nb.INV_SQRT_2PI  # φ(±inf) = 0, φ(0) at the money
-    intrinsic = np.where(calls, np.maximum(forward - strike, 0.0), np.maximum(strike - forward, 0.0))
-    time_value = np.sqrt(forward * strike) * nb.otm_call(-np.abs(x), s)
-    price = discount * (intrinsic + time_value)
+    price = discount * _undiscounted(forward, strike, x, s, calls)
     # At the money with s = 0, Φ(d1) → ½ (d1 = s/2 → 0).
     cdf1 = np.where(live | (x != 0), ndtr(sign * d1), 0.5)
     delta = discount * sign * cdf1

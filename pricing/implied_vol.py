@@ -27,6 +27,7 @@ from scipy.special import erfinv, ndtr, ndtri
 from pricing import normalised_black as nb
 from pricing import rational_cubic as rc
 from pricing._inputs import as_arrays, call_flags
+from pricing.black_scholes import forward_and_discount, intrinsic_on_forward
 
 _TWO_PI = 2.0 * np.pi
 _SQRT3 = float(np.sqrt(3.0))
@@ -96,7 +97,7 @@ def implied_vol_black(price, forward, strike, expiry_years, *, is_call, discount
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         undiscounted = price / discount
-        intrinsic = np.where(calls, np.maximum(forward - strike, 0.0), np.maximum(strike - forward, 0.0))
+        intrinsic = intrinsic_on_forward(forward, strike, calls)
         upper = np.where(calls, forward, strike)
         root_fk = np.sqrt(forward * strike)
         x = -np.abs(np.log(forward / strike))
@@ -126,8 +127,7 @@ def implied_vol_bsm(price, spot, strike, expiry_years, *, is_call, rate=0.0, div
     :func:`implied_vol_black` for the other arguments.
     """
     spot, expiry_years, rate, dividend = as_arrays(spot, expiry_years, rate, dividend)
-    forward = spot * np.exp((rate - dividend) * expiry_years)
-    discount = np.exp(-rate * expiry_years)
+    forward, discount = forward_and_discount(spot, expiry_years, rate, dividend)
     return implied_vol_black(price, forward, strike, expiry_years, is_call=is_call, discount=discount)
 
 

@@ -1,0 +1,10 @@
+"""The textbook examples in the pricing docstrings (Hull) are checked, not just shown."""
+
+import doctest
+
+import pricing.black_scholes
+
+
+def test_black_scholes_docstring_examples():
+    result = doctest.testmod(pricing.black_scholes)
+    assert result.attempted >= 3 and result.failed == 0
