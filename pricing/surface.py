@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import least_squares
 
-from pricing.svi import SliceFit, SviParams, fit_slices
+from pricing.svi import SliceFit, SviParams, fit_slices, rmse_vol
 
 #: Log-moneyness grid on which arbitrage is checked, in units of √T-scaled moneyness.
 _CHECK_GRID = np.linspace(-6.0, 6.0, 241)
@@ -153,10 +153,7 @@ def fit_surface(
         return SurfaceFit(t, slices, rmse, "rejected", violations, reasons)
     ssvi, thetas = fit_ssvi(t, ks, total_var, weights)
     repaired = [ssvi.slice(th) for th in thetas]
-    rmse_r = np.array([
-        float(np.sqrt(np.sum(q / q.sum() * (p.implied_vol(k, ti) - np.sqrt(w / ti)) ** 2)))
-        for p, k, w, q, ti in zip(repaired, ks, total_var, weights, t, strict=True)
-    ])
+    rmse_r = np.array([rmse_vol(*args) for args in zip(repaired, ks, total_var, weights, t, strict=True)])
     left = [v for p, ti in zip(repaired, t, strict=True) for v in butterfly_violations(p, ti)]
     left += calendar_violations(t, repaired)
     if left or np.max(rmse_r) > max_rmse_vol:
@@ -165,16 +162,18 @@ def fit_surface(
     return SurfaceFit(t, repaired, rmse_r, "ssvi-repair", violations, reasons, ssvi)
 
 
+def _atm_total_variance(k, w, q) -> float:
+    """Total variance at k = 0, interpolated linearly between the weighted market points."""
+    used = q > 0
+    order = np.argsort(k[used])
+    return float(np.interp(0.0, k[used][order], w[used][order]))
+
+
 def fit_ssvi(expiry_years, log_moneyness, total_variance, weights) -> tuple[SsviParams, np.ndarray]:
     """Fit SSVI: ATM total variances θ_T (made non-decreasing) then (ρ, η, γ) under
     ``η(1+|ρ|) ≤ 2`` and ``0 < γ ≤ ½`` (bounds on a reparametrisation), by least squares."""
-    thetas = []
-    for k, w, q in zip(log_moneyness, total_variance, weights, strict=True):
-        near = np.argsort(np.abs(k))[:3]
-        use = q[near] > 0
-        thetas.append(float(np.interp(0.0, np.sort(k[near][use]), w[near][use][np.argsort(k[near][use])]))
-                      if use.sum() >= 2 else float(w[near[0]]))
-    thetas = np.maximum.accumulate(np.maximum(np.array(thetas), 1e-8))  # calendar: θ non-decreasing
+    thetas = np.array([_atm_total_variance(*args) for args in zip(log_moneyness, total_variance, weights, strict=True)])
+    thetas = np.maximum.accumulate(np.maximum(thetas, 1e-8))  # calendar: θ non-decreasing
     k_all = np.concatenate(log_moneyness)
     w_all = np.concatenate(total_variance)
     q_all = np.sqrt(np.concatenate([q / max(q.sum(), 1e-300) for q in weights]))

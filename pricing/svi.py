@@ -81,12 +81,19 @@ class SviParams:
 
 @dataclass(frozen=True)
 class SliceFit:
-    """One fitted expiry: parameters, weighted RMSE in total variance and in vol."""
+    """One fitted expiry: parameters and the weighted RMSE in vol."""
 
     expiry_years: float
     params: SviParams
-    rmse_variance: float
     rmse_vol: float
+
+
+def rmse_vol(params: SviParams, log_moneyness, total_variance, weights, expiry_years: float) -> float:
+    """Weighted RMSE, in annualised vol, of a slice against market total variances (weights normalised)."""
+    q = np.asarray(weights, dtype=np.float64)
+    q = q / max(q.sum(), 1e-300)
+    market = np.sqrt(np.maximum(total_variance, 0.0) / expiry_years)
+    return float(np.sqrt(np.sum(q * (params.implied_vol(log_moneyness, expiry_years) - market) ** 2)))
 
 
 def fit_slices(
@@ -95,8 +102,8 @@ def fit_slices(
     weights: list[np.ndarray],
     expiry_years: np.ndarray,
     *,
-    levels: int = 2,
-    grid: int = 9,
+    levels: int = 3,
+    grid: int = 7,
     polish_steps: int = 15,
 ) -> list[SliceFit]:
     """Fit one raw SVI per expiry, all expiries in one vectorised search.
@@ -158,14 +165,8 @@ def fit_slices(
     fits = []
     for i in range(n_exp):
         params = SviParams(*(float(v) for v in theta[i]))
-        n = len(log_moneyness[i])
-        model = params.total_variance(log_moneyness[i])
-        q = wt[i, :n]
-        rmse_w = float(np.sqrt(np.sum(q * (model - total_variance[i]) ** 2)))
-        vol_model = np.sqrt(np.maximum(model, 0) / expiry_years[i])
-        vol_market = np.sqrt(np.maximum(total_variance[i], 0) / expiry_years[i])
-        rmse_v = float(np.sqrt(np.sum(q * (vol_model - vol_market) ** 2)))
-        fits.append(SliceFit(float(expiry_years[i]), params, rmse_w, rmse_v))
+        error = rmse_vol(params, log_moneyness[i], total_variance[i], weights[i], expiry_years[i])
+        fits.append(SliceFit(float(expiry_years[i]), params, error))
     return fits
 
 
