@@ -231,8 +231,6 @@ def main() -> None:
     prices = price_rows(n)
     truth = truth_errors()
     fit_ms = surface_fit_ms()
-    # Warm-up for the normalised function's own measure (no peer has one).
-    otm_call(np.array([-0.1]), np.array([0.2]))
 
     table = Table(title=f"Implied volatility, {n:,} options per grid, one core")
     for col in ("grid", "engine", "IV/s", "× pvv", "max |Δσ|/σ", "max reprice err", "p99.9 reprice", "failed"):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pricing._inputs import as_arrays
 from pricing.black_scholes import bsm_greeks
 from pricing.svi import SviParams
 
@@ -55,8 +56,7 @@ class Quote:
 def quote(spot, strike, expiry_years, surface: SviParams, *, is_call, inventory=0.0, utilisation=0.0,
           params: QuoteParams = QuoteParams()) -> Quote:
     """Bid/ask from an SVI slice (units: module docstring; ``expiry_years`` > 0 in years)."""
-    spot, strike, expiry_years, inventory, utilisation = np.broadcast_arrays(
-        *(np.asarray(v, dtype=np.float64) for v in (spot, strike, expiry_years, inventory, utilisation)))
+    spot, strike, expiry_years, inventory, utilisation = as_arrays(spot, strike, expiry_years, inventory, utilisation)
     if np.any(np.abs(inventory) > 1):
         raise ValueError("inventory must be within [-1, 1]")
     if np.any((utilisation < 0) | (utilisation > 1)):
