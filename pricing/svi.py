@@ -102,8 +102,7 @@ def fit_slices(
     weights: list[np.ndarray],
     expiry_years: np.ndarray,
     *,
-    levels: int = 3,
-    grid: int = 7,
+    grids: tuple[int, ...] = (11, 5, 5),
     polish_steps: int = 15,
 ) -> list[SliceFit]:
     """Fit one raw SVI per expiry, all expiries in one vectorised search.
@@ -113,8 +112,9 @@ def fit_slices(
         total_variance: per expiry, market total variance ``σ_imp²·T`` at those points.
         weights: per expiry, non-negative weights (e.g. 1/bid-ask spread in vol); zeros ignore a point.
         expiry_years: time to each expiry in years.
-        levels: grid refinements of ``(m, σ)``; ``grid``: points per axis per level; then
-            ``polish_steps`` Levenberg-Marquardt steps on all five parameters, kept feasible.
+        grids: points per axis of each ``(m, σ)`` grid: a wide first one (its coarseness decides
+            whether the global basin is found), then zoomed ones; then ``polish_steps``
+            Levenberg-Marquardt steps on all five parameters, kept feasible.
 
     Returns:
         One :class:`SliceFit` per expiry, feasible for VolOracle (b ≥ 0, |ρ| < 1, σ > 0, wing
@@ -137,7 +137,7 @@ def fit_slices(
     log_s_center = np.log(0.1 * span)
     log_s_half = np.full(n_exp, 2.0 * np.log(10.0))
     best = None
-    for _ in range(levels):
+    for grid in grids:
         u = np.linspace(-1.0, 1.0, grid)
         m_grid = m_center[:, None, None] + m_half[:, None, None] * u[None, :, None]
         s_grid = np.exp(log_s_center[:, None, None] + log_s_half[:, None, None] * u[None, None, :])
