@@ -18,10 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
 
-from pricing import normalised_black as nb
 from pricing._inputs import as_arrays, call_flags, require
+from pricing.black_kernels import STATUS_INVALID, black_greeks_kernel, black_price_kernel
 
 DAYS_PER_YEAR = 365.0
 
@@ -60,10 +59,6 @@ def forward_and_discount(spot, expiry_years, rate, dividend) -> tuple[np.ndarray
     return spot * np.exp((rate - dividend) * expiry_years), np.exp(-rate * expiry_years)
 
 
-def _undiscounted(forward, strike, x, total_vol, calls) -> np.ndarray:
-    return intrinsic_on_forward(forward, strike, calls) + np.sqrt(forward * strike) * nb.otm_call(-np.abs(x), total_vol)
-
-
 def _checked(forward, strike, expiry_years, vol, discount):
     forward, strike, expiry_years, vol, discount = as_arrays(forward, strike, expiry_years, vol, discount)
     require((forward > 0) & np.isfinite(forward), "forward/spot", "positive and finite", forward)
@@ -84,16 +79,13 @@ def black_price(forward, strike, expiry_years, vol, *, is_call, discount=1.0) ->
     >>> round(float(black_price(20, 20, 4/12, 0.25, is_call=False, discount=np.exp(-0.09*4/12))), 4)
     1.1166
     """
-    forward, strike, expiry_years, vol, discount = _checked(forward, strike, expiry_years, vol, discount)
-    calls = np.broadcast_to(call_flags(is_call), forward.shape)
-    return discount * _undiscounted(forward, strike, np.log(forward / strike), vol * np.sqrt(expiry_years), calls)
+    price, _ = _run(black_price_kernel, forward, strike, expiry_years, vol, discount, call_flags(is_call))
+    return price
 
 
 def black_greeks(forward, strike, expiry_years, vol, *, is_call, discount=1.0) -> Greeks:
     """Black-76 price and Greeks with respect to the forward (delta, gamma in F; rho: discount only)."""
-    forward, strike, expiry_years, vol, discount = _checked(forward, strike, expiry_years, vol, discount)
-    calls = np.broadcast_to(call_flags(is_call), forward.shape)
-    return _greeks(forward, strike, expiry_years, vol, discount, calls)
+    return _greeks(forward, strike, expiry_years, vol, discount, call_flags(is_call))
 
 
 def bsm_price(spot, strike, expiry_years, vol, *, is_call, rate=0.0, dividend=0.0) -> np.ndarray:
@@ -119,9 +111,7 @@ def bsm_greeks(spot, strike, expiry_years, vol, *, is_call, rate=0.0, dividend=0
     require(np.isfinite(rate), "rate", "finite", rate)
     require(np.isfinite(dividend), "dividend", "finite", dividend)
     forward, discount = forward_and_discount(spot, expiry_years, rate, dividend)
-    forward, strike, expiry_years, vol, discount = _checked(forward, strike, expiry_years, vol, discount)
-    calls = np.broadcast_to(call_flags(is_call), forward.shape)
-    g = _greeks(forward, strike, expiry_years, vol, discount, calls)
+    g = _greeks(forward, strike, expiry_years, vol, discount, call_flags(is_call))
     # Spot Greeks from forward Greeks: dF/dS = e^{(r−q)T}.
     growth = forward / spot
     delta = g.delta * growth
@@ -137,28 +127,16 @@ def bsm_greeks(spot, strike, expiry_years, vol, *, is_call, rate=0.0, dividend=0
 
 def _greeks(forward, strike, expiry_years, vol, discount, calls) -> Greeks:
     """Greeks of ``discount · Black(F, K, T, σ)`` in F (theta at fixed F, rho through the discount only)."""
-    sign = np.where(calls, 1.0, -1.0)
-    sqrt_t = np.sqrt(expiry_years)
-    s = vol * sqrt_t
-    x = np.log(forward / strike)
-    live = s > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d1 = np.where(live, x / s + 0.5 * s, np.where(x > 0, np.inf, np.where(x < 0, -np.inf, 0.0)))
-        d2 = d1 - s
-    pdf = np.exp(-0.5 * d1 * d1) * nb.INV_SQRT_2PI  # φ(±inf) = 0, φ(0) at the money
-    price = discount * _undiscounted(forward, strike, x, s, calls)
-    # At the money with s = 0, Φ(d1) → ½ (d1 = s/2 → 0).
-    cdf1 = np.where(live | (x != 0), ndtr(sign * d1), 0.5)
-    delta = discount * sign * cdf1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gamma = np.where(live, discount * pdf / (forward * s), np.where(x == 0, np.inf, 0.0))
-        vega = discount * forward * pdf * sqrt_t
-        # −∂/∂T of the undiscounted price at fixed F, plus the discount's carry r·V.
-        decay = np.where(live, -discount * forward * pdf * vol / (2.0 * sqrt_t),
-                         np.where((x == 0) & (vol > 0), -np.inf, 0.0))
-        rate = np.where(expiry_years > 0, -np.log(discount) / expiry_years, 0.0)
-        theta = decay + rate * price
-        vanna = np.where(live, -discount * pdf * d2 / vol, 0.0)
-        volga = np.where(live, vega * d1 * d2 / vol, 0.0)
-    rho = -expiry_years * price
-    return Greeks(price=price, delta=delta, gamma=gamma, vega=vega, theta=theta, rho=rho, vanna=vanna, volga=volga)
+    *values, _ = _run(black_greeks_kernel, forward, strike, expiry_years, vol, discount, calls)
+    return Greeks(*values)
+
+
+def _run(kernel, forward, strike, expiry_years, vol, discount, calls) -> list[np.ndarray]:
+    """One compiled pass that checks and computes every element (:mod:`pricing.black_kernels`);
+    if it rejects any, the inputs are checked again here for the error message."""
+    inputs = [np.asarray(a, dtype=np.float64) for a in (forward, strike, expiry_years, vol, discount)]
+    *values, status = kernel(*inputs, calls)
+    if np.any(status == STATUS_INVALID):
+        _checked(*inputs)
+        raise AssertionError("a pricing kernel rejected an input that _checked accepts")
+    return [np.asarray(v) for v in (*values, status)]

@@ -27,6 +27,7 @@ from scipy.special import erfinv, ndtr, ndtri
 from pricing import normalised_black as nb
 from pricing import rational_cubic as rc
 from pricing._inputs import as_arrays, call_flags
+from pricing.black_kernels import log_moneyness
 from pricing.black_scholes import forward_and_discount, intrinsic_on_forward
 
 _TWO_PI = 2.0 * np.pi
@@ -100,7 +101,7 @@ def implied_vol_black(price, forward, strike, expiry_years, *, is_call, discount
         intrinsic = intrinsic_on_forward(forward, strike, calls)
         upper = np.where(calls, forward, strike)
         root_fk = np.sqrt(forward * strike)
-        x = -np.abs(np.log(forward / strike))
+        x = -np.abs(log_moneyness(forward, strike))
         beta = (undiscounted - intrinsic) / root_fk
     below = valid & (beta < 0)
     above = valid & ~below & (undiscounted >= upper)

@@ -22,13 +22,17 @@ element), so typical batches pay for the careful paths only where they are neede
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.special import erfcx, ndtr
+import math
 
-SQRT_2PI = float(np.sqrt(2.0 * np.pi))
+import llvmlite.binding as llvm
+import numba
+import numpy as np
+from numba.extending import get_cython_function_address
+
+SQRT_2PI = math.sqrt(2.0 * math.pi)
 INV_SQRT_2PI = 1.0 / SQRT_2PI
-SQRT_PI_OVER_2 = float(np.sqrt(np.pi / 2.0))
-INV_SQRT2 = float(1.0 / np.sqrt(2.0))
+SQRT_PI_OVER_2 = math.sqrt(math.pi / 2.0)
+INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 #: Both ``h ± t`` below ``-ASYMPTOTIC_Z``: the asymptotic series of the Mills ratio converges to
 #: below 1e-17 relative within ``_ASYMPTOTIC_TERMS`` terms.
@@ -40,15 +44,37 @@ _TAYLOR_ORDER = 15
 #: The naive two-term formula is kept where its estimated relative error, (larger term / result)
 #: × (1 + d1²) ulp, is at most this many ulp (≈ 3.6e-15): Φ(d1) amplifies the rounding of its
 #: argument by about d1², and the subtraction by the ratio of the terms; erfcx does neither.
-_NAIVE_ERROR_ULPS = 32.0
+NAIVE_ERROR_ULPS = 32.0
+
+# scipy's erfcx (Faddeeva package, accurate to a few ulp) called from compiled code through
+# scipy.special.cython_special's C API (its double specialisation takes a dispatch flag). Bound
+# by symbol name, not by pointer, so that numba can cache the compiled callers on disk.
+llvm.add_symbol("optio_scipy_erfcx",
+                get_cython_function_address("scipy.special.cython_special", "__pyx_fuse_1erfcx"))
+_erfcx_c = numba.types.ExternalFunction("optio_scipy_erfcx",
+                                        numba.types.float64(numba.types.float64, numba.types.intc))
 
 
-def mills_y(u: np.ndarray) -> np.ndarray:
+@numba.njit(cache=True)
+def erfcx(u: float) -> float:
+    """Scaled complementary error function ``e^{u²}·erfc(u)`` (scipy's, callable from numba)."""
+    return _erfcx_c(u, 0)
+
+
+@numba.njit(cache=True)
+def norm_cdf(u: float) -> float:
+    """Standard normal CDF ``Φ(u)`` via libm's erfc (relative accuracy in both tails)."""
+    return 0.5 * math.erfc(-u * INV_SQRT2)
+
+
+@numba.njit(cache=True)
+def mills_y(u: float) -> float:
     """``Y(u) = Φ(u)/φ(u)``, computed as ``√(π/2)·erfcx(−u/√2)`` (no under- or overflow for u ≤ 0)."""
     return SQRT_PI_OVER_2 * erfcx(-INV_SQRT2 * u)
 
 
-def _bracket_asymptotic(h: np.ndarray, t: np.ndarray) -> np.ndarray:
+@numba.njit(cache=True)
+def _bracket_asymptotic(h: float, t: float) -> float:
     """``Y(h+t) − Y(h−t)`` for ``h + t ≤ −ASYMPTOTIC_Z``.
 
     ``Y(u) ~ Σ_k (−1)^k (2k−1)!! |u|^{−(2k+1)}``; the differences ``A^n − B^n`` with
@@ -60,9 +86,9 @@ def _bracket_asymptotic(h: np.ndarray, t: np.ndarray) -> np.ndarray:
     a = 1.0 / (z - t)
     b = 1.0 / (z + t)
     a_minus_b = 2.0 * t * a * b
-    d = a_minus_b.copy()  # D_1
-    b_pow = b.copy()  # B^1
-    total = d.copy()
+    d = a_minus_b  # D_1
+    b_pow = b  # B^1
+    total = d
     coefficient = 1.0
     for k in range(1, _ASYMPTOTIC_TERMS):
         # Two steps of the recurrence: D_{2k} then D_{2k+1}.
@@ -73,12 +99,13 @@ def _bracket_asymptotic(h: np.ndarray, t: np.ndarray) -> np.ndarray:
         coefficient *= -(2 * k - 1)
         term = coefficient * d
         total += term
-        if np.all(np.abs(term) <= 1e-17 * np.abs(total)):
+        if abs(term) <= 1e-17 * abs(total):
             break
     return total
 
 
-def _bracket_taylor(h: np.ndarray, t: np.ndarray) -> np.ndarray:
+@numba.njit(cache=True)
+def _bracket_taylor(h: float, t: float) -> float:
     """``Y(h+t) − Y(h−t) = 2 Σ_k Y^{(2k+1)}(h) t^{2k+1}/(2k+1)!`` for small ``t``.
 
     Derivatives from ``Y' = 1 + hY`` and ``Y^{(n+1)} = h·Y^{(n)} + n·Y^{(n−1)}``.
@@ -86,8 +113,8 @@ def _bracket_taylor(h: np.ndarray, t: np.ndarray) -> np.ndarray:
     y_prev = mills_y(h)  # Y
     y_curr = 1.0 + h * y_prev  # Y'
     t2 = t * t
-    total = y_curr.copy()
-    power = np.ones_like(t)
+    total = y_curr
+    power = 1.0
     factorial = 1.0
     for n in range(1, _TAYLOR_ORDER):
         y_prev, y_curr = y_curr, h * y_curr + n * y_prev  # Y^{(n+1)}
@@ -98,41 +125,37 @@ def _bracket_taylor(h: np.ndarray, t: np.ndarray) -> np.ndarray:
     return 2.0 * t * total
 
 
-def _otm_call_careful(x: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Accurate ``b(x, s)`` for ``x ≤ 0``, ``s > 0``, by region (see the module docstring)."""
+@numba.njit(cache=True)
+def otm_call_scalar(x: float, s: float) -> float:
+    """``b(x, s)`` for ``x ≤ 0`` and ``s ≥ 0``, by region (see the module docstring).
+
+    The region is chosen before anything is evaluated, so each option pays for one formula: the
+    asymptotic series deep in the left tail, the Taylor series for small ``t``, else the
+    two-term formula where its error estimate allows and the erfcx difference where not.
+    """
+    if not s > 0.0:
+        return 0.0
+    if s == math.inf:
+        return math.exp(0.5 * x)
     h = x / s
     t = 0.5 * s
-    out = np.empty_like(x)
-    asymptotic = h + t < -ASYMPTOTIC_Z
-    taylor = ~asymptotic & (t < SMALL_T)
-    # Where h + t > 0.85, Φ(h+t) > 0.8 dominates and the plain Φ difference is well conditioned;
-    # erfcx(−(h+t)/√2) would also overflow for large h + t.
-    plain = ~asymptotic & ~taylor & (h + t > 0.85)
-    direct = ~(asymptotic | taylor | plain)
-
-    def prefactor(sel: np.ndarray) -> np.ndarray:
-        return INV_SQRT_2PI * np.exp(-0.5 * (h[sel] * h[sel] + t[sel] * t[sel]))
-
-    if asymptotic.any():
-        out[asymptotic] = prefactor(asymptotic) * _bracket_asymptotic(h[asymptotic], t[asymptotic])
-    if taylor.any():
-        out[taylor] = prefactor(taylor) * _bracket_taylor(h[taylor], t[taylor])
-    if direct.any():
-        hd, td = h[direct], t[direct]
-        out[direct] = prefactor(direct) * (mills_y(hd + td) - mills_y(hd - td))
-    if plain.any():
-        out[plain] = _otm_call_naive(x[plain], s[plain])[0]
-    return out
+    if h + t < -ASYMPTOTIC_Z:
+        return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * _bracket_asymptotic(h, t)
+    if t < SMALL_T:
+        return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * _bracket_taylor(h, t)
+    half = math.exp(0.5 * x)
+    first = half * norm_cdf(h + t)
+    value = first - norm_cdf(h - t) / half
+    # Where h + t > 0.85, Φ(h+t) > 0.8 dominates and the two-term formula is well conditioned
+    # (erfcx(−(h+t)/√2) would also overflow for large h + t).
+    if h + t > 0.85 or first * (1.0 + (h + t) * (h + t)) <= NAIVE_ERROR_ULPS * value:
+        return value
+    return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * (mills_y(h + t) - mills_y(h - t))
 
 
-def _otm_call_naive(x: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``b`` by the two-term formula, and its error scale: larger term × (1 + d1²)."""
-    h = x / s
-    t = 0.5 * s
-    d1 = h + t
-    first = np.exp(0.5 * x) * ndtr(d1)
-    value = first - np.exp(-0.5 * x) * ndtr(h - t)
-    return value, first * (1.0 + d1 * d1)
+@numba.vectorize(["f8(f8, f8)"], cache=True)
+def _otm_call_ufunc(x, s):  # pragma: no cover - compiled
+    return otm_call_scalar(x, s)
 
 
 def otm_call(x: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -146,15 +169,7 @@ def otm_call(x: np.ndarray, s: np.ndarray) -> np.ndarray:
     Returns:
         ``b(x, s)`` in units of ``√(F·K)``: multiply by ``√(F·K)`` and the discount factor for money.
     """
-    x, s = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(s, dtype=np.float64))
-    live = (s > 0) & np.isfinite(s)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        naive, first = _otm_call_naive(x, np.where(live, s, 1.0))
-        careful = live & ~(first <= _NAIVE_ERROR_ULPS * naive)
-        out = np.where(live, naive, 0.0)
-        if careful.any():
-            out[careful] = _otm_call_careful(x[careful], s[careful])
-    return np.where(np.isinf(s), np.exp(0.5 * x), out)
+    return np.asarray(_otm_call_ufunc(x, s))
 
 
 def vega(x: np.ndarray, s: np.ndarray) -> np.ndarray:
