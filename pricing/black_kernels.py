@@ -82,13 +82,14 @@ def black_greeks_kernel(forward, strike, expiry_years, vol, discount, is_call,
     rate = -math.log(discount) / expiry_years if discount != 1.0 and expiry_years > 0.0 else 0.0
     sqrt_t = math.sqrt(expiry_years)
     s = vol * sqrt_t
+    # The price has its limits built in: intrinsic value at s = 0, the upper bound at s = ∞.
+    p = discount * _undiscounted(forward, strike, x, s, sign)
+    price[0] = p
     if not 0.0 < s < math.inf:
-        # Limits: at zero total vol the intrinsic value, a step delta and a Dirac gamma at the
-        # money; at infinite total vol (σ√T overflowed) the upper bound, F for a call, K a put.
+        # Greeks' limits: at zero total vol a step delta and a Dirac gamma at the money; at
+        # infinite total vol (σ√T overflowed) the call's delta is 1 and the put's 0.
         at_money = x == 0.0 and s == 0.0
         in_money = is_call if s == math.inf else sign * x > 0.0
-        p = discount * (max(sign * (forward - strike), 0.0) if s == 0.0 else (forward if is_call else strike))
-        price[0] = p
         delta[0] = discount * sign * (0.5 if at_money else (1.0 if in_money else 0.0))
         gamma[0] = math.inf if at_money else 0.0
         vega[0] = discount * forward * INV_SQRT_2PI * sqrt_t if at_money else 0.0
@@ -99,9 +100,7 @@ def black_greeks_kernel(forward, strike, expiry_years, vol, discount, is_call,
         return
     d1 = x / s + 0.5 * s
     d2 = d1 - s
-    p = discount * _undiscounted(forward, strike, x, s, sign)
     pdf = INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
-    price[0] = p
     delta[0] = discount * sign * norm_cdf(sign * d1)
     gamma[0] = discount * pdf / (forward * s)
     v = discount * forward * pdf * sqrt_t

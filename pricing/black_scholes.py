@@ -79,7 +79,7 @@ def black_price(forward, strike, expiry_years, vol, *, is_call, discount=1.0) ->
     >>> round(float(black_price(20, 20, 4/12, 0.25, is_call=False, discount=np.exp(-0.09*4/12))), 4)
     1.1166
     """
-    price, _ = _run(black_price_kernel, forward, strike, expiry_years, vol, discount, call_flags(is_call))
+    (price,) = _run(black_price_kernel, forward, strike, expiry_years, vol, discount, call_flags(is_call))
     return price
 
 
@@ -127,8 +127,7 @@ def bsm_greeks(spot, strike, expiry_years, vol, *, is_call, rate=0.0, dividend=0
 
 def _greeks(forward, strike, expiry_years, vol, discount, calls) -> Greeks:
     """Greeks of ``discount · Black(F, K, T, σ)`` in F (theta at fixed F, rho through the discount only)."""
-    *values, _ = _run(black_greeks_kernel, forward, strike, expiry_years, vol, discount, calls)
-    return Greeks(*values)
+    return Greeks(*_run(black_greeks_kernel, forward, strike, expiry_years, vol, discount, calls))
 
 
 def _run(kernel, forward, strike, expiry_years, vol, discount, calls) -> list[np.ndarray]:
@@ -139,4 +138,4 @@ def _run(kernel, forward, strike, expiry_years, vol, discount, calls) -> list[np
     if np.any(status == STATUS_INVALID):
         _checked(*inputs)
         raise AssertionError("a pricing kernel rejected an input that _checked accepts")
-    return [np.asarray(v) for v in (*values, status)]
+    return [np.asarray(v) for v in values]

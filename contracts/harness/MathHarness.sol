@@ -26,16 +26,6 @@ contract MathHarness {
         gasUsed = before - gasleft();
     }
 
-    function callGas(uint256 spot, uint256 strike, uint256 tau, uint256 vol)
-        external
-        view
-        returns (uint256 value, uint256 gasUsed)
-    {
-        uint256 before = gasleft();
-        value = BlackScholes.callPrice(spot, strike, tau, vol);
-        gasUsed = before - gasleft();
-    }
-
     function cdf(int256 x) external pure returns (uint256) {
         return BlackScholes.cdf(x);
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from pricing.chains.schema import (
+    YYMMDD_STRIKE_KIND,
     InstrumentFormat,
     NormalisedChain,
     OptionQuote,
@@ -22,7 +23,7 @@ from pricing.chains.schema import (
 VENUE = "binance"
 INSTRUMENT = InstrumentFormat(
     "symbol", "UNDERLYING-YYMMDD-STRIKE-C|P",
-    re.compile(r"^(?P<coin>[A-Z]+)-(?P<year>\d{2})(?P<month>\d{2})(?P<day>\d{2})-(?P<strike>\d+(?:\.\d+)?)-(?P<kind>[CP])$"),
+    re.compile(r"^(?P<coin>[A-Z]+)-" + YYMMDD_STRIKE_KIND),
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from pricing.chains.schema import (
+    YYMMDD_STRIKE_KIND,
     InstrumentFormat,
     NormalisedChain,
     OptionQuote,
@@ -23,7 +24,7 @@ from pricing.chains.schema import (
 VENUE = "okx"
 INSTRUMENT = InstrumentFormat(
     "instId", "UNDERLYING-QUOTE-YYMMDD-STRIKE-C|P",
-    re.compile(r"^(?P<coin>[A-Z]+)-[A-Z]+-(?P<year>\d{2})(?P<month>\d{2})(?P<day>\d{2})-(?P<strike>\d+(?:\.\d+)?)-(?P<kind>[CP])$"),
+    re.compile(r"^(?P<coin>[A-Z]+)-[A-Z]+-" + YYMMDD_STRIKE_KIND),
 )
 
 

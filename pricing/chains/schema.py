@@ -82,6 +82,10 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
     ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"))}
 
 
+#: The tail of a ``…-YYMMDD-STRIKE-C|P`` instrument name (OKX and Binance), for InstrumentFormat.
+YYMMDD_STRIKE_KIND = r"(?P<year>\d{2})(?P<month>\d{2})(?P<day>\d{2})-(?P<strike>\d+(?:\.\d+)?)-(?P<kind>[CP])$"
+
+
 @dataclass(frozen=True)
 class InstrumentFormat:
     """A venue's instrument name: a regex with groups ``coin``, ``year`` (2 digits), ``month``

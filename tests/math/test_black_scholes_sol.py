@@ -34,9 +34,12 @@ class Harness:
         self.evm.set_balance(CALLER, 10**20)
         self.address = self.evm.deploy(CALLER, bytes.fromhex(code[2:]))
 
-    def call(self, signature: str, in_types: list[str], args: list, out_types: list[str]):
+    def raw_call(self, signature: str, in_types: list[str], args: list) -> bytes:
         data = function_signature_to_4byte_selector(signature) + encode(in_types, args)
-        return decode(out_types, bytes(self.evm.message_call(CALLER, self.address, calldata=data)))
+        return bytes(self.evm.message_call(CALLER, self.address, calldata=data))
+
+    def call(self, signature: str, in_types: list[str], args: list, out_types: list[str]):
+        return decode(out_types, self.raw_call(signature, in_types, args))
 
     def prices(self, spot, strike, tau, vol) -> np.ndarray:
         out = []
@@ -119,8 +122,6 @@ def test_expiry_gives_intrinsic_and_a_step_delta(harness):
     ],
 )
 def test_outside_the_domain_is_a_custom_error(harness, args, error):
-    data = function_signature_to_4byte_selector("price(uint256,uint256,uint256,uint256)") + encode(["uint256"] * 4,
-                                                                                                   list(args))
     with pytest.raises(Exception) as info:
-        harness.evm.message_call(CALLER, harness.address, calldata=data)
+        harness.raw_call("price(uint256,uint256,uint256,uint256)", ["uint256"] * 4, list(args))
     assert function_signature_to_4byte_selector(error).hex() in str(info.value)
