@@ -77,7 +77,7 @@ library BlackScholes {
 
     /// @notice Standard normal CDF Φ(x), x and result in wad, within 1e-16 absolute.
     function cdf(int256 x) internal pure returns (uint256) {
-        return _cdf(x, _pdf(_abs(x)));
+        return _cdf(x, _pdf(FixedPointMathLib.abs(x)));
     }
 
     /* PRIVATE */
@@ -117,11 +117,13 @@ library BlackScholes {
         pure
         returns (uint256 pdf1, uint256 pdf2)
     {
-        if (_abs(d1) <= _abs(d2)) {
-            pdf1 = _pdf(_abs(d1));
+        uint256 a1 = FixedPointMathLib.abs(d1);
+        uint256 a2 = FixedPointMathLib.abs(d2);
+        if (a1 <= a2) {
+            pdf1 = _pdf(a1);
             pdf2 = pdf1 * spot / strike;
         } else {
-            pdf2 = _pdf(_abs(d2));
+            pdf2 = _pdf(a2);
             pdf1 = pdf2 * strike / spot;
         }
     }
@@ -135,12 +137,8 @@ library BlackScholes {
     /// @dev Φ(x) given φ(x): φ·R(|x|) for the lower tail, reflected for x > 0; beyond X_MAX
     /// the tail is 0.
     function _cdf(int256 x, uint256 pdf) private pure returns (uint256) {
-        uint256 ax = _abs(x);
+        uint256 ax = FixedPointMathLib.abs(x);
         uint256 lower = ax >= NormalCDF.X_MAX ? 0 : pdf * uint256(NormalCDF.millsRatio(ax)) / WAD;
         return x >= 0 ? WAD - lower : lower;
-    }
-
-    function _abs(int256 x) private pure returns (uint256) {
-        return uint256(x >= 0 ? x : -x);
     }
 }
