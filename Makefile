@@ -45,7 +45,7 @@ $(SOLC_STAMP): tools/solc.js $(NODE_STAMP)
 compile: $(BUILD)
 
 $(BUILD): $(SOURCES) ape-config.yaml $(PY_STAMP) $(SOLC_STAMP)
-	$(VENV)/bin/ape compile
+	$(VENV)/bin/ape compile --force  # ape does not recompile the importers of a changed library
 	@touch $@
 
 demo: install $(BUILD)

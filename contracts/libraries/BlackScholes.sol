@@ -8,28 +8,20 @@ import {NormalCDF} from "./NormalCDF.sol";
 /// @notice Black-Scholes prices and Greeks at zero rate (the forward is the spot), 18-decimal
 /// fixed point. Spot and strike in wad of the quote asset; `tau` in seconds to expiry (365-day
 /// years); `vol` annualised, 1e18 = 100%. Prices are in the quote asset per unit of underlying.
-/// Accuracy: Φ is within 1e-16 absolute (NormalCDF), so prices are within about 1e-15 × spot;
-/// the Python engine (pricing.black_scholes) is the reference, checked by differential tests.
-/// Domain: strike/spot in [0.05, 20], tau in [1 minute, 5 years] or exactly 0 (intrinsic value),
-/// vol in [1%, 1000%]; outside it a custom error, never a number.
+/// Accuracy: Φ is within 3e-16 absolute (NormalCDF), so prices are within about 1e-15 × spot
+/// plus a few wei; the Python engine (pricing.black_scholes) is the reference, checked by
+/// differential tests. Results are truncated (never rounded up); a caller that charges or pays a
+/// price rounds in the protocol's favour itself (the AMM adds its spread to the exact figure).
+/// Domain: strike/spot in [0.05, 20], spot at most 1e36 (1e18 units of the quote asset), tau in
+/// [1 minute, 5 years] or exactly 0 (intrinsic value), vol in [1%, 1000%]; outside it a custom
+/// error, never a number. Inside it no intermediate can overflow (bounds next to each step), so
+/// the arithmetic is unchecked.
 library BlackScholes {
     using FixedPointMathLib for uint256;
 
-    /* TYPES */
-
-    /// @notice Prices and first-order Greeks of the call and put at one strike.
-    /// @param callDelta ∂call/∂spot in wad (0..1e18); the put's is callDelta − 1e18.
-    /// @param vega ∂price/∂vol per 1.00 of vol, in quote asset wad (equal for call and put).
-    struct Pricing {
-        uint256 call;
-        uint256 put;
-        uint256 callDelta;
-        uint256 vega;
-    }
-
     /* ERRORS */
 
-    /// @notice Thrown when strike/spot is outside [0.05, 20] (or either is zero).
+    /// @notice Thrown when strike/spot is outside [0.05, 20], spot is 0 or above `MAX_SPOT`.
     error MoneynessOutOfDomain(uint256 spot, uint256 strike);
     /// @notice Thrown when 0 < tau < 1 minute or tau > 5 years.
     error ExpiryOutOfDomain(uint256 tau);
@@ -44,101 +36,202 @@ library BlackScholes {
     uint256 internal constant MAX_TAU = 5 * 365 days;
     uint256 internal constant MIN_VOL = 0.01e18;
     uint256 internal constant MAX_VOL = 10e18;
+    /// @notice Largest spot (wad): 1e18 units of the quote asset, far above any real price.
+    uint256 internal constant MAX_SPOT = 1e36;
     /// @dev 1/√(2π) in wad, rounded to nearest.
     uint256 internal constant INV_SQRT_2PI = 398942280401432678;
 
     /* PRICES */
 
-    /// @notice Call and put prices, call delta and vega (units in the struct's docs).
-    function price(uint256 spot, uint256 strike, uint256 tau, uint256 vol) internal pure returns (Pricing memory p) {
-        _checkDomain(spot, strike, tau, vol);
-        if (tau == 0) return _atExpiry(spot, strike);
-        (int256 d1, int256 d2, uint256 sqrtT) = _d1d2(spot, strike, tau, vol);
-        (uint256 pdf1, uint256 pdf2) = _densities(d1, d2, spot, strike);
-        p.callDelta = _cdf(d1, pdf1);
-        p.vega = spot * pdf1 / WAD * sqrtT / WAD;
-        // S·Φ(d1) ≥ K·Φ(d2) in exact arithmetic; rounding may cross by a few wei at the far tails.
-        uint256 a = spot * p.callDelta / WAD;
-        uint256 b = strike * _cdf(d2, pdf2) / WAD;
-        p.call = a > b ? a - b : 0;
-        // Put-call parity at zero rate: exact in integers, since Φ(−d) = 1 − Φ(d) here.
-        p.put = p.call + strike >= spot ? p.call + strike - spot : 0;
+    /// @notice Call and put prices, call delta and vega.
+    /// @return call Call price, quote asset wad.
+    /// @return put Put price, quote asset wad.
+    /// @return callDelta ∂call/∂spot in wad (0..1e18); the put's is callDelta − 1e18.
+    /// @return vega ∂price/∂vol per 1.00 of vol, quote asset wad (equal for call and put).
+    function price(uint256 spot, uint256 strike, uint256 tau, uint256 vol)
+        internal
+        pure
+        returns (uint256 call, uint256 put, uint256 callDelta, uint256 vega)
+    {
+        checkDomain(spot, strike, tau, vol);
+        if (tau == 0) return atExpiry(spot, strike);
+        return priceAt(spot, strike, logMoneyness(spot, strike), tau, vol);
+    }
+
+    /// @notice `price` for a caller that has checked the domain (`checkDomain`), handled
+    /// tau = 0 (`atExpiry`) and computed x = ln(spot/strike) (`logMoneyness`): the quote path
+    /// shares x with the SVI surface. Unchecked: outside the domain the result is meaningless.
+    function priceAt(uint256 spot, uint256 strike, int256 x, uint256 tau, uint256 vol)
+        internal
+        pure
+        returns (uint256 call, uint256 put, uint256 callDelta, uint256 vega)
+    {
+        uint256 sqrtT27 = _sqrtYears27(tau);
+        uint256 cdf2;
+        uint256 pdf1;
+        // vol·√T ≤ 1e19·2.3e27: total vol with 36 decimals, ≥ 0.01·√(60 s/year)·1e36 ≈ 1.4e31.
+        (callDelta, cdf2, pdf1) = _normals(x, vol * sqrtT27 / 1e9, spot, strike);
+        unchecked {
+            // spot·φ/WAD ≤ 4e35, times √T (27 decimals) ≤ 2.3e27.
+            vega = spot * pdf1 / WAD * sqrtT27 / 1e27;
+            // spot·Φ ≤ 1e36·1e18; one division, so the difference is truncated once. S·Φ(d1) ≥
+            // K·Φ(d2) in exact arithmetic; rounding may cross by a few wei at the tails.
+            call = spot * callDelta > strike * cdf2 ? (spot * callDelta - strike * cdf2) / WAD : 0;
+            // Put-call parity at zero rate: exact in integers, since Φ(−d) = 1 − Φ(d) here.
+            put = call + strike > spot ? call + strike - spot : 0;
+        }
     }
 
     /// @notice Call price only (same accuracy and domain as `price`).
-    function callPrice(uint256 spot, uint256 strike, uint256 tau, uint256 vol) internal pure returns (uint256) {
-        return price(spot, strike, tau, vol).call;
+    function callPrice(uint256 spot, uint256 strike, uint256 tau, uint256 vol) internal pure returns (uint256 call) {
+        (call,,,) = price(spot, strike, tau, vol);
     }
 
     /// @notice Put price only (same accuracy and domain as `price`).
-    function putPrice(uint256 spot, uint256 strike, uint256 tau, uint256 vol) internal pure returns (uint256) {
-        return price(spot, strike, tau, vol).put;
+    function putPrice(uint256 spot, uint256 strike, uint256 tau, uint256 vol) internal pure returns (uint256 put) {
+        (, put,,) = price(spot, strike, tau, vol);
     }
 
-    /// @notice Standard normal CDF Φ(x), x and result in wad, within 1e-16 absolute.
+    /// @notice Standard normal CDF Φ(x), x and result in wad, within 3e-16 absolute.
     function cdf(int256 x) internal pure returns (uint256) {
-        return _cdf(x, _pdf(FixedPointMathLib.abs(x)));
+        uint256 ax = FixedPointMathLib.abs(x);
+        return _fromLowerTail(x, _pdf(ax), NormalCDF.millsRatio(ax));
+    }
+
+    /* BUILDING BLOCKS (for the quote path) */
+
+    /// @notice Reverts with the domain's custom error unless the inputs are inside it.
+    function checkDomain(uint256 spot, uint256 strike, uint256 tau, uint256 vol) internal pure {
+        checkOption(spot, strike, tau);
+        checkVol(vol);
+    }
+
+    /// @notice The domain's checks on spot, strike and time to expiry.
+    function checkOption(uint256 spot, uint256 strike, uint256 tau) internal pure {
+        bool badMoneyness;
+        bool badTau;
+        /// @solidity memory-safe-assembly
+        assembly {
+            // Written in assembly because checked Solidity spends ~300 gas here. strike/spot in
+            // [0.05, 20] ⇔ strike ≤ 20·spot and 20·strike ≥ spot. 20·spot cannot overflow once
+            // spot ≤ MAX_SPOT; 20·strike may, but only for a strike that fails the first test.
+            badMoneyness :=
+                or(or(iszero(spot), gt(spot, MAX_SPOT)), or(gt(strike, mul(spot, 20)), lt(mul(strike, 20), spot)))
+            // 0 < tau < MIN_TAU ⇔ tau − 1 < MIN_TAU − 1 (tau = 0 wraps to the top).
+            badTau := or(lt(sub(tau, 1), sub(MIN_TAU, 1)), gt(tau, MAX_TAU))
+        }
+        if (badMoneyness) revert MoneynessOutOfDomain(spot, strike);
+        if (badTau) revert ExpiryOutOfDomain(tau);
+    }
+
+    /// @notice The domain's check on vol.
+    function checkVol(uint256 vol) internal pure {
+        bool bad;
+        /// @solidity memory-safe-assembly
+        assembly {
+            // vol ∉ [MIN, MAX] ⇔ vol − MIN > MAX − MIN (below MIN wraps to the top).
+            bad := gt(sub(vol, MIN_VOL), sub(MAX_VOL, MIN_VOL))
+        }
+        if (bad) revert VolOutOfDomain(vol);
+    }
+
+    /// @notice ln(spot/strike) in wad (Solady's lnWad: within a wei of the rounded ratio).
+    function logMoneyness(uint256 spot, uint256 strike) internal pure returns (int256) {
+        unchecked {
+            // spot ≤ 1e36, so spot·WAD < 2^255; the ratio is ≥ 5e16, so its truncation is ≤ 2e-17
+            // relative.
+            return FixedPointMathLib.lnWad(int256(spot * WAD / strike));
+        }
+    }
+
+    /// @notice Value at expiry: intrinsic, and the limit of Φ(d1) as tau → 0 for the delta (a
+    /// step, ½ exactly at the money); vega is 0.
+    function atExpiry(uint256 spot, uint256 strike)
+        internal
+        pure
+        returns (uint256 call, uint256 put, uint256 callDelta, uint256 vega)
+    {
+        if (spot > strike) return (spot - strike, 0, WAD, 0);
+        if (spot < strike) return (0, strike - spot, 0, 0);
+        return (0, 0, WAD / 2, 0);
     }
 
     /* PRIVATE */
 
-    function _checkDomain(uint256 spot, uint256 strike, uint256 tau, uint256 vol) private pure {
-        // strike/spot in [0.05, 20] ⇔ 20·strike ≥ spot and strike ≤ 20·spot.
-        if (spot == 0 || strike * 20 < spot || strike > spot * 20) revert MoneynessOutOfDomain(spot, strike);
-        if ((tau != 0 && tau < MIN_TAU) || tau > MAX_TAU) revert ExpiryOutOfDomain(tau);
-        if (vol < MIN_VOL || vol > MAX_VOL) revert VolOutOfDomain(vol);
-    }
-
-    /// @dev d1, d2 (wad) and √T (wad, exact to a wei from the integer square root). Total vol
-    /// is kept at 36 decimals so that d1 = x/s + s/2 keeps 18 digits even when s ~ 1e-5.
-    function _d1d2(uint256 spot, uint256 strike, uint256 tau, uint256 vol)
-        private
-        pure
-        returns (int256 d1, int256 d2, uint256 sqrtT)
-    {
-        int256 x = FixedPointMathLib.lnWad(int256(spot * WAD / strike));
-        sqrtT = (tau * 1e36 / SECONDS_PER_YEAR).sqrt();
-        uint256 s36 = vol * sqrtT;
-        d1 = x * 1e36 / int256(s36) + int256(s36 / 2e18);
-        d2 = d1 - int256(s36 / 1e18);
-    }
-
-    function _atExpiry(uint256 spot, uint256 strike) private pure returns (Pricing memory p) {
-        p.call = spot > strike ? spot - strike : 0;
-        p.put = strike > spot ? strike - spot : 0;
-        // The limit of Φ(d1) as tau → 0: a step, ½ exactly at the money.
-        p.callDelta = spot > strike ? WAD : (spot == strike ? WAD / 2 : 0);
-    }
-
-    /// @dev φ(d1) and φ(d2) from one exponential: φ(d2) = φ(d1)·S/K. The smaller |d| is
-    /// exponentiated and the other derived with a ratio ≤ 1, so no error is amplified.
-    function _densities(int256 d1, int256 d2, uint256 spot, uint256 strike)
-        private
-        pure
-        returns (uint256 pdf1, uint256 pdf2)
-    {
-        uint256 a1 = FixedPointMathLib.abs(d1);
-        uint256 a2 = FixedPointMathLib.abs(d2);
-        if (a1 <= a2) {
-            pdf1 = _pdf(a1);
-            pdf2 = pdf1 * spot / strike;
-        } else {
-            pdf2 = _pdf(a2);
-            pdf1 = pdf2 * strike / spot;
+    /// @dev √(tau in years) with 27 decimals, within 1e-27 (the root is floored).
+    function _sqrtYears27(uint256 tau) private pure returns (uint256) {
+        unchecked {
+            // tau·1e54 ≤ 1.6e62.
+            return (tau * 1e54 / SECONDS_PER_YEAR).sqrt();
         }
     }
 
-    /// @dev φ(|x|) in wad; 0 where |x| ≥ X_MAX (below 1e-16, and no CDF needs it there).
-    function _pdf(uint256 ax) private pure returns (uint256) {
-        if (ax >= NormalCDF.X_MAX) return 0;
-        return uint256(FixedPointMathLib.expWad(-int256(ax * ax / 2e18))) * INV_SQRT_2PI / WAD;
+    /// @dev Φ(d1), Φ(d2) and φ(d1) for log-moneyness x (wad) and total vol s36 = σ√T (36
+    /// decimals, so that d1 = x/s + s/2 keeps 18 digits even when s ~ 1e-5). One exponential
+    /// serves both densities: φ(d2) = φ(d1)·S/K, since d1² − d2² = 2x. The smaller |d| is
+    /// exponentiated and the other density derived with a ratio ≤ 1, so no error is amplified.
+    /// Past X_MAX the Mills ratio is 0, so the tails need no branch.
+    function _normals(int256 x, uint256 s36, uint256 spot, uint256 strike)
+        private
+        pure
+        returns (uint256 cdf1, uint256 cdf2, uint256 pdf1)
+    {
+        int256 d1;
+        int256 d2;
+        uint256 a1;
+        uint256 a2;
+        /// @solidity memory-safe-assembly
+        assembly {
+            // |x| ≤ 3e18, so x·1e36 ≤ 3e54; s36 ≥ 1.4e31, so |d1| ≤ 2.2e23.
+            d1 := add(sdiv(mul(x, 1000000000000000000000000000000000000), s36), div(s36, 2000000000000000000))
+            d2 := sub(d1, div(s36, WAD))
+            // |d| without a branch: (d + m) ^ m with m = d >> 255 (all ones when negative).
+            let m := sar(255, d1)
+            a1 := xor(add(d1, m), m)
+            m := sar(255, d2)
+            a2 := xor(add(d2, m), m)
+        }
+        uint256 pdf2;
+        if (a1 <= a2) {
+            pdf1 = _pdf(a1);
+            /// @solidity memory-safe-assembly
+            assembly {
+                // φ ≤ 0.4e18 and spot, strike ≤ 2e37: the products stay below 1e56.
+                pdf2 := div(mul(pdf1, spot), strike)
+            }
+        } else {
+            pdf2 = _pdf(a2);
+            /// @solidity memory-safe-assembly
+            assembly {
+                pdf1 := div(mul(pdf2, strike), spot)
+            }
+        }
+        cdf1 = _fromLowerTail(d1, pdf1, NormalCDF.millsRatio(a1));
+        cdf2 = _fromLowerTail(d2, pdf2, NormalCDF.millsRatio(a2));
     }
 
-    /// @dev Φ(x) given φ(x): φ·R(|x|) for the lower tail, reflected for x > 0; beyond X_MAX
-    /// the tail is 0.
-    function _cdf(int256 x, uint256 pdf) private pure returns (uint256) {
-        uint256 ax = FixedPointMathLib.abs(x);
-        uint256 lower = ax >= NormalCDF.X_MAX ? 0 : pdf * uint256(NormalCDF.millsRatio(ax)) / WAD;
-        return x >= 0 ? WAD - lower : lower;
+    /// @dev φ(|x|) in wad (0 once exp(−x²/2) is below 1e-18; |x| < 2^120).
+    function _pdf(uint256 ax) private pure returns (uint256 pdf) {
+        int256 exponent;
+        /// @solidity memory-safe-assembly
+        assembly {
+            exponent := sub(0, div(mul(ax, ax), 2000000000000000000))
+        }
+        int256 e = FixedPointMathLib.expWad(exponent);
+        /// @solidity memory-safe-assembly
+        assembly {
+            // e ≤ 1e18.
+            pdf := div(mul(e, INV_SQRT_2PI), WAD)
+        }
+    }
+
+    /// @dev Φ(x) from φ(x) and R(|x|): the lower tail Φ(−|x|) = φ·R, reflected for x ≥ 0.
+    function _fromLowerTail(int256 x, uint256 pdf, uint256 mills) private pure returns (uint256 p) {
+        /// @solidity memory-safe-assembly
+        assembly {
+            // φ ≤ 0.4e18 and R ≤ 1.26e18.
+            p := div(mul(pdf, mills), WAD)
+            if iszero(slt(x, 0)) { p := sub(WAD, p) }
+        }
     }
 }

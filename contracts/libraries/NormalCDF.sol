@@ -5,177 +5,68 @@ pragma solidity 0.8.28;
 
 /// @title NormalCDF
 /// @notice Mills ratio R(x) = Φ(−x)/φ(x) for 0 ≤ x < 8.5, 18-decimal fixed point, by
-/// piecewise polynomials (one per unit interval, in u = x − (i + 1/2); terms per interval:
-/// 16, 15, 14, 14, 13, 13, 12, 12, 11). Each fit is within 2.0e-17 relative of R before rounding; integer
-/// rounding adds below 1e-17 absolute. Callers form Φ(−x) = φ(x)·R(x), whose absolute error is
-/// then below 1e-16, and treat x ≥ 8.5 as Φ(−x) = 0 (true value below 1e-17).
+/// piecewise polynomials in u = x − (interval centre), u in 64.64 binary fixed point (so
+/// each Horner step shifts instead of dividing). Intervals and terms:
+/// [0.0, 0.5): 12, [0.5, 1.0): 12, [1.0, 1.625): 12, [1.625, 2.5): 12, [2.5, 3.75): 12, [3.75, 6.125): 12, [6.125, 8.5): 6.
+/// Each fit keeps φ(x)·R(x) within 2.0e-16 of Φ(−x) before rounding; the integer
+/// coefficients and truncating steps add a few wei of R. Callers form Φ(−x) = φ(x)·R(x); for
+/// x ≥ 8.5 the function returns 0, so that product is 0 (true value below 1e-17).
 library NormalCDF {
     int256 internal constant WAD = 1e18;
-    /// @notice Arguments at or above this have Φ(−x) below 1e-17: callers return 0 or 1.
+    /// @notice Arguments at or above this have Φ(−x) below 1e-17: `millsRatio` returns 0 there.
     uint256 internal constant X_MAX = 8500000000000000000;
 
-    /// @notice R(x) for 0 ≤ x < X_MAX (x in wad), rounded to within a few wei; unchecked.
-    function millsRatio(uint256 x) internal pure returns (int256 r) {
+    /// @notice R(x) for 0 ≤ x < X_MAX (x in wad), within a few wei, and 0 for x ≥ X_MAX; no revert.
+    function millsRatio(uint256 x) internal pure returns (uint256 r) {
+        /// @solidity memory-safe-assembly
         assembly {
-            let i := div(x, WAD)
-            let u := sub(sub(x, mul(i, WAD)), div(WAD, 2))
-            switch lt(i, 4)
+            switch lt(x, 2500000000000000000)
             case 1 {
-                switch lt(i, 2)
+                switch lt(x, 1000000000000000000)
                 case 1 {
-                    switch lt(i, 1)
+                    switch lt(x, 500000000000000000)
                     case 1 {
-                        r := sub(0, 77050938367)
-                        r := add(sdiv(mul(r, u), WAD), 324594710801)
-                        r := sub(sdiv(mul(r, u), WAD), 1249056319409)
-                        r := add(sdiv(mul(r, u), WAD), 4918653757912)
-                        r := sub(sdiv(mul(r, u), WAD), 18721825213999)
-                        r := add(sdiv(mul(r, u), WAD), 68471836768183)
-                        r := sub(sdiv(mul(r, u), WAD), 240171447475126)
-                        r := add(sdiv(mul(r, u), WAD), 804788750043179)
-                        r := sub(sdiv(mul(r, u), WAD), 2563937854409546)
-                        r := add(sdiv(mul(r, u), WAD), 7720280364796585)
-                        r := sub(sdiv(mul(r, u), WAD), 21807705139636966)
-                        r := add(sdiv(mul(r, u), WAD), 57225534690059809)
-                        r := sub(sdiv(mul(r, u), WAD), 137651293043792607)
-                        r := add(sdiv(mul(r, u), WAD), 297727785283561953)
-                        r := sub(sdiv(mul(r, u), WAD), 561817771773153825)
-                        r := add(sdiv(mul(r, u), WAD), 876364456453692338)
+                        let u := sdiv(shl(64, sub(x, 250000000000000000)), WAD)
+                        r := add(1037824575853726476, sar(64, mul(u, add(not(740543856036568208), sar(64, mul(u, add(426344305922679551, sar(64, mul(u, add(not(211319259852100077), sar(64, mul(u, add(93378622667570878, sar(64, mul(u, add(not(37594920814434195), sar(64, mul(u, add(13996653684616418, sar(64, mul(u, add(not(4870823958077466), sar(64, mul(u, add(1597215959794743, sar(64, mul(u, add(not(496791285681980), sar(64, mul(u, add(149471285502167, sar(64, mul(u, not(42384539684254))))))))))))))))))))))))))))))))))
                     }
                     default {
-                        r := 11189305458
-                        r := sub(sdiv(mul(r, u), WAD), 52079702410)
-                        r := add(sdiv(mul(r, u), WAD), 225182051873)
-                        r := sub(sdiv(mul(r, u), WAD), 986142674103)
-                        r := add(sdiv(mul(r, u), WAD), 4184655864337)
-                        r := sub(sdiv(mul(r, u), WAD), 17133645158052)
-                        r := add(sdiv(mul(r, u), WAD), 67546468890661)
-                        r := sub(sdiv(mul(r, u), WAD), 255521089910703)
-                        r := add(sdiv(mul(r, u), WAD), 923653436409986)
-                        r := sub(sdiv(mul(r, u), WAD), 3174127896858986)
-                        r := add(sdiv(mul(r, u), WAD), 10303112461447467)
-                        r := sub(sdiv(mul(r, u), WAD), 31325308172236900)
-                        r := add(sdiv(mul(r, u), WAD), 88200412104190479)
-                        r := sub(sdiv(mul(r, u), WAD), 226276542673055098)
-                        r := add(sdiv(mul(r, u), WAD), 515815638217963355)
+                        let u := sdiv(shl(64, sub(x, 750000000000000000)), WAD)
+                        r := add(752571179063407987, sar(64, mul(u, add(not(435571615702443945), sar(64, mul(u, add(212946233643361728, sar(64, mul(u, add(not(91953980156677622), sar(64, mul(u, add(35995187117603404, sar(64, mul(u, add(not(12991517958220460), sar(64, mul(u, add(4375259054669213, sar(64, mul(u, add(not(1387153714318679), sar(64, mul(u, add(416832506302312, sar(64, mul(u, add(not(119382556686431), sar(64, mul(u, add(33145150991108, sar(64, mul(u, not(8723212519459))))))))))))))))))))))))))))))))))
                     }
                 }
                 default {
-                    switch lt(i, 3)
+                    switch lt(x, 1625000000000000000)
                     case 1 {
-                        r := sub(0, 3042383701)
-                        r := add(sdiv(mul(r, u), WAD), 15699145014)
-                        r := sub(sdiv(mul(r, u), WAD), 76324235304)
-                        r := add(sdiv(mul(r, u), WAD), 373132563757)
-                        r := sub(sdiv(mul(r, u), WAD), 1773184227401)
-                        r := add(sdiv(mul(r, u), WAD), 8166023648794)
-                        r := sub(sdiv(mul(r, u), WAD), 36373594127518)
-                        r := add(sdiv(mul(r, u), WAD), 156261937702744)
-                        r := sub(sdiv(mul(r, u), WAD), 645270012955846)
-                        r := add(sdiv(mul(r, u), WAD), 2550746674137072)
-                        r := sub(sdiv(mul(r, u), WAD), 9603216749753265)
-                        r := add(sdiv(mul(r, u), WAD), 34211028570500361)
-                        r := sub(sdiv(mul(r, u), WAD), 114337221675515834)
-                        r := add(sdiv(mul(r, u), WAD), 354265111329793671)
+                        let u := sdiv(shl(64, sub(x, 1312500000000000000)), WAD)
+                        r := add(561563287936291248, sar(64, mul(u, add(not(262948184583617478), sar(64, mul(u, add(108221897835270079, sar(64, mul(u, add(not(40302314558357157), sar(64, mul(u, add(13831277479601891, sar(64, mul(u, add(not(4429752566058261), sar(64, mul(u, add(1336205184394008, sar(64, mul(u, add(not(382283590190115), sar(64, mul(u, add(104294504881113, sar(64, mul(u, add(not(27261592924532), sar(64, mul(u, add(6967378490296, sar(64, mul(u, not(1687131501129))))))))))))))))))))))))))))))))))
                     }
                     default {
-                        r := sub(0, 249279937)
-                        r := add(sdiv(mul(r, u), WAD), 1458856742)
-                        r := sub(sdiv(mul(r, u), WAD), 8140576401)
-                        r := add(sdiv(mul(r, u), WAD), 45558637308)
-                        r := sub(sdiv(mul(r, u), WAD), 249068260664)
-                        r := add(sdiv(mul(r, u), WAD), 1327451188769)
-                        r := sub(sdiv(mul(r, u), WAD), 6887682845195)
-                        r := add(sdiv(mul(r, u), WAD), 34726482306429)
-                        r := sub(sdiv(mul(r, u), WAD), 169756468859993)
-                        r := add(sdiv(mul(r, u), WAD), 802506535974257)
-                        r := sub(sdiv(mul(r, u), WAD), 3657555220176140)
-                        r := add(sdiv(mul(r, u), WAD), 16011469414482269)
-                        r := sub(sdiv(mul(r, u), WAD), 67012808611216850)
-                        r := add(sdiv(mul(r, u), WAD), 266567768968223757)
+                        let u := sdiv(shl(64, sub(x, 2062500000000000000)), WAD)
+                        r := add(411745038298975962, sar(64, mul(u, add(not(150775858508359439), sar(64, mul(u, add(50384915063180379, sar(64, mul(u, add(not(15618990397240844), sar(64, mul(u, add(4542686815488749, sar(64, mul(u, add(not(1249939751567576), sar(64, mul(u, add(327448275929562, sar(64, mul(u, add(not(82082823665604), sar(64, mul(u, add(19763044867024, sar(64, mul(u, add(not(4588675766572), sar(64, mul(u, add(1057821606682, sar(64, mul(u, not(229760054737))))))))))))))))))))))))))))))))))
                     }
                 }
             }
             default {
-                switch lt(i, 6)
+                switch lt(x, 6125000000000000000)
                 case 1 {
-                    switch lt(i, 5)
+                    switch lt(x, 3750000000000000000)
                     case 1 {
-                        r := 178428304
-                        r := sub(sdiv(mul(r, u), WAD), 1155719893)
-                        r := add(sdiv(mul(r, u), WAD), 7203490687)
-                        r := sub(sdiv(mul(r, u), WAD), 44886142505)
-                        r := add(sdiv(mul(r, u), WAD), 274063737433)
-                        r := sub(sdiv(mul(r, u), WAD), 1637324081303)
-                        r := add(sdiv(mul(r, u), WAD), 9560462395390)
-                        r := sub(sdiv(mul(r, u), WAD), 54483342119984)
-                        r := add(sdiv(mul(r, u), WAD), 302537814317803)
-                        r := sub(sdiv(mul(r, u), WAD), 1633836875406340)
-                        r := add(sdiv(mul(r, u), WAD), 8562417196587768)
-                        r := sub(sdiv(mul(r, u), WAD), 43432388010856923)
-                        r := add(sdiv(mul(r, u), WAD), 212570580442031790)
+                        let u := sdiv(shl(64, sub(x, 3125000000000000000)), WAD)
+                        r := add(294159297040283304, sar(64, mul(u, add(not(80752196749094809), sar(64, mul(u, add(20904341100790335, sar(64, mul(u, add(not(5142043604394450), sar(64, mul(u, add(1208863676079198, sar(64, mul(u, add(not(272868896709041), sar(64, mul(u, add(59358425220116, sar(64, mul(u, add(not(12482200267655), sar(64, mul(u, add(2542150251250, sar(64, mul(u, add(not(503279667335), sar(64, mul(u, add(101024230647, sar(64, mul(u, not(18936731562))))))))))))))))))))))))))))))))))
                     }
                     default {
-                        r := 27533532
-                        r := sub(sdiv(mul(r, u), WAD), 200074704)
-                        r := add(sdiv(mul(r, u), WAD), 1409255795)
-                        r := sub(sdiv(mul(r, u), WAD), 9918295130)
-                        r := add(sdiv(mul(r, u), WAD), 68649663690)
-                        r := sub(sdiv(mul(r, u), WAD), 466846352737)
-                        r := add(sdiv(mul(r, u), WAD), 3116851315311)
-                        r := sub(sdiv(mul(r, u), WAD), 20410605706598)
-                        r := add(sdiv(mul(r, u), WAD), 130959439343499)
-                        r := sub(sdiv(mul(r, u), WAD), 822329944974131)
-                        r := add(sdiv(mul(r, u), WAD), 5046652454729763)
-                        r := sub(sdiv(mul(r, u), WAD), 30223578335935120)
-                        r := add(sdiv(mul(r, u), WAD), 176322985757102705)
+                        let u := sdiv(shl(64, sub(x, 4937500000000000000)), WAD)
+                        r := add(195081265933675398, sar(64, mul(u, add(not(36786249450870428), sar(64, mul(u, add(6724579651190521, sar(64, mul(u, add(not(1194545836614713), sar(64, mul(u, add(206627261275620, sar(64, mul(u, add(not(34864595539167), sar(64, mul(u, add(5747628104088, sar(64, mul(u, add(not(926869771220), sar(64, mul(u, add(145841878602, sar(64, mul(u, add(not(22591346203), sar(64, mul(u, add(3782828573, sar(64, mul(u, not(562982195))))))))))))))))))))))))))))))))))
                     }
                 }
                 default {
-                    switch lt(i, 7)
+                    switch lt(x, 8500000000000000000)
                     case 1 {
-                        r := sub(0, 41653557)
-                        r := add(sdiv(mul(r, u), WAD), 332649616)
-                        r := sub(sdiv(mul(r, u), WAD), 2590116914)
-                        r := add(sdiv(mul(r, u), WAD), 20123574802)
-                        r := sub(sdiv(mul(r, u), WAD), 154122542974)
-                        r := add(sdiv(mul(r, u), WAD), 1162793829080)
-                        r := sub(sdiv(mul(r, u), WAD), 8637016654259)
-                        r := add(sdiv(mul(r, u), WAD), 63117370381436)
-                        r := sub(sdiv(mul(r, u), WAD), 453447990809286)
-                        r := add(sdiv(mul(r, u), WAD), 3199881421819124)
-                        r := sub(sdiv(mul(r, u), WAD), 22159573214250952)
-                        r := add(sdiv(mul(r, u), WAD), 150436988736269084)
+                        let u := sdiv(shl(64, sub(x, 7312500000000000000)), WAD)
+                        r := add(134326339926811344, sar(64, mul(u, add(not(17739019484986443), sar(64, mul(u, add(2304224858654082, sar(64, mul(u, add(not(294787930539767), sar(64, mul(u, add(38391189056932, sar(64, mul(u, not(4766218151169))))))))))))))))
                     }
                     default {
-                        switch lt(i, 8)
-                        case 1 {
-                            r := sub(0, 10137694)
-                            r := add(sdiv(mul(r, u), WAD), 89659892)
-                            r := sub(sdiv(mul(r, u), WAD), 776549218)
-                            r := add(sdiv(mul(r, u), WAD), 6712202362)
-                            r := sub(sdiv(mul(r, u), WAD), 57332492990)
-                            r := add(sdiv(mul(r, u), WAD), 483693231999)
-                            r := sub(sdiv(mul(r, u), WAD), 4029026434351)
-                            r := add(sdiv(mul(r, u), WAD), 33119857463429)
-                            r := sub(sdiv(mul(r, u), WAD), 268544063162104)
-                            r := add(sdiv(mul(r, u), WAD), 2146559903576769)
-                            r := sub(sdiv(mul(r, u), WAD), 16904831466311774)
-                            r := add(sdiv(mul(r, u), WAD), 131079355804491763)
-                        }
-                        default {
-                            r := 27320400
-                            r := sub(sdiv(mul(r, u), WAD), 263168200)
-                            r := add(sdiv(mul(r, u), WAD), 2491745298)
-                            r := sub(sdiv(mul(r, u), WAD), 23530944867)
-                            r := add(sdiv(mul(r, u), WAD), 219951492273)
-                            r := sub(sdiv(mul(r, u), WAD), 2034307681892)
-                            r := add(sdiv(mul(r, u), WAD), 18611323768476)
-                            r := sub(sdiv(mul(r, u), WAD), 168367790177233)
-                            r := add(sdiv(mul(r, u), WAD), 1505571511601387)
-                            r := sub(sdiv(mul(r, u), WAD), 13302461219150562)
-                            r := add(sdiv(mul(r, u), WAD), 116082063385982290)
-                        }
+                        // x ≥ X_MAX: r stays 0 (callers' tail φ·R is then 0, as Φ(−x) < 1e-17).
                     }
                 }
             }
