@@ -102,10 +102,11 @@ def branch(leaves: list[tuple[mp.mpf, mp.mpf, list[int]]], depth: int) -> list[s
         centre = wad((lo + hi) / 2)
         return [f"{pad}let u := sdiv(shl(64, sub(x, {centre})), WAD)", f"{pad}r := {horner(coefficients)}"]
     half = len(leaves) // 2
-    out = [f"{pad}switch lt(x, {wad(leaves[half][0])})", f"{pad}case 1 {{"]
-    out += branch(leaves[:half], depth + 1)
-    out += [f"{pad}}}", f"{pad}default {{"]
+    # `case 0` compiles to one ISZERO before the jump, where `case 1` costs a PUSH and an EQ.
+    out = [f"{pad}switch lt(x, {wad(leaves[half][0])})", f"{pad}case 0 {{"]
     out += branch(leaves[half:], depth + 1)
+    out += [f"{pad}}}", f"{pad}default {{"]
+    out += branch(leaves[:half], depth + 1)
     out += [f"{pad}}}"]
     return out
 

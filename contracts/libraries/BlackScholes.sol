@@ -69,8 +69,12 @@ library BlackScholes {
         uint256 sqrtT27 = _sqrtYears27(tau);
         uint256 cdf2;
         uint256 pdf1;
-        // vol·√T ≤ 1e19·2.3e27: total vol with 36 decimals, ≥ 0.01·√(60 s/year)·1e36 ≈ 1.4e31.
-        (callDelta, cdf2, pdf1) = _normals(x, vol * sqrtT27 / 1e9, spot, strike);
+        uint256 s36;
+        unchecked {
+            // vol·√T ≤ 1e19·2.3e27: total vol with 36 decimals, ≥ 0.01·√(60 s/year)·1e36 ≈ 1.4e31.
+            s36 = vol * sqrtT27 / 1e9;
+        }
+        (callDelta, cdf2, pdf1) = _normals(x, s36, spot, strike);
         unchecked {
             // spot·φ/WAD ≤ 4e35, times √T (27 decimals) ≤ 2.3e27.
             vega = spot * pdf1 / WAD * sqrtT27 / 1e27;
@@ -102,46 +106,42 @@ library BlackScholes {
 
     /// @notice Reverts with the domain's custom error unless the inputs are inside it.
     function checkDomain(uint256 spot, uint256 strike, uint256 tau, uint256 vol) internal pure {
-        checkOption(spot, strike, tau);
-        checkVol(vol);
+        bool bad;
+        bool badMoneyness = _badMoneyness(spot, strike);
+        bool badTau = _badTau(tau);
+        bool badVol = _badVol(vol);
+        /// @solidity memory-safe-assembly
+        assembly {
+            // One branch on the happy path; the error is told apart only when something is wrong.
+            bad := or(or(badMoneyness, badTau), badVol)
+        }
+        if (bad) {
+            checkOption(spot, strike, tau);
+            checkVol(vol);
+        }
     }
 
     /// @notice The domain's checks on spot, strike and time to expiry.
     function checkOption(uint256 spot, uint256 strike, uint256 tau) internal pure {
-        bool badMoneyness;
-        bool badTau;
-        /// @solidity memory-safe-assembly
-        assembly {
-            // Written in assembly because checked Solidity spends ~300 gas here. strike/spot in
-            // [0.05, 20] ⇔ strike ≤ 20·spot and 20·strike ≥ spot. 20·spot cannot overflow once
-            // spot ≤ MAX_SPOT; 20·strike may, but only for a strike that fails the first test.
-            badMoneyness :=
-                or(or(iszero(spot), gt(spot, MAX_SPOT)), or(gt(strike, mul(spot, 20)), lt(mul(strike, 20), spot)))
-            // 0 < tau < MIN_TAU ⇔ tau − 1 < MIN_TAU − 1 (tau = 0 wraps to the top).
-            badTau := or(lt(sub(tau, 1), sub(MIN_TAU, 1)), gt(tau, MAX_TAU))
-        }
-        if (badMoneyness) revert MoneynessOutOfDomain(spot, strike);
-        if (badTau) revert ExpiryOutOfDomain(tau);
+        if (_badMoneyness(spot, strike)) revert MoneynessOutOfDomain(spot, strike);
+        if (_badTau(tau)) revert ExpiryOutOfDomain(tau);
     }
 
     /// @notice The domain's check on vol.
     function checkVol(uint256 vol) internal pure {
-        bool bad;
-        /// @solidity memory-safe-assembly
-        assembly {
-            // vol ∉ [MIN, MAX] ⇔ vol − MIN > MAX − MIN (below MIN wraps to the top).
-            bad := gt(sub(vol, MIN_VOL), sub(MAX_VOL, MIN_VOL))
-        }
-        if (bad) revert VolOutOfDomain(vol);
+        if (_badVol(vol)) revert VolOutOfDomain(vol);
     }
 
     /// @notice ln(spot/strike) in wad (Solady's lnWad: within a wei of the rounded ratio).
     function logMoneyness(uint256 spot, uint256 strike) internal pure returns (int256) {
-        unchecked {
-            // spot ≤ 1e36, so spot·WAD < 2^255; the ratio is ≥ 5e16, so its truncation is ≤ 2e-17
-            // relative.
-            return FixedPointMathLib.lnWad(int256(spot * WAD / strike));
+        int256 ratio;
+        /// @solidity memory-safe-assembly
+        assembly {
+            // spot ≤ 1e36, so spot·WAD < 2^255, and strike ≥ spot/20 > 0 (no zero check needed);
+            // the ratio is ≥ 5e16, so its truncation is ≤ 2e-17 relative.
+            ratio := div(mul(spot, WAD), strike)
         }
+        return FixedPointMathLib.lnWad(ratio);
     }
 
     /// @notice Value at expiry: intrinsic, and the limit of Φ(d1) as tau → 0 for the delta (a
@@ -157,6 +157,35 @@ library BlackScholes {
     }
 
     /* PRIVATE */
+
+    // The domain predicates are written in assembly because checked Solidity spends ~300 gas on
+    // them; each is branch-free.
+
+    function _badMoneyness(uint256 spot, uint256 strike) private pure returns (bool bad) {
+        /// @solidity memory-safe-assembly
+        assembly {
+            // strike/spot in [0.05, 20] ⇔ strike ≤ 20·spot and 20·strike ≥ spot. 20·spot cannot
+            // overflow once spot ≤ MAX_SPOT; 20·strike may, but only for a strike that fails the
+            // first test.
+            bad := or(or(iszero(spot), gt(spot, MAX_SPOT)), or(gt(strike, mul(spot, 20)), lt(mul(strike, 20), spot)))
+        }
+    }
+
+    function _badTau(uint256 tau) private pure returns (bool bad) {
+        /// @solidity memory-safe-assembly
+        assembly {
+            // 0 < tau < MIN_TAU ⇔ tau − 1 < MIN_TAU − 1 (tau = 0 wraps to the top).
+            bad := or(lt(sub(tau, 1), sub(MIN_TAU, 1)), gt(tau, MAX_TAU))
+        }
+    }
+
+    function _badVol(uint256 vol) private pure returns (bool bad) {
+        /// @solidity memory-safe-assembly
+        assembly {
+            // vol ∉ [MIN, MAX] ⇔ vol − MIN > MAX − MIN (below MIN wraps to the top).
+            bad := gt(sub(vol, MIN_VOL), sub(MAX_VOL, MIN_VOL))
+        }
+    }
 
     /// @dev √(tau in years) with 27 decimals, within 1e-27 (the root is floored).
     function _sqrtYears27(uint256 tau) private pure returns (uint256) {
@@ -229,9 +258,10 @@ library BlackScholes {
     function _fromLowerTail(int256 x, uint256 pdf, uint256 mills) private pure returns (uint256 p) {
         /// @solidity memory-safe-assembly
         assembly {
-            // φ ≤ 0.4e18 and R ≤ 1.26e18.
+            // φ ≤ 0.4e18 and R ≤ 1.26e18. Branch-free: for x ≥ 0 add WAD − 2·tail (mask all
+            // ones), for x < 0 add nothing (mask 0).
             p := div(mul(pdf, mills), WAD)
-            if iszero(slt(x, 0)) { p := sub(WAD, p) }
+            p := add(p, and(not(sar(255, x)), sub(WAD, shl(1, p))))
         }
     }
 }

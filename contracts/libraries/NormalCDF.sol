@@ -21,52 +21,52 @@ library NormalCDF {
         /// @solidity memory-safe-assembly
         assembly {
             switch lt(x, 2500000000000000000)
-            case 1 {
-                switch lt(x, 1000000000000000000)
-                case 1 {
-                    switch lt(x, 500000000000000000)
-                    case 1 {
-                        let u := sdiv(shl(64, sub(x, 250000000000000000)), WAD)
-                        r := add(1037824575853726476, sar(64, mul(u, add(not(740543856036568208), sar(64, mul(u, add(426344305922679551, sar(64, mul(u, add(not(211319259852100077), sar(64, mul(u, add(93378622667570878, sar(64, mul(u, add(not(37594920814434195), sar(64, mul(u, add(13996653684616418, sar(64, mul(u, add(not(4870823958077466), sar(64, mul(u, add(1597215959794743, sar(64, mul(u, add(not(496791285681980), sar(64, mul(u, add(149471285502167, sar(64, mul(u, not(42384539684254))))))))))))))))))))))))))))))))))
+            case 0 {
+                switch lt(x, 6125000000000000000)
+                case 0 {
+                    switch lt(x, 8500000000000000000)
+                    case 0 {
+                        // x ≥ X_MAX: r stays 0 (callers' tail φ·R is then 0, as Φ(−x) < 1e-17).
                     }
                     default {
-                        let u := sdiv(shl(64, sub(x, 750000000000000000)), WAD)
-                        r := add(752571179063407987, sar(64, mul(u, add(not(435571615702443945), sar(64, mul(u, add(212946233643361728, sar(64, mul(u, add(not(91953980156677622), sar(64, mul(u, add(35995187117603404, sar(64, mul(u, add(not(12991517958220460), sar(64, mul(u, add(4375259054669213, sar(64, mul(u, add(not(1387153714318679), sar(64, mul(u, add(416832506302312, sar(64, mul(u, add(not(119382556686431), sar(64, mul(u, add(33145150991108, sar(64, mul(u, not(8723212519459))))))))))))))))))))))))))))))))))
+                        let u := sdiv(shl(64, sub(x, 7312500000000000000)), WAD)
+                        r := add(134326339926811344, sar(64, mul(u, add(not(17739019484986443), sar(64, mul(u, add(2304224858654082, sar(64, mul(u, add(not(294787930539767), sar(64, mul(u, add(38391189056932, sar(64, mul(u, not(4766218151169))))))))))))))))
                     }
                 }
                 default {
-                    switch lt(x, 1625000000000000000)
-                    case 1 {
-                        let u := sdiv(shl(64, sub(x, 1312500000000000000)), WAD)
-                        r := add(561563287936291248, sar(64, mul(u, add(not(262948184583617478), sar(64, mul(u, add(108221897835270079, sar(64, mul(u, add(not(40302314558357157), sar(64, mul(u, add(13831277479601891, sar(64, mul(u, add(not(4429752566058261), sar(64, mul(u, add(1336205184394008, sar(64, mul(u, add(not(382283590190115), sar(64, mul(u, add(104294504881113, sar(64, mul(u, add(not(27261592924532), sar(64, mul(u, add(6967378490296, sar(64, mul(u, not(1687131501129))))))))))))))))))))))))))))))))))
+                    switch lt(x, 3750000000000000000)
+                    case 0 {
+                        let u := sdiv(shl(64, sub(x, 4937500000000000000)), WAD)
+                        r := add(195081265933675398, sar(64, mul(u, add(not(36786249450870428), sar(64, mul(u, add(6724579651190521, sar(64, mul(u, add(not(1194545836614713), sar(64, mul(u, add(206627261275620, sar(64, mul(u, add(not(34864595539167), sar(64, mul(u, add(5747628104088, sar(64, mul(u, add(not(926869771220), sar(64, mul(u, add(145841878602, sar(64, mul(u, add(not(22591346203), sar(64, mul(u, add(3782828573, sar(64, mul(u, not(562982195))))))))))))))))))))))))))))))))))
                     }
                     default {
-                        let u := sdiv(shl(64, sub(x, 2062500000000000000)), WAD)
-                        r := add(411745038298975962, sar(64, mul(u, add(not(150775858508359439), sar(64, mul(u, add(50384915063180379, sar(64, mul(u, add(not(15618990397240844), sar(64, mul(u, add(4542686815488749, sar(64, mul(u, add(not(1249939751567576), sar(64, mul(u, add(327448275929562, sar(64, mul(u, add(not(82082823665604), sar(64, mul(u, add(19763044867024, sar(64, mul(u, add(not(4588675766572), sar(64, mul(u, add(1057821606682, sar(64, mul(u, not(229760054737))))))))))))))))))))))))))))))))))
+                        let u := sdiv(shl(64, sub(x, 3125000000000000000)), WAD)
+                        r := add(294159297040283304, sar(64, mul(u, add(not(80752196749094809), sar(64, mul(u, add(20904341100790335, sar(64, mul(u, add(not(5142043604394450), sar(64, mul(u, add(1208863676079198, sar(64, mul(u, add(not(272868896709041), sar(64, mul(u, add(59358425220116, sar(64, mul(u, add(not(12482200267655), sar(64, mul(u, add(2542150251250, sar(64, mul(u, add(not(503279667335), sar(64, mul(u, add(101024230647, sar(64, mul(u, not(18936731562))))))))))))))))))))))))))))))))))
                     }
                 }
             }
             default {
-                switch lt(x, 6125000000000000000)
-                case 1 {
-                    switch lt(x, 3750000000000000000)
-                    case 1 {
-                        let u := sdiv(shl(64, sub(x, 3125000000000000000)), WAD)
-                        r := add(294159297040283304, sar(64, mul(u, add(not(80752196749094809), sar(64, mul(u, add(20904341100790335, sar(64, mul(u, add(not(5142043604394450), sar(64, mul(u, add(1208863676079198, sar(64, mul(u, add(not(272868896709041), sar(64, mul(u, add(59358425220116, sar(64, mul(u, add(not(12482200267655), sar(64, mul(u, add(2542150251250, sar(64, mul(u, add(not(503279667335), sar(64, mul(u, add(101024230647, sar(64, mul(u, not(18936731562))))))))))))))))))))))))))))))))))
+                switch lt(x, 1000000000000000000)
+                case 0 {
+                    switch lt(x, 1625000000000000000)
+                    case 0 {
+                        let u := sdiv(shl(64, sub(x, 2062500000000000000)), WAD)
+                        r := add(411745038298975962, sar(64, mul(u, add(not(150775858508359439), sar(64, mul(u, add(50384915063180379, sar(64, mul(u, add(not(15618990397240844), sar(64, mul(u, add(4542686815488749, sar(64, mul(u, add(not(1249939751567576), sar(64, mul(u, add(327448275929562, sar(64, mul(u, add(not(82082823665604), sar(64, mul(u, add(19763044867024, sar(64, mul(u, add(not(4588675766572), sar(64, mul(u, add(1057821606682, sar(64, mul(u, not(229760054737))))))))))))))))))))))))))))))))))
                     }
                     default {
-                        let u := sdiv(shl(64, sub(x, 4937500000000000000)), WAD)
-                        r := add(195081265933675398, sar(64, mul(u, add(not(36786249450870428), sar(64, mul(u, add(6724579651190521, sar(64, mul(u, add(not(1194545836614713), sar(64, mul(u, add(206627261275620, sar(64, mul(u, add(not(34864595539167), sar(64, mul(u, add(5747628104088, sar(64, mul(u, add(not(926869771220), sar(64, mul(u, add(145841878602, sar(64, mul(u, add(not(22591346203), sar(64, mul(u, add(3782828573, sar(64, mul(u, not(562982195))))))))))))))))))))))))))))))))))
+                        let u := sdiv(shl(64, sub(x, 1312500000000000000)), WAD)
+                        r := add(561563287936291248, sar(64, mul(u, add(not(262948184583617478), sar(64, mul(u, add(108221897835270079, sar(64, mul(u, add(not(40302314558357157), sar(64, mul(u, add(13831277479601891, sar(64, mul(u, add(not(4429752566058261), sar(64, mul(u, add(1336205184394008, sar(64, mul(u, add(not(382283590190115), sar(64, mul(u, add(104294504881113, sar(64, mul(u, add(not(27261592924532), sar(64, mul(u, add(6967378490296, sar(64, mul(u, not(1687131501129))))))))))))))))))))))))))))))))))
                     }
                 }
                 default {
-                    switch lt(x, 8500000000000000000)
-                    case 1 {
-                        let u := sdiv(shl(64, sub(x, 7312500000000000000)), WAD)
-                        r := add(134326339926811344, sar(64, mul(u, add(not(17739019484986443), sar(64, mul(u, add(2304224858654082, sar(64, mul(u, add(not(294787930539767), sar(64, mul(u, add(38391189056932, sar(64, mul(u, not(4766218151169))))))))))))))))
+                    switch lt(x, 500000000000000000)
+                    case 0 {
+                        let u := sdiv(shl(64, sub(x, 750000000000000000)), WAD)
+                        r := add(752571179063407987, sar(64, mul(u, add(not(435571615702443945), sar(64, mul(u, add(212946233643361728, sar(64, mul(u, add(not(91953980156677622), sar(64, mul(u, add(35995187117603404, sar(64, mul(u, add(not(12991517958220460), sar(64, mul(u, add(4375259054669213, sar(64, mul(u, add(not(1387153714318679), sar(64, mul(u, add(416832506302312, sar(64, mul(u, add(not(119382556686431), sar(64, mul(u, add(33145150991108, sar(64, mul(u, not(8723212519459))))))))))))))))))))))))))))))))))
                     }
                     default {
-                        // x ≥ X_MAX: r stays 0 (callers' tail φ·R is then 0, as Φ(−x) < 1e-17).
+                        let u := sdiv(shl(64, sub(x, 250000000000000000)), WAD)
+                        r := add(1037824575853726476, sar(64, mul(u, add(not(740543856036568208), sar(64, mul(u, add(426344305922679551, sar(64, mul(u, add(not(211319259852100077), sar(64, mul(u, add(93378622667570878, sar(64, mul(u, add(not(37594920814434195), sar(64, mul(u, add(13996653684616418, sar(64, mul(u, add(not(4870823958077466), sar(64, mul(u, add(1597215959794743, sar(64, mul(u, add(not(496791285681980), sar(64, mul(u, add(149471285502167, sar(64, mul(u, not(42384539684254))))))))))))))))))))))))))))))))))
                     }
                 }
             }

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {FixedPointMathLib} from "solady/src/utils/FixedPointMathLib.sol";
 import {IVolOracle} from "../interfaces/IVolOracle.sol";
+import {SVI} from "../libraries/SVI.sol";
 
 /// @title VolOracle
 /// @notice Per-expiry SVI surface posted by the vol keeper, checked for sanity on write and for
@@ -18,7 +19,6 @@ contract VolOracle is IVolOracle, AccessControl {
     /// surface and within the packed 96-bit storage.
     int256 public constant MAX_PARAM_WAD = 1e27;
     int256 private constant WAD = 1e18;
-    uint256 private constant SECONDS_PER_YEAR = 365 days;
 
     /* STORAGE */
 
@@ -48,16 +48,16 @@ contract VolOracle is IVolOracle, AccessControl {
     function post(uint256 expiry, SviParams calldata p) external onlyRole(VOL_KEEPER_ROLE) {
         if (expiry <= block.timestamp) revert ExpiryNotInFuture(expiry, block.timestamp);
         _checkParams(p);
-        int256 atmVariance = _totalVariance(p, 0);
+        int256 atmVariance = SVI.totalVariance(p, 0);
         if (atmVariance <= 0) revert AtmVarianceNotPositive(atmVariance);
-        uint256 atmVolWad = _annualisedVol(uint256(atmVariance), expiry - block.timestamp);
+        uint256 atmVolWad = SVI.annualisedVol(uint256(atmVariance), expiry - block.timestamp);
 
         PackedSurface memory prev = _surfaces[expiry];
         Config memory cfg = _config;
         // The move bound only applies against a fresh previous surface, for the same reason as
         // the spot jump bound: after an outage the market may really have moved further.
         if (prev.updatedAt != 0 && block.timestamp - prev.updatedAt <= cfg.maxAge) {
-            uint256 prevVol = _annualisedVol(uint256(_totalVariance(_unpack(prev), 0)), expiry - prev.updatedAt);
+            uint256 prevVol = SVI.annualisedVol(uint256(SVI.totalVariance(_unpack(prev), 0)), expiry - prev.updatedAt);
             uint256 diff = atmVolWad > prevVol ? atmVolWad - prevVol : prevVol - atmVolWad;
             if (diff * 1e18 > uint256(cfg.maxAtmMoveWad) * prevVol) {
                 revert AtmVolMoveTooLarge(atmVolWad, prevVol, cfg.maxAtmMoveWad);
@@ -98,7 +98,7 @@ contract VolOracle is IVolOracle, AccessControl {
     function atmVol(uint256 expiry) external view returns (uint256 volWad) {
         (SviParams memory p,) = getParams(expiry);
         if (expiry <= block.timestamp) revert ExpiryNotInFuture(expiry, block.timestamp);
-        return _annualisedVol(uint256(_totalVariance(p, 0)), expiry - block.timestamp);
+        return SVI.annualisedVol(uint256(SVI.totalVariance(p, 0)), expiry - block.timestamp);
     }
 
     /// @inheritdoc IVolOracle
@@ -128,19 +128,6 @@ contract VolOracle is IVolOracle, AccessControl {
         int256 root = int256((oneMinusRho2 * 1e18).sqrt());
         int256 minVariance = p.a + (p.b * p.sigma / WAD) * root / WAD;
         if (minVariance < 0) revert NegativeMinimumVariance(minVariance);
-    }
-
-    /// @dev Total variance at log-moneyness `k`, 18 decimals.
-    function _totalVariance(SviParams memory p, int256 k) private pure returns (int256) {
-        int256 d = k - p.m;
-        // Safe: |d|, sigma <= 2e27 so d² + sigma² < 2^255.
-        uint256 root = (uint256(d * d + p.sigma * p.sigma)).sqrt();
-        return p.a + p.b * (p.rho * d / WAD + int256(root)) / WAD;
-    }
-
-    /// @dev sqrt(totalVariance / years), 18 decimals; `secondsToExpiry` > 0.
-    function _annualisedVol(uint256 totalVarianceWad, uint256 secondsToExpiry) private pure returns (uint256) {
-        return (totalVarianceWad * SECONDS_PER_YEAR * 1e18 / secondsToExpiry).sqrt();
     }
 
     function _unpack(PackedSurface memory s) private pure returns (SviParams memory) {
