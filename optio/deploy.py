@@ -37,7 +37,8 @@ class DeployConfig:
     usdc: str | None = None
 
 
-def _deploy(w3: Web3, signer: Signer, name: str, *args: object) -> str:
+def deploy_contract(w3: Web3, signer: Signer, name: str, *args: object) -> str:
+    """Deploys the compiled contract `name` with constructor `args`; returns its address."""
     art = artifact(name)
     data = w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor(*args).data_in_transaction
     receipt = transact(w3, signer, None, data, action=f"deploy {name}")
@@ -65,28 +66,29 @@ def deploy_protocol(w3: Web3, signer: Signer, config: DeployConfig | None = None
     if (cfg.weth is None or cfg.usdc is None) and chain_id not in LOCAL_CHAIN_IDS:
         raise InvalidInput(f"chain {chain_id} is not a local chain: give the WETH and USDC token addresses")
     weth = cfg.weth or record(
-        "WETH", "MockERC20", _deploy(w3, signer, "MockERC20", "Wrapped Ether", "WETH", 18, 10**6 * 10**18)
+        "WETH", "MockERC20", deploy_contract(w3, signer, "MockERC20", "Wrapped Ether", "WETH", 18, 10**6 * 10**18)
     )
     usdc = cfg.usdc or record(
-        "USDC", "MockERC20", _deploy(w3, signer, "MockERC20", "USD Coin", "USDC", 6, 10**10 * 10**6)
+        "USDC", "MockERC20", deploy_contract(w3, signer, "MockERC20", "USD Coin", "USDC", 6, 10**10 * 10**6)
     )
 
     spot_config = (cfg.spot_max_age, cfg.settlement_window, cfg.settlement_grace, cfg.spot_max_jump_wad, 0)
-    spot = record("SpotOracle", "SpotOracle", _deploy(w3, signer, "SpotOracle", deployer, cfg.description, spot_config))
+    spot_address = deploy_contract(w3, signer, "SpotOracle", deployer, cfg.description, spot_config)
+    spot = record("SpotOracle", "SpotOracle", spot_address)
     vol = record(
         "VolOracle",
         "VolOracle",
-        _deploy(w3, signer, "VolOracle", deployer, (cfg.vol_max_age, cfg.vol_max_atm_move_wad)),
+        deploy_contract(w3, signer, "VolOracle", deployer, (cfg.vol_max_age, cfg.vol_max_atm_move_wad)),
     )
     call_vault = record(
         "CallVault",
         "CallVault",
-        _deploy(w3, signer, "CallVault", weth, cfg.call_decimals_offset, cfg.call_deposit_cap, deployer),
+        deploy_contract(w3, signer, "CallVault", weth, cfg.call_decimals_offset, cfg.call_deposit_cap, deployer),
     )
     put_vault = record(
         "PutVault",
         "PutVault",
-        _deploy(w3, signer, "PutVault", usdc, cfg.put_decimals_offset, cfg.put_deposit_cap, deployer),
+        deploy_contract(w3, signer, "PutVault", usdc, cfg.put_decimals_offset, cfg.put_deposit_cap, deployer),
     )
 
     keeper = cfg.keeper or deployer

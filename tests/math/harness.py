@@ -7,8 +7,10 @@ integers as floats, so both sides price exactly the same option.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +110,25 @@ def domain_sample(n: int, seed: int) -> Options:
         min(max(int(s * m * WAD), (sw + 19) // 20), 20 * sw) for s, m, sw in zip(spot, moneyness, spot_w, strict=True)
     ]
     return Options(spot_w, strike_w, tau, [int(v * WAD) for v in vol])
+
+
+#: The hard grid's axes: the domain's edges, deep ITM/OTM, minutes to expiry, extreme vols.
+HARD_MONEYNESS = ["0.05", "0.0500001", "0.2", "0.5", "0.9", "0.99", "1", "1.01", "1.1", "2", "5", "19.99", "20"]
+HARD_TAUS = [60, 61, 300, 3600, 86400, 7 * 86400, 30 * 86400, YEAR, 5 * YEAR]
+HARD_VOLS = ["0.01", "0.05", "0.2", "1", "3", "10"]
+HARD_SPOTS_WAD = [WAD // 100, 3000 * WAD, 10**6 * WAD]
+
+
+def hard_grid() -> Options:
+    """Every combination of the hard axes (2,106 options), exact in integers so that the edges
+    0.05 and 20 are hit exactly."""
+    rows = list(itertools.product(HARD_SPOTS_WAD, map(Fraction, HARD_MONEYNESS), HARD_TAUS, map(Fraction, HARD_VOLS)))
+    return Options(
+        [s for s, _, _, _ in rows],
+        [s * m.numerator // m.denominator for s, m, _, _ in rows],
+        np.array([t for _, _, t, _ in rows]),
+        [WAD * v.numerator // v.denominator for _, _, _, v in rows],
+    )
 
 
 def price_errors(out: np.ndarray, options: Options, vol: np.ndarray | None = None) -> dict[str, np.ndarray]:
