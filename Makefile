@@ -18,7 +18,7 @@ SOLC_STAMP := .solcx/.registered
 BUILD := .build/__local__.json
 SOURCES := $(shell find contracts -name '*.sol' -not -path '*/.cache/*' 2>/dev/null)
 
-.PHONY: install demo test test-anvil test-ganache lint bench compile lock clean
+.PHONY: install demo test test-anvil test-ganache lint bench fuzz-math compile lock clean
 
 install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_STAMP)
 
@@ -70,6 +70,11 @@ lint: install
 bench: install $(BUILD)
 	$(PY) -m benchmarks.gas
 	$(PY) -m benchmarks.pricing
+	$(PY) -m benchmarks.math_gas
+
+# The on-chain math against the engine on 1,000,000 random options (CI runs 50,000 in make test).
+fuzz-math: install $(BUILD)
+	$(PY) -m benchmarks.math_gas --n 1000000
 
 # Refresh the Python lock from a clean resolve of the direct pins (needs the registry).
 lock:
