@@ -71,10 +71,10 @@ def measure_oracles(w3, p: Protocol, keeper) -> dict[str, int]:
     g["oracle_post_settling"] = _send(p.spot_oracle, keeper, "post", 3020 * 10**18, expiry + 5)
     vol_expiry = expiry + 30 * 86400
     svi = SviParams(a=0.002, b=0.02, rho=-0.3, m=0.0, sigma=0.1)
-    g["vol_post_first"] = _send(p.vol_oracle, keeper, "post", vol_expiry, svi.to_wad())
+    g["vol_post_first"] = p.vol_oracle.post(keeper, vol_expiry, svi)["gasUsed"]
     _mine_at(w3, expiry + 600)
     svi2 = SviParams(a=0.0021, b=0.02, rho=-0.3, m=0.0, sigma=0.1)
-    g["vol_post"] = _send(p.vol_oracle, keeper, "post", vol_expiry, svi2.to_wad())
+    g["vol_post"] = p.vol_oracle.post(keeper, vol_expiry, svi2)["gasUsed"]
     return g
 
 
