@@ -8,13 +8,9 @@ import {SVI} from "../libraries/SVI.sol";
 
 /// @title MathHarness
 /// @notice Exposes the math libraries to tests and benchmarks: single calls, gas-metered calls
-/// (gas of the library call alone, measured in the EVM with gasleft, less the cost of reading
-/// gasleft itself), and batches for differential tests.
+/// (gas of the library call alone, measured in the EVM with gasleft; `emptyGas` shows what the
+/// metering itself adds: 2 gas), and batches for differential tests.
 contract MathHarness {
-    /// @dev Gas of `before = gasleft(); after = gasleft()` with nothing between, subtracted from
-    /// every measurement (measured by `emptyGas`).
-    uint256 private constant METER_OVERHEAD = 0;
-
     /* SINGLE CALLS */
 
     function price(uint256 spot, uint256 strike, uint256 tau, uint256 vol)
