@@ -29,13 +29,12 @@ from tests.math.harness import (
     PRICE_ARGS,
     SVI_TUPLE,
     WAD,
-    YEAR,
     Harness,
     domain_sample,
     hard_grid,
     price_errors,
-    svi_reference_vol,
-    svi_sample,
+    quote_sample,
+    svi_vol_sample,
 )
 
 TARGETS = {"price": 2_500, "quote": 8_000, "error_x_spot": 1e-12}
@@ -63,19 +62,6 @@ def gas_stats(values: list[int]) -> dict[str, int]:
     return {"median": int(np.median(values)), "max": int(max(values))}
 
 
-def quote_inputs(n: int, seed: int) -> tuple[list[list], np.ndarray]:
-    """Random options with random oracle-valid surfaces whose vol lies inside the domain, and
-    the engine's SVI vol for each."""
-    options = domain_sample(n, seed)
-    spot, strike, years, _ = options.floats()
-    params = svi_sample(n, seed + 1, years)
-    k = np.log(strike / spot)
-    vol = np.array([svi_reference_vol(p, ki, t) for p, ki, t in zip(params, k, years, strict=True)])
-    keep = np.flatnonzero((vol >= 0.0101) & (vol <= 9.99))
-    rows = [[options.spot[i], options.strike[i], int(options.tau[i]), params[i]] for i in keep]
-    return rows, vol[keep]
-
-
 def measure_gas(h: Harness, samples: int, seed: int) -> dict[str, dict[str, int]]:
     options = domain_sample(samples, seed)
     columns = (options.spot, options.strike, options.tau, options.vol)
@@ -83,15 +69,9 @@ def measure_gas(h: Harness, samples: int, seed: int) -> dict[str, dict[str, int]
     gas = {name: gas_stats([h.gas(f"{name}Gas", PRICE_ARGS, r) for r in rows]) for name in ("price", "call", "put")}
     xs = [int(x * WAD) for x in np.random.default_rng(seed).uniform(-9.0, 9.0, samples)]
     gas["cdf"] = gas_stats([h.gas("cdfGas", ["int256"], [x]) for x in xs])
-    rng = np.random.default_rng(seed + 1)
-    tau = np.exp(rng.uniform(np.log(60), np.log(5 * YEAR), samples)).astype(np.int64)
-    params = svi_sample(samples, seed + 2, tau / YEAR)
-    k = [int(v * WAD) for v in rng.uniform(-3.0, 3.0, samples)]
     svi_types = [SVI_TUPLE, "int256", "uint256"]
-    svi_rows = [[p, ki, int(t)] for p, ki, t in zip(params, k, tau, strict=True)]
-    gas["svi_vol"] = gas_stats([h.gas("sviVolGas", svi_types, r) for r in svi_rows])
-    quote_rows, _ = quote_inputs(samples, seed + 3)
-    gas["quote"] = gas_stats([h.gas("quoteGas", QUOTE_ARGS, r) for r in quote_rows])
+    gas["svi_vol"] = gas_stats([h.gas("sviVolGas", svi_types, r) for r in svi_vol_sample(samples, seed + 1).rows()])
+    gas["quote"] = gas_stats([h.gas("quoteGas", QUOTE_ARGS, r) for r in quote_sample(samples, seed + 3).rows()])
     gas["price_reference"] = {"median": h.gas("priceGas", PRICE_ARGS, REFERENCE)}
     gas["quote_reference"] = {"median": h.gas("quoteGas", QUOTE_ARGS, [*REFERENCE[:3], QUOTE_SURFACE])}
     return gas
@@ -127,11 +107,10 @@ def measure_errors(h: Harness, n: int, seed: int) -> dict[str, dict[str, float]]
     cdf = h.cdfs(xs)
     cdf_errors = [float(abs(mp.mpf(c) / WAD - mp.ncdf(mp.mpf(x) / WAD))) for c, x in zip(cdf, xs, strict=True)]
     errs["cdf"] = distribution(np.array(cdf_errors))
-    rows, vol = quote_inputs(min(n, 20_000), seed + 5)
-    out = h.quotes(*(list(col) for col in zip(*rows, strict=True)))
-    errs["svi_vol_relative"] = distribution(np.abs(out[:, 0].astype(float) / WAD - vol) / vol)
-    sub = type(options)([r[0] for r in rows], [r[1] for r in rows], np.array([r[2] for r in rows]), [0] * len(rows))
-    quote_errs = price_errors(out[:, 1:], sub, vol=vol)
+    quotes = quote_sample(min(n, 20_000), seed + 5)
+    out = h.quotes(*quotes.columns())
+    errs["svi_vol_relative"] = distribution(np.abs(out[:, 0].astype(float) / WAD - quotes.vol) / quotes.vol)
+    quote_errs = price_errors(out[:, 1:], quotes.options, vol=quotes.vol)
     errs["quote_call"] = distribution(quote_errs["call"])
     errs["quote_put"] = distribution(quote_errs["put"])
     return errs

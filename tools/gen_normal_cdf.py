@@ -65,8 +65,8 @@ def intervals() -> list[tuple[mp.mpf, mp.mpf, list[int]]]:
                 break
         else:
             raise RuntimeError(f"no fit from {lo}")
-        terms = next(t for t in range(2, MAX_TERMS + 1) if fit(lo, hi, t) is not None)
-        out.append((lo, hi, fit(lo, hi, terms)))
+        coefficients = next(c for t in range(2, MAX_TERMS + 1) if (c := fit(lo, hi, t)) is not None)
+        out.append((lo, hi, coefficients))
         lo = hi
     return out
 

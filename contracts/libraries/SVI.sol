@@ -35,17 +35,14 @@ library SVI {
     /// @notice Annualised implied vol √(w(k)/T) in wad (1e18 = 100%) at log-moneyness `k`
     /// (wad) with `tau` seconds to expiry (365-day years); reverts when w(k) ≤ 0 or tau = 0.
     function impliedVol(IVolOracle.SviParams memory p, int256 k, uint256 tau) internal pure returns (uint256) {
-        if (tau == 0) revert NoTimeToExpiry();
         int256 w27 = _totalVariance27(p, k);
         if (w27 <= 0) revert NonPositiveTotalVariance(k, w27 / 1e9);
-        // 27 + 9 = 36 decimals of variance per year under the root: 18 decimals of vol.
-        return (uint256(w27) * SECONDS_PER_YEAR * 1e9 / tau).sqrt();
+        return _annualise27(uint256(w27), tau);
     }
 
     /// @notice √(w/T) in wad from a total variance `totalVarianceWad` (wad) and `tau` > 0 seconds.
     function annualisedVol(uint256 totalVarianceWad, uint256 tau) internal pure returns (uint256) {
-        if (tau == 0) revert NoTimeToExpiry();
-        return (totalVarianceWad * SECONDS_PER_YEAR * 1e18 / tau).sqrt();
+        return _annualise27(totalVarianceWad * 1e9, tau);
     }
 
     /* PRIVATE */
@@ -56,5 +53,12 @@ library SVI {
         // (d² + σ²) has 36 decimals; × 1e18 gives a root with 27.
         int256 root27 = int256((uint256(d * d + p.sigma * p.sigma) * 1e18).sqrt());
         return p.a * 1e9 + p.b * (p.rho * d / 1e9 + root27) / 1e18;
+    }
+
+    /// @dev √(w/T) in wad from a total variance with 27 decimals; reverts when tau = 0.
+    function _annualise27(uint256 totalVariance27, uint256 tau) private pure returns (uint256) {
+        if (tau == 0) revert NoTimeToExpiry();
+        // 27 + 9 = 36 decimals of variance per year under the root: 18 decimals of vol.
+        return (totalVariance27 * SECONDS_PER_YEAR * 1e9 / tau).sqrt();
     }
 }

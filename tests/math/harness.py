@@ -164,3 +164,64 @@ def svi_sample(n: int, seed: int, years: np.ndarray) -> list[tuple[int, int, int
 def svi_reference_vol(params: tuple, k: np.ndarray | float, years: np.ndarray | float) -> np.ndarray:
     """The engine's implied vol for the oracle's wad parameters (pricing.svi via oracle_units)."""
     return from_wad(params).implied_vol(k, years)
+
+
+def svi_reference_vols(params: list[tuple], k: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """``svi_reference_vol`` for one surface per element."""
+    return np.array([svi_reference_vol(p, ki, t) for p, ki, t in zip(params, k, years, strict=True)])
+
+
+@dataclass(frozen=True)
+class SviVolInputs:
+    """One oracle-valid surface per element, with a log-moneyness (wad) and seconds to expiry."""
+
+    params: list[tuple[int, int, int, int, int]]
+    k: list[int]
+    tau: np.ndarray
+
+    def rows(self) -> list[list]:
+        return [[p, k, int(t)] for p, k, t in zip(self.params, self.k, self.tau, strict=True)]
+
+    def reference(self) -> np.ndarray:
+        return svi_reference_vols(self.params, np.array(self.k, dtype=float) / WAD, self.tau / YEAR)
+
+
+def svi_vol_sample(n: int, seed: int) -> SviVolInputs:
+    """Random surfaces (``svi_sample``) at 1 minute–5 years, k uniform in [−3, 3]."""
+    rng = np.random.default_rng(seed)
+    tau = np.exp(rng.uniform(np.log(60), np.log(5 * YEAR), n)).astype(np.int64)
+    params = svi_sample(n, seed + 1, tau / YEAR)
+    return SviVolInputs(params, [int(v * WAD) for v in rng.uniform(-3.0, 3.0, n)], tau)
+
+
+@dataclass(frozen=True)
+class QuoteInputs:
+    """Options over the domain, each with its own surface, kept where the engine's SVI vol
+    (``vol``, 1.0 = 100%) lies inside the Black-Scholes vol domain, away from its edges."""
+
+    options: Options
+    params: list[tuple[int, int, int, int, int]]
+    vol: np.ndarray
+
+    def columns(self) -> list[list]:
+        """The arguments of ``Harness.quotes``."""
+        return [self.options.spot, self.options.strike, list(map(int, self.options.tau)), self.params]
+
+    def rows(self) -> list[list]:
+        """One ``quote(spot, strike, tau, params)`` argument list per option."""
+        return [list(r) for r in zip(*self.columns(), strict=True)]
+
+
+def quote_sample(n: int, seed: int) -> QuoteInputs:
+    options = domain_sample(n, seed)
+    spot, strike, years, _ = options.floats()
+    params = svi_sample(n, seed + 1, years)
+    vol = svi_reference_vols(params, np.log(strike / spot), years)
+    keep = np.flatnonzero((vol >= 0.0101) & (vol <= 9.99))
+    kept = Options(
+        [options.spot[i] for i in keep],
+        [options.strike[i] for i in keep],
+        options.tau[keep],
+        [int(v * WAD) for v in vol[keep]],
+    )
+    return QuoteInputs(kept, [params[i] for i in keep], vol[keep])

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from eth_utils import function_signature_to_4byte_selector
 
-from tests.math.harness import SVI_TUPLE, WAD, YEAR, Harness, domain_sample, price_errors, svi_reference_vol, svi_sample
+from tests.math.harness import SVI_TUPLE, WAD, Harness, price_errors, quote_sample, svi_vol_sample
 
 N_SVI = 20_000
 N_QUOTES = 20_000
@@ -26,31 +26,20 @@ def selector(error: str) -> str:
 
 
 def test_svi_vol_matches_the_engine(harness):
-    rng = np.random.default_rng(7)
-    tau = np.exp(rng.uniform(np.log(60), np.log(5 * YEAR), N_SVI)).astype(np.int64)
-    params = svi_sample(N_SVI, seed=8, years=tau / YEAR)
-    k = [int(v * WAD) for v in rng.uniform(-3.0, 3.0, N_SVI)]
-    chain = np.array(harness.svi_vols(params, k, list(map(int, tau))), dtype=float) / WAD
-    reference = np.array([svi_reference_vol(p, ki / WAD, t / YEAR) for p, ki, t in zip(params, k, tau, strict=True)])
+    sample = svi_vol_sample(N_SVI, seed=7)
+    chain = np.array(harness.svi_vols(sample.params, sample.k, list(map(int, sample.tau))), dtype=float) / WAD
+    reference = sample.reference()
     relative = np.abs(chain - reference) / reference
     assert relative.max() <= 1e-13, f"max relative vol error {relative.max():.2e}"
 
 
 def test_quotes_match_the_engine_at_its_own_svi_vol(harness):
-    options = domain_sample(N_QUOTES, seed=9)
-    spot, strike, years, _ = options.floats()
-    params = svi_sample(N_QUOTES, seed=10, years=years)
-    k = np.log(strike / spot)
-    vol = np.array([svi_reference_vol(p, ki, t) for p, ki, t in zip(params, k, years, strict=True)])
-    inside = (vol >= 0.0101) & (vol <= 9.99)  # the BS vol domain, away from its edges
-    keep = np.flatnonzero(inside)
-    assert keep.size > 0.9 * N_QUOTES
-    sub = type(options)([options.spot[i] for i in keep], [options.strike[i] for i in keep], options.tau[keep],
-                        [options.vol[i] for i in keep])
-    out = harness.quotes(sub.spot, sub.strike, sub.tau, [params[i] for i in keep])
+    sample = quote_sample(N_QUOTES, seed=9)
+    assert len(sample.params) > 0.9 * N_QUOTES
+    out = harness.quotes(*sample.columns())
     chain_vol = out[:, 0].astype(float) / WAD
-    assert np.max(np.abs(chain_vol - vol[keep]) / vol[keep]) <= 1e-13
-    errs = price_errors(out[:, 1:], sub, vol=vol[keep])
+    assert np.max(np.abs(chain_vol - sample.vol) / sample.vol) <= 1e-13
+    errs = price_errors(out[:, 1:], sample.options, vol=sample.vol)
     for name, err in errs.items():
         assert err.max() <= 1e-12, f"{name}: max error {err.max():.2e} (× spot)"
 
