@@ -61,6 +61,8 @@ interface IOptioVault {
     /// @notice Collateral locked or unlocked by the market; `lockedAssets` is the new total.
     event CollateralLocked(uint256 assets, uint256 lockedAssets);
     event CollateralUnlocked(uint256 assets, uint256 lockedAssets);
+    /// @notice The market paid `assets` out of the vault (a premium, a payout reserve).
+    event Paid(address indexed to, uint256 assets);
     /// @notice Admin changes.
     event DepositCapSet(uint256 depositCap);
     event OptionsMarkSet(address optionsMark);
@@ -87,7 +89,18 @@ interface IOptioVault {
 
     function unlockCollateral(uint256 assets) external;
 
+    function release(uint256 unlock, uint256 pay, address to) external;
+
+    function payFromFreeLiquidity(address to, uint256 assets) external;
+
     /* VIEWS */
+
+    /// @notice Collateral locked under written options, asset units.
+    function lockedAssets() external view returns (uint128);
+
+    /// @notice Assets held for LPs (balance less fulfilled, unclaimed requests), before the
+    /// options are marked.
+    function grossAssets() external view returns (uint256);
 
     /// @notice Assets that may leave now: idle assets less locked collateral less the value of
     /// pending requests (which come first).

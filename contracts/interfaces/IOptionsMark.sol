@@ -3,11 +3,13 @@ pragma solidity 0.8.28;
 
 /// @title IOptionsMark
 /// @notice What a vault asks the options market for when it values its shares: the
-/// mark-to-market value of the options the vault has written, a liability of the vault.
-/// @dev Implemented by the OptionMarket (a later issue); until one is set the vault holds no
-/// options and the liability is zero.
+/// mark-to-market value of its open options.
 interface IOptionsMark {
-    /// @notice Value of the open options written by `vault`, in the vault asset's own decimals,
-    /// rounded up (a liability: rounding in the vault's favour means overstating it).
-    function optionsLiability(address vault) external view returns (uint256 assets);
+    /// @notice Net value of the options `vault` is short minus those it is long, in the vault
+    /// asset's own decimals, rounded up (a liability: rounding in the vault's favour means
+    /// overstating it); negative when the vault is net long.
+    /// @return assets The net liability, units.
+    /// @return fresh False when an oracle is stale or missing: the value is then a conservative
+    /// bound (shorts at their full collateral, longs at zero) and the vault takes no deposits.
+    function optionsLiability(address vault) external view returns (int256 assets, bool fresh);
 }

@@ -146,12 +146,22 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @notice Releases `assets` of collateral and serves the queue with it. Market role only.
     function unlockCollateral(uint256 assets) external onlyRole(MARKET_ROLE) nonReentrant {
-        uint128 locked = lockedAssets;
-        if (assets > locked) revert UnlockExceedsLocked(assets, locked);
-        locked -= uint128(assets);
-        lockedAssets = locked;
-        emit CollateralUnlocked(assets, locked);
-        _serveQueue(SERVE_ON_UNLOCK);
+        _release(assets, 0, address(0));
+    }
+
+    /// @notice Releases `unlock` of collateral, pays `pay` to `to` out of what is not locked
+    /// (a holder's payout comes before the queue), then serves the queue. Market role only.
+    function release(uint256 unlock, uint256 pay, address to) external onlyRole(MARKET_ROLE) nonReentrant {
+        _release(unlock, pay, to);
+    }
+
+    /// @notice Pays `assets` to `to` out of free liquidity (premium for an option the vault
+    /// buys: never out of what the queue is owed). Market role only.
+    function payFromFreeLiquidity(address to, uint256 assets) external onlyRole(MARKET_ROLE) nonReentrant {
+        uint256 available = freeLiquidity();
+        if (assets > available) revert InsufficientFreeLiquidity(assets, available);
+        emit Paid(to, assets);
+        IERC20(asset()).safeTransfer(to, assets);
     }
 
     /* ADMIN */
@@ -177,24 +187,33 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /* VIEWS */
 
-    /// @notice Balance less reserved claims less the options liability, floored at zero.
+    /// @notice Balance less reserved claims less the options' net liability, floored at zero.
     function totalAssets() public view override returns (uint256) {
+        (int256 liability,) = _optionsLiability();
         uint256 gross = _idleAssets();
-        IOptionsMark mark = optionsMark;
-        uint256 liability = address(mark) == address(0) ? 0 : mark.optionsLiability(address(this));
-        return gross > liability ? gross - liability : 0;
+        if (liability < 0) return gross + uint256(-liability);
+        return gross > uint256(liability) ? gross - uint256(liability) : 0;
+    }
+
+    /// @inheritdoc IOptioVault
+    function grossAssets() external view returns (uint256) {
+        return _idleAssets();
     }
 
     /// @inheritdoc IOptioVault
     function freeLiquidity() public view returns (uint256) {
         uint256 idle = _idleAssets();
-        uint256 owedToQueue = lockedAssets + _convertToAssets(pendingShares, Math.Rounding.Ceil);
+        uint256 pending = pendingShares;
+        uint256 owedToQueue = lockedAssets + (pending == 0 ? 0 : _convertToAssets(pending, Math.Rounding.Ceil));
         return idle > owedToQueue ? idle - owedToQueue : 0;
     }
 
-    /// @notice Deposit room under the cap; zero while paused.
+    /// @notice Deposit room under the cap; zero while paused or while the options cannot be
+    /// marked (a stale oracle): a deposit must never buy shares at a wrong price.
     function maxDeposit(address) public view override returns (uint256) {
         if (paused()) return 0;
+        (, bool fresh) = _optionsLiability();
+        if (!fresh) return 0;
         uint256 total = totalAssets();
         uint256 cap = depositCap;
         return cap > total ? cap - total : 0;
@@ -239,6 +258,28 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     function _decimalsOffset() internal view override returns (uint8) {
         return _offset;
+    }
+
+    function _optionsLiability() private view returns (int256 liability, bool fresh) {
+        IOptionsMark mark = optionsMark;
+        if (address(mark) == address(0)) return (0, true);
+        return mark.optionsLiability(address(this));
+    }
+
+    function _release(uint256 unlock, uint256 pay, address to) private {
+        uint128 locked = lockedAssets;
+        if (unlock > locked) revert UnlockExceedsLocked(unlock, locked);
+        locked -= uint128(unlock);
+        lockedAssets = locked;
+        emit CollateralUnlocked(unlock, locked);
+        if (pay != 0) {
+            uint256 idle = _idleAssets();
+            uint256 available = idle > locked ? idle - locked : 0;
+            if (pay > available) revert InsufficientFreeLiquidity(pay, available);
+            emit Paid(to, pay);
+            IERC20(asset()).safeTransfer(to, pay);
+        }
+        _serveQueue(SERVE_ON_UNLOCK);
     }
 
     /// @dev Assets held for LPs: the balance less what fulfilled requests are owed.

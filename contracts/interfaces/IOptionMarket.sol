@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IOptionsMark} from "./IOptionsMark.sol";
+
+/// @title IOptionMarket
+/// @notice The options AMM: lists boards (expiries) and strikes, sells and buys European calls and
+/// puts against the vaults at Black-Scholes on the SpotOracle's spot and the VolOracle's SVI vol
+/// plus spread and fees, holds long positions as ERC-1155 tokens, settles at the recorded expiry
+/// price and pays every ITM holder.
+/// @dev Units: option amounts are wad (1e18 = one option on one base unit); prices and strikes
+/// are quote-asset wad; premiums and payouts move in the option's collateral asset (calls: the
+/// base asset, puts: the quote asset) in that token's own decimals ("units").
+interface IOptionMarket is IOptionsMark {
+    /* TYPES */
+
+    enum TradeKind {
+        Buy, // trader buys from the vault, which writes (ask)
+        Sell, // trader sells to the vault, short on margin (bid)
+        CloseLong, // holder sells tokens back to the vault (bid)
+        CloseShort // margin seller buys the short back (ask)
+    }
+
+    /// @param shortOI Options the vault wrote and traders hold as tokens, wad.
+    /// @param longOI Options the vault bought from margin sellers, wad.
+    /// @param lockedUnits Vault collateral locked for `shortOI`, collateral units.
+    /// @param reserveUnits After settlement: payouts held here for unexercised holders, units.
+    /// @param payoffWad After settlement: payout per option in the collateral asset, wad.
+    struct OptionState {
+        uint128 shortOI;
+        uint128 longOI;
+        uint128 lockedUnits;
+        uint128 reserveUnits;
+        uint128 payoffWad;
+        bool settled;
+    }
+
+    /// @param tradingCutoff Seconds before expiry at which trading stops (≥ 60: the pricing
+    /// domain's shortest expiry).
+    /// @param minAmount Smallest trade, wad options.
+    /// @param inventoryScale Net short options per strike at which the skew is full, wad.
+    /// @param maxNetDelta Largest |net delta| per vault, wad options of base.
+    /// @param maxNetVega Largest |net vega| per vault, quote wad per 1.00 of vol.
+    /// @param maxUtilisation Largest locked / gross assets per vault after a trade, wad fraction.
+    struct RiskLimits {
+        uint32 tradingCutoff;
+        uint96 minAmount;
+        uint128 inventoryScale;
+        uint128 maxNetDelta;
+        uint128 maxNetVega;
+        uint64 maxUtilisation;
+    }
+
+    /// @notice What a trade would cost or pay now (see `quote`).
+    /// @param premium Collateral-asset units the trader pays (Buy, CloseShort) or gets.
+    /// @param perOptionWad Price per option after spread and fees, quote wad.
+    /// @param midWad Black-Scholes mid per option, quote wad.
+    /// @param volWad SVI vol at the strike, wad.
+    /// @param spotWad Spot used, quote wad.
+    struct TradeQuote {
+        uint256 premium;
+        uint256 perOptionWad;
+        uint256 midWad;
+        uint256 volWad;
+        uint256 spotWad;
+        uint256 vegaWad;
+        int256 inventoryWad;
+        uint256 utilisationWad;
+    }
+
+    /* ERRORS */
+
+    error ZeroAddress();
+    error ExpiryTooSoon(uint256 expiry, uint256 earliest);
+    error StrikeOutOfRange(uint256 strike);
+    error StrikeAlreadyListed(uint256 expiry, uint256 strike);
+    error BoardNotListed(uint256 expiry);
+    error TooManyLiveOptions(uint256 max);
+    error UnknownOption(uint256 id);
+    error TradingClosed(uint256 expiry, uint256 cutoff);
+    error DeadlinePassed(uint256 deadline);
+    error AmountTooSmall(uint256 amount, uint256 minAmount);
+    error AmountTooLarge(uint256 amount);
+    error PremiumAboveLimit(uint256 premium, uint256 maxPremium);
+    error PremiumBelowLimit(uint256 premium, uint256 minPremium);
+    error InsufficientOptions(uint256 amount, uint256 held);
+    error InsufficientOpenInterest(uint256 amount, uint256 available);
+    error NetDeltaLimit(int256 netDelta, uint256 maxNetDelta);
+    error NetVegaLimit(int256 netVega, uint256 maxNetVega);
+    error UtilisationLimit(uint256 utilisation, uint256 maxUtilisation);
+    error NotExpired(uint256 expiry);
+    error AlreadySettled(uint256 expiry);
+    error NotSettled(uint256 expiry);
+    error NotMarginAccount(address caller);
+    error InvalidConfig(string field, uint256 value);
+
+    /* EVENTS */
+
+    event StrikeListed(uint256 indexed expiry, uint256 strike, uint256 callId, uint256 putId);
+    event Traded(
+        address indexed trader,
+        uint256 indexed id,
+        TradeKind kind,
+        uint256 amount,
+        uint256 premium,
+        uint256 midWad,
+        uint256 volWad,
+        uint256 spotWad
+    );
+    event BoardSettled(uint256 indexed expiry, uint256 priceWad, uint256 paidToHolders, uint256 unlockedCall, uint256 unlockedPut);
+    event Exercised(address indexed holder, uint256 indexed id, uint256 amount, uint256 payout);
+    event FeesSet(uint64 halfSpreadWad, uint64 skewWad, uint64 baseFeeWad, uint64 utilisationFeeWad);
+    event RiskLimitsSet(RiskLimits limits);
+    event MarginAccountSet(address marginAccount);
+
+    /* FUNCTIONS */
+
+    /// @notice Lists `strikes` (quote wad) on the board of `expiry`, creating it and registering
+    /// the expiry with the SpotOracle if new. Lister role only.
+    function listStrikes(uint256 expiry, uint256[] calldata strikes) external;
+
+    /// @notice Buys `amount` options `id` from the vault, paying at most `maxPremium` units.
+    function buy(uint256 id, uint256 amount, uint256 maxPremium, uint256 deadline) external returns (uint256 premium);
+
+    /// @notice Sells `amount` options `id` to the vault short on margin, for at least
+    /// `minPremium` units credited to the seller's margin account.
+    function sell(uint256 id, uint256 amount, uint256 minPremium, uint256 deadline) external returns (uint256 premium);
+
+    /// @notice Sells `amount` held tokens `id` back to the vault for at least `minPremium` units.
+    function closeLong(uint256 id, uint256 amount, uint256 minPremium, uint256 deadline)
+        external
+        returns (uint256 premium);
+
+    /// @notice Buys back `amount` of the caller's margin short `id`, paying at most `maxPremium`
+    /// units from the margin account.
+    function closeShort(uint256 id, uint256 amount, uint256 maxPremium, uint256 deadline)
+        external
+        returns (uint256 premium);
+
+    /// @notice Fixes payouts of `expiry` at the SpotOracle's settlement price, releases the
+    /// vaults' collateral and keeps holders' payouts here. Anyone may call.
+    function settle(uint256 expiry) external;
+
+    /// @notice Pays each of `holders` the settled value of their tokens `id` (burning them).
+    /// Anyone may call: a keeper pays everyone so no ITM option expires unpaid.
+    function exerciseFor(uint256 id, address[] calldata holders) external returns (uint256 paid);
+
+    /// @notice Quote of `kind` for `amount` options `id` now; reverts like the trade would on
+    /// the oracles, the listing and the pricing domain.
+    function quote(uint256 id, TradeKind kind, uint256 amount) external view returns (TradeQuote memory);
+
+    /// @notice Called by the MarginAccount when a short leaves it (liquidation, expiry).
+    function onShortRemoved(uint256 id, uint256 amount) external;
+}

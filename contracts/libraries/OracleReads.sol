@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ISpotOracle} from "../interfaces/ISpotOracle.sol";
+import {IVolOracle} from "../interfaces/IVolOracle.sol";
+
+/// @title OracleReads
+/// @notice Oracle reads for marks, which must give a number: a stale or missing value comes back
+/// as `fresh = false` instead of a revert, and the caller falls back to a conservative value.
+library OracleReads {
+    /// @notice Latest spot (quote wad), or (0, false) when stale or missing.
+    function trySpot(ISpotOracle oracle) internal view returns (uint256 spot, bool fresh) {
+        try oracle.latestPrice() returns (uint256 p, uint256) {
+            return (p, true);
+        } catch {
+            return (0, false);
+        }
+    }
+
+    /// @notice SVI parameters of `expiry`, or fresh = false when stale or missing.
+    function tryParams(IVolOracle oracle, uint256 expiry)
+        internal
+        view
+        returns (IVolOracle.SviParams memory params, bool fresh)
+    {
+        try oracle.getParams(expiry) returns (IVolOracle.SviParams memory p, uint256) {
+            return (p, true);
+        } catch {
+            return (params, false);
+        }
+    }
+
+    /// @notice The price an expired option is valued at: the settlement price once recorded,
+    /// else `spot`.
+    function expiryPrice(ISpotOracle oracle, uint256 expiry, uint256 spot) internal view returns (uint256) {
+        if (!oracle.isSettled(expiry)) return spot;
+        (uint256 price,,) = oracle.settlementPrice(expiry);
+        return price;
+    }
+}

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {FixedPointMathLib} from "solady/src/utils/FixedPointMathLib.sol";
+import {IMarginAccount} from "../interfaces/IMarginAccount.sol";
+import {IOptionMarket} from "../interfaces/IOptionMarket.sol";
+import {IVolOracle} from "../interfaces/IVolOracle.sol";
+import {Collateral} from "../libraries/Collateral.sol";
+import {OptionId} from "../libraries/OptionId.sol";
+import {OracleReads} from "../libraries/OracleReads.sol";
+import {OptionPricer} from "./OptionPricer.sol";
+import {OptionValuation} from "./OptionValuation.sol";
+
+/// @title MarginAccount
+/// @notice Collateral and short positions of traders who sell options to the AMM (see
+/// IMarginAccount for the requirement). Shorts are opened and closed through the OptionMarket;
+/// liquidation and expiry settlement are open to anyone.
+/// @dev The requirement uses the stress that hurts each type: spot up for calls, down for puts
+/// (both values are monotone in spot), vol up. Marks never revert (OptionValuation); with a stale
+/// spot the requirement is the full collateral, so nothing is liquidated or withdrawn on an old
+/// price that a fresh one might not justify... except what full collateral already covers.
+contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using FixedPointMathLib for uint256;
+
+    /// @notice Shorts per account: bounds the gas of a health check.
+    uint256 public constant MAX_POSITIONS = 16;
+
+    IOptionMarket public immutable market;
+    address public immutable callVault;
+    address public immutable putVault;
+    MarginConfig private _config;
+
+    mapping(address account => uint256) public callCollateral;
+    mapping(address account => uint256) public putCollateral;
+    mapping(address account => uint256[]) private _positions;
+    mapping(address account => mapping(uint256 id => uint256)) public shortOf;
+    /// @notice Losses the call (base units) and put (quote units) vaults took from accounts
+    /// that could not pay.
+    uint256 public callBadDebt;
+    uint256 public putBadDebt;
+
+    constructor(
+        OptionPricer pricer_,
+        IERC20Metadata base,
+        IERC20Metadata quote_,
+        IOptionMarket market_,
+        address callVault_,
+        address putVault_,
+        MarginConfig memory config_,
+        address admin
+    ) OptionValuation(pricer_, base, quote_) {
+        if (address(market_) == address(0) || admin == address(0)) revert ZeroAddress();
+        market = market_;
+        callVault = callVault_;
+        putVault = putVault_;
+        _setConfig(config_);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /* COLLATERAL */
+
+    /// @inheritdoc IMarginAccount
+    function deposit(bool callSide, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        _addCollateral(msg.sender, callSide, amount);
+        emit CollateralDeposited(msg.sender, callSide, amount);
+        IERC20(address(_token(callSide))).safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IMarginAccount
+    function withdraw(bool callSide, uint256 amount, address to) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        if (to == address(0)) revert ZeroAddress();
+        uint256 collateral = _collateral(msg.sender, callSide);
+        if (amount > collateral) revert InsufficientCollateral(amount, collateral);
+        uint256 required = _required(msg.sender, callSide);
+        if (collateral - amount < required) revert BelowRequirement(collateral - amount, required);
+        _setCollateral(msg.sender, callSide, collateral - amount);
+        emit CollateralWithdrawn(msg.sender, callSide, amount, to);
+        IERC20(address(_token(callSide))).safeTransfer(to, amount);
+    }
+
+    /* MARKET */
+
+    /// @inheritdoc IMarginAccount
+    function openShort(address account, uint256 id, uint256 amount, uint256 premium) external {
+        _onlyMarket();
+        (,, bool isCall) = OptionId.decode(id);
+        if (shortOf[account][id] == 0) {
+            if (_positions[account].length == MAX_POSITIONS) revert TooManyPositions(MAX_POSITIONS);
+            _positions[account].push(id);
+        }
+        shortOf[account][id] += amount;
+        _addCollateral(account, isCall, premium);
+        uint256 collateral = _collateral(account, isCall);
+        uint256 required = _required(account, isCall);
+        if (collateral < required) revert BelowRequirement(collateral, required);
+        emit ShortOpened(account, id, amount, premium);
+    }
+
+    /// @inheritdoc IMarginAccount
+    function closeShort(address account, uint256 id, uint256 amount, uint256 premium, address vault) external {
+        _onlyMarket();
+        (,, bool isCall) = OptionId.decode(id);
+        uint256 collateral = _collateral(account, isCall);
+        if (premium > collateral) revert InsufficientCollateral(premium, collateral);
+        // Buying back may not deepen a shortfall (it may cure one).
+        uint256 requiredBefore = _required(account, isCall);
+        uint256 shortfallBefore = requiredBefore > collateral ? requiredBefore - collateral : 0;
+        _reduceShort(account, id, amount);
+        collateral -= premium;
+        _setCollateral(account, isCall, collateral);
+        uint256 requiredAfter = _required(account, isCall);
+        uint256 shortfallAfter = requiredAfter > collateral ? requiredAfter - collateral : 0;
+        if (shortfallAfter > shortfallBefore) revert BelowRequirement(collateral, requiredAfter);
+        emit ShortClosed(account, id, amount, premium);
+        IERC20(address(_token(isCall))).safeTransfer(vault, premium);
+    }
+
+    /* LIQUIDATION */
+
+    /// @inheritdoc IMarginAccount
+    function liquidate(address account, uint256 id, uint256 amount) external nonReentrant returns (uint256 bonus) {
+        uint256 position = shortOf[account][id];
+        if (position == 0) revert NoPosition(account, id);
+        if (amount == 0) revert ZeroAmount();
+        (uint256 expiry, uint256 strike, bool isCall) = OptionId.decode(id);
+        if (expiry <= block.timestamp) revert PositionExpired(id);
+        uint256 collateral = _collateral(account, isCall);
+        uint256 required = _required(account, isCall);
+        if (collateral >= required) revert AccountHealthy(collateral, required);
+
+        (uint256 spot, bool fresh) = OracleReads.trySpot(spotOracle);
+        if (!fresh) spotOracle.latestPrice(); // bubbles StalePrice / NoPrice: never on an old price
+        (IVolOracle.SviParams memory params,) = volOracle.getParams(expiry);
+        (uint256 mid,,) = pricer.mark(isCall, strike, spot, expiry - block.timestamp, params, WAD);
+        uint256 midWad = Collateral.fromQuote(isCall, mid, spot, true);
+        MarginConfig memory c = _config;
+        uint256 maxAmount = _maxLiquidation(isCall, position, collateral, midWad, c);
+        if (amount > maxAmount) revert LiquidationTooLarge(amount, maxAmount);
+
+        uint256 midUnits = _units(isCall, amount, midWad, true);
+        uint256 cost = _units(isCall, amount, midWad.mulWadUp(WAD + c.penaltyWad), true);
+        bonus = FixedPointMathLib.min(_units(isCall, amount, midWad.mulWad(c.bonusWad), false), collateral);
+        uint256 toVault = FixedPointMathLib.min(cost - FixedPointMathLib.min(bonus, cost), collateral - bonus);
+        uint256 badDebt = midUnits > toVault ? midUnits - toVault : 0;
+
+        _reduceShort(account, id, amount);
+        _setCollateral(account, isCall, collateral - bonus - toVault);
+        _recordBadDebt(account, id, isCall, badDebt);
+        emit Liquidated(account, msg.sender, id, amount, toVault, bonus, badDebt);
+        market.onShortRemoved(id, amount);
+        IERC20 token = IERC20(address(_token(isCall)));
+        if (toVault != 0) token.safeTransfer(_vaultOf(isCall), toVault);
+        if (bonus != 0) token.safeTransfer(msg.sender, bonus);
+    }
+
+    /* SETTLEMENT */
+
+    /// @inheritdoc IMarginAccount
+    function settleAccounts(uint256 expiry, address[] calldata accounts) external nonReentrant {
+        if (block.timestamp < expiry) revert NotExpired(expiry);
+        (uint256 price,,) = spotOracle.settlementPrice(expiry); // reverts until recorded
+        uint256[2] memory toVaults; // calls, puts
+        for (uint256 a; a < accounts.length; ++a) {
+            address account = accounts[a];
+            uint256[] storage ids = _positions[account];
+            for (uint256 i = ids.length; i > 0; --i) {
+                uint256 id = ids[i - 1];
+                (uint256 e, uint256 strike, bool isCall) = OptionId.decode(id);
+                if (e != expiry) continue;
+                toVaults[isCall ? 0 : 1] += _settleShort(account, id, strike, isCall, price);
+            }
+        }
+        if (toVaults[0] != 0) IERC20(address(baseToken)).safeTransfer(callVault, toVaults[0]);
+        if (toVaults[1] != 0) IERC20(address(quoteToken)).safeTransfer(putVault, toVaults[1]);
+    }
+
+    /* ADMIN */
+
+    function setConfig(MarginConfig calldata config_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setConfig(config_);
+    }
+
+    /* VIEWS */
+
+    /// @inheritdoc IMarginAccount
+    function healthOf(address[] calldata accounts) external view returns (Health[] memory health) {
+        health = new Health[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) {
+            address account = accounts[i];
+            health[i].calls = SideHealth(callCollateral[account], _required(account, true));
+            health[i].puts = SideHealth(putCollateral[account], _required(account, false));
+        }
+    }
+
+    /// @inheritdoc IMarginAccount
+    function positionsOf(address account) external view returns (uint256[] memory ids, uint256[] memory amounts) {
+        ids = _positions[account];
+        amounts = new uint256[](ids.length);
+        for (uint256 i; i < ids.length; ++i) {
+            amounts[i] = shortOf[account][ids[i]];
+        }
+    }
+
+    /// @notice The requirement of `account`'s `callSide`, units.
+    function required(address account, bool callSide) external view returns (uint256) {
+        return _required(account, callSide);
+    }
+
+    function config() external view returns (MarginConfig memory) {
+        return _config;
+    }
+
+    /* INTERNAL */
+
+    /// @dev Σ over the side's shorts of min(full, max(floor·full, stressed value)), units rounded
+    /// up; expired shorts owe their payoff. A stale oracle counts full collateral.
+    function _required(address account, bool callSide) private view returns (uint256 total) {
+        uint256[] storage ids = _positions[account];
+        if (ids.length == 0) return 0;
+        MarginConfig memory c = _config;
+        (uint256 spot, bool fresh) = OracleReads.trySpot(spotOracle);
+        uint256 stressed = callSide ? spot.mulWad(WAD + c.spotShockWad) : spot.mulWad(WAD - c.spotShockWad);
+        for (uint256 i; i < ids.length; ++i) {
+            uint256 id = ids[i];
+            (uint256 expiry, uint256 strike, bool isCall) = OptionId.decode(id);
+            if (isCall != callSide) continue;
+            uint256 amount = shortOf[account][id];
+            uint256 full = Collateral.full(isCall, strike);
+            uint256 perOption = full;
+            if (fresh) {
+                if (expiry <= block.timestamp) {
+                    perOption = Collateral.payoff(isCall, strike, OracleReads.expiryPrice(spotOracle, expiry, spot));
+                } else {
+                    (IVolOracle.SviParams memory params, bool ok) = OracleReads.tryParams(volOracle, expiry);
+                    if (ok) {
+                        (uint256 value,,) =
+                            pricer.mark(isCall, strike, stressed, expiry - block.timestamp, params, WAD + c.volShockWad);
+                        uint256 floor = full.mulWadUp(c.floorWad);
+                        perOption = FixedPointMathLib.min(
+                            full, FixedPointMathLib.max(floor, Collateral.fromQuote(isCall, value, stressed, true))
+                        );
+                    }
+                }
+            }
+            total += _units(isCall, amount, perOption, true);
+        }
+    }
+
+    /// @dev Close factor, except that a short left below dust, or one the collateral cannot pay
+    /// for at the penalty price, closes whole.
+    function _maxLiquidation(bool isCall, uint256 position, uint256 collateral, uint256 midWad, MarginConfig memory c)
+        private
+        view
+        returns (uint256)
+    {
+        uint256 partial_ = position.mulWad(c.closeFactorWad);
+        if (position - partial_ < c.dustAmount) return position;
+        if (collateral < _units(isCall, position, midWad.mulWadUp(WAD + c.penaltyWad), true)) return position;
+        return partial_;
+    }
+
+    /// @dev Pays the vault an expired short's payoff from the collateral; the rest is bad debt.
+    function _settleShort(address account, uint256 id, uint256 strike, bool isCall, uint256 price)
+        private
+        returns (uint256 paid)
+    {
+        uint256 amount = shortOf[account][id];
+        uint256 owed = _units(isCall, amount, Collateral.payoff(isCall, strike, price), true);
+        uint256 collateral = _collateral(account, isCall);
+        paid = FixedPointMathLib.min(owed, collateral);
+        uint256 badDebt = owed - paid;
+        _reduceShort(account, id, amount);
+        _setCollateral(account, isCall, collateral - paid);
+        _recordBadDebt(account, id, isCall, badDebt);
+        emit ShortSettled(account, id, amount, paid, badDebt);
+        market.onShortRemoved(id, amount);
+    }
+
+    function _reduceShort(address account, uint256 id, uint256 amount) private {
+        uint256 position = shortOf[account][id];
+        if (amount > position) revert NoPosition(account, id);
+        uint256 rest = position - amount;
+        shortOf[account][id] = rest;
+        if (rest != 0) return;
+        uint256[] storage ids = _positions[account];
+        for (uint256 i; i < ids.length; ++i) {
+            if (ids[i] == id) {
+                ids[i] = ids[ids.length - 1];
+                ids.pop();
+                return;
+            }
+        }
+    }
+
+    function _recordBadDebt(address account, uint256 id, bool isCall, uint256 amount) private {
+        if (amount == 0) return;
+        if (isCall) callBadDebt += amount;
+        else putBadDebt += amount;
+        emit BadDebt(account, id, isCall, amount);
+    }
+
+    function _collateral(address account, bool callSide) private view returns (uint256) {
+        return callSide ? callCollateral[account] : putCollateral[account];
+    }
+
+    function _setCollateral(address account, bool callSide, uint256 amount) private {
+        if (callSide) callCollateral[account] = amount;
+        else putCollateral[account] = amount;
+    }
+
+    function _addCollateral(address account, bool callSide, uint256 amount) private {
+        _setCollateral(account, callSide, _collateral(account, callSide) + amount);
+    }
+
+    function _vaultOf(bool isCall) private view returns (address) {
+        return isCall ? callVault : putVault;
+    }
+
+    function _onlyMarket() private view {
+        if (msg.sender != address(market)) revert NotMarket(msg.sender);
+    }
+
+    function _setConfig(MarginConfig memory c) private {
+        if (c.spotShockWad >= WAD) revert InvalidConfig("spotShockWad", c.spotShockWad);
+        if (c.volShockWad > 10 * WAD) revert InvalidConfig("volShockWad", c.volShockWad);
+        if (c.floorWad > WAD) revert InvalidConfig("floorWad", c.floorWad);
+        if (c.penaltyWad > 0.5e18) revert InvalidConfig("penaltyWad", c.penaltyWad);
+        if (c.bonusWad > c.penaltyWad) revert InvalidConfig("bonusWad", c.bonusWad);
+        if (c.closeFactorWad == 0 || c.closeFactorWad > WAD) revert InvalidConfig("closeFactorWad", c.closeFactorWad);
+        _config = c;
+        emit MarginConfigSet(c);
+    }
+}

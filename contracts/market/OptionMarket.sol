@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {FixedPointMathLib} from "solady/src/utils/FixedPointMathLib.sol";
+import {IOptionMarket} from "../interfaces/IOptionMarket.sol";
+import {IOptioVault} from "../interfaces/IOptioVault.sol";
+import {IMarginAccount} from "../interfaces/IMarginAccount.sol";
+import {IVolOracle} from "../interfaces/IVolOracle.sol";
+import {AmmQuote} from "../libraries/AmmQuote.sol";
+import {Collateral} from "../libraries/Collateral.sol";
+import {OptionId} from "../libraries/OptionId.sol";
+import {OptionPricer} from "./OptionPricer.sol";
+import {OptionToken} from "./OptionToken.sol";
+import {OptionValuation} from "./OptionValuation.sol";
+
+/// @title OptionMarket
+/// @notice The options AMM (see IOptionMarket). Every option the vaults write is covered (a call
+/// by one base unit, a put by K quote units); options bought from traders are covered by their
+/// margin accounts.
+/// @dev Expiry boundary: trading is open while `block.timestamp < expiry − tradingCutoff`; from
+/// `expiry` on the option is expired (valued at intrinsic) and settles once the SpotOracle has
+/// recorded the expiry's price. A pause stops Buy and Sell (new risk) only: closing, settling,
+/// exercising and liquidating stay open. Every entry point that moves tokens is nonReentrant,
+/// and ERC-1155 mints (which call the receiver) come last.
+contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+    using FixedPointMathLib for uint256;
+
+    /* CONSTANTS */
+
+    bytes32 public constant LISTER_ROLE = keccak256("LISTER_ROLE");
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @notice Options with open interest per vault: bounds the gas of NAV and exposure checks.
+    uint256 public constant MAX_LIVE_OPTIONS = 64;
+    /// @notice Largest strike, quote wad (the pricing domain's largest spot).
+    uint256 public constant MAX_STRIKE = 1e36;
+
+    /* STORAGE */
+
+    /// @notice The ERC-1155 positions (the market has its MARKET_ROLE).
+    OptionToken public immutable optionToken;
+    IOptioVault public immutable callVault;
+    IOptioVault public immutable putVault;
+    IMarginAccount public marginAccount;
+    AmmQuote.FeeParams private _fees;
+    RiskLimits private _limits;
+
+    uint256[] private _expiries;
+    mapping(uint256 expiry => uint256[]) private _strikes;
+    mapping(uint256 expiry => bool) public boardSettled;
+    mapping(uint256 id => bool) public isListed;
+    mapping(uint256 id => OptionState) private _options;
+    uint256[] private _liveCalls;
+    uint256[] private _livePuts;
+    mapping(uint256 id => uint256) private _livePosition; // index + 1; 0 when not live
+
+    /* CONSTRUCTOR */
+
+    constructor(
+        OptionPricer pricer_,
+        OptionToken optionToken_,
+        IOptioVault callVault_,
+        IOptioVault putVault_,
+        IERC20Metadata base,
+        IERC20Metadata quote_,
+        AmmQuote.FeeParams memory fees_,
+        RiskLimits memory limits,
+        address admin
+    ) OptionValuation(pricer_, base, quote_) {
+        if (admin == address(0) || address(callVault_) == address(0) || address(putVault_) == address(0)) {
+            revert ZeroAddress();
+        }
+        optionToken = optionToken_;
+        callVault = callVault_;
+        putVault = putVault_;
+        _setFees(fees_);
+        _setRiskLimits(limits);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /* LISTING */
+
+    /// @inheritdoc IOptionMarket
+    function listStrikes(uint256 expiry, uint256[] calldata strikes) external onlyRole(LISTER_ROLE) {
+        uint256 earliest = block.timestamp + _limits.tradingCutoff;
+        if (expiry <= earliest || expiry >= 1 << 64) revert ExpiryTooSoon(expiry, earliest + 1);
+        uint256[] storage board = _strikes[expiry];
+        if (board.length == 0) {
+            _expiries.push(expiry);
+            spotOracle.registerExpiry(expiry); // the market registers its own expiries
+        }
+        for (uint256 i; i < strikes.length; ++i) {
+            uint256 strike = strikes[i];
+            if (strike == 0 || strike > MAX_STRIKE) revert StrikeOutOfRange(strike);
+            uint256 callId = OptionId.encode(expiry, strike, true);
+            if (isListed[callId]) revert StrikeAlreadyListed(expiry, strike);
+            uint256 putId = OptionId.encode(expiry, strike, false);
+            isListed[callId] = true;
+            isListed[putId] = true;
+            board.push(strike);
+            emit StrikeListed(expiry, strike, callId, putId);
+        }
+    }
+
+    /* TRADES */
+
+    /// @inheritdoc IOptionMarket
+    function buy(uint256 id, uint256 amount, uint256 maxPremium, uint256 deadline)
+        external
+        nonReentrant
+        whenNotPaused
+        returns (uint256)
+    {
+        return _trade(TradeKind.Buy, id, amount, maxPremium, deadline);
+    }
+
+    /// @inheritdoc IOptionMarket
+    function sell(uint256 id, uint256 amount, uint256 minPremium, uint256 deadline)
+        external
+        nonReentrant
+        whenNotPaused
+        returns (uint256)
+    {
+        return _trade(TradeKind.Sell, id, amount, minPremium, deadline);
+    }
+
+    /// @inheritdoc IOptionMarket
+    function closeLong(uint256 id, uint256 amount, uint256 minPremium, uint256 deadline)
+        external
+        nonReentrant
+        returns (uint256)
+    {
+        return _trade(TradeKind.CloseLong, id, amount, minPremium, deadline);
+    }
+
+    /// @inheritdoc IOptionMarket
+    function closeShort(uint256 id, uint256 amount, uint256 maxPremium, uint256 deadline)
+        external
+        nonReentrant
+        returns (uint256)
+    {
+        return _trade(TradeKind.CloseShort, id, amount, maxPremium, deadline);
+    }
+
+    /* SETTLEMENT */
+
+    /// @inheritdoc IOptionMarket
+    function settle(uint256 expiry) external nonReentrant {
+        uint256[] storage board = _strikes[expiry];
+        if (board.length == 0) revert BoardNotListed(expiry);
+        if (block.timestamp < expiry) revert NotExpired(expiry);
+        if (boardSettled[expiry]) revert AlreadySettled(expiry);
+        (uint256 price,,) = spotOracle.settlementPrice(expiry);
+        boardSettled[expiry] = true;
+
+        uint256[4] memory totals; // unlock and pay: calls, then puts
+        for (uint256 i; i < board.length; ++i) {
+            _settleOption(OptionId.encode(expiry, board[i], true), board[i], true, price, totals);
+            _settleOption(OptionId.encode(expiry, board[i], false), board[i], false, price, totals);
+        }
+        if (totals[0] != 0 || totals[1] != 0) callVault.release(totals[0], totals[1], address(this));
+        if (totals[2] != 0 || totals[3] != 0) putVault.release(totals[2], totals[3], address(this));
+        emit BoardSettled(expiry, price, totals[1] + totals[3], totals[0] - totals[1], totals[2] - totals[3]);
+    }
+
+    /// @inheritdoc IOptionMarket
+    function exerciseFor(uint256 id, address[] calldata holders) external nonReentrant returns (uint256 paid) {
+        OptionState storage o = _options[id];
+        (uint256 expiry,, bool isCall) = OptionId.decode(id);
+        if (!o.settled) revert NotSettled(expiry);
+        IERC20 token = IERC20(address(_token(isCall)));
+        uint256 payoff = o.payoffWad;
+        for (uint256 i; i < holders.length; ++i) {
+            address holder = holders[i];
+            uint256 amount = optionToken.balanceOf(holder, id);
+            if (amount == 0) continue;
+            uint256 payout = _units(isCall, amount, payoff, false);
+            optionToken.burn(holder, id, amount);
+            o.shortOI -= uint128(amount);
+            o.reserveUnits -= uint128(payout);
+            paid += payout;
+            emit Exercised(holder, id, amount, payout);
+            if (payout != 0) token.safeTransfer(holder, payout);
+        }
+        // Once every option is paid, the rounding left in the reserve goes back to the LPs.
+        if (o.shortOI == 0 && o.reserveUnits != 0) {
+            uint256 dust = o.reserveUnits;
+            o.reserveUnits = 0;
+            token.safeTransfer(address(_vault(isCall)), dust);
+        }
+    }
+
+    /* MARGIN ACCOUNT */
+
+    /// @inheritdoc IOptionMarket
+    function onShortRemoved(uint256 id, uint256 amount) external {
+        if (msg.sender != address(marginAccount)) revert NotMarginAccount(msg.sender);
+        (,, bool isCall) = OptionId.decode(id);
+        _reduceLong(id, amount, isCall);
+    }
+
+    /* ADMIN */
+
+    function setMarginAccount(IMarginAccount margin) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (address(margin) == address(0)) revert ZeroAddress();
+        marginAccount = margin;
+        emit MarginAccountSet(address(margin));
+    }
+
+    function setFees(AmmQuote.FeeParams calldata fees_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setFees(fees_);
+    }
+
+    function setRiskLimits(RiskLimits calldata limits) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setRiskLimits(limits);
+    }
+
+    /// @notice Stops Buy and Sell; never closing, settlement, exercise or liquidation.
+    function pause() external onlyRole(GUARDIAN_ROLE) {
+        _pause();
+    }
+
+    function unpause() external onlyRole(GUARDIAN_ROLE) {
+        _unpause();
+    }
+
+    /* VIEWS */
+
+    /// @inheritdoc IOptionMarket
+    function quote(uint256 id, TradeKind kind, uint256 amount) external view returns (TradeQuote memory) {
+        return _quote(id, kind, amount);
+    }
+
+    /// @notice IOptionsMark: the vault's `portfolio` value; (0, true) for any other address.
+    function optionsLiability(address vault) external view returns (int256 assets, bool fresh) {
+        if (vault != address(callVault) && vault != address(putVault)) return (0, true);
+        (assets,,, fresh) = portfolio(vault == address(callVault));
+    }
+
+    /// @notice A vault's open options: net value (collateral units, + a liability), net delta
+    /// (wad options of base) and net vega (quote wad per 1.00 of vol), and whether the oracles
+    /// were fresh (else values are conservative bounds and Greeks omit the stale part).
+    /// @dev Gas grows linearly with the vault's live options (bounded by MAX_LIVE_OPTIONS).
+    function portfolio(bool isCall) public view returns (int256 liability, int256 netDelta, int256 netVega, bool fresh) {
+        uint256[] storage live = isCall ? _liveCalls : _livePuts;
+        OptionPricer.BookEntry[] memory book = new OptionPricer.BookEntry[](live.length);
+        for (uint256 i; i < book.length; ++i) {
+            uint256 id = live[i];
+            OptionState storage o = _options[id];
+            book[i] = OptionPricer.BookEntry(id, o.shortOI, o.longOI, o.payoffWad, o.settled);
+        }
+        int256 valueWad;
+        (valueWad, netDelta, netVega, fresh) = pricer.valueBook(isCall, book);
+        liability = valueWad >= 0
+            ? int256(_toUnits(isCall, uint256(valueWad), true))
+            : -int256(_toUnits(isCall, uint256(-valueWad), false));
+    }
+
+    function optionState(uint256 id) external view returns (OptionState memory) {
+        return _options[id];
+    }
+
+    function expiries() external view returns (uint256[] memory) {
+        return _expiries;
+    }
+
+    function strikesOf(uint256 expiry) external view returns (uint256[] memory) {
+        return _strikes[expiry];
+    }
+
+    function liveOptions(bool isCall) external view returns (uint256[] memory) {
+        return isCall ? _liveCalls : _livePuts;
+    }
+
+    function fees() external view returns (AmmQuote.FeeParams memory) {
+        return _fees;
+    }
+
+    function riskLimits() external view returns (RiskLimits memory) {
+        return _limits;
+    }
+
+    /// @notice The ERC-1155 id of `(expiry, strike, isCall)`.
+    function optionId(uint256 expiry, uint256 strike, bool isCall) external pure returns (uint256) {
+        return OptionId.encode(expiry, strike, isCall);
+    }
+
+    /* INTERNAL */
+
+    /// @dev One path for the four trades: deadline, quote, premium limit (a maximum when the
+    /// trader pays, a minimum when paid), then the kind's effects and interactions.
+    function _trade(TradeKind kind, uint256 id, uint256 amount, uint256 limit, uint256 deadline)
+        private
+        returns (uint256 premium)
+    {
+        if (block.timestamp > deadline) revert DeadlinePassed(deadline);
+        if (kind == TradeKind.CloseLong) {
+            uint256 held = optionToken.balanceOf(msg.sender, id);
+            if (amount > held) revert InsufficientOptions(amount, held);
+        }
+        IMarginAccount margin = marginAccount;
+        if ((kind == TradeKind.Sell || kind == TradeKind.CloseShort) && address(margin) == address(0)) {
+            revert ZeroAddress();
+        }
+        TradeQuote memory q = _quote(id, kind, amount);
+        premium = q.premium;
+        bool traderPays = kind == TradeKind.Buy || kind == TradeKind.CloseShort;
+        if (traderPays && premium > limit) revert PremiumAboveLimit(premium, limit);
+        if (!traderPays && premium < limit) revert PremiumBelowLimit(premium, limit);
+        emit Traded(msg.sender, id, kind, amount, premium, q.midWad, q.volWad, q.spotWad);
+
+        (, uint256 strike, bool isCall) = OptionId.decode(id);
+        IOptioVault vault = _vault(isCall);
+        OptionState storage o = _options[id];
+        if (kind == TradeKind.Buy) {
+            uint256 lock = _units(isCall, amount, Collateral.full(isCall, strike), true);
+            o.shortOI += uint128(amount);
+            o.lockedUnits += uint128(lock);
+            _addLive(id, isCall);
+            IERC20(address(_token(isCall))).safeTransferFrom(msg.sender, address(vault), premium);
+            vault.lockCollateral(lock);
+            _checkExposure(isCall, vault);
+            optionToken.mint(msg.sender, id, amount); // last: it calls the receiver
+        } else if (kind == TradeKind.Sell) {
+            o.longOI += uint128(amount);
+            _addLive(id, isCall);
+            vault.payFromFreeLiquidity(address(margin), premium);
+            margin.openShort(msg.sender, id, amount, premium);
+            _checkExposure(isCall, vault);
+        } else if (kind == TradeKind.CloseLong) {
+            uint256 shortOI = o.shortOI;
+            uint256 locked = o.lockedUnits;
+            // The remaining options keep at least their pro-rata collateral (rounded their way).
+            uint256 unlock = amount == shortOI ? locked : locked * amount / shortOI;
+            o.shortOI = uint128(shortOI - amount);
+            o.lockedUnits = uint128(locked - unlock);
+            _removeLiveIfFlat(id, isCall);
+            optionToken.burn(msg.sender, id, amount);
+            vault.release(unlock, premium, msg.sender);
+        } else {
+            _reduceLong(id, amount, isCall);
+            margin.closeShort(msg.sender, id, amount, premium, address(vault));
+        }
+    }
+
+    function _quote(uint256 id, TradeKind kind, uint256 amount) private view returns (TradeQuote memory q) {
+        if (!isListed[id]) revert UnknownOption(id);
+        RiskLimits memory limits = _limits;
+        if (amount < limits.minAmount) revert AmountTooSmall(amount, limits.minAmount);
+        if (amount > type(uint120).max) revert AmountTooLarge(amount);
+        (uint256 expiry, uint256 strike, bool isCall) = OptionId.decode(id);
+        uint256 cutoff = expiry - limits.tradingCutoff;
+        if (block.timestamp >= cutoff) revert TradingClosed(expiry, cutoff);
+
+        (q.spotWad,) = spotOracle.latestPrice();
+        (IVolOracle.SviParams memory params,) = volOracle.getParams(expiry);
+        OptionState storage o = _options[id];
+        bool vaultSells = kind == TradeKind.Buy || kind == TradeKind.CloseShort;
+        int256 netBefore = int256(uint256(o.shortOI)) - int256(uint256(o.longOI));
+        int256 netAfter = vaultSells ? netBefore + int256(amount) : netBefore - int256(amount);
+        // The skew is linear in inventory, so pricing at the trade's midpoint charges its average.
+        q.inventoryWad = _inventory((netBefore + netAfter) / 2, limits.inventoryScale);
+        q.utilisationWad = _utilisation(_vault(isCall));
+        (q.perOptionWad, q.midWad, q.volWad, q.vegaWad) = pricer.tradePrice(
+            isCall,
+            vaultSells,
+            q.spotWad,
+            strike,
+            expiry - block.timestamp,
+            params,
+            q.inventoryWad,
+            q.utilisationWad,
+            _fees
+        );
+        q.premium = _units(isCall, amount, Collateral.fromQuote(isCall, q.perOptionWad, q.spotWad, vaultSells), vaultSells);
+    }
+
+    function _inventory(int256 netShort, uint256 scale) private pure returns (int256 inv) {
+        inv = netShort * int256(WAD) / int256(scale);
+        if (inv > int256(WAD)) inv = int256(WAD);
+        if (inv < -int256(WAD)) inv = -int256(WAD);
+    }
+
+    /// @dev Locked collateral over the vault's gross assets, wad.
+    function _utilisation(IOptioVault vault) private view returns (uint256) {
+        uint256 gross = vault.grossAssets();
+        return gross == 0 ? 0 : uint256(vault.lockedAssets()).divWad(gross);
+    }
+
+    function _checkExposure(bool isCall, IOptioVault vault) private view {
+        RiskLimits memory limits = _limits;
+        (, int256 delta, int256 vega,) = portfolio(isCall);
+        if (FixedPointMathLib.abs(delta) > limits.maxNetDelta) revert NetDeltaLimit(delta, limits.maxNetDelta);
+        if (FixedPointMathLib.abs(vega) > limits.maxNetVega) revert NetVegaLimit(vega, limits.maxNetVega);
+        uint256 utilisation = _utilisation(vault);
+        if (utilisation > limits.maxUtilisation) revert UtilisationLimit(utilisation, limits.maxUtilisation);
+    }
+
+    function _settleOption(uint256 id, uint256 strike, bool isCall, uint256 price, uint256[4] memory totals) private {
+        OptionState storage o = _options[id];
+        uint256 payoff = Collateral.payoff(isCall, strike, price);
+        uint256 locked = o.lockedUnits;
+        uint256 reserve = FixedPointMathLib.min(_units(isCall, o.shortOI, payoff, true), locked);
+        o.payoffWad = uint128(payoff);
+        o.settled = true;
+        o.reserveUnits = uint128(reserve);
+        o.lockedUnits = 0;
+        uint256 k = isCall ? 0 : 2;
+        totals[k] += locked;
+        totals[k + 1] += reserve;
+        if (o.longOI == 0) _removeLive(id, isCall);
+    }
+
+    function _reduceLong(uint256 id, uint256 amount, bool isCall) private {
+        OptionState storage o = _options[id];
+        if (amount > o.longOI) revert InsufficientOpenInterest(amount, o.longOI);
+        o.longOI -= uint128(amount);
+        _removeLiveIfFlat(id, isCall);
+    }
+
+    function _vault(bool isCall) private view returns (IOptioVault) {
+        return isCall ? callVault : putVault;
+    }
+
+    function _addLive(uint256 id, bool isCall) private {
+        if (_livePosition[id] != 0) return;
+        uint256[] storage live = isCall ? _liveCalls : _livePuts;
+        if (live.length == MAX_LIVE_OPTIONS) revert TooManyLiveOptions(MAX_LIVE_OPTIONS);
+        live.push(id);
+        _livePosition[id] = live.length;
+    }
+
+    function _removeLiveIfFlat(uint256 id, bool isCall) private {
+        OptionState storage o = _options[id];
+        bool done = o.settled ? o.longOI == 0 : o.shortOI == 0 && o.longOI == 0;
+        if (done) _removeLive(id, isCall);
+    }
+
+    function _removeLive(uint256 id, bool isCall) private {
+        uint256 position = _livePosition[id];
+        if (position == 0) return;
+        uint256[] storage live = isCall ? _liveCalls : _livePuts;
+        uint256 last = live[live.length - 1];
+        live[position - 1] = last;
+        _livePosition[last] = position;
+        live.pop();
+        delete _livePosition[id];
+    }
+
+    function _setFees(AmmQuote.FeeParams memory f) private {
+        if (f.halfSpreadWad > WAD) revert InvalidConfig("halfSpreadWad", f.halfSpreadWad);
+        if (f.skewWad > WAD) revert InvalidConfig("skewWad", f.skewWad);
+        if (f.baseFeeWad > 0.1e18) revert InvalidConfig("baseFeeWad", f.baseFeeWad);
+        if (f.utilisationFeeWad > WAD) revert InvalidConfig("utilisationFeeWad", f.utilisationFeeWad);
+        _fees = f;
+        emit FeesSet(f.halfSpreadWad, f.skewWad, f.baseFeeWad, f.utilisationFeeWad);
+    }
+
+    function _setRiskLimits(RiskLimits memory l) private {
+        if (l.tradingCutoff < 60 || l.tradingCutoff > 7 days) revert InvalidConfig("tradingCutoff", l.tradingCutoff);
+        if (l.minAmount == 0) revert InvalidConfig("minAmount", 0);
+        if (l.inventoryScale == 0) revert InvalidConfig("inventoryScale", 0);
+        if (l.maxUtilisation > WAD) revert InvalidConfig("maxUtilisation", l.maxUtilisation);
+        _limits = l;
+        emit RiskLimitsSet(l);
+    }
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {FixedPointMathLib} from "solady/src/utils/FixedPointMathLib.sol";
+import {IVolOracle} from "../interfaces/IVolOracle.sol";
+import {BlackScholes} from "../libraries/BlackScholes.sol";
+import {SVI} from "../libraries/SVI.sol";
+import {SurfacePricing} from "../libraries/SurfacePricing.sol";
+import {AmmQuote} from "../libraries/AmmQuote.sol";
+import {Collateral} from "../libraries/Collateral.sol";
+import {OptionId} from "../libraries/OptionId.sol";
+import {OracleReads} from "../libraries/OracleReads.sol";
+import {ISpotOracle} from "../interfaces/ISpotOracle.sol";
+
+/// @title OptionPricer
+/// @notice The option math as a contract without state, deployed once and called by the market
+/// and the margin account: a trade's price, one option's mark, and a book's value and Greeks.
+/// Why not inlined: the compiler inlines the libraries at every call site, and the copies put
+/// the market over the 24,576-byte code limit (EIP-170); a warm external call costs ~1,000 gas.
+contract OptionPricer {
+    using FixedPointMathLib for uint256;
+
+    uint256 private constant WAD = 1e18;
+
+    /// @notice One option of a vault's book.
+    /// @param shortOI Options the vault wrote, wad. @param longOI Options it bought, wad.
+    /// @param payoffWad Settled payoff per option in the collateral asset (if `settled`).
+    struct BookEntry {
+        uint256 id;
+        uint256 shortOI;
+        uint256 longOI;
+        uint256 payoffWad;
+        bool settled;
+    }
+
+    ISpotOracle public immutable spotOracle;
+    IVolOracle public immutable volOracle;
+
+    constructor(ISpotOracle spotOracle_, IVolOracle volOracle_) {
+        spotOracle = spotOracle_;
+        volOracle = volOracle_;
+    }
+
+    /// @notice A vault's book: net value in collateral wad (+ a liability; rounded up when a
+    /// liability, down when an asset), net delta (wad options of base) and net vega (quote wad per
+    /// 1.00 of vol) of the vault's side, and whether the oracles were fresh. Stale: shorts count
+    /// at their full collateral and longs at zero (a bound), and Greeks omit them.
+    function valueBook(bool isCall, BookEntry[] calldata book)
+        external
+        view
+        returns (int256 valueWad, int256 netDelta, int256 netVega, bool fresh)
+    {
+        uint256 spot;
+        (spot, fresh) = OracleReads.trySpot(spotOracle);
+        for (uint256 i; i < book.length; ++i) {
+            BookEntry calldata e = book[i];
+            (uint256 expiry, uint256 strike,) = OptionId.decode(e.id);
+            if (e.settled) {
+                valueWad -= int256(e.longOI.mulWad(e.payoffWad));
+                continue;
+            }
+            IVolOracle.SviParams memory params;
+            bool ok = fresh;
+            if (ok && expiry > block.timestamp) (params, ok) = OracleReads.tryParams(volOracle, expiry);
+            if (!ok) {
+                fresh = false;
+                valueWad += int256(e.shortOI.mulWadUp(Collateral.full(isCall, strike)));
+                continue;
+            }
+            uint256 tau = expiry > block.timestamp ? expiry - block.timestamp : 0;
+            uint256 at = tau == 0 ? OracleReads.expiryPrice(spotOracle, expiry, spot) : spot;
+            (uint256 value, uint256 callDelta, uint256 vega) = _mark(isCall, strike, at, tau, params, WAD);
+            uint256 perOption = Collateral.fromQuote(isCall, value, at, true);
+            int256 net = int256(e.shortOI) - int256(e.longOI);
+            valueWad += net >= 0 ? int256(uint256(net).mulWadUp(perOption)) : -int256(uint256(-net).mulWad(perOption));
+            int256 delta = isCall ? int256(callDelta) : int256(callDelta) - int256(WAD);
+            netDelta -= net * delta / int256(WAD);
+            netVega -= net * int256(vega) / int256(WAD);
+        }
+    }
+
+    /// @notice Price per option of a trade (quote wad): the strict quote path
+    /// (`SurfacePricing.quote`, reverting outside the pricing domain), then `AmmQuote`'s ask when
+    /// the vault sells or bid when it buys, at `inventoryWad` and `utilisationWad`.
+    /// @return perOption Ask or bid.
+    /// @return mid Black-Scholes value.
+    /// @return vol SVI vol, wad.
+    /// @return vega Per 1.00 of vol, quote wad.
+    function tradePrice(
+        bool isCall,
+        bool vaultSells,
+        uint256 spot,
+        uint256 strike,
+        uint256 tau,
+        IVolOracle.SviParams calldata params,
+        int256 inventoryWad,
+        uint256 utilisationWad,
+        AmmQuote.FeeParams calldata fees
+    ) external pure returns (uint256 perOption, uint256 mid, uint256 vol, uint256 vega) {
+        SurfacePricing.Quote memory q = SurfacePricing.quote(spot, strike, tau, params);
+        mid = isCall ? q.call : q.put;
+        vol = q.vol;
+        vega = q.vega;
+        perOption = vaultSells
+            ? AmmQuote.ask(mid, spot, vega, vol, inventoryWad, utilisationWad, fees)
+            : AmmQuote.bid(mid, spot, vega, vol, inventoryWad, utilisationWad, fees);
+    }
+
+    /// @notice Value of one option, quote wad, at `spot` with `tau` seconds left and vol from the
+    /// surface at the strike times `volFactorWad`; call delta (wad) and vega (quote wad per 1.00).
+    /// Never reverts: within a minute of expiry it uses one minute; beyond K/S ∈ [0.05, 20] it
+    /// uses intrinsic value (the time value there is below 1e-6 of spot up to 100% vol over a
+    /// year); an SVI vol outside [1%, 1000%] is clamped into it.
+    function mark(
+        bool isCall,
+        uint256 strike,
+        uint256 spot,
+        uint256 tau,
+        IVolOracle.SviParams calldata params,
+        uint256 volFactorWad
+    ) external pure returns (uint256 value, uint256 callDelta, uint256 vega) {
+        return _mark(isCall, strike, spot, tau, params, volFactorWad);
+    }
+
+    function _mark(
+        bool isCall,
+        uint256 strike,
+        uint256 spot,
+        uint256 tau,
+        IVolOracle.SviParams memory params,
+        uint256 volFactorWad
+    ) private pure returns (uint256 value, uint256 callDelta, uint256 vega) {
+        uint256 call;
+        uint256 put;
+        if (tau == 0 || spot > BlackScholes.MAX_SPOT || strike * 20 < spot || strike > spot * 20) {
+            (call, put, callDelta, vega) = BlackScholes.atExpiry(spot, strike);
+        } else {
+            if (tau < BlackScholes.MIN_TAU) tau = BlackScholes.MIN_TAU;
+            int256 x = BlackScholes.logMoneyness(spot, strike);
+            int256 w = SVI.totalVariance(params, -x);
+            uint256 vol = w > 0 ? SVI.annualisedVol(uint256(w), tau).mulWad(volFactorWad) : 0;
+            if (vol < BlackScholes.MIN_VOL) vol = BlackScholes.MIN_VOL;
+            if (vol > BlackScholes.MAX_VOL) vol = BlackScholes.MAX_VOL;
+            (call, put, callDelta, vega) = BlackScholes.priceAt(spot, strike, x, tau, vol);
+        }
+        value = isCall ? call : put;
+    }
+}
