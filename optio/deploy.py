@@ -32,6 +32,26 @@ class DeployConfig:
     put_deposit_cap: int = MAX_UINT96  # quote-asset units
     keeper: str | None = None  # gets the spot, lister and vol keeper roles; default: deployer
     guardian: str | None = None  # may pause deposits; default: deployer
+    # Options market: AMM fees (fractions of vol, or of spot for base_fee), as pricing.quotes.
+    half_spread_wad: int = to_wad("0.02")
+    skew_wad: int = to_wad("0.05")
+    base_fee_wad: int = to_wad("0.0003")
+    utilisation_fee_wad: int = to_wad("0.05")
+    # Risk limits per vault.
+    trading_cutoff: int = 300  # seconds before expiry when trading stops
+    min_trade_wad: int = to_wad("0.001")  # options
+    inventory_scale_wad: int = to_wad("100")  # net short options per strike at full skew
+    max_net_delta_wad: int = to_wad("10000")  # options of base
+    max_net_vega_wad: int = to_wad("100000000")  # quote per 1.00 of vol
+    max_utilisation_wad: int = to_wad("0.95")
+    # Margin accounts.
+    spot_shock_wad: int = to_wad("0.2")
+    vol_shock_wad: int = to_wad("0.5")
+    margin_floor_wad: int = to_wad("0.1")
+    liquidation_penalty_wad: int = to_wad("0.1")
+    liquidator_bonus_wad: int = to_wad("0.05")
+    close_factor_wad: int = to_wad("0.5")
+    dust_wad: int = to_wad("0.01")
     description: str = "WETH / USDC"
     weth: str | None = None  # existing tokens on real chains; mocks are deployed on local ones
     usdc: str | None = None
@@ -91,8 +111,52 @@ def deploy_protocol(w3: Web3, signer: Signer, config: DeployConfig | None = None
         deploy_contract(w3, signer, "PutVault", usdc, cfg.put_decimals_offset, cfg.put_deposit_cap, deployer),
     )
 
+    pricer = record("OptionPricer", "OptionPricer", deploy_contract(w3, signer, "OptionPricer", spot, vol))
+    token = record("OptionToken", "OptionToken", deploy_contract(w3, signer, "OptionToken", deployer))
+    fees = (cfg.half_spread_wad, cfg.skew_wad, cfg.base_fee_wad, cfg.utilisation_fee_wad)
+    limits = (
+        cfg.trading_cutoff,
+        cfg.min_trade_wad,
+        cfg.inventory_scale_wad,
+        cfg.max_net_delta_wad,
+        cfg.max_net_vega_wad,
+        cfg.max_utilisation_wad,
+    )
+    market = record(
+        "OptionMarket",
+        "OptionMarket",
+        deploy_contract(
+            w3, signer, "OptionMarket", pricer, token, call_vault, put_vault, weth, usdc, fees, limits, deployer
+        ),
+    )
+    margin_config = (
+        cfg.spot_shock_wad,
+        cfg.vol_shock_wad,
+        cfg.margin_floor_wad,
+        cfg.liquidation_penalty_wad,
+        cfg.liquidator_bonus_wad,
+        cfg.close_factor_wad,
+        cfg.dust_wad,
+    )
+    margin = record(
+        "MarginAccount",
+        "MarginAccount",
+        deploy_contract(
+            w3, signer, "MarginAccount", pricer, weth, usdc, market, call_vault, put_vault, margin_config, deployer
+        ),
+    )
+
     keeper = cfg.keeper or deployer
     guardian = cfg.guardian or deployer
+    market_client = Client(w3, market, artifact_name="OptionMarket")
+    market_client.transact(signer, "setMarginAccount", margin, action="setMarginAccount")
+    _grant(w3, signer, token, "OptionToken", "MARKET_ROLE", market)
+    _grant(w3, signer, spot, "SpotOracle", "LISTER_ROLE", market)
+    _grant(w3, signer, market, "OptionMarket", "LISTER_ROLE", keeper)
+    _grant(w3, signer, market, "OptionMarket", "GUARDIAN_ROLE", guardian)
+    for address, name in ((call_vault, "CallVault"), (put_vault, "PutVault")):
+        _grant(w3, signer, address, name, "MARKET_ROLE", market)
+        Client(w3, address, artifact_name=name).transact(signer, "setOptionsMark", market, action="setOptionsMark")
     _grant(w3, signer, spot, "SpotOracle", "KEEPER_ROLE", keeper)
     _grant(w3, signer, spot, "SpotOracle", "LISTER_ROLE", keeper)
     _grant(w3, signer, vol, "VolOracle", "VOL_KEEPER_ROLE", keeper)

@@ -50,6 +50,7 @@ contract OptionPricer {
         view
         returns (int256 valueWad, int256 netDelta, int256 netVega, bool fresh)
     {
+        if (book.length == 0) return (0, 0, 0, true); // nothing to mark: no oracle needed
         uint256 spot;
         (spot, fresh) = OracleReads.trySpot(spotOracle);
         for (uint256 i; i < book.length; ++i) {

@@ -44,7 +44,18 @@ def test_deployment_for_other_chain(w3, protocol, tmp_path):
 
 def test_manifest_records_build(protocol):
     assert protocol.deployment.stale_artifacts() == []
-    assert set(protocol.deployment.contracts) == {"WETH", "USDC", "SpotOracle", "VolOracle", "CallVault", "PutVault"}
+    assert set(protocol.deployment.contracts) == {
+        "WETH",
+        "USDC",
+        "SpotOracle",
+        "VolOracle",
+        "CallVault",
+        "PutVault",
+        "OptionPricer",
+        "OptionToken",
+        "OptionMarket",
+        "MarginAccount",
+    }
 
 
 def test_unknown_vault(protocol):
