@@ -312,3 +312,20 @@ class Protocol:
 
     def token(self, key: str) -> Token:
         return Token(self.w3, self.deployment.address(key))
+
+    @cached_property
+    def margin(self):
+        from optio.market import MarginAccount
+
+        return MarginAccount(self.w3, self.deployment.address("MarginAccount"))
+
+    @cached_property
+    def market(self):
+        from optio.market import Market
+
+        return Market(
+            self.w3,
+            self.deployment.address("OptionMarket"),
+            margin=self.margin,
+            from_block=self.deployment.deploy_block,
+        )

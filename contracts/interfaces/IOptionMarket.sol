@@ -21,17 +21,20 @@ interface IOptionMarket is IOptionsMark {
         CloseShort // margin seller buys the short back (ask)
     }
 
+    /// @dev A trade writes only the first slot. The vault collateral locked for an option is
+    /// not stored: it is always `shortOI` covered, rounded up to a token unit, so each trade locks
+    /// or unlocks the difference.
     /// @param shortOI Options the vault wrote and traders hold as tokens, wad.
     /// @param longOI Options the vault bought from margin sellers, wad.
-    /// @param lockedUnits Vault collateral locked for `shortOI`, collateral units.
+    /// @param livePosition Index + 1 in the vault's list of live options; 0 when not live.
     /// @param reserveUnits After settlement: payouts held here for unexercised holders, units.
     /// @param payoffWad After settlement: payout per option in the collateral asset, wad.
     struct OptionState {
-        uint128 shortOI;
-        uint128 longOI;
-        uint128 lockedUnits;
+        uint96 shortOI;
+        uint96 longOI;
+        uint64 livePosition;
         uint128 reserveUnits;
-        uint128 payoffWad;
+        uint120 payoffWad;
         bool settled;
     }
 
@@ -46,8 +49,8 @@ interface IOptionMarket is IOptionsMark {
         uint32 tradingCutoff;
         uint96 minAmount;
         uint128 inventoryScale;
-        uint128 maxNetDelta;
-        uint128 maxNetVega;
+        uint96 maxNetDelta;
+        uint96 maxNetVega;
         uint64 maxUtilisation;
     }
 

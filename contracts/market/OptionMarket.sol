@@ -58,7 +58,6 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
     mapping(uint256 id => OptionState) private _options;
     uint256[] private _liveCalls;
     uint256[] private _livePuts;
-    mapping(uint256 id => uint256) private _livePosition; // index + 1; 0 when not live
 
     /* CONSTRUCTOR */
 
@@ -182,7 +181,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
             if (amount == 0) continue;
             uint256 payout = _units(isCall, amount, payoff, false);
             optionToken.burn(holder, id, amount);
-            o.shortOI -= uint128(amount);
+            o.shortOI -= uint96(amount);
             o.reserveUnits -= uint128(payout);
             paid += payout;
             emit Exercised(holder, id, amount, payout);
@@ -319,28 +318,25 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         IOptioVault vault = _vault(isCall);
         OptionState storage o = _options[id];
         if (kind == TradeKind.Buy) {
-            uint256 lock = _units(isCall, amount, Collateral.full(isCall, strike), true);
-            o.shortOI += uint128(amount);
-            o.lockedUnits += uint128(lock);
-            _addLive(id, isCall);
+            uint256 shortOI = o.shortOI;
+            uint256 lock = _locked(isCall, strike, shortOI + amount) - _locked(isCall, strike, shortOI);
+            o.shortOI = uint96(shortOI + amount);
+            _addLive(o, id, isCall);
             IERC20(address(_token(isCall))).safeTransferFrom(msg.sender, address(vault), premium);
             vault.lockCollateral(lock);
             _checkExposure(isCall, vault);
             optionToken.mint(msg.sender, id, amount); // last: it calls the receiver
         } else if (kind == TradeKind.Sell) {
-            o.longOI += uint128(amount);
-            _addLive(id, isCall);
+            o.longOI += uint96(amount);
+            _addLive(o, id, isCall);
             vault.payFromFreeLiquidity(address(margin), premium);
             margin.openShort(msg.sender, id, amount, premium);
             _checkExposure(isCall, vault);
         } else if (kind == TradeKind.CloseLong) {
             uint256 shortOI = o.shortOI;
-            uint256 locked = o.lockedUnits;
-            // The remaining options keep at least their pro-rata collateral (rounded their way).
-            uint256 unlock = amount == shortOI ? locked : locked * amount / shortOI;
-            o.shortOI = uint128(shortOI - amount);
-            o.lockedUnits = uint128(locked - unlock);
-            _removeLiveIfFlat(id, isCall);
+            uint256 unlock = _locked(isCall, strike, shortOI) - _locked(isCall, strike, shortOI - amount);
+            o.shortOI = uint96(shortOI - amount);
+            _removeLiveIfFlat(o, isCall);
             optionToken.burn(msg.sender, id, amount);
             vault.release(unlock, premium, msg.sender);
         } else {
@@ -353,7 +349,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         if (!isListed[id]) revert UnknownOption(id);
         RiskLimits memory limits = _limits;
         if (amount < limits.minAmount) revert AmountTooSmall(amount, limits.minAmount);
-        if (amount > type(uint120).max) revert AmountTooLarge(amount);
+        if (amount > type(uint88).max) revert AmountTooLarge(amount);
         (uint256 expiry, uint256 strike, bool isCall) = OptionId.decode(id);
         uint256 cutoff = expiry - limits.tradingCutoff;
         if (block.timestamp >= cutoff) revert TradingClosed(expiry, cutoff);
@@ -405,52 +401,55 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
     function _settleOption(uint256 id, uint256 strike, bool isCall, uint256 price, uint256[4] memory totals) private {
         OptionState storage o = _options[id];
         uint256 payoff = Collateral.payoff(isCall, strike, price);
-        uint256 locked = o.lockedUnits;
+        uint256 locked = _locked(isCall, strike, o.shortOI);
         uint256 reserve = FixedPointMathLib.min(_units(isCall, o.shortOI, payoff, true), locked);
-        o.payoffWad = uint128(payoff);
+        o.payoffWad = uint120(payoff);
         o.settled = true;
         o.reserveUnits = uint128(reserve);
-        o.lockedUnits = 0;
         uint256 k = isCall ? 0 : 2;
         totals[k] += locked;
         totals[k + 1] += reserve;
-        if (o.longOI == 0) _removeLive(id, isCall);
+        if (o.longOI == 0) _removeLive(o, isCall);
     }
 
     function _reduceLong(uint256 id, uint256 amount, bool isCall) private {
         OptionState storage o = _options[id];
         if (amount > o.longOI) revert InsufficientOpenInterest(amount, o.longOI);
-        o.longOI -= uint128(amount);
-        _removeLiveIfFlat(id, isCall);
+        o.longOI -= uint96(amount);
+        _removeLiveIfFlat(o, isCall);
     }
 
     function _vault(bool isCall) private view returns (IOptioVault) {
         return isCall ? callVault : putVault;
     }
 
-    function _addLive(uint256 id, bool isCall) private {
-        if (_livePosition[id] != 0) return;
+    /// @dev Vault collateral covering `shortOI` options, units rounded up.
+    function _locked(bool isCall, uint256 strike, uint256 shortOI) private view returns (uint256) {
+        return _units(isCall, shortOI, Collateral.full(isCall, strike), true);
+    }
+
+    function _addLive(OptionState storage o, uint256 id, bool isCall) private {
+        if (o.livePosition != 0) return;
         uint256[] storage live = isCall ? _liveCalls : _livePuts;
         if (live.length == MAX_LIVE_OPTIONS) revert TooManyLiveOptions(MAX_LIVE_OPTIONS);
         live.push(id);
-        _livePosition[id] = live.length;
+        o.livePosition = uint64(live.length);
     }
 
-    function _removeLiveIfFlat(uint256 id, bool isCall) private {
-        OptionState storage o = _options[id];
+    function _removeLiveIfFlat(OptionState storage o, bool isCall) private {
         bool done = o.settled ? o.longOI == 0 : o.shortOI == 0 && o.longOI == 0;
-        if (done) _removeLive(id, isCall);
+        if (done) _removeLive(o, isCall);
     }
 
-    function _removeLive(uint256 id, bool isCall) private {
-        uint256 position = _livePosition[id];
+    function _removeLive(OptionState storage o, bool isCall) private {
+        uint256 position = o.livePosition;
         if (position == 0) return;
         uint256[] storage live = isCall ? _liveCalls : _livePuts;
         uint256 last = live[live.length - 1];
         live[position - 1] = last;
-        _livePosition[last] = position;
+        _options[last].livePosition = uint64(position);
         live.pop();
-        delete _livePosition[id];
+        o.livePosition = 0;
     }
 
     function _setFees(AmmQuote.FeeParams memory f) private {
