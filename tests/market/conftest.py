@@ -38,7 +38,10 @@ class Live:
         self.protocol.spot_oracle.post(self.keeper, price, now(self.w3))
 
     def post_surface(self, params: SviParams = SURFACE) -> None:
-        self.protocol.vol_oracle.post(self.keeper, self.expiry, params)
+        """Post ``params`` (total variance for a week) scaled to the time left: constant vols."""
+        f = (self.expiry - now(self.w3)) / WEEK
+        scaled = SviParams(a=params.a * f, b=params.b * f, rho=params.rho, m=params.m, sigma=params.sigma)
+        self.protocol.vol_oracle.post(self.keeper, self.expiry, scaled)
 
     def refresh(self, price: str | Decimal = "2000") -> None:
         """Fresh spot and surface after a warp."""
