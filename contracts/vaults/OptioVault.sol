@@ -230,7 +230,12 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @notice The owner's shares, capped by the shares free liquidity can pay (rounded down).
     function maxRedeem(address owner) public view override returns (uint256) {
-        return Math.min(balanceOf(owner), _convertToShares(freeLiquidity(), Math.Rounding.Floor));
+        uint256 shares = balanceOf(owner);
+        uint256 free = freeLiquidity();
+        // All of them when free liquidity pays what they redeem for (converting the liquidity
+        // back to shares would round a whole position down by a few wei).
+        if (_convertToAssets(shares, Math.Rounding.Floor) <= free) return shares;
+        return _convertToShares(free, Math.Rounding.Floor);
     }
 
     /// @inheritdoc IOptioVault
