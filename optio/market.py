@@ -231,6 +231,14 @@ class Market(Client):
             limit_units = int(q.premium_units * factor) + (1 if kind.trader_pays else 0)
         else:
             limit_units = to_units(parse_amount(limit, name="limit"), token.decimals, name="limit")
+        if kind.trader_pays and q.premium_units > limit_units:
+            raise InvalidInput(
+                f"quoted premium {q.premium} {token.symbol} is above your limit {from_units(limit_units, token.decimals)}"
+            )
+        if not kind.trader_pays and q.premium_units < limit_units:
+            raise InvalidInput(
+                f"quoted premium {q.premium} {token.symbol} is below your limit {from_units(limit_units, token.decimals)}"
+            )
         self._check_funds(signer, option, kind, q, token)
         if kind is TradeKind.BUY and token.call("allowance", signer.address, self.address) < q.premium_units:
             token.approve_units(signer, self.address, limit_units)

@@ -10,7 +10,7 @@ import click
 from optio.chain import connect
 from optio.contracts import Protocol
 from optio.deploy import deploy_protocol
-from scripts import _lp
+from scripts import _lp, _trade
 from scripts._accounts import resolve_signer
 from scripts._errors import one_line_errors as report_errors
 from scripts._render import console
@@ -104,6 +104,137 @@ def lp_status(ctx: Context, vault: str) -> None:
     """Both vaults and your position in them."""
     protocol, signer = ctx.protocol_and_signer()
     _lp.status(protocol, signer.address, vault)
+
+
+OPTION_ARGS = (
+    click.option("--expiry", required=True, help="Unix seconds or ISO date (2026-12-25 = 08:00 UTC)"),
+    click.option("--strike", required=True, help="Strike in USDC, e.g. 2000"),
+    click.option("--type", "kind", type=click.Choice(["call", "put"]), required=True),
+)
+
+
+def option_args(fn):
+    for decorator in reversed(OPTION_ARGS):
+        fn = decorator(fn)
+    return fn
+
+
+@cli.group()
+def trade() -> None:
+    """Quote, buy, sell, close and exercise options; list boards and settle expiries."""
+
+
+@trade.command("quote")
+@option_args
+@click.option("--side", type=click.Choice(list(_trade.SIDES)), default="buy", show_default=True)
+@click.option("--amount", default="1", show_default=True, help="Options (1 = one option on one WETH)")
+@click.pass_obj
+@one_line_errors
+def trade_quote(ctx: Context, expiry: str, strike: str, kind: str, side: str, amount: str) -> None:
+    """The chain's price beside the off-chain engine's."""
+    protocol, _ = ctx.protocol_and_signer()
+    _trade.show_quote(protocol, _trade.parse_option(expiry, strike, kind), side, amount)
+
+
+def _trade_command(side: str, help_text: str):
+    @trade.command(side, help=help_text)
+    @option_args
+    @click.option("--amount", required=True, help="Options (1 = one option on one WETH)")
+    @click.option("--limit", default=None, help="Premium limit in the collateral token (default: quote ± slippage)")
+    @click.option("--slippage", default="0.01", show_default=True, help="Fraction of the quote")
+    @click.pass_obj
+    @one_line_errors
+    def command(ctx: Context, expiry, strike, kind, amount, limit, slippage) -> None:
+        _trade.trade(*ctx.protocol_and_signer(), _trade.parse_option(expiry, strike, kind), side, amount, limit,
+                     slippage)
+
+    return command
+
+
+_trade_command("buy", "Buy options from the vault (premium in WETH for calls, USDC for puts).")
+_trade_command("sell", "Sell options to the vault, short on your margin account.")
+
+
+@trade.command("close")
+@option_args
+@click.option("--amount", default=None, help="Options to close (default: the whole position)")
+@click.pass_obj
+@one_line_errors
+def trade_close(ctx: Context, expiry: str, strike: str, kind: str, amount: str | None) -> None:
+    """Sell a long back, or buy a margin short back."""
+    _trade.close(*ctx.protocol_and_signer(), _trade.parse_option(expiry, strike, kind), amount)
+
+
+@trade.command("exercise")
+@option_args
+@click.option("--holder", "holders", multiple=True, help="Holder to pay (repeatable; default: every holder)")
+@click.pass_obj
+@one_line_errors
+def trade_exercise(ctx: Context, expiry: str, strike: str, kind: str, holders: tuple[str, ...]) -> None:
+    """Pay holders of a settled option (anyone may call)."""
+    _trade.exercise(*ctx.protocol_and_signer(), _trade.parse_option(expiry, strike, kind), holders)
+
+
+@trade.command("settle")
+@click.option("--expiry", required=True)
+@click.pass_obj
+@one_line_errors
+def trade_settle(ctx: Context, expiry: str) -> None:
+    """Settle an expiry at its recorded price (anyone may call)."""
+    _trade.settle(*ctx.protocol_and_signer(), _trade.parse_expiry(expiry))
+
+
+@trade.command("list")
+@click.option("--expiry", required=True)
+@click.option("--strikes", required=True, help="Comma-separated strikes in USDC")
+@click.pass_obj
+@one_line_errors
+def trade_list(ctx: Context, expiry: str, strikes: str) -> None:
+    """List strikes on a board (lister role)."""
+    _trade.list_board(*ctx.protocol_and_signer(), _trade.parse_expiry(expiry), strikes)
+
+
+@trade.command("board")
+@click.pass_obj
+@one_line_errors
+def trade_board(ctx: Context) -> None:
+    """Every listed option, its open interest and your holding."""
+    protocol, signer = ctx.protocol_and_signer()
+    _trade.board(protocol, signer.address)
+
+
+@cli.group()
+def margin() -> None:
+    """Collateral for selling options: deposit, withdraw, status."""
+
+
+SIDE = click.Choice(["call", "put"])
+
+
+@margin.command("deposit")
+@click.option("--side", type=SIDE, required=True, help="call (WETH collateral) or put (USDC)")
+@click.option("--amount", required=True)
+@click.pass_obj
+@one_line_errors
+def margin_deposit(ctx: Context, side: str, amount: str) -> None:
+    _trade.margin_deposit(*ctx.protocol_and_signer(), side, amount)
+
+
+@margin.command("withdraw")
+@click.option("--side", type=SIDE, required=True)
+@click.option("--amount", required=True)
+@click.pass_obj
+@one_line_errors
+def margin_withdraw(ctx: Context, side: str, amount: str) -> None:
+    _trade.margin_withdraw(*ctx.protocol_and_signer(), side, amount)
+
+
+@margin.command("status")
+@click.pass_obj
+@one_line_errors
+def margin_status(ctx: Context) -> None:
+    protocol, signer = ctx.protocol_and_signer()
+    _trade.margin_status(protocol, signer.address)
 
 
 @cli.command()

@@ -78,7 +78,7 @@ def test_close_short_buys_back_from_collateral(live, trader):
 def test_full_collateral_never_liquidates(live, trader, bob):
     opt = _short_puts(live, trader, "20000")  # 10 puts × K 2000 = full
     _move_spot(live, "1600", "1300", "1050")
-    calls, puts = _health(live, trader.address)
+    puts = _health(live, trader.address)[1]
     assert puts[0] >= puts[1]
     with reverts("AccountHealthy"):
         send(live.protocol.margin, bob, "liquidate", trader.address, opt.id, WAD)
