@@ -231,14 +231,11 @@ class Market(Client):
             limit_units = int(q.premium_units * factor) + (1 if kind.trader_pays else 0)
         else:
             limit_units = to_units(parse_amount(limit, name="limit"), token.decimals, name="limit")
-        if kind.trader_pays and q.premium_units > limit_units:
-            raise InvalidInput(
-                f"quoted premium {q.premium} {token.symbol} is above your limit {from_units(limit_units, token.decimals)}"
-            )
-        if not kind.trader_pays and q.premium_units < limit_units:
-            raise InvalidInput(
-                f"quoted premium {q.premium} {token.symbol} is below your limit {from_units(limit_units, token.decimals)}"
-            )
+        beyond = q.premium_units > limit_units if kind.trader_pays else q.premium_units < limit_units
+        if beyond:
+            word = "above" if kind.trader_pays else "below"
+            limit_text = from_units(limit_units, token.decimals)
+            raise InvalidInput(f"quoted premium {q.premium} {token.symbol} is {word} your limit {limit_text}")
         self._check_funds(signer, option, kind, q, token)
         if kind is TradeKind.BUY and token.call("allowance", signer.address, self.address) < q.premium_units:
             token.approve_units(signer, self.address, limit_units)

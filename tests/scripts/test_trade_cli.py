@@ -92,7 +92,10 @@ def test_ape_trade_and_margin_scripts(user_chain, board):
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
-        (["trade", "buy", "--expiry", "soon", "--strike", "2000", "--type", "call", "--amount", "1"], ["expiry 'soon'"]),
+        (
+            ["trade", "buy", "--expiry", "soon", "--strike", "2000", "--type", "call", "--amount", "1"],
+            ["expiry 'soon'"],
+        ),
         (["trade", "buy", "--strike", "1900", "--type", "call", "--amount", "1"], ["is not listed"]),
         (["trade", "buy", "--strike", "2000", "--type", "call", "--amount", "-1"], ["must be positive"]),
         (["trade", "buy", "--strike", "2000", "--type", "call", "--amount", "0.0001"], ["AmountTooSmall"]),
