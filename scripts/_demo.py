@@ -1,9 +1,11 @@
-"""`make demo`: a local Anvil, the protocol deployed, and LP rounds on both vaults.
+"""`make demo`: a local Anvil, the protocol deployed, and one options cycle through it.
 
-Grows with every issue until it starts the whole system. Today: deploy → keeper posts a spot
-price and a vol surface → two LPs deposit → a stand-in for the options market (next issue)
-locks collateral → an LP withdraws what is free and queues the rest → collateral unlocks, the
-queue is served, the LP claims → everyone withdraws → summary.
+Grows with every issue until it starts the whole system. Today: deploy → the keeper posts a
+spot price, lists a board and posts its vol surface → two LPs deposit → traders buy calls and
+puts (quotes shown beside the off-chain engine's) and one sells puts on margin → an LP
+withdraws what is free and queues the rest → spot moves, time passes expiry, the settlement
+price is posted → the board settles, every ITM holder is paid, the margin short pays the vault →
+the queue is served, LPs claim and withdraw → summary of everyone's result.
 """
 
 from __future__ import annotations
@@ -18,11 +20,17 @@ from optio.chain import LocalSigner, dev_account
 from optio.contracts import Protocol, SviParams
 from optio.deploy import deploy_protocol
 from optio.localchain import local_chain
-from scripts import _lp
+from optio.market import Option, TradeKind
+from scripts import _lp, _trade
 from scripts._render import console
 
-FUNDING = {"WETH": Decimal(10), "USDC": Decimal(50_000)}
-DEPOSITS = {"alice": {"call": "5", "put": "20000"}, "bob": {"call": "2", "put": "10000"}}
+WEEK = 7 * 86400
+FUNDING = {"WETH": Decimal(20), "USDC": Decimal(100_000)}
+DEPOSITS = {"alice": {"call": "10", "put": "60000"}, "bob": {"call": "5", "put": "30000"}}
+STRIKES = ("2700", "3000", "3300")
+#: Total variance for one week: ATM vol ≈ 63%, a put skew.
+SURFACE = SviParams(a=0.006, b=0.02, rho=-0.3, m=0.0, sigma=0.1)
+SETTLEMENT_PRICE = "3150"
 
 
 def _fmt(value: Decimal, *, sign: bool = False) -> str:
@@ -33,80 +41,108 @@ def _step(title: str) -> None:
     console.print(Rule(f"[bold]{title}"))
 
 
+def _warp(w3, seconds: int) -> int:
+    w3.provider.make_request("evm_increaseTime", [seconds])
+    w3.provider.make_request("evm_mine", [])
+    return w3.eth.get_block("latest")["timestamp"]
+
+
+def _wallets(p: Protocol, who: dict[str, LocalSigner]) -> dict[str, dict[str, Decimal]]:
+    return {name: {s: p.token(s).balance(s_.address) for s in ("WETH", "USDC")} for name, s_ in who.items()}
+
+
 def run_demo(port: int = 8545) -> None:
     started = time.monotonic()
     console.print(f"Starting Anvil on 127.0.0.1:{port} …")
     with local_chain("anvil", port) as chain:
         w3 = chain.w3
-        deployer = LocalSigner(dev_account(0))
+        keeper = LocalSigner(dev_account(0))
         lps = {"alice": LocalSigner(dev_account(1)), "bob": LocalSigner(dev_account(2))}
+        traders = {"carol": LocalSigner(dev_account(3)), "dave": LocalSigner(dev_account(4))}
 
         _step("Deploy")
-        deployment = deploy_protocol(w3, deployer)
+        deployment = deploy_protocol(w3, keeper)
         p = Protocol(w3, deployment)
+        market = p.market
         for key, rec in deployment.contracts.items():
-            console.print(f"  {key:<11} {rec.address}")
+            console.print(f"  {key:<13} {rec.address}")
 
-        _step("Keeper posts a spot price and a vol surface")
+        _step("Keeper posts spot, lists a one-week board and posts its vol surface")
         now = w3.eth.get_block("latest")["timestamp"]
-        p.spot_oracle.post(deployer, "3000", now)
-        expiry = now + 7 * 86400
-        p.vol_oracle.post(deployer, expiry, SviParams(a=0.002, b=0.02, rho=-0.3, m=0.0, sigma=0.1))
-        price, _ = p.spot_oracle.latest_price()
-        console.print(f"  spot {price:,.2f} USDC per WETH; 7-day ATM vol {p.vol_oracle.atm_vol(expiry):.2%}")
+        p.spot_oracle.post(keeper, "3000", now)
+        expiry = now + WEEK
+        _trade.list_board(p, keeper, expiry, ",".join(STRIKES))
+        p.vol_oracle.post(keeper, expiry, SURFACE)
+        console.print(f"  spot 3,000.00 USDC per WETH; ATM vol {p.vol_oracle.atm_vol(expiry):.2%}")
 
-        _step("LPs take test tokens and deposit")
-        start_wallets = {}
-        for name, lp in lps.items():
+        _step("LPs and traders take test tokens; LPs deposit")
+        everyone = {**lps, **traders}
+        for signer in everyone.values():
             for symbol, amount in FUNDING.items():
-                p.token(symbol).faucet(lp, amount)
-            start_wallets[name] = {k: p.vault(k).asset.balance(lp.address) for k in ("call", "put")}
+                p.token(symbol).faucet(signer, amount)
+        start = _wallets(p, everyone)
+        for name, lp in lps.items():
             for vault, amount in DEPOSITS[name].items():
                 console.print(f"  {name}: ", end="")
                 _lp.deposit(p, lp, vault, amount)
+
+        _step("Carol buys calls and puts (chain quote beside the engine's)")
+        call_3000, call_3300 = Option(expiry, Decimal("3000"), True), Option(expiry, Decimal("3300"), True)
+        put_2700, put_3300 = Option(expiry, Decimal("2700"), False), Option(expiry, Decimal("3300"), False)
+        _trade.trade(p, traders["carol"], call_3000, "buy", "8", None, "0.01")
+        for option, amount in ((call_3300, "4"), (put_2700, "5")):
+            receipt = market.trade(traders["carol"], option, TradeKind.BUY, amount)
+            console.print(f"  carol bought {amount} × {option.kind} {option.strike}: gas {receipt['gasUsed']:,}")
+
+        _step("Dave posts USDC margin and sells puts to the vault")
+        _trade.margin_deposit(p, traders["dave"], "put", "6000")
+        _trade.trade(p, traders["dave"], put_3300, "sell", "3", None, "0.01")
+        _trade.margin_status(p, traders["dave"].address)
+
+        _step("Bob withdraws everything from the call vault: what is free now, the rest queued")
+        _lp.withdraw(p, lps["bob"], "call", None, True)
         _lp.status(p, lps["bob"].address, "all")
 
-        _step("A stand-in for the options market locks 80% of the put vault")
-        put = p.vault("put")
-        put.transact(deployer, "grantRole", put.call("MARKET_ROLE"), deployer.address)
-        locked_units = put.call("totalAssets") * 8 // 10
-        put.transact(deployer, "lockCollateral", locked_units)
-        console.print(f"  locked {put._assets(locked_units):,} USDC as option collateral")
+        _step(f"Spot moves; a week passes; the keeper posts the settlement price {SETTLEMENT_PRICE}")
+        for price in ("3050", "3100"):
+            _warp(w3, 3 * 86400)
+            p.spot_oracle.post(keeper, price, w3.eth.get_block("latest")["timestamp"])
+        t = _warp(w3, expiry - w3.eth.get_block("latest")["timestamp"] + 60)
+        p.spot_oracle.post(keeper, SETTLEMENT_PRICE, t)
 
-        _step("Bob withdraws everything: what is free now, the rest queued")
-        _lp.withdraw(p, lps["bob"], "put", None, True)
-        _lp.status(p, lps["bob"].address, "put")
+        _step("Settle the board, pay every holder, settle the margin short")
+        _trade.settle(p, keeper, expiry)
+        for option in market.options(expiry):
+            holders = market.holders(option)
+            if holders:
+                _trade.exercise(p, keeper, option, tuple(holders))
+        p.margin.transact(keeper, "settleAccounts", expiry, [traders["dave"].address], action="settleAccounts")
+        _trade.margin_status(p, traders["dave"].address)
 
-        _step("Collateral unlocks (options expire): the queue is served, Bob claims")
-        put.transact(deployer, "unlockCollateral", locked_units)
-        _lp.claim(p, lps["bob"], "put")
-        _lp.withdraw(p, lps["bob"], "call", None, False)
-
-        _step("Alice withdraws everything")
-        for vault in ("call", "put"):
-            _lp.withdraw(p, lps["alice"], vault, None, False)
+        _step("LPs claim and withdraw everything")
+        if any(r.status == "claimable" for r in p.vault("call").requests_of(lps["bob"].address)):
+            _lp.claim(p, lps["bob"], "call")
+        for name, lp in lps.items():
+            for vault in ("call", "put"):
+                if p.vault(vault).call("balanceOf", lp.address):
+                    _lp.withdraw(p, lp, vault, None, False)
+        dave_margin = p.margin.status(traders["dave"].address).puts.collateral
+        if dave_margin:
+            p.margin.withdraw(traders["dave"], False, dave_margin)
 
         _step("Summary")
-        table = Table(title="LP round trip (no options traded yet, so every LP gets back what it put in)")
-        for col in ("LP", "vault", "deposited", "wallet before", "wallet after", "change"):
+        end = _wallets(p, everyone)
+        spot = Decimal(SETTLEMENT_PRICE)
+        table = Table(title=f"Result of the cycle (settled at {SETTLEMENT_PRICE}; WETH valued at that price)")
+        for col in ("who", "WETH change", "USDC change", "total in USDC"):
             table.add_column(col, justify="right")
-        for name, lp in lps.items():
-            for vault, amount in DEPOSITS[name].items():
-                v = p.vault(vault)
-                after = v.asset.balance(lp.address)
-                before = start_wallets[name][vault]
-                table.add_row(
-                    name,
-                    vault,
-                    f"{Decimal(amount):,} {v.asset.symbol}",
-                    _fmt(before),
-                    _fmt(after),
-                    _fmt(after - before, sign=True),
-                )
+        for name in everyone:
+            dw = end[name]["WETH"] - start[name]["WETH"]
+            du = end[name]["USDC"] - start[name]["USDC"]
+            table.add_row(name, _fmt(dw, sign=True), _fmt(du, sign=True), f"{dw * spot + du:+,.2f}")
         console.print(table)
-        for vault in ("call", "put"):
-            s = p.vault(vault).status(deployer.address)
-            console.print(
-                f"  {vault} vault: {_fmt(s.total_assets)} {s.asset_symbol} and {_fmt(s.total_shares)} shares left"
-            )
+        console.print(
+            f"  bad debt: {p.margin.call('putBadDebt') / 10**6:,.2f} USDC; "
+            f"live options left: {len(market.call('liveOptions', True)) + len(market.call('liveOptions', False))}"
+        )
     console.print(f"Stopped Anvil. Demo finished in {time.monotonic() - started:.1f} s.")
