@@ -19,7 +19,9 @@ from optio.contracts import Client, Protocol, SviParams
 from optio.deploy import DeployConfig, deploy_protocol
 from optio.localchain import local_chain
 
-TARGETS = {"deposit_new_lp": 90_000, "oracle_post": 50_000}
+TARGETS = {"deposit_new_lp": 90_000, "oracle_post": 50_000, "open_trade_cold": 150_000, "liquidation": 180_000}
+WEEK = 7 * 86400
+NAV_STRIKES = (1, 2, 4, 8, 16)
 
 
 def _send(client: Client, signer, fn: str, *args) -> int:
@@ -78,6 +80,90 @@ def measure_oracles(w3, p: Protocol, keeper) -> dict[str, int]:
     return g
 
 
+def _view_gas(w3, client: Client, fn: str, *args) -> int:
+    """Execution gas of a view call (eth_estimateGas less the 21,000 base and calldata)."""
+    data = client.contract.encode_abi(fn, args=list(args))
+    calldata = sum(16 if b else 4 for b in bytes.fromhex(data[2:]))
+    return w3.eth.estimate_gas({"to": client.address, "data": data}) - 21_000 - calldata
+
+
+def measure_market(w3, deployer) -> tuple[dict[str, int], dict[int, int]]:
+    """Trades, settlement, exercise, liquidation and views on a fresh deployment, one board of
+    16 strikes; NAV (the vault's totalAssets) against the number of live options."""
+    from decimal import Decimal
+
+    from optio.market import Option
+
+    p = Protocol(w3, deploy_protocol(w3, deployer, DeployConfig(), save=False))
+    m = p.market
+    t = w3.eth.get_block("latest")["timestamp"]
+    p.spot_oracle.post(deployer, "3000", t)
+    expiry = t + WEEK
+    strikes = [str(2300 + 100 * i) for i in range(16)]
+    m.list_strikes(deployer, expiry, strikes)
+    p.vol_oracle.post(deployer, expiry, SviParams(a=0.006, b=0.02, rho=-0.3, m=0.0, sigma=0.1))
+    lp = LocalSigner(dev_account(1))
+    for kind, amount in (("call", "1000"), ("put", "5000000")):
+        p.vault(kind).asset.faucet(lp, amount)
+        p.vault(kind).deposit(lp, amount)
+    traders = [LocalSigner(dev_account(10 + i)) for i in range(12)]
+    for tr in traders:
+        w3.provider.make_request("anvil_setBalance", [tr.address, hex(10**20)])
+        m.base.faucet(tr, "50")
+        m.quote_token.faucet(tr, "100000")
+        for token in (m.base, m.quote_token):
+            _send(token, tr, "approve", m.address, 2**256 - 1)
+        _send(p.margin.base, tr, "approve", p.margin.address, 2**256 - 1)
+        _send(p.margin.quote_token, tr, "approve", p.margin.address, 2**256 - 1)
+    deadline = expiry
+
+    def buy(tr, option, amount=10**18):
+        return _send(m, tr, "buy", option.id, amount, 2**255, deadline)
+
+    g: dict[str, int] = {}
+    atm = Option(expiry, Decimal("3000"), True)
+    g["open_trade_first_of_option"] = buy(traders[0], atm)
+    g["open_trade_cold"] = buy(traders[1], atm)
+    g["open_trade_warm"] = buy(traders[1], atm)
+    g["close_long"] = _send(m, traders[1], "closeLong", atm.id, 10**18, 0, deadline)
+    put = Option(expiry, Decimal("3000"), False)
+    _send(p.margin, traders[2], "deposit", False, 3000 * 10**6)
+    g["sell_on_margin_first"] = _send(m, traders[2], "sell", put.id, 10**18, 0, deadline)
+    g["close_short"] = _send(m, traders[2], "closeShort", put.id, 10**18, 2**255, deadline)
+
+    # NAV against live options: each new live call adds one entry to the book.
+    nav: dict[int, int] = {}
+    for n in range(1, max(NAV_STRIKES) + 1):
+        option = Option(expiry, Decimal(strikes[n - 1]), True)
+        buy(traders[3], option)
+        if n in NAV_STRIKES:
+            nav[n] = _view_gas(w3, p.vault("call"), "totalAssets")
+
+    # Liquidation: a put seller at the edge, then spot falls.
+    _send(p.margin, traders[4], "deposit", False, 5500 * 10**6)
+    _send(m, traders[4], "sell", put.id, 10 * 10**18, 0, deadline)
+    accounts = [tr.address for tr in traders] + [LocalSigner(dev_account(40 + i)).address for i in range(88)]
+    g["health_of_100_accounts"] = _view_gas(w3, p.margin, "healthOf", accounts)
+    t = w3.eth.get_block("latest")["timestamp"] + 2
+    _mine_at(w3, t)
+    p.spot_oracle.post(deployer, "2600", t)
+    g["liquidation"] = _send(p.margin, traders[5], "liquidate", traders[4].address, put.id, 5 * 10**18)
+
+    # Expiry: ten holders of one ITM call, settle the board, pay them in one batch.
+    itm = Option(expiry, Decimal("2400"), True)
+    for tr in traders[:10]:
+        buy(tr, itm)
+    t = expiry + 60
+    _mine_at(w3, t)
+    p.spot_oracle.post(deployer, "2700", t)
+    live = len(m.call("liveOptions", True)) + len(m.call("liveOptions", False))
+    g["settle_board_16_strikes"] = _send(m, deployer, "settle", expiry)
+    g["settle_per_live_option"] = g["settle_board_16_strikes"] // max(live, 1)
+    g["exercise_10_holders"] = _send(m, deployer, "exerciseFor", itm.id, [tr.address for tr in traders[:10]])
+    g["exercise_per_holder"] = g["exercise_10_holders"] // 10
+    return g, nav
+
+
 def run() -> dict:
     with local_chain("anvil") as chain:
         w3 = chain.w3
@@ -89,7 +175,10 @@ def run() -> dict:
         signers = {k: LocalSigner(dev_account(i)) for k, i in (("first", 1), ("second", 2), ("third", 3))}
         vaults = {kind: measure_vault(p, kind, signers, market) for kind in ("call", "put")}
         oracles = measure_oracles(w3, p, keeper)
-    return {"vaults": vaults, "oracles": oracles}
+    with local_chain("anvil") as chain:
+        market, nav = measure_market(chain.w3, LocalSigner(dev_account(0)))
+    slope = (nav[max(nav)] - nav[min(nav)]) // (max(nav) - min(nav))
+    return {"vaults": vaults, "oracles": oracles, "market": market, "nav_gas": nav, "nav_gas_per_live_option": slope}
 
 
 def main() -> None:
@@ -108,6 +197,18 @@ def main() -> None:
         verdict = "" if target is None else f"≤ {target:,} {'✓' if gas <= target else '✗'}"
         table.add_row(action, f"{gas:,}", "", verdict)
     console.print(table)
+    market = Table(title="Options market gas (receipts on Anvil; views: execution gas of the call)")
+    market.add_column("action")
+    market.add_column("gas", justify="right")
+    market.add_column("target", justify="right")
+    for action, gas in figures["market"].items():
+        target = TARGETS.get(action)
+        verdict = "" if target is None else f"≤ {target:,} {'✓' if gas <= target else '✗'}"
+        market.add_row(action, f"{gas:,}", verdict)
+    for n, gas in figures["nav_gas"].items():
+        market.add_row(f"vault NAV (totalAssets), {n} live option(s)", f"{gas:,}", "")
+    market.add_row("NAV cost per live option", f"{figures['nav_gas_per_live_option']:,}", "")
+    console.print(market)
     print(json.dumps(figures, separators=(",", ":")))
 
 

@@ -102,6 +102,18 @@ class QuoteView:
 
 
 @dataclass(frozen=True)
+class OptionState:
+    """IOptionMarket.OptionState in human units (options; payoff per option in collateral)."""
+
+    vault_short: Decimal
+    vault_long: Decimal
+    listed: bool
+    reserve_units: int
+    payoff: Decimal
+    settled: bool
+
+
+@dataclass(frozen=True)
 class SideStatus:
     collateral: Decimal
     required: Decimal
@@ -277,7 +289,7 @@ class Market(Client):
     def exercise_for(self, signer: Signer, option: Option, holders: list[str]) -> TxReceipt:
         if not holders:
             raise InvalidInput("give at least one holder")
-        if not self.call("optionState", option.id)[5]:
+        if not self.state(option).settled:
             raise InvalidInput(f"{option} is not settled yet: settle its expiry first")
         return self.transact(signer, "exerciseFor", option.id, holders, action="exerciseFor")
 
@@ -291,6 +303,10 @@ class Market(Client):
         return [h for h in seen if self.option_token.call("balanceOf", h, option.id) > 0]
 
     # --- views --------------------------------------------------------------------------------
+
+    def state(self, option: Option) -> OptionState:
+        short_oi, long_oi, _, listed, reserve, payoff, settled = self.call("optionState", option.id)
+        return OptionState(from_wad(short_oi), from_wad(long_oi), listed, reserve, from_wad(payoff), settled)
 
     def long_balance_wad(self, owner: str, option: Option) -> int:
         return self.option_token.call("balanceOf", owner, option.id)

@@ -122,7 +122,7 @@ def run_demo(port: int = 8545) -> None:
         _step("LPs claim and withdraw everything")
         if any(r.status == "claimable" for r in p.vault("call").requests_of(lps["bob"].address)):
             _lp.claim(p, lps["bob"], "call")
-        for name, lp in lps.items():
+        for lp in lps.values():
             for vault in ("call", "put"):
                 if p.vault(vault).call("balanceOf", lp.address):
                     _lp.withdraw(p, lp, vault, None, False)

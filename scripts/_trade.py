@@ -110,10 +110,10 @@ def board(protocol: Protocol, owner: str) -> None:
         t.add_column(col, justify="right")
     for expiry in market.expiries():
         for option in market.options(expiry):
-            short_oi, long_oi, _, _, _, settled = market.call("optionState", option.id)
+            st = market.state(option)
             held = market.long_balance_wad(owner, option)
-            t.add_row(_when(expiry), f"{option.strike.normalize():f}", option.kind, "yes" if settled else "no",
-                      f"{short_oi / 10**18:g} / {long_oi / 10**18:g}", f"{held / 10**18:g}")
+            t.add_row(_when(expiry), f"{option.strike.normalize():f}", option.kind, "yes" if st.settled else "no",
+                      f"{st.vault_short.normalize():f} / {st.vault_long.normalize():f}", f"{held / 10**18:g}")
     console.print(t)
 
 

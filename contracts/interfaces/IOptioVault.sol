@@ -102,6 +102,9 @@ interface IOptioVault {
     /// options are marked.
     function grossAssets() external view returns (uint256);
 
+    /// @notice Locked collateral over gross assets, wad (1e18 = all locked), rounded up.
+    function utilisation() external view returns (uint256);
+
     /// @notice Assets that may leave now: idle assets less locked collateral less the value of
     /// pending requests (which come first).
     function freeLiquidity() external view returns (uint256 assets);

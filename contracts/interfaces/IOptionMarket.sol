@@ -27,12 +27,14 @@ interface IOptionMarket is IOptionsMark {
     /// @param shortOI Options the vault wrote and traders hold as tokens, wad.
     /// @param longOI Options the vault bought from margin sellers, wad.
     /// @param livePosition Index + 1 in the vault's list of live options; 0 when not live.
+    /// @param listed Set by listing, so the first trade finds its slot already written.
     /// @param reserveUnits After settlement: payouts held here for unexercised holders, units.
     /// @param payoffWad After settlement: payout per option in the collateral asset, wad.
     struct OptionState {
         uint96 shortOI;
         uint96 longOI;
-        uint64 livePosition;
+        uint56 livePosition;
+        bool listed;
         uint128 reserveUnits;
         uint120 payoffWad;
         bool settled;

@@ -54,7 +54,6 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
     uint256[] private _expiries;
     mapping(uint256 expiry => uint256[]) private _strikes;
     mapping(uint256 expiry => bool) public boardSettled;
-    mapping(uint256 id => bool) public isListed;
     mapping(uint256 id => OptionState) private _options;
     uint256[] private _liveCalls;
     uint256[] private _livePuts;
@@ -98,10 +97,10 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
             uint256 strike = strikes[i];
             if (strike == 0 || strike > MAX_STRIKE) revert StrikeOutOfRange(strike);
             uint256 callId = OptionId.encode(expiry, strike, true);
-            if (isListed[callId]) revert StrikeAlreadyListed(expiry, strike);
+            if (_options[callId].listed) revert StrikeAlreadyListed(expiry, strike);
             uint256 putId = OptionId.encode(expiry, strike, false);
-            isListed[callId] = true;
-            isListed[putId] = true;
+            _options[callId].listed = true;
+            _options[putId].listed = true;
             board.push(strike);
             emit StrikeListed(expiry, strike, callId, putId);
         }
@@ -248,6 +247,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
     /// @dev Gas grows linearly with the vault's live options (bounded by MAX_LIVE_OPTIONS).
     function portfolio(bool isCall) public view returns (int256 liability, int256 netDelta, int256 netVega, bool fresh) {
         uint256[] storage live = isCall ? _liveCalls : _livePuts;
+        if (live.length == 0) return (0, 0, 0, true); // no options: no oracle, no pricer call
         OptionPricer.BookEntry[] memory book = new OptionPricer.BookEntry[](live.length);
         for (uint256 i; i < book.length; ++i) {
             uint256 id = live[i];
@@ -259,6 +259,10 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         liability = valueWad >= 0
             ? int256(_toUnits(isCall, uint256(valueWad), true))
             : -int256(_toUnits(isCall, uint256(-valueWad), false));
+    }
+
+    function isListed(uint256 id) external view returns (bool) {
+        return _options[id].listed;
     }
 
     function optionState(uint256 id) external view returns (OptionState memory) {
@@ -303,9 +307,10 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
             uint256 held = optionToken.balanceOf(msg.sender, id);
             if (amount > held) revert InsufficientOptions(amount, held);
         }
-        IMarginAccount margin = marginAccount;
-        if ((kind == TradeKind.Sell || kind == TradeKind.CloseShort) && address(margin) == address(0)) {
-            revert ZeroAddress();
+        IMarginAccount margin;
+        if (kind == TradeKind.Sell || kind == TradeKind.CloseShort) {
+            margin = marginAccount;
+            if (address(margin) == address(0)) revert ZeroAddress();
         }
         TradeQuote memory q = _quote(id, kind, amount);
         premium = q.premium;
@@ -346,7 +351,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
     }
 
     function _quote(uint256 id, TradeKind kind, uint256 amount) private view returns (TradeQuote memory q) {
-        if (!isListed[id]) revert UnknownOption(id);
+        if (!_options[id].listed) revert UnknownOption(id);
         RiskLimits memory limits = _limits;
         if (amount < limits.minAmount) revert AmountTooSmall(amount, limits.minAmount);
         if (amount > type(uint88).max) revert AmountTooLarge(amount);
@@ -362,7 +367,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         int256 netAfter = vaultSells ? netBefore + int256(amount) : netBefore - int256(amount);
         // The skew is linear in inventory, so pricing at the trade's midpoint charges its average.
         q.inventoryWad = _inventory((netBefore + netAfter) / 2, limits.inventoryScale);
-        q.utilisationWad = _utilisation(_vault(isCall));
+        q.utilisationWad = _vault(isCall).utilisation();
         (q.perOptionWad, q.midWad, q.volWad, q.vegaWad) = pricer.tradePrice(
             isCall,
             vaultSells,
@@ -383,18 +388,12 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         if (inv < -int256(WAD)) inv = -int256(WAD);
     }
 
-    /// @dev Locked collateral over the vault's gross assets, wad.
-    function _utilisation(IOptioVault vault) private view returns (uint256) {
-        uint256 gross = vault.grossAssets();
-        return gross == 0 ? 0 : uint256(vault.lockedAssets()).divWad(gross);
-    }
-
     function _checkExposure(bool isCall, IOptioVault vault) private view {
         RiskLimits memory limits = _limits;
         (, int256 delta, int256 vega,) = portfolio(isCall);
         if (FixedPointMathLib.abs(delta) > limits.maxNetDelta) revert NetDeltaLimit(delta, limits.maxNetDelta);
         if (FixedPointMathLib.abs(vega) > limits.maxNetVega) revert NetVegaLimit(vega, limits.maxNetVega);
-        uint256 utilisation = _utilisation(vault);
+        uint256 utilisation = vault.utilisation();
         if (utilisation > limits.maxUtilisation) revert UtilisationLimit(utilisation, limits.maxUtilisation);
     }
 
@@ -433,7 +432,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         uint256[] storage live = isCall ? _liveCalls : _livePuts;
         if (live.length == MAX_LIVE_OPTIONS) revert TooManyLiveOptions(MAX_LIVE_OPTIONS);
         live.push(id);
-        o.livePosition = uint64(live.length);
+        o.livePosition = uint56(live.length);
     }
 
     function _removeLiveIfFlat(OptionState storage o, bool isCall) private {
@@ -447,7 +446,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         uint256[] storage live = isCall ? _liveCalls : _livePuts;
         uint256 last = live[live.length - 1];
         live[position - 1] = last;
-        _options[last].livePosition = uint64(position);
+        _options[last].livePosition = uint56(position);
         live.pop();
         o.livePosition = 0;
     }

@@ -22,6 +22,7 @@ import {IOptionsMark} from "../interfaces/IOptionsMark.sol";
 /// A pause stops deposits and mints only: withdrawals, requests, claims and cancels stay open.
 abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, ReentrancyGuard {
     using SafeERC20 for IERC20;
+    using Math for uint256;
 
     /* CONSTANTS */
 
@@ -69,9 +70,22 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /* ERC-4626 ENTRY POINTS */
 
     /// @dev `whenNotPaused` first, so a paused deposit reverts `EnforcedPause` rather than a
-    /// zero-max error.
-    function deposit(uint256 assets, address receiver) public override nonReentrant whenNotPaused returns (uint256) {
-        return super.deposit(assets, receiver);
+    /// zero-max error. ERC-4626's deposit, with the options marked once (maxDeposit and the share
+    /// conversion would each ask the market).
+    function deposit(uint256 assets, address receiver)
+        public
+        override
+        nonReentrant
+        whenNotPaused
+        returns (uint256 shares)
+    {
+        (int256 liability, bool fresh) = _optionsLiability();
+        uint256 total = _netAssets(liability);
+        uint256 cap = depositCap;
+        uint256 maxAssets = fresh && cap > total ? cap - total : 0;
+        if (assets > maxAssets) revert ERC4626ExceededMaxDeposit(receiver, assets, maxAssets);
+        shares = assets.mulDiv(totalSupply() + 10 ** _offset, total + 1, Math.Rounding.Floor);
+        _deposit(_msgSender(), receiver, assets, shares);
     }
 
     function mint(uint256 shares, address receiver) public override nonReentrant whenNotPaused returns (uint256) {
@@ -190,14 +204,18 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @notice Balance less reserved claims less the options' net liability, floored at zero.
     function totalAssets() public view override returns (uint256) {
         (int256 liability,) = _optionsLiability();
-        uint256 gross = _idleAssets();
-        if (liability < 0) return gross + uint256(-liability);
-        return gross > uint256(liability) ? gross - uint256(liability) : 0;
+        return _netAssets(liability);
     }
 
     /// @inheritdoc IOptioVault
     function grossAssets() external view returns (uint256) {
         return _idleAssets();
+    }
+
+    /// @inheritdoc IOptioVault
+    function utilisation() external view returns (uint256) {
+        uint256 gross = _idleAssets();
+        return gross == 0 ? 0 : Math.mulDiv(lockedAssets, 1e18, gross, Math.Rounding.Ceil);
     }
 
     /// @inheritdoc IOptioVault
@@ -269,6 +287,12 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         IOptionsMark mark = optionsMark;
         if (address(mark) == address(0)) return (0, true);
         return mark.optionsLiability(address(this));
+    }
+
+    function _netAssets(int256 liability) private view returns (uint256) {
+        uint256 gross = _idleAssets();
+        if (liability < 0) return gross + uint256(-liability);
+        return gross > uint256(liability) ? gross - uint256(liability) : 0;
     }
 
     function _release(uint256 unlock, uint256 pay, address to) private {
