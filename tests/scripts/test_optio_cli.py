@@ -82,3 +82,21 @@ def test_demo_refuses_a_taken_port(user_chain):
     port = int(user_chain.url.rsplit(":", 1)[1])  # this Anvil already listens there
     run = user_chain.optio("demo", "--port", str(port))
     one_line_error(run, f"port {port} is already taken")
+
+
+def test_demo_runs_a_whole_options_cycle(user_chain):
+    """`make demo`'s job: a board traded, settled and paid, LPs out, value conserved."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    run = user_chain.optio("demo", "--port", str(port))
+    assert run.code == 0, run.err
+    for step in ("Carol buys calls and puts", "Dave posts USDC margin", "Settle the board", "Summary"):
+        assert step in run.out, step
+    assert "bad debt: 0.00 USDC; live options left: 0" in run.out
+    cells = [line.split("│") for line in run.out.splitlines()]
+    rows = [c for c in cells if len(c) == 6 and c[1].strip() in ("alice", "bob", "carol", "dave")]
+    totals = [float(c[4].replace(",", "")) for c in rows]
+    assert len(totals) == 4 and abs(sum(totals)) < 0.05  # what traders won, LPs lost, and back
