@@ -21,9 +21,9 @@ import {OptionValuation} from "./OptionValuation.sol";
 /// IMarginAccount for the requirement). Shorts are opened and closed through the OptionMarket;
 /// liquidation and expiry settlement are open to anyone.
 /// @dev The requirement uses the stress that hurts each type: spot up for calls, down for puts
-/// (both values are monotone in spot), vol up. Marks never revert (OptionValuation); with a stale
-/// spot the requirement is the full collateral, so nothing is liquidated or withdrawn on an old
-/// price that a fresh one might not justify... except what full collateral already covers.
+/// (both values are monotone in spot), vol up. Marks never revert (`OptionPricer.mark`). With a
+/// stale oracle the requirement is the full collateral, so no withdrawal leans on an old price;
+/// liquidation needs a fresh price and reverts with the oracle's error without one.
 contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using FixedPointMathLib for uint256;
@@ -136,8 +136,7 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
         uint256 required = _required(account, isCall);
         if (collateral >= required) revert AccountHealthy(collateral, required);
 
-        (uint256 spot, bool fresh) = OracleReads.trySpot(spotOracle);
-        if (!fresh) spotOracle.latestPrice(); // bubbles StalePrice / NoPrice: never on an old price
+        (uint256 spot,) = spotOracle.latestPrice(); // reverts StalePrice / NoPrice: never on an old price
         (IVolOracle.SviParams memory params,) = volOracle.getParams(expiry);
         (uint256 mid,,) = pricer.mark(isCall, strike, spot, expiry - block.timestamp, params, WAD);
         uint256 midWad = Collateral.fromQuote(isCall, mid, spot, true);

@@ -178,3 +178,17 @@ def test_margin_bad_input(live, trader, deployer):
         send(margin, deployer, "setConfig", (WAD, 0, 0, 0, 0, WAD, 0))
     with pytest.raises(InvalidInput, match="amount must be positive"):
         margin.deposit(trader, True, "-1")
+
+
+def test_no_liquidation_on_a_stale_price(live, trader):
+    """A stale oracle makes the requirement the full collateral, but nobody may liquidate on it:
+    the liquidation reverts with the oracle's error until a fresh price arrives."""
+    opt = _short_puts(live, trader, "3000", amount="2")
+    warp(live.w3, 3601)
+    collateral, required = _health(live, trader.address)[1]
+    assert required == 2 * 2000 * USDC and collateral < required
+    with reverts("StalePrice"):
+        send(live.protocol.margin, LocalSigner(dev_account(6)), "liquidate", trader.address, opt.id, WAD)
+    live.refresh("2000")
+    with reverts("AccountHealthy"):
+        send(live.protocol.margin, LocalSigner(dev_account(6)), "liquidate", trader.address, opt.id, WAD)
