@@ -6,7 +6,7 @@ vol, zero rates: the AMM settles in the collateral asset), for one option:
     spread = V·σ·half_spread                      (a fraction of vol, charged both ways)
     skew   = V·σ·skew·inventory                   (inventory ∈ [−1, 1], + when the vault is net short)
     fee    = base_fee·S + utilisation_fee·utilisation·V·σ
-    ask    = P + spread + skew + fee
+    ask    = max(P + spread + skew + fee, 0)        (a strong negative skew cannot make it negative)
     bid    = max(P − spread + skew − fee, 0)
 
 Every term is a vol move of the mid to first order (``V·σ·x`` is the price change of moving vol by
@@ -67,6 +67,6 @@ def quote(spot, strike, expiry_years, surface: SviParams, *, is_call, inventory=
     spread = vol_move * params.half_spread
     skew = vol_move * params.skew * inventory
     fee = params.base_fee * spot + params.utilisation_fee * utilisation * vol_move
-    ask = g.price + spread + skew + fee
+    ask = np.maximum(g.price + spread + skew + fee, 0.0)
     bid = np.maximum(g.price - spread + skew - fee, 0.0)
     return Quote(vol=vol, mid=g.price, bid=bid, ask=ask, delta=g.delta, vega=g.vega)

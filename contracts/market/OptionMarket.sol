@@ -325,7 +325,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         if (kind == TradeKind.Buy) {
             uint256 shortOI = o.shortOI;
             uint256 lock = _locked(isCall, strike, shortOI + amount) - _locked(isCall, strike, shortOI);
-            o.shortOI = uint96(shortOI + amount);
+            o.shortOI += uint96(amount); // checked: amount < 2^88 (AmountTooLarge)
             _addLive(o, id, isCall);
             IERC20(address(_token(isCall))).safeTransferFrom(msg.sender, address(vault), premium);
             vault.lockCollateral(lock);
