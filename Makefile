@@ -22,7 +22,7 @@ SOURCES := $(shell find contracts -name '*.sol' -not -path '*/.cache/*' 2>/dev/n
 
 install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_STAMP)
 
-$(PY_STAMP): requirements.txt pyproject.toml
+$(PY_STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --config-settings editable_mode=compat -e .
@@ -80,8 +80,8 @@ fuzz-math: install $(BUILD)
 lock:
 	rm -rf /tmp/optio-lock && $(PYTHON_BOOT) -m venv /tmp/optio-lock
 	/tmp/optio-lock/bin/pip install --quiet -e '.[ape,dev,peers]'
-	{ grep '^#' requirements.txt; /tmp/optio-lock/bin/pip freeze --all --exclude-editable | grep -v '^pip=='; } > /tmp/optio-lock.txt
-	mv /tmp/optio-lock.txt requirements.txt
+	{ grep '^#' constraints.txt; /tmp/optio-lock/bin/pip freeze --all --exclude-editable | grep -v '^pip=='; } > /tmp/optio-lock.txt
+	mv /tmp/optio-lock.txt constraints.txt
 
 clean:
 	rm -rf .build contracts/.cache .pytest_cache
