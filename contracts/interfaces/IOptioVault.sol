@@ -98,10 +98,6 @@ interface IOptioVault {
     /// @notice Collateral locked under written options, asset units.
     function lockedAssets() external view returns (uint128);
 
-    /// @notice Assets held for LPs (balance less fulfilled, unclaimed requests), before the
-    /// options are marked.
-    function grossAssets() external view returns (uint256);
-
     /// @notice Locked collateral over gross assets, wad (1e18 = all locked), rounded up.
     function utilisation() external view returns (uint256);
 

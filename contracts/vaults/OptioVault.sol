@@ -69,9 +69,12 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /* ERC-4626 ENTRY POINTS */
 
+    // Each entry point marks the options once (`_mark`) and converts at that total: ERC-4626's
+    // own paths would ask the market again for every max, preview and conversion, and a mark
+    // costs a pass over the vault's live options.
+
     /// @dev `whenNotPaused` first, so a paused deposit reverts `EnforcedPause` rather than a
-    /// zero-max error. ERC-4626's deposit, with the options marked once (maxDeposit and the share
-    /// conversion would each ask the market).
+    /// zero-max error.
     function deposit(uint256 assets, address receiver)
         public
         override
@@ -79,12 +82,10 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         whenNotPaused
         returns (uint256 shares)
     {
-        (int256 liability, bool fresh) = _optionsLiability();
-        uint256 total = _netAssets(liability);
-        uint256 cap = depositCap;
-        uint256 maxAssets = fresh && cap > total ? cap - total : 0;
+        (uint256 total, bool fresh) = _mark();
+        uint256 maxAssets = _maxDepositAt(total, fresh);
         if (assets > maxAssets) revert ERC4626ExceededMaxDeposit(receiver, assets, maxAssets);
-        shares = assets.mulDiv(totalSupply() + 10 ** _offset, total + 1, Math.Rounding.Floor);
+        shares = _toShares(assets, total, Math.Rounding.Floor);
         _deposit(_msgSender(), receiver, assets, shares);
     }
 
@@ -92,12 +93,30 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return super.mint(shares, receiver);
     }
 
-    function withdraw(uint256 assets, address receiver, address owner) public override nonReentrant returns (uint256) {
-        return super.withdraw(assets, receiver, owner);
+    function withdraw(uint256 assets, address receiver, address owner)
+        public
+        override
+        nonReentrant
+        returns (uint256 shares)
+    {
+        (uint256 total,) = _mark();
+        uint256 maxAssets = Math.min(_toAssets(balanceOf(owner), total, Math.Rounding.Floor), _freeLiquidityAt(total));
+        if (assets > maxAssets) revert ERC4626ExceededMaxWithdraw(owner, assets, maxAssets);
+        shares = _toShares(assets, total, Math.Rounding.Ceil);
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
-    function redeem(uint256 shares, address receiver, address owner) public override nonReentrant returns (uint256) {
-        return super.redeem(shares, receiver, owner);
+    function redeem(uint256 shares, address receiver, address owner)
+        public
+        override
+        nonReentrant
+        returns (uint256 assets)
+    {
+        (uint256 total,) = _mark();
+        uint256 maxShares = _maxRedeemAt(owner, total);
+        if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
+        assets = _toAssets(shares, total, Math.Rounding.Floor);
+        _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
     /* REDEEM QUEUE */
@@ -202,14 +221,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /* VIEWS */
 
     /// @notice Balance less reserved claims less the options' net liability, floored at zero.
-    function totalAssets() public view override returns (uint256) {
-        (int256 liability,) = _optionsLiability();
-        return _netAssets(liability);
-    }
-
-    /// @inheritdoc IOptioVault
-    function grossAssets() external view returns (uint256) {
-        return _idleAssets();
+    function totalAssets() public view override returns (uint256 total) {
+        (total,) = _mark();
     }
 
     /// @inheritdoc IOptioVault
@@ -220,40 +233,34 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @inheritdoc IOptioVault
     function freeLiquidity() public view returns (uint256) {
-        uint256 idle = _idleAssets();
-        uint256 pending = pendingShares;
-        uint256 owedToQueue = lockedAssets + (pending == 0 ? 0 : _convertToAssets(pending, Math.Rounding.Ceil));
-        return idle > owedToQueue ? idle - owedToQueue : 0;
+        // The queue's claim needs the share price only when something is queued.
+        return _freeLiquidityAt(pendingShares == 0 ? 0 : totalAssets());
     }
 
     /// @notice Deposit room under the cap; zero while paused or while the options cannot be
     /// marked (a stale oracle): a deposit must never buy shares at a wrong price.
     function maxDeposit(address) public view override returns (uint256) {
         if (paused()) return 0;
-        (, bool fresh) = _optionsLiability();
-        if (!fresh) return 0;
-        uint256 total = totalAssets();
-        uint256 cap = depositCap;
-        return cap > total ? cap - total : 0;
+        (uint256 total, bool fresh) = _mark();
+        return _maxDepositAt(total, fresh);
     }
 
-    function maxMint(address receiver) public view override returns (uint256) {
-        return _convertToShares(maxDeposit(receiver), Math.Rounding.Floor);
+    function maxMint(address) public view override returns (uint256) {
+        if (paused()) return 0;
+        (uint256 total, bool fresh) = _mark();
+        return _toShares(_maxDepositAt(total, fresh), total, Math.Rounding.Floor);
     }
 
     /// @notice The owner's assets, capped by free liquidity.
     function maxWithdraw(address owner) public view override returns (uint256) {
-        return Math.min(_convertToAssets(balanceOf(owner), Math.Rounding.Floor), freeLiquidity());
+        (uint256 total,) = _mark();
+        return Math.min(_toAssets(balanceOf(owner), total, Math.Rounding.Floor), _freeLiquidityAt(total));
     }
 
     /// @notice The owner's shares, capped by the shares free liquidity can pay (rounded down).
     function maxRedeem(address owner) public view override returns (uint256) {
-        uint256 shares = balanceOf(owner);
-        uint256 free = freeLiquidity();
-        // All of them when free liquidity pays what they redeem for (converting the liquidity
-        // back to shares would round a whole position down by a few wei).
-        if (_convertToAssets(shares, Math.Rounding.Floor) <= free) return shares;
-        return _convertToShares(free, Math.Rounding.Floor);
+        (uint256 total,) = _mark();
+        return _maxRedeemAt(owner, total);
     }
 
     /// @inheritdoc IOptioVault
@@ -283,16 +290,55 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return _offset;
     }
 
-    function _optionsLiability() private view returns (int256 liability, bool fresh) {
-        IOptionsMark mark = optionsMark;
-        if (address(mark) == address(0)) return (0, true);
-        return mark.optionsLiability(address(this));
+    /// @dev ERC-4626's conversions, at the one mark of the calling entry point.
+    function _convertToShares(uint256 assets, Math.Rounding rounding) internal view override returns (uint256) {
+        return _toShares(assets, totalAssets(), rounding);
     }
 
-    function _netAssets(int256 liability) private view returns (uint256) {
+    function _convertToAssets(uint256 shares, Math.Rounding rounding) internal view override returns (uint256) {
+        return _toAssets(shares, totalAssets(), rounding);
+    }
+
+    /// @dev Net assets (balance less reserved claims less the options' net liability, floored at
+    /// zero) and whether the market could mark the options: one call to the market.
+    function _mark() private view returns (uint256 total, bool fresh) {
+        int256 liability;
+        IOptionsMark mark = optionsMark;
+        fresh = true;
+        if (address(mark) != address(0)) (liability, fresh) = mark.optionsLiability(address(this));
         uint256 gross = _idleAssets();
-        if (liability < 0) return gross + uint256(-liability);
-        return gross > uint256(liability) ? gross - uint256(liability) : 0;
+        if (liability < 0) return (gross + uint256(-liability), fresh);
+        total = gross > uint256(liability) ? gross - uint256(liability) : 0;
+    }
+
+    /// @dev OpenZeppelin's conversion formula (virtual shares and the +1 virtual asset) at `total`.
+    function _toShares(uint256 assets, uint256 total, Math.Rounding rounding) private view returns (uint256) {
+        return assets.mulDiv(totalSupply() + 10 ** _offset, total + 1, rounding);
+    }
+
+    function _toAssets(uint256 shares, uint256 total, Math.Rounding rounding) private view returns (uint256) {
+        return shares.mulDiv(total + 1, totalSupply() + 10 ** _offset, rounding);
+    }
+
+    function _maxDepositAt(uint256 total, bool fresh) private view returns (uint256) {
+        uint256 cap = depositCap;
+        return fresh && cap > total ? cap - total : 0;
+    }
+
+    /// @dev Idle assets less locked collateral less the value owed to pending requests.
+    function _freeLiquidityAt(uint256 total) private view returns (uint256) {
+        uint256 idle = _idleAssets();
+        uint256 owedToQueue = lockedAssets + _toAssets(pendingShares, total, Math.Rounding.Ceil);
+        return idle > owedToQueue ? idle - owedToQueue : 0;
+    }
+
+    function _maxRedeemAt(address owner, uint256 total) private view returns (uint256) {
+        uint256 shares = balanceOf(owner);
+        uint256 free = _freeLiquidityAt(total);
+        // All of them when free liquidity pays what they redeem for (converting the liquidity
+        // back to shares would round a whole position down by a few wei).
+        if (_toAssets(shares, total, Math.Rounding.Floor) <= free) return shares;
+        return _toShares(free, total, Math.Rounding.Floor);
     }
 
     function _release(uint256 unlock, uint256 pay, address to) private {
@@ -321,6 +367,10 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     function _serveQueue(uint256 maxRequests) private returns (uint256 served) {
         uint256 head = queueHead;
         uint256 end = _requests.length;
+        if (head == end) return 0;
+        // Marked once: each fulfilment moves `assets` from the LPs' total into reserved claims
+        // and burns its shares, so the total is carried forward instead of re-marked.
+        (uint256 total,) = _mark();
         while (head < end && served < maxRequests) {
             Request storage r = _requests[head];
             if (r.status != RequestStatus.Pending) {
@@ -329,7 +379,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             }
             uint256 shares = r.shares;
             // Rounded down: the leaver gets no more than the shares are worth.
-            uint256 assets = _convertToAssets(shares, Math.Rounding.Floor);
+            uint256 assets = _toAssets(shares, total, Math.Rounding.Floor);
             uint256 idle = _idleAssets();
             uint256 unlocked = idle > lockedAssets ? idle - lockedAssets : 0;
             if (assets > unlocked) break;
@@ -339,6 +389,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             pendingShares -= shares;
             claimableAssets += uint128(assets);
             _burn(address(this), shares);
+            total -= assets;
             emit RedeemFulfilled(head, r.controller, shares, assets);
             head++;
             served++;
