@@ -106,26 +106,13 @@ def lp_status(ctx: Context, vault: str) -> None:
     _lp.status(protocol, signer.address, vault)
 
 
-OPTION_ARGS = (
-    click.option("--expiry", required=True, help="Unix seconds or ISO date (2026-12-25 = 08:00 UTC)"),
-    click.option("--strike", required=True, help="Strike in USDC, e.g. 2000"),
-    click.option("--type", "kind", type=click.Choice(["call", "put"]), required=True),
-)
-
-
-def option_args(fn):
-    for decorator in reversed(OPTION_ARGS):
-        fn = decorator(fn)
-    return fn
-
-
 @cli.group()
 def trade() -> None:
     """Quote, buy, sell, close and exercise options; list boards and settle expiries."""
 
 
 @trade.command("quote")
-@option_args
+@_trade.option_options
 @click.option("--side", type=click.Choice(list(_trade.SIDES)), default="buy", show_default=True)
 @click.option("--amount", default="1", show_default=True, help="Options (1 = one option on one WETH)")
 @click.pass_obj
@@ -138,10 +125,8 @@ def trade_quote(ctx: Context, expiry: str, strike: str, kind: str, side: str, am
 
 def _trade_command(side: str, help_text: str):
     @trade.command(side, help=help_text)
-    @option_args
-    @click.option("--amount", required=True, help="Options (1 = one option on one WETH)")
-    @click.option("--limit", default=None, help="Premium limit in the collateral token (default: quote ± slippage)")
-    @click.option("--slippage", default="0.01", show_default=True, help="Fraction of the quote")
+    @_trade.option_options
+    @_trade.order_options
     @click.pass_obj
     @one_line_errors
     def command(ctx: Context, expiry, strike, kind, amount, limit, slippage) -> None:
@@ -156,7 +141,7 @@ _trade_command("sell", "Sell options to the vault, short on your margin account.
 
 
 @trade.command("close")
-@option_args
+@_trade.option_options
 @click.option("--amount", default=None, help="Options to close (default: the whole position)")
 @click.pass_obj
 @one_line_errors
@@ -166,7 +151,7 @@ def trade_close(ctx: Context, expiry: str, strike: str, kind: str, amount: str |
 
 
 @trade.command("exercise")
-@option_args
+@_trade.option_options
 @click.option("--holder", "holders", multiple=True, help="Holder to pay (repeatable; default: every holder)")
 @click.pass_obj
 @one_line_errors

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import click
 from rich.table import Table
 
 from optio.chain import Signer
@@ -145,9 +146,34 @@ def margin_status(protocol: Protocol, account: str) -> None:
 
 
 def option_options(fn):
-    """--expiry/--strike/--type, shared by the ape scripts."""
-    import click
-
+    """--expiry/--strike/--type: which option, for the `optio` command and the ape scripts."""
     fn = click.option("--type", "kind", type=click.Choice(["call", "put"]), required=True)(fn)
     fn = click.option("--strike", required=True, help="Strike in USDC, e.g. 2000")(fn)
     return click.option("--expiry", required=True, help="Unix seconds or ISO date (2026-12-25 = 08:00 UTC)")(fn)
+
+
+def order_options(fn):
+    """--amount/--limit/--slippage of a buy or a sell."""
+    fn = click.option("--slippage", default="0.01", show_default=True, help="Fraction of the quote")(fn)
+    limit_help = "Premium limit in the collateral token (default: quote ± slippage)"
+    fn = click.option("--limit", default=None, help=limit_help)(fn)
+    return click.option("--amount", required=True, help="Options (1 = one option on one WETH)")(fn)
+
+
+def order_script(side: str) -> click.Command:
+    """The ape script of a buy or a sell (`ape run buy|sell …`)."""
+    from ape.cli import ConnectedProviderCommand, account_option
+
+    from scripts._ape import ApeSigner, protocol_from
+    from scripts._errors import one_line_errors
+
+    @click.command(cls=ConnectedProviderCommand, short_help=f"{side.capitalize()} Optio options")
+    @account_option()
+    @option_options
+    @order_options
+    def cli(provider, account, expiry, strike, kind, amount, limit, slippage):
+        with one_line_errors():
+            option = parse_option(expiry, strike, kind)
+            trade(protocol_from(provider), ApeSigner(account), option, side, amount, limit, slippage)
+
+    return cli
