@@ -16,7 +16,7 @@ from web3 import Web3
 from web3.types import TxReceipt
 
 from optio.chain import Signer
-from optio.contracts import Client, Token
+from optio.contracts import Client, SpotOracle, Token, VolOracle
 from optio.errors import InsufficientBalance, InvalidInput
 from optio.units import from_units, from_wad, parse_amount, to_units, to_wad
 from pricing.oracle_units import from_wad as svi_from_wad
@@ -142,6 +142,8 @@ class Market(Client):
         self.base = Token(w3, self.call("baseToken"))
         self.quote_token = Token(w3, self.call("quoteToken"))
         self.option_token = Client(w3, self.call("optionToken"), artifact_name="OptionToken")
+        self.spot_oracle = SpotOracle(w3, self.call("spotOracle"))
+        self.vol_oracle = VolOracle(w3, self.call("volOracle"))
 
     def token_of(self, option: Option) -> Token:
         return self.base if option.is_call else self.quote_token
@@ -203,10 +205,8 @@ class Market(Client):
 
     def _engine_per_option(self, option: Option, kind: TradeKind, inventory: Decimal, utilisation: Decimal) -> Decimal:
         """``pricing.quotes.quote`` on the chain's spot, surface, fees, inventory and utilisation."""
-        vol_oracle = Client(self.w3, self.call("volOracle"), artifact_name="VolOracle")
-        spot_oracle = Client(self.w3, self.call("spotOracle"), artifact_name="SpotOracle")
-        params, _ = vol_oracle.call("getParams", option.expiry)
-        spot_wad, _ = spot_oracle.call("latestPrice")
+        params, _ = self.vol_oracle.call("getParams", option.expiry)
+        spot_wad, _ = self.spot_oracle.call("latestPrice")
         now = self.w3.eth.get_block("latest")["timestamp"]
         fees = self.call("fees")
         q = engine_quote(

@@ -147,7 +147,8 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
         uint256 midUnits = _units(isCall, amount, midWad, true);
         uint256 cost = _units(isCall, amount, midWad.mulWadUp(WAD + c.penaltyWad), true);
         bonus = FixedPointMathLib.min(_units(isCall, amount, midWad.mulWad(c.bonusWad), false), collateral);
-        uint256 toVault = FixedPointMathLib.min(cost - FixedPointMathLib.min(bonus, cost), collateral - bonus);
+        // bonus ≤ mid·bonusWad < mid ≤ cost, as bonusWad ≤ penaltyWad ≤ 0.5 (setConfig).
+        uint256 toVault = FixedPointMathLib.min(cost - bonus, collateral - bonus);
         uint256 badDebt = midUnits > toVault ? midUnits - toVault : 0;
 
         _reduceShort(account, id, amount);
