@@ -328,7 +328,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @dev Idle assets less locked collateral less the value owed to pending requests.
     function _freeLiquidityAt(uint256 total) private view returns (uint256) {
         uint256 idle = _idleAssets();
-        uint256 owedToQueue = lockedAssets + _toAssets(pendingShares, total, Math.Rounding.Ceil);
+        uint256 pending = pendingShares;
+        uint256 owedToQueue = lockedAssets + (pending == 0 ? 0 : _toAssets(pending, total, Math.Rounding.Ceil));
         return idle > owedToQueue ? idle - owedToQueue : 0;
     }
 
