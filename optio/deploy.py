@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from web3 import Web3
+from web3.utils.address import get_create_address
 
 from optio.artifacts import artifact
 from optio.chain import LOCAL_CHAIN_IDS, Signer, transact
 from optio.contracts import Client
 from optio.deployment import ContractRecord, Deployment, save_deployment
-from optio.errors import InvalidInput
+from optio.errors import InvalidInput, OptioError
 from optio.units import to_wad
 
 MAX_UINT96 = 2**96 - 1
@@ -112,7 +113,10 @@ def deploy_protocol(w3: Web3, signer: Signer, config: DeployConfig | None = None
     )
 
     pricer = record("OptionPricer", "OptionPricer", deploy_contract(w3, signer, "OptionPricer", spot, vol))
-    token = record("OptionToken", "OptionToken", deploy_contract(w3, signer, "OptionToken", deployer))
+    # The token's minter is an immutable: the market's CREATE address, the deployment after it
+    # (checked once the market is deployed).
+    market_address = get_create_address(deployer, w3.eth.get_transaction_count(deployer, "pending") + 1)
+    token = record("OptionToken", "OptionToken", deploy_contract(w3, signer, "OptionToken", market_address))
     fees = (cfg.half_spread_wad, cfg.skew_wad, cfg.base_fee_wad, cfg.utilisation_fee_wad)
     limits = (
         cfg.trading_cutoff,
@@ -129,6 +133,8 @@ def deploy_protocol(w3: Web3, signer: Signer, config: DeployConfig | None = None
             w3, signer, "OptionMarket", pricer, token, call_vault, put_vault, weth, usdc, fees, limits, deployer
         ),
     )
+    if market != market_address:  # another transaction from the deployer came in between
+        raise OptioError(f"OptionToken was bound to {market_address} but OptionMarket deployed at {market}: redeploy")
     margin_config = (
         cfg.spot_shock_wad,
         cfg.vol_shock_wad,
@@ -150,7 +156,6 @@ def deploy_protocol(w3: Web3, signer: Signer, config: DeployConfig | None = None
     guardian = cfg.guardian or deployer
     market_client = Client(w3, market, artifact_name="OptionMarket")
     market_client.transact(signer, "setMarginAccount", margin, action="setMarginAccount")
-    _grant(w3, signer, token, "OptionToken", "MARKET_ROLE", market)
     _grant(w3, signer, spot, "SpotOracle", "LISTER_ROLE", market)
     _grant(w3, signer, market, "OptionMarket", "LISTER_ROLE", keeper)
     _grant(w3, signer, market, "OptionMarket", "GUARDIAN_ROLE", guardian)

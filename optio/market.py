@@ -305,7 +305,7 @@ class Market(Client):
     # --- views --------------------------------------------------------------------------------
 
     def state(self, option: Option) -> OptionState:
-        short_oi, long_oi, _, listed, reserve, payoff, settled = self.call("optionState", option.id)
+        short_oi, long_oi, _, listed, settled, reserve, payoff = self.call("optionState", option.id)
         return OptionState(from_wad(short_oi), from_wad(long_oi), listed, reserve, from_wad(payoff), settled)
 
     def long_balance_wad(self, owner: str, option: Option) -> int:

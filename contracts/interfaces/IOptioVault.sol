@@ -85,13 +85,17 @@ interface IOptioVault {
 
     /* MARKET */
 
-    function lockCollateral(uint256 assets) external;
+    /// @notice Locks `assets` of free liquidity under written options.
+    /// @return utilisationAfter `utilisation()` after the lock, wad.
+    function lockCollateral(uint256 assets) external returns (uint256 utilisationAfter);
 
     function unlockCollateral(uint256 assets) external;
 
     function release(uint256 unlock, uint256 pay, address to) external;
 
-    function payFromFreeLiquidity(address to, uint256 assets) external;
+    /// @notice Pays `assets` to `to` out of free liquidity.
+    /// @return utilisationAfter `utilisation()` after the payment, wad.
+    function payFromFreeLiquidity(address to, uint256 assets) external returns (uint256 utilisationAfter);
 
     /* VIEWS */
 

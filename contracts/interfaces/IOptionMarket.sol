@@ -33,11 +33,11 @@ interface IOptionMarket is IOptionsMark {
     struct OptionState {
         uint96 shortOI;
         uint96 longOI;
-        uint56 livePosition;
+        uint48 livePosition;
         bool listed;
-        uint128 reserveUnits;
-        uint120 payoffWad;
         bool settled;
+        uint128 reserveUnits;
+        uint128 payoffWad;
     }
 
     /// @param tradingCutoff Seconds before expiry at which trading stops (≥ 60: the pricing

@@ -40,6 +40,12 @@ library SVI {
         return _annualise27(uint256(w27), tau);
     }
 
+    /// @notice `impliedVol`, or 0 where w(k) ≤ 0 (for marks, which must not revert); tau > 0.
+    function impliedVolOrZero(IVolOracle.SviParams memory p, int256 k, uint256 tau) internal pure returns (uint256) {
+        int256 w27 = _totalVariance27(p, k);
+        return w27 > 0 ? _annualise27(uint256(w27), tau) : 0;
+    }
+
     /// @notice √(w/T) in wad from a total variance `totalVarianceWad` (wad) and `tau` > 0 seconds.
     function annualisedVol(uint256 totalVarianceWad, uint256 tau) internal pure returns (uint256) {
         return _annualise27(totalVarianceWad * 1e9, tau);

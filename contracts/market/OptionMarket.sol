@@ -5,8 +5,6 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {FixedPointMathLib} from "solady/src/utils/FixedPointMathLib.sol";
 import {IOptionMarket} from "../interfaces/IOptionMarket.sol";
 import {IOptioVault} from "../interfaces/IOptioVault.sol";
@@ -18,6 +16,7 @@ import {OptionId} from "../libraries/OptionId.sol";
 import {OptionPricer} from "./OptionPricer.sol";
 import {OptionToken} from "./OptionToken.sol";
 import {OptionValuation} from "./OptionValuation.sol";
+import {TradeGuard} from "./TradeGuard.sol";
 
 /// @title OptionMarket
 /// @notice The options AMM (see IOptionMarket). Every option the vaults write is covered (a call
@@ -28,7 +27,7 @@ import {OptionValuation} from "./OptionValuation.sol";
 /// recorded the expiry's price. A pause stops Buy and Sell (new risk) only: closing, settling,
 /// exercising and liquidating stay open. Every entry point that moves tokens is nonReentrant,
 /// and ERC-1155 mints (which call the receiver) come last.
-contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable, ReentrancyGuard {
+contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGuard {
     using SafeERC20 for IERC20;
     using FixedPointMathLib for uint256;
 
@@ -232,7 +231,8 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
 
     /// @inheritdoc IOptionMarket
     function quote(uint256 id, TradeKind kind, uint256 amount) external view returns (TradeQuote memory) {
-        return _quote(id, kind, amount);
+        (TradeQuote memory q,,) = _quote(id, kind, amount, false);
+        return q;
     }
 
     /// @notice IOptionsMark: the vault's `portfolio` value; (0, true) for any other address.
@@ -248,14 +248,8 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
     function portfolio(bool isCall) public view returns (int256 liability, int256 netDelta, int256 netVega, bool fresh) {
         uint256[] storage live = isCall ? _liveCalls : _livePuts;
         if (live.length == 0) return (0, 0, 0, true); // no options: no oracle, no pricer call
-        OptionPricer.BookEntry[] memory book = new OptionPricer.BookEntry[](live.length);
-        for (uint256 i; i < book.length; ++i) {
-            uint256 id = live[i];
-            OptionState storage o = _options[id];
-            book[i] = OptionPricer.BookEntry(id, o.shortOI, o.longOI, o.payoffWad, o.settled);
-        }
         int256 valueWad;
-        (valueWad, netDelta, netVega, fresh) = pricer.valueBook(isCall, book);
+        (valueWad, netDelta, netVega, fresh) = pricer.valueBook(isCall, _book(isCall));
         liability = valueWad >= 0
             ? int256(_toUnits(isCall, uint256(valueWad), true))
             : -int256(_toUnits(isCall, uint256(-valueWad), false));
@@ -312,11 +306,13 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
             margin = marginAccount;
             if (address(margin) == address(0)) revert ZeroAddress();
         }
-        TradeQuote memory q = _quote(id, kind, amount);
+        bool opens = kind == TradeKind.Buy || kind == TradeKind.Sell;
+        (TradeQuote memory q, int256 netDelta, int256 netVega) = _quote(id, kind, amount, opens);
         premium = q.premium;
         bool traderPays = kind == TradeKind.Buy || kind == TradeKind.CloseShort;
         if (traderPays && premium > limit) revert PremiumAboveLimit(premium, limit);
         if (!traderPays && premium < limit) revert PremiumBelowLimit(premium, limit);
+        if (opens) _checkGreeks(netDelta, netVega);
         emit Traded(msg.sender, id, kind, amount, premium, q.midWad, q.volWad, q.spotWad);
 
         (, uint256 strike, bool isCall) = OptionId.decode(id);
@@ -328,15 +324,13 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
             o.shortOI += uint96(amount); // checked: amount < 2^88 (AmountTooLarge)
             _addLive(o, id, isCall);
             IERC20(address(_token(isCall))).safeTransferFrom(msg.sender, address(vault), premium);
-            vault.lockCollateral(lock);
-            _checkExposure(isCall, vault);
+            _checkUtilisation(vault.lockCollateral(lock));
             optionToken.mint(msg.sender, id, amount); // last: it calls the receiver
         } else if (kind == TradeKind.Sell) {
             o.longOI += uint96(amount);
             _addLive(o, id, isCall);
-            vault.payFromFreeLiquidity(address(margin), premium);
+            _checkUtilisation(vault.payFromFreeLiquidity(address(margin), premium));
             margin.openShort(msg.sender, id, amount, premium);
-            _checkExposure(isCall, vault);
         } else if (kind == TradeKind.CloseLong) {
             uint256 shortOI = o.shortOI;
             uint256 unlock = _locked(isCall, strike, shortOI) - _locked(isCall, strike, shortOI - amount);
@@ -350,7 +344,13 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         }
     }
 
-    function _quote(uint256 id, TradeKind kind, uint256 amount) private view returns (TradeQuote memory q) {
+    /// @dev The trade's quote; with `withBook`, also the net delta and vega of its vault's book
+    /// as the trade would leave it (one pricer call for both).
+    function _quote(uint256 id, TradeKind kind, uint256 amount, bool withBook)
+        private
+        view
+        returns (TradeQuote memory q, int256 netDelta, int256 netVega)
+    {
         if (!_options[id].listed) revert UnknownOption(id);
         RiskLimits memory limits = _limits;
         if (amount < limits.minAmount) revert AmountTooSmall(amount, limits.minAmount);
@@ -368,17 +368,27 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         // The skew is linear in inventory, so pricing at the trade's midpoint charges its average.
         q.inventoryWad = _inventory((netBefore + netAfter) / 2, limits.inventoryScale);
         q.utilisationWad = _vault(isCall).utilisation();
-        (q.perOptionWad, q.midWad, q.volWad, q.vegaWad) = pricer.tradePrice(
-            isCall,
-            vaultSells,
-            q.spotWad,
-            strike,
-            expiry - block.timestamp,
-            params,
-            q.inventoryWad,
-            q.utilisationWad,
-            _fees
-        );
+        if (withBook) {
+            OptionPricer.TradePrice memory p = pricer.tradePriceWithBook(
+                OptionPricer.TradeInput(id, vaultSells, q.spotWad, params, q.inventoryWad, q.utilisationWad),
+                _fees,
+                _bookAfter(id, isCall, vaultSells, amount)
+            );
+            (q.perOptionWad, q.midWad, q.volWad, q.vegaWad) = (p.perOption, p.mid, p.vol, p.vega);
+            (netDelta, netVega) = (p.netDelta, p.netVega);
+        } else {
+            (q.perOptionWad, q.midWad, q.volWad, q.vegaWad) = pricer.tradePrice(
+                isCall,
+                vaultSells,
+                q.spotWad,
+                strike,
+                expiry - block.timestamp,
+                params,
+                q.inventoryWad,
+                q.utilisationWad,
+                _fees
+            );
+        }
         q.premium = _units(isCall, amount, Collateral.fromQuote(isCall, q.perOptionWad, q.spotWad, vaultSells), vaultSells);
     }
 
@@ -388,13 +398,53 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         if (inv < -int256(WAD)) inv = -int256(WAD);
     }
 
-    function _checkExposure(bool isCall, IOptioVault vault) private view {
+    /// @dev The vault's live options as a pricer book.
+    function _book(bool isCall) private view returns (OptionPricer.BookEntry[] memory book) {
+        uint256[] storage live = isCall ? _liveCalls : _livePuts;
+        book = new OptionPricer.BookEntry[](live.length);
+        for (uint256 i; i < book.length; ++i) {
+            book[i] = _entry(live[i]);
+        }
+    }
+
+    /// @dev The book as a trade of `amount` options of `id` leaves it: that option's open
+    /// interest moved, and the option appended when not yet live.
+    function _bookAfter(uint256 id, bool isCall, bool vaultSells, uint256 amount)
+        private
+        view
+        returns (OptionPricer.BookEntry[] memory book)
+    {
+        uint256[] storage live = isCall ? _liveCalls : _livePuts;
+        uint256 position = _options[id].livePosition;
+        uint256 n = live.length;
+        book = new OptionPricer.BookEntry[](position == 0 ? n + 1 : n);
+        for (uint256 i; i < n; ++i) {
+            book[i] = _entry(live[i]);
+        }
+        uint256 at = position == 0 ? n : position - 1;
+        if (position == 0) book[at] = _entry(id);
+        if (vaultSells) book[at].shortOI += amount;
+        else book[at].longOI += amount;
+    }
+
+    function _entry(uint256 id) private view returns (OptionPricer.BookEntry memory) {
+        OptionState storage o = _options[id];
+        // The payoff's slot is read only once settled: a live option's book entry costs one slot.
+        bool settled = o.settled;
+        return OptionPricer.BookEntry(id, o.shortOI, o.longOI, settled ? o.payoffWad : 0, settled);
+    }
+
+    /// @dev Net delta and vega limits of the vault's book (after the trade).
+    function _checkGreeks(int256 delta, int256 vega) private view {
         RiskLimits memory limits = _limits;
-        (, int256 delta, int256 vega,) = portfolio(isCall);
         if (FixedPointMathLib.abs(delta) > limits.maxNetDelta) revert NetDeltaLimit(delta, limits.maxNetDelta);
         if (FixedPointMathLib.abs(vega) > limits.maxNetVega) revert NetVegaLimit(vega, limits.maxNetVega);
-        uint256 utilisation = vault.utilisation();
-        if (utilisation > limits.maxUtilisation) revert UtilisationLimit(utilisation, limits.maxUtilisation);
+    }
+
+    /// @dev The vault's utilisation limit (after the trade).
+    function _checkUtilisation(uint256 utilisation) private view {
+        uint256 max = _limits.maxUtilisation;
+        if (utilisation > max) revert UtilisationLimit(utilisation, max);
     }
 
     function _settleOption(uint256 id, uint256 strike, bool isCall, uint256 price, uint256[4] memory totals) private {
@@ -402,7 +452,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         uint256 payoff = Collateral.payoff(isCall, strike, price);
         uint256 locked = _locked(isCall, strike, o.shortOI);
         uint256 reserve = FixedPointMathLib.min(_units(isCall, o.shortOI, payoff, true), locked);
-        o.payoffWad = uint120(payoff);
+        o.payoffWad = uint128(payoff);
         o.settled = true;
         o.reserveUnits = uint128(reserve);
         uint256 k = isCall ? 0 : 2;
@@ -432,7 +482,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         uint256[] storage live = isCall ? _liveCalls : _livePuts;
         if (live.length == MAX_LIVE_OPTIONS) revert TooManyLiveOptions(MAX_LIVE_OPTIONS);
         live.push(id);
-        o.livePosition = uint56(live.length);
+        o.livePosition = uint48(live.length);
     }
 
     function _removeLiveIfFlat(OptionState storage o, bool isCall) private {
@@ -446,7 +496,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, Pausable
         uint256[] storage live = isCall ? _liveCalls : _livePuts;
         uint256 last = live[live.length - 1];
         live[position - 1] = last;
-        _options[last].livePosition = uint56(position);
+        _options[last].livePosition = uint48(position);
         live.pop();
         o.livePosition = 0;
     }

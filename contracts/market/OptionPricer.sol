@@ -33,6 +33,40 @@ contract OptionPricer {
         bool settled;
     }
 
+    /// @notice A trade to price with its book (`tradePriceWithBook`).
+    /// @param spot Quote wad, read strictly by the caller. @param params `id`'s expiry surface,
+    /// read strictly. @param inventoryWad, utilisationWad As `AmmQuote`.
+    struct TradeInput {
+        uint256 id;
+        bool vaultSells;
+        uint256 spot;
+        IVolOracle.SviParams params;
+        int256 inventoryWad;
+        uint256 utilisationWad;
+    }
+
+    /// @notice `tradePrice`'s four figures, and the book's net delta (wad options of base) and
+    /// net vega (quote wad per 1.00 of vol) after the trade.
+    struct TradePrice {
+        uint256 perOption;
+        uint256 mid;
+        uint256 vol;
+        uint256 vega;
+        int256 netDelta;
+        int256 netVega;
+    }
+
+    /// @dev What `_valueBook` knows before its pass (see there).
+    struct BookCache {
+        uint256 expiry;
+        IVolOracle.SviParams params;
+        bool paramsFresh;
+        uint256 id;
+        uint256 value;
+        uint256 callDelta;
+        uint256 vega;
+    }
+
     ISpotOracle public immutable spotOracle;
     IVolOracle public immutable volOracle;
 
@@ -53,31 +87,8 @@ contract OptionPricer {
         if (book.length == 0) return (0, 0, 0, true); // nothing to mark: no oracle needed
         uint256 spot;
         (spot, fresh) = OracleReads.trySpot(spotOracle);
-        for (uint256 i; i < book.length; ++i) {
-            BookEntry calldata e = book[i];
-            (uint256 expiry, uint256 strike,) = OptionId.decode(e.id);
-            if (e.settled) {
-                valueWad -= int256(e.longOI.mulWad(e.payoffWad));
-                continue;
-            }
-            IVolOracle.SviParams memory params;
-            bool ok = fresh;
-            if (ok && expiry > block.timestamp) (params, ok) = OracleReads.tryParams(volOracle, expiry);
-            if (!ok) {
-                fresh = false;
-                valueWad += int256(e.shortOI.mulWadUp(Collateral.full(isCall, strike)));
-                continue;
-            }
-            uint256 tau = expiry > block.timestamp ? expiry - block.timestamp : 0;
-            uint256 at = tau == 0 ? OracleReads.expiryPrice(spotOracle, expiry, spot) : spot;
-            (uint256 value, uint256 callDelta, uint256 vega) = _mark(isCall, strike, at, tau, params, WAD);
-            uint256 perOption = Collateral.fromQuote(isCall, value, at, true);
-            int256 net = int256(e.shortOI) - int256(e.longOI);
-            valueWad += net >= 0 ? int256(uint256(net).mulWadUp(perOption)) : -int256(uint256(-net).mulWad(perOption));
-            int256 delta = isCall ? int256(callDelta) : int256(callDelta) - int256(WAD);
-            netDelta -= net * delta / int256(WAD);
-            netVega -= net * int256(vega) / int256(WAD);
-        }
+        BookCache memory cache;
+        return _valueBook(isCall, book, spot, fresh, cache);
     }
 
     /// @notice Price per option of a trade (quote wad): the strict quote path
@@ -98,13 +109,89 @@ contract OptionPricer {
         uint256 utilisationWad,
         AmmQuote.FeeParams calldata fees
     ) external pure returns (uint256 perOption, uint256 mid, uint256 vol, uint256 vega) {
-        SurfacePricing.Quote memory q = SurfacePricing.quote(spot, strike, tau, params);
-        mid = isCall ? q.call : q.put;
-        vol = q.vol;
-        vega = q.vega;
+        (SurfacePricing.Quote memory q, uint256 price) =
+            _tradePrice(isCall, vaultSells, spot, strike, tau, params, inventoryWad, utilisationWad, fees);
+        return (price, isCall ? q.call : q.put, q.vol, q.vega);
+    }
+
+    /// @notice `tradePrice` of option `t.id` and the net delta and vega of its vault's book as
+    /// the trade leaves it (`bookAfter`), in one call: the trade's spot and surface, and the
+    /// traded option's Greeks, serve the book too (an exposure check without a second pass).
+    /// @return p Price as `tradePrice`; book Greeks as `valueBook` (its value is not returned).
+    function tradePriceWithBook(TradeInput calldata t, AmmQuote.FeeParams calldata fees, BookEntry[] calldata bookAfter)
+        external
+        view
+        returns (TradePrice memory p)
+    {
+        (uint256 expiry, uint256 strike, bool isCall) = OptionId.decode(t.id);
+        (SurfacePricing.Quote memory q, uint256 price) = _tradePrice(
+            isCall, t.vaultSells, t.spot, strike, expiry - block.timestamp, t.params, t.inventoryWad, t.utilisationWad, fees
+        );
+        p.perOption = price;
+        p.mid = isCall ? q.call : q.put;
+        p.vol = q.vol;
+        p.vega = q.vega;
+        BookCache memory cache = BookCache(expiry, t.params, true, t.id, p.mid, q.callDelta, q.vega);
+        (,p.netDelta, p.netVega,) = _valueBook(isCall, bookAfter, t.spot, true, cache);
+    }
+
+    function _tradePrice(
+        bool isCall,
+        bool vaultSells,
+        uint256 spot,
+        uint256 strike,
+        uint256 tau,
+        IVolOracle.SviParams memory params,
+        int256 inventoryWad,
+        uint256 utilisationWad,
+        AmmQuote.FeeParams memory fees
+    ) private pure returns (SurfacePricing.Quote memory q, uint256 perOption) {
+        q = SurfacePricing.quote(spot, strike, tau, params);
+        uint256 mid = isCall ? q.call : q.put;
         perOption = vaultSells
-            ? AmmQuote.ask(mid, spot, vega, vol, inventoryWad, utilisationWad, fees)
-            : AmmQuote.bid(mid, spot, vega, vol, inventoryWad, utilisationWad, fees);
+            ? AmmQuote.ask(mid, spot, q.vega, q.vol, inventoryWad, utilisationWad, fees)
+            : AmmQuote.bid(mid, spot, q.vega, q.vol, inventoryWad, utilisationWad, fees);
+    }
+
+    /// @dev The book pass. `cache` holds the surface of the last expiry read (a board's strikes
+    /// share one) and, when `cache.id` is set, that option's value and Greeks already computed.
+    function _valueBook(bool isCall, BookEntry[] calldata book, uint256 spot, bool fresh, BookCache memory cache)
+        private
+        view
+        returns (int256 valueWad, int256 netDelta, int256 netVega, bool)
+    {
+        bool allFresh = fresh;
+        for (uint256 i; i < book.length; ++i) {
+            BookEntry calldata e = book[i];
+            (uint256 expiry, uint256 strike,) = OptionId.decode(e.id);
+            if (e.settled) {
+                valueWad -= int256(e.longOI.mulWad(e.payoffWad));
+                continue;
+            }
+            uint256 tau = expiry > block.timestamp ? expiry - block.timestamp : 0;
+            bool ok = fresh;
+            if (ok && tau != 0 && expiry != cache.expiry) {
+                (cache.params, cache.paramsFresh) = OracleReads.tryParams(volOracle, expiry);
+                cache.expiry = expiry;
+            }
+            if (ok && tau != 0) ok = cache.paramsFresh;
+            if (!ok) {
+                allFresh = false;
+                valueWad += int256(e.shortOI.mulWadUp(Collateral.full(isCall, strike)));
+                continue;
+            }
+            uint256 at = tau == 0 ? OracleReads.expiryPrice(spotOracle, expiry, spot) : spot;
+            (uint256 value, uint256 callDelta, uint256 vega) = e.id == cache.id
+                ? (cache.value, cache.callDelta, cache.vega)
+                : _mark(isCall, strike, at, tau, cache.params, WAD);
+            uint256 perOption = Collateral.fromQuote(isCall, value, at, true);
+            int256 net = int256(e.shortOI) - int256(e.longOI);
+            valueWad += net >= 0 ? int256(uint256(net).mulWadUp(perOption)) : -int256(uint256(-net).mulWad(perOption));
+            int256 delta = isCall ? int256(callDelta) : int256(callDelta) - int256(WAD);
+            netDelta -= net * delta / int256(WAD);
+            netVega -= net * int256(vega) / int256(WAD);
+        }
+        return (valueWad, netDelta, netVega, allFresh);
     }
 
     /// @notice Value of one option, quote wad, at `spot` with `tau` seconds left and vol from the
@@ -138,8 +225,8 @@ contract OptionPricer {
         } else {
             if (tau < BlackScholes.MIN_TAU) tau = BlackScholes.MIN_TAU;
             int256 x = BlackScholes.logMoneyness(spot, strike);
-            int256 w = SVI.totalVariance(params, -x);
-            uint256 vol = w > 0 ? SVI.annualisedVol(uint256(w), tau).mulWad(volFactorWad) : 0;
+            // The trade path's vol (27-decimal variance), so a mark equals a quote's mid.
+            uint256 vol = SVI.impliedVolOrZero(params, -x, tau).mulWad(volFactorWad);
             if (vol < BlackScholes.MIN_VOL) vol = BlackScholes.MIN_VOL;
             if (vol > BlackScholes.MAX_VOL) vol = BlackScholes.MAX_VOL;
             (call, put, callDelta, vega) = BlackScholes.priceAt(spot, strike, x, tau, vol);

@@ -168,13 +168,15 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /* MARKET */
 
     /// @notice Locks `assets` of free liquidity as option collateral. Market role only.
-    function lockCollateral(uint256 assets) external onlyRole(MARKET_ROLE) {
-        uint256 available = freeLiquidity();
+    function lockCollateral(uint256 assets) external onlyRole(MARKET_ROLE) returns (uint256 utilisationAfter) {
+        uint256 idle = _idleAssets();
+        uint256 available = _freeLiquidityOf(idle, pendingShares == 0 ? 0 : totalAssets());
         if (assets > available) revert InsufficientFreeLiquidity(assets, available);
         // Safe cast: locked + assets <= balance < 2^128 for any real token supply.
         uint128 locked = lockedAssets + uint128(assets);
         lockedAssets = locked;
         emit CollateralLocked(assets, locked);
+        return _utilisation(locked, idle);
     }
 
     /// @notice Releases `assets` of collateral and serves the queue with it. Market role only.
@@ -190,11 +192,17 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @notice Pays `assets` to `to` out of free liquidity (premium for an option the vault
     /// buys: never out of what the queue is owed). Market role only.
-    function payFromFreeLiquidity(address to, uint256 assets) external onlyRole(MARKET_ROLE) nonReentrant {
+    function payFromFreeLiquidity(address to, uint256 assets)
+        external
+        onlyRole(MARKET_ROLE)
+        nonReentrant
+        returns (uint256 utilisationAfter)
+    {
         uint256 available = freeLiquidity();
         if (assets > available) revert InsufficientFreeLiquidity(assets, available);
         emit Paid(to, assets);
         IERC20(asset()).safeTransfer(to, assets);
+        return _utilisation(lockedAssets, _idleAssets());
     }
 
     /* ADMIN */
@@ -227,8 +235,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @inheritdoc IOptioVault
     function utilisation() external view returns (uint256) {
-        uint256 gross = _idleAssets();
-        return gross == 0 ? 0 : Math.mulDiv(lockedAssets, 1e18, gross, Math.Rounding.Ceil);
+        return _utilisation(lockedAssets, _idleAssets());
     }
 
     /// @inheritdoc IOptioVault
@@ -327,7 +334,11 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @dev Idle assets less locked collateral less the value owed to pending requests.
     function _freeLiquidityAt(uint256 total) private view returns (uint256) {
-        uint256 idle = _idleAssets();
+        return _freeLiquidityOf(_idleAssets(), total);
+    }
+
+    /// @dev Free liquidity given idle assets and the total the queue's shares convert at.
+    function _freeLiquidityOf(uint256 idle, uint256 total) private view returns (uint256) {
         uint256 pending = pendingShares;
         uint256 owedToQueue = lockedAssets + (pending == 0 ? 0 : _toAssets(pending, total, Math.Rounding.Ceil));
         return idle > owedToQueue ? idle - owedToQueue : 0;
@@ -359,6 +370,11 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     }
 
     /// @dev Assets held for LPs: the balance less what fulfilled requests are owed.
+    /// @dev Locked over idle assets, wad, rounded up (a limit must not pass on rounding).
+    function _utilisation(uint256 locked, uint256 idle) private pure returns (uint256) {
+        return idle == 0 ? 0 : Math.mulDiv(locked, 1e18, idle, Math.Rounding.Ceil);
+    }
+
     function _idleAssets() private view returns (uint256) {
         return IERC20(asset()).balanceOf(address(this)) - claimableAssets;
     }
