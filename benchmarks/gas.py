@@ -138,6 +138,8 @@ def measure_market(w3, deployer) -> tuple[dict[str, int], dict[int, int]]:
         buy(traders[3], option)
         if n in NAV_STRIKES:
             nav[n] = _view_gas(w3, p.vault("call"), "totalAssets")
+    # An opening trade checks the Greeks of the vault's whole book: its cost grows with it.
+    g[f"open_trade_cold_{max(NAV_STRIKES)}_live_options"] = buy(traders[6], atm)
 
     # Liquidation: a put seller at the edge, then spot falls.
     _send(p.margin, traders[4], "deposit", False, 5500 * 10**6)
