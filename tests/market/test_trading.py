@@ -143,10 +143,16 @@ def test_trade_reverts(live, trader, guardian, keeper, deployer):
         send(m, trader, "closeLong", opt.id, WAD, 0, now(live.w3) + 600)
     with reverts("InsufficientOpenInterest"):
         send(m, trader, "closeShort", opt.id, WAD, 2**255, now(live.w3) + 600)
+    with reverts("ExpectedPause"):
+        send(m, guardian, "unpause")
     send(m, guardian, "pause")
+    assert call(m, "paused") is True
     with reverts("EnforcedPause"):
         _raw_buy(live, trader, opt)
+    with reverts("EnforcedPause"):
+        send(m, guardian, "pause")
     send(m, guardian, "unpause")
+    assert call(m, "paused") is False
     _raw_buy(live, trader, opt)  # the same trade goes through once unpaused
 
 
