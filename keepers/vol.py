@@ -1,0 +1,164 @@
+"""Vol keeper: fits an SVI surface (pricing/) to a normalised option chain — the newest snapshot
+file in a folder, or a simulator's realistic smiles — and posts each listed expiry's slice to the
+VolOracle when its ATM vol moved by the threshold or the heartbeat passed.
+
+A board's expiry rarely equals a venue's: the slice of the nearest fitted tenor is carried to the
+board's tenor at constant implied vols (a and b scaled by T_board / T_slice). A move larger than
+the oracle allows in one update is posted as the largest allowed step, and the rest follows.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from keepers.runtime.daemon import Context, Head
+from optio.errors import ContractRevert
+from pricing.black_scholes import black_price
+from pricing.chains import load_snapshot
+from pricing.chains.schema import OptionQuote
+from pricing.market_surface import fit_chain
+from pricing.oracle_units import from_wad, to_wad
+from pricing.surface import SurfaceFit
+from pricing.svi import SviParams
+
+log = logging.getLogger("keepers.vol")
+YEAR = 365 * 86400
+
+
+class Settings(BaseModel):
+    """The ``[vol]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: Literal["files", "sim"] = "sim"
+    snapshots: Path | None = None  # folder of venue snapshots (files): the newest file is used
+    seed: int = 7  # sim: the path of ATM vol
+    atm_vol: float = Field(default=0.7, gt=0.01, lt=5)  # sim: the level ATM vol reverts to, per year
+    vol_of_vol: float = Field(default=0.5, ge=0)  # sim: per √year
+    threshold: float = Field(default=0.01, gt=0, lt=1)  # relative ATM vol move that triggers a post
+    heartbeat_s: int = Field(default=1800, gt=0)
+    min_tenor_s: int = Field(default=600, ge=60)  # boards closer to expiry are left alone
+
+
+class SmileSimulator:
+    """Option chains with realistic smiles: a skewed SVI whose ATM vol follows a seeded
+    mean-reverting path, quoted bid/ask ±0.5 vol points around it on five tenors."""
+
+    TENORS_DAYS = (3, 7, 14, 30, 60)
+
+    def __init__(self, *, seed: int, atm_vol: float, vol_of_vol: float):
+        self.seed, self.level, self.vov = seed, atm_vol, vol_of_vol
+
+    def atm_vol(self, t: int) -> float:
+        """A deterministic path in ``t`` (hourly steps of an OU process in log vol)."""
+        hour = t // 3600
+        rng = np.random.default_rng([self.seed, hour])
+        return self.level * math.exp(self.vov * 0.05 * rng.standard_normal())
+
+    def chain(self, t: int, spot: float) -> list[OptionQuote]:
+        quotes = []
+        for days in self.TENORS_DAYS:
+            tau = days * 86400 / YEAR
+            atm = self.atm_vol(t)
+            smile = SviParams(a=0.6 * atm * atm * tau, b=0.1 * atm * math.sqrt(tau), rho=-0.35, m=0.0, sigma=0.2)
+            smile = SviParams(a=atm * atm * tau - smile.b * smile.sigma, b=smile.b, rho=smile.rho, m=0.0,
+                              sigma=smile.sigma)  # w(0) = atm²·T exactly
+            for k in np.linspace(-0.5, 0.5, 21) * math.sqrt(max(tau, 0.02)):
+                strike = spot * math.exp(k)
+                vol = float(smile.implied_vol(k, tau))
+                is_call = strike >= spot
+                bid, ask = (float(black_price(spot, strike, tau, v, is_call=is_call)) for v in (vol - 0.005,
+                                                                                               vol + 0.005))
+                quotes.append(OptionQuote("ETH", t + days * 86400, strike, "call" if is_call else "put", bid, ask,
+                                          0.5 * (bid + ask), vol, spot, t, "sim"))
+        return quotes
+
+
+def slice_for(fit: SurfaceFit, tenor_years: float) -> SviParams:
+    """The fitted slice of the nearest tenor, carried to ``tenor_years`` at constant vols."""
+    i = int(np.argmin(np.abs(np.log(fit.expiry_years / tenor_years))))
+    f = tenor_years / float(fit.expiry_years[i])
+    p = fit.slices[i]
+    return SviParams(a=p.a * f, b=p.b * f, rho=p.rho, m=p.m, sigma=p.sigma)
+
+
+def atm_vol(p: SviParams, tenor_years: float) -> float:
+    return float(p.implied_vol(0.0, tenor_years))
+
+
+def step_towards(target: SviParams, old_vol: float, tenor_years: float, max_move: float) -> SviParams:
+    """``target``, or its smile scaled so its ATM vol moves at most 95% of ``max_move`` from
+    ``old_vol`` (scaling a and b by c² scales every vol by c)."""
+    new_vol = atm_vol(target, tenor_years)
+    bound = old_vol * (1 + 0.95 * max_move) if new_vol > old_vol else old_vol * (1 - 0.95 * max_move)
+    if abs(new_vol - old_vol) <= 0.95 * max_move * old_vol:
+        return target
+    c2 = (bound / new_vol) ** 2
+    return SviParams(a=target.a * c2, b=target.b * c2, rho=target.rho, m=target.m, sigma=target.sigma)
+
+
+def make(ctx: Context):
+    s: Settings = ctx.settings  # type: ignore[assignment]
+    if s.source == "files" and (s.snapshots is None or not s.snapshots.is_dir()):
+        raise ValueError(f"[vol] snapshots: {s.snapshots} is not a folder")
+    market, vol_oracle, spot_oracle = ctx.protocol.market, ctx.protocol.vol_oracle, ctx.protocol.spot_oracle
+    sim = SmileSimulator(seed=s.seed, atm_vol=s.atm_vol, vol_of_vol=s.vol_of_vol)
+    fit_rmse = ctx.metrics.gauge("vol_fit_rmse", "Largest per-expiry RMSE (vol) of the last fit")
+    rejected = ctx.metrics.counter("vol_fit_rejected", "Fits rejected (arbitrage the repair could not remove)")
+
+    def fit(head: Head) -> SurfaceFit | None:
+        if s.source == "files":
+            files = sorted(s.snapshots.glob("*.json"), key=lambda p: p.stat().st_mtime)  # type: ignore[union-attr]
+            if not files:
+                log.warning("no snapshot file", extra={"folder": str(s.snapshots)})
+                return None
+            quotes = load_snapshot(files[-1]).quotes
+        else:
+            spot, _ = spot_oracle.latest_price()
+            quotes = sim.chain(head.timestamp, float(spot))
+        surface, _ = fit_chain(quotes)
+        if not surface.accepted:
+            rejected.inc()
+            log.warning("fit rejected", extra={"reasons": surface.reasons[:3]})
+            return None
+        fit_rmse.set(float(np.max(surface.rmse_vol)))
+        return surface
+
+    def cycle(head: Head) -> None:
+        boards = [e for e in market.expiries() if e - head.timestamp >= s.min_tenor_s]
+        if not boards:
+            return
+        surface = fit(head)
+        if surface is None:
+            return
+        max_move = vol_oracle.call("config")[1] / 1e18
+        for expiry in boards:
+            key = f"vol:{expiry}"
+            if ctx.txs.has(key):
+                continue
+            tenor = (expiry - head.timestamp) / YEAR
+            target = slice_for(surface, tenor)
+            try:
+                params, updated = vol_oracle.call("getParams", expiry)
+                old = from_wad(params)
+                old_vol = atm_vol(old, tenor)
+            except ContractRevert:  # none yet, or stale: post whatever the fit says
+                old_vol, updated = None, 0
+            new_vol = atm_vol(target, tenor)
+            moved = old_vol is None or abs(new_vol - old_vol) >= s.threshold * old_vol
+            if not moved and head.timestamp - updated < s.heartbeat_s:
+                continue
+            if old_vol is not None:
+                target = step_towards(target, old_vol, tenor, max_move)
+            data = vol_oracle.contract.encode_abi("post", args=[expiry, to_wad(target)])
+            out = ctx.txs.submit(key, vol_oracle.address, data, action="vol post")
+            log.info("vol post", extra={"expiry": expiry, "atm_vol": round(atm_vol(target, tenor), 6),
+                                        "was": old_vol, "status": out.status, "detail": out.detail})
+
+    return cycle
+
