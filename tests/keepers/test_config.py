@@ -21,6 +21,7 @@ path = "k.json"
 password_env = "KEEPER_PASSWORD"
 [oracle]
 deviation = 0.01
+sources = [{kind = "gbm", seed = 1, s0 = 3000}]
 """
 
 
@@ -35,7 +36,7 @@ def test_valid_file_and_environment_override(tmp_path):
                                                              "OPTIO_KEEPER_ERROR_BUDGET": "9"})
     assert cfg.runtime.rpc_urls == ["http://a:1", "http://b:2"]
     assert cfg.runtime.error_budget == 9
-    assert cfg.keeper == {"deviation": 0.01}
+    assert cfg.keeper["deviation"] == 0.01
 
 
 @pytest.mark.parametrize("text,message", [
