@@ -71,16 +71,19 @@ class GbmJumpSource:
                  jump_size: float = 0.03, name: str = "gbm"):
         self.name, self.start, self.s0 = name, start, s0
         self.vol, self.rate, self.jump_size = vol, jumps_per_day / 86400, jump_size
-        self.rng = np.random.default_rng(seed)
+        self.seed = seed
         self.log_path = [math.log(s0)]
 
+    BLOCK = 4096  # seconds drawn per generator: each block has its own seed, so order never matters
+
     def _extend(self, n: int) -> None:
-        k = n - len(self.log_path) + 1
         dt = 1 / self.YEAR
-        diffusion = -0.5 * self.vol**2 * dt + self.vol * math.sqrt(dt) * self.rng.standard_normal(k)
-        jumps = self.rng.poisson(self.rate, k) * self.rng.normal(0.0, self.jump_size, k)
-        steps = np.cumsum(diffusion + jumps) + self.log_path[-1]
-        self.log_path.extend(steps.tolist())
+        while len(self.log_path) <= n:
+            rng = np.random.default_rng([self.seed, (len(self.log_path) - 1) // self.BLOCK])
+            k = self.BLOCK
+            diffusion = -0.5 * self.vol**2 * dt + self.vol * math.sqrt(dt) * rng.standard_normal(k)
+            jumps = rng.poisson(self.rate, k) * rng.normal(0.0, self.jump_size, k)
+            self.log_path.extend((np.cumsum(diffusion + jumps) + self.log_path[-1]).tolist())
 
     def price(self, at: int) -> Decimal | None:
         if at < self.start:
