@@ -1,0 +1,64 @@
+"""The oracle keeper on Anvil through the runtime: posts on no price, deviation and heartbeat,
+stays quiet otherwise, and posts nothing (with an alert metric) when its sources are down."""
+
+from __future__ import annotations
+
+from keepers import oracle
+from tests.keepers.conftest import mine, runner
+
+
+def _at(w3, t: int) -> None:
+    w3.provider.make_request("evm_setNextBlockTimestamp", [t])
+    mine(w3)
+
+
+def test_posts_when_due_and_only_then(w3, protocol, chain, deployed, tmp_path):
+    t0 = w3.eth.get_block("latest")["timestamp"] + 100
+    csv = tmp_path / "prices.csv"
+    csv.write_text(f"timestamp,price\n{t0 - 10},3000\n{t0 + 100},3001\n{t0 + 200},3100\n")
+    table = f'deviation = 0.01\nheartbeat_s = 300\nsources = [{{kind = "replay", path = "{csv}", max_age_s = 700}}]'
+    r = runner(tmp_path, chain, deployed, "oracle", table)
+    spot = protocol.spot_oracle
+    posts = r.metrics.registry
+
+    def step(t: int) -> bool:
+        _at(w3, t)
+        ok = r.cycle()
+        r.txs.wait(5)
+        return ok
+
+    assert step(t0)  # nothing on chain yet: post
+    assert spot.latest_price() == (3000, t0)
+    assert step(t0 + 100)  # 3001 is within 1%: quiet
+    assert spot.latest_price()[1] == t0
+    assert step(t0 + 200)  # 3100 moved 3.3%: post
+    assert spot.latest_price() == (3100, t0 + 200)
+    assert step(t0 + 520)  # no move, but the heartbeat (300 s) passed
+    assert spot.latest_price() == (3100, t0 + 520)
+    assert step(t0 + 950)  # the recording ran out 700 s ago: the source is down, nothing posted
+    assert spot.call("latestRoundData")[3] == t0 + 520
+    assert posts.get_sample_value("oracle_no_price") == 1
+    assert posts.get_sample_value("oracle_source_up", {"source": f"replay:{csv.name}"}) == 0
+    assert posts.get_sample_value("keeper_tx_attempts_total", {"outcome": "mined"}) == 3
+
+
+def test_two_oracle_keepers_never_post_the_same_observation_twice(w3, protocol, chain, deployed, tmp_path):
+    table = 'sources = [{kind = "gbm", seed = 5, s0 = 3000}]'
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a, b = (runner(tmp_path / d, chain, deployed, "oracle", table) for d in ("a", "b"))
+    w3.provider.make_request("evm_setAutomine", [False])
+    assert a.cycle() and b.cycle()  # both see no price and both simulate fine while pooled
+    mine(w3)
+    outcomes = sorted(d.status for d in a.txs.poll() + b.txs.poll())
+    assert outcomes == ["mined", "reverted"]  # same timestamp: the oracle takes the first only
+    assert protocol.spot_oracle.call("latestRoundData")[0] == 1
+
+
+def test_module_builds_every_source_kind(tmp_path):
+    csv = tmp_path / "p.csv"
+    csv.write_text("1,1\n")
+    s = oracle.Settings(sources=[{"kind": "replay", "path": csv}, {"kind": "gbm", "seed": 1, "s0": 10},
+                                 {"kind": "rest", "venue": "kraken", "url": "https://api.kraken.com/0/public/Ticker"}])
+    assert [type(oracle.build_source(c, 0)).__name__ for c in s.sources] == ["ReplaySource", "GbmJumpSource",
+                                                                             "RestSource"]
