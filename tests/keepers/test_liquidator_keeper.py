@@ -1,0 +1,65 @@
+"""The liquidator keeper on Anvil: finds accounts from events, liquidates the underwater ones in
+one block, skips what does not pay for its gas, and two liquidators racing never liquidate the
+same position twice."""
+
+from __future__ import annotations
+
+from keepers.liquidator import scan_health
+from tests.keepers.conftest import hold_blocks, mine, runner
+from tests.keepers.scenario import build, post_spot
+
+WAD = 10**18
+
+
+def _close_whole_positions(protocol, deployer):
+    """Close factor 100%: one liquidation takes a whole short (a second one has nothing left)."""
+    cfg = list(protocol.margin.call("config"))
+    cfg[5] = WAD
+    protocol.margin.transact(deployer, "setConfig", tuple(cfg))
+
+
+def test_liquidates_every_underwater_account_in_one_block(w3, protocol, chain, deployed, keeper, tmp_path):
+    sc = build(protocol, keeper)
+    r = runner(tmp_path, chain, deployed, "liquidator", "gas_margin = 0.2")
+    assert r.cycle()  # all healthy: nothing sent
+    assert r.metrics.value("liquidator_accounts") == 3 and not r.txs.in_flight()
+    post_spot(protocol, keeper, "1700")
+    assert len(scan_health(protocol.margin, [s.address for s in sc.sellers], 2)) == 3
+    hold_blocks(w3)
+    assert r.cycle()
+    assert len(r.txs.in_flight()) == 3
+    mine(w3)
+    done = r.txs.poll()
+    assert [d.status for d in done] == ["mined"] * 3
+    assert len({d.block for d in done}) == 1  # several per block
+    assert r.cycle() and not r.txs.in_flight()  # nothing is sent again for what was done
+
+
+def test_two_liquidators_racing_never_liquidate_twice(w3, protocol, chain, deployed, keeper, tmp_path):
+    from optio.chain import LocalSigner, dev_account
+
+    _close_whole_positions(protocol, LocalSigner(dev_account(0)))
+    sc = build(protocol, keeper)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = runner(tmp_path / "a", chain, deployed, "liquidator", "", key_index=7)
+    b = runner(tmp_path / "b", chain, deployed, "liquidator", "", key_index=8)
+    post_spot(protocol, keeper, "1700")
+    hold_blocks(w3)
+    assert a.cycle() and b.cycle()  # both see the same three positions
+    assert len(a.txs.in_flight()) == len(b.txs.in_flight()) == 3
+    mine(w3)
+    outcomes = a.txs.poll() + b.txs.poll()
+    assert sorted(d.status for d in outcomes) == ["mined"] * 3 + ["reverted"] * 3
+    events = protocol.margin.contract.events.Liquidated.get_logs(from_block=0)
+    assert sorted(e["args"]["account"] for e in events) == sorted(s.address for s in sc.sellers)
+    assert all(protocol.margin.call("shortOf", s.address, sc.put.id) == 0 for s in sc.sellers)
+    assert a.cycle() and b.cycle() and not a.txs.in_flight() and not b.txs.in_flight()
+
+
+def test_skips_liquidations_that_do_not_pay_for_their_gas(w3, protocol, chain, deployed, keeper, tmp_path):
+    build(protocol, keeper, sellers=1)
+    r = runner(tmp_path, chain, deployed, "liquidator", "gas_margin = 1000000")
+    post_spot(protocol, keeper, "1700")
+    assert r.cycle()
+    assert not r.txs.in_flight() and r.metrics.value("liquidator_unprofitable_total") == 1
