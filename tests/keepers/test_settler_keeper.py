@@ -1,0 +1,44 @@
+"""The settler keeper on Anvil: after expiry and the settlement price, it settles the board, the
+margin shorts and pays every in-the-money holder; a second pass finds nothing to do."""
+
+from __future__ import annotations
+
+from tests.keepers.conftest import mine, runner
+from tests.keepers.scenario import build, post_spot
+
+
+def test_settles_pays_holders_and_margin_shorts(w3, protocol, chain, deployed, keeper, tmp_path):
+    sc = build(protocol, keeper, sellers=2)
+    m = protocol.market
+    r = runner(tmp_path, chain, deployed, "settler")
+    assert r.cycle() and not r.txs.in_flight()  # before expiry: nothing due
+    w3.provider.make_request("evm_setNextBlockTimestamp", [sc.expiry + 30])
+    mine(w3)
+    assert r.cycle() and not r.txs.in_flight()  # no settlement price yet: waits for the oracle
+    post_spot(protocol, keeper, "2100")  # the first price after expiry settles it
+    weth_before = m.base.balance_units(sc.holder.address)
+    for _ in range(3):
+        assert r.cycle()
+        r.txs.wait(5)
+    assert m.call("boardSettled", sc.expiry)
+    assert m.base.balance_units(sc.holder.address) > weth_before  # paid: (2100 − 1800)/2100 per call
+    assert m.long_balance_wad(sc.holder.address, sc.call) == 0
+    assert all(protocol.margin.call("positionsOf", s.address)[0] == [] for s in sc.sellers)
+    mined = r.metrics.value("keeper_tx_attempts_total", {"outcome": "mined"})
+    assert mined == 3  # settle, settleAccounts (one batch), exerciseFor (one batch)
+    assert r.cycle() and not r.txs.in_flight()
+
+
+def test_records_the_fallback_when_no_price_arrives(w3, protocol, chain, deployed, keeper, tmp_path):
+    sc = build(protocol, keeper, sellers=1)
+    _, window, grace, _, _ = protocol.spot_oracle.call("config")
+    r = runner(tmp_path, chain, deployed, "settler")
+    w3.provider.make_request("evm_setNextBlockTimestamp", [sc.expiry + window + grace + 1])
+    mine(w3)
+    assert r.cycle()
+    r.txs.wait(5)
+    assert protocol.spot_oracle.call("isSettled", sc.expiry)
+    assert protocol.spot_oracle.call("settlementPrice", sc.expiry)[2] is True  # the fallback
+    assert r.cycle()
+    r.txs.wait(5)
+    assert protocol.market.call("boardSettled", sc.expiry)

@@ -1,0 +1,32 @@
+"""The vol keeper on Anvil: fits the simulator's chain with pricing/ and posts each board's slice
+when it moved (stepping within the oracle's per-update bound), else stays quiet."""
+
+from __future__ import annotations
+
+from keepers import vol
+from tests.keepers.conftest import runner
+from tests.keepers.scenario import build, now, post_spot
+
+
+def test_vol_keeper_posts_the_fitted_surface_and_then_waits(w3, protocol, chain, deployed, keeper, tmp_path):
+    sc = build(protocol, keeper, sellers=1, tenor=10 * 86400)
+    table = 'source = "sim"\natm_vol = 0.9\nvol_of_vol = 0\nthreshold = 0.02'
+    r = runner(tmp_path, chain, deployed, "vol", table)
+    before = protocol.vol_oracle.call("getParams", sc.expiry)[1]
+    post_spot(protocol, keeper, "2000")
+    assert r.cycle()
+    r.txs.wait(5)
+    params, updated = protocol.vol_oracle.call("getParams", sc.expiry)
+    assert updated > before
+    tenor = (sc.expiry - now(w3)) / vol.YEAR
+    assert abs(vol.atm_vol(vol.from_wad(params), tenor) - 0.9) < 0.01  # the simulated market's ATM vol
+    assert r.metrics.value("vol_fit_rmse") < 0.01
+    assert r.cycle() and not r.txs.in_flight()  # unchanged within the heartbeat: quiet
+
+
+def test_vol_keeper_steps_within_the_oracle_bound():
+    target = vol.SviParams(a=0.04, b=0.01, rho=-0.3, m=0.0, sigma=0.2)
+    tenor = 0.1
+    stepped = vol.step_towards(target, 0.2, tenor, 0.5)
+    assert abs(vol.atm_vol(stepped, tenor) - 0.2 * 1.475) < 1e-9
+    assert vol.step_towards(target, vol.atm_vol(target, tenor) * 0.9, tenor, 0.5) == target
