@@ -69,7 +69,7 @@ def test_keystore_password_from_env_or_file(tmp_path):
     assert load_key(from_file, 1, env={}).address == account.address
     with pytest.raises(InvalidInput, match="does not decrypt"):
         load_key(from_env, 1, env={"PW": "wrong"})
-    with pytest.raises(InvalidInput, match="PW .*not set"):
+    with pytest.raises(InvalidInput, match=r"PW .*not set"):
         load_key(from_env, 1, env={})
 
 
