@@ -268,6 +268,21 @@ def _add_pricing_commands() -> None:
 _add_pricing_commands()
 
 
+@cli.group()
+def keeper() -> None:
+    """Keeper daemons (the same as `python -m keepers`)."""
+
+
+def _add_keeper_run() -> None:
+    # The daemon reads its chain and key from its config file, not from --rpc/--account.
+    from keepers.__main__ import main as keeper_main
+
+    keeper.add_command(keeper_main, name="run")
+
+
+_add_keeper_run()
+
+
 def main() -> None:
     cli()
 

@@ -1,0 +1,141 @@
+"""The runtime on Anvil: the loop with /metrics and /healthz, a graceful stop, RPC failover,
+Anvil killed and restarted under a running keeper, and the error budget's clean stop."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from keepers.runtime.logs import JsonFormatter
+from optio.chain import DEV_MNEMONIC, LocalSigner, dev_account
+from optio.deploy import DeployConfig, deploy_protocol
+from optio.deployment import save_deployment
+from optio.localchain import _binary, free_port
+from tests.keepers.conftest import KEEPER_INDEX, runner, write_config
+
+GBM = 'sources = [{kind = "gbm", seed = 1, s0 = 3000}]\nheartbeat_s = 5'
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def test_loop_serves_metrics_and_health_and_stops_gracefully(w3, protocol, chain, deployed, tmp_path, caplog):
+    dead = f"http://127.0.0.1:{free_port()}"  # the first URL never answers: failover to the second
+    r = runner(tmp_path, chain, deployed, "oracle", GBM, rpc_urls=[dead, chain.url],
+               runtime_extra="metrics_port = 0")
+    r.once = False
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("code", r.run()))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while r.metrics.value("keeper_tx_attempts_total", {"outcome": "mined"}) < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        port = r.metrics._server.server_address[1]
+        status, body = _get(f"http://127.0.0.1:{port}/metrics")
+        assert status == 200 and b'keeper_tx_attempts_total{outcome="mined"}' in body
+        assert b"keeper_wallet_balance_eth" in body and b"oracle_source_up" in body
+        status, body = _get(f"http://127.0.0.1:{port}/healthz")
+        assert status == 200 and json.loads(body)["healthy"] is True
+        assert r.w3.provider.failovers == 1 and r.w3.provider.active == 1
+    finally:
+        r.stop()
+        thread.join(30)
+    assert result["code"] == 0 and not thread.is_alive()
+    assert protocol.spot_oracle.latest_price()[0] > 0
+
+
+def _anvil(port: int, state) -> subprocess.Popen:
+    cmd = [_binary("anvil"), "--port", str(port), "--mnemonic", DEV_MNEMONIC, "--silent", "--state", str(state)]
+    proc = subprocess.Popen(cmd)
+    from web3 import Web3
+
+    w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
+    deadline = time.monotonic() + 20
+    while not w3.is_connected():
+        if time.monotonic() > deadline:
+            raise RuntimeError("anvil did not start")
+        time.sleep(0.1)
+    return proc
+
+
+def test_anvil_killed_and_restarted_under_a_running_keeper(tmp_path, caplog):
+    port, state = free_port(), tmp_path / "anvil-state.json"
+    proc = _anvil(port, state)
+    try:
+        from web3 import Web3
+
+        w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}"))
+        keeper = LocalSigner(dev_account(KEEPER_INDEX))
+        deployment = deploy_protocol(w3, LocalSigner(dev_account(0)), DeployConfig(keeper=keeper.address), save=False)
+        manifest = save_deployment(deployment, tmp_path / "deployment.json")
+        path = write_config(tmp_path, f"http://127.0.0.1:{port}", manifest, "oracle", GBM,
+                            runtime_extra="error_budget = 3\nretry_backoff_s = [0.1]")
+        from keepers.runtime.config import load_config
+        from keepers.runtime.daemon import Runner
+
+        r = Runner("oracle", load_config(path, "oracle"))
+        assert r.cycle()
+        r.txs.wait(5)
+        first = r.ctx.protocol.spot_oracle.call("latestRoundData")[0]
+        proc.terminate()  # the node goes away (its state is saved to the file)
+        proc.wait(20)
+        with caplog.at_level(logging.WARNING, logger="keepers"):
+            assert not r.cycle()  # a failed cycle, logged, not a crash
+        assert any("rpc unreachable" in rec.getMessage() for rec in caplog.records)
+        assert r.metrics.healthy is False
+        proc = _anvil(port, state)  # back, with the chain as it was
+        w3.provider.make_request("evm_increaseTime", [10])  # past the heartbeat
+        w3.provider.make_request("evm_mine", [])
+        assert r.cycle()
+        r.txs.wait(5)
+        assert r.ctx.protocol.spot_oracle.call("latestRoundData")[0] == first + 1
+        # Down for good: the error budget stops the loop cleanly with exit code 2.
+        proc.terminate()
+        proc.wait(20)
+        with caplog.at_level(logging.CRITICAL, logger="keepers"):
+            assert r.run() == 2
+        assert any("error budget spent" in rec.getMessage() for rec in caplog.records)
+    finally:
+        proc.kill()
+
+
+def test_json_log_lines_carry_their_fields():
+    record = logging.LogRecord("keepers.x", logging.INFO, __file__, 1, "sent", None, None)
+    record.tx_hash = "0xabc"
+    line = json.loads(JsonFormatter().format(record))
+    assert line["msg"] == "sent" and line["tx_hash"] == "0xabc" and line["level"] == "info"
+
+
+def test_cli_bad_config_is_one_line_and_exit_1(tmp_path):
+    bad = tmp_path / "k.toml"
+    bad.write_text("[runtime]\nrpc_urls = []\n")
+    out = subprocess.run([sys.executable, "-m", "keepers", "oracle", "--config", str(bad)], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 1
+    assert out.stderr.strip().count("\n") == 0 and "rpc_urls" in out.stderr
+
+
+@pytest.mark.parametrize("name", ["oracle", "vol", "liquidator", "settler"])
+def test_every_keeper_runs_once_in_dry_run(w3, protocol, chain, deployed, tmp_path, name):
+    tables = {"oracle": GBM, "vol": "", "liquidator": "", "settler": ""}
+    path = write_config(tmp_path, chain.url, deployed[1], name, tables[name])
+    before = w3.eth.get_transaction_count(dev_account(KEEPER_INDEX).address)
+    out = subprocess.run([sys.executable, "-m", "keepers", name, "--config", str(path), "--once", "--dry-run"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(x) for x in out.stderr.splitlines() if x.startswith("{")]
+    assert lines[0]["msg"] == "keeper starting" and lines[-1]["msg"] == "keeper stopped"
+    assert w3.eth.get_transaction_count(dev_account(KEEPER_INDEX).address) == before
