@@ -122,8 +122,8 @@ def test_json_log_lines_carry_their_fields():
 def test_cli_bad_config_is_one_line_and_exit_1(tmp_path):
     bad = tmp_path / "k.toml"
     bad.write_text("[runtime]\nrpc_urls = []\n")
-    out = subprocess.run([sys.executable, "-m", "keepers", "oracle", "--config", str(bad)], capture_output=True, text=True,
-                         timeout=60)
+    cmd = [sys.executable, "-m", "keepers", "oracle", "--config", str(bad)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert out.returncode == 1
     assert out.stderr.strip().count("\n") == 0 and "rpc_urls" in out.stderr
 
