@@ -88,6 +88,8 @@ class TxManager:
         self.clock = clock
         self.chain_id = w3.eth.chain_id
         self._in_flight: dict[str, InFlight] = {}
+        self._fees_cache: tuple[float, tuple[int, int]] | None = None
+        self._chain_nonce: int | None = None
         self._load()
 
     # --- public -----------------------------------------------------------------------------
@@ -102,15 +104,17 @@ class TxManager:
     def has(self, key: str) -> bool:
         return key in self._in_flight
 
-    def submit(self, key: str, to: str, data: str, *, action: str, value: int = 0) -> Outcome:
+    def submit(self, key: str, to: str, data: str, *, action: str, value: int = 0, gas: int | None = None) -> Outcome:
         """Simulate, then sign and send ``data`` to ``to`` under ``key`` (never twice while in
-        flight). A simulated revert sends nothing and comes back as ``refused`` with its error."""
+        flight). A simulated revert sends nothing and comes back as ``refused`` with its error.
+        A caller that has just simulated and estimated the same call passes its ``gas``."""
         if key in self._in_flight:
             return Outcome(key, "in-flight", self._in_flight[key].hashes[-1])
         call = {"from": self.address, "to": to, "data": data, "value": value}
         try:
-            self.w3.eth.call(call)
-            gas = int(self.w3.eth.estimate_gas(call) * GAS_HEADROOM)
+            if gas is None:
+                self.w3.eth.call(call)
+                gas = int(self.w3.eth.estimate_gas(call) * GAS_HEADROOM)
         except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
             revert = revert_of(err, action)
             return self._count(Outcome(key, "refused", detail=revert.name))
@@ -130,6 +134,7 @@ class TxManager:
         """Settle what can be settled: confirmed receipts (mined or reverted), nonces used by
         another transaction (replaced), and bump or rebroadcast what waited too long."""
         done = []
+        self._chain_nonce = None  # another sender of this key may have moved it
         head = self.w3.eth.block_number
         chain_nonce = None
         for flight in self.in_flight():
@@ -172,6 +177,10 @@ class TxManager:
     # --- sending ----------------------------------------------------------------------------
 
     def _market_fees(self) -> tuple[int, int]:
+        """(tip, max fee) from the latest block; cached for a second (a burst of sends)."""
+        now = time.monotonic()
+        if self._fees_cache is not None and now - self._fees_cache[0] < 1.0:
+            return self._fees_cache[1]
         base = self.w3.eth.get_block("latest").get("baseFeePerGas") or 0
         try:
             tip = self.w3.eth.max_priority_fee
@@ -179,12 +188,16 @@ class TxManager:
             tip = GWEI
         tip = min(tip, int(self.fees.max_tip_gwei * GWEI))
         cap = int(self.fees.max_fee_gwei * GWEI)
-        return min(tip, cap), min(2 * base + tip, cap)
+        fees = (min(tip, cap), min(2 * base + tip, cap))
+        self._fees_cache = (now, fees)
+        return fees
 
     def _next_nonce(self) -> int:
-        chain = self.w3.eth.get_transaction_count(self.address, "pending")
+        """The chain's pending count (read once per `poll`), or past our own in-flight ones."""
+        if self._chain_nonce is None:
+            self._chain_nonce = self.w3.eth.get_transaction_count(self.address, "pending")
         mine = max((f.nonce + 1 for f in self._in_flight.values()), default=0)
-        return max(chain, mine)
+        return max(self._chain_nonce, mine)
 
     def _sign_and_send(self, flight: InFlight) -> None:
         signed = self.account.sign_transaction(flight.tx)
