@@ -23,10 +23,9 @@ from tempfile import TemporaryDirectory
 from eth_account import Account
 from eth_utils import keccak
 from rich.console import Console
-from web3 import Web3
 from rich.table import Table
+from web3 import Web3
 
-from keepers import oracle as oracle_keeper
 from keepers.liquidator import scan_health
 from keepers.runtime.config import load_config
 from keepers.runtime.daemon import Runner
@@ -131,40 +130,41 @@ def seed_sellers(w3, protocol: Protocol, put: Option, n: int) -> list[str]:
 
 
 def scan_timing(margin, accounts: list[str]) -> dict[str, float]:
+    """The keeper's scan (500 per call, 4 concurrent) against one account per call (200 timed,
+    scaled to the whole list)."""
     t = time.perf_counter()
-    under = scan_health(margin, accounts, 500)
+    scan_health(margin, accounts, 500)
     batched = time.perf_counter() - t
     sample = accounts[:200]
     t = time.perf_counter()
     for a in sample:
         margin.call("healthOf", [a])
     one_by_one = (time.perf_counter() - t) * len(accounts) / len(sample)
-    return {"scan_10k_s": batched, "scan_10k_one_per_call_s": one_by_one, "underwater_found": len(under)}
+    return {"scan_10k_s": batched, "scan_10k_one_per_call_s": one_by_one}
 
 
-def liquidation_blocks(w3, url, manifest, protocol, tmp: Path, sellers: list[str], put: Option) -> dict:
+def liquidation_blocks(w3, url, manifest, protocol, tmp: Path, sellers: list[str], put: Option, crash) -> dict:
+    """The liquidator runs; spot crashes (``crash()`` posts it); blocks from the crash's block
+    to the last liquidation's."""
     margin = protocol.margin
-    start = w3.eth.block_number
-    _rpc(w3, "evm_setAutomine", False)
-    _rpc(w3, "evm_setIntervalMining", 1)
     table = "max_per_cycle = 5000\nbatch_size = 500"
     runner = Runner("liquidator", load_config(_config(tmp, url, manifest, "liquidator", table, 8), "liquidator"))
     thread = _start(runner)
+    time.sleep(1.0)  # a cycle or two with everyone healthy
+    crash_block = crash()
     deadline = time.monotonic() + 600
-    while time.monotonic() < deadline and any(margin.call("shortOf", a, put.id) for a in sellers[-5:]):
-        time.sleep(0.5)
     while time.monotonic() < deadline and scan_health(margin, sellers, 500):
         time.sleep(0.5)
     runner.stop()
     thread.join(60)
-    events = margin.contract.events.Liquidated.get_logs(from_block=start)
+    events = margin.contract.events.Liquidated.get_logs(from_block=crash_block)
     gas = [w3.eth.get_transaction_receipt(e["transactionHash"])["gasUsed"] for e in events[:50]]
     per = int(statistics.median(gas))
-    first_block = start + 1  # the first block after the crash: the keeper could act in it
-    blocks = max(e["blockNumber"] for e in events) - first_block + 1
+    blocks = max(e["blockNumber"] for e in events) - crash_block
     minimum = math.ceil(len(events) * per / BLOCK_GAS)
-    return {"liquidations": len(events), "liquidation_blocks": blocks, "minimum_blocks": minimum,
-            "gas_per_liquidation": per, "target_blocks": 1.2 * minimum + 1}
+    per_block = [sum(1 for e in events if e["blockNumber"] == crash_block + i) for i in range(1, blocks + 1)]
+    return {"liquidations": len(events), "liquidation_blocks": blocks, "per_block": per_block,
+            "minimum_blocks": minimum, "gas_per_liquidation": per, "target_blocks": 1.2 * minimum + 1}
 
 
 def run(n: int) -> dict:
@@ -194,12 +194,18 @@ def run(n: int) -> dict:
         _rpc(w3, "evm_setIntervalMining", 0)
         _rpc(w3, "evm_setAutomine", True)
 
-        _rpc(w3, "evm_increaseTime", 3)
-        _rpc(w3, "evm_mine")
-        p.spot_oracle.post(keeper, "1700", _ts(w3))  # the crash: every seller underwater
         empty = [Web3.to_checksum_address(keccak(text=f"empty-{i}")[-20:]) for i in range(10_000 - n)]
+
+        def crash() -> int:
+            """Spot 2000 → 1700 in the next block: every seller underwater. Returns that block."""
+            receipt = p.spot_oracle.post(keeper, "1700", _ts(w3))
+            return receipt["blockNumber"]
+
+        # Timed while every seller holds a position (a health with positions costs the most).
         scan = scan_timing(p.margin, sellers + empty)
-        liq = liquidation_blocks(w3, chain.url, manifest, p, tmp, sellers, put)
+        _rpc(w3, "evm_setAutomine", False)
+        _rpc(w3, "evm_setIntervalMining", 1)
+        liq = liquidation_blocks(w3, chain.url, manifest, p, tmp, sellers, put, crash)
     return {"oracle_blocks": blocks, "oracle_blocks_max": max(blocks), **scan, **liq, "accounts": n}
 
 

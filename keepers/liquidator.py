@@ -21,8 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from keepers.runtime.daemon import Context, Head
 from keepers.runtime.events import EventScanner
+from keepers.runtime.rpc import batch
+from optio.artifacts import decode_revert
 from optio.chain import GAS_HEADROOM
-from optio.errors import ContractRevert
 from optio.market import Option
 
 log = logging.getLogger("keepers.liquidator")
@@ -45,7 +46,11 @@ class Underwater:
     shortfall: int  # required − collateral, units
 
 
+# The scan and the previews encode with eth-abi directly: web3's contract layer costs several
+# milliseconds of Python per call, which at a thousand accounts is the keeper's whole latency.
 HEALTH_OF = function_signature_to_4byte_selector("healthOf(address[])")
+POSITIONS_OF = function_signature_to_4byte_selector("positionsOf(address)")
+LIQUIDATE = function_signature_to_4byte_selector("liquidate(address,uint256,uint256)")
 
 
 def health_of(margin, accounts: list[str]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -63,8 +68,8 @@ def scan_health(margin, accounts: list[str], batch_size: int, workers: int = 4) 
     with ThreadPoolExecutor(workers) as pool:
         results = list(pool.map(lambda b: health_of(margin, b), batches))
     out = []
-    for batch, health in zip(batches, results, strict=True):
-        for account, ((c_col, c_req), (p_col, p_req)) in zip(batch, health, strict=True):
+    for group, health in zip(batches, results, strict=True):
+        for account, ((c_col, c_req), (p_col, p_req)) in zip(group, health, strict=True):
             if c_col < c_req:
                 out.append(Underwater(account, True, c_req - c_col))
             if p_col < p_req:
@@ -81,6 +86,13 @@ def make(ctx: Context):
     underwater = ctx.metrics.gauge("liquidator_underwater", "Sides below requirement at the last scan")
     unprofitable = ctx.metrics.counter("liquidator_unprofitable", "Liquidations skipped: bonus below gas")
 
+    def _next_short(side: Underwater) -> tuple[int, int] | None:
+        """The side's first short with no liquidation in flight."""
+        for option_id, amount in _shorts(margin, side):
+            if not ctx.txs.has(f"liquidate:{side.account}:{option_id}"):
+                return option_id, amount
+        return None
+
     def cycle(head: Head) -> None:
         scanner.scan(head.number, key=lambda log: log["args"]["account"])
         accounts = list(scanner.seen)
@@ -91,15 +103,13 @@ def make(ctx: Context):
             return
         prices = _Prices.now(ctx, margin)
         # One option per side per cycle (its health changes after it), the worst sides first.
-        todo = []
-        for side in sides[: s.max_per_cycle]:
-            for option_id, amount in _shorts(margin, side):
-                if not ctx.txs.has(f"liquidate:{side.account}:{option_id}"):
-                    todo.append((side, option_id, amount))
-                    break
-        # The previews (a call and an estimate each) go out concurrently; the sends in order.
+        # Positions and previews (a call and an estimate each) go out concurrently; sends in order.
         with ThreadPoolExecutor(8) as pool:
-            plans = list(pool.map(lambda t: _plan(ctx, margin, prices, *t), todo))
+            chosen = sides[: s.max_per_cycle]
+            todo = [(side, *pick) for side, pick in zip(chosen, pool.map(_next_short, chosen), strict=True)
+                    if pick is not None]
+        plans = _plans(ctx, margin, prices, todo)
+        sends = []
         for (side, option_id, _), plan in zip(todo, plans, strict=True):
             if plan is None:
                 continue
@@ -110,15 +120,21 @@ def make(ctx: Context):
                 log.info("skip: bonus below gas", extra={"key": key, "bonus_eth": str(bonus_eth),
                                                          "gas_eth": str(gas_eth)})
                 continue
-            data = margin.contract.encode_abi("liquidate", args=[side.account, option_id, size])
-            out = ctx.txs.submit(key, margin.address, data, action="liquidate", gas=gas)
-            log.info("liquidate", extra={"key": key, "amount": size, "status": out.status, "detail": out.detail})
+            data = liquidate_data(side.account, option_id, size)
+            sends.append((key, margin.address, data, "liquidate", gas))
+        for out in ctx.txs.submit_batch(sends):
+            log.info("liquidate", extra={"key": out.key, "status": out.status, "tx_hash": out.tx_hash})
 
     return cycle
 
 
+def liquidate_data(account: str, option_id: int, amount: int) -> str:
+    return "0x" + (LIQUIDATE + abi_encode(["address", "uint256", "uint256"], [account, option_id, amount])).hex()
+
+
 def _shorts(margin, side: Underwater) -> list[tuple[int, int]]:
-    ids, amounts = margin.call("positionsOf", side.account)
+    raw = margin.w3.eth.call({"to": margin.address, "data": POSITIONS_OF + abi_encode(["address"], [side.account])})
+    ids, amounts = abi_decode(["uint256[]", "uint256[]"], raw)
     return [(i, a) for i, a in zip(ids, amounts, strict=True) if Option.from_id(i).is_call == side.call_side]
 
 
@@ -136,40 +152,48 @@ class _Prices:
         return cls(2 * base + 10**9, Decimal(spot) / Decimal(10**18))
 
 
-def _plan(ctx: Context, margin, prices: _Prices, side: Underwater, option_id: int, amount: int):
-    """(amount, gas limit, bonus in ETH, gas cost in ETH) of the largest liquidation allowed
-    (simulated and estimated: the send need not do it again), or None."""
-    fn = margin.contract.functions.liquidate
-    sender = {"from": ctx.account.address}
-    try:
-        bonus = fn(side.account, option_id, amount).call(sender)
-    except Exception as err:  # the size is over the close factor: the error says the most allowed
-        revert = _revert(err)
-        if revert is None or revert.name != "LiquidationTooLarge":
-            log.info("not liquidatable", extra={"account": side.account, "id": option_id,
-                                                "reason": revert.name if revert else str(err)})
-            return None
-        amount = int(revert.args_by_name["maxAmount"])
-        if amount == 0:
-            return None
-        bonus = fn(side.account, option_id, amount).call(sender)
-    try:
-        gas = fn(side.account, option_id, amount).estimate_gas(sender)
-    except Exception:  # taken by a rival in between
-        return None
-    gas_eth = Decimal(gas * prices.gas_price) / Decimal(10**18)
-    if side.call_side:
-        bonus_eth = Decimal(bonus) / Decimal(10 ** margin.base.decimals)
-    else:
-        bonus_eth = Decimal(bonus) / Decimal(10 ** margin.quote_token.decimals) / prices.spot
-    return amount, int(gas * GAS_HEADROOM), bonus_eth, gas_eth
+def _plans(ctx: Context, margin, prices: _Prices, todo: list[tuple[Underwater, int, int]]) -> list:
+    """For each (side, option, amount): (amount, gas limit, bonus in ETH, gas cost in ETH) of the
+    largest liquidation allowed — simulated and estimated, so the send need not do it again —
+    or None. Every preview goes out in one JSON-RPC batch (a second one for sizes the close
+    factor cut down)."""
+    sender = ctx.account.address
+    sizes = [amount for _, _, amount in todo]
 
+    def calls(method: str, idx: list[int]) -> list[tuple[str, list]]:
+        return [(method, [{"from": sender, "to": margin.address,
+                           "data": liquidate_data(todo[i][0].account, todo[i][1], sizes[i])}, "latest"])
+                for i in idx]
 
-def _revert(err: Exception) -> ContractRevert | None:
-    from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
-
-    from optio.chain import revert_of
-
-    if isinstance(err, ContractCustomError | ContractPanicError | ContractLogicError):
-        return revert_of(err, "liquidate")
-    return None
+    pending = list(range(len(todo)))
+    bonus: dict[int, int] = {}
+    for _ in range(2):  # the second round re-asks at the close factor's maximum
+        retry = []
+        for i, answer in zip(pending, batch(ctx.w3, calls("eth_call", pending)), strict=True):
+            if "result" in answer:
+                bonus[i] = abi_decode(["uint256"], bytes.fromhex(answer["result"][2:]))[0]
+                continue
+            name, args = decode_revert(answer["error"].get("data") or "0x")
+            if name == "LiquidationTooLarge" and int(args["maxAmount"]) > 0:
+                sizes[i] = int(args["maxAmount"])
+                retry.append(i)
+            else:
+                log.info("not liquidatable", extra={"account": todo[i][0].account, "id": todo[i][1], "reason": name})
+        pending = retry
+    ready = sorted(bonus)
+    gas = {}
+    for i, answer in zip(ready, batch(ctx.w3, calls("eth_estimateGas", ready)), strict=True):
+        if "result" in answer:  # else taken by a rival in between
+            gas[i] = int(answer["result"], 16)
+    out = []
+    for i, (side, _, _) in enumerate(todo):
+        if i not in gas:
+            out.append(None)
+            continue
+        gas_eth = Decimal(gas[i] * prices.gas_price) / Decimal(10**18)
+        if side.call_side:
+            bonus_eth = Decimal(bonus[i]) / Decimal(10 ** margin.base.decimals)
+        else:
+            bonus_eth = Decimal(bonus[i]) / Decimal(10 ** margin.quote_token.decimals) / prices.spot
+        out.append((sizes[i], int(gas[i] * GAS_HEADROOM), bonus_eth, gas_eth))
+    return out

@@ -55,3 +55,28 @@ class FailoverProvider(JSONBaseProvider):
 
 def failover_web3(urls: list[str], *, timeout: float = 5.0) -> Web3:
     return Web3(FailoverProvider(urls, timeout=timeout))
+
+
+def batch(w3: Web3, requests_: list[tuple[str, list]]) -> list[dict]:
+    """Send many JSON-RPC requests in one HTTP batch (to the active endpoint, failing over like
+    single requests). Each answer is ``{"result": …}`` or ``{"error": {…}}``, in request order.
+
+    Why by hand: web3.py formats every request and response in Python (a few milliseconds
+    each), which for a thousand previews is seconds; one batch is one round trip."""
+    if not requests_:
+        return []
+    provider = w3.provider
+    urls = provider.urls if isinstance(provider, FailoverProvider) else [provider.endpoint_uri]
+    start = provider.active if isinstance(provider, FailoverProvider) else 0
+    payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(requests_)]
+    errors = []
+    for step in range(len(urls)):
+        url = urls[(start + step) % len(urls)]
+        try:
+            answers = requests.post(url, json=payload, timeout=30).json()
+        except UNREACHABLE as err:
+            errors.append(f"{url}: {type(err).__name__}")
+            continue
+        by_id = {a["id"]: a for a in answers}
+        return [by_id[i] for i in range(len(payload))]
+    raise RpcUnreachable("no RPC endpoint answers (" + "; ".join(errors) + ")")

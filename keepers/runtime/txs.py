@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -129,6 +130,35 @@ class TxManager:
         flight = InFlight(key, action, tx["nonce"], tx, "", first_sent=self.clock())
         self._sign_and_send(flight)
         return Outcome(key, "pending", flight.hashes[-1])
+
+    def submit_batch(self, sends: list[tuple[str, str, str, str, int]]) -> list[Outcome]:
+        """Send many already simulated and estimated calls ``(key, to, data, action, gas)`` at
+        consecutive nonces: signed, saved once, then broadcast together (they can share a block).
+        Keys already in flight are skipped (``in-flight``)."""
+        outcomes, flights = [], []
+        tip, max_fee = self._market_fees()
+        for key, to, data, action, gas in sends:
+            if key in self._in_flight:
+                outcomes.append(Outcome(key, "in-flight", self._in_flight[key].hashes[-1]))
+                continue
+            if self.dry_run:
+                log.info("dry run: would send", extra={"key": key, "action": action, "to": to, "gas": gas})
+                outcomes.append(self._count(Outcome(key, "dry-run")))
+                continue
+            tx = {"chainId": self.chain_id, "to": to, "data": data, "value": 0, "gas": gas,
+                  "nonce": self._next_nonce(), "maxPriorityFeePerGas": tip, "maxFeePerGas": max_fee, "type": 2}
+            flight = InFlight(key, action, tx["nonce"], tx, "", first_sent=self.clock())
+            signed = self.account.sign_transaction(tx)
+            flight.raw, flight.last_sent = signed.raw_transaction.to_0x_hex(), self.clock()
+            flight.hashes.append(signed.hash.to_0x_hex())
+            self._in_flight[key] = flight
+            flights.append(flight)
+            outcomes.append(Outcome(key, "pending", flight.hashes[-1]))
+        if flights:
+            self._save()  # before any broadcast, as for one send
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(self._broadcast, flights))
+        return outcomes
 
     def poll(self) -> list[Outcome]:
         """Settle what can be settled: confirmed receipts (mined or reverted), nonces used by
