@@ -86,13 +86,6 @@ def make(ctx: Context):
     underwater = ctx.metrics.gauge("liquidator_underwater", "Sides below requirement at the last scan")
     unprofitable = ctx.metrics.counter("liquidator_unprofitable", "Liquidations skipped: bonus below gas")
 
-    def _next_short(side: Underwater) -> tuple[int, int] | None:
-        """The side's first short with no liquidation in flight."""
-        for option_id, amount in _shorts(margin, side):
-            if not ctx.txs.has(f"liquidate:{side.account}:{option_id}"):
-                return option_id, amount
-        return None
-
     def cycle(head: Head) -> None:
         scanner.scan(head.number, key=lambda log: log["args"]["account"])
         accounts = list(scanner.seen)
@@ -103,11 +96,9 @@ def make(ctx: Context):
             return
         prices = _Prices.now(ctx, margin)
         # One option per side per cycle (its health changes after it), the worst sides first.
-        # Positions and previews (a call and an estimate each) go out concurrently; sends in order.
-        with ThreadPoolExecutor(8) as pool:
-            chosen = sides[: s.max_per_cycle]
-            todo = [(side, *pick) for side, pick in zip(chosen, pool.map(_next_short, chosen), strict=True)
-                    if pick is not None]
+        chosen = sides[: s.max_per_cycle]
+        todo = [(side, *pick) for side, pick in zip(chosen, _next_shorts(ctx, margin, chosen), strict=True)
+                if pick is not None]
         plans = _plans(ctx, margin, prices, todo)
         sends = []
         for (side, option_id, _), plan in zip(todo, plans, strict=True):
@@ -132,10 +123,22 @@ def liquidate_data(account: str, option_id: int, amount: int) -> str:
     return "0x" + (LIQUIDATE + abi_encode(["address", "uint256", "uint256"], [account, option_id, amount])).hex()
 
 
-def _shorts(margin, side: Underwater) -> list[tuple[int, int]]:
-    raw = margin.w3.eth.call({"to": margin.address, "data": POSITIONS_OF + abi_encode(["address"], [side.account])})
-    ids, amounts = abi_decode(["uint256[]", "uint256[]"], raw)
-    return [(i, a) for i, a in zip(ids, amounts, strict=True) if Option.from_id(i).is_call == side.call_side]
+def _next_shorts(ctx: Context, margin, sides: list[Underwater]) -> list[tuple[int, int] | None]:
+    """Per side, its first short (option id, amount) with no liquidation in flight (one batch)."""
+    data = ["0x" + (POSITIONS_OF + abi_encode(["address"], [s.account])).hex() for s in sides]
+    requests_ = [("eth_call", [{"to": margin.address, "data": d}, "latest"]) for d in data]
+    out = []
+    for side, answer in zip(sides, batch(ctx.w3, requests_), strict=True):
+        ids, amounts = abi_decode(["uint256[]", "uint256[]"], bytes.fromhex(answer["result"][2:]))
+        pick = None
+        for option_id, amount in zip(ids, amounts, strict=True):
+            if Option.from_id(option_id).is_call == side.call_side and not ctx.txs.has(
+                f"liquidate:{side.account}:{option_id}"
+            ):
+                pick = (option_id, amount)
+                break
+        out.append(pick)
+    return out
 
 
 @dataclass(frozen=True)
