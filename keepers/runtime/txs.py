@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -31,6 +30,7 @@ from web3.exceptions import (
 
 from keepers.runtime.config import FeeConfig
 from keepers.runtime.metrics import Metrics
+from keepers.runtime.rpc import batch
 from optio.chain import GAS_HEADROOM, revert_of
 from optio.errors import ContractRevert
 
@@ -156,8 +156,11 @@ class TxManager:
             outcomes.append(Outcome(key, "pending", flight.hashes[-1]))
         if flights:
             self._save()  # before any broadcast, as for one send
-            with ThreadPoolExecutor(8) as pool:
-                list(pool.map(self._broadcast, flights))
+            answers = batch(self.w3, [("eth_sendRawTransaction", [f.raw]) for f in flights])
+            for flight, answer in zip(flights, answers, strict=True):
+                if "error" in answer:
+                    self._broadcast(flight)  # one by one, where each refusal is handled
+            log.info("sent batch", extra={"count": len(flights), "first_nonce": flights[0].nonce})
         return outcomes
 
     def poll(self) -> list[Outcome]:
