@@ -18,7 +18,7 @@ from optio.chain import DEV_MNEMONIC, LocalSigner, dev_account
 from optio.deploy import DeployConfig, deploy_protocol
 from optio.deployment import save_deployment
 from optio.localchain import _binary, free_port
-from tests.keepers.conftest import KEEPER_INDEX, runner, write_config
+from tests.keepers.conftest import KEEPER_INDEX, mining, runner, write_config
 
 GBM = 'sources = [{kind = "gbm", seed = 1, s0 = 3000}]\nheartbeat_s = 5'
 
@@ -36,6 +36,7 @@ def test_loop_serves_metrics_and_health_and_stops_gracefully(w3, protocol, chain
     r = runner(tmp_path, chain, deployed, "oracle", GBM, rpc_urls=[dead, chain.url],
                runtime_extra="metrics_port = 0")
     r.once = False
+    mining(w3, 1)  # a 1-second block time, as a real chain
     result = {}
     thread = threading.Thread(target=lambda: result.setdefault("code", r.run()))
     thread.start()
