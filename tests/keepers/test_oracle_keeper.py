@@ -62,3 +62,19 @@ def test_module_builds_every_source_kind(tmp_path):
                                  {"kind": "rest", "venue": "kraken", "url": "https://api.kraken.com/0/public/Ticker"}])
     assert [type(oracle.build_source(c, 0)).__name__ for c in s.sources] == ["ReplaySource", "GbmJumpSource",
                                                                              "RestSource"]
+
+
+def test_posts_the_settlement_price_of_a_pending_expiry(w3, protocol, chain, deployed, keeper, tmp_path):
+    from tests.keepers.scenario import build
+
+    sc = build(protocol, keeper, sellers=1)
+    table = 'deviation = 0.5\nheartbeat_s = 100000\nsources = [{kind = "gbm", seed = 2, s0 = 2000, vol = 0.01}]'
+    r = runner(tmp_path, chain, deployed, "oracle", table)
+    assert r.cycle()
+    r.txs.wait(5)
+    rounds = protocol.spot_oracle.call("latestRoundData")[0]
+    assert r.cycle() and protocol.spot_oracle.call("latestRoundData")[0] == rounds  # nothing due
+    _at(w3, sc.expiry + 10)
+    assert r.cycle()  # no move, no heartbeat: the pending expiry makes it due
+    r.txs.wait(5)
+    assert protocol.spot_oracle.call("isSettled", sc.expiry)

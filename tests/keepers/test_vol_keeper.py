@@ -30,3 +30,21 @@ def test_vol_keeper_steps_within_the_oracle_bound():
     stepped = vol.step_towards(target, 0.2, tenor, 0.5)
     assert abs(vol.atm_vol(stepped, tenor) - 0.2 * 1.475) < 1e-9
     assert vol.step_towards(target, vol.atm_vol(target, tenor) * 0.9, tenor, 0.5) == target
+
+
+def test_vol_keeper_fits_a_venue_snapshot_from_files(w3, protocol, chain, deployed, keeper, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    sc = build(protocol, keeper, sellers=1, tenor=10 * 86400)
+    folder = tmp_path / "snapshots"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "pricing" / "fixtures" / "deribit_btc_options.json", folder)
+    r = runner(tmp_path, chain, deployed, "vol", f'source = "files"\nsnapshots = "{folder}"')
+    before = protocol.vol_oracle.call("getParams", sc.expiry)[1]
+    post_spot(protocol, keeper, "2000")
+    assert r.cycle()
+    r.txs.wait(5)
+    params, updated = protocol.vol_oracle.call("getParams", sc.expiry)
+    assert updated > before
+    assert 0.1 < vol.atm_vol(vol.from_wad(params), (sc.expiry - now(w3)) / vol.YEAR) < 3
