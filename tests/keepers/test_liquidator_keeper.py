@@ -63,3 +63,33 @@ def test_skips_liquidations_that_do_not_pay_for_their_gas(w3, protocol, chain, d
     post_spot(protocol, keeper, "1700")
     assert r.cycle()
     assert not r.txs.in_flight() and r.metrics.value("liquidator_unprofitable_total") == 1
+
+
+def test_account_discovery_survives_a_reorg(w3, protocol, keeper, tmp_path):
+    """The scanner read block H with one seller's event; H is replaced (a snapshot revert) by a
+    block with another seller's: the next scan re-reads H and finds the new one."""
+    from keepers.runtime.events import EventScanner
+    from optio.chain import LocalSigner, dev_account
+    from optio.market import TradeKind
+
+    sc = build(protocol, keeper, sellers=1)
+    margin = protocol.margin
+    scanner = EventScanner(margin.contract.events.ShortOpened, tmp_path / "seen.json", from_block=0, reorg_depth=3)
+
+    def sell(index: int) -> int:
+        trader = LocalSigner(dev_account(index))
+        protocol.market.quote_token.faucet(trader, "5000")
+        margin.deposit(trader, False, "4650")
+        return protocol.market.trade(trader, sc.put, TradeKind.SELL, "1")["blockNumber"]
+
+    fork = w3.provider.make_request("evm_snapshot", [])["result"]
+    h = sell(5)
+    scanner.scan(w3.eth.block_number, key=lambda log: log["args"]["account"])
+    assert dev_account(5).address in scanner.seen
+    w3.provider.make_request("evm_revert", [fork])  # blocks up to H are gone…
+    assert sell(6) == h  # …and H now holds another seller's short
+    new = scanner.scan(w3.eth.block_number, key=lambda log: log["args"]["account"])
+    assert new == [dev_account(6).address]
+    # A restart reads the same state from disk and finds nothing new.
+    again = EventScanner(margin.contract.events.ShortOpened, tmp_path / "seen.json", from_block=0, reorg_depth=3)
+    assert again.scan(w3.eth.block_number, key=lambda log: log["args"]["account"]) == []
