@@ -42,3 +42,20 @@ def test_records_the_fallback_when_no_price_arrives(w3, protocol, chain, deploye
     assert r.cycle()
     r.txs.wait(5)
     assert protocol.market.call("boardSettled", sc.expiry)
+
+
+def test_serves_a_withdrawal_queue_once_liquidity_allows(w3, protocol, chain, deployed, keeper, tmp_path):
+    from optio.chain import LocalSigner, dev_account
+
+    build(protocol, keeper, sellers=1)  # the holder's calls lock 2 of the call vault's 200 WETH
+    vault = protocol.vault("call")
+    lp, other = LocalSigner(dev_account(1)), LocalSigner(dev_account(4))
+    vault.request_redeem_shares(lp, vault.call("balanceOf", lp.address))  # more than is free: queued
+    r = runner(tmp_path, chain, deployed, "settler")
+    assert r.cycle() and not r.txs.in_flight()  # the head request does not fit: nothing to send
+    vault.asset.faucet(other, "5")
+    vault.deposit(other, "5")  # now it fits
+    assert r.cycle()
+    r.txs.wait(5)
+    assert [q.status for q in vault.requests_of(lp.address)] == ["claimable"]
+    assert r.metrics.value("keeper_tx_attempts_total", {"outcome": "mined"}) == 1
