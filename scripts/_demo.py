@@ -4,7 +4,8 @@ Grows with every issue until it starts the whole system. Today: deploy → the k
 spot price, lists a board and posts its vol surface → two LPs deposit → traders buy calls and
 puts (quotes shown beside the off-chain engine's) and one sells puts on margin → an LP
 withdraws what is free and queues the rest → spot moves, time passes expiry, the settlement
-price is posted → the board settles, every ITM holder is paid, the margin short pays the vault →
+price is posted → the settler keeper settles the board, pays every ITM holder and settles the
+margin short (it pays the vault) →
 the queue is served, LPs claim and withdraw → summary of everyone's result.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from rich.rule import Rule
 from rich.table import Table
@@ -49,6 +52,22 @@ def _warp(w3, seconds: int) -> int:
 
 def _wallets(p: Protocol, who: dict[str, LocalSigner]) -> dict[str, dict[str, Decimal]]:
     return {name: {s: p.token(s).balance(s_.address) for s in ("WETH", "USDC")} for name, s_ in who.items()}
+
+
+def _run_settler(url: str) -> None:
+    """Three cycles of the settler keeper (`python -m keepers settler --once`, in process)."""
+    from keepers.runtime.config import KeeperConfig, KeyConfig, RuntimeConfig
+    from keepers.runtime.daemon import Runner
+
+    with TemporaryDirectory() as state:
+        runtime = RuntimeConfig(rpc_urls=[url], key=KeyConfig(kind="dev", index=0), state_dir=Path(state),
+                                confirmations=0)
+        settler = Runner("settler", KeeperConfig(runtime=runtime), once=True)
+        for _ in range(3):
+            settler.cycle()
+            settler.txs.wait(30)
+        for out in settler.txs.finished:
+            console.print(f"  settler: {out.key.split(':')[0]} {out.status}, gas {out.gas_used:,} (tx {out.tx_hash})")
 
 
 def run_demo(port: int = 8545) -> None:
@@ -110,13 +129,8 @@ def run_demo(port: int = 8545) -> None:
         t = _warp(w3, expiry - w3.eth.get_block("latest")["timestamp"] + 60)
         p.spot_oracle.post(keeper, SETTLEMENT_PRICE, t)
 
-        _step("Settle the board, pay every holder, settle the margin short")
-        _trade.settle(p, keeper, expiry)
-        for option in market.options(expiry):
-            holders = market.holders(option)
-            if holders:
-                _trade.exercise(p, keeper, option, tuple(holders))
-        p.margin.transact(keeper, "settleAccounts", expiry, [traders["dave"].address], action="settleAccounts")
+        _step("The settler keeper settles the board, pays every holder and settles the margin short")
+        _run_settler(chain.url)
         _trade.margin_status(p, traders["dave"].address)
 
         _step("LPs claim and withdraw everything")

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -90,6 +91,8 @@ class TxManager:
         self.chain_id = w3.eth.chain_id
         self._in_flight: dict[str, InFlight] = {}
         self._fees_cache: tuple[float, tuple[int, int]] | None = None
+        #: The latest finished transactions (mined, reverted, replaced), newest last.
+        self.finished: deque[Outcome] = deque(maxlen=1000)
         self._chain_nonce: int | None = None
         self._load()
 
@@ -290,6 +293,7 @@ class TxManager:
 
     def _finish(self, flight: InFlight, outcome: Outcome) -> Outcome:
         del self._in_flight[flight.key]
+        self.finished.append(outcome)
         self._save()
         log.info("finished", extra={"key": flight.key, "status": outcome.status, "tx_hash": outcome.tx_hash,
                                     "block": outcome.block, "sends": len(flight.hashes)})
