@@ -93,8 +93,10 @@ def test_demo_runs_a_whole_options_cycle(user_chain):
         port = s.getsockname()[1]
     run = user_chain.optio("demo", "--port", str(port))
     assert run.code == 0, run.err
-    for step in ("Carol buys calls and puts", "Dave posts USDC margin", "Settle the board", "Summary"):
+    for step in ("Carol buys calls and puts", "Dave posts USDC margin", "The settler keeper settles", "Summary"):
         assert step in run.out, step
+    for action in ("settle", "settle-accounts", "exercise"):  # the keeper did the settling
+        assert f"settler: {action} mined" in run.out, action
     assert "bad debt: 0.00 USDC; live options left: 0" in run.out
     cells = [line.split("│") for line in run.out.splitlines()]
     rows = [c for c in cells if len(c) == 6 and c[1].strip() in ("alice", "bob", "carol", "dave")]
