@@ -140,3 +140,33 @@ def test_every_keeper_runs_once_in_dry_run(w3, protocol, chain, deployed, tmp_pa
     lines = [json.loads(x) for x in out.stderr.splitlines() if x.startswith("{")]
     assert lines[0]["msg"] == "keeper starting" and lines[-1]["msg"] == "keeper stopped"
     assert w3.eth.get_transaction_count(dev_account(KEEPER_INDEX).address) == before
+
+
+def test_sigterm_stops_the_daemon_cleanly(w3, protocol, chain, deployed, tmp_path):
+    import signal
+
+    path = write_config(tmp_path, chain.url, deployed[1], "oracle", GBM)
+    proc = subprocess.Popen([sys.executable, "-m", "keepers", "oracle", "--config", str(path)],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not _has_price(protocol):
+            assert time.monotonic() < deadline, "the keeper never posted"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    messages = [json.loads(x)["msg"] for x in err.splitlines() if x.startswith("{")]
+    assert "stop requested: finishing the current cycle" in messages and messages[-1] == "keeper stopped"
+
+
+def _has_price(protocol) -> bool:
+    from optio.errors import ContractRevert
+
+    try:
+        protocol.spot_oracle.call("latestRoundData")
+    except ContractRevert:
+        return False
+    return True
