@@ -54,6 +54,7 @@ demo: install $(BUILD)
 # The whole suite: Anvil groups, then the Ganache group (its own group, as CI runs it).
 test: install $(BUILD)
 	$(VENV)/bin/ruff check .
+	$(PY) tools/check_lock.py
 	$(PY) tools/gen_normal_cdf.py --check
 	$(PY) -m pytest -m "not ganache" -n 2 --dist loadfile
 	$(PY) -m pytest -m ganache
