@@ -10,7 +10,6 @@ the simulation into a refusal (``AccountHealthy``, ``NoPosition``) and nothing i
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,8 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from keepers.runtime.daemon import Context, Head
 from keepers.runtime.events import EventScanner
 from keepers.runtime.rpc import batch
+from keepers.runtime.txs import Send
 from optio.artifacts import decode_revert
 from optio.chain import GAS_HEADROOM
+from optio.errors import OptioError
 from optio.market import Option
 
 log = logging.getLogger("keepers.liquidator")
@@ -46,29 +47,35 @@ class Underwater:
     shortfall: int  # required − collateral, units
 
 
-# The scan and the previews encode with eth-abi directly: web3's contract layer costs several
-# milliseconds of Python per call, which at a thousand accounts is the keeper's whole latency.
+# The scan, the positions and the previews go out as JSON-RPC batches encoded with eth-abi:
+# web3's contract layer costs several milliseconds of Python per call (~35 ms to encode 500
+# addresses), which at a thousand accounts was the keeper's whole latency.
 HEALTH_OF = function_signature_to_4byte_selector("healthOf(address[])")
 POSITIONS_OF = function_signature_to_4byte_selector("positionsOf(address)")
 LIQUIDATE = function_signature_to_4byte_selector("liquidate(address,uint256,uint256)")
 
 
-def health_of(margin, accounts: list[str]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """``MarginAccount.healthOf`` with eth-abi directly: web3's contract layer re-validates every
-    address and takes ~35 ms to encode 500 of them, six times the call itself."""
-    data = HEALTH_OF + abi_encode(["address[]"], [accounts])
-    raw = margin.w3.eth.call({"to": margin.address, "data": data})
-    return abi_decode(["((uint256,uint256),(uint256,uint256))[]"], raw)[0]
+def _calldata(selector: bytes, types: list[str], args: list) -> str:
+    return "0x" + (selector + abi_encode(types, args)).hex()
 
 
-def scan_health(margin, accounts: list[str], batch_size: int, workers: int = 4) -> list[Underwater]:
+def _results(answers: list[dict]) -> list[bytes]:
+    """The results of a batch of eth_calls that must all succeed (views)."""
+    for answer in answers:
+        if "error" in answer:
+            raise OptioError(f"a view call failed: {answer['error'].get('message')}")
+    return [bytes.fromhex(a["result"][2:]) for a in answers]
+
+
+def scan_health(margin, accounts: list[str], batch_size: int) -> list[Underwater]:
     """Sides below their requirement, worst shortfall first (as the keeper should serve them).
-    Batches go out on ``workers`` concurrent calls."""
-    batches = [accounts[i : i + batch_size] for i in range(0, len(accounts), batch_size)]
-    with ThreadPoolExecutor(workers) as pool:
-        results = list(pool.map(lambda b: health_of(margin, b), batches))
+    ``healthOf`` over batches of ``batch_size`` accounts, all in one JSON-RPC batch."""
+    groups = [accounts[i : i + batch_size] for i in range(0, len(accounts), batch_size)]
+    views = [("eth_call", [{"to": margin.address, "data": _calldata(HEALTH_OF, ["address[]"], [g])}, "latest"])
+             for g in groups]
     out = []
-    for group, health in zip(batches, results, strict=True):
+    for group, raw in zip(groups, _results(batch(margin.w3, views)), strict=True):
+        health = abi_decode(["((uint256,uint256),(uint256,uint256))[]"], raw)[0]
         for account, ((c_col, c_req), (p_col, p_req)) in zip(group, health, strict=True):
             if c_col < c_req:
                 out.append(Underwater(account, True, c_req - c_col))
@@ -112,7 +119,7 @@ def make(ctx: Context):
                                                          "gas_eth": str(gas_eth)})
                 continue
             data = liquidate_data(side.account, option_id, size)
-            sends.append((key, margin.address, data, "liquidate", gas))
+            sends.append(Send(key, margin.address, data, "liquidate", gas))
         for out in ctx.txs.submit_batch(sends):
             log.info("liquidate", extra={"key": out.key, "status": out.status, "tx_hash": out.tx_hash})
 
@@ -120,16 +127,16 @@ def make(ctx: Context):
 
 
 def liquidate_data(account: str, option_id: int, amount: int) -> str:
-    return "0x" + (LIQUIDATE + abi_encode(["address", "uint256", "uint256"], [account, option_id, amount])).hex()
+    return _calldata(LIQUIDATE, ["address", "uint256", "uint256"], [account, option_id, amount])
 
 
 def _next_shorts(ctx: Context, margin, sides: list[Underwater]) -> list[tuple[int, int] | None]:
     """Per side, its first short (option id, amount) with no liquidation in flight (one batch)."""
-    data = ["0x" + (POSITIONS_OF + abi_encode(["address"], [s.account])).hex() for s in sides]
-    requests_ = [("eth_call", [{"to": margin.address, "data": d}, "latest"]) for d in data]
+    views = [("eth_call", [{"to": margin.address, "data": _calldata(POSITIONS_OF, ["address"], [s.account])}, "latest"])
+             for s in sides]
     out = []
-    for side, answer in zip(sides, batch(ctx.w3, requests_), strict=True):
-        ids, amounts = abi_decode(["uint256[]", "uint256[]"], bytes.fromhex(answer["result"][2:]))
+    for side, raw in zip(sides, _results(batch(ctx.w3, views)), strict=True):
+        ids, amounts = abi_decode(["uint256[]", "uint256[]"], raw)
         pick = None
         for option_id, amount in zip(ids, amounts, strict=True):
             if Option.from_id(option_id).is_call == side.call_side and not ctx.txs.has(

@@ -16,7 +16,7 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
@@ -53,6 +53,17 @@ class InFlight:
     hashes: list[str] = field(default_factory=list)
     first_sent: float = 0.0
     last_sent: float = 0.0
+
+
+class Send(NamedTuple):
+    """One call to send: under ``key``, to ``to`` with ``data``, at most ``gas``."""
+
+    key: str
+    to: str
+    data: str
+    action: str
+    gas: int
+    value: int = 0
 
 
 @dataclass
@@ -114,56 +125,45 @@ class TxManager:
         A caller that has just simulated and estimated the same call passes its ``gas``."""
         if key in self._in_flight:
             return Outcome(key, "in-flight", self._in_flight[key].hashes[-1])
-        call = {"from": self.address, "to": to, "data": data, "value": value}
-        try:
-            if gas is None:
+        if gas is None:
+            call = {"from": self.address, "to": to, "data": data, "value": value}
+            try:
                 self.w3.eth.call(call)
                 gas = int(self.w3.eth.estimate_gas(call) * GAS_HEADROOM)
-        except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
-            revert = revert_of(err, action)
-            return self._count(Outcome(key, "refused", detail=revert.name))
-        except ContractRevert as revert:
-            return self._count(Outcome(key, "refused", detail=revert.name))
-        if self.dry_run:
-            log.info("dry run: would send", extra={"key": key, "action": action, "to": to, "gas": gas})
-            return self._count(Outcome(key, "dry-run"))
-        tip, max_fee = self._market_fees()
-        tx = {"chainId": self.chain_id, "to": to, "data": data, "value": value, "gas": gas,
-              "nonce": self._next_nonce(), "maxPriorityFeePerGas": tip, "maxFeePerGas": max_fee, "type": 2}
-        flight = InFlight(key, action, tx["nonce"], tx, "", first_sent=self.clock())
-        self._sign_and_send(flight)
-        return Outcome(key, "pending", flight.hashes[-1])
+            except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
+                return self._count(Outcome(key, "refused", detail=revert_of(err, action).name))
+            except ContractRevert as revert:
+                return self._count(Outcome(key, "refused", detail=revert.name))
+        return self.submit_batch([Send(key, to, data, action, gas, value)])[0]
 
-    def submit_batch(self, sends: list[tuple[str, str, str, str, int]]) -> list[Outcome]:
-        """Send many already simulated and estimated calls ``(key, to, data, action, gas)`` at
-        consecutive nonces: signed, saved once, then broadcast together (they can share a block).
-        Keys already in flight are skipped (``in-flight``)."""
+    def submit_batch(self, sends: list[Send]) -> list[Outcome]:
+        """Send calls already simulated and estimated at consecutive nonces: signed, saved once,
+        then broadcast together (they can share a block). Keys in flight are skipped."""
         outcomes, flights = [], []
         tip, max_fee = self._market_fees()
-        for key, to, data, action, gas in sends:
-            if key in self._in_flight:
-                outcomes.append(Outcome(key, "in-flight", self._in_flight[key].hashes[-1]))
+        for send in sends:
+            if send.key in self._in_flight:
+                outcomes.append(Outcome(send.key, "in-flight", self._in_flight[send.key].hashes[-1]))
                 continue
             if self.dry_run:
-                log.info("dry run: would send", extra={"key": key, "action": action, "to": to, "gas": gas})
-                outcomes.append(self._count(Outcome(key, "dry-run")))
+                log.info("dry run: would send", extra={"key": send.key, "action": send.action, "to": send.to,
+                                                       "gas": send.gas})
+                outcomes.append(self._count(Outcome(send.key, "dry-run")))
                 continue
-            tx = {"chainId": self.chain_id, "to": to, "data": data, "value": 0, "gas": gas,
+            tx = {"chainId": self.chain_id, "to": send.to, "data": send.data, "value": send.value, "gas": send.gas,
                   "nonce": self._next_nonce(), "maxPriorityFeePerGas": tip, "maxFeePerGas": max_fee, "type": 2}
-            flight = InFlight(key, action, tx["nonce"], tx, "", first_sent=self.clock())
-            signed = self.account.sign_transaction(tx)
-            flight.raw, flight.last_sent = signed.raw_transaction.to_0x_hex(), self.clock()
-            flight.hashes.append(signed.hash.to_0x_hex())
-            self._in_flight[key] = flight
+            flight = InFlight(send.key, send.action, tx["nonce"], tx, "", first_sent=self.clock())
+            self._sign(flight)
             flights.append(flight)
-            outcomes.append(Outcome(key, "pending", flight.hashes[-1]))
+            outcomes.append(Outcome(send.key, "pending", flight.hashes[-1]))
         if flights:
-            self._save()  # before any broadcast, as for one send
+            self._save()  # before any broadcast: a crash after it must not lose a transaction
             answers = batch(self.w3, [("eth_sendRawTransaction", [f.raw]) for f in flights])
             for flight, answer in zip(flights, answers, strict=True):
                 if "error" in answer:
                     self._broadcast(flight)  # one by one, where each refusal is handled
-            log.info("sent batch", extra={"count": len(flights), "first_nonce": flights[0].nonce})
+            log.info("sent", extra={"keys": [f.key for f in flights], "first_nonce": flights[0].nonce,
+                                    "max_fee": max_fee})
         return outcomes
 
     def poll(self) -> list[Outcome]:
@@ -235,12 +235,16 @@ class TxManager:
         mine = max((f.nonce + 1 for f in self._in_flight.values()), default=0)
         return max(self._chain_nonce, mine)
 
-    def _sign_and_send(self, flight: InFlight) -> None:
+    def _sign(self, flight: InFlight) -> None:
+        """Sign ``flight.tx`` (a first send or a replacement) and track it under its key."""
         signed = self.account.sign_transaction(flight.tx)
         flight.raw = signed.raw_transaction.to_0x_hex()
         flight.hashes.append(signed.hash.to_0x_hex())
         flight.last_sent = self.clock()
         self._in_flight[flight.key] = flight
+
+    def _sign_and_send(self, flight: InFlight) -> None:
+        self._sign(flight)
         self._save()  # before the broadcast: a crash after it must not lose the transaction
         self._broadcast(flight)
 
