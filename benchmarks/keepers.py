@@ -130,8 +130,8 @@ def seed_sellers(w3, protocol: Protocol, put: Option, n: int) -> list[str]:
 
 
 def scan_timing(margin, accounts: list[str]) -> dict[str, float]:
-    """The keeper's scan (500 per call, all calls in one JSON-RPC batch) against one account per call (200 timed,
-    scaled to the whole list)."""
+    """The keeper's scan (500 accounts per call, every call in one JSON-RPC batch) against one
+    account per call (200 timed, scaled to the whole list)."""
     t = time.perf_counter()
     scan_health(margin, accounts, 500)
     batched = time.perf_counter() - t

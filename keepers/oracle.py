@@ -96,8 +96,7 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
         reason = _due(oracle, agg.price, head, s)
         if reason is None:
             return
-        data = oracle.contract.encode_abi("post", args=[to_wad(agg.price, name="price"), head.timestamp])
-        out = ctx.txs.submit(KEY, oracle.address, data, action="post")
+        out = ctx.send(KEY, oracle, "post", to_wad(agg.price, name="price"), head.timestamp)
         log.info("post", extra={"price": str(agg.price), "reason": reason, "status": out.status,
                                 "detail": out.detail, "sources": agg.used, "outliers": agg.rejected})
         if out.status in ("pending", "dry-run"):

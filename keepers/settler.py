@@ -34,7 +34,7 @@ def make(ctx: Context):
                           from_block=ctx.protocol.deployment.deploy_block)
 
     def send(key: str, client, fn: str, *args) -> None:
-        out = ctx.txs.submit(key, client.address, client.contract.encode_abi(fn, args=list(args)), action=fn)
+        out = ctx.send(key, client, fn, *args)
         log.info(fn, extra={"key": key, "status": out.status, "detail": out.detail})
 
     def cycle(head: Head) -> None:
@@ -54,16 +54,17 @@ def make(ctx: Context):
             _pay_holders(expiry)
         for vault in vaults:
             # serveQueue's return value (a simulation) says whether any request fits now.
-            if vault.call("queueHead") < vault.call("queueLength") and vault.contract.functions.serveQueue(
-                s.serve_per_tx
-            ).call():
+            if vault.call("queueHead") < vault.call("queueLength") and vault.call("serveQueue", s.serve_per_tx):
                 send(f"serve:{vault.address}", vault, "serveQueue", s.serve_per_tx)
 
     def _settle_shorts(expiry: int) -> None:
-        accounts = sorted({k.split(":")[0] for k in shorts.seen if Option.from_id(int(k.split(":")[1])).expiry
-                           == expiry})
-        open_ = [a for a in accounts if any(Option.from_id(i).expiry == expiry
-                                            for i in margin.call("positionsOf", a)[0])]
+        # Accounts that ever sold an option of this expiry, and of them those still short one.
+        sold = {k.partition(":")[::2] for k in shorts.seen}
+        accounts = sorted({a for a, option_id in sold if Option.from_id(int(option_id)).expiry == expiry})
+        def still_short(account: str) -> bool:
+            return any(Option.from_id(i).expiry == expiry for i in margin.call("positionsOf", account)[0])
+
+        open_ = [a for a in accounts if still_short(a)]
         for i in range(0, len(open_), s.accounts_per_tx):
             batch = open_[i : i + s.accounts_per_tx]
             send(f"settle-accounts:{expiry}:{batch[0]}", margin, "settleAccounts", expiry, batch)

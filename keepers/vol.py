@@ -155,8 +155,7 @@ def make(ctx: Context):
                 continue
             if old_vol is not None:
                 target = step_towards(target, old_vol, tenor, max_move)
-            data = vol_oracle.contract.encode_abi("post", args=[expiry, to_wad(target)])
-            out = ctx.txs.submit(key, vol_oracle.address, data, action="vol post")
+            out = ctx.send(key, vol_oracle, "post", expiry, to_wad(target))
             log.info("vol post", extra={"expiry": expiry, "atm_vol": round(atm_vol(target, tenor), 6),
                                         "was": old_vol, "status": out.status, "detail": out.detail})
 

@@ -26,8 +26,8 @@ from keepers.runtime.config import KeeperConfig, one_line
 from keepers.runtime.keys import load_key
 from keepers.runtime.metrics import Metrics
 from keepers.runtime.rpc import FailoverProvider
-from keepers.runtime.txs import TxManager
-from optio.contracts import Protocol
+from keepers.runtime.txs import Outcome, TxManager
+from optio.contracts import Client, Protocol
 from optio.deployment import load_deployment
 from optio.errors import InvalidInput, OptioError, RpcUnreachable
 
@@ -63,6 +63,10 @@ class Context:
     settings: BaseModel
     state_dir: Path
     dry_run: bool
+
+    def send(self, key: str, client: Client, fn: str, *args: object) -> Outcome:
+        """``client``'s ``fn(*args)`` through ``txs.submit`` under ``key`` (simulated first)."""
+        return self.txs.submit(key, client.address, client.contract.encode_abi(fn, args=list(args)), action=fn)
 
 
 Handler = Callable[[Head], None]
