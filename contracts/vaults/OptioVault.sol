@@ -170,7 +170,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @notice Locks `assets` of free liquidity as option collateral. Market role only.
     function lockCollateral(uint256 assets) external onlyRole(MARKET_ROLE) returns (uint256 utilisationAfter) {
         uint256 idle = _idleAssets();
-        uint256 available = _freeLiquidityOf(idle, pendingShares == 0 ? 0 : totalAssets());
+        uint256 available = _freeLiquidityNow(idle);
         if (assets > available) revert InsufficientFreeLiquidity(assets, available);
         // Safe cast: locked + assets <= balance < 2^128 for any real token supply.
         uint128 locked = lockedAssets + uint128(assets);
@@ -240,8 +240,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @inheritdoc IOptioVault
     function freeLiquidity() public view returns (uint256) {
-        // The queue's claim needs the share price only when something is queued.
-        return _freeLiquidityAt(pendingShares == 0 ? 0 : totalAssets());
+        return _freeLiquidityNow(_idleAssets());
     }
 
     /// @notice Deposit room under the cap; zero while paused or while the options cannot be
@@ -335,6 +334,12 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @dev Idle assets less locked collateral less the value owed to pending requests.
     function _freeLiquidityAt(uint256 total) private view returns (uint256) {
         return _freeLiquidityOf(_idleAssets(), total);
+    }
+
+    /// @dev Free liquidity now, given idle assets. The queue's claim needs the share price (a
+    /// mark: a pass over the live options) only when something is queued.
+    function _freeLiquidityNow(uint256 idle) private view returns (uint256) {
+        return _freeLiquidityOf(idle, pendingShares == 0 ? 0 : totalAssets());
     }
 
     /// @dev Free liquidity given idle assets and the total the queue's shares convert at.
