@@ -246,10 +246,10 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
     /// were fresh (else values are conservative bounds and Greeks omit the stale part).
     /// @dev Gas grows linearly with the vault's live options (bounded by MAX_LIVE_OPTIONS).
     function portfolio(bool isCall) public view returns (int256 liability, int256 netDelta, int256 netVega, bool fresh) {
-        uint256[] storage live = isCall ? _liveCalls : _livePuts;
+        uint256[] storage live = _live(isCall);
         if (live.length == 0) return (0, 0, 0, true); // no options: no oracle, no pricer call
         int256 valueWad;
-        (valueWad, netDelta, netVega, fresh) = pricer.valueBook(isCall, _book(isCall));
+        (valueWad, netDelta, netVega, fresh) = pricer.valueBook(isCall, _book(isCall, 0));
         liability = valueWad >= 0
             ? int256(_toUnits(isCall, uint256(valueWad), true))
             : -int256(_toUnits(isCall, uint256(-valueWad), false));
@@ -272,7 +272,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
     }
 
     function liveOptions(bool isCall) external view returns (uint256[] memory) {
-        return isCall ? _liveCalls : _livePuts;
+        return _live(isCall);
     }
 
     function fees() external view returns (AmmQuote.FeeParams memory) {
@@ -398,11 +398,12 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         if (inv < -int256(WAD)) inv = -int256(WAD);
     }
 
-    /// @dev The vault's live options as a pricer book.
-    function _book(bool isCall) private view returns (OptionPricer.BookEntry[] memory book) {
-        uint256[] storage live = isCall ? _liveCalls : _livePuts;
-        book = new OptionPricer.BookEntry[](live.length);
-        for (uint256 i; i < book.length; ++i) {
+    /// @dev The vault's live options as a pricer book, with `spare` empty entries at the end.
+    function _book(bool isCall, uint256 spare) private view returns (OptionPricer.BookEntry[] memory book) {
+        uint256[] storage live = _live(isCall);
+        uint256 n = live.length;
+        book = new OptionPricer.BookEntry[](n + spare);
+        for (uint256 i; i < n; ++i) {
             book[i] = _entry(live[i]);
         }
     }
@@ -414,14 +415,9 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         view
         returns (OptionPricer.BookEntry[] memory book)
     {
-        uint256[] storage live = isCall ? _liveCalls : _livePuts;
         uint256 position = _options[id].livePosition;
-        uint256 n = live.length;
-        book = new OptionPricer.BookEntry[](position == 0 ? n + 1 : n);
-        for (uint256 i; i < n; ++i) {
-            book[i] = _entry(live[i]);
-        }
-        uint256 at = position == 0 ? n : position - 1;
+        book = _book(isCall, position == 0 ? 1 : 0);
+        uint256 at = position == 0 ? book.length - 1 : position - 1;
         if (position == 0) book[at] = _entry(id);
         if (vaultSells) book[at].shortOI += amount;
         else book[at].longOI += amount;
@@ -468,6 +464,10 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         _removeLiveIfFlat(o, isCall);
     }
 
+    function _live(bool isCall) private view returns (uint256[] storage) {
+        return isCall ? _liveCalls : _livePuts;
+    }
+
     function _vault(bool isCall) private view returns (IOptioVault) {
         return isCall ? callVault : putVault;
     }
@@ -479,7 +479,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
 
     function _addLive(OptionState storage o, uint256 id, bool isCall) private {
         if (o.livePosition != 0) return;
-        uint256[] storage live = isCall ? _liveCalls : _livePuts;
+        uint256[] storage live = _live(isCall);
         if (live.length == MAX_LIVE_OPTIONS) revert TooManyLiveOptions(MAX_LIVE_OPTIONS);
         live.push(id);
         o.livePosition = uint48(live.length);
@@ -493,7 +493,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
     function _removeLive(OptionState storage o, bool isCall) private {
         uint256 position = o.livePosition;
         if (position == 0) return;
-        uint256[] storage live = isCall ? _liveCalls : _livePuts;
+        uint256[] storage live = _live(isCall);
         uint256 last = live[live.length - 1];
         live[position - 1] = last;
         _options[last].livePosition = uint48(position);
