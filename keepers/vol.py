@@ -24,6 +24,7 @@ from pricing.chains import load_snapshot
 from pricing.chains.schema import OptionQuote
 from pricing.market_surface import fit_chain
 from pricing.oracle_units import from_wad, to_wad
+from pricing.smile_model import skewed_slice
 from pricing.surface import SurfaceFit
 from pricing.svi import SviParams
 
@@ -65,9 +66,7 @@ class SmileSimulator:
         for days in self.TENORS_DAYS:
             tau = days * 86400 / YEAR
             atm = self.atm_vol(t)
-            smile = SviParams(a=0.6 * atm * atm * tau, b=0.1 * atm * math.sqrt(tau), rho=-0.35, m=0.0, sigma=0.2)
-            smile = SviParams(a=atm * atm * tau - smile.b * smile.sigma, b=smile.b, rho=smile.rho, m=0.0,
-                              sigma=smile.sigma)  # w(0) = atm²·T exactly
+            smile = skewed_slice(atm, tau)
             for k in np.linspace(-0.5, 0.5, 21) * math.sqrt(max(tau, 0.02)):
                 strike = spot * math.exp(k)
                 vol = float(smile.implied_vol(k, tau))

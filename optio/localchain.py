@@ -57,9 +57,9 @@ def _binary(name: str) -> str:
     return found
 
 
-def _command(kind: str, port: int, block_time: float | None, chain_id: int | None) -> list[str]:
+def _command(kind: str, port: int, block_time: float | None, chain_id: int | None, extra: list[str]) -> list[str]:
     if kind == "anvil":
-        cmd = [_binary("anvil"), "--port", str(port), "--mnemonic", DEV_MNEMONIC, "--silent"]
+        cmd = [_binary("anvil"), "--port", str(port), "--mnemonic", DEV_MNEMONIC, "--silent", *extra]
         if block_time:
             cmd += ["--block-time", str(block_time)]
         if chain_id:
@@ -77,6 +77,7 @@ def _command(kind: str, port: int, block_time: float | None, chain_id: int | Non
             "--logging.quiet",
             "--chain.hardfork",
             "shanghai",
+            *extra,
         ]
         if block_time:
             cmd += ["--miner.blockTime", str(block_time)]
@@ -93,8 +94,10 @@ def local_chain(
     chain_id: int | None = None,
     log: Path | None = None,
     startup_timeout: float = 30.0,
+    extra_args: list[str] | None = None,
 ) -> Iterator[LocalChain]:
-    """Run a local chain for the duration of the block and stop it afterwards.
+    """Run a local chain for the duration of the block and stop it afterwards. ``extra_args`` go
+    to the node's command line as they are (``["--accounts", "30"]`` for Anvil).
 
     Raises ``PortInUse`` (starting nothing) if ``port`` already has a listener.
     """
@@ -102,7 +105,8 @@ def local_chain(
     if port_in_use(port):
         raise PortInUse(f"port {port} is already taken: stop whatever listens there, or choose another port")
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(_command(kind, port, block_time, chain_id), stdout=out, stderr=subprocess.STDOUT)
+    command = _command(kind, port, block_time, chain_id, extra_args or [])
+    proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     chain = LocalChain(kind, f"http://127.0.0.1:{port}", proc)
     try:
         deadline = time.monotonic() + startup_timeout

@@ -44,6 +44,11 @@ class TradeKind(IntEnum):
     def vault_sells(self) -> bool:
         return self.trader_pays
 
+    @property
+    def opens(self) -> bool:
+        """Buy and Sell open a position; the two closes reduce one."""
+        return self in (TradeKind.BUY, TradeKind.SELL)
+
 
 @dataclass(frozen=True)
 class Option:

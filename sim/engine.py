@@ -1,0 +1,255 @@
+"""The backtest loop: one market path and one set of agents through a protocol driver.
+
+At each step, in this order (as a keeper and users would on a chain): time moves to the step;
+the keeper posts spot (the post at an expiry is its settlement price), settles expired boards
+(holders paid, margin shorts settled), lists the board that is due, posts each board's vol
+surface when it would otherwise go stale, and liquidates unhealthy margin accounts; then LPs and
+traders act; then the step is recorded.
+
+Each vault's LP P&L is split into: ``premiums`` (the mid of every trade, + when the vault sold),
+``fees`` (what the AMM charged over the mid: spread, skew and fees), ``liquidations`` (what
+liquidations paid the vault beyond the mid of the options closed, less bad debt) and
+``option_pnl`` (the rest: the book marked to market and settled).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from optio.market import Option, TradeKind
+from pricing.smile_model import skewed_slice
+from sim.agents import Roster, board_strikes, draws, lp_moves, trader_wishes
+from sim.market_path import YEAR_S, build_path
+from sim.protocol import SIDES, Fill, ProtocolDriver, Rejected, Side, side_of
+from sim.scenario import DAY, HOUR, Scenario
+
+VOL_MAX_AGE_S = 3 * HOUR  # the deployed VolOracle's staleness bound
+FIRST_FRIDAY_OFFSET = 8 * HOUR  # boards expire Fridays 08:00 UTC
+
+
+@dataclass
+class Ledger:
+    """One vault's flows, in its asset (WETH or USDC)."""
+
+    deposits: float = 0.0
+    withdrawals: float = 0.0
+    premiums: float = 0.0
+    fees: float = 0.0
+    liquidations: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    mode: str
+    times: list[int] = field(default_factory=list)
+    spots: list[float] = field(default_factory=list)
+    atm_vols: list[float] = field(default_factory=list)
+    nav: dict[Side, list[float]] = field(default_factory=lambda: {s: [] for s in SIDES})
+    share_price: dict[Side, list[float]] = field(default_factory=lambda: {s: [] for s in SIDES})
+    utilisation: dict[Side, list[float]] = field(default_factory=lambda: {s: [] for s in SIDES})
+    surfaces: list[tuple[int, int, float]] = field(default_factory=list)  # (t, expiry, ATM vol posted)
+    ledger: dict[Side, Ledger] = field(default_factory=lambda: {s: Ledger() for s in SIDES})
+    counts: Counter = field(default_factory=Counter)
+    rejected: Counter = field(default_factory=Counter)
+    bad_debt: dict[Side, float] = field(default_factory=lambda: {s: 0.0 for s in SIDES})
+    elapsed_s: float = 0.0
+
+    def lp_pnl(self, side: Side) -> float:
+        lg = self.ledger[side]
+        return self.nav[side][-1] - lg.deposits + lg.withdrawals
+
+    def pnl_breakdown(self, side: Side) -> dict[str, float]:
+        lg = self.ledger[side]
+        total = self.lp_pnl(side)
+        return {"premiums": lg.premiums, "fees": lg.fees, "liquidations": lg.liquidations,
+                "option_pnl": total - lg.premiums - lg.fees - lg.liquidations, "total": total}
+
+    def summary(self) -> dict:
+        """The figures (JSON-ready)."""
+        return {
+            "mode": self.mode, "seed": self.scenario.seed, "days": self.scenario.days, "steps": len(self.times) - 1,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "counts": dict(self.counts), "rejected": dict(self.rejected),
+            "vaults": {side: {"nav": self.nav[side][-1], "share_price": self.share_price[side][-1],
+                              "max_utilisation": max(self.utilisation[side]), "pnl": self.pnl_breakdown(side),
+                              "bad_debt": self.bad_debt[side], **self.ledger[side].as_dict()} for side in SIDES},
+        }
+
+
+def expiries(s: Scenario) -> list[int]:
+    """Every board's expiry: Fridays 08:00 UTC every ``board_every_days``, on the step grid."""
+    friday = s.start - (s.start - 1 * DAY) % (7 * DAY) + FIRST_FRIDAY_OFFSET  # 1970-01-02 was a Friday
+    while friday <= s.start + s.trading_cutoff_s:
+        friday += 7 * DAY
+    end = s.start + s.steps * s.step_s + s.tenor_days * DAY
+    out, e = [], friday
+    while e <= end:
+        out.append(s.start + -(-(e - s.start) // s.step_s) * s.step_s)  # the first step at or after it
+        e += s.board_every_days * DAY
+    return out
+
+
+class Engine:
+    """Runs a scenario through ``driver``; ``progress(step, steps)`` is called after each step."""
+
+    def __init__(self, scenario: Scenario, driver: ProtocolDriver, mode: str,
+                 progress: Callable[[int, int], None] | None = None):
+        self.s, self.d, self.progress = scenario, driver, progress
+        self.roster = Roster.of(scenario)
+        self.path = build_path(scenario)
+        self.result = Result(scenario, mode)
+        self.pending = expiries(scenario)  # not yet listed
+        self.boards: dict[int, list[Decimal]] = {}  # listed, not settled
+        self.vol_posted: dict[int, int] = {}
+        self.longs: dict[int, dict[Option, Decimal]] = defaultdict(dict)
+        self.shorts: dict[int, dict[Option, Decimal]] = defaultdict(dict)
+
+    def run(self) -> Result:
+        started = time.perf_counter()
+        for step in range(len(self.path.times)):
+            self._keeper(step)
+            if step == 0:
+                self._open_accounts()
+            else:
+                self._agents(step)
+            self._record(step)
+            if self.progress:
+                self.progress(step, len(self.path.times) - 1)
+        self.result.elapsed_s = time.perf_counter() - started
+        return self.result
+
+    # --- the keeper -------------------------------------------------------------------------------
+
+    def _keeper(self, step: int) -> None:
+        t, spot = int(self.path.times[step]), float(self.path.spots[step])
+        self.d.set_time(t)
+        self.d.post_spot(spot)
+        for expiry in [e for e in self.boards if e <= t]:
+            self._settle(expiry)
+        while self.pending and self.pending[0] - self.s.tenor_days * DAY <= t:
+            expiry = self.pending.pop(0)
+            if expiry > t + self.s.trading_cutoff_s:
+                strikes = board_strikes(self.s, spot)
+                self.d.list_board(expiry, strikes)
+                self.boards[expiry] = strikes
+                self.result.counts["boards"] += 1
+        for expiry in self.boards:
+            if t + self.s.step_s - self.vol_posted.get(expiry, -VOL_MAX_AGE_S) >= VOL_MAX_AGE_S - 60:
+                atm = float(self.path.atm_vols[step])
+                self.d.post_surface(expiry, skewed_slice(atm, (expiry - t) / YEAR_S))
+                self.vol_posted[expiry] = t
+                self.result.surfaces.append((t, expiry, atm))
+                self.result.counts["surface_posts"] += 1
+        self._liquidate()
+
+    def _settle(self, expiry: int) -> None:
+        done = self.d.settle(expiry, self.roster.buyers, self.roster.sellers)
+        for side in SIDES:
+            self.result.bad_debt[side] += done.bad_debt[side]
+        for book in (*self.longs.values(), *self.shorts.values()):
+            for option in [o for o in book if o.expiry == expiry]:
+                del book[option]
+        del self.boards[expiry]
+        self.result.counts["settlements"] += 1
+
+    def _liquidate(self) -> None:
+        for _ in range(4 * max(len(self.roster.sellers), 1)):  # each pass liquidates one position per account
+            targets = self.d.liquidatable(self.roster.sellers)
+            if not targets:
+                return
+            seen: set[int] = set()
+            for who, option, amount in targets:
+                if who in seen or amount <= 0:
+                    continue
+                seen.add(who)
+                try:
+                    done = self.d.liquidate(who, option, amount)
+                except Rejected as err:
+                    self.result.rejected[f"liquidate:{err.reason}"] += 1
+                    continue
+                side = side_of(option)
+                self.result.ledger[side].liquidations += done.to_vault - done.mid_value
+                self.result.bad_debt[side] += done.bad_debt
+                self.result.counts["liquidations"] += 1
+                rest = self.shorts[who].get(option, Decimal(0)) - amount
+                if rest > 0:
+                    self.shorts[who][option] = rest
+                else:
+                    self.shorts[who].pop(option, None)
+
+    # --- users ------------------------------------------------------------------------------------
+
+    def _open_accounts(self) -> None:
+        for who in self.roster.lps:
+            self._deposit(who, "call", self.s.lp_call_deposit)
+            self._deposit(who, "put", self.s.lp_put_deposit)
+        for who in self.roster.sellers:
+            self.d.margin_deposit(who, "call", self.s.seller_margin_weth)
+            self.d.margin_deposit(who, "put", self.s.seller_margin_usdc)
+
+    def _deposit(self, who: int, side: Side, amount: float) -> None:
+        self.d.deposit(who, side, amount)
+        self.result.ledger[side].deposits += amount
+        self.result.counts["deposits"] += 1
+
+    def _agents(self, step: int) -> None:
+        t, spot = int(self.path.times[step]), float(self.path.spots[step])
+        u = draws(self.s, step, len(self.roster.lps) + len(self.roster.traders))
+        for who, side, deposits in lp_moves(self.s, self.roster, u[: len(self.roster.lps)]):
+            if deposits:
+                self._deposit(who, side, (self.s.lp_call_deposit if side == "call" else self.s.lp_put_deposit) / 10)
+                continue
+            amount = _floor(self.d.max_withdraw(who, side) / 10, 6)
+            if amount <= 0:
+                continue
+            try:
+                self.d.withdraw(who, side, amount)
+            except Rejected as err:
+                self.result.rejected[f"withdraw:{err.reason}"] += 1
+                continue
+            self.result.ledger[side].withdrawals += amount
+            self.result.counts["withdrawals"] += 1
+        tradable = [(e, k) for e, k in sorted(self.boards.items()) if e - self.s.trading_cutoff_s - 60 > t]
+        for wish in trader_wishes(self.s, self.roster, u[len(self.roster.lps):], tradable, spot, self.longs,
+                                  self.shorts):
+            try:
+                fill = self.d.trade(wish.who, wish.option, wish.kind, wish.amount)
+            except Rejected as err:
+                self.result.rejected[f"{wish.kind.name.lower()}:{err.reason}"] += 1
+                continue
+            self._book_fill(wish.who, fill)
+
+    def _book_fill(self, who: int, fill: Fill) -> None:
+        lg = self.result.ledger[side_of(fill.option)]
+        lg.premiums += fill.mid_value if fill.kind.trader_pays else -fill.mid_value
+        lg.fees += fill.edge
+        self.result.counts[f"trades:{fill.kind.name.lower()}"] += 1
+        book = self.shorts[who] if fill.kind in (TradeKind.SELL, TradeKind.CLOSE_SHORT) else self.longs[who]
+        held = book.get(fill.option, Decimal(0)) + (fill.amount if fill.kind.opens else -fill.amount)
+        if held > 0:
+            book[fill.option] = held
+        else:
+            book.pop(fill.option, None)
+
+    def _record(self, step: int) -> None:
+        r = self.result
+        r.times.append(int(self.path.times[step]))
+        r.spots.append(float(self.path.spots[step]))
+        r.atm_vols.append(float(self.path.atm_vols[step]))
+        for side, view in self.d.vaults().items():
+            r.nav[side].append(view.nav)
+            r.share_price[side].append(view.share_price)
+            r.utilisation[side].append(view.utilisation)
+
+
+def _floor(x: float, places: int) -> float:
+    q = 10**places
+    return int(x * q) / q
