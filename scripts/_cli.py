@@ -268,6 +268,15 @@ def _add_pricing_commands() -> None:
 _add_pricing_commands()
 
 
+def _add_backtest() -> None:
+    from scripts._backtest import backtest
+
+    cli.add_command(backtest)
+
+
+_add_backtest()
+
+
 @cli.group()
 def keeper() -> None:
     """Keeper daemons (the same as `python -m keepers`)."""

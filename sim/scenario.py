@@ -35,8 +35,8 @@ class Scenario(BaseModel):
     spot_vol: float = Field(default=0.8, gt=0, le=5)
     jumps_per_day: float = Field(default=1.0, ge=0, le=48)
     jump_size: float = Field(default=0.02, ge=0, le=0.1)
-    shock_day: float | None = Field(default=None, ge=0)  # one extra spot move on this day …
-    shock: float = Field(default=0.0, ge=-0.2, le=0.2)  # … of this fraction (the oracle allows 25%)
+    shock_day: float | None = Field(default=12.0, ge=0)  # one extra spot move on this day (a stress day) …
+    shock: float = Field(default=-0.15, ge=-0.2, le=0.2)  # … of this fraction (the oracle allows 25%)
     atm_vol: float = Field(default=0.7, gt=0.05, le=3)
     vol_of_vol: float = Field(default=1.0, ge=0, le=5)
     # Boards: one every `board_every_days`, expiring `tenor_days` later on a Friday 08:00 UTC grid.
@@ -51,8 +51,8 @@ class Scenario(BaseModel):
     lp_move_prob: float = Field(default=0.01, ge=0, le=1)  # per LP per step: deposit or withdraw a tenth
     traders: int = Field(default=20, ge=0, le=200)
     sellers: int = Field(default=4, ge=0)  # of the traders, those who sell options on margin
-    seller_margin_weth: float = Field(default=20.0, gt=0)
-    seller_margin_usdc: float = Field(default=60_000.0, gt=0)
+    seller_margin_weth: float = Field(default=1.5, gt=0)
+    seller_margin_usdc: float = Field(default=4_000.0, gt=0)
     trade_prob: float = Field(default=0.05, ge=0, le=1)  # per trader per step
     close_prob: float = Field(default=0.3, ge=0, le=1)  # of a trade, that it closes a position
     max_amount: float = Field(default=2.0, ge=0.01, le=1000)  # options per trade, uniform from a tenth of it
