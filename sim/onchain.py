@@ -173,7 +173,7 @@ class ChainProtocol:
         ev = self.margin.events.Liquidated().process_receipt(receipt, errors=DISCARD)[0].args
         side = side_of(option)
         mid = float(marks([option], self.spot, self.t, self.surfaces)[0])
-        return Liquidation(account, option, amount, self._tokens(side, ev.toVault), self._tokens(side, ev.bonus),
+        return Liquidation(account, option, amount, self._tokens(side, ev.paidToVault), self._tokens(side, ev.bonus),
                            self._tokens(side, ev.badDebt), float(amount) * mid)
 
     # --- LPs and traders --------------------------------------------------------------------------

@@ -93,26 +93,33 @@ def _utilisation(r: Result, days: np.ndarray, path: Path) -> None:
 
 
 def _vol_surface(r: Result, path: Path) -> None:
-    """Implied vol by moneyness (rows) and time (columns), of the board nearest 7 days, as posted."""
+    """Left: each board's posted ATM vol over time. Right: implied vol by moneyness and time of
+    the nearest board (over two days out), as posted."""
     if not r.surfaces:
         return
     t0 = r.times[0]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [1, 1.3]})
+    for expiry in sorted({e for _, e, _ in r.surfaces}):
+        pts = [((t - t0) / 86400, 100 * atm) for t, e, atm in r.surfaces if e == expiry]
+        ax1.plot(*zip(*pts, strict=True), lw=1, label=datetime.fromtimestamp(expiry, UTC).strftime("%d %b"))
+    ax1.set_xlabel("day")
+    ax1.set_ylabel("ATM vol posted (%)")
+    ax1.legend(fontsize=7, title="expiry", title_fontsize=7)
+    ax1.grid(alpha=0.3)
     k = np.linspace(-0.4, 0.4, 41)
-    cols, stamps = [], []
+    nearest: dict[int, tuple[int, float]] = {}
     for t, expiry, atm in r.surfaces:
-        tenor = (expiry - t) / YEAR_S
-        if tenor <= 0:
-            continue
-        cols.append(skewed_slice(atm, tenor).implied_vol(k, tenor))
-        stamps.append((t - t0) / 86400)
-    grid = 100 * np.array(cols).T
-    fig, ax = plt.subplots(figsize=(10, 4))
-    mesh = ax.scatter(np.repeat(stamps, len(k)), np.tile(k, len(stamps)), c=grid.T.ravel(), s=6, cmap="viridis",
-                      marker="s")
-    fig.colorbar(mesh, ax=ax, label="implied vol (%)")
-    ax.set_xlabel("day")
-    ax.set_ylabel("log-moneyness ln(K/S)")
-    ax.set_title("posted vol surfaces over time (every board's slice)")
+        if expiry - t >= 2 * 86400 and (t not in nearest or expiry < nearest[t][0]):
+            nearest[t] = (expiry, atm)
+    stamps = sorted(nearest)
+    if stamps:
+        grid = np.array([skewed_slice(nearest[t][1], (nearest[t][0] - t) / YEAR_S)
+                         .implied_vol(k, (nearest[t][0] - t) / YEAR_S) for t in stamps]).T
+        mesh = ax2.pcolormesh((np.asarray(stamps) - t0) / 86400, k, 100 * grid, shading="nearest", cmap="viridis")
+        fig.colorbar(mesh, ax=ax2, label="implied vol (%)")
+    ax2.set_xlabel("day")
+    ax2.set_ylabel("log-moneyness ln(K/S)")
+    ax2.set_title("nearest board's smile, as posted", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
