@@ -61,6 +61,7 @@ class Result:
     rejected: Counter = field(default_factory=Counter)
     bad_debt: dict[Side, float] = field(default_factory=lambda: {s: 0.0 for s in SIDES})
     elapsed_s: float = 0.0
+    transactions: int = 0  # sent to the chain (chain mode)
 
     def lp_pnl(self, side: Side) -> float:
         lg = self.ledger[side]
@@ -76,7 +77,7 @@ class Result:
         """The figures (JSON-ready)."""
         return {
             "mode": self.mode, "seed": self.scenario.seed, "days": self.scenario.days, "steps": len(self.times) - 1,
-            "elapsed_s": round(self.elapsed_s, 3),
+            "elapsed_s": round(self.elapsed_s, 3), "transactions": self.transactions,
             "counts": dict(self.counts), "rejected": dict(self.rejected),
             "vaults": {side: {"nav": self.nav[side][-1], "share_price": self.share_price[side][-1],
                               "max_utilisation": max(self.utilisation[side]), "pnl": self.pnl_breakdown(side),
@@ -124,6 +125,7 @@ class Engine:
             if self.progress:
                 self.progress(step, len(self.path.times) - 1)
         self.result.elapsed_s = time.perf_counter() - started
+        self.result.transactions = getattr(self.d, "sent", 0)
         return self.result
 
     # --- the keeper -------------------------------------------------------------------------------

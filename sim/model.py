@@ -106,13 +106,17 @@ class ModelProtocol:
                         from_sellers[side] += paid
                         bad[side] += owed - paid
                         o.long -= amount
+        for strike in self.boards.pop(expiry):
+            for is_call in (True, False):
+                del self.book[Option(expiry, strike, is_call)]  # settled: nothing live is left
         return Settlement(expiry, price, to_holders, from_sellers, bad)
 
     def liquidatable(self, sellers: list[int]) -> list[tuple[int, Option, Decimal]]:
+        required = self._requirements(sellers)
         out = []
         for who in sellers:
             for side in SIDES:
-                if self.collateral[who][side] < self._required(who, side):
+                if self.collateral[who][side] < required.get((who, side), 0.0):
                     live = [o for o in self.shorts[who] if side_of(o) == side and o.expiry > self.t]
                     for option in sorted(live, key=option_key):
                         out.append((who, option, _dec(self._max_liquidation(who, option))))
@@ -283,16 +287,28 @@ class ModelProtocol:
         return self._required_of(self.shorts[who], side)
 
     def _required_of(self, shorts: dict[Option, float], side: Side) -> float:
-        """Σ amount × min(full, max(floor·full, value under stress)) over the side's live shorts."""
-        live = [(o, n) for o, n in shorts.items() if side_of(o) == side and o.expiry > self.t]
-        if not live:
-            return 0.0
-        stressed = self.spot * (1 + self.s.spot_shock if side == "call" else 1 - self.s.spot_shock)
-        options = [o for o, _ in live]
-        value = self._marks(options, stressed, 1 + self.s.vol_shock)
-        full = np.array([self._full(o) for o in options])
-        per = np.minimum(full, np.maximum(self.s.margin_floor * full, value))
-        return float(np.array([n for _, n in live]) @ per)
+        return self._requirements([0], {0: shorts}).get((0, side), 0.0)
+
+    def _requirements(self, accounts: list[int], shorts: dict[int, dict[Option, float]] | None = None,
+                      ) -> dict[tuple[int, Side], float]:
+        """Each account's requirement per side: Σ amount × min(full, max(floor·full, value under
+        stress)) over its live shorts; calls stressed with spot up, puts with spot down, vol up.
+        One vectorised pricing call per side for all the accounts."""
+        shorts = shorts or self.shorts
+        out: dict[tuple[int, Side], float] = {}
+        for side in SIDES:
+            rows = [(who, o, n) for who in accounts for o, n in shorts[who].items()
+                    if side_of(o) == side and o.expiry > self.t]
+            if not rows:
+                continue
+            stressed = self.spot * (1 + self.s.spot_shock if side == "call" else 1 - self.s.spot_shock)
+            options = [o for _, o, _ in rows]
+            value = self._marks(options, stressed, 1 + self.s.vol_shock)
+            full = np.array([self._full(o) for o in options])
+            need = np.array([n for _, _, n in rows]) * np.minimum(full, np.maximum(self.s.margin_floor * full, value))
+            for (who, _, _), x in zip(rows, need, strict=True):
+                out[(who, side)] = out.get((who, side), 0.0) + float(x)
+        return out
 
     def _max_liquidation(self, who: int, option: Option) -> float:
         position = self.shorts[who][option]

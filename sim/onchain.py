@@ -56,6 +56,7 @@ class ChainProtocol:
         self.share_decimals = {side: self.p.vault(side).share_decimals for side in SIDES}
         self.t, self.spot = 0, 0.0
         self.surfaces: dict[int, SviParams] = {}
+        self.sent = 0  # transactions, set-up included
         self._fund(actors)
 
     # --- plumbing ---------------------------------------------------------------------------------
@@ -65,6 +66,7 @@ class ChainProtocol:
         tx = {"from": self.addresses[who], "to": contract.address, "data": contract.encode_abi(fn, args=list(args)),
               "gas": hex(GAS)}
         reply = self.w3.provider.make_request("eth_sendTransaction", [tx])
+        self.sent += 1
         if "error" in reply:
             raise Rejected(_reason(reply["error"]))
         receipt = self._receipt(reply["result"])
