@@ -10,7 +10,6 @@ the oracle allows in one update is posted as the largest allowed step, and the r
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 from typing import Literal
 
@@ -19,12 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from keepers.runtime.daemon import Context, Head
 from optio.errors import ContractRevert
-from pricing.black_scholes import black_price
 from pricing.chains import load_snapshot
-from pricing.chains.schema import OptionQuote
 from pricing.market_surface import fit_chain
 from pricing.oracle_units import from_wad, to_wad
-from pricing.smile_model import skewed_slice
+from pricing.smile_model import SmileSimulator
 from pricing.surface import SurfaceFit
 from pricing.svi import SviParams
 
@@ -44,38 +41,6 @@ class Settings(BaseModel):
     threshold: float = Field(default=0.01, gt=0, lt=1)  # relative ATM vol move that triggers a post
     heartbeat_s: int = Field(default=1800, gt=0)
     min_tenor_s: int = Field(default=600, ge=60)  # boards closer to expiry are left alone
-
-
-class SmileSimulator:
-    """Option chains with realistic smiles: a skewed SVI whose ATM vol follows a seeded
-    mean-reverting path, quoted bid/ask ±0.5 vol points around it on five tenors."""
-
-    TENORS_DAYS = (3, 7, 14, 30, 60)
-
-    def __init__(self, *, seed: int, atm_vol: float, vol_of_vol: float):
-        self.seed, self.level, self.vov = seed, atm_vol, vol_of_vol
-
-    def atm_vol(self, t: int) -> float:
-        """A deterministic path in ``t`` (hourly steps of an OU process in log vol)."""
-        hour = t // 3600
-        rng = np.random.default_rng([self.seed, hour])
-        return self.level * math.exp(self.vov * 0.05 * rng.standard_normal())
-
-    def chain(self, t: int, spot: float) -> list[OptionQuote]:
-        quotes = []
-        for days in self.TENORS_DAYS:
-            tau = days * 86400 / YEAR
-            atm = self.atm_vol(t)
-            smile = skewed_slice(atm, tau)
-            for k in np.linspace(-0.5, 0.5, 21) * math.sqrt(max(tau, 0.02)):
-                strike = spot * math.exp(k)
-                vol = float(smile.implied_vol(k, tau))
-                is_call = strike >= spot
-                bid, ask = (float(black_price(spot, strike, tau, v, is_call=is_call)) for v in (vol - 0.005,
-                                                                                               vol + 0.005))
-                quotes.append(OptionQuote("ETH", t + days * 86400, strike, "call" if is_call else "put", bid, ask,
-                                          0.5 * (bid + ask), vol, spot, t, "sim"))
-        return quotes
 
 
 def slice_for(fit: SurfaceFit, tenor_years: float) -> SviParams:
