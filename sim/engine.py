@@ -15,17 +15,17 @@ liquidations paid the vault beyond the mid of the options closed, less bad debt)
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from optio.market import Option, TradeKind
 from pricing.smile_model import skewed_slice
-from sim.agents import Roster, board_strikes, draws, lp_moves, trader_wishes
+from sim.agents import Roster, board_strikes
 from sim.market_path import YEAR_S, build_path
-from sim.protocol import SIDES, Fill, ProtocolDriver, Rejected, Side, side_of
+from sim.protocol import SIDES, ProtocolDriver, Rejected, Side, side_of
 from sim.scenario import DAY, HOUR, Scenario
+from sim.users import Users
 
 VOL_MAX_AGE_S = 3 * HOUR  # the deployed VolOracle's staleness bound
 FIRST_FRIDAY_OFFSET = 8 * HOUR  # boards expire Fridays 08:00 UTC
@@ -110,17 +110,18 @@ class Engine:
         self.pending = expiries(scenario)  # not yet listed
         self.boards: dict[int, list[Decimal]] = {}  # listed, not settled
         self.vol_posted: dict[int, int] = {}
-        self.longs: dict[int, dict[Option, Decimal]] = defaultdict(dict)
-        self.shorts: dict[int, dict[Option, Decimal]] = defaultdict(dict)
+        self.users = Users(scenario, driver, self.roster, self.result)
 
     def run(self) -> Result:
         started = time.perf_counter()
         for step in range(len(self.path.times)):
             self._keeper(step)
+            t, spot = int(self.path.times[step]), float(self.path.spots[step])
             if step == 0:
-                self._open_accounts()
+                self.users.open_accounts()
             else:
-                self._agents(step)
+                tradable = [(e, k) for e, k in sorted(self.boards.items()) if e - self.s.trading_cutoff_s - 60 > t]
+                self.users.act(step, spot, tradable)
             self._record(step)
             if self.progress:
                 self.progress(step, len(self.path.times) - 1)
@@ -156,9 +157,7 @@ class Engine:
         done = self.d.settle(expiry, self.roster.buyers, self.roster.sellers)
         for side in SIDES:
             self.result.bad_debt[side] += done.bad_debt[side]
-        for book in (*self.longs.values(), *self.shorts.values()):
-            for option in [o for o in book if o.expiry == expiry]:
-                del book[option]
+        self.users.forget(expiry)
         del self.boards[expiry]
         self.result.counts["settlements"] += 1
 
@@ -181,65 +180,7 @@ class Engine:
                 self.result.ledger[side].liquidations += done.to_vault - done.mid_value
                 self.result.bad_debt[side] += done.bad_debt
                 self.result.counts["liquidations"] += 1
-                rest = self.shorts[who].get(option, Decimal(0)) - amount
-                if rest > 0:
-                    self.shorts[who][option] = rest
-                else:
-                    self.shorts[who].pop(option, None)
-
-    # --- users ------------------------------------------------------------------------------------
-
-    def _open_accounts(self) -> None:
-        for who in self.roster.lps:
-            self._deposit(who, "call", self.s.lp_call_deposit)
-            self._deposit(who, "put", self.s.lp_put_deposit)
-        for who in self.roster.sellers:
-            self.d.margin_deposit(who, "call", self.s.seller_margin_weth)
-            self.d.margin_deposit(who, "put", self.s.seller_margin_usdc)
-
-    def _deposit(self, who: int, side: Side, amount: float) -> None:
-        self.d.deposit(who, side, amount)
-        self.result.ledger[side].deposits += amount
-        self.result.counts["deposits"] += 1
-
-    def _agents(self, step: int) -> None:
-        t, spot = int(self.path.times[step]), float(self.path.spots[step])
-        u = draws(self.s, step, len(self.roster.lps) + len(self.roster.traders))
-        for who, side, deposits in lp_moves(self.s, self.roster, u[: len(self.roster.lps)]):
-            if deposits:
-                self._deposit(who, side, (self.s.lp_call_deposit if side == "call" else self.s.lp_put_deposit) / 10)
-                continue
-            amount = _floor(self.d.max_withdraw(who, side) / 10, 6)
-            if amount <= 0:
-                continue
-            try:
-                self.d.withdraw(who, side, amount)
-            except Rejected as err:
-                self.result.rejected[f"withdraw:{err.reason}"] += 1
-                continue
-            self.result.ledger[side].withdrawals += amount
-            self.result.counts["withdrawals"] += 1
-        tradable = [(e, k) for e, k in sorted(self.boards.items()) if e - self.s.trading_cutoff_s - 60 > t]
-        for wish in trader_wishes(self.s, self.roster, u[len(self.roster.lps):], tradable, spot, self.longs,
-                                  self.shorts):
-            try:
-                fill = self.d.trade(wish.who, wish.option, wish.kind, wish.amount)
-            except Rejected as err:
-                self.result.rejected[f"{wish.kind.name.lower()}:{err.reason}"] += 1
-                continue
-            self._book_fill(wish.who, fill)
-
-    def _book_fill(self, who: int, fill: Fill) -> None:
-        lg = self.result.ledger[side_of(fill.option)]
-        lg.premiums += fill.mid_value if fill.kind.trader_pays else -fill.mid_value
-        lg.fees += fill.edge
-        self.result.counts[f"trades:{fill.kind.name.lower()}"] += 1
-        book = self.shorts[who] if fill.kind in (TradeKind.SELL, TradeKind.CLOSE_SHORT) else self.longs[who]
-        held = book.get(fill.option, Decimal(0)) + (fill.amount if fill.kind.opens else -fill.amount)
-        if held > 0:
-            book[fill.option] = held
-        else:
-            book.pop(fill.option, None)
+                self.users.reduce(self.users.shorts[who], option, amount)
 
     def _record(self, step: int) -> None:
         r = self.result
@@ -251,7 +192,3 @@ class Engine:
             r.share_price[side].append(view.share_price)
             r.utilisation[side].append(view.utilisation)
 
-
-def _floor(x: float, places: int) -> float:
-    q = 10**places
-    return int(x * q) / q
