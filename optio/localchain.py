@@ -106,7 +106,9 @@ def local_chain(
         raise PortInUse(f"port {port} is already taken: stop whatever listens there, or choose another port")
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     command = _command(kind, port, block_time, chain_id, extra_args or [])
-    proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    # Its own session: a Ctrl-C in the terminal reaches the Python process, which stops the node
+    # after whatever depends on it.
+    proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     chain = LocalChain(kind, f"http://127.0.0.1:{port}", proc)
     try:
         deadline = time.monotonic() + startup_timeout

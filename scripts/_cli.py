@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 
 from optio.chain import connect
 from optio.contracts import Protocol
 from optio.deploy import deploy_protocol
+from optio.errors import InvalidInput
 from scripts import _lp, _trade
 from scripts._accounts import resolve_signer
 from scripts._errors import one_line_errors as report_errors
@@ -249,12 +251,37 @@ def faucet(ctx: Context, token: str, amount: str) -> None:
 
 @cli.command()
 @click.option("--port", default=8545, show_default=True, help="Port of the local Anvil the demo starts")
+@click.option("--minutes", default=2.0, show_default=True, type=click.FloatRange(0.1, 600),
+              help="How long the agents trade (wall clock)")
+@click.option("--block-seconds", default=1800, show_default=True, type=click.IntRange(12, 86400),
+              help="Chain time per 1-second block")
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the agents, the price and the smiles")
+@click.option("--forever", is_flag=True, help="Keep the system running until Ctrl-C")
+@click.option("--rpc", "rpc_url", help="Run only the services against this chain (needs --deployment)")
+@click.option("--deployment", type=click.Path(path_type=Path), help="Deployment manifest for --rpc")
+@click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".demo"),
+              show_default=True, help="Configs, logs, state and pids of the services")
+@click.option("--cycle", is_flag=True, help="Instead: the scripted walk through one options cycle")
 @one_line_errors
-def demo(port: int) -> None:
-    """Start a local Anvil, deploy, and run LP rounds on both vaults."""
-    from scripts._demo import run_demo
+def demo(port: int, minutes: float, block_seconds: int, seed: int, forever: bool, rpc_url: str | None,
+         deployment: Path | None, run_dir: Path, cycle: bool) -> None:
+    """The whole system on a local Anvil: keepers, pricing feed, LPs and traders; a summary at the end."""
+    if cycle:
+        from scripts._demo import run_demo
 
-    run_demo(port)
+        run_demo(port)
+        return
+    from sim.system import SystemOptions, run_local, run_services
+
+    opts = SystemOptions(minutes=minutes, block_s=block_seconds, forever=forever, rpc=rpc_url, deployment=deployment,
+                         port=port, run_dir=run_dir)
+    opts.scenario = opts.scenario.model_copy(update={"seed": seed})
+    if rpc_url:
+        run_services(opts)
+    elif deployment:
+        raise InvalidInput("--deployment goes with --rpc (the local demo deploys its own)")
+    else:
+        run_local(opts)
 
 
 def _add_pricing_commands() -> None:

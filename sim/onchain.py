@@ -23,6 +23,7 @@ from optio.artifacts import decode_revert
 from optio.chain import LocalSigner, dev_account
 from optio.contracts import Protocol
 from optio.deploy import deploy_protocol
+from optio.deployment import Deployment
 from optio.market import Option, TradeKind
 from optio.units import from_units, from_wad, to_units, to_wad
 from pricing.oracle_units import from_wad as svi_from_wad
@@ -42,12 +43,14 @@ TRADE_FN = {TradeKind.BUY: ("buy", MAX_UINT), TradeKind.SELL: ("sell", 0),
 
 class ChainProtocol:
     """Implements :class:`sim.protocol.ProtocolDriver` on the contracts at ``w3`` (a local chain
-    with at least ``actors`` unlocked dev accounts); deploys them first."""
+    with at least ``actors`` unlocked dev accounts); deploys them first unless given a
+    ``deployment``. Funds actors 1.. with test tokens and approvals."""
 
-    def __init__(self, scenario: Scenario, w3: Web3, actors: int):
+    def __init__(self, scenario: Scenario, w3: Web3, actors: int, deployment: Deployment | None = None):
         self.s, self.w3 = scenario, w3
         self.addresses = [dev_account(i).address for i in range(actors)]
-        self.deployment = deploy_protocol(w3, LocalSigner(dev_account(0)), scenario.deploy_config(), save=False)
+        self.deployment = deployment or deploy_protocol(w3, LocalSigner(dev_account(0)), scenario.deploy_config(),
+                                                        save=False)
         self.p = Protocol(w3, self.deployment)
         self.market, self.margin = self.p.market.contract, self.p.margin.contract
         self.vault_c = {side: self.p.vault(side).contract for side in SIDES}
@@ -76,12 +79,14 @@ class ChainProtocol:
         return receipt
 
     def _receipt(self, tx_hash: str) -> TxReceipt:
-        """Anvil answers eth_sendTransaction before the block is sealed: poll briefly."""
-        for _ in range(2000):
+        """Anvil answers eth_sendTransaction before the block is sealed (and with a block time,
+        up to a block later): poll."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
             if self.w3.provider.make_request("eth_getTransactionReceipt", [tx_hash]).get("result"):
                 return self.w3.eth.get_transaction_receipt(tx_hash)
             time.sleep(0.001)
-        raise TimeoutError(f"transaction {tx_hash} was not mined within 2 s")
+        raise TimeoutError(f"transaction {tx_hash} was not mined within 30 s")
 
     def _fund(self, actors: int) -> None:
         weth, usdc = self.token_c["call"], self.token_c["put"]

@@ -80,7 +80,7 @@ def test_unknown_account(user_chain):
 
 def test_demo_refuses_a_taken_port(user_chain):
     port = int(user_chain.url.rsplit(":", 1)[1])  # this Anvil already listens there
-    run = user_chain.optio("demo", "--port", str(port))
+    run = user_chain.optio("demo", "--cycle", "--port", str(port))
     one_line_error(run, f"port {port} is already taken")
 
 
@@ -91,7 +91,7 @@ def test_demo_runs_a_whole_options_cycle(user_chain):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    run = user_chain.optio("demo", "--port", str(port))
+    run = user_chain.optio("demo", "--cycle", "--port", str(port))
     assert run.code == 0, run.err
     for step in ("Carol buys calls and puts", "Dave posts USDC margin", "The settler keeper settles", "Summary"):
         assert step in run.out, step

@@ -1,0 +1,309 @@
+"""The whole system in one command (`make demo` → `optio demo`).
+
+On a fresh local Anvil: deploy, fund and open the LPs' and margin sellers' accounts (instant
+mining), then give the chain a block time (1 s blocks, each ``block_s`` of chain time, so days
+pass in minutes) and start every service as its own process: the pricing feed, and the oracle,
+vol, liquidator and settler keepers. Seeded LPs and traders (:mod:`sim.users`) then act on each
+new block; the demo lists a daily board as expiries come near. At the end, a summary from the
+chain and the keepers' own metrics.
+
+With ``rpc``: only the services, against a chain where the protocol is deployed (no Anvil, no
+agents).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from web3 import Web3
+
+from optio.chain import LOCAL_CHAIN_IDS, LocalSigner, dev_account
+from optio.contracts import Client, Protocol
+from optio.deploy import deploy_protocol
+from optio.deployment import Deployment, save_deployment
+from optio.errors import ContractRevert, InvalidInput
+from optio.localchain import free_port, local_chain
+from scripts._render import console
+from sim.agents import Roster, board_strikes
+from sim.engine import Result
+from sim.onchain import ChainProtocol
+from sim.protocol import SIDES
+from sim.scenario import DAY, HOUR, Scenario
+from sim.supervisor import Supervisor
+from sim.users import Users
+
+KEEPERS = ("oracle", "vol", "liquidator", "settler")
+UNITS = {"call": "WETH", "put": "USDC"}
+
+
+@dataclass
+class SystemOptions:
+    minutes: float = 2.0  # of agents' activity (wall clock)
+    block_s: int = 1800  # chain seconds per 1-second block
+    forever: bool = False
+    rpc: str | None = None
+    deployment: Path | None = None
+    port: int = 8545
+    run_dir: Path = Path(".demo")
+    scenario: Scenario = field(default_factory=lambda: Scenario(trade_prob=0.08, seller_margin_usdc=6000,
+                                                                seller_margin_weth=2, lp_move_prob=0.02))
+
+
+# --- the services ------------------------------------------------------------------------------
+
+def keeper_tables(seed: int, snapshots: Path) -> dict[str, str]:
+    """Each keeper's own TOML table for the demo's chain (blocks of half an hour)."""
+    return {
+        "oracle": f"deviation = 0.002\nheartbeat_s = 900\n[[oracle.sources]]\nkind = \"gbm\"\nseed = {seed}\n"
+                  "s0 = 3000.0\nvol = 0.8\njumps_per_day = 2.0\njump_size = 0.02\n",
+        "vol": f"source = \"files\"\nsnapshots = \"{snapshots}\"\nthreshold = 0.01\nheartbeat_s = 900\n",
+        "liquidator": "gas_margin = 0.0\n",
+        "settler": "",
+    }
+
+
+def write_keeper_config(run_dir: Path, name: str, rpc: str, manifest: Path, key: str, table: str,
+                        metrics_port: int) -> Path:
+    path = run_dir / f"{name}.toml"
+    path.write_text(f"""[runtime]
+rpc_urls = ["{rpc}"]
+deployment = "{manifest}"
+state_dir = "{run_dir / 'state' / name}"
+interval_s = 0.5
+confirmations = 0
+metrics_port = {metrics_port}
+
+[runtime.key]
+{key}
+
+[{name}]
+{table}""")
+    return path
+
+
+def start_services(sup: Supervisor, rpc: str, manifest: Path, keys: dict[str, str], seed: int) -> dict[str, int]:
+    """The feed and the four keepers; returns each keeper's metrics port."""
+    snapshots = sup.run_dir / "snapshots"
+    sup.start("feed", [sys.executable, "-m", "sim.feed", "--rpc", rpc, "--deployment", str(manifest), "--out",
+                       str(snapshots), "--seed", str(seed)])
+    ports = {}
+    for name, table in keeper_tables(seed, snapshots).items():
+        ports[name] = free_port()
+        config = write_keeper_config(sup.run_dir, name, rpc, manifest, keys[name], table, ports[name])
+        sup.start(name, [sys.executable, "-m", "keepers", name, "--config", str(config)])
+    return ports
+
+
+def keeper_metrics(port: int) -> dict[str, float]:
+    """``keeper_tx_attempts`` by outcome and ``keeper_cycle_errors`` by kind from /metrics."""
+    try:
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+    except OSError:
+        return {}
+    out: dict[str, float] = {}
+    for m in re.finditer(r'^keeper_(tx_attempts|cycle_errors)_total\{\w+="([^"]+)"\} ([0-9.e+]+)$', text, re.M):
+        out[f"{m[1]}:{m[2]}"] = float(m[3])
+    return out
+
+
+# --- the demo ------------------------------------------------------------------------------------
+
+@dataclass
+class Demo:
+    """The running local system: chain, deployment, agents and their books."""
+
+    w3: Web3
+    protocol: Protocol
+    users: Users
+    result: Result
+    boards: dict[int, list[Decimal]] = field(default_factory=dict)
+
+
+def roles_for_keepers(w3: Web3, deployment: Deployment, admin: LocalSigner, oracle: str, vol: str) -> None:
+    """Each keeper signs with its own account (no two processes share a nonce): the oracle and
+    vol keepers get their roles from the admin."""
+    for key, artifact, role, account in (("SpotOracle", "SpotOracle", "KEEPER_ROLE", oracle),
+                                         ("SpotOracle", "SpotOracle", "LISTER_ROLE", oracle),
+                                         ("VolOracle", "VolOracle", "VOL_KEEPER_ROLE", vol)):
+        client = Client(w3, deployment.address(key), artifact_name=artifact)
+        client.transact(admin, "grantRole", client.call(role), account, action=f"grant {role}")
+
+
+def list_due_boards(demo: Demo, scenario: Scenario, t: int, spot: float) -> None:
+    """A board for each daily 08:00 UTC expiry in the next two days that is not listed yet."""
+    first = t - t % DAY + 8 * HOUR
+    for expiry in (first + i * DAY for i in range(3)):
+        if t + scenario.trading_cutoff_s + 600 < expiry <= t + 2 * DAY and expiry not in demo.boards:
+            strikes = board_strikes(scenario, spot)
+            demo.protocol.market.list_strikes(LocalSigner(dev_account(0)), expiry, strikes)
+            demo.boards[expiry] = strikes
+
+
+def tradable(demo: Demo, t: int, block_s: int, cutoff: int) -> list[tuple[int, list[Decimal]]]:
+    """Boards open for trading for a few more blocks, whose surface is posted and fresh."""
+    out = []
+    for expiry, strikes in sorted(demo.boards.items()):
+        if expiry - cutoff - 3 * block_s <= t:
+            continue
+        try:
+            demo.protocol.vol_oracle.call("getParams", expiry)
+        except ContractRevert:
+            continue
+        out.append((expiry, strikes))
+    return out
+
+
+def summary(demo: Demo, deploy_block: int, metrics: dict[str, dict[str, float]]) -> tuple[Table, Table, Table]:
+    market, margin = demo.protocol.market.contract, demo.protocol.margin.contract
+    views = demo.users.d.vaults()
+    vaults = Table(title="Vaults")
+    for col in ("vault", "NAV", "share price", "fees earned", "LP P&L", "deposits", "withdrawals"):
+        vaults.add_column(col, justify="right")
+    for side in SIDES:
+        lg, v = demo.result.ledger[side], views[side]
+        vaults.add_row(f"{side} ({UNITS[side]})", f"{v.nav:,.4f}", f"{v.share_price:.6f}", f"{lg.fees:,.4f}",
+                       f"{v.nav - lg.deposits + lg.withdrawals:+,.4f}", f"{lg.deposits:,.2f}", f"{lg.withdrawals:,.4f}")
+    activity = Table(title="Activity on the chain")
+    activity.add_column("what")
+    activity.add_column("count", justify="right")
+    events = {"trades": market.events.Traded, "board settlements": market.events.BoardSettled,
+              "exercises paid": market.events.Exercised, "liquidations": margin.events.Liquidated,
+              "margin shorts settled": margin.events.ShortSettled}
+    for what, event in events.items():
+        activity.add_row(what, str(len(event().get_logs(from_block=deploy_block))))
+    refused = ", ".join(f"{k} {v}" for k, v in demo.result.rejected.items())
+    activity.add_row("trades refused (by reason)", refused or "0")
+    keepers = Table(title="Keepers")
+    for col in ("keeper", "mined", "reverted", "refused in simulation", "cycle errors"):
+        keepers.add_column(col, justify="right")
+    for name, m in metrics.items():
+        errors = sum(v for k, v in m.items() if k.startswith("cycle_errors"))
+        keepers.add_row(name, *(f"{m.get(f'tx_attempts:{o}', 0):.0f}" for o in ("mined", "reverted", "simulation")),
+                        f"{errors:.0f}")
+    return vaults, activity, keepers
+
+
+def run_local(opts: SystemOptions) -> None:
+    s = opts.scenario
+    roster = Roster.of(s)
+    keeper_index = {name: roster.size + i for i, name in enumerate(KEEPERS)}
+    run_dir = opts.run_dir
+    shutil.rmtree(run_dir, ignore_errors=True)
+    sup = Supervisor(run_dir)
+    started = time.monotonic()
+    console.print(f"Starting Anvil on 127.0.0.1:{opts.port} (logs and configs in {run_dir}/) …")
+    args = ["--accounts", str(roster.size + len(KEEPERS))]
+    with local_chain("anvil", opts.port, extra_args=args, log=run_dir / "logs" / "anvil.log") as chain:
+        w3 = chain.w3
+        admin = LocalSigner(dev_account(0))
+        deployment = deploy_protocol(w3, admin, s.deploy_config(), save=False)
+        manifest = save_deployment(deployment, run_dir / "deployment.json")
+        roles_for_keepers(w3, deployment, admin, dev_account(keeper_index["oracle"]).address,
+                          dev_account(keeper_index["vol"]).address)
+        driver = ChainProtocol(s, w3, roster.size, deployment)
+        result = Result(s, "system")
+        demo = Demo(w3, Protocol(w3, deployment), Users(s, driver, roster, result), result)
+        demo.users.open_accounts()
+        console.print(f"  deployed ({len(deployment.contracts)} contracts), {len(roster.lps)} LPs deposited, "
+                      f"{len(roster.sellers)} sellers posted margin, {len(roster.buyers)} buyers funded")
+        # From here on the chain has a block time: 1 s blocks, each `block_s` of chain time.
+        w3.provider.make_request("evm_setAutomine", [False])
+        w3.provider.make_request("evm_setIntervalMining", [1])
+        w3.provider.make_request("anvil_setBlockTimestampInterval", [opts.block_s])
+        keys = {name: f"kind = \"dev\"\nindex = {i}" for name, i in keeper_index.items()}
+        try:
+            ports = start_services(sup, chain.url, manifest, keys, s.seed)
+            for svc in sup.services:
+                console.print(f"  started {svc.name:<10} pid {svc.process.pid}")
+            _agents_loop(demo, sup, opts)
+        except KeyboardInterrupt:
+            console.print("[yellow]Ctrl-C: stopping the services[/]")
+        finally:
+            metrics = {name: keeper_metrics(port) for name, port in locals().get("ports", {}).items()}
+            sup.stop_all()
+        for table in summary(demo, deployment.deploy_block, metrics):
+            console.print(table)
+    console.print(f"Stopped every service and Anvil. The demo took {time.monotonic() - started:.0f} s.")
+
+
+def _agents_loop(demo: Demo, sup: Supervisor, opts: SystemOptions) -> None:
+    s, w3 = opts.scenario, demo.w3
+    total = None if opts.forever else opts.minutes * 60
+    deadline = time.monotonic() + (total or 0)
+    last_block, step = w3.eth.block_number, 0
+    columns = (TextColumn("[bold]agents"), BarColumn(), TextColumn("{task.fields[status]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task("agents", total=total, status="waiting for the first price and surface")
+        while opts.forever or time.monotonic() < deadline:
+            if sup.exited():
+                names = ", ".join(f"{x.name} (exit {x.process.returncode}; see {x.log})" for x in sup.exited())
+                raise InvalidInput(f"a service stopped: {names}")
+            head = w3.eth.get_block("latest")
+            if head["number"] == last_block:
+                time.sleep(0.1)
+                continue
+            last_block, t = head["number"], head["timestamp"]
+            try:
+                spot = float(demo.protocol.spot_oracle.latest_price()[0])
+            except ContractRevert:
+                continue  # no fresh price yet: the oracle keeper is starting
+            list_due_boards(demo, s, t, spot)
+            for expiry in [e for e in demo.boards if e <= t]:
+                demo.users.forget(expiry)
+                del demo.boards[expiry]
+            open_boards = tradable(demo, t, opts.block_s, s.trading_cutoff_s)
+            if open_boards:
+                step += 1
+                demo.users.act(step, spot, open_boards)
+            trades = sum(v for k, v in demo.result.counts.items() if k.startswith("trades:"))
+            status = (f"block {last_block} · {time.strftime('%a %d %b %H:%M', time.gmtime(t))} · spot {spot:,.2f} · "
+                      f"{len(open_boards)} boards · {trades} trades")
+            bar.update(task, completed=None if total is None else total - max(deadline - time.monotonic(), 0),
+                       status=status)
+
+
+def run_services(opts: SystemOptions) -> None:
+    """Only the services (feed and keepers) against ``opts.rpc`` with ``opts.deployment``; until
+    Ctrl-C. On a local chain the keepers sign with dev accounts (the oracle and vol keepers get
+    their roles from dev account 0, the default deployer); elsewhere from keystores named
+    ``<keeper>.json`` in ``<run dir>/keys`` with the password in ``OPTIO_KEEPER_PASSWORD``."""
+    from optio.chain import connect
+
+    if opts.deployment is None or not opts.deployment.is_file():
+        raise InvalidInput(f"--deployment {opts.deployment}: give the deployment manifest (JSON) of that chain")
+    w3 = connect(opts.rpc)
+    deployment = Deployment.model_validate_json(opts.deployment.read_text())
+    if deployment.chain_id != w3.eth.chain_id:
+        raise InvalidInput(f"{opts.deployment} is for chain {deployment.chain_id}, but {opts.rpc} is chain "
+                           f"{w3.eth.chain_id}")
+    sup = Supervisor(opts.run_dir)
+    if w3.eth.chain_id in LOCAL_CHAIN_IDS:
+        index = {name: 20 + i for i, name in enumerate(KEEPERS)}
+        roles_for_keepers(w3, deployment, LocalSigner(dev_account(0)), dev_account(index["oracle"]).address,
+                          dev_account(index["vol"]).address)
+        keys = {name: f"kind = \"dev\"\nindex = {i}" for name, i in index.items()}
+    else:
+        keys = {name: f"kind = \"keystore\"\npath = \"{opts.run_dir / 'keys' / f'{name}.json'}\"\n"
+                      "password_env = \"OPTIO_KEEPER_PASSWORD\"" for name in KEEPERS}
+    try:
+        start_services(sup, opts.rpc, opts.deployment.resolve(), keys, opts.scenario.seed)
+        for svc in sup.services:
+            console.print(f"  started {svc.name:<10} pid {svc.process.pid} (log {svc.log})")
+        console.print("Services running; Ctrl-C stops them.")
+        while not sup.exited():
+            time.sleep(0.5)
+        names = ", ".join(f"{x.name} (exit {x.process.returncode}; see {x.log})" for x in sup.exited())
+        raise InvalidInput(f"a service stopped: {names}")
+    except KeyboardInterrupt:
+        console.print("[yellow]Ctrl-C: stopping the services[/]")
+    finally:
+        sup.stop_all()
