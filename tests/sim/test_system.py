@@ -1,0 +1,131 @@
+"""The whole system as `make demo` starts it: a short run to its summary, Ctrl-C under a running
+system (every process it started stops, nothing else does), and the services alone against a
+chain where the protocol is deployed."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from optio.chain import LocalSigner, dev_account
+from optio.contracts import Protocol
+from optio.deploy import deploy_protocol
+from optio.deployment import save_deployment
+from optio.errors import ContractRevert
+from optio.localchain import free_port, local_chain, port_in_use
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = {"feed", "oracle", "vol", "liquidator", "settler"}
+
+
+def demo(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "scripts._cli", "demo", *args], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by its parent) counts as stopped.
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split(")")[-1].split()[0] != "Z"
+
+
+def wait_for_services(run_dir: Path, timeout: float = 90) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        path = run_dir / "processes.json"
+        if path.exists():
+            pids = json.loads(path.read_text())
+            if set(pids) >= SERVICES:
+                return pids
+        time.sleep(0.5)
+    raise AssertionError(f"the services did not start within {timeout} s")
+
+
+def test_a_short_demo_runs_to_its_summary(tmp_path):
+    port = free_port()
+    proc = demo("--minutes", "0.6", "--port", str(port), "--run-dir", str(tmp_path))
+    out, _ = proc.communicate(timeout=240)
+    assert proc.returncode == 0, out
+    for line in ("started oracle", "started vol", "started liquidator", "started settler", "started feed",
+                 "Stopped every service and Anvil"):
+        assert line in out, out
+    trades = int(next(line for line in out.splitlines() if "│ trades " in line).split("│")[2])
+    assert trades > 0
+    oracle = next(line for line in out.splitlines() if "│     oracle" in line).split("│")
+    assert int(oracle[2]) > 0 and int(oracle[5]) == 0  # the oracle keeper posted, and no cycle failed
+    pids = json.loads((tmp_path / "processes.json").read_text())
+    assert not any(alive(pid) for name, pid in pids.items() if name != "supervisor")
+    assert not port_in_use(port)
+
+
+def test_ctrl_c_stops_every_process_it_started_and_nothing_else(tmp_path):
+    bystander = subprocess.Popen(["sleep", "120"])
+    port = free_port()
+    proc = demo("--forever", "--port", str(port), "--run-dir", str(tmp_path))
+    try:
+        pids = wait_for_services(tmp_path)
+        time.sleep(3)
+        assert all(alive(pids[name]) for name in SERVICES)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        assert "Ctrl-C: stopping the services" in out and "Stopped every service and Anvil" in out, out
+        assert not any(alive(pids[name]) for name in SERVICES)
+        assert not port_in_use(port)
+        assert bystander.poll() is None  # not ours: left alone
+    finally:
+        proc.kill()
+        bystander.kill()
+
+
+@pytest.fixture
+def deployed_chain(tmp_path):
+    with local_chain("anvil", extra_args=["--accounts", "30"]) as chain:
+        deployment = deploy_protocol(chain.w3, LocalSigner(dev_account(0)), save=False)
+        yield chain, save_deployment(deployment, tmp_path / "manifest.json"), deployment
+
+
+def test_services_alone_against_a_deployed_chain(tmp_path, deployed_chain):
+    chain, manifest, deployment = deployed_chain
+    run_dir = tmp_path / "run"
+    proc = demo("--rpc", chain.url, "--deployment", str(manifest), "--run-dir", str(run_dir))
+    try:
+        pids = wait_for_services(run_dir)
+        protocol = Protocol(chain.w3, deployment)
+        deadline = time.monotonic() + 60
+        while True:  # the oracle keeper (its own process) posts the first price
+            try:
+                protocol.spot_oracle.latest_price()
+                break
+            except ContractRevert:
+                assert time.monotonic() < deadline, (run_dir / "logs" / "oracle.log").read_text()[-2000:]
+                chain.w3.provider.make_request("evm_mine", [])
+                time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        assert "Ctrl-C: stopping the services" in out, out
+        assert not any(alive(pids[name]) for name in SERVICES)
+        assert chain.process.poll() is None  # the chain was not the demo's: it keeps running
+    finally:
+        proc.kill()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--deployment", "x.json"], "--deployment goes with --rpc"),
+    (["--rpc", "http://127.0.0.1:1", "--deployment", "/nonexistent.json"], "--deployment /nonexistent.json: give"),
+    (["--minutes", "0"], "Invalid value for '--minutes'"),
+])
+def test_bad_demo_options_are_one_line(args, message):
+    proc = demo(*args)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode != 0 and message in out and "Traceback" not in out, out
