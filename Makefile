@@ -73,6 +73,7 @@ bench: install $(BUILD)
 	$(PY) -m benchmarks.pricing
 	$(PY) -m benchmarks.math_gas
 	$(PY) -m benchmarks.keepers
+	$(PY) -m benchmarks.sim
 
 # The on-chain math against the engine on 1,000,000 random options (CI runs 50,000 in make test).
 fuzz-math: install $(BUILD)
