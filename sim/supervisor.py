@@ -69,7 +69,9 @@ class Supervisor:
 
     def _write_pids(self) -> None:
         pids = {s.name: s.process.pid for s in self.services}
-        (self.run_dir / "processes.json").write_text(json.dumps({"supervisor": os.getpid(), **pids}, indent=1))
+        tmp = self.run_dir / "processes.json.tmp"
+        tmp.write_text(json.dumps({"supervisor": os.getpid(), **pids}, indent=1))
+        os.replace(tmp, self.run_dir / "processes.json")  # readers never see half a file
 
 
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
