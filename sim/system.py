@@ -60,12 +60,15 @@ class SystemOptions:
 
 # --- the services ------------------------------------------------------------------------------
 
-def keeper_tables(seed: int, snapshots: Path) -> dict[str, str]:
-    """Each keeper's own TOML table for the demo's chain (blocks of half an hour)."""
+def keeper_tables(seed: int, snapshots: Path, block_s: int) -> dict[str, str]:
+    """Each keeper's own TOML table for the demo's chain (``block_s`` of chain time per block:
+    the vol keeper leaves a board alone once its expiry is within two blocks, as a post mined a
+    block later could land after it)."""
     return {
         "oracle": f"deviation = 0.002\nheartbeat_s = 900\n[[oracle.sources]]\nkind = \"gbm\"\nseed = {seed}\n"
                   "s0 = 3000.0\nvol = 0.8\njumps_per_day = 2.0\njump_size = 0.02\n",
-        "vol": f"source = \"files\"\nsnapshots = \"{snapshots}\"\nthreshold = 0.01\nheartbeat_s = 900\n",
+        "vol": f"source = \"files\"\nsnapshots = \"{snapshots}\"\nthreshold = 0.01\nheartbeat_s = 900\n"
+               f"min_tenor_s = {2 * block_s}\n",
         "liquidator": "gas_margin = 0.0\n",
         "settler": "",
     }
@@ -90,13 +93,14 @@ metrics_port = {metrics_port}
     return path
 
 
-def start_services(sup: Supervisor, rpc: str, manifest: Path, keys: dict[str, str], seed: int) -> dict[str, int]:
+def start_services(sup: Supervisor, rpc: str, manifest: Path, keys: dict[str, str], seed: int,
+                   block_s: int = 12) -> dict[str, int]:
     """The feed and the four keepers; returns each keeper's metrics port."""
     snapshots = sup.run_dir / "snapshots"
     sup.start("feed", [sys.executable, "-m", "sim.feed", "--rpc", rpc, "--deployment", str(manifest), "--out",
                        str(snapshots), "--seed", str(seed)])
     ports = {}
-    for name, table in keeper_tables(seed, snapshots).items():
+    for name, table in keeper_tables(seed, snapshots, block_s).items():
         ports[name] = free_port()
         config = write_keeper_config(sup.run_dir, name, rpc, manifest, keys[name], table, ports[name])
         sup.start(name, [sys.executable, "-m", "keepers", name, "--config", str(config)])
@@ -221,7 +225,7 @@ def run_local(opts: SystemOptions) -> None:
         w3.provider.make_request("anvil_setBlockTimestampInterval", [opts.block_s])
         keys = {name: f"kind = \"dev\"\nindex = {i}" for name, i in keeper_index.items()}
         try:
-            ports = start_services(sup, chain.url, manifest, keys, s.seed)
+            ports = start_services(sup, chain.url, manifest, keys, s.seed, opts.block_s)
             for svc in sup.services:
                 console.print(f"  started {svc.name:<10} pid {svc.process.pid}")
             _agents_loop(demo, sup, opts)
