@@ -36,6 +36,7 @@ from optio.deployment import save_deployment
 from optio.localchain import local_chain
 from optio.market import Option
 from pricing.svi import SviParams
+from sim.system import write_keeper_config
 
 KEEPER = 9
 WAD = 10**18
@@ -47,20 +48,7 @@ def _rpc(w3, method, *params):
 
 
 def _config(tmp: Path, url: str, manifest: Path, name: str, table: str, key: int) -> Path:
-    path = tmp / f"{name}.toml"
-    path.write_text(f"""[runtime]
-rpc_urls = ["{url}"]
-deployment = "{manifest}"
-state_dir = "{tmp / name}"
-interval_s = 0.1
-confirmations = 0
-[runtime.key]
-kind = "dev"
-index = {key}
-[{name}]
-{table}
-""")
-    return path
+    return write_keeper_config(tmp, name, url, manifest, f"kind = \"dev\"\nindex = {key}", table, interval_s=0.1)
 
 
 def _start(runner: Runner) -> threading.Thread:

@@ -75,16 +75,18 @@ def keeper_tables(seed: int, snapshots: Path, block_s: int) -> dict[str, str]:
 
 
 def write_keeper_config(run_dir: Path, name: str, rpc: str, manifest: Path, key: str, table: str,
-                        metrics_port: int) -> Path:
+                        metrics_port: int | None = None, interval_s: float = 0.5) -> Path:
+    """``<run_dir>/<name>.toml`` for ``python -m keepers NAME``: ``key`` is the body of the
+    ``[runtime.key]`` table, ``table`` of the keeper's own."""
     path = run_dir / f"{name}.toml"
+    metrics = "" if metrics_port is None else f"metrics_port = {metrics_port}\n"
     path.write_text(f"""[runtime]
 rpc_urls = ["{rpc}"]
 deployment = "{manifest}"
 state_dir = "{run_dir / 'state' / name}"
-interval_s = 0.5
+interval_s = {interval_s}
 confirmations = 0
-metrics_port = {metrics_port}
-
+{metrics}
 [runtime.key]
 {key}
 
