@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from keepers.runtime.daemon import Context, Head
 from optio.errors import ContractRevert
+from pricing.black_scholes import SECONDS_PER_YEAR
 from pricing.chains import load_snapshot
 from pricing.market_surface import fit_chain
 from pricing.oracle_units import from_wad, to_wad
@@ -26,7 +27,7 @@ from pricing.surface import SurfaceFit
 from pricing.svi import SviParams
 
 log = logging.getLogger("keepers.vol")
-YEAR = 365 * 86400
+YEAR = SECONDS_PER_YEAR  # tenors in years from seconds
 
 
 class Settings(BaseModel):

@@ -23,6 +23,8 @@ from pricing._inputs import as_arrays, call_flags, require
 from pricing.black_kernels import STATUS_INVALID, black_greeks_kernel, black_price_kernel
 
 DAYS_PER_YEAR = 365.0
+#: Expiries in seconds convert to years with this (the contracts' ``SECONDS_PER_YEAR``, 365 days).
+SECONDS_PER_YEAR = 365 * 86400
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-DAYS_PER_YEAR = 365.0
+from pricing.black_scholes import DAYS_PER_YEAR
 
 
 def gbm_jump_path(n: int, dt_years: float, *, s0: float, vol: float, jumps_per_day: float, jump_size: float,

@@ -12,11 +12,9 @@ import math
 
 import numpy as np
 
-from pricing.black_scholes import black_price
+from pricing.black_scholes import SECONDS_PER_YEAR, black_price
 from pricing.chains.schema import OptionQuote
 from pricing.svi import SviParams
-
-YEAR_S = 365 * 86400
 
 
 def skewed_slice(atm_vol: float, tenor_years: float, *, rho: float = -0.35, sigma: float = 0.2,
@@ -46,7 +44,7 @@ class SmileSimulator:
     def chain(self, t: int, spot: float) -> list[OptionQuote]:
         quotes = []
         for days in self.TENORS_DAYS:
-            tau = days * 86400 / YEAR_S
+            tau = days * 86400 / SECONDS_PER_YEAR
             atm = self.atm_vol(t)
             smile = skewed_slice(atm, tau)
             for k in np.linspace(-0.5, 0.5, 21) * math.sqrt(max(tau, 0.02)):

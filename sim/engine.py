@@ -20,9 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pricing.black_scholes import SECONDS_PER_YEAR
 from pricing.smile_model import skewed_slice
 from sim.agents import Roster, board_strikes
-from sim.market_path import YEAR_S, build_path
+from sim.market_path import build_path
 from sim.protocol import SIDES, ProtocolDriver, Rejected, Side, side_of
 from sim.scenario import DAY, HOUR, Scenario
 from sim.users import Users
@@ -147,7 +148,7 @@ class Engine:
         for expiry in self.boards:
             if t + self.s.step_s - self.vol_posted.get(expiry, -VOL_MAX_AGE_S) >= VOL_MAX_AGE_S - 60:
                 atm = float(self.path.atm_vols[step])
-                self.d.post_surface(expiry, skewed_slice(atm, (expiry - t) / YEAR_S))
+                self.d.post_surface(expiry, skewed_slice(atm, (expiry - t) / SECONDS_PER_YEAR))
                 self.vol_posted[expiry] = t
                 self.result.surfaces.append((t, expiry, atm))
                 self.result.counts["surface_posts"] += 1

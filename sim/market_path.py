@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from optio.errors import InvalidInput
+from pricing.black_scholes import SECONDS_PER_YEAR
 from pricing.paths import gbm_jump_path, ou_vol_path
 from sim.scenario import DAY, Scenario
-
-YEAR_S = 365 * DAY
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class MarketPath:
 def build_path(s: Scenario) -> MarketPath:
     n = s.steps
     times = s.start + np.arange(n + 1, dtype=np.int64) * s.step_s
-    dt = s.step_s / YEAR_S
+    dt = s.step_s / SECONDS_PER_YEAR
     if s.prices is not None:
         spots = replay_prices(s.prices, times)
     else:

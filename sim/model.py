@@ -18,15 +18,12 @@ from decimal import Decimal
 import numpy as np
 
 from optio.market import Option, TradeKind
-from pricing.black_scholes import black_price
+from optio.units import WAD
+from pricing.black_scholes import SECONDS_PER_YEAR, black_price
 from pricing.quotes import quote
 from pricing.svi import SviParams
 from sim.protocol import SIDES, Fill, Liquidation, Rejected, Settlement, Side, VaultView, option_key, side_of
 from sim.scenario import Scenario
-
-YEAR_S = 365 * 86400
-MIN_AMOUNT = Decimal("0.001")
-DUST = 0.01
 
 
 @dataclass
@@ -49,6 +46,9 @@ class ModelProtocol:
     def __init__(self, scenario: Scenario):
         self.s = scenario
         self.params = scenario.quote_params
+        deployed = scenario.deploy_config()  # the contracts' minimum trade and dust, as deployed
+        self.min_amount = Decimal(deployed.min_trade_wad) / WAD
+        self.dust = deployed.dust_wad / WAD
         self.t = 0
         self.spot = 0.0
         self.surfaces: dict[int, SviParams] = {}
@@ -112,7 +112,7 @@ class ModelProtocol:
         return Settlement(expiry, price, to_holders, from_sellers, bad)
 
     def liquidatable(self, sellers: list[int]) -> list[tuple[int, Option, Decimal]]:
-        required = self._requirements(sellers)
+        required = self._requirements({who: self.shorts[who] for who in sellers})
         out = []
         for who in sellers:
             for side in SIDES:
@@ -173,7 +173,7 @@ class ModelProtocol:
     def trade(self, who: int, option: Option, kind: TradeKind, amount: Decimal) -> Fill:
         if option not in self.book:
             raise Rejected("UnknownOption")
-        if amount < MIN_AMOUNT:
+        if amount < self.min_amount:
             raise Rejected("AmountTooSmall")
         if self.t >= option.expiry - self.s.trading_cutoff_s:
             raise Rejected("TradingClosed")
@@ -186,8 +186,9 @@ class ModelProtocol:
         net_after = net_before + (n if vault_sells else -n)
         inventory = float(np.clip(0.5 * (net_before + net_after) / self.s.inventory_scale, -1.0, 1.0))
         utilisation = min(v.locked / v.idle, 1.0) if v.idle else 0.0
-        q = quote(self.spot, float(option.strike), (option.expiry - self.t) / YEAR_S, self.surfaces[option.expiry],
-                  is_call=option.is_call, inventory=inventory, utilisation=utilisation, params=self.params)
+        tenor = (option.expiry - self.t) / SECONDS_PER_YEAR
+        q = quote(self.spot, float(option.strike), tenor, self.surfaces[option.expiry], is_call=option.is_call,
+                  inventory=inventory, utilisation=utilisation, params=self.params)
         per, mid = float(q.ask if vault_sells else q.bid), float(q.mid)
         if option.is_call:  # the call vault is paid in the base asset
             per, mid = per / self.spot, mid / self.spot
@@ -287,17 +288,15 @@ class ModelProtocol:
         return self._required_of(self.shorts[who], side)
 
     def _required_of(self, shorts: dict[Option, float], side: Side) -> float:
-        return self._requirements([0], {0: shorts}).get((0, side), 0.0)
+        return self._requirements({0: shorts}).get((0, side), 0.0)
 
-    def _requirements(self, accounts: list[int], shorts: dict[int, dict[Option, float]] | None = None,
-                      ) -> dict[tuple[int, Side], float]:
+    def _requirements(self, books: dict[int, dict[Option, float]]) -> dict[tuple[int, Side], float]:
         """Each account's requirement per side: Σ amount × min(full, max(floor·full, value under
         stress)) over its live shorts; calls stressed with spot up, puts with spot down, vol up.
         One vectorised pricing call per side for all the accounts."""
-        shorts = shorts or self.shorts
         out: dict[tuple[int, Side], float] = {}
         for side in SIDES:
-            rows = [(who, o, n) for who in accounts for o, n in shorts[who].items()
+            rows = [(who, o, n) for who, book in books.items() for o, n in book.items()
                     if side_of(o) == side and o.expiry > self.t]
             if not rows:
                 continue
@@ -313,7 +312,7 @@ class ModelProtocol:
     def _max_liquidation(self, who: int, option: Option) -> float:
         position = self.shorts[who][option]
         partial = position * self.s.close_factor
-        if position - partial < DUST:
+        if position - partial < self.dust:
             return position
         mid = self._marks([option], self.spot, 1.0)[0]
         if self.collateral[who][side_of(option)] < position * mid * (1 + self.s.liquidation_penalty):
@@ -336,7 +335,7 @@ def marks(options: list[Option], spot: float | np.ndarray, t: int, surfaces: dic
         return np.zeros(0)
     spot = np.broadcast_to(np.asarray(spot, dtype=float), (len(options),))
     strikes = np.array([float(o.strike) for o in options])
-    tau = np.array([(o.expiry - t) / YEAR_S for o in options])
+    tau = np.array([(o.expiry - t) / SECONDS_PER_YEAR for o in options])
     vols = np.empty(len(options))
     for expiry in {o.expiry for o in options}:
         sel = np.array([o.expiry == expiry for o in options])

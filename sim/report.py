@@ -14,9 +14,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from pricing.black_scholes import SECONDS_PER_YEAR
 from pricing.smile_model import skewed_slice
 from sim.engine import Result
-from sim.market_path import YEAR_S
 from sim.protocol import SIDES
 
 UNITS = {"call": "WETH", "put": "USDC"}
@@ -113,8 +113,8 @@ def _vol_surface(r: Result, path: Path) -> None:
             nearest[t] = (expiry, atm)
     stamps = sorted(nearest)
     if stamps:
-        grid = np.array([skewed_slice(nearest[t][1], (nearest[t][0] - t) / YEAR_S)
-                         .implied_vol(k, (nearest[t][0] - t) / YEAR_S) for t in stamps]).T
+        grid = np.array([skewed_slice(nearest[t][1], (nearest[t][0] - t) / SECONDS_PER_YEAR)
+                         .implied_vol(k, (nearest[t][0] - t) / SECONDS_PER_YEAR) for t in stamps]).T
         mesh = ax2.pcolormesh((np.asarray(stamps) - t0) / 86400, k, 100 * grid, shading="nearest", cmap="viridis")
         fig.colorbar(mesh, ax=ax2, label="implied vol (%)")
     ax2.set_xlabel("day")
