@@ -15,8 +15,8 @@ from scripts._errors import one_line_errors
 from scripts._render import console
 from sim.agreement import agrees, compare
 from sim.engine import Result
-from sim.protocol import SIDES
-from sim.report import UNITS, write_report
+from sim.protocol import ASSET, SIDES
+from sim.report import write_report
 from sim.run import MODES, run_backtest
 from sim.scenario import Scenario, scenario_from
 
@@ -48,7 +48,7 @@ def _summary_table(result: Result) -> Table:
         table.add_column(col, justify="right")
     for side in SIDES:
         p = result.pnl_breakdown(side)
-        table.add_row(f"{side} ({UNITS[side]})", f"{result.nav[side][-1]:,.4f}", f"{result.share_price[side][-1]:.6f}",
+        table.add_row(f"{side} ({ASSET[side]})", f"{result.nav[side][-1]:,.4f}", f"{result.share_price[side][-1]:.6f}",
                       *(f"{p[k]:,.4f}" for k in ("premiums", "fees", "option_pnl", "liquidations", "total")),
                       f"{max(result.utilisation[side]):.1%}")
     return table

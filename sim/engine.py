@@ -181,7 +181,7 @@ class Engine:
                 self.result.ledger[side].liquidations += done.to_vault - done.mid_value
                 self.result.bad_debt[side] += done.bad_debt
                 self.result.counts["liquidations"] += 1
-                self.users.reduce(self.users.shorts[who], option, amount)
+                self.users.adjust(self.users.shorts[who], option, -amount)
 
     def _record(self, step: int) -> None:
         r = self.result

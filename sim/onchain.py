@@ -156,8 +156,8 @@ class ChainProtocol:
             if not sick:
                 continue
             ids, amounts = self.margin.functions.positionsOf(self.addresses[who]).call()
-            positions = sorted(((Option.from_id(i), a) for i, a in zip(ids, amounts, strict=True)
-                                if side_of(Option.from_id(i)) in sick and Option.from_id(i).expiry > self.t),
+            held = ((Option.from_id(i), a) for i, a in zip(ids, amounts, strict=True))
+            positions = sorted(((o, a) for o, a in held if side_of(o) in sick and o.expiry > self.t),
                                key=lambda p: option_key(p[0]))
             for option, amount in positions:
                 largest = self._largest_liquidation(who, option, amount)

@@ -17,6 +17,8 @@ from pricing.svi import SviParams
 
 Side = Literal["call", "put"]
 SIDES: tuple[Side, Side] = ("call", "put")
+#: Each vault's asset (what its figures are counted in).
+ASSET: dict[Side, str] = {"call": "WETH", "put": "USDC"}
 
 
 def side_of(option: Option) -> Side:

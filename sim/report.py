@@ -17,9 +17,8 @@ import numpy as np
 from pricing.black_scholes import SECONDS_PER_YEAR
 from pricing.smile_model import skewed_slice
 from sim.engine import Result
-from sim.protocol import SIDES
+from sim.protocol import ASSET, SIDES
 
-UNITS = {"call": "WETH", "put": "USDC"}
 PLOTS = ("nav_share_price.png", "pnl.png", "utilisation.png", "vol_surface.png")
 
 
@@ -70,7 +69,7 @@ def _pnl(r: Result, path: Path) -> None:
                                                                                                            strict=True)]
         ax.bar(names, values, color=colors)
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_title(f"{side} vault LP P&L ({UNITS[side]})")
+        ax.set_title(f"{side} vault LP P&L ({ASSET[side]})")
         ax.tick_params(axis="x", rotation=20)
         ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
@@ -131,7 +130,7 @@ def _html(r: Result, figures: dict) -> str:
         v = figures["vaults"][side]
         pnl = v["pnl"]
         rows.append(
-            f"<tr><td>{side}</td><td>{v['nav']:,.4f} {UNITS[side]}</td><td>{v['share_price']:.6f}</td>"
+            f"<tr><td>{side}</td><td>{v['nav']:,.4f} {ASSET[side]}</td><td>{v['share_price']:.6f}</td>"
             f"<td>{pnl['premiums']:,.4f}</td><td>{pnl['fees']:,.4f}</td><td>{pnl['option_pnl']:,.4f}</td>"
             f"<td>{pnl['liquidations']:,.4f}</td><td>{pnl['total']:,.4f}</td><td>{v['max_utilisation']:.1%}</td></tr>")
     counts = "".join(f"<li>{html.escape(k)}: {v}</li>" for k, v in sorted(figures["counts"].items()))

@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from optio.errors import InvalidInput
+
 
 @dataclass
 class Service:
@@ -52,6 +54,12 @@ class Supervisor:
     def exited(self) -> list[Service]:
         """Services that stopped on their own (a keeper's error budget, a crash)."""
         return [s for s in self.services if not s.alive]
+
+    def require_running(self) -> None:
+        """``InvalidInput`` naming each service that stopped, its exit code and its log."""
+        if gone := self.exited():
+            names = ", ".join(f"{s.name} (exit {s.process.returncode}; see {s.log})" for s in gone)
+            raise InvalidInput(f"a service stopped: {names}")
 
     def stop_all(self, grace_s: float = 10.0) -> None:
         """SIGTERM to every live child, in reverse start order; SIGKILL to what is left after

@@ -36,13 +36,12 @@ from scripts._render import console
 from sim.agents import Roster, board_strikes
 from sim.engine import Result
 from sim.onchain import ChainProtocol
-from sim.protocol import SIDES
+from sim.protocol import ASSET, SIDES
 from sim.scenario import DAY, HOUR, Scenario
 from sim.supervisor import Supervisor
 from sim.users import Users
 
 KEEPERS = ("oracle", "vol", "liquidator", "settler")
-UNITS = {"call": "WETH", "put": "USDC"}
 
 
 @dataclass
@@ -131,6 +130,7 @@ class Demo:
     protocol: Protocol
     users: Users
     result: Result
+    lister: LocalSigner  # dev account 0: the deployer holds the lister role
     boards: dict[int, list[Decimal]] = field(default_factory=dict)
 
 
@@ -150,7 +150,7 @@ def list_due_boards(demo: Demo, scenario: Scenario, t: int, spot: float) -> None
     for expiry in (first + i * DAY for i in range(3)):
         if t + scenario.trading_cutoff_s + 600 < expiry <= t + 2 * DAY and expiry not in demo.boards:
             strikes = board_strikes(scenario, spot)
-            demo.protocol.market.list_strikes(LocalSigner(dev_account(0)), expiry, strikes)
+            demo.protocol.market.list_strikes(demo.lister, expiry, strikes)
             demo.boards[expiry] = strikes
 
 
@@ -176,7 +176,7 @@ def summary(demo: Demo, deploy_block: int, metrics: dict[str, dict[str, float]])
         vaults.add_column(col, justify="right")
     for side in SIDES:
         lg, v = demo.result.ledger[side], views[side]
-        vaults.add_row(f"{side} ({UNITS[side]})", f"{v.nav:,.4f}", f"{v.share_price:.6f}", f"{lg.fees:,.4f}",
+        vaults.add_row(f"{side} ({ASSET[side]})", f"{v.nav:,.4f}", f"{v.share_price:.6f}", f"{lg.fees:,.4f}",
                        f"{v.nav - lg.deposits + lg.withdrawals:+,.4f}", f"{lg.deposits:,.2f}", f"{lg.withdrawals:,.4f}")
     activity = Table(title="Activity on the chain")
     activity.add_column("what")
@@ -217,7 +217,7 @@ def run_local(opts: SystemOptions) -> None:
                           dev_account(keeper_index["vol"]).address)
         driver = ChainProtocol(s, w3, roster.size, deployment)
         result = Result(s, "system")
-        demo = Demo(w3, Protocol(w3, deployment), Users(s, driver, roster, result), result)
+        demo = Demo(w3, Protocol(w3, deployment), Users(s, driver, roster, result), result, admin)
         demo.users.open_accounts()
         console.print(f"  deployed ({len(deployment.contracts)} contracts), {len(roster.lps)} LPs deposited, "
                       f"{len(roster.sellers)} sellers posted margin, {len(roster.buyers)} buyers funded")
@@ -250,9 +250,7 @@ def _agents_loop(demo: Demo, sup: Supervisor, opts: SystemOptions) -> None:
     with Progress(*columns, console=console) as bar:
         task = bar.add_task("agents", total=total, status="waiting for the first price and surface")
         while opts.forever or time.monotonic() < deadline:
-            if sup.exited():
-                names = ", ".join(f"{x.name} (exit {x.process.returncode}; see {x.log})" for x in sup.exited())
-                raise InvalidInput(f"a service stopped: {names}")
+            sup.require_running()
             head = w3.eth.get_block("latest")
             if head["number"] == last_block:
                 time.sleep(0.1)
@@ -305,10 +303,9 @@ def run_services(opts: SystemOptions) -> None:
         for svc in sup.services:
             console.print(f"  started {svc.name:<10} pid {svc.process.pid} (log {svc.log})")
         console.print("Services running; Ctrl-C stops them.")
-        while not sup.exited():
+        while True:
+            sup.require_running()
             time.sleep(0.5)
-        names = ", ".join(f"{x.name} (exit {x.process.returncode}; see {x.log})" for x in sup.exited())
-        raise InvalidInput(f"a service stopped: {names}")
     except KeyboardInterrupt:
         console.print("[yellow]Ctrl-C: stopping the services[/]")
     finally:

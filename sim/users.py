@@ -34,10 +34,11 @@ class Users:
                 del book[option]
 
     @staticmethod
-    def reduce(book: dict[Option, Decimal], option: Option, amount: Decimal) -> None:
-        rest = book.get(option, Decimal(0)) - amount
-        if rest > 0:
-            book[option] = rest
+    def adjust(book: dict[Option, Decimal], option: Option, change: Decimal) -> None:
+        """Add ``change`` (negative to reduce) to a position; a position at zero leaves the book."""
+        held = book.get(option, Decimal(0)) + change
+        if held > 0:
+            book[option] = held
         else:
             book.pop(option, None)
 
@@ -86,7 +87,7 @@ class Users:
         lg.fees += fill.edge
         self.result.counts[f"trades:{fill.kind.name.lower()}"] += 1
         book = self.shorts[who] if fill.kind in (TradeKind.SELL, TradeKind.CLOSE_SHORT) else self.longs[who]
-        self.reduce(book, fill.option, -fill.amount if fill.kind.opens else fill.amount)
+        self.adjust(book, fill.option, fill.amount if fill.kind.opens else -fill.amount)
 
 
 def _floor(x: float, places: int) -> float:
