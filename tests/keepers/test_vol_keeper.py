@@ -8,16 +8,22 @@ from tests.keepers.conftest import runner
 from tests.keepers.scenario import build, now, post_spot
 
 
+def one_post(r, protocol, keeper, expiry: int):
+    """Spot posted, one vol keeper cycle: the surface it posted for ``expiry`` (must be new)."""
+    before = protocol.vol_oracle.call("getParams", expiry)[1]
+    post_spot(protocol, keeper, "2000")
+    assert r.cycle()
+    r.txs.wait(5)
+    params, updated = protocol.vol_oracle.call("getParams", expiry)
+    assert updated > before
+    return params
+
+
 def test_vol_keeper_posts_the_fitted_surface_and_then_waits(w3, protocol, chain, deployed, keeper, tmp_path):
     sc = build(protocol, keeper, sellers=1, tenor=10 * 86400)
     table = 'source = "sim"\natm_vol = 0.9\nvol_of_vol = 0\nthreshold = 0.02'
     r = runner(tmp_path, chain, deployed, "vol", table)
-    before = protocol.vol_oracle.call("getParams", sc.expiry)[1]
-    post_spot(protocol, keeper, "2000")
-    assert r.cycle()
-    r.txs.wait(5)
-    params, updated = protocol.vol_oracle.call("getParams", sc.expiry)
-    assert updated > before
+    params = one_post(r, protocol, keeper, sc.expiry)
     tenor = (sc.expiry - now(w3)) / vol.YEAR
     assert abs(vol.atm_vol(vol.from_wad(params), tenor) - 0.9) < 0.01  # the simulated market's ATM vol
     assert r.metrics.value("vol_fit_rmse") < 0.01
@@ -41,10 +47,5 @@ def test_vol_keeper_fits_a_venue_snapshot_from_files(w3, protocol, chain, deploy
     folder.mkdir()
     shutil.copy(Path(__file__).parents[1] / "pricing" / "fixtures" / "deribit_btc_options.json", folder)
     r = runner(tmp_path, chain, deployed, "vol", f'source = "files"\nsnapshots = "{folder}"')
-    before = protocol.vol_oracle.call("getParams", sc.expiry)[1]
-    post_spot(protocol, keeper, "2000")
-    assert r.cycle()
-    r.txs.wait(5)
-    params, updated = protocol.vol_oracle.call("getParams", sc.expiry)
-    assert updated > before
+    params = one_post(r, protocol, keeper, sc.expiry)
     assert 0.1 < vol.atm_vol(vol.from_wad(params), (sc.expiry - now(w3)) / vol.YEAR) < 3
