@@ -15,12 +15,13 @@ export APE_DATA_FOLDER := $(CURDIR)/.ape
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 SOLC_STAMP := .solcx/.registered
+BROWSER := /usr/bin/chromedriver
 BUILD := .build/__local__.json
 SOURCES := $(shell find contracts -name '*.sol' -not -path '*/.cache/*' 2>/dev/null)
 
 .PHONY: install demo test test-anvil test-ganache lint bench fuzz-math compile lock clean
 
-install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_STAMP) $(BROWSER)
 
 $(PY_STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
@@ -41,6 +42,14 @@ $(SOLC_STAMP): tools/solc.js $(NODE_STAMP)
 	@test -e $(HOME)/.svm/$(SOLC_VERSION)/solc-$(SOLC_VERSION) || ln -sfn $(CURDIR)/tools/solc.js $(HOME)/.svm/$(SOLC_VERSION)/solc-$(SOLC_VERSION)
 	@.solcx/solc-v$(SOLC_VERSION) --version | tail -1
 	@touch $@
+
+# Debian's Chromium and ChromeDriver: the dashboard's browser tests and benchmarks.risk drive
+# them through Selenium (a test tool's own browser download fails offline). Installed once.
+$(BROWSER):
+	@command -v apt-get >/dev/null || { echo "error: install chromium and chromium-driver (Debian packages)"; exit 1; }
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium chromium-driver >/dev/null
+	@/usr/bin/chromium --version
 
 compile: $(BUILD)
 
