@@ -16,8 +16,9 @@ from web3.types import TxReceipt
 from optio.artifacts import artifact
 from optio.chain import Signer, revert_of, transact
 from optio.deployment import Deployment, load_deployment
-from optio.errors import InsufficientBalance, InvalidInput
+from optio.errors import ContractRevert, InsufficientBalance, InvalidInput
 from optio.units import from_units, from_wad, parse_amount, to_units, to_wad
+from pricing.oracle_units import from_wad as svi_from_wad
 from pricing.oracle_units import to_wad as svi_to_wad
 from pricing.svi import SviParams
 
@@ -259,6 +260,29 @@ class Vault(Client):
         )
 
 
+@dataclass(frozen=True)
+class Feed:
+    """What an oracle read found: the value (None if never posted), when it was posted (Unix s,
+    None if never) and whether the oracle serves it now (False: stale or missing)."""
+
+    value: object
+    updated_at: int | None
+    fresh: bool
+
+
+def _feed(read, *args) -> Feed:
+    """``read(*args) -> (value, updated_at)``, or a stale/missing revert turned into a Feed."""
+    try:
+        value, updated_at = read(*args)
+    except ContractRevert as err:
+        if "updatedAt" in err.args_by_name:  # StalePrice / StaleSurface carry the last update
+            return Feed(None, int(err.args_by_name["updatedAt"]), False)
+        if err.name in ("NoPrice", "NoSurface"):
+            return Feed(None, None, False)
+        raise
+    return Feed(value, int(updated_at), True)
+
+
 class SpotOracle(Client):
     artifact_name = "SpotOracle"
 
@@ -268,6 +292,12 @@ class SpotOracle(Client):
 
     def register_expiry(self, signer: Signer, expiry: int) -> TxReceipt:
         return self.transact(signer, "registerExpiry", expiry, action="registerExpiry")
+
+    def feed(self) -> Feed:
+        """The latest price (quote units per base, ``Decimal``) with its freshness; never raises
+        for a stale or missing price."""
+        feed = _feed(self.call, "latestPrice")
+        return feed if feed.value is None else Feed(from_wad(feed.value), feed.updated_at, True)
 
     def latest_price(self) -> tuple[Decimal, int]:
         """(price, updatedAt); reverts on the chain (``ContractRevert``) if stale or missing."""
@@ -280,6 +310,12 @@ class VolOracle(Client):
 
     def post(self, signer: Signer, expiry: int, params: SviParams) -> TxReceipt:
         return self.transact(signer, "post", expiry, svi_to_wad(params), action="post surface")
+
+    def surface(self, expiry: int) -> Feed:
+        """The SVI slice of ``expiry`` (``SviParams``) with its freshness; never raises for a
+        stale or missing surface."""
+        feed = _feed(self.call, "getParams", expiry)
+        return feed if feed.value is None else Feed(svi_from_wad(feed.value), feed.updated_at, True)
 
     def atm_vol(self, expiry: int) -> Decimal:
         """Annualised ATM vol now (1.0 = 100%)."""
