@@ -39,6 +39,7 @@ KEEPERS = {
     "vol": "keepers.vol",
     "liquidator": "keepers.liquidator",
     "settler": "keepers.settler",
+    "guardian": "keepers.guardian",
 }
 
 
