@@ -183,7 +183,8 @@ class RiskService:
         if "id" in args:
             option = Option.from_id(args["id"])
             scale = 10 ** self.decimals[option.is_call]
-            out["option"] = str(option)
+            day = time.strftime("%d %b %H:%M", time.gmtime(option.expiry))
+            out["option"] = f"{option.kind} {option.strike.normalize():f} {day}"
         if a.event == "Traded":
             out.update(who=args["trader"], kind=TRADE_KINDS[args["kind"]], amount=args["amount"] / 1e18,
                        premium=args["premium"] / scale, token=self.symbols[option.is_call], vol=args["volWad"] / 1e18)

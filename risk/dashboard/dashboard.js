@@ -7,8 +7,10 @@ const POLL_MS = 1000;
 const PLOT = { responsive: true, displayModeBar: false };
 const LAYOUT = {
   paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { color: "#e6e9ef", size: 11 },
-  margin: { l: 55, r: 15, t: 10, b: 40 }, legend: { orientation: "h", y: -0.2 },
+  margin: { l: 60, r: 15, t: 10, b: 40 }, legend: { orientation: "h", y: -0.2 },
+  xaxis: { gridcolor: "#26304a", zerolinecolor: "#3a4563" }, yaxis: { gridcolor: "#26304a", zerolinecolor: "#3a4563" },
 };
+const axes = (x, y) => ({ xaxis: { ...LAYOUT.xaxis, ...x }, yaxis: { ...LAYOUT.yaxis, ...y } });
 const hasPlotly = typeof Plotly !== "undefined";
 
 const $ = (id) => document.getElementById(id);
@@ -70,8 +72,8 @@ function exposure(s) {
       num(b.value), num(b.delta, 4), num(b.vega_pt), num(b.theta_day)]), "the vaults hold no live option");
   if (hasPlotly) {
     Plotly.react("scenario", [{ type: "heatmap", z: r.grid.all, x: r.grid.vol_shocks.map((v) => `${v > 0 ? "+" : ""}${Math.round(100 * v)} vol`),
-      y: r.grid.spot_shocks.map((v) => `${v > 0 ? "+" : ""}${Math.round(100 * v)}%`), colorscale: "RdBu", zmid: 0 }],
-      { ...LAYOUT, xaxis: { title: "vol shock" }, yaxis: { title: "spot shock" } }, PLOT);
+      y: r.grid.spot_shocks.map((v) => `${v > 0 ? "+" : ""}${Math.round(100 * v)}%`), colorscale: "RdBu", reversescale: true, zmid: 0 }],
+      { ...LAYOUT, ...axes({ title: "vol shock", type: "category" }, { title: "spot shock", type: "category" }) }, PLOT);
   }
 }
 
@@ -81,7 +83,7 @@ function surfaces(s) {
   const k = live.length ? live[0].k : [];
   Plotly.react("surface", [{ type: "heatmap", z: live.map((x) => x.vols.map((v) => 100 * v)), x: k.map((v) => v.toFixed(2)),
     y: live.map((x) => date(x.expiry)), colorscale: "Viridis", colorbar: { title: "vol %" } }],
-    { ...LAYOUT, xaxis: { title: "log-moneyness ln(K/S)" } }, PLOT);
+    { ...LAYOUT, ...axes({ title: "log-moneyness ln(K/S)" }, { type: "category" }) }, PLOT);
   const traces = [];
   live.forEach((x, i) => {
     const name = date(x.expiry).slice(5);
@@ -91,7 +93,7 @@ function surfaces(s) {
     if (x.market.length) traces.push({ x: x.market.map((p) => p.k), y: x.market.map((p) => 100 * p.vol), mode: "markers",
       name: `venue ${name}`, legendgroup: i, marker: { symbol: "x", size: 6 } });
   });
-  Plotly.react("smiles", traces, { ...LAYOUT, xaxis: { title: "ln(K/S)" }, yaxis: { title: "vol %" } }, PLOT);
+  Plotly.react("smiles", traces, { ...LAYOUT, ...axes({ title: "ln(K/S)" }, { title: "vol %" }) }, PLOT);
 }
 
 function history(h) {
@@ -100,10 +102,10 @@ function history(h) {
   Plotly.react("nav", [
     { x: t, y: h.map((p) => p.call_nav), name: "call vault (WETH)", yaxis: "y" },
     { x: t, y: h.map((p) => p.put_nav), name: "put vault (USDC)", yaxis: "y2" }],
-    { ...LAYOUT, yaxis: { title: "WETH" }, yaxis2: { title: "USDC", overlaying: "y", side: "right" } }, PLOT);
+    { ...LAYOUT, ...axes({}, { title: "WETH" }), yaxis2: { title: "USDC", overlaying: "y", side: "right", showgrid: false } }, PLOT);
   Plotly.react("share", [
     { x: t, y: h.map((p) => p.call_share_price), name: "call vault" },
-    { x: t, y: h.map((p) => p.put_share_price), name: "put vault" }], { ...LAYOUT }, PLOT);
+    { x: t, y: h.map((p) => p.put_share_price), name: "put vault" }], { ...LAYOUT, ...axes({}, { title: "assets per share" }) }, PLOT);
 }
 
 function health(s) {

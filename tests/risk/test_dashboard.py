@@ -1,0 +1,87 @@
+"""The dashboard in a real headless Chromium against a running local chain: the page loads,
+shows the chain's own numbers, draws its charts, and a screenshot of it carries them."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+from risk.browser import headless_chromium, wait_ready
+from risk.server import RiskServer
+from risk.service import RiskService, ServiceConfig
+from tests.keepers.scenario import build
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+@pytest.fixture
+def served(w3, protocol, keeper, tmp_path):
+    sc = build(protocol, keeper, sellers=2)
+    decisions = tmp_path / "decisions.jsonl"
+    decisions.write_text(json.dumps({"chain_time": 1, "action": "pause", "reason": "oracle_age_s 700 > 600",
+                                     "measured": {"oracle_age_s": 700}}) + "\n")
+    service = RiskService(protocol, ServiceConfig(keepers={"oracle": "http://127.0.0.1:9"}, decisions=decisions))
+    service.refresh()
+    server = RiskServer(service, interval_s=0.3).start()
+    yield server, sc
+    server.stop()
+
+
+def test_api_metrics_and_health(served, protocol):
+    server, _ = served
+    code, body = get(server.url + "api/state")
+    state = json.loads(body)
+    assert code == 200 and state["chain"]["chain_id"] == 31337
+    nav = protocol.vault("put").call("totalAssets") / 1e6
+    assert state["vaults"]["put"]["nav"] == pytest.approx(nav, rel=1e-12)
+    assert state["keepers"]["oracle"]["up"] is False and state["keepers"]["oracle"]["healthy"] is False
+    assert state["decisions"][0]["action"] == "pause"
+    assert [a["event"] for a in state["activity"]][:1] == ["Traded"]
+    code, metrics = get(server.url + "metrics")
+    assert code == 200 and b'optio_risk_vault_greek{greek="delta",vault="put"}' in metrics
+    assert b"optio_risk_keeper_healthy{keeper=\"oracle\"} 0.0" in metrics
+    assert get(server.url + "healthz")[0] == 200
+    assert get(server.url + "api/history")[0] == 200
+    assert get(server.url + "nothing-here")[0] == 404
+
+
+def test_the_page_shows_the_chains_numbers_in_chromium(served, protocol, tmp_path):
+    server, _ = served
+    with headless_chromium() as browser:
+        browser.get(server.url)
+        ready_ms = wait_ready(browser)
+        nav = protocol.vault("put").call("totalAssets") / 1e6
+        text = browser.find_element("id", "nav-put").text
+        assert float(text.replace(",", "")) == pytest.approx(nav, abs=1e-4)
+        assert browser.find_element("id", "spot").text == "2,000.00"
+        assert browser.find_element("id", "market-status").text == "open"
+        assert "oracle_age_s 700 > 600" in browser.find_element("id", "decisions").text
+        assert "sell put 2000" in browser.find_element("id", "activity").text
+        # The VaR shown is the aggregate's (the service's own number, to the cent).
+        var = server.service.state["risk"]["vaults"]["put"]["var"]
+        assert float(browser.find_element("id", "var-put").text.replace(",", "")) == pytest.approx(var, abs=0.01)
+        for chart in ("surface", "smiles", "scenario", "nav"):
+            assert browser.find_elements("css selector", f"#{chart} .main-svg"), f"{chart} not drawn"
+        shot = tmp_path / "dashboard.png"
+        browser.save_screenshot(str(shot))
+        surface_png = tmp_path / "surface.png"
+        browser.find_element("id", "surface").screenshot(str(surface_png))
+    assert ready_ms < 10_000
+    page = matplotlib.image.imread(shot)
+    assert page.shape[0] > 500 and page.shape[1] > 1000 and page[..., :3].std() > 0.05  # not blank
+    heat = matplotlib.image.imread(surface_png)[..., :3]
+    colours = {tuple(c) for c in (heat.reshape(-1, 3) * 255).astype(int)}
+    assert len(colours) > 50  # a heatmap's gradient, not an empty frame
+    greenish = np.mean((heat[..., 1] > heat[..., 0] + 0.1) & (heat[..., 1] > 0.3))
+    assert greenish > 0.01  # Viridis greens fill the surface panel
