@@ -106,13 +106,16 @@ def make(ctx: Context):
             if surface.updated_at is None:  # never posted: the market cannot quote it, no risk taken
                 continue
             ages.append(head.timestamp - surface.updated_at)
-            if surface.value is not None:
-                atm = float(surface.value.implied_vol(0.0, (expiry - head.timestamp) / SECONDS_PER_YEAR))
+            if surface.value is not None and surface.updated_at < expiry:
+                # The vol as posted (total variance over the tenor at the post): between posts the
+                # same slice reads higher as the tenor shrinks, which is no move of the market.
+                atm = float(surface.value.implied_vol(0.0, (expiry - surface.updated_at) / SECONDS_PER_YEAR))
                 history = atm_history.setdefault(expiry, deque())
-                history.append((head.timestamp, atm))
+                if not history or history[-1] != (surface.updated_at, atm):
+                    history.append((surface.updated_at, atm))
                 while history and history[0][0] < head.timestamp - s.vol_jump_window_s:
                     history.popleft()
-                jumps.append(max(abs(atm / old - 1.0) for _, old in history if old > 0))
+                jumps.append(max((abs(atm / old - 1.0) for _, old in history if old > 0), default=0.0))
         out["surface_age_s"], out["vol_jump"] = max(ages), max(jumps)
         for v, vault in vaults.items():
             _, delta, vega, _ = market.call("portfolio", v == "call")
@@ -138,6 +141,8 @@ def make(ctx: Context):
         paused = bool(market.call("paused"))
         paused_gauge.set(1.0 if paused else 0.0)
         over = breaches(measured, limits)
+        if ctx.txs.has("pause") or ctx.txs.has("unpause"):
+            return  # a decision is on its way to the chain: judge again once it is mined
         if not paused:
             state.calm_since = None
             if state.paused_by_me:  # someone lifted our pause: theirs to own now
@@ -145,8 +150,6 @@ def make(ctx: Context):
                 state.save()
             if over:
                 out = ctx.send("pause", market, "pause")
-                if out.status == "in-flight":  # decided a cycle ago, not mined yet
-                    return
                 if out.status in ("mined", "pending", "dry-run"):
                     state.paused_by_me = True
                     state.save()
@@ -169,8 +172,6 @@ def make(ctx: Context):
         if head.timestamp - state.calm_since < s.resume_after_s:
             return
         out = ctx.send("unpause", market, "unpause")
-        if out.status == "in-flight":
-            return
         if out.status in ("mined", "pending", "dry-run"):
             state.paused_by_me = False
             state.save()

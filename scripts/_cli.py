@@ -261,10 +261,12 @@ def faucet(ctx: Context, token: str, amount: str) -> None:
 @click.option("--deployment", type=click.Path(path_type=Path), help="Deployment manifest for --rpc")
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".demo"),
               show_default=True, help="Configs, logs, state and pids of the services")
+@click.option("--dashboard-port", default=8600, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of the risk dashboard (taken: a free one)")
 @click.option("--cycle", is_flag=True, help="Instead: the scripted walk through one options cycle")
 @one_line_errors
 def demo(port: int, minutes: float, block_seconds: int, seed: int, forever: bool, rpc_url: str | None,
-         deployment: Path | None, run_dir: Path, cycle: bool) -> None:
+         deployment: Path | None, run_dir: Path, dashboard_port: int, cycle: bool) -> None:
     """The whole system on a local Anvil: keepers, pricing feed, LPs and traders; a summary at the end."""
     if cycle:
         from scripts._demo import run_demo
@@ -274,7 +276,7 @@ def demo(port: int, minutes: float, block_seconds: int, seed: int, forever: bool
     from sim.system import SystemOptions, run_local, run_services
 
     opts = SystemOptions(minutes=minutes, block_s=block_seconds, forever=forever, rpc=rpc_url, deployment=deployment,
-                         port=port, run_dir=run_dir)
+                         port=port, run_dir=run_dir, dashboard_port=dashboard_port)
     opts.scenario = opts.scenario.model_copy(update={"seed": seed})
     if rpc_url:
         run_services(opts)
@@ -317,6 +319,16 @@ def _add_keeper_run() -> None:
 
 
 _add_keeper_run()
+
+
+def _add_risk() -> None:
+    # The risk service takes its own --rpc and --deployment (it serves one chain until stopped).
+    from risk.__main__ import main as risk_main
+
+    cli.add_command(risk_main, name="risk")
+
+
+_add_risk()
 
 
 def main() -> None:

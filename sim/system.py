@@ -13,7 +13,7 @@ agents).
 
 from __future__ import annotations
 
-import re
+import json
 import shutil
 import sys
 import time
@@ -31,7 +31,8 @@ from optio.contracts import Client, Protocol
 from optio.deploy import deploy_protocol
 from optio.deployment import Deployment, save_deployment
 from optio.errors import ContractRevert, InvalidInput
-from optio.localchain import free_port, local_chain
+from optio.localchain import free_port, local_chain, port_in_use
+from risk.keeper_health import keeper_counts
 from scripts._render import console
 from sim.agents import Roster, board_strikes
 from sim.engine import Result
@@ -41,7 +42,7 @@ from sim.scenario import DAY, HOUR, Scenario
 from sim.supervisor import Supervisor
 from sim.users import Users
 
-KEEPERS = ("oracle", "vol", "liquidator", "settler")
+KEEPERS = ("oracle", "vol", "liquidator", "settler", "guardian")
 
 
 @dataclass
@@ -53,6 +54,7 @@ class SystemOptions:
     deployment: Path | None = None
     port: int = 8545
     run_dir: Path = Path(".demo")
+    dashboard_port: int = 8600  # a free one if taken
     scenario: Scenario = field(default_factory=lambda: Scenario(trade_prob=0.08, seller_margin_usdc=6000,
                                                                 seller_margin_weth=2, lp_move_prob=0.02))
 
@@ -70,6 +72,10 @@ def keeper_tables(seed: int, snapshots: Path, block_s: int) -> dict[str, str]:
                f"min_tenor_s = {2 * block_s}\n",
         "liquidator": "gas_margin = 0.0\n",
         "settler": "",
+        # A block is `block_s` of chain time: the feeds post every block, so three blocks without a
+        # post is a stalled keeper.
+        "guardian": f"max_oracle_age_s = {3 * block_s}\nmax_surface_age_s = {4 * block_s}\nmax_utilisation = 0.9\n"
+                    f"max_vol_jump = 0.5\nvol_jump_window_s = {6 * block_s}\nhysteresis = 0.2\n",
     }
 
 
@@ -95,8 +101,9 @@ confirmations = 0
 
 
 def start_services(sup: Supervisor, rpc: str, manifest: Path, keys: dict[str, str], seed: int,
-                   block_s: int = 12) -> dict[str, int]:
-    """The feed and the four keepers; returns each keeper's metrics port."""
+                   block_s: int = 12, dashboard_port: int = 8600) -> tuple[dict[str, int], str]:
+    """The feed, the keepers and the risk service; returns each keeper's metrics port and the
+    dashboard's URL (``dashboard_port``, or a free port if it is taken)."""
     snapshots = sup.run_dir / "snapshots"
     sup.start("feed", [sys.executable, "-m", "sim.feed", "--rpc", rpc, "--deployment", str(manifest), "--out",
                        str(snapshots), "--seed", str(seed)])
@@ -105,19 +112,25 @@ def start_services(sup: Supervisor, rpc: str, manifest: Path, keys: dict[str, st
         ports[name] = free_port()
         config = write_keeper_config(sup.run_dir, name, rpc, manifest, keys[name], table, ports[name])
         sup.start(name, [sys.executable, "-m", "keepers", name, "--config", str(config)])
-    return ports
+    port = free_port() if dashboard_port == 0 or port_in_use(dashboard_port) else dashboard_port
+    decisions = sup.run_dir / "state" / "guardian" / "guardian-decisions.jsonl"
+    sup.start("risk", [sys.executable, "-m", "risk", "--rpc", rpc, "--deployment", str(manifest), "--port", str(port),
+                       "--decisions", str(decisions), "--snapshots", str(snapshots),
+                       *(f"--keeper={name}=http://127.0.0.1:{p}" for name, p in ports.items())])
+    return ports, f"http://127.0.0.1:{port}/"
 
 
-def keeper_metrics(port: int) -> dict[str, float]:
-    """``keeper_tx_attempts`` by outcome and ``keeper_cycle_errors`` by kind from /metrics."""
-    try:
-        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
-    except OSError:
-        return {}
-    out: dict[str, float] = {}
-    for m in re.finditer(r'^keeper_(tx_attempts|cycle_errors)_total\{\w+="([^"]+)"\} ([0-9.e+]+)$', text, re.M):
-        out[f"{m[1]}:{m[2]}"] = float(m[3])
-    return out
+def wait_for_dashboard(sup: Supervisor, url: str, timeout: float = 30.0) -> None:
+    """Until the risk service answers (its first refresh done), or ``InvalidInput``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sup.require_running()
+        try:
+            urllib.request.urlopen(url + "healthz", timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise InvalidInput(f"the risk service did not answer on {url} within {timeout:.0f} s (see its log)")
 
 
 # --- the demo ------------------------------------------------------------------------------------
@@ -134,12 +147,13 @@ class Demo:
     boards: dict[int, list[Decimal]] = field(default_factory=dict)
 
 
-def roles_for_keepers(w3: Web3, deployment: Deployment, admin: LocalSigner, oracle: str, vol: str) -> None:
-    """Each keeper signs with its own account (no two processes share a nonce): the oracle and
-    vol keepers get their roles from the admin."""
-    for key, artifact, role, account in (("SpotOracle", "SpotOracle", "KEEPER_ROLE", oracle),
-                                         ("SpotOracle", "SpotOracle", "LISTER_ROLE", oracle),
-                                         ("VolOracle", "VolOracle", "VOL_KEEPER_ROLE", vol)):
+def roles_for_keepers(w3: Web3, deployment: Deployment, admin: LocalSigner, accounts: dict[str, str]) -> None:
+    """Each keeper signs with its own account (no two processes share a nonce): the oracle, vol
+    and guardian keepers get their roles from the admin."""
+    for key, artifact, role, account in (("SpotOracle", "SpotOracle", "KEEPER_ROLE", accounts["oracle"]),
+                                         ("SpotOracle", "SpotOracle", "LISTER_ROLE", accounts["oracle"]),
+                                         ("VolOracle", "VolOracle", "VOL_KEEPER_ROLE", accounts["vol"]),
+                                         ("OptionMarket", "OptionMarket", "GUARDIAN_ROLE", accounts["guardian"])):
         client = Client(w3, deployment.address(key), artifact_name=artifact)
         client.transact(admin, "grantRole", client.call(role), account, action=f"grant {role}")
 
@@ -213,8 +227,7 @@ def run_local(opts: SystemOptions) -> None:
         admin = LocalSigner(dev_account(0))
         deployment = deploy_protocol(w3, admin, s.deploy_config(), save=False)
         manifest = save_deployment(deployment, run_dir / "deployment.json")
-        roles_for_keepers(w3, deployment, admin, dev_account(keeper_index["oracle"]).address,
-                          dev_account(keeper_index["vol"]).address)
+        roles_for_keepers(w3, deployment, admin, {k: dev_account(i).address for k, i in keeper_index.items()})
         driver = ChainProtocol(s, w3, roster.size, deployment)
         result = Result(s, "system")
         demo = Demo(w3, Protocol(w3, deployment), Users(s, driver, roster, result), result, admin)
@@ -227,18 +240,33 @@ def run_local(opts: SystemOptions) -> None:
         w3.provider.make_request("anvil_setBlockTimestampInterval", [opts.block_s])
         keys = {name: f"kind = \"dev\"\nindex = {i}" for name, i in keeper_index.items()}
         try:
-            ports = start_services(sup, chain.url, manifest, keys, s.seed, opts.block_s)
+            ports, dashboard = start_services(sup, chain.url, manifest, keys, s.seed, opts.block_s,
+                                              opts.dashboard_port)
             for svc in sup.services:
                 console.print(f"  started {svc.name:<10} pid {svc.process.pid}")
+            wait_for_dashboard(sup, dashboard)
+            console.print(f"[bold]Risk dashboard: {dashboard}[/]  (JSON {dashboard}api/state, "
+                          f"metrics {dashboard}metrics)")
             _agents_loop(demo, sup, opts)
         except KeyboardInterrupt:
             console.print("[yellow]Ctrl-C: stopping the services[/]")
         finally:
-            metrics = {name: keeper_metrics(port) for name, port in locals().get("ports", {}).items()}
+            metrics = {name: keeper_counts(f"http://127.0.0.1:{port}")
+                       for name, port in locals().get("ports", {}).items()}
+            decisions = _guardian_decisions(run_dir)
             sup.stop_all()
         for table in summary(demo, deployment.deploy_block, metrics):
             console.print(table)
+        console.print(f"Guardian decisions: {', '.join(decisions) or 'none'}")
     console.print(f"Stopped every service and Anvil. The demo took {time.monotonic() - started:.0f} s.")
+
+
+def _guardian_decisions(run_dir: Path) -> list[str]:
+    """``action (reason)`` of each decision the guardian logged."""
+    path = run_dir / "state" / "guardian" / "guardian-decisions.jsonl"
+    if not path.is_file():
+        return []
+    return [f"{d['action']} ({d['reason']})" for d in map(json.loads, path.read_text().splitlines())]
 
 
 def _agents_loop(demo: Demo, sup: Supervisor, opts: SystemOptions) -> None:
@@ -292,16 +320,19 @@ def run_services(opts: SystemOptions) -> None:
     sup = Supervisor(opts.run_dir)
     if w3.eth.chain_id in LOCAL_CHAIN_IDS:
         index = {name: 20 + i for i, name in enumerate(KEEPERS)}
-        roles_for_keepers(w3, deployment, LocalSigner(dev_account(0)), dev_account(index["oracle"]).address,
-                          dev_account(index["vol"]).address)
+        roles_for_keepers(w3, deployment, LocalSigner(dev_account(0)), {k: dev_account(i).address
+                                                                        for k, i in index.items()})
         keys = {name: f"kind = \"dev\"\nindex = {i}" for name, i in index.items()}
     else:
         keys = {name: f"kind = \"keystore\"\npath = \"{opts.run_dir / 'keys' / f'{name}.json'}\"\n"
                       "password_env = \"OPTIO_KEEPER_PASSWORD\"" for name in KEEPERS}
     try:
-        start_services(sup, opts.rpc, opts.deployment.resolve(), keys, opts.scenario.seed)
+        _, dashboard = start_services(sup, opts.rpc, opts.deployment.resolve(), keys, opts.scenario.seed,
+                                      dashboard_port=opts.dashboard_port)
         for svc in sup.services:
             console.print(f"  started {svc.name:<10} pid {svc.process.pid} (log {svc.log})")
+        wait_for_dashboard(sup, dashboard)
+        console.print(f"[bold]Risk dashboard: {dashboard}[/]")
         console.print("Services running; Ctrl-C stops them.")
         while True:
             sup.require_running()

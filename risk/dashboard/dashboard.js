@@ -102,7 +102,8 @@ function history(h) {
   Plotly.react("nav", [
     { x: t, y: h.map((p) => p.call_nav), name: "call vault (WETH)", yaxis: "y" },
     { x: t, y: h.map((p) => p.put_nav), name: "put vault (USDC)", yaxis: "y2" }],
-    { ...LAYOUT, ...axes({}, { title: "WETH" }), yaxis2: { title: "USDC", overlaying: "y", side: "right", showgrid: false } }, PLOT);
+    { ...LAYOUT, ...axes({}, { title: "WETH", tickformat: ",.2f" }),
+      yaxis2: { title: "USDC", overlaying: "y", side: "right", showgrid: false, tickformat: ",.0f" } }, PLOT);
   Plotly.react("share", [
     { x: t, y: h.map((p) => p.call_share_price), name: "call vault" },
     { x: t, y: h.map((p) => p.put_share_price), name: "put vault" }], { ...LAYOUT, ...axes({}, { title: "assets per share" }) }, PLOT);
@@ -110,14 +111,14 @@ function history(h) {
 
 function health(s) {
   const rows = [["spot oracle", s.spot.fresh ? '<span class="ok">fresh</span>' : '<span class="warn">stale</span>',
-    s.spot.age_s === null ? "never posted" : `${s.spot.age_s} s ago (chain)`, "", ""]];
+    s.spot.age_s === null ? "never posted" : `${s.spot.age_s} s ago (chain)`, ""]];
   s.surfaces.forEach((x) => rows.push([`surface ${date(x.expiry)}`, x.fresh ? '<span class="ok">fresh</span>' : '<span class="warn">stale</span>',
-    x.age_s === null ? "never posted" : `${x.age_s} s ago · ATM ${pct(x.atm_vol)}`, "", ""]));
+    x.age_s === null ? "never posted" : `${x.age_s} s ago`, x.atm_vol === null ? "" : `ATM ${pct(x.atm_vol)}`]));
   Object.entries(s.keepers).forEach(([name, k]) => rows.push([`keeper ${esc(name)}`,
     k.healthy ? '<span class="ok">healthy</span>' : `<span class="warn">${esc(k.reason || "down")}</span>`,
     k.last_cycle_age_s === null ? "no cycle" : `cycle ${k.last_cycle_age_s.toFixed(1)} s ago`,
-    `${k.mined} mined · ${k.reverted} reverted`, `${k.cycle_errors} errors`]));
-  table("keepers", ["what", "state", "last", "transactions", ""], rows);
+    `${k.mined} mined · ${k.reverted} reverted · ${k.cycle_errors} errors`]));
+  table("keepers", ["what", "state", "last", "transactions"], rows);
   table("at-risk", ["account", "side", "collateral", "required", "ratio"], s.accounts_at_risk.map((a) => [
     short(a.account), a.side, `${num(a.collateral, 4)} ${esc(a.token)}`, `${num(a.required, 4)} ${esc(a.token)}`,
     `<span class="${a.ratio < 1 ? "warn" : a.ratio < 1.2 ? "" : "ok"}">${num(a.ratio, 3)}</span>`]), "no margin shorts");

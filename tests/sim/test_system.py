@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from optio.errors import ContractRevert
 from optio.localchain import free_port, local_chain, port_in_use
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = {"feed", "oracle", "vol", "liquidator", "settler"}
+SERVICES = {"feed", "oracle", "vol", "liquidator", "settler", "guardian", "risk"}
 
 
 def demo(*args: str) -> subprocess.Popen:
@@ -54,16 +55,17 @@ def wait_for_services(run_dir: Path, timeout: float = 90) -> dict[str, int]:
 
 def test_a_short_demo_runs_to_its_summary(tmp_path):
     port = free_port()
-    proc = demo("--minutes", "0.6", "--port", str(port), "--run-dir", str(tmp_path))
+    proc = demo("--minutes", "0.6", "--port", str(port), "--run-dir", str(tmp_path), "--dashboard-port", "0")
     out, _ = proc.communicate(timeout=240)
     assert proc.returncode == 0, out
-    for line in ("started oracle", "started vol", "started liquidator", "started settler", "started feed",
+    for line in ("started oracle", "started vol", "started liquidator", "started settler", "started guardian",
+                 "started feed", "started risk", "Risk dashboard: http://127.0.0.1:", "Guardian decisions:",
                  "Stopped every service and Anvil"):
         assert line in out, out
     trades = int(next(line for line in out.splitlines() if "│ trades " in line).split("│")[2])
     assert trades > 0
     rows = {name: next(line for line in out.splitlines() if f"│ {name:>10} │" in line).split("│")
-            for name in ("oracle", "vol", "liquidator", "settler")}
+            for name in ("oracle", "vol", "liquidator", "settler", "guardian")}
     assert int(rows["oracle"][2]) > 0 and int(rows["vol"][2]) > 0  # both posted (mined transactions)
     assert all(int(row[5]) == 0 for row in rows.values())  # no keeper's cycle failed
     pids = json.loads((tmp_path / "processes.json").read_text())
@@ -74,10 +76,13 @@ def test_a_short_demo_runs_to_its_summary(tmp_path):
 def test_ctrl_c_stops_every_process_it_started_and_nothing_else(tmp_path):
     bystander = subprocess.Popen(["sleep", "120"])
     port = free_port()
-    proc = demo("--forever", "--port", str(port), "--run-dir", str(tmp_path))
+    dashboard = free_port()
+    proc = demo("--forever", "--port", str(port), "--run-dir", str(tmp_path), "--dashboard-port", str(dashboard))
     try:
         pids = wait_for_services(tmp_path)
-        time.sleep(3)
+        state = dashboard_state(dashboard, lambda s: s["spot"]["price"] and s["keepers"]["oracle"]["mined"] > 0)
+        assert state["vaults"]["put"]["nav"] > 0 and state["chain"]["chain_id"] == 31337  # the demo's chain
+        assert set(state["keepers"]) == SERVICES - {"feed", "risk"}
         assert all(alive(pids[name]) for name in SERVICES)
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
@@ -90,6 +95,21 @@ def test_ctrl_c_stops_every_process_it_started_and_nothing_else(tmp_path):
         bystander.kill()
 
 
+def dashboard_state(port: int, ready, timeout: float = 90) -> dict:
+    """The risk service's /api/state once ``ready(state)`` holds."""
+    deadline = time.monotonic() + timeout
+    state: dict = {}
+    while time.monotonic() < deadline:
+        try:
+            state = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/state", timeout=2).read())
+            if state.get("chain") and ready(state):
+                return state
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"the dashboard's state never got ready: {state}")
+
+
 @pytest.fixture
 def deployed_chain(tmp_path):
     with local_chain("anvil", extra_args=["--accounts", "30"]) as chain:
@@ -100,7 +120,7 @@ def deployed_chain(tmp_path):
 def test_services_alone_against_a_deployed_chain(tmp_path, deployed_chain):
     chain, manifest, deployment = deployed_chain
     run_dir = tmp_path / "run"
-    proc = demo("--rpc", chain.url, "--deployment", str(manifest), "--run-dir", str(run_dir))
+    proc = demo("--rpc", chain.url, "--deployment", str(manifest), "--run-dir", str(run_dir), "--dashboard-port", "0")
     try:
         pids = wait_for_services(run_dir)
         protocol = Protocol(chain.w3, deployment)
