@@ -131,7 +131,7 @@ class RiskService:
         if params is not None:
             out["vols"] = params.implied_vol(SMILE_K, years).tolist()
             out["atm_vol"] = float(params.implied_vol(0.0, years))
-        out["market"] = self._market_points(expiry)
+        out["market"], out["market_tenor_days"] = self._market_points(expiry, now)
         return out
 
     def _traded_vols(self, expiry: int) -> list[dict]:
@@ -143,23 +143,26 @@ class RiskService:
                 points.append({"k": float(np.log(strike / (a.args["spotWad"] / 1e18))), "vol": a.args["volWad"] / 1e18})
         return points
 
-    def _market_points(self, expiry: int) -> list[dict]:
-        """Mark vols of the latest venue snapshot for this expiry (none without ``snapshots``)."""
+    def _market_points(self, expiry: int, now: int) -> tuple[list[dict], float | None]:
+        """Mark vols of the latest venue snapshot (none without ``snapshots``) at the venue expiry
+        nearest this board in tenor (within a factor of two), and that expiry's tenor in days:
+        venues list their own expiries, the board's smile is fitted across them."""
         folder = self.config.snapshots
-        if folder is None or not folder.is_dir():
-            return []
-        files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
-        if not files:
-            return []
+        files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime) if folder and folder.is_dir() else []
+        if not files or expiry <= now:
+            return [], None
         try:
             smiles = smile_points(load_snapshot(files[-1]).quotes)
         except (OSError, ValueError):  # a file being written: the next refresh reads it
-            return []
-        for smile in smiles:
-            if smile.expiry == expiry:
-                return [{"k": float(k), "vol": float(v)} for k, v in zip(smile.log_moneyness, smile.mark_vol,
-                                                                          strict=True) if np.isfinite(v)]
-        return []
+            return [], None
+        tenor = expiry - now
+        near = [m for m in smiles if m.expiry > now and 0.5 <= (m.expiry - now) / tenor <= 2.0]
+        if not near:
+            return [], None
+        smile = min(near, key=lambda m: abs(np.log((m.expiry - now) / tenor)))
+        points = [{"k": float(k), "vol": float(v)} for k, v in zip(smile.log_moneyness, smile.mark_vol, strict=True)
+                  if np.isfinite(v)]
+        return points, (smile.expiry - now) / 86400
 
     def _at_risk(self) -> list[dict]:
         """The margin sides with the least collateral per requirement (a ratio below 1 can be

@@ -82,7 +82,7 @@ function surfaces(s) {
   const live = s.surfaces.filter((x) => x.vols);
   const k = live.length ? live[0].k : [];
   Plotly.react("surface", [{ type: "heatmap", z: live.map((x) => x.vols.map((v) => 100 * v)), x: k.map((v) => v.toFixed(2)),
-    y: live.map((x) => date(x.expiry)), colorscale: "Viridis", colorbar: { title: "vol %" } }],
+    y: live.map((x) => date(x.expiry).slice(5)), colorscale: "Viridis", colorbar: { title: "vol %" } }],
     { ...LAYOUT, ...axes({ title: "log-moneyness ln(K/S)" }, { type: "category" }) }, PLOT);
   const traces = [];
   live.forEach((x, i) => {
@@ -91,7 +91,7 @@ function surfaces(s) {
     if (x.trades.length) traces.push({ x: x.trades.map((p) => p.k), y: x.trades.map((p) => 100 * p.vol), mode: "markers",
       name: `traded ${name}`, legendgroup: i, marker: { symbol: "circle", size: 7 } });
     if (x.market.length) traces.push({ x: x.market.map((p) => p.k), y: x.market.map((p) => 100 * p.vol), mode: "markers",
-      name: `venue ${name}`, legendgroup: i, marker: { symbol: "x", size: 6 } });
+      name: `venue ${x.market_tenor_days.toFixed(1)}d`, legendgroup: i, marker: { symbol: "x", size: 6 } });
   });
   Plotly.react("smiles", traces, { ...LAYOUT, ...axes({ title: "ln(K/S)" }, { title: "vol %" }) }, PLOT);
 }

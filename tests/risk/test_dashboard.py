@@ -11,9 +11,11 @@ import matplotlib.image
 import numpy as np
 import pytest
 
+from pricing.smile_model import SmileSimulator
 from risk.browser import headless_chromium, wait_ready
 from risk.server import RiskServer
 from risk.service import RiskService, ServiceConfig
+from sim.feed import write_snapshot
 from tests.keepers.scenario import build
 
 
@@ -31,7 +33,13 @@ def served(w3, protocol, keeper, tmp_path):
     decisions = tmp_path / "decisions.jsonl"
     decisions.write_text(json.dumps({"chain_time": 1, "action": "pause", "reason": "oracle_age_s 700 > 600",
                                      "measured": {"oracle_age_s": 700}}) + "\n")
-    service = RiskService(protocol, ServiceConfig(keepers={"oracle": "http://127.0.0.1:9"}, decisions=decisions))
+    snapshots = tmp_path / "snapshots"
+    snapshots.mkdir()
+    t = w3.eth.get_block("latest")["timestamp"]
+    venue = SmileSimulator(seed=1, atm_vol=0.8, vol_of_vol=0.5)
+    write_snapshot(snapshots, t, venue.chain(t, 2000.0))  # venue marks, Deribit format
+    service = RiskService(protocol, ServiceConfig(keepers={"oracle": "http://127.0.0.1:9"}, decisions=decisions,
+                                                  snapshots=snapshots))
     service.refresh()
     server = RiskServer(service, interval_s=0.3).start()
     yield server, sc
@@ -48,6 +56,9 @@ def test_api_metrics_and_health(served, protocol):
     assert state["keepers"]["oracle"]["up"] is False and state["keepers"]["oracle"]["healthy"] is False
     assert state["decisions"][0]["action"] == "pause"
     assert [a["event"] for a in state["activity"]][:1] == ["Traded"]
+    (board,) = state["surfaces"]
+    assert len(board["market"]) >= 5 and 2.5 < board["market_tenor_days"] < 4  # the 3-day venue expiry
+    assert all(0.05 < p["vol"] < 5 for p in board["market"]) and len(board["trades"]) == 4
     code, metrics = get(server.url + "metrics")
     assert code == 200 and b'optio_risk_vault_greek{greek="delta",vault="put"}' in metrics
     assert b"optio_risk_keeper_healthy{keeper=\"oracle\"} 0.0" in metrics
@@ -71,6 +82,7 @@ def test_the_page_shows_the_chains_numbers_in_chromium(served, protocol, tmp_pat
         # The VaR shown is the aggregate's (the service's own number, to the cent).
         var = server.service.state["risk"]["vaults"]["put"]["var"]
         assert float(browser.find_element("id", "var-put").text.replace(",", "")) == pytest.approx(var, abs=0.01)
+        assert "venue" in browser.find_element("id", "smiles").text  # the venue marks' legend
         for chart in ("surface", "smiles", "scenario", "nav"):
             assert browser.find_elements("css selector", f"#{chart} .main-svg"), f"{chart} not drawn"
         shot = tmp_path / "dashboard.png"
