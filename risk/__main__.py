@@ -9,11 +9,12 @@ import threading
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from optio.errors import OptioError
 
 
-def parse_keepers(pairs: tuple[str, ...]) -> dict[str, str]:
+def parse_keepers(_ctx, _param, pairs: tuple[str, ...]) -> dict[str, str]:
     """``NAME=URL`` pairs (each keeper's metrics endpoint) as a dict; one readable error."""
     out = {}
     for pair in pairs:
@@ -32,7 +33,8 @@ def parse_keepers(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(min=0.05),
               help="Seconds between refreshes.")
-@click.option("--keeper", "keepers", multiple=True, help="NAME=URL of a keeper's metrics endpoint (repeat).")
+@click.option("--keeper", "keepers", multiple=True, callback=parse_keepers,
+              help="NAME=URL of a keeper's metrics endpoint (repeat).")
 @click.option("--decisions", type=click.Path(dir_okay=False, path_type=Path), help="The guardian's decision log.")
 @click.option("--snapshots", type=click.Path(file_okay=False, path_type=Path), help="Venue chain snapshots folder.")
 @click.option("--confirmations", default=0, show_default=True, type=click.IntRange(min=0),
@@ -46,11 +48,14 @@ def main(rpc, deployment, port, host, interval, keepers, decisions, snapshots, c
     from risk.service import RiskService, ServiceConfig
 
     try:
+        try:
+            manifest = Deployment.model_validate_json(deployment.read_text())
+        except ValidationError as err:
+            raise OptioError(f"{deployment} is not a deployment manifest: {err.errors()[0]['msg']}") from None
         w3 = connect(rpc)
-        manifest = Deployment.model_validate_json(deployment.read_text())
         if manifest.chain_id != w3.eth.chain_id:
             raise OptioError(f"{deployment} is for chain {manifest.chain_id}, but {rpc} is chain {w3.eth.chain_id}")
-        config = ServiceConfig(parse_keepers(keepers), decisions, snapshots, confirmations)
+        config = ServiceConfig(keepers, decisions, snapshots, confirmations)
         service = RiskService(Protocol(w3, manifest), config)
         service.refresh()
         server = RiskServer(service, port=port, host=host, interval_s=interval).start()
