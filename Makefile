@@ -83,6 +83,7 @@ bench: install $(BUILD)
 	$(PY) -m benchmarks.math_gas
 	$(PY) -m benchmarks.keepers
 	$(PY) -m benchmarks.sim
+	$(PY) -m benchmarks.risk
 
 # The on-chain math against the engine on 1,000,000 random options (CI runs 50,000 in make test).
 fuzz-math: install $(BUILD)

@@ -154,7 +154,9 @@ def make(ctx: Context):
                     state.paused_by_me = True
                     state.save()
                     paused_gauge.set(1.0)
-                decide(head, "pause", "; ".join(over), measured, out)
+                    decide(head, "pause", "; ".join(over), measured, out)
+                elif state.last_action != "pause refused":  # e.g. no GUARDIAN_ROLE: said once, tried every cycle
+                    decide(head, "pause refused", f"{out.detail} (breached: {'; '.join(over)})", measured, out)
             return
         if not state.paused_by_me:
             if state.last_action != "left alone":

@@ -70,6 +70,10 @@ def test_stale_feed_pauses_with_hysteresis_and_leaves_every_exit_open(w3, protoc
     before = vault.asset.balance_units(lp.address)
     vault.withdraw(lp, "1000")
     assert vault.asset.balance_units(lp.address) - before == 1_000 * 10**6
+    vault.request_redeem_shares(lp, 10**9)  # a queued redeem: requested, served, claimed
+    vault.serve_queue(lp)
+    vault.claim_all(lp)
+    assert [q.status for q in vault.requests_of(lp.address)] == ["claimed"]
 
     # Back within the limit but not by the margin (400 s > 600 × 0.5): held, logged once.
     warp(w3, 400)
@@ -148,6 +152,18 @@ def test_a_pause_made_by_someone_else_is_left_alone(w3, protocol, chain, deploye
     step(r)
     assert protocol.market.call("paused")
     assert [d["action"] for d in decisions(tmp_path)] == ["left alone"]
+
+
+def test_a_guardian_without_the_role_says_so_once(w3, protocol, chain, deployed, keeper, tmp_path):
+    build(protocol, keeper, sellers=1)
+    r = runner(tmp_path, chain, deployed, "guardian", "max_oracle_age_s = 600", key_index=5)  # no GUARDIAN_ROLE
+    warp(w3, 700)
+    step(r)
+    step(r)
+    assert not protocol.market.call("paused")
+    (d,) = decisions(tmp_path)
+    assert d["action"] == "pause refused" and "AccessControlUnauthorizedAccount" in d["reason"]
+    assert "oracle_age_s" in d["reason"] and d["tx"] == "refused"
 
 
 def test_limits_and_breaches_are_plain_numbers():
