@@ -19,11 +19,11 @@ from optio.chain import Signer
 from optio.contracts import Client, SpotOracle, Token, VolOracle
 from optio.errors import InsufficientBalance, InvalidInput
 from optio.units import from_units, from_wad, parse_amount, to_units, to_wad
+from pricing.black_scholes import SECONDS_PER_YEAR
 from pricing.oracle_units import from_wad as svi_from_wad
 from pricing.quotes import QuoteParams
 from pricing.quotes import quote as engine_quote
 
-SECONDS_PER_YEAR = 365 * 24 * 3600
 DEFAULT_SLIPPAGE = Decimal("0.01")
 DEFAULT_DEADLINE = 600  # seconds after the latest block
 
