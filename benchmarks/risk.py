@@ -27,7 +27,7 @@ from rich.table import Table
 
 from pricing.black_scholes import SECONDS_PER_YEAR
 from pricing.svi import SviParams
-from risk.aggregate import MarketView, aggregate
+from risk.aggregate import MarketView, aggregate, decode_ids
 
 AGGREGATE_TARGET_MS = 100.0
 PAGE_TARGET_MS = 2000.0
@@ -63,10 +63,7 @@ def best_ms(fn, repeats: int) -> float:
 
 
 def _columns(positions, market):
-    ids = [p[1] for p in positions]
-    expiry = np.array([i >> 160 for i in ids])
-    strike = np.array([((i >> 1) & ((1 << 159) - 1)) / 1e18 for i in ids])
-    calls = np.array([bool(i & 1) for i in ids])
+    expiry, strike, calls = decode_ids([p[1] for p in positions])
     years = (expiry - market.now) / SECONDS_PER_YEAR
     vol = np.array([float(market.surfaces[int(e)].implied_vol(np.log(k / market.spot), t))
                     for e, k, t in zip(expiry, strike, years, strict=True)])

@@ -6,10 +6,6 @@ liquidated, settled) and the market (trades, settlements, exercises, pauses: the
 Each :meth:`BookReader.sync` reads from where the last one stopped up to ``head − confirmations``
 in chunks, so blocks a reorg could still replace are never applied.
 
-The vault is every trader's counterparty: its net position in an option is the margin shorts
-(options it bought) minus the tokens held (options it wrote), which is ``longOI − shortOI`` of
-``OptionMarket.optionState``.
-
 Units: amounts are wad options (1e18 = one option on one base unit), as the events carry them.
 
 Why the logs are decoded here and not with web3's contract events: ``process_log`` costs about
@@ -200,15 +196,6 @@ class BookReader:
         if live_after is not None:
             out = [p for p in out if p[1] >> 160 > live_after]
         return out
-
-    def vault_net(self) -> dict[int, int]:
-        """The vault's net wad position per option (+ it is long): shorts minus tokens held."""
-        net: dict[int, int] = defaultdict(int)
-        for (_, option_id), v in self.shorts.items():
-            net[option_id] += v
-        for (_, option_id), v in self.longs.items():
-            net[option_id] -= v
-        return {i: v for i, v in net.items() if v}
 
     def margin_accounts(self) -> list[str]:
         """Accounts with an open short."""

@@ -62,14 +62,15 @@ class RiskReport:
                 "unpriced_expiries": self.unpriced, "awaiting_settlement": self.awaiting_settlement}
 
 
-def vault_positions(positions: list[tuple[str, int, int]]) -> tuple[dict[int, float], int]:
-    """(the vaults' net position per option id in options, number of distinct accounts) from
-    traders' (account, option id, signed wad amount)."""
+def vault_positions(positions: list[tuple[str, int, int]]) -> tuple[dict[int, int], int]:
+    """(the vaults' net wad position per option id, number of distinct accounts) from traders'
+    (account, option id, signed wad amount): the margin shorts (options the vault bought) minus
+    the tokens held (options it wrote), i.e. ``longOI − shortOI`` of ``optionState``."""
     net: dict[int, int] = defaultdict(int)
     for _, option_id, amount in positions:
         net[option_id] -= amount
     accounts = len({p[0] for p in positions})
-    return {i: v / WAD for i, v in net.items() if v}, accounts
+    return {i: v for i, v in net.items() if v}, accounts
 
 
 def decode_ids(ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -106,7 +107,7 @@ def aggregate(positions: list[tuple[str, int, int]], market: MarketView, *, var_
         report.grid.update({v: np.zeros((len(SPOT_SHOCKS), len(VOL_SHOCKS))).tolist() for v in (*VAULTS, "all")})
         return report
     expiry, strike, is_call = decode_ids(ids)
-    quantity = np.array([live[i] for i in ids])
+    quantity = np.array([live[i] for i in ids]) / WAD
     years = (expiry - market.now) / SECONDS_PER_YEAR
     vol = vols_at(strike, expiry, market)
     book = Positions.of(quantity, is_call, strike, years, vol)

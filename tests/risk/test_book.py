@@ -8,14 +8,14 @@ import pytest
 from optio.book import BookReader
 from optio.chain import LocalSigner, dev_account
 from optio.market import Option, TradeKind
-from risk.aggregate import MarketView, aggregate
+from risk.aggregate import MarketView, aggregate, vault_positions
 from tests.keepers.conftest import mine, runner
 from tests.keepers.scenario import build, now, post_spot
 
 
 def assert_matches_chain(book: BookReader, protocol, options: list[Option]) -> None:
     m = protocol.market
-    net = book.vault_net()
+    net, _ = vault_positions(book.positions())
     for option in options:
         short_oi, long_oi, *_ = m.call("optionState", option.id)
         assert net.get(option.id, 0) == long_oi - short_oi, option
