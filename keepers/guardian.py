@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from keepers.runtime.daemon import Context, Head
 from keepers.runtime.txs import Outcome
+from keepers.vol import atm_vol
 from pricing.black_scholes import SECONDS_PER_YEAR
 
 log = logging.getLogger("keepers.guardian")
@@ -65,6 +66,25 @@ def breaches(measured: dict[str, float], limits: dict[str, float], *, margin: fl
             if measured.get(name, 0.0) > limit * (1 - margin)]
 
 
+def decisions_file(state_dir: Path, name: str = "guardian") -> Path:
+    """Where a guardian named ``name`` with ``state_dir`` appends its decisions by default."""
+    return state_dir / f"{name}-decisions.jsonl"
+
+
+def read_decisions(path: Path, last: int | None = None) -> list[dict]:
+    """The decisions in ``path`` (the ``last`` ones), oldest first; [] if there is no file. A
+    line being written (not yet whole JSON) is skipped."""
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text().splitlines()[-last if last else 0 :]:
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
+
+
 class _State:
     """Whether this guardian made the current pause (kept across restarts) and since when
     (chain time) the measures are back in bounds."""
@@ -87,7 +107,7 @@ def make(ctx: Context):
     vaults = {v: ctx.protocol.vault(v) for v in VAULTS}
     limits = limits_of(s)
     state = _State(ctx.state_dir / f"{ctx.name}-state.json")
-    decisions = s.decisions or ctx.state_dir / f"{ctx.name}-decisions.jsonl"
+    decisions = s.decisions or decisions_file(ctx.state_dir, ctx.name)
     atm_history: dict[int, deque[tuple[int, float]]] = {}
     paused_gauge = ctx.metrics.gauge("guardian_paused", "1 while the market is paused")
     measure_gauge = ctx.metrics.gauge("guardian_measure", "The guardian's measures", ("measure",))
@@ -109,7 +129,7 @@ def make(ctx: Context):
             if surface.value is not None and surface.updated_at < expiry:
                 # The vol as posted (total variance over the tenor at the post): between posts the
                 # same slice reads higher as the tenor shrinks, which is no move of the market.
-                atm = float(surface.value.implied_vol(0.0, (expiry - surface.updated_at) / SECONDS_PER_YEAR))
+                atm = atm_vol(surface.value, (expiry - surface.updated_at) / SECONDS_PER_YEAR)
                 history = atm_history.setdefault(expiry, deque())
                 if not history or history[-1] != (surface.updated_at, atm):
                     history.append((surface.updated_at, atm))

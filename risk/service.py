@@ -9,7 +9,6 @@ prices, and Prometheus gauges.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import deque
@@ -19,12 +18,13 @@ from pathlib import Path
 import numpy as np
 from prometheus_client import CollectorRegistry, Gauge
 
+from keepers.guardian import read_decisions
 from optio.book import TRADE_KINDS, Activity, BookReader
 from optio.contracts import Protocol
 from optio.market import Option
 from pricing.black_scholes import SECONDS_PER_YEAR
 from pricing.chains import load_snapshot
-from pricing.market_surface import smile_points
+from pricing.market_surface import SmilePoints, smile_points
 from pricing.svi import SviParams
 from risk.aggregate import VAULTS, MarketView, aggregate
 from risk.keeper_health import probe
@@ -62,6 +62,7 @@ class RiskService:
         self.symbols = {True: market.base.symbol, False: market.quote_token.symbol}
         self.vaults = {v: protocol.vault(v) for v in VAULTS}
         self.metrics = _Gauges()
+        self._venue: tuple[tuple | None, list[SmilePoints]] = (None, [])  # (file and mtime, its smiles)
 
     # --- one refresh ------------------------------------------------------------------------------
 
@@ -81,6 +82,7 @@ class RiskService:
         if self.last_spot is not None:
             report = aggregate(self.book.positions(), MarketView(now, self.last_spot, fresh))
         vaults = {v: self._vault(v) for v in VAULTS}
+        venue = self._venue_smiles()
         state = {
             "chain": {"block": block, "timestamp": now, "chain_id": self.protocol.deployment.chain_id},
             "refreshed_at": time.time(),
@@ -89,13 +91,14 @@ class RiskService:
             "paused": bool(self.protocol.market.call("paused")),
             "vaults": vaults,
             "risk": None if report is None else report.as_json(),
-            "surfaces": [self._smile(e, surfaces[e], now) for e in expiries],
+            "surfaces": [self._smile(e, surfaces[e], now, venue) for e in expiries],
             "keepers": {name: probe(url, stale_after_s=self.config.keeper_stale_s)
                         for name, url in self.config.keepers.items()},
             "accounts_at_risk": self._at_risk(),
             "activity": [self._activity(a) for a in reversed(self.book.recent)][:SHOWN],
             "counts": dict(self.book.counts),
-            "decisions": self._decisions(),
+            "decisions": [] if self.config.decisions is None
+            else read_decisions(self.config.decisions, SHOWN)[::-1],
         }
         self.history.append({"t": now, "block": block, "spot": self.last_spot,
                              **{f"{v}_nav": vaults[v]["nav"] for v in VAULTS},
@@ -122,7 +125,7 @@ class RiskService:
                 "locked": vault.call("lockedAssets") / scale, "utilisation": vault.call("utilisation") / 1e18,
                 "free": vault.call("freeLiquidity") / scale, "paused": bool(vault.call("paused"))}
 
-    def _smile(self, expiry: int, feed, now: int) -> dict:
+    def _smile(self, expiry: int, feed, now: int, venue: list[SmilePoints]) -> dict:
         years = (expiry - now) / SECONDS_PER_YEAR
         out = {"expiry": expiry, "fresh": feed.fresh, "updated_at": feed.updated_at,
                "age_s": None if feed.updated_at is None else now - feed.updated_at, "k": SMILE_K.tolist(),
@@ -131,7 +134,7 @@ class RiskService:
         if params is not None:
             out["vols"] = params.implied_vol(SMILE_K, years).tolist()
             out["atm_vol"] = float(params.implied_vol(0.0, years))
-        out["market"], out["market_tenor_days"] = self._market_points(expiry, now)
+        out["market"], out["market_tenor_days"] = self._market_points(expiry, now, venue)
         return out
 
     def _traded_vols(self, expiry: int) -> list[dict]:
@@ -143,17 +146,27 @@ class RiskService:
                 points.append({"k": float(np.log(strike / (a.args["spotWad"] / 1e18))), "vol": a.args["volWad"] / 1e18})
         return points
 
-    def _market_points(self, expiry: int, now: int) -> tuple[list[dict], float | None]:
-        """Mark vols of the latest venue snapshot (none without ``snapshots``) at the venue expiry
-        nearest this board in tenor (within a factor of two), and that expiry's tenor in days:
-        venues list their own expiries, the board's smile is fitted across them."""
+    def _venue_smiles(self) -> list[SmilePoints]:
+        """The smiles of the newest venue snapshot (none without ``snapshots``), inverted once
+        per new file, not once per board and refresh."""
         folder = self.config.snapshots
         files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime) if folder and folder.is_dir() else []
-        if not files or expiry <= now:
-            return [], None
-        try:
-            smiles = smile_points(load_snapshot(files[-1]).quotes)
-        except (OSError, ValueError):  # a file being written: the next refresh reads it
+        if not files:
+            return []
+        key = (files[-1], files[-1].stat().st_mtime)
+        if key != self._venue[0]:
+            try:
+                self._venue = (key, smile_points(load_snapshot(files[-1]).quotes))
+            except (OSError, ValueError):  # a file being written: the next refresh reads it
+                return self._venue[1]
+        return self._venue[1]
+
+    @staticmethod
+    def _market_points(expiry: int, now: int, smiles: list[SmilePoints]) -> tuple[list[dict], float | None]:
+        """Mark vols at the venue expiry nearest this board in tenor (within a factor of two),
+        and that expiry's tenor in days: venues list their own expiries, the board's smile is
+        fitted across them."""
+        if expiry <= now:
             return [], None
         tenor = expiry - now
         near = [m for m in smiles if m.expiry > now and 0.5 <= (m.expiry - now) / tenor <= 2.0]
@@ -201,19 +214,6 @@ class RiskService:
             out.update(expiry=args["expiry"], price=args["priceWad"] / 1e18)
         else:  # Paused, Unpaused
             out.update(who=args["account"])
-        return out
-
-    def _decisions(self) -> list[dict]:
-        path = self.config.decisions
-        if path is None or not path.is_file():
-            return []
-        lines = path.read_text().splitlines()[-SHOWN:]
-        out = []
-        for line in reversed(lines):
-            try:
-                out.append(json.loads(line))
-            except ValueError:  # a line being written
-                continue
         return out
 
 

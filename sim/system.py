@@ -13,7 +13,6 @@ agents).
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import time
@@ -26,6 +25,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from web3 import Web3
 
+from keepers.guardian import decisions_file, read_decisions
 from optio.chain import LOCAL_CHAIN_IDS, LocalSigner, dev_account
 from optio.contracts import Client, Protocol
 from optio.deploy import deploy_protocol
@@ -113,7 +113,7 @@ def start_services(sup: Supervisor, rpc: str, manifest: Path, keys: dict[str, st
         config = write_keeper_config(sup.run_dir, name, rpc, manifest, keys[name], table, ports[name])
         sup.start(name, [sys.executable, "-m", "keepers", name, "--config", str(config)])
     port = free_port() if dashboard_port == 0 or port_in_use(dashboard_port) else dashboard_port
-    decisions = sup.run_dir / "state" / "guardian" / "guardian-decisions.jsonl"
+    decisions = decisions_file(sup.run_dir / "state" / "guardian")
     sup.start("risk", [sys.executable, "-m", "risk", "--rpc", rpc, "--deployment", str(manifest), "--port", str(port),
                        "--decisions", str(decisions), "--snapshots", str(snapshots),
                        *(f"--keeper={name}=http://127.0.0.1:{p}" for name, p in ports.items())])
@@ -263,10 +263,7 @@ def run_local(opts: SystemOptions) -> None:
 
 def _guardian_decisions(run_dir: Path) -> list[str]:
     """``action (reason)`` of each decision the guardian logged."""
-    path = run_dir / "state" / "guardian" / "guardian-decisions.jsonl"
-    if not path.is_file():
-        return []
-    return [f"{d['action']} ({d['reason']})" for d in map(json.loads, path.read_text().splitlines())]
+    return [f"{d['action']} ({d['reason']})" for d in read_decisions(decisions_file(run_dir / "state" / "guardian"))]
 
 
 def _agents_loop(demo: Demo, sup: Supervisor, opts: SystemOptions) -> None:
