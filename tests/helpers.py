@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -31,6 +33,15 @@ def reverts(name: str, **expected_args: object) -> Iterator[pytest.ExceptionInfo
     assert info.value.name == name, f"expected {name}, got {info.value}"
     for key, value in expected_args.items():
         assert info.value.args_by_name[key] == value, f"{key}: {info.value.args_by_name[key]} != {value}"
+
+
+def http_get(url: str) -> tuple[int, bytes]:
+    """(status, body) of a GET, error statuses included."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
 
 
 def now(w3: Web3) -> int:

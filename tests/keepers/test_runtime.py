@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 import pytest
 
@@ -18,17 +17,10 @@ from optio.chain import DEV_MNEMONIC, LocalSigner, dev_account
 from optio.deploy import DeployConfig, deploy_protocol
 from optio.deployment import save_deployment
 from optio.localchain import _binary, free_port
+from tests.helpers import http_get
 from tests.keepers.conftest import KEEPER_INDEX, mining, runner, write_config
 
 GBM = 'sources = [{kind = "gbm", seed = 1, s0 = 3000}]\nheartbeat_s = 5'
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
 
 
 def test_loop_serves_metrics_and_health_and_stops_gracefully(w3, protocol, chain, deployed, tmp_path, caplog):
@@ -45,10 +37,10 @@ def test_loop_serves_metrics_and_health_and_stops_gracefully(w3, protocol, chain
         while r.metrics.value("keeper_tx_attempts_total", {"outcome": "mined"}) < 1 and time.monotonic() < deadline:
             time.sleep(0.1)
         port = r.metrics._server.server_address[1]
-        status, body = _get(f"http://127.0.0.1:{port}/metrics")
+        status, body = http_get(f"http://127.0.0.1:{port}/metrics")
         assert status == 200 and b'keeper_tx_attempts_total{outcome="mined"}' in body
         assert b"keeper_wallet_balance_eth" in body and b"oracle_source_up" in body
-        status, body = _get(f"http://127.0.0.1:{port}/healthz")
+        status, body = http_get(f"http://127.0.0.1:{port}/healthz")
         assert status == 200 and json.loads(body)["healthy"] is True
         assert r.w3.provider.failovers == 1 and r.w3.provider.active == 1
     finally:

@@ -4,8 +4,6 @@ shows the chain's own numbers, draws its charts, and a screenshot of it carries 
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 
 import matplotlib.image
 import numpy as np
@@ -16,15 +14,8 @@ from risk.browser import headless_chromium, wait_ready
 from risk.server import RiskServer
 from risk.service import RiskService, ServiceConfig
 from sim.feed import write_snapshot
+from tests.helpers import http_get
 from tests.keepers.scenario import build
-
-
-def get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
 
 
 @pytest.fixture
@@ -48,7 +39,7 @@ def served(w3, protocol, keeper, tmp_path):
 
 def test_api_metrics_and_health(served, protocol):
     server, _ = served
-    code, body = get(server.url + "api/state")
+    code, body = http_get(server.url + "api/state")
     state = json.loads(body)
     assert code == 200 and state["chain"]["chain_id"] == 31337
     nav = protocol.vault("put").call("totalAssets") / 1e6
@@ -59,12 +50,12 @@ def test_api_metrics_and_health(served, protocol):
     (board,) = state["surfaces"]
     assert len(board["market"]) >= 5 and 2.5 < board["market_tenor_days"] < 4  # the 3-day venue expiry
     assert all(0.05 < p["vol"] < 5 for p in board["market"]) and len(board["trades"]) == 3  # two sells, one buy
-    code, metrics = get(server.url + "metrics")
+    code, metrics = http_get(server.url + "metrics")
     assert code == 200 and b'optio_risk_vault_greek{greek="delta",vault="put"}' in metrics
     assert b"optio_risk_keeper_healthy{keeper=\"oracle\"} 0.0" in metrics
-    assert get(server.url + "healthz")[0] == 200
-    assert get(server.url + "api/history")[0] == 200
-    assert get(server.url + "nothing-here")[0] == 404
+    assert http_get(server.url + "healthz")[0] == 200
+    assert http_get(server.url + "api/history")[0] == 200
+    assert http_get(server.url + "nothing-here")[0] == 404
 
 
 def test_the_page_shows_the_chains_numbers_in_chromium(served, protocol, tmp_path):
