@@ -271,30 +271,16 @@ class Feed:
 
 
 def _feed(read, *args) -> Feed:
-    """``read(*args) -> (value, updated_at)``, or a stale/missing revert turned into a Feed.
-
-    A ``Panic`` (arithmetic) is read again: the oracles compute the age as ``block.timestamp −
-    updatedAt``, and Anvil under interval mining has been seen to run an ``eth_call`` at a
-    timestamp before a post it already shows (once in about a minute of demo), a race the next
-    read has been past."""
-    for attempt in range(3):
-        try:
-            value, updated_at = read(*args)
-            break
-        except ContractRevert as err:
-            if err.name == "Panic" and attempt < 2:
-                continue
-            return _feed_of_revert(err)
+    """``read(*args) -> (value, updated_at)``, or a stale/missing revert turned into a Feed."""
+    try:
+        value, updated_at = read(*args)
+    except ContractRevert as err:
+        if "updatedAt" in err.args_by_name:  # StalePrice / StaleSurface carry the last update
+            return Feed(None, int(err.args_by_name["updatedAt"]), False)
+        if err.name in ("NoPrice", "NoSurface"):
+            return Feed(None, None, False)
+        raise
     return Feed(value, int(updated_at), True)
-
-
-def _feed_of_revert(err: ContractRevert) -> Feed:
-    """The Feed a stale or missing read means; any other revert is raised."""
-    if "updatedAt" in err.args_by_name:  # StalePrice / StaleSurface carry the last update
-        return Feed(None, int(err.args_by_name["updatedAt"]), False)
-    if err.name in ("NoPrice", "NoSurface"):
-        return Feed(None, None, False)
-    raise err
 
 
 class SpotOracle(Client):

@@ -90,7 +90,8 @@ contract VolOracle is IVolOracle, AccessControl {
         PackedSurface memory s = _surfaces[expiry];
         if (s.updatedAt == 0) revert NoSurface(expiry);
         uint256 maxAge = _config.maxAge;
-        if (block.timestamp - s.updatedAt > maxAge) revert StaleSurface(expiry, s.updatedAt, maxAge);
+        // An addition: a read at a time before the post is fresh, not a Panic (as SpotOracle).
+        if (block.timestamp > s.updatedAt + maxAge) revert StaleSurface(expiry, s.updatedAt, maxAge);
         return (_unpack(s), s.updatedAt);
     }
 

@@ -236,3 +236,15 @@ def test_chainlink_version_and_round_zero(oracle):
     assert call(oracle, "version") == 1
     with reverts("NoDataForRound", roundId=0):
         call(oracle, "getRoundData", 0)
+
+
+def test_a_read_timed_before_the_post_is_fresh_not_a_panic(w3, oracle, keeper):
+    """An eth_call run at a timestamp before the latest post (Anvil under interval mining was
+    seen to) serves the price instead of an arithmetic Panic."""
+    ts = now(w3)
+    post(oracle, keeper, 3000 * WAD, ts)
+    data = oracle.contract.encode_abi("latestPrice", args=[])
+    answer = w3.provider.make_request("eth_call", [{"to": oracle.address, "data": data}, "latest", {},
+                                                   {"time": hex(ts - 10)}])
+    assert "error" not in answer, answer
+    assert int(answer["result"][2:66], 16) == 3000 * WAD
