@@ -19,7 +19,7 @@ BROWSER := /usr/bin/chromedriver
 BUILD := .build/__local__.json
 SOURCES := $(shell find contracts -name '*.sol' -not -path '*/.cache/*' 2>/dev/null)
 
-.PHONY: install demo test test-anvil test-ganache lint bench fuzz-math compile lock clean
+.PHONY: install demo test test-anvil test-ganache lint bench fuzz fuzz-math compile lock clean
 
 install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_STAMP) $(BROWSER)
 
@@ -84,6 +84,10 @@ bench: install $(BUILD)
 	$(PY) -m benchmarks.keepers
 	$(PY) -m benchmarks.sim
 	$(PY) -m benchmarks.risk
+
+# The protocol's invariants under 10× the random actions of `make test`, on fresh seeds.
+fuzz: install $(BUILD)
+	FUZZ_SCALE=$${FUZZ_SCALE:-10} FUZZ_RANDOM=1 $(PY) -m pytest tests/fuzz -n 2 --dist loadfile -s
 
 # The on-chain math against the engine on 1,000,000 random options (CI runs 50,000 in make test).
 fuzz-math: install $(BUILD)

@@ -60,9 +60,10 @@ def artifact(name: str) -> Artifact:
     return artifacts[name]
 
 
-def _abi_type(param: dict) -> str:
+def abi_type(param: dict) -> str:
+    """The canonical ABI type of a parameter: tuples spelled out as `(t1,t2)[]`."""
     if param["type"].startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in param["components"])
+        inner = ",".join(abi_type(c) for c in param["components"])
         return f"({inner}){param['type'][5:]}"
     return param["type"]
 
@@ -84,7 +85,7 @@ def _error_specs(path: str) -> dict[bytes, ErrorSpec]:
         for entry in art.abi:
             if entry.get("type") != "error":
                 continue
-            types = tuple(_abi_type(i) for i in entry["inputs"])
+            types = tuple(abi_type(i) for i in entry["inputs"])
             selector = function_signature_to_4byte_selector(f"{entry['name']}({','.join(types)})")
             specs[selector] = ErrorSpec(entry["name"], types, tuple(i["name"] for i in entry["inputs"]))
     return specs

@@ -184,8 +184,11 @@ contract OptionPricer {
             (uint256 value, uint256 callDelta, uint256 vega) = e.id == cache.id
                 ? (cache.value, cache.callDelta, cache.vega)
                 : _mark(isCall, strike, at, tau, cache.params, WAD);
-            uint256 perOption = Collateral.fromQuote(isCall, value, at, true);
             int256 net = int256(e.shortOI) - int256(e.longOI);
+            // In the protocol's favour both ways: a liability rounded up, an asset (the vault
+            // long) rounded down; an asset rounded up was worth more than its payoff (found by
+            // the invariant fuzzer: settling shorts then cost the vault a few wei).
+            uint256 perOption = Collateral.fromQuote(isCall, value, at, net >= 0);
             valueWad += net >= 0 ? int256(uint256(net).mulWadUp(perOption)) : -int256(uint256(-net).mulWad(perOption));
             int256 delta = isCall ? int256(callDelta) : int256(callDelta) - int256(WAD);
             netDelta -= net * delta / int256(WAD);

@@ -1,0 +1,499 @@
+"""The protocol under random use: a hypothesis rule-based state machine over the real bytecode.
+
+Users deposit, withdraw and queue redeems, buy, sell and close options, move margin, transfer
+option tokens, liquidate and exercise; the keeper moves spot and vol, lists boards and settles;
+time passes expiries. After every action the machine checks the protocol's invariants (below),
+and after each action of a kind that must not lower anyone's share value, that it did not.
+
+Actions that revert count as actions (the protocol refusing bad input is part of what is
+fuzzed); a revert changes nothing, so the invariants are checked after them too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from tests.fuzz.chain import Reverted
+from tests.fuzz.system import DAY, SPOT0, USERS, WAD, System
+
+PCT = st.integers(1, 100)
+USER = st.integers(0, USERS - 1)
+PICK = st.integers(0, 2**16)  # an index into a list that changes with the state (taken modulo)
+SIDE = st.booleans()  # True: the call side (WETH), False: the put side (USDC)
+PENDING, CLAIMABLE = 1, 2  # IOptioVault.RequestStatus
+MIN_TRADE = 10**15  # DeployConfig.min_trade_wad: 0.001 options
+BLOCK = 12  # seconds a keeper transaction takes to land
+MAX_BOARDS = 3
+SETTLEMENT_WINDOW = 3600  # DeployConfig.settlement_window
+FALLBACK_AFTER = 2 * 3600  # window + grace
+#: Share-value rules by action kind: "lp" and "neutral" actions may not lower any holder's share
+#: value; "debt" actions may lower a vault's assets by no more than the bad debt they record;
+#: "pnl" actions (trades, oracle moves, time, settlement) are the options' P&L.
+GUARDED = ("lp", "neutral")
+
+
+@dataclass
+class Stats:
+    """What the runs did, summed over examples (printed by the tests)."""
+
+    actions: int = 0
+    examples: int = 0
+    seeds: tuple[int, int] = (0, 0)
+    ok: Counter = field(default_factory=Counter)
+    reverted: Counter = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Opt:
+    id: int
+    expiry: int
+    strike: int  # wad
+    is_call: bool
+
+
+def _units_up(is_call: bool, amount: int, per_option_wad: int) -> int:
+    """OptionValuation._units rounded up: wad options × per-option wad → token units."""
+    wad = -(-amount * per_option_wad // WAD)
+    scale = 1 if is_call else 10**12
+    return -(-wad // scale)
+
+
+class ProtocolMachine(RuleBasedStateMachine):
+    """Bound to one deployed system by ``bind`` (a subclass per chain)."""
+
+    system: System
+    initial_boards: dict[int, list[int]]
+    stats: Stats
+    _base: list
+
+    @classmethod
+    def bind(cls, system: System, boards: dict[int, list[int]], stats: Stats) -> type[ProtocolMachine]:
+        """A machine class on ``system``, each example starting from its state now."""
+        return type(f"{cls.__name__}On{type(system.chain).__name__}", (cls,), {
+            "system": system,
+            "initial_boards": boards,
+            "stats": stats,
+            "_base": [system.chain.snapshot()],  # shared by subclasses (one per seed)
+        })
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.s = self.system
+        self.s.chain.revert(self._base[0])
+        self._base[0] = self.s.chain.snapshot()  # an Anvil snapshot is used up by its revert
+        self.stats.examples += 1
+        self.spot = SPOT0
+        self.vol_scale = 1.0
+        self.boards: dict[int, list[Opt]] = {}
+        for expiry, strikes in self.initial_boards.items():
+            self._add_board(expiry, strikes)
+        self.settled: dict[int, tuple[int, int]] = {}  # id → (locked, reserve) at settlement
+        self.exercised: Counter = Counter()  # id → units paid to holders
+        self.requests: list[tuple[bool, int, str]] = []  # (is_call, request id, controller)
+        self.paused: set[str] = set()
+
+    # Helpers.
+
+    def _add_board(self, expiry: int, strikes: list[int]) -> None:
+        self.boards[expiry] = [
+            Opt(self.s.market.call("optionId", expiry, k, c), expiry, k, c) for k in strikes for c in (True, False)
+        ]
+
+    @property
+    def options(self) -> list[Opt]:
+        return [o for board in self.boards.values() for o in board]
+
+    def _pick(self, items: list, index: int):
+        return items[index % len(items)] if items else None
+
+    @staticmethod
+    def _part(held: int, pct: int) -> int:
+        """``pct``% of a position, or all of it where that part is under the smallest trade."""
+        part = held * pct // 100
+        return part if part >= MIN_TRADE else held
+
+    def _tradable(self) -> list[Opt]:
+        return [o for e in self._unexpired() for o in self.boards[e]]
+
+    def _longs(self, user: str) -> list[Opt]:
+        """Options ``user`` holds tokens of."""
+        opts = self.options
+        held = self.s.token.call("balanceOfBatch", [user] * len(opts), [o.id for o in opts])
+        return [o for o, n in zip(opts, held, strict=True) if n]
+
+    def _shorts(self, user: str) -> list[Opt]:
+        """Options ``user`` is short of in the margin account."""
+        ids = set(self.s.margin.call("positionsOf", user)[0])
+        return [o for o in self.options if o.id in ids]
+
+    def _user(self, i: int) -> str:
+        return self.s.users[i]
+
+    def _snapshot_values(self) -> dict:
+        return {
+            side: (self.s.vaults[side].call("totalAssets"), self.s.share_value(side), self.s.bad_debt(side))
+            for side in (True, False)
+        }
+
+    def act(self, kind: str, name: str, fn) -> bool:
+        """Runs one action, counts it and applies the share-value rule of its kind."""
+        before = self._snapshot_values() if kind in GUARDED or kind == "debt" else None
+        try:
+            fn()
+            ok = True
+            self.stats.ok[name] += 1
+        except Reverted as err:
+            ok = False
+            self.stats.reverted[f"{name}: {err.name}"] += 1
+        self.stats.actions += 1
+        if before is not None:
+            self._check_values(kind, name, before)
+        return ok
+
+    def _check_values(self, kind: str, name: str, before: dict) -> None:
+        after = self._snapshot_values()
+        for side, (assets0, value0, debt0) in before.items():
+            assets1, value1, debt1 = after[side]
+            label = "call" if side else "put"
+            if kind in GUARDED:
+                assert value1 >= value0, f"{name} lowered the {label} vault's share value: {value0} → {value1}"
+            else:
+                # A liquidation or an account settlement may cost the vault only recorded bad debt
+                # (1 unit: the book is marked as a whole, the removed option alone).
+                assert assets1 + (debt1 - debt0) + 1 >= assets0, (
+                    f"{name} cost the {label} vault {assets0 - assets1} units with {debt1 - debt0} bad debt recorded")
+
+    def _tick(self) -> None:
+        """A keeper transaction lands one block later (revm's clock stands still otherwise)."""
+        self.s.chain.warp(BLOCK)
+
+    # LP actions.
+
+    @rule(u=USER, side=SIDE, pct=PCT)
+    def deposit(self, u, side, pct):
+        user = self._user(u)
+        amount = self.s.asset(side).call("balanceOf", user) * pct // 200
+        self.act("lp", "deposit", lambda: self.s.vaults[side].send(user, "deposit", amount, user))
+
+    @rule(u=USER, side=SIDE, pct=PCT)
+    def withdraw(self, u, side, pct):
+        user, vault = self._user(u), self.s.vaults[side]
+        assets = vault.call("maxWithdraw", user) * pct // 100
+        self.act("lp", "withdraw", lambda: vault.send(user, "withdraw", assets, user, user))
+
+    @rule(u=USER, side=SIDE, pct=PCT)
+    def redeem(self, u, side, pct):
+        user, vault = self._user(u), self.s.vaults[side]
+        shares = vault.call("maxRedeem", user) * pct // 100
+        self.act("lp", "redeem", lambda: vault.send(user, "redeem", shares, user, user))
+
+    @rule(u=USER, side=SIDE, pct=PCT)
+    def request_redeem(self, u, side, pct):
+        user, vault = self._user(u), self.s.vaults[side]
+        shares = vault.call("balanceOf", user) * pct // 100
+
+        def request():
+            self.requests.append((side, vault.send(user, "requestRedeem", shares, user, user), user))
+
+        self.act("lp", "requestRedeem", request)
+
+    def _requests_in(self, status: int) -> list[tuple[bool, int, str]]:
+        return [r for r in self.requests if self.s.vaults[r[0]].call("redeemRequest", r[1])[1] == status]
+
+    @precondition(lambda self: self.requests)
+    @rule(i=PICK)
+    def cancel_request(self, i):
+        side, rid, user = self._pick(self._requests_in(PENDING), i) or self._pick(self.requests, i)
+        self.act("lp", "cancelRedeemRequest", lambda: self.s.vaults[side].send(user, "cancelRedeemRequest", rid))
+
+    @precondition(lambda self: self.requests)
+    @rule(i=PICK)
+    def claim(self, i):
+        claimable = self._requests_in(CLAIMABLE)
+        if not claimable and i % 4:  # mostly claim what can be; sometimes what cannot
+            return
+        side, rid, user = self._pick(claimable, i) or self._pick(self.requests, i)
+        self.act("lp", "claim", lambda: self.s.vaults[side].send(user, "claim", rid, user))
+
+    @rule(u=USER, side=SIDE)
+    def serve_queue(self, u, side):
+        self.act("lp", "serveQueue", lambda: self.s.vaults[side].send(self._user(u), "serveQueue", 8))
+
+    @rule(u=USER, to=USER, side=SIDE, pct=PCT)
+    def transfer_shares(self, u, to, side, pct):
+        user, vault = self._user(u), self.s.vaults[side]
+        shares = vault.call("balanceOf", user) * pct // 100
+        self.act("lp", "transfer shares", lambda: vault.send(user, "transfer", self._user(to), shares))
+
+    # Trades and margin.
+
+    @rule(u=USER, i=PICK, milli=st.integers(1, 20_000))
+    def buy(self, u, i, milli):
+        opt = self._pick(self._tradable(), i)
+        if opt is None:
+            return
+        user, amount = self._user(u), milli * 10**15
+        deadline = self.s.chain.now + 600
+        self.act("pnl", "buy", lambda: self.s.market.send(user, "buy", opt.id, amount, 2**256 - 1, deadline))
+
+    @rule(u=USER, i=PICK, milli=st.integers(1, 5_000))
+    def sell(self, u, i, milli):
+        opt = self._pick(self._tradable(), i)
+        if opt is None:
+            return
+        user, amount = self._user(u), milli * 10**15
+        deadline = self.s.chain.now + 600
+        if self.act("pnl", "sell", lambda: self.s.market.send(user, "sell", opt.id, amount, 0, deadline)):
+            self._check_margined(user, opt.is_call, "sell")
+
+    @rule(u=USER, i=PICK, pct=PCT)
+    def close_long(self, u, i, pct):
+        user = self._user(u)
+        opt = self._pick(self._longs(user), i)
+        if opt is None:
+            return
+        amount = self._part(self.s.token.call("balanceOf", user, opt.id), pct)
+        deadline = self.s.chain.now + 600
+        self.act("pnl", "closeLong", lambda: self.s.market.send(user, "closeLong", opt.id, amount, 0, deadline))
+
+    @rule(u=USER, i=PICK, pct=PCT)
+    def close_short(self, u, i, pct):
+        user = self._user(u)
+        opt = self._pick(self._shorts(user), i)
+        if opt is None:
+            return
+        amount = self._part(self.s.margin.call("shortOf", user, opt.id), pct)
+        deadline = self.s.chain.now + 600
+        self.act("pnl", "closeShort",
+                 lambda: self.s.market.send(user, "closeShort", opt.id, amount, 2**256 - 1, deadline))
+
+    @rule(u=USER, side=SIDE, pct=PCT)
+    def margin_deposit(self, u, side, pct):
+        user = self._user(u)
+        amount = self.s.asset(side).call("balanceOf", user) * pct // 200
+        self.act("neutral", "margin deposit", lambda: self.s.margin.send(user, "deposit", side, amount))
+
+    @rule(u=USER, side=SIDE, pct=PCT)
+    def margin_withdraw(self, u, side, pct):
+        user = self._user(u)
+        if self.s.margin.call("callCollateral" if side else "putCollateral", user) == 0:
+            side = not side
+        amount = self.s.margin.call("callCollateral" if side else "putCollateral", user) * pct // 100
+        if self.act("neutral", "margin withdraw", lambda: self.s.margin.send(user, "withdraw", side, amount, user)):
+            self._check_margined(user, side, "margin withdraw")
+
+    @rule(u=USER, side=SIDE)
+    def margin_withdraw_free(self, u, side):
+        """Everything above the requirement: the account is left at the edge, where the next
+        move of spot or vol makes it liquidatable."""
+        user = self._user(u)
+        free = self.s.margin.call("callCollateral" if side else "putCollateral", user) - self.s.margin.call(
+            "required", user, side)
+        if free > 0 and self.act("neutral", "margin withdraw", lambda: self.s.margin.send(
+                user, "withdraw", side, free, user)):
+            self._check_margined(user, side, "margin withdraw")
+
+    def _check_margined(self, user: str, side: bool, name: str) -> None:
+        collateral = self.s.margin.call("callCollateral" if side else "putCollateral", user)
+        required = self.s.margin.call("required", user, side)
+        assert collateral >= required, f"{name} left {user} with {collateral} collateral < {required} required"
+
+    @rule(u=USER, to=USER, i=PICK, pct=PCT)
+    def transfer_option(self, u, to, i, pct):
+        user = self._user(u)
+        opt = self._pick(self._longs(user), i)
+        if opt is None:
+            return
+        amount = self.s.token.call("balanceOf", user, opt.id) * pct // 100
+        self.act("neutral", "transfer option", lambda: self.s.token.send(
+            user, "safeTransferFrom", user, self._user(to), opt.id, amount, b""))
+
+    @rule(liq=USER, u=USER, i=PICK, pct=PCT)
+    def liquidate(self, liq, u, i, pct):
+        account = self._user(u)
+        opt = self._pick(self._shorts(account), i)
+        if opt is None:
+            return
+        amount = max(1, self.s.margin.call("shortOf", account, opt.id) * pct // 100)
+        self.act("debt", "liquidate",
+                 lambda: self.s.margin.send(self._user(liq), "liquidate", account, opt.id, amount))
+
+    @rule(liq=USER, i=PICK, pct=PCT)
+    def liquidate_unhealthy(self, liq, i, pct):
+        """What the liquidator keeper does: find an account under its requirement, liquidate
+        part of a live short (more than allowed, sometimes: the contract must cap it)."""
+        now = self.s.chain.now
+        under = [(u, o) for u in self.s.users for o in self._shorts(u)
+                 if o.expiry > now and self._collateral(u, o.is_call) < self.s.margin.call("required", u, o.is_call)]
+        if not under:
+            return
+        account, opt = self._pick(under, i)
+        amount = max(1, self.s.margin.call("shortOf", account, opt.id) * pct // 100)
+        self.act("debt", "liquidate",
+                 lambda: self.s.margin.send(self._user(liq), "liquidate", account, opt.id, amount))
+
+    def _collateral(self, user: str, side: bool) -> int:
+        return self.s.margin.call("callCollateral" if side else "putCollateral", user)
+
+    # Keeper: oracles, boards, settlement.
+
+    @rule(pct=st.integers(-24, 24))
+    def move_spot(self, pct):
+        self._tick()
+        price = self.spot * (100 + pct) // 100
+        if self.act("pnl", "post spot", lambda: self.s.post_spot(price)):
+            self.spot = price
+
+    @rule(pct=st.integers(-30, 30))
+    def move_vol(self, pct):
+        self._tick()
+        scale = max(0.2, self.vol_scale * (100 + pct) / 100)
+        for expiry in self._unexpired():
+            self.act("pnl", "post surface", lambda e=expiry: self.s.post_surface(e, scale))
+        self.vol_scale = scale
+
+    @rule(seconds=st.sampled_from([60, 600, 1800, 3600, 3 * 3600, DAY]))
+    def warp(self, seconds):
+        self.s.chain.warp(seconds)
+        self.stats.actions += 1
+
+    @rule(i=PICK, after=st.integers(0, 3 * 3600))
+    def warp_past_expiry(self, i, after):
+        """To just past a board's expiry: the settlement window and its edges."""
+        expiry = self._pick(self._unexpired(), i)
+        if expiry is not None:
+            self.s.chain.warp(expiry - self.s.chain.now + after)
+        self.stats.actions += 1
+
+    @rule()
+    def refresh(self):
+        """What the oracle and vol keepers do each cycle: spot re-posted, fresh surfaces."""
+        self._tick()
+        self.act("pnl", "post spot", lambda: self.s.post_spot(self.spot))
+        for expiry in self._unexpired():
+            self.act("pnl", "post surface", lambda e=expiry: self.s.post_surface(e, self.vol_scale))
+
+    def _unexpired(self) -> list[int]:
+        return [e for e in self.boards if e > self.s.chain.now]
+
+    @precondition(lambda self: len(self._unexpired()) < MAX_BOARDS)
+    @rule(days=st.integers(1, 10))
+    def list_board(self, days):
+        self._tick()
+        expiry = self.s.chain.now + days * DAY
+
+        def list_and_post():
+            strikes = self.s.list_board(expiry, self.spot)
+            self._add_board(expiry, strikes)
+            self.s.post_surface(expiry, self.vol_scale)
+
+        self.act("neutral", "list board", list_and_post)
+
+    def _expired(self) -> list[int]:
+        return [e for e in self.boards if e <= self.s.chain.now]
+
+    @rule(i=PICK)
+    def record_fallback(self, i):
+        expiry = self._pick(self._expired(), i)
+        if expiry is not None:
+            self.act("pnl", "recordFallbackSettlement",
+                     lambda: self.s.spot.send(self.s.keeper, "recordFallbackSettlement", expiry))
+
+    @rule(i=PICK)
+    def settle(self, i):
+        expiry = self._pick(self._expired(), i)
+        if expiry is None:
+            return
+        opts = self.boards[expiry]
+        shorts = {o.id: self.s.market.call("optionState", o.id)[0] for o in opts}
+        if self.act("pnl", "settle", lambda: self.s.market.send(self.s.keeper, "settle", expiry)):
+            for o in opts:
+                reserve = self.s.market.call("optionState", o.id)[5]
+                locked = _units_up(o.is_call, shorts[o.id], WAD if o.is_call else o.strike)
+                assert reserve <= locked, f"settlement reserved {reserve} > {locked} collateral for {o}"
+                self.settled[o.id] = (locked, reserve)
+
+    @rule(i=PICK)
+    def settle_accounts(self, i):
+        expiry = self._pick(self._expired(), i)
+        if expiry is not None:
+            self.act("debt", "settleAccounts",
+                     lambda: self.s.margin.send(self.s.keeper, "settleAccounts", expiry, self.s.users))
+
+    @rule(i=PICK)
+    def exercise(self, i):
+        opt = self._pick([o for o in self.options if o.id in self.settled], i)
+        if opt is None:
+            return
+        token = self.s.asset(opt.is_call)
+        before = sum(token.call("balanceOf", u) for u in self.s.users)
+        holders = self.s.users
+        if self.act("neutral", "exercise", lambda: self.s.market.send(self.s.keeper, "exerciseFor", opt.id, holders)):
+            self.exercised[opt.id] += sum(token.call("balanceOf", u) for u in self.s.users) - before
+            _, reserve = self.settled[opt.id]
+            assert self.exercised[opt.id] <= reserve, f"holders of {opt} were paid more than its reserve"
+
+    def _pausable(self, which: str):
+        return self.s.market if which == "market" else self.s.vaults[which == "call"]
+
+    @rule(which=st.sampled_from(["call", "put", "market"]), now=st.integers(0, 3))
+    def pause(self, which, now):
+        """The guardian pauses one contract (a quarter of the times the rule is drawn, so the
+        protocol is mostly live); the rest of the protocol (withdrawals, closes, settlement) goes
+        on, and the invariants must hold while it is paused."""
+        if now:
+            return
+        if self.act("neutral", "pause", lambda: self._pausable(which).send(self.s.keeper, "pause")):
+            self.paused.add(which)
+
+    @precondition(lambda self: self.paused)
+    @rule(i=PICK)
+    def unpause(self, i):
+        which = self._pick(sorted(self.paused), i)
+        if self.act("neutral", "unpause", lambda: self._pausable(which).send(self.s.keeper, "unpause")):
+            self.paused.discard(which)
+
+    # Invariants.
+
+    @invariant()
+    def invariants(self):
+        s = self.s
+        live = self.options
+        states = {o.id: s.market.call("optionState", o.id) for o in live}
+        users = s.users
+        for side in (True, False):
+            vault, asset = s.vaults[side], s.asset(side)
+            held = asset.call("balanceOf", vault.address)
+            claimable = vault.call("claimableAssets")
+            locked = vault.call("lockedAssets")
+            # Each vault's assets cover its locked collateral (and its fulfilled redeems).
+            assert held >= claimable + locked, f"vault {side}: {held} held < {claimable} claimable + {locked} locked"
+            # No option written without its collateral: locked equals full collateral of the
+            # open interest of every unsettled option the vault wrote.
+            owed = sum(_units_up(side, states[o.id][0], WAD if side else o.strike)
+                       for o in live if o.is_call == side and not states[o.id][4])
+            assert locked == owed, f"vault {side}: {locked} locked for {owed} of written options"
+            # Margin: the account holds exactly the users' collateral.
+            collateral = sum(s.margin.call("callCollateral" if side else "putCollateral", u) for u in users)
+            assert asset.call("balanceOf", s.margin.address) == collateral, "margin balance ≠ users' collateral"
+            # Market: holds exactly the settled options' reserves.
+            reserves = sum(states[o.id][5] for o in live if o.is_call == side)
+            assert asset.call("balanceOf", s.market.address) == reserves, "market balance ≠ settled reserves"
+            # Conservation: every unit minted is with a known holder.
+            total = sum(asset.call("balanceOf", h) for h in s.holders)
+            assert total == asset.call("totalSupply"), f"{asset.name}: {total} held ≠ supply"
+        ids = [o.id for o in live]
+        tokens = s.token.call("balanceOfBatch", [u for u in users for _ in ids], ids * len(users))
+        shorts: Counter = Counter()
+        for u in users:
+            for oid, amount in zip(*s.margin.call("positionsOf", u), strict=True):
+                shorts[oid] += amount
+        for k, o in enumerate(live):
+            short_oi, long_oi = states[o.id][0], states[o.id][1]
+            written = sum(tokens[k::len(ids)])
+            assert written == short_oi, f"{o}: {written} option tokens ≠ {short_oi} written by the vault"
+            assert shorts[o.id] == long_oi, f"{o}: {shorts[o.id]} margin shorts ≠ {long_oi} bought by the vault"
