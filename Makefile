@@ -19,7 +19,7 @@ BROWSER := /usr/bin/chromedriver
 BUILD := .build/__local__.json
 SOURCES := $(shell find contracts -name '*.sol' -not -path '*/.cache/*' 2>/dev/null)
 
-.PHONY: install demo test test-anvil test-ganache lint bench fuzz fuzz-math compile lock clean
+.PHONY: install demo test test-anvil test-ganache lint slither bench fuzz fuzz-math compile lock clean
 
 install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_STAMP) $(BROWSER)
 
@@ -65,6 +65,7 @@ test: install $(BUILD)
 	$(VENV)/bin/ruff check .
 	$(PY) tools/check_lock.py
 	$(PY) tools/gen_normal_cdf.py --check
+	$(PY) tools/slither_check.py
 	$(PY) -m pytest -m "not ganache" -n 2 --dist loadfile
 	$(PY) -m pytest -m ganache
 
@@ -76,6 +77,10 @@ test-ganache: install $(BUILD)
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# slither on every contract, with the project's compiler: no high or medium finding.
+slither: install
+	$(PY) tools/slither_check.py
 
 bench: install $(BUILD)
 	$(PY) -m benchmarks.gas

@@ -18,6 +18,11 @@ import {OptionToken} from "./OptionToken.sol";
 import {OptionValuation} from "./OptionValuation.sol";
 import {TradeGuard} from "./TradeGuard.sol";
 
+// slither-disable-start unused-return,uninitialized-local,incorrect-equality
+// False positives, by detector (tools/slither_check.py):
+// - unused-return: tuple destructuring names only the values used; the others are dropped on purpose.
+// - uninitialized-local: locals start at zero by the language's rules, and these are meant to.
+// - incorrect-equality: the strict equalities compare stored amounts and times with zero or ids, never a balance an outsider can move.
 /// @title OptionMarket
 /// @notice The options AMM (see IOptionMarket). Every option the vaults write is covered (a call
 /// by one base unit, a put by K quote units); options bought from traders are covered by their
@@ -51,10 +56,16 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
     RiskLimits private _limits;
 
     uint256[] private _expiries;
+    // False positive: written through storage pointers (`board`, `_live(isCall)`), which slither misses.
+    // slither-disable-next-line uninitialized-state
     mapping(uint256 expiry => uint256[]) private _strikes;
     mapping(uint256 expiry => bool) public boardSettled;
     mapping(uint256 id => OptionState) private _options;
+    // False positive: written through storage pointers (`board`, `_live(isCall)`), which slither misses.
+    // slither-disable-next-line uninitialized-state
     uint256[] private _liveCalls;
+    // False positive: written through storage pointers (`board`, `_live(isCall)`), which slither misses.
+    // slither-disable-next-line uninitialized-state
     uint256[] private _livePuts;
 
     /* CONSTRUCTOR */
@@ -166,6 +177,10 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         emit BoardSettled(expiry, price, totals[1] + totals[3], totals[0] - totals[1], totals[2] - totals[3]);
     }
 
+    // False positive (reentrancy-no-eth): the loop's calls go to the protocol's OptionToken (a burn:
+    // no receiver hook) and to the immutable collateral token (ERC-20: no hook); the function is
+    // nonReentrant, and each holder's state is written before that holder is paid.
+    // slither-disable-start reentrancy-no-eth
     /// @inheritdoc IOptionMarket
     function exerciseFor(uint256 id, address[] calldata holders) external nonReentrant returns (uint256 paid) {
         OptionState storage o = _options[id];
@@ -192,6 +207,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
             token.safeTransfer(address(_vault(isCall)), dust);
         }
     }
+    // slither-disable-end reentrancy-no-eth
 
     /* MARGIN ACCOUNT */
 
@@ -519,3 +535,4 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         emit RiskLimitsSet(l);
     }
 }
+// slither-disable-end unused-return,uninitialized-local,incorrect-equality
