@@ -17,9 +17,11 @@ NODE_STAMP := node_modules/.installed
 SOLC_STAMP := .solcx/.registered
 BROWSER := /usr/bin/chromedriver
 BUILD := .build/__local__.json
+BROWNIE_VENV := .venv-brownie
+BROWNIE_STAMP := $(BROWNIE_VENV)/.installed
 SOURCES := $(shell find contracts -name '*.sol' -not -path '*/.cache/*' 2>/dev/null)
 
-.PHONY: install demo test test-anvil test-ganache lint slither bench fuzz fuzz-math compile lock clean
+.PHONY: install demo test test-anvil test-ganache test-brownie lint slither bench fuzz fuzz-math compile lock clean
 
 install: $(PY_STAMP) $(NODE_STAMP) $(SOLC_STAMP) $(BROWSER)
 
@@ -68,12 +70,26 @@ test: install $(BUILD)
 	$(PY) tools/slither_check.py
 	$(PY) -m pytest -m "not ganache" -n 2 --dist loadfile
 	$(PY) -m pytest -m ganache
+	$(MAKE) --no-print-directory test-brownie
 
 test-anvil: install $(BUILD)
 	$(PY) -m pytest -m "not ganache" -n 2 --dist loadfile
 
 test-ganache: install $(BUILD)
 	$(PY) -m pytest -m ganache
+
+# Brownie users: the contracts compiled by Brownie (brownie-config.yaml) and a smoke test (deploy,
+# deposit, trade) on Anvil, in Brownie's own virtualenv (its pins conflict with eth-ape's).
+$(BROWNIE_STAMP): brownie/requirements.txt
+	@test -x $(BROWNIE_VENV)/bin/python || $(PYTHON_BOOT) -m venv $(BROWNIE_VENV)
+	$(BROWNIE_VENV)/bin/pip install --quiet --disable-pip-version-check -r brownie/requirements.txt
+	@touch $@
+
+test-brownie: $(BROWNIE_STAMP) $(NODE_STAMP) $(SOLC_STAMP)
+	@$(BROWNIE_VENV)/bin/brownie networks list 2>/dev/null | grep -q optio-anvil || \
+	  $(BROWNIE_VENV)/bin/brownie networks add Development optio-anvil cmd=anvil host=http://127.0.0.1 \
+	    port=18545 accounts=10 base_fee=0 gas_limit=30000000 >/dev/null
+	$(BROWNIE_VENV)/bin/brownie test --network optio-anvil
 
 lint: install
 	$(VENV)/bin/ruff check .
