@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -332,7 +333,21 @@ _add_risk()
 
 
 def main() -> None:
-    cli()
+    """The `optio` entry point: a usage error is one line too (click prints three: usage, a hint
+    and the error), so every refusal reads the same."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.UsageError as err:
+        where = f" (see {err.ctx.command_path} --help)" if err.ctx else ""
+        click.echo(f"Error: {err.format_message()}{where}", err=True)
+        sys.exit(err.exit_code)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
