@@ -231,23 +231,25 @@ class ProtocolMachine(RuleBasedStateMachine):
 
     # Trades and margin.
 
+    def _trade(self, fn: str, user: str, opt: Opt, amount: int, limit: int) -> bool:
+        """One of the market's four trades (premium ``limit``: a maximum or a minimum)."""
+        deadline = self.s.chain.now + 600
+        return self.act("pnl", fn, lambda: self.s.market.send(user, fn, opt.id, amount, limit, deadline))
+
     @rule(u=USER, i=PICK, milli=st.integers(1, 20_000))
     def buy(self, u, i, milli):
         opt = self._pick(self._tradable(), i)
         if opt is None:
             return
-        user, amount = self._user(u), milli * 10**15
-        deadline = self.s.chain.now + 600
-        self.act("pnl", "buy", lambda: self.s.market.send(user, "buy", opt.id, amount, 2**256 - 1, deadline))
+        self._trade("buy", self._user(u), opt, milli * 10**15, 2**256 - 1)
 
     @rule(u=USER, i=PICK, milli=st.integers(1, 5_000))
     def sell(self, u, i, milli):
         opt = self._pick(self._tradable(), i)
         if opt is None:
             return
-        user, amount = self._user(u), milli * 10**15
-        deadline = self.s.chain.now + 600
-        if self.act("pnl", "sell", lambda: self.s.market.send(user, "sell", opt.id, amount, 0, deadline)):
+        user = self._user(u)
+        if self._trade("sell", user, opt, milli * 10**15, 0):
             self._check_margined(user, opt.is_call, "sell")
 
     @rule(u=USER, i=PICK, pct=PCT)
@@ -256,9 +258,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         opt = self._pick(self._longs(user), i)
         if opt is None:
             return
-        amount = self._part(self.s.token.call("balanceOf", user, opt.id), pct)
-        deadline = self.s.chain.now + 600
-        self.act("pnl", "closeLong", lambda: self.s.market.send(user, "closeLong", opt.id, amount, 0, deadline))
+        self._trade("closeLong", user, opt, self._part(self.s.token.call("balanceOf", user, opt.id), pct), 0)
 
     @rule(u=USER, i=PICK, pct=PCT)
     def close_short(self, u, i, pct):
@@ -266,10 +266,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         opt = self._pick(self._shorts(user), i)
         if opt is None:
             return
-        amount = self._part(self.s.margin.call("shortOf", user, opt.id), pct)
-        deadline = self.s.chain.now + 600
-        self.act("pnl", "closeShort",
-                 lambda: self.s.market.send(user, "closeShort", opt.id, amount, 2**256 - 1, deadline))
+        self._trade("closeShort", user, opt, self._part(self.s.margin.call("shortOf", user, opt.id), pct), 2**256 - 1)
 
     @rule(u=USER, side=SIDE, pct=PCT)
     def margin_deposit(self, u, side, pct):
