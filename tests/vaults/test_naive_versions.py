@@ -2,7 +2,8 @@
 defence: the attack must fail on ours and succeed on the naive one (else the test proves nothing).
 
 - first-depositor inflation: naive = the same CallVault with no decimals offset (no virtual shares);
-- rounding extraction (deposit/redeem in a loop): naive = an ERC-4626 rounding in the user's favour.
+- rounding extraction (deposit/redeem in a loop): naive = an ERC-4626 rounding in the user's favour;
+- pause trapping funds: naive = an ERC-4626 whose pause stops withdrawals too.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pytest
 
 from optio.contracts import Client
 from optio.deploy import deploy_contract
+from optio.errors import ContractRevert
 from tests.helpers import call, send
 
 MAX_UINT96 = 2**96 - 1
@@ -72,3 +74,27 @@ def test_rounding_extraction_loop(w3, protocol, deployer, attacker, alice, versi
         assert gained <= 0, f"the loop extracted {gained} units"
     else:
         assert gained >= 30, f"naive vault: the loop extracted only {gained} units"
+
+
+@pytest.mark.parametrize("version", ["ours", "naive"])
+def test_pause_does_not_trap_funds(w3, protocol, deployer, guardian, alice, version):
+    """A guardian's pause (an oracle incident, say) must stop new deposits, never the way out."""
+    ours = protocol.vault("call")
+    weth = ours.asset
+    if version == "ours":
+        vault, pauser = ours, guardian
+    else:
+        vault = Client(w3, deploy_contract(w3, deployer, "NaivePausableVault", weth.address),
+                       artifact_name="NaivePausableVault")
+        pauser = deployer
+    weth.faucet(alice, 10)
+    send(weth, alice, "approve", vault.address, 2**256 - 1)
+    send(vault, alice, "deposit", 10 * 10**18, alice.address)
+    send(vault, pauser, "pause")
+    shares = call(vault, "balanceOf", alice.address)
+    if version == "ours":
+        send(vault, alice, "redeem", shares, alice.address, alice.address)
+        assert weth.balance_units(alice.address) == 10 * 10**18
+    else:
+        with pytest.raises(ContractRevert, match="EnforcedPause"):
+            send(vault, alice, "redeem", shares, alice.address, alice.address)
