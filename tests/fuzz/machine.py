@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -133,15 +134,17 @@ class ProtocolMachine(RuleBasedStateMachine):
     def _user(self, i: int) -> str:
         return self.s.users[i]
 
-    def _snapshot_values(self) -> dict:
-        return {
-            side: (self.s.vaults[side].call("totalAssets"), self.s.share_value(side), self.s.bad_debt(side))
-            for side in (True, False)
-        }
+    def _snapshot_values(self) -> dict[bool, tuple[int, Fraction, int]]:
+        """Per vault: total assets (one mark), share value at them, bad debt recorded."""
+        out = {}
+        for side in (True, False):
+            assets = self.s.vaults[side].call("totalAssets")
+            out[side] = (assets, self.s.share_value(side, assets), self.s.bad_debt(side))
+        return out
 
     def act(self, kind: str, name: str, fn) -> bool:
         """Runs one action, counts it and applies the share-value rule of its kind."""
-        before = self._snapshot_values() if kind in GUARDED or kind == "debt" else None
+        before = None if kind == "pnl" else self._snapshot_values()
         try:
             fn()
             ok = True

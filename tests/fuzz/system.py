@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 
 from web3 import Web3
 
@@ -96,11 +97,16 @@ class System:
 
     # Reads.
 
-    def share_value(self, is_call: bool) -> Fraction:
-        """Assets per share as ERC-4626 converts (virtual shares and asset included)."""
-        vault = self.vaults[is_call]
-        offset = 10 ** (vault.call("decimals") - self.asset(is_call).call("decimals"))
-        return Fraction(vault.call("totalAssets") + 1, vault.call("totalSupply") + offset)
+    @cached_property
+    def _virtual_shares(self) -> dict[bool, int]:
+        """10^offset per vault (the decimals are immutable: read once)."""
+        return {side: 10 ** (v.call("decimals") - self.asset(side).call("decimals")) for side, v in self.vaults.items()}
+
+    def share_value(self, is_call: bool, total_assets: int) -> Fraction:
+        """Assets per share at ``total_assets`` (the vault's mark, which the caller has read), as
+        ERC-4626 converts: virtual shares and asset included."""
+        supply = self.vaults[is_call].call("totalSupply")
+        return Fraction(total_assets + 1, supply + self._virtual_shares[is_call])
 
     def bad_debt(self, is_call: bool) -> int:
         return self.margin.call("callBadDebt" if is_call else "putBadDebt")
