@@ -22,6 +22,41 @@ from brownie import (
 
 WAD = 10**18
 MAX_UINT96 = 2**96 - 1
+#: optio.deploy.DeployConfig's defaults, by its field names (the SDK cannot be imported in Brownie's
+#: virtualenv); tests/tools/test_brownie_deploy.py checks that they agree.
+CONFIG = {
+    "spot_max_age": 3600,
+    "spot_max_jump_wad": WAD // 4,
+    "settlement_window": 3600,
+    "settlement_grace": 3600,
+    "vol_max_age": 3 * 3600,
+    "vol_max_atm_move_wad": WAD // 2,
+    "call_decimals_offset": 6,
+    "put_decimals_offset": 12,
+    "call_deposit_cap": MAX_UINT96,
+    "put_deposit_cap": MAX_UINT96,
+    "half_spread_wad": WAD // 50,
+    "skew_wad": WAD // 20,
+    "base_fee_wad": 3 * WAD // 10_000,
+    "utilisation_fee_wad": WAD // 20,
+    "trading_cutoff": 300,
+    "min_trade_wad": WAD // 1000,
+    "inventory_scale_wad": 100 * WAD,
+    "max_net_delta_wad": 10_000 * WAD,
+    "max_net_vega_wad": 10**8 * WAD,
+    "max_utilisation_wad": 95 * WAD // 100,
+    "spot_shock_wad": WAD // 5,
+    "vol_shock_wad": WAD // 2,
+    "margin_floor_wad": WAD // 10,
+    "liquidation_penalty_wad": WAD // 10,
+    "liquidator_bonus_wad": WAD // 20,
+    "close_factor_wad": WAD // 2,
+    "dust_wad": WAD // 100,
+}
+
+
+def _values(*names):
+    return tuple(CONFIG[n] for n in names)
 
 
 def deploy(deployer):
@@ -29,19 +64,22 @@ def deploy(deployer):
     tx = {"from": deployer}
     weth = MockERC20.deploy("Wrapped Ether", "WETH", 18, 10**6 * WAD, tx)
     usdc = MockERC20.deploy("USD Coin", "USDC", 6, 10**10 * 10**6, tx)
-    spot = SpotOracle.deploy(deployer, "WETH / USDC", (3600, 3600, 3600, WAD // 4, 0), tx)
-    vol = VolOracle.deploy(deployer, (3 * 3600, WAD // 2), tx)
-    call_vault = CallVault.deploy(weth, 6, MAX_UINT96, deployer, tx)
-    put_vault = PutVault.deploy(usdc, 12, MAX_UINT96, deployer, tx)
+    spot_config = (*_values("spot_max_age", "settlement_window", "settlement_grace", "spot_max_jump_wad"), 0)
+    spot = SpotOracle.deploy(deployer, "WETH / USDC", spot_config, tx)
+    vol = VolOracle.deploy(deployer, _values("vol_max_age", "vol_max_atm_move_wad"), tx)
+    call_vault = CallVault.deploy(weth, *_values("call_decimals_offset", "call_deposit_cap"), deployer, tx)
+    put_vault = PutVault.deploy(usdc, *_values("put_decimals_offset", "put_deposit_cap"), deployer, tx)
     pricer = OptionPricer.deploy(spot, vol, tx)
     # The token's minter is the market's address, known before the market is deployed.
     market_address = deployer.get_deployment_address(deployer.nonce + 1)
     token = OptionToken.deploy(market_address, tx)
-    fees = (WAD // 50, WAD // 20, 3 * WAD // 10_000, WAD // 20)
-    limits = (300, WAD // 1000, 100 * WAD, 10_000 * WAD, 10**8 * WAD, 95 * WAD // 100)
+    fees = _values("half_spread_wad", "skew_wad", "base_fee_wad", "utilisation_fee_wad")
+    limits = _values("trading_cutoff", "min_trade_wad", "inventory_scale_wad", "max_net_delta_wad",
+                     "max_net_vega_wad", "max_utilisation_wad")
     market = OptionMarket.deploy(pricer, token, call_vault, put_vault, weth, usdc, fees, limits, deployer, tx)
     assert market.address == market_address, "another transaction came between token and market"
-    margin_config = (WAD // 5, WAD // 2, WAD // 10, WAD // 10, WAD // 20, WAD // 2, WAD // 100)
+    margin_config = _values("spot_shock_wad", "vol_shock_wad", "margin_floor_wad", "liquidation_penalty_wad",
+                            "liquidator_bonus_wad", "close_factor_wad", "dust_wad")
     margin = MarginAccount.deploy(pricer, weth, usdc, market, call_vault, put_vault, margin_config, deployer, tx)
 
     market.setMarginAccount(margin, tx)
