@@ -93,10 +93,16 @@ class RevmChain:
 
 
 class AnvilChain:
-    """The real Anvil: transactions from unlocked dev accounts, automined one block each."""
+    """The real Anvil: transactions from unlocked dev accounts, automined one block each.
+
+    Time moves only by ``warp``, as in revm: blocks keep the latest timestamp (a zero timestamp
+    interval). Otherwise each transaction's block would add a second of option decay between
+    the machine's before and after reads, and an action would be charged with time's P&L.
+    """
 
     def __init__(self, w3: Web3) -> None:
         self.w3 = w3
+        self._rpc("anvil_setBlockTimestampInterval", [0])
 
     def _rpc(self, method: str, params: list) -> dict:
         return self.w3.provider.make_request(method, params)

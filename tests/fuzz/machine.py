@@ -18,6 +18,7 @@ from fractions import Fraction
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from optio.deploy import DeployConfig
 from tests.fuzz.chain import Reverted
 from tests.fuzz.system import DAY, SPOT0, USERS, WAD, System
 
@@ -26,11 +27,9 @@ USER = st.integers(0, USERS - 1)
 PICK = st.integers(0, 2**16)  # an index into a list that changes with the state (taken modulo)
 SIDE = st.booleans()  # True: the call side (WETH), False: the put side (USDC)
 PENDING, CLAIMABLE = 1, 2  # IOptioVault.RequestStatus
-MIN_TRADE = 10**15  # DeployConfig.min_trade_wad: 0.001 options
+MIN_TRADE = DeployConfig().min_trade_wad  # the deployment's smallest trade (wad options)
 BLOCK = 12  # seconds a keeper transaction takes to land
 MAX_BOARDS = 3
-SETTLEMENT_WINDOW = 3600  # DeployConfig.settlement_window
-FALLBACK_AFTER = 2 * 3600  # window + grace
 #: Share-value rules by action kind: "lp" and "neutral" actions may not lower any holder's share
 #: value; "debt" actions may lower a vault's assets by no more than the bad debt they record;
 #: "pnl" actions (trades, oracle moves, time, settlement) are the options' P&L.
@@ -280,9 +279,9 @@ class ProtocolMachine(RuleBasedStateMachine):
     @rule(u=USER, side=SIDE, pct=PCT)
     def margin_withdraw(self, u, side, pct):
         user = self._user(u)
-        if self.s.margin.call("callCollateral" if side else "putCollateral", user) == 0:
+        if self.s.collateral(user, side) == 0:
             side = not side
-        amount = self.s.margin.call("callCollateral" if side else "putCollateral", user) * pct // 100
+        amount = self.s.collateral(user, side) * pct // 100
         if self.act("neutral", "margin withdraw", lambda: self.s.margin.send(user, "withdraw", side, amount, user)):
             self._check_margined(user, side, "margin withdraw")
 
@@ -291,14 +290,13 @@ class ProtocolMachine(RuleBasedStateMachine):
         """Everything above the requirement: the account is left at the edge, where the next
         move of spot or vol makes it liquidatable."""
         user = self._user(u)
-        free = self.s.margin.call("callCollateral" if side else "putCollateral", user) - self.s.margin.call(
-            "required", user, side)
+        free = self.s.collateral(user, side) - self.s.margin.call("required", user, side)
         if free > 0 and self.act("neutral", "margin withdraw", lambda: self.s.margin.send(
                 user, "withdraw", side, free, user)):
             self._check_margined(user, side, "margin withdraw")
 
     def _check_margined(self, user: str, side: bool, name: str) -> None:
-        collateral = self.s.margin.call("callCollateral" if side else "putCollateral", user)
+        collateral = self.s.collateral(user, side)
         required = self.s.margin.call("required", user, side)
         assert collateral >= required, f"{name} left {user} with {collateral} collateral < {required} required"
 
@@ -328,16 +326,13 @@ class ProtocolMachine(RuleBasedStateMachine):
         part of a live short (more than allowed, sometimes: the contract must cap it)."""
         now = self.s.chain.now
         under = [(u, o) for u in self.s.users for o in self._shorts(u)
-                 if o.expiry > now and self._collateral(u, o.is_call) < self.s.margin.call("required", u, o.is_call)]
+                 if o.expiry > now and self.s.collateral(u, o.is_call) < self.s.margin.call("required", u, o.is_call)]
         if not under:
             return
         account, opt = self._pick(under, i)
         amount = max(1, self.s.margin.call("shortOf", account, opt.id) * pct // 100)
         self.act("debt", "liquidate",
                  lambda: self.s.margin.send(self._user(liq), "liquidate", account, opt.id, amount))
-
-    def _collateral(self, user: str, side: bool) -> int:
-        return self.s.margin.call("callCollateral" if side else "putCollateral", user)
 
     # Keeper: oracles, boards, settlement.
 
@@ -478,7 +473,7 @@ class ProtocolMachine(RuleBasedStateMachine):
                        for o in live if o.is_call == side and not states[o.id][4])
             assert locked == owed, f"vault {side}: {locked} locked for {owed} of written options"
             # Margin: the account holds exactly the users' collateral.
-            collateral = sum(s.margin.call("callCollateral" if side else "putCollateral", u) for u in users)
+            collateral = sum(s.collateral(u, side) for u in users)
             assert asset.call("balanceOf", s.margin.address) == collateral, "margin balance ≠ users' collateral"
             # Market: holds exactly the settled options' reserves.
             reserves = sum(states[o.id][5] for o in live if o.is_call == side)

@@ -108,6 +108,10 @@ class System:
         supply = self.vaults[is_call].call("totalSupply")
         return Fraction(total_assets + 1, supply + self._virtual_shares[is_call])
 
+    def collateral(self, user: str, is_call: bool) -> int:
+        """``user``'s margin collateral on one side, token units."""
+        return self.margin.call("callCollateral" if is_call else "putCollateral", user)
+
     def bad_debt(self, is_call: bool) -> int:
         return self.margin.call("callBadDebt" if is_call else "putBadDebt")
 
