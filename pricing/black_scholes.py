@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pricing._inputs import as_arrays, call_flags, require
-from pricing.black_kernels import STATUS_INVALID, black_greeks_kernel, black_price_kernel
+from pricing.black_kernels import GREEKS, STATUS_INVALID, black_greeks_flat, black_price_kernel
 
 DAYS_PER_YEAR = 365.0
 #: Expiries in seconds convert to years with this (the contracts' ``SECONDS_PER_YEAR``, 365 days).
@@ -129,7 +129,22 @@ def bsm_greeks(spot, strike, expiry_years, vol, *, is_call, rate=0.0, dividend=0
 
 def _greeks(forward, strike, expiry_years, vol, discount, calls) -> Greeks:
     """Greeks of ``discount · Black(F, K, T, σ)`` in F (theta at fixed F, rho through the discount only)."""
-    return Greeks(*_run(black_greeks_kernel, forward, strike, expiry_years, vol, discount, calls))
+    inputs = [np.asarray(a, dtype=np.float64) for a in (forward, strike, expiry_years, vol, discount)]
+    inputs.append(np.asarray(calls, dtype=np.bool_))
+    shape = np.broadcast_shapes(*(a.shape for a in inputs))
+    # One element stays one (the kernel broadcasts it); anything else is laid out flat, which is
+    # a view unless it needs broadcasting.
+    flat = [a.reshape(1) if a.size == 1 else np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1)
+            for a in inputs]
+    n = int(np.prod(shape))
+    out = np.empty((GREEKS, n))
+    status = np.empty(n, dtype=np.int8)
+    if n:
+        black_greeks_flat(*flat, out, status)
+    if np.any(status == STATUS_INVALID):
+        _checked(*inputs[:5])
+        raise AssertionError("a pricing kernel rejected an input that _checked accepts")
+    return Greeks(*(row.reshape(shape) for row in out))
 
 
 def _run(kernel, forward, strike, expiry_years, vol, discount, calls) -> list[np.ndarray]:

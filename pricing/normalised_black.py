@@ -74,7 +74,7 @@ def mills_y(u: float) -> float:
 
 
 @numba.njit(cache=True)
-def _bracket_asymptotic(h: float, t: float) -> float:
+def asymptotic_bracket(h: float, t: float) -> float:
     """``Y(h+t) − Y(h−t)`` for ``h + t ≤ −ASYMPTOTIC_Z``.
 
     ``Y(u) ~ Σ_k (−1)^k (2k−1)!! |u|^{−(2k+1)}``; the differences ``A^n − B^n`` with
@@ -105,12 +105,12 @@ def _bracket_asymptotic(h: float, t: float) -> float:
 
 
 @numba.njit(cache=True)
-def _bracket_taylor(h: float, t: float) -> float:
-    """``Y(h+t) − Y(h−t) = 2 Σ_k Y^{(2k+1)}(h) t^{2k+1}/(2k+1)!`` for small ``t``.
+def taylor_bracket(h: float, t: float, y: float) -> float:
+    """``Y(h+t) − Y(h−t) = 2 Σ_k Y^{(2k+1)}(h) t^{2k+1}/(2k+1)!`` for small ``t``, given ``y = Y(h)``.
 
     Derivatives from ``Y' = 1 + hY`` and ``Y^{(n+1)} = h·Y^{(n)} + n·Y^{(n−1)}``.
     """
-    y_prev = mills_y(h)  # Y
+    y_prev = y  # Y
     y_curr = 1.0 + h * y_prev  # Y'
     t2 = t * t
     total = y_curr
@@ -140,9 +140,9 @@ def otm_call_scalar(x: float, s: float) -> float:
     h = x / s
     t = 0.5 * s
     if h + t < -ASYMPTOTIC_Z:
-        return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * _bracket_asymptotic(h, t)
+        return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * asymptotic_bracket(h, t)
     if t < SMALL_T:
-        return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * _bracket_taylor(h, t)
+        return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * taylor_bracket(h, t, mills_y(h))
     half = math.exp(0.5 * x)
     first = half * norm_cdf(h + t)
     value = first - norm_cdf(h - t) / half
