@@ -5,10 +5,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import click
+from ape.cli import ConnectedProviderCommand
 from web3 import Web3
 from web3.types import TxParams
 
 from optio.contracts import Protocol
+from scripts._errors import one_line
+
+
+class ApeScript(ConnectedProviderCommand):
+    """ape's connected command, with usage errors on one line like every other refusal.
+
+    click prints a usage error as four lines (usage, hint, blank, error); every other bad input
+    here is one ``Error: …`` line with exit code 1 (docs/bad-input.md), and so are these now.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as err:
+            raise _one_line(err) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as err:  # raised by a script's own checks of its options
+            raise _one_line(err) from None
+
+
+def _one_line(err: click.UsageError) -> click.ClickException:
+    """The usage error's message alone, on one line."""
+    return click.ClickException(one_line(err.format_message()))
 
 
 @dataclass

@@ -15,6 +15,7 @@ from optio.deploy import deploy_protocol
 from optio.errors import InvalidInput
 from scripts import _lp, _trade
 from scripts._accounts import resolve_signer
+from scripts._errors import one_line
 from scripts._errors import one_line_errors as report_errors
 from scripts._render import console
 
@@ -339,7 +340,7 @@ def main() -> None:
         code = cli.main(standalone_mode=False)
     except click.UsageError as err:
         where = f" (see {err.ctx.command_path} --help)" if err.ctx else ""
-        click.echo(f"Error: {err.format_message()}{where}", err=True)
+        click.echo(f"Error: {one_line(err.format_message())}{where}", err=True)
         sys.exit(err.exit_code)
     except click.ClickException as err:
         err.show()

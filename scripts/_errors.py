@@ -17,3 +17,8 @@ def one_line_errors() -> Iterator[None]:
         yield
     except OptioError as err:
         raise click.ClickException(str(err)) from None
+
+
+def one_line(message: str) -> str:
+    """A click message on one line: a missing choice lists the choices on lines of their own."""
+    return " ".join(message.split())

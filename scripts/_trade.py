@@ -162,12 +162,12 @@ def order_options(fn):
 
 def order_script(side: str) -> click.Command:
     """The ape script of a buy or a sell (`ape run buy|sell …`)."""
-    from ape.cli import ConnectedProviderCommand, account_option
+    from ape.cli import account_option
 
-    from scripts._ape import ApeSigner, protocol_from
+    from scripts._ape import ApeScript, ApeSigner, protocol_from
     from scripts._errors import one_line_errors
 
-    @click.command(cls=ConnectedProviderCommand, short_help=f"{side.capitalize()} Optio options")
+    @click.command(cls=ApeScript, short_help=f"{side.capitalize()} Optio options")
     @account_option()
     @option_options
     @order_options

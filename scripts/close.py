@@ -1,14 +1,14 @@
 """ape run close --expiry E --strike K --type call|put [--amount N]"""
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from scripts import _trade
-from scripts._ape import ApeSigner, protocol_from
+from scripts._ape import ApeScript, ApeSigner, protocol_from
 from scripts._errors import one_line_errors
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Close an Optio long or margin short")
+@click.command(cls=ApeScript, short_help="Close an Optio long or margin short")
 @account_option()
 @_trade.option_options
 @click.option("--amount", default=None, help="Options (default: the whole position)")

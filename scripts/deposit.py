@@ -1,14 +1,14 @@
 """ape run deposit --vault put --amount 1000 [--account ALIAS] [--network ...]"""
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from scripts import _lp
-from scripts._ape import ApeSigner, protocol_from
+from scripts._ape import ApeScript, ApeSigner, protocol_from
 from scripts._errors import one_line_errors
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Deposit into an Optio vault")
+@click.command(cls=ApeScript, short_help="Deposit into an Optio vault")
 @account_option()
 @click.option("--vault", type=click.Choice(["call", "put"]), required=True, help="call (WETH) or put (USDC)")
 @click.option("--amount", required=True, help="Asset amount, e.g. 1000 (USDC) or 1.5 (WETH)")

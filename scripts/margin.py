@@ -1,15 +1,15 @@
 """ape run margin --action deposit|withdraw|status [--side call|put --amount N]"""
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from optio.errors import InvalidInput
 from scripts import _trade
-from scripts._ape import ApeSigner, protocol_from
+from scripts._ape import ApeScript, ApeSigner, protocol_from
 from scripts._errors import one_line_errors
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Optio margin account")
+@click.command(cls=ApeScript, short_help="Optio margin account")
 @account_option()
 @click.option("--action", type=click.Choice(["deposit", "withdraw", "status"]), default="status")
 @click.option("--side", type=click.Choice(["call", "put"]), default=None, help="call (WETH) or put (USDC)")

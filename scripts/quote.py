@@ -1,14 +1,14 @@
 """ape run quote --expiry E --strike K --type call|put [--side buy] [--amount 1]"""
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from scripts import _trade
-from scripts._ape import protocol_from
+from scripts._ape import ApeScript, protocol_from
 from scripts._errors import one_line_errors
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Quote an Optio option (chain and engine)")
+@click.command(cls=ApeScript, short_help="Quote an Optio option (chain and engine)")
 @account_option()
 @_trade.option_options
 @click.option("--side", type=click.Choice(list(_trade.SIDES)), default="buy", show_default=True)

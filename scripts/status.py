@@ -1,14 +1,14 @@
 """ape run status [--vault call|put|all] [--account ALIAS]"""
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from scripts import _lp
-from scripts._ape import protocol_from
+from scripts._ape import ApeScript, protocol_from
 from scripts._errors import one_line_errors
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Show Optio vaults and your position")
+@click.command(cls=ApeScript, short_help="Show Optio vaults and your position")
 @account_option()
 @click.option("--vault", type=click.Choice(["call", "put", "all"]), default="all")
 def cli(provider, account, vault):

@@ -1,14 +1,14 @@
 """ape run withdraw --vault put (--amount 500 | --all) [--queue] [--claim]"""
 
 import click
-from ape.cli import ConnectedProviderCommand, account_option
+from ape.cli import account_option
 
 from scripts import _lp
-from scripts._ape import ApeSigner, protocol_from
+from scripts._ape import ApeScript, ApeSigner, protocol_from
 from scripts._errors import one_line_errors
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Withdraw from an Optio vault")
+@click.command(cls=ApeScript, short_help="Withdraw from an Optio vault")
 @account_option()
 @click.option("--vault", type=click.Choice(["call", "put"]), required=True)
 @click.option("--amount", default=None, help="Asset amount to withdraw")

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from optio.chain import dev_account
+from optio.chain import LocalSigner, dev_account
+from optio.contracts import Protocol
+from optio.deployment import load_deployment, manifest_path
 from optio.localchain import local_chain
+from pricing.svi import SviParams
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -59,3 +62,26 @@ def user_chain(tmp_path_factory):
             COLUMNS="200",
         )
         yield UserChain(chain.url, chain.w3, env)
+
+
+BAD_INPUT_WEEK = 7 * 86400
+
+
+@pytest.fixture(scope="module")
+def world(user_chain, tmp_path_factory):
+    """For the bad-input rows: a deployment with a board a week out, spot and surface posted,
+    dev:1 (ape's TEST::1) funded."""
+    assert user_chain.optio("deploy", account="dev:0").code == 0
+    w3 = user_chain.w3
+    manifest = manifest_path(w3.eth.chain_id, Path(user_chain.env["OPTIO_DEPLOYMENTS_DIR"]))
+    protocol = Protocol(w3, load_deployment(w3, manifest))
+    keeper = LocalSigner(dev_account(0))
+    now = w3.eth.get_block("latest")["timestamp"]
+    expiry = now + BAD_INPUT_WEEK
+    protocol.spot_oracle.post(keeper, "2000", now)
+    protocol.market.list_strikes(keeper, expiry, ["2000"])
+    protocol.vol_oracle.post(keeper, expiry, SviParams(a=0.01, b=0.02, rho=-0.3, m=0.0, sigma=0.1))
+    for token, amount in (("weth", "10"), ("usdc", "10000")):
+        assert user_chain.optio("faucet", "--token", token, "--amount", amount).code == 0
+    folder = tmp_path_factory.mktemp("bad-input")
+    return {"expiry": expiry, "folder": folder, "manifest": manifest}

@@ -1,81 +1,34 @@
-"""Every row of docs/bad-input.md, run as a user runs it: one readable line on stderr, a non-zero
-exit code, and nothing sent (the account's nonce and the block number unchanged)."""
+"""Every command and keeper-setting row of docs/bad-input.md, run as a user runs it: one readable
+line on stderr, a non-zero exit code, and nothing sent (the account's nonce and the block number
+unchanged)."""
 
 from __future__ import annotations
 
 import json
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 
-from optio.chain import LocalSigner, dev_account
-from optio.contracts import Protocol
-from optio.deployment import load_deployment, manifest_path
-from pricing.svi import SviParams
+from tests.scripts.bad_input import assert_refused, code, rows
 
 pytestmark = pytest.mark.scripts
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "bad-input.md"
-WEEK = 7 * 86400
+COMMANDS = rows("Commands")
+SETTINGS = rows("Keeper settings")
 
 
-def _rows(section: str) -> list[list[str]]:
-    """The table under the heading that starts with ``section``, without its header rows."""
-    text = DOC.read_text().split(f"## {section}", 1)[1].split("\n## ", 1)[0]
-    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in text.splitlines()
-            if line.startswith("|")]
-    return rows[2:]
-
-
-def _code(cell: str) -> str:
-    return cell.strip().strip("`")
-
-
-COMMANDS = _rows("Commands")
-SETTINGS = _rows("Keeper settings")
-
-
-@pytest.fixture(scope="module")
-def world(user_chain, tmp_path_factory):
-    """A deployment with a board a week out, spot and surface posted, dev:1 funded."""
-    assert user_chain.optio("deploy", account="dev:0").code == 0
-    w3 = user_chain.w3
-    manifest = manifest_path(w3.eth.chain_id, Path(user_chain.env["OPTIO_DEPLOYMENTS_DIR"]))
-    protocol = Protocol(w3, load_deployment(w3, manifest))
-    keeper = LocalSigner(dev_account(0))
-    now = w3.eth.get_block("latest")["timestamp"]
-    expiry = now + WEEK
-    protocol.spot_oracle.post(keeper, "2000", now)
-    protocol.market.list_strikes(keeper, expiry, ["2000"])
-    protocol.vol_oracle.post(keeper, expiry, SviParams(a=0.01, b=0.02, rho=-0.3, m=0.0, sigma=0.1))
-    for token, amount in (("weth", "10"), ("usdc", "10000")):
-        assert user_chain.optio("faucet", "--token", token, "--amount", amount).code == 0
-    folder = tmp_path_factory.mktemp("bad-input")
-    return {"expiry": expiry, "folder": folder, "manifest": manifest}
-
-
-def _assert_refused(user_chain, run, expected: str, before: tuple[int, int]) -> None:
-    lines = [line for line in run.err.strip().splitlines() if line.strip()]
-    assert run.code != 0, f"exit code 0; stdout: {run.out[-500:]}"
-    assert len(lines) == 1, f"not one line:\n{run.err[-2000:]}"
-    assert "Traceback" not in run.err
-    assert expected.lower() in lines[0].lower(), lines[0]
-    assert (user_chain.nonce(1), user_chain.w3.eth.block_number) == before, "something was sent"
-
-
-@pytest.mark.parametrize("row", COMMANDS, ids=[_code(r[1]) for r in COMMANDS])
+@pytest.mark.parametrize("row", COMMANDS, ids=[code(r[1]) for r in COMMANDS])
 def test_command_row(user_chain, world, row):
     _, args, expected = row
-    argv = _code(args).replace("{EXPIRY}", str(world["expiry"]))
+    argv = code(args).replace("{EXPIRY}", str(world["expiry"]))
     before = (user_chain.nonce(1), user_chain.w3.eth.block_number)
     tokens = re.findall(r'"[^"]*"|\S+', argv)
     account = "dev:1"
     if tokens[0] == "--account":
         account, tokens = tokens[1], tokens[2:]
     run = user_chain.optio(*[t.strip('"') for t in tokens], account=account)
-    _assert_refused(user_chain, run, expected, before)
+    assert_refused(user_chain, run, expected, before)
 
 
 def _good_config(user_chain, world, keeper: str) -> dict:
@@ -131,16 +84,16 @@ def _value(v: object) -> str:
     return repr(v)
 
 
-@pytest.mark.parametrize("row", SETTINGS, ids=[f"{r[0]}:{_code(r[1])}={_code(r[2])}" for r in SETTINGS])
+@pytest.mark.parametrize("row", SETTINGS, ids=[f"{r[0]}:{code(r[1])}={code(r[2])}" for r in SETTINGS])
 def test_setting_row(user_chain, world, row):
-    keeper, key, value, expected = row[0], _code(row[1]), _code(row[2]), row[3]
+    keeper, key, value, expected = row[0], code(row[1]), code(row[2]), row[3]
     config = _good_config(user_chain, world, keeper)
     _set(config, key, tomllib.loads(f"v = {value}")["v"])
     path = world["folder"] / f"{keeper}-{re.sub(r'[^a-z0-9]+', '-', key)}.toml"
     path.write_text(_toml(config))
     before = (user_chain.nonce(1), user_chain.w3.eth.block_number)
     run = user_chain.optio("keeper", "run", keeper, "--once", "--config", str(path))
-    _assert_refused(user_chain, run, expected, before)
+    assert_refused(user_chain, run, expected, before)
 
 
 def test_good_configurations_start(user_chain, world):
