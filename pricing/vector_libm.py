@@ -9,8 +9,8 @@ log) per element. Measured against mpmath here: erfc within 0.94 ulp on [−6, 2
 within an ulp. The functions are bound by
 symbol name, so numba can cache their callers, and called through a small LLVM intrinsic.
 
-Where libmvec or AVX2 is missing, :data:`VECTOR_LIBM` is False and the same functions loop over
-scalar libm: slower, never different in kind.
+Where libmvec or AVX2 is missing (or ``OPTIO_SCALAR_LIBM=1``), :data:`VECTOR_LIBM` is False and
+the same functions loop over scalar libm: slower, never different in kind.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import math
+import os
 
 import llvmlite.binding as llvm
 import numba
@@ -49,7 +50,7 @@ def _bind_libmvec() -> bool:
 
 
 #: True when the ``*_block`` functions run libmvec's four-lane AVX2 code.
-VECTOR_LIBM = _bind_libmvec()
+VECTOR_LIBM = os.environ.get("OPTIO_SCALAR_LIBM") != "1" and _bind_libmvec()
 
 
 def _four_lanes(symbol: str):
@@ -72,57 +73,53 @@ def _four_lanes(symbol: str):
     return apply
 
 
+def _scalar_lanes(function):
+    """``f(src, dst, i)`` as :func:`_four_lanes` gives it, by four scalar libm calls."""
+
+    @numba.njit(inline="always")
+    def apply(src, dst, index):  # pragma: no cover - machines without libmvec or AVX2
+        for lane in range(index, index + LANES):
+            dst[lane] = function(src[lane])
+
+    return apply
+
+
 if VECTOR_LIBM:
-    _erfc4 = _four_lanes(_NAMES["erfc"])
-    _exp4 = _four_lanes(_NAMES["exp"])
-    _log4 = _four_lanes(_NAMES["log"])
-
-    @numba.njit(cache=True)
-    def erfc_block(src, dst, count: int) -> None:
-        """``dst[:count] = erfc(src[:count])``: whole vectors, then scalar libm for the last few."""
-        count = min(count, src.size, dst.size)  # never a lane past either array
-        whole = count - count % LANES
-        for i in range(0, whole, LANES):
-            _erfc4(src, dst, i)
-        for i in range(whole, count):
-            dst[i] = math.erfc(src[i])
-
-    @numba.njit(cache=True)
-    def exp_block(src, dst, count: int) -> None:
-        """``dst[:count] = exp(src[:count])``: whole vectors, then scalar libm for the last few."""
-        count = min(count, src.size, dst.size)  # never a lane past either array
-        whole = count - count % LANES
-        for i in range(0, whole, LANES):
-            _exp4(src, dst, i)
-        for i in range(whole, count):
-            dst[i] = math.exp(src[i])
-
-    @numba.njit(cache=True)
-    def log_block(src, dst, count: int) -> None:
-        """``dst[:count] = log(src[:count])``: whole vectors, then scalar libm for the last few."""
-        count = min(count, src.size, dst.size)  # never a lane past either array
-        whole = count - count % LANES
-        for i in range(0, whole, LANES):
-            _log4(src, dst, i)
-        for i in range(whole, count):
-            dst[i] = math.log(src[i])
-
+    _erfc4, _exp4, _log4 = (_four_lanes(_NAMES[name]) for name in ("erfc", "exp", "log"))
 else:  # pragma: no cover - machines without libmvec or AVX2
+    _erfc4, _exp4, _log4 = (_scalar_lanes(function) for function in (math.erfc, math.exp, math.log))
 
-    @numba.njit(cache=True)
-    def erfc_block(src, dst, count: int) -> None:
-        """``dst[:count] = erfc(src[:count])`` by scalar libm."""
-        for i in range(count):
-            dst[i] = math.erfc(src[i])
 
-    @numba.njit(cache=True)
-    def exp_block(src, dst, count: int) -> None:
-        """``dst[:count] = exp(src[:count])`` by scalar libm."""
-        for i in range(count):
-            dst[i] = math.exp(src[i])
+# Three copies of one loop, not one loop over a function argument: the call in each must be a
+# compile-time constant for LLVM to emit the vector call inline.
+@numba.njit(cache=True)
+def erfc_block(src, dst, count: int) -> None:
+    """``dst[:count] = erfc(src[:count])``: whole vectors, then scalar libm for the last few."""
+    count = min(count, src.size, dst.size)  # never a lane past either array
+    whole = count - count % LANES
+    for i in range(0, whole, LANES):
+        _erfc4(src, dst, i)
+    for i in range(whole, count):
+        dst[i] = math.erfc(src[i])
 
-    @numba.njit(cache=True)
-    def log_block(src, dst, count: int) -> None:
-        """``dst[:count] = log(src[:count])`` by scalar libm."""
-        for i in range(count):
-            dst[i] = math.log(src[i])
+
+@numba.njit(cache=True)
+def exp_block(src, dst, count: int) -> None:
+    """``dst[:count] = exp(src[:count])``: whole vectors, then scalar libm for the last few."""
+    count = min(count, src.size, dst.size)  # never a lane past either array
+    whole = count - count % LANES
+    for i in range(0, whole, LANES):
+        _exp4(src, dst, i)
+    for i in range(whole, count):
+        dst[i] = math.exp(src[i])
+
+
+@numba.njit(cache=True)
+def log_block(src, dst, count: int) -> None:
+    """``dst[:count] = log(src[:count])``: whole vectors, then scalar libm for the last few."""
+    count = min(count, src.size, dst.size)  # never a lane past either array
+    whole = count - count % LANES
+    for i in range(0, whole, LANES):
+        _log4(src, dst, i)
+    for i in range(whole, count):
+        dst[i] = math.log(src[i])

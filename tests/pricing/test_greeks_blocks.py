@@ -1,6 +1,10 @@
 """Price with Greeks by blocks (libmvec lanes, series per region) equals the scalar path per option."""
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import mpmath as mp
 import numba
@@ -16,6 +20,7 @@ from pricing.normalised_black import mills_y
 from pricing.normalised_black_blocks import WORK_ROWS, mills_ys
 from pricing.vector_libm import erfc_block, exp_block, log_block
 
+ROOT = Path(__file__).resolve().parents[2]
 MINUTE = 1 / 525600
 EPS = np.finfo(float).eps
 
@@ -154,3 +159,22 @@ def test_mills_ratio_by_erfc_and_exp_matches_erfcx():
     mills_ys(h, work, y, h.size)
     reference = np.array([mills_y(u) for u in h])
     assert np.all(np.abs(y - reference) <= 8 * EPS * reference)
+
+
+def test_without_libmvec_the_same_code_runs_on_scalar_libm(tmp_path):
+    """OPTIO_SCALAR_LIBM=1 (as on a machine without libmvec or AVX2), in a fresh process and
+    numba cache: the blocks still equal the scalar path."""
+    script = (
+        "import numpy as np\n"
+        "from pricing import vector_libm\n"
+        "assert not vector_libm.VECTOR_LIBM\n"
+        "from tests.pricing.test_greeks_blocks import assert_close, scalar_greeks, wide_grid\n"
+        "from pricing.black_scholes import black_greeks\n"
+        "m, t, vol, discount, calls = wide_grid(20_000, 4)\n"
+        "ours = black_greeks(1.0, m, t, vol, is_call=calls, discount=discount)\n"
+        "assert_close(ours, scalar_greeks(1.0, m, t, vol, discount, calls), m)\n"
+    )
+    env = os.environ | {"OPTIO_SCALAR_LIBM": "1", "NUMBA_CACHE_DIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
