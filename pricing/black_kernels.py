@@ -128,7 +128,7 @@ def _rate(discount: float, expiry_years: float) -> float:
 
 
 # The block passes below each do one thing over a few arrays: LLVM vectorises a loop only when
-# its run-time overlap checks stay few, so one fused loop over all 25 buffers would run scalar.
+# its run-time overlap checks stay few, and the fused loops over many buffers ran largely scalar.
 # Division by zero gives inf/NaN as in numpy (those options go the scalar way), not an exception.
 _PASS = {"cache": True, "error_model": "numpy"}
 
