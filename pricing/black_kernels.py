@@ -153,48 +153,27 @@ def _check(f, k, t, v, d, ratio, invalid, count: int) -> None:
         ratio[j] = f[j] / k[j] if ok else 1.0
 
 
-#: erfc(z) rounds to 0 from here on (erfc(27.25) = 6.7e-325), and exp(y) below this.
-ERFC_ZERO = 27.25
-EXP_ZERO = -745.14
-
-
-@numba.njit(inline="always")
-def _erfc_arguments(h: float, half_s: float) -> tuple[float, float]:
-    """The arguments of erfc for Φ(h + s/2) (of its absolute value: the small tail comes out to an
-    ulp) and for Φ(h − s/2), on the out-of-the-money side ``h ≤ 0``: Φ(u) = erfc(−u/√2)/2."""
-    return abs(h + half_s) * INV_SQRT2, -(h - half_s) * INV_SQRT2
-
-
 @numba.njit(**_PASS)
 def _arguments(x, t, v, sqrt_t, h, half_s, arg_up, arg_down, arg_half, arg_pdf, count: int) -> None:
-    """``h = −|x|/s``, ``s/2``, and the arguments of erfc and exp for Φ(h ± s/2), e^{−|x|/2} and φ.
-
-    An argument whose result is 0 goes in as 0 instead (and :func:`_two_term` puts the 0 back):
-    libmvec hands lanes that underflow to scalar libm, at ten to thirty times the cost.
-    """
+    """``h = −|x|/s``, ``s/2``, and the arguments of erfc and exp for Φ(h ± s/2), e^{−|x|/2} and φ
+    (Φ(u) = erfc(−u/√2)/2, on the out-of-the-money side ``h ≤ 0``)."""
     for j in range(count):
         sqrt_t[j] = math.sqrt(t[j])
         s = v[j] * sqrt_t[j]
         h[j] = -abs(x[j]) / s
         half_s[j] = 0.5 * s
-        up, down = _erfc_arguments(h[j], half_s[j])
-        pdf = -0.5 * (h[j] * h[j] + half_s[j] * half_s[j])
-        arg_up[j] = up if up < ERFC_ZERO else 0.0
-        arg_down[j] = down if down < ERFC_ZERO else 0.0
+        # Φ(h + s/2) from erfc of |its argument|: the small tail comes out to an ulp.
+        arg_up[j] = abs(h[j] + half_s[j]) * INV_SQRT2
+        arg_down[j] = -(h[j] - half_s[j]) * INV_SQRT2
         arg_half[j] = -0.5 * abs(x[j])
-        arg_pdf[j] = pdf if pdf > EXP_ZERO else 0.0
+        arg_pdf[j] = -0.5 * (h[j] * h[j] + half_s[j] * half_s[j])
 
 
 @numba.njit(**_PASS)
-def _two_term(h, half_s, half, erfc_up, erfc_down, gauss, cdf_up, cdf_minus_up, first, value, count: int) -> None:
+def _two_term(h, half_s, half, erfc_up, erfc_down, cdf_up, cdf_minus_up, first, value, count: int) -> None:
     """``Φ(±(h + t))`` from ``erfc(|h + t|/√2)``; ``first = e^{x/2}Φ(h + t)``; and the two-term
-    normalised Black ``first − e^{−x/2}Φ(h − t)`` (``t = s/2``). First the zeros that
-    :func:`_arguments` kept away from libmvec go back."""
+    normalised Black ``first − e^{−x/2}Φ(h − t)`` (``t = s/2``)."""
     for j in range(count):
-        up, down = _erfc_arguments(h[j], half_s[j])
-        erfc_up[j] = erfc_up[j] if up < ERFC_ZERO else 0.0
-        erfc_down[j] = erfc_down[j] if down < ERFC_ZERO else 0.0
-        gauss[j] = gauss[j] if -0.5 * (h[j] * h[j] + half_s[j] * half_s[j]) > EXP_ZERO else 0.0
         tail = 0.5 * erfc_up[j]
         below = h[j] + half_s[j] <= 0.0
         cdf_up[j] = tail if below else 1.0 - tail
@@ -219,7 +198,7 @@ def _greeks_from_parts(f, k, t, v, d, call, x, rate, sqrt_t, half_s, cdf_up, cdf
         s = 2.0 * half_s[j]
         cdf_down = 0.5 * erfc_down[j]
         sqrt_fk = math.sqrt(f[j] * k[j])
-        intrinsic = max((f[j] - k[j]) if call[j] > 0.0 else (k[j] - f[j]), 0.0)
+        intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
         p = d[j] * (intrinsic + sqrt_fk * value[j])
         # F·φ(d1) = K·φ(d2) = √(FK)·e^{−(h² + s²/4)/2}/√(2π): symmetric, no overflow.
         forward_pdf = sqrt_fk * gauss[j] * INV_SQRT_2PI
@@ -231,7 +210,7 @@ def _greeks_from_parts(f, k, t, v, d, call, x, rate, sqrt_t, half_s, cdf_up, cdf
         cdf_minus_d1 = cdf_down if x[j] > 0.0 else cdf_minus_up[j]
         vega_j = d[j] * forward_pdf * sqrt_t[j]
         price[j] = p
-        delta[j] = d[j] * (cdf_d1 if call[j] > 0.0 else -cdf_minus_d1)
+        delta[j] = d[j] * (cdf_d1 if call[j] else -cdf_minus_d1)
         gamma[j] = d[j] * pdf / (f[j] * s)
         vega[j] = vega_j
         theta[j] = -d[j] * forward_pdf * v[j] / (2.0 * sqrt_t[j]) + rate[j] * p
@@ -255,19 +234,18 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
     erfcx region) or that is invalid.
     """
     n = status.size
-    buffers = np.empty((25, CHUNK))
-    f, k, t, v, d, call, x, rate = (buffers[0], buffers[1], buffers[2], buffers[3], buffers[4], buffers[5],
-                                    buffers[6], buffers[7])
-    h, half_s, arg_up, arg_down = buffers[8], buffers[9], buffers[10], buffers[11]
-    erfc_up, erfc_down, half, gauss, value = buffers[12], buffers[13], buffers[14], buffers[15], buffers[16]
-    arg_half, arg_pdf, first, ratio, sqrt_t, log_d = (buffers[17], buffers[18], buffers[19], buffers[20],
-                                                      buffers[21], buffers[22])
-    cdf_up, cdf_minus_up = buffers[23], buffers[24]
+    buffers = np.empty((24, CHUNK))
+    f, k, t, v, d, x, rate, ratio = (buffers[0], buffers[1], buffers[2], buffers[3], buffers[4], buffers[5],
+                                     buffers[6], buffers[7])
+    h, half_s, sqrt_t, log_d = buffers[8], buffers[9], buffers[10], buffers[11]
+    arg_up, arg_down, arg_half, arg_pdf = buffers[12], buffers[13], buffers[14], buffers[15]
+    erfc_up, erfc_down, half, gauss = buffers[16], buffers[17], buffers[18], buffers[19]
+    cdf_up, cdf_minus_up, first, value = buffers[20], buffers[21], buffers[22], buffers[23]
     work = np.empty((WORK_ROWS, CHUNK))
     region = np.empty(CHUNK, dtype=np.int8)
     index = np.empty(CHUNK, dtype=np.int64)
     invalid = np.empty(CHUNK, dtype=np.bool_)
-    flags = np.empty(CHUNK, dtype=np.bool_)
+    call = np.empty(CHUNK, dtype=np.bool_)
     discounted = discount.size > 1 or discount[0] != 1.0
     rate[:] = 0.0
     for start in range(0, n, CHUNK):
@@ -277,9 +255,7 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
         _read(expiry_years, start, m, t)
         _read(vol, start, m, v)
         _read(discount, start, m, d)
-        _read(is_call, start, m, flags)
-        for j in range(m):
-            call[j] = 1.0 if flags[j] else 0.0
+        _read(is_call, start, m, call)
         _check(f, k, t, v, d, ratio, invalid, m)
         log_block(ratio, x, m)
         if discounted:
@@ -290,7 +266,7 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
         erfc_block(arg_down, erfc_down, m)
         exp_block(arg_half, half, m)
         exp_block(arg_pdf, gauss, m)
-        _two_term(h, half_s, half, erfc_up, erfc_down, gauss, cdf_up, cdf_minus_up, first, value, m)
+        _two_term(h, half_s, half, erfc_up, erfc_down, cdf_up, cdf_minus_up, first, value, m)
         otm_calls_block(h, half_s, first, value, gauss, region, work, index, m)
         end = start + m
         _greeks_from_parts(f, k, t, v, d, call, x, rate, sqrt_t, half_s, cdf_up, cdf_minus_up, erfc_down, gauss, value,
@@ -300,4 +276,4 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
         status[start:end] = STATUS_OK
         for j in range(m):
             if invalid[j] or region[j] == SCALAR:
-                _greeks_one(f[j], k[j], t[j], v[j], d[j], call[j] > 0.0, out, status, start + j)
+                _greeks_one(f[j], k[j], t[j], v[j], d[j], call[j], out, status, start + j)

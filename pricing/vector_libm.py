@@ -53,8 +53,19 @@ def _bind_libmvec() -> bool:
 VECTOR_LIBM = os.environ.get("OPTIO_SCALAR_LIBM") != "1" and _bind_libmvec()
 
 
-def _four_lanes(symbol: str):
-    """An intrinsic ``f(src, dst, i)``: ``dst[i:i+4] = symbol(src[i:i+4])`` in one vector call."""
+#: erfc(z) rounds to 0 from here on (erfc(27.25) = 6.7e-325), and exp(y) below this. libmvec
+#: hands lanes that underflow to scalar libm at ten to thirty times the cost, so the blocks write
+#: these zeros themselves.
+ERFC_ZERO = 27.25
+EXP_ZERO = -745.14
+
+
+def _four_lanes(symbol: str, zero: tuple[str, float] | None):
+    """An intrinsic ``f(src, dst, i)``: ``dst[i:i+4] = symbol(src[i:i+4])`` in one vector call.
+
+    ``zero = (comparison, bound)``: lanes with ``x <comparison> bound`` get 0 and go into the
+    call as 0 (the result there is 0, and libmvec's slow path is never taken).
+    """
 
     @intrinsic
     def apply(typingctx, src, dst, index):
@@ -65,7 +76,15 @@ def _four_lanes(symbol: str):
             function = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vector, [vector]), symbol)
             load_from = builder.bitcast(builder.gep(src_array.data, [args[2]]), vector.as_pointer())
             store_to = builder.bitcast(builder.gep(dst_array.data, [args[2]]), vector.as_pointer())
-            builder.store(builder.call(function, [builder.load(load_from, align=8)]), store_to, align=8)
+            x = builder.load(load_from, align=8)
+            if zero is None:
+                result = builder.call(function, [x])
+            else:
+                zeros = ir.Constant(vector, [0.0] * LANES)
+                underflows = builder.fcmp_ordered(zero[0], x, ir.Constant(vector, [zero[1]] * LANES))
+                result = builder.call(function, [builder.select(underflows, zeros, x)])
+                result = builder.select(underflows, zeros, result)
+            builder.store(result, store_to, align=8)
             return context.get_dummy_value()
 
         return types.void(src, dst, index), codegen
@@ -84,42 +103,34 @@ def _scalar_lanes(function):
     return apply
 
 
+def _block(lanes, scalar):
+    """``block(src, dst, count)``: ``dst[:count] = f(src[:count])``, whole vectors by ``lanes``,
+    then ``scalar`` libm for the last few; never a lane past either array.
+
+    Not cached on disk (numba does not cache closures); the cached kernels that call it carry
+    it compiled in.
+    """
+
+    @numba.njit
+    def block(src, dst, count: int) -> None:
+        count = min(count, src.size, dst.size)
+        whole = count - count % LANES
+        for i in range(0, whole, LANES):
+            lanes(src, dst, i)
+        for i in range(whole, count):
+            dst[i] = scalar(src[i])
+
+    return block
+
+
 if VECTOR_LIBM:
-    _erfc4, _exp4, _log4 = (_four_lanes(_NAMES[name]) for name in ("erfc", "exp", "log"))
+    _erfc4 = _four_lanes(_NAMES["erfc"], (">=", ERFC_ZERO))
+    _exp4 = _four_lanes(_NAMES["exp"], ("<", EXP_ZERO))
+    _log4 = _four_lanes(_NAMES["log"], None)
 else:  # pragma: no cover - machines without libmvec or AVX2
     _erfc4, _exp4, _log4 = (_scalar_lanes(function) for function in (math.erfc, math.exp, math.log))
 
-
-# Three copies of one loop, not one loop over a function argument: the call in each must be a
-# compile-time constant for LLVM to emit the vector call inline.
-@numba.njit(cache=True)
-def erfc_block(src, dst, count: int) -> None:
-    """``dst[:count] = erfc(src[:count])``: whole vectors, then scalar libm for the last few."""
-    count = min(count, src.size, dst.size)  # never a lane past either array
-    whole = count - count % LANES
-    for i in range(0, whole, LANES):
-        _erfc4(src, dst, i)
-    for i in range(whole, count):
-        dst[i] = math.erfc(src[i])
-
-
-@numba.njit(cache=True)
-def exp_block(src, dst, count: int) -> None:
-    """``dst[:count] = exp(src[:count])``: whole vectors, then scalar libm for the last few."""
-    count = min(count, src.size, dst.size)  # never a lane past either array
-    whole = count - count % LANES
-    for i in range(0, whole, LANES):
-        _exp4(src, dst, i)
-    for i in range(whole, count):
-        dst[i] = math.exp(src[i])
-
-
-@numba.njit(cache=True)
-def log_block(src, dst, count: int) -> None:
-    """``dst[:count] = log(src[:count])``: whole vectors, then scalar libm for the last few."""
-    count = min(count, src.size, dst.size)  # never a lane past either array
-    whole = count - count % LANES
-    for i in range(0, whole, LANES):
-        _log4(src, dst, i)
-    for i in range(whole, count):
-        dst[i] = math.log(src[i])
+#: ``dst[:count] = erfc(src[:count])`` (and likewise exp, log), four lanes at a time.
+erfc_block = _block(_erfc4, math.erfc)
+exp_block = _block(_exp4, math.exp)
+log_block = _block(_log4, math.log)
