@@ -75,6 +75,18 @@ def black_price_kernel(forward, strike, expiry_years, vol, discount, is_call, pr
     price[0] = discount * _undiscounted(forward, strike, _log_moneyness(forward, strike), s, 1.0 if is_call else -1.0)
 
 
+@numba.njit(inline="always")
+def _sensitivities(discount: float, forward: float, forward_pdf: float, s: float, sqrt_t: float, vol: float,
+                   d1: float, rate: float, price: float) -> tuple[float, float, float, float, float]:
+    """Gamma, vega, theta, vanna and volga (units of :func:`_greeks_one`) from ``F·φ(d1)``, the
+    total vol ``s = σ√T`` and the rate of the discount: one formula for both paths."""
+    pdf = forward_pdf / forward
+    d2 = d1 - s
+    vega = discount * forward_pdf * sqrt_t
+    return (discount * pdf / (forward * s), vega, -discount * forward_pdf * vol / (2.0 * sqrt_t) + rate * price,
+            -discount * pdf * d2 / vol, vega * d1 * d2 / vol)
+
+
 @numba.njit(cache=True)
 def _greeks_one(forward: float, strike: float, expiry_years: float, vol: float, discount: float, is_call: bool,
                 out, status, i: int) -> None:
@@ -109,15 +121,10 @@ def _greeks_one(forward: float, strike: float, expiry_years: float, vol: float, 
         out[VOLGA, i] = 0.0
         return
     d1 = x / s + 0.5 * s
-    d2 = d1 - s
-    pdf = INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
+    forward_pdf = forward * INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
     out[DELTA, i] = discount * sign * norm_cdf(sign * d1)
-    out[GAMMA, i] = discount * pdf / (forward * s)
-    v = discount * forward * pdf * sqrt_t
-    out[VEGA, i] = v
-    out[THETA, i] = -discount * forward * pdf * vol / (2.0 * sqrt_t) + rate * p
-    out[VANNA, i] = -discount * pdf * d2 / vol
-    out[VOLGA, i] = v * d1 * d2 / vol
+    (out[GAMMA, i], out[VEGA, i], out[THETA, i], out[VANNA, i],
+     out[VOLGA, i]) = _sensitivities(discount, forward, forward_pdf, s, sqrt_t, vol, d1, rate, p)
 
 
 @numba.njit(cache=True)
@@ -202,21 +209,15 @@ def _greeks_from_parts(f, k, t, v, d, call, x, rate, sqrt_t, half_s, cdf_up, cdf
         p = d[j] * (intrinsic + sqrt_fk * value[j])
         # F·φ(d1) = K·φ(d2) = √(FK)·e^{−(h² + s²/4)/2}/√(2π): symmetric, no overflow.
         forward_pdf = sqrt_fk * gauss[j] * INV_SQRT_2PI
-        pdf = forward_pdf / f[j]
         d1 = x[j] / s + half_s[j]
-        d2 = d1 - s
         # Φ(d1) and Φ(−d1) from the same values: d1 = h + s/2 below the money, −(h − s/2) above.
         cdf_d1 = (1.0 - cdf_down) if x[j] > 0.0 else cdf_up[j]
         cdf_minus_d1 = cdf_down if x[j] > 0.0 else cdf_minus_up[j]
-        vega_j = d[j] * forward_pdf * sqrt_t[j]
         price[j] = p
         delta[j] = d[j] * (cdf_d1 if call[j] else -cdf_minus_d1)
-        gamma[j] = d[j] * pdf / (f[j] * s)
-        vega[j] = vega_j
-        theta[j] = -d[j] * forward_pdf * v[j] / (2.0 * sqrt_t[j]) + rate[j] * p
         rho[j] = -t[j] * p
-        vanna[j] = -d[j] * pdf * d2 / v[j]
-        volga[j] = vega_j * d1 * d2 / v[j]
+        gamma[j], vega[j], theta[j], vanna[j], volga[j] = _sensitivities(d[j], f[j], forward_pdf, s, sqrt_t[j], v[j],
+                                                                          d1, rate[j], p)
 
 
 @numba.njit(cache=True, error_model="numpy")
