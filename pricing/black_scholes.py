@@ -141,9 +141,7 @@ def _greeks(forward, strike, expiry_years, vol, discount, calls) -> Greeks:
     status = np.empty(n, dtype=np.int8)
     if n:
         black_greeks_flat(*flat, out, status)
-    if np.any(status == STATUS_INVALID):
-        _checked(*inputs[:5])
-        raise AssertionError("a pricing kernel rejected an input that _checked accepts")
+    _raise_if_rejected(status, inputs[:5])
     return Greeks(*(row.reshape(shape) for row in out))
 
 
@@ -152,7 +150,12 @@ def _run(kernel, forward, strike, expiry_years, vol, discount, calls) -> list[np
     if it rejects any, the inputs are checked again here for the error message."""
     inputs = [np.asarray(a, dtype=np.float64) for a in (forward, strike, expiry_years, vol, discount)]
     *values, status = kernel(*inputs, calls)
+    _raise_if_rejected(status, inputs)
+    return [np.asarray(v) for v in values]
+
+
+def _raise_if_rejected(status: np.ndarray, inputs: list[np.ndarray]) -> None:
+    """If a kernel rejected any element, check the inputs again here for the error message."""
     if np.any(status == STATUS_INVALID):
         _checked(*inputs)
         raise AssertionError("a pricing kernel rejected an input that _checked accepts")
-    return [np.asarray(v) for v in values]

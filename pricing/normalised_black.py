@@ -125,6 +125,14 @@ def taylor_bracket(h: float, t: float, y: float) -> float:
     return 2.0 * t * total
 
 
+@numba.njit(inline="always")
+def two_term_is_accurate(u: float, first: float, value: float) -> bool:
+    """Whether the two-term ``b = first − e^{−x/2}Φ(h−t)`` (``u = h + t``, ``first = e^{x/2}Φ(u)``)
+    is within :data:`NAIVE_ERROR_ULPS` of its rounding. Where ``u > 0.85``, Φ(u) > 0.8 dominates
+    and it is well conditioned (erfcx(−u/√2) would also overflow for large u)."""
+    return (u > 0.85) | (first * (1.0 + u * u) <= NAIVE_ERROR_ULPS * value)
+
+
 @numba.njit(cache=True)
 def otm_call_scalar(x: float, s: float) -> float:
     """``b(x, s)`` for ``x ≤ 0`` and ``s ≥ 0``, by region (see the module docstring).
@@ -146,9 +154,7 @@ def otm_call_scalar(x: float, s: float) -> float:
     half = math.exp(0.5 * x)
     first = half * norm_cdf(h + t)
     value = first - norm_cdf(h - t) / half
-    # Where h + t > 0.85, Φ(h+t) > 0.8 dominates and the two-term formula is well conditioned
-    # (erfcx(−(h+t)/√2) would also overflow for large h + t).
-    if h + t > 0.85 or first * (1.0 + (h + t) * (h + t)) <= NAIVE_ERROR_ULPS * value:
+    if two_term_is_accurate(h + t, first, value):
         return value
     return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * (mills_y(h + t) - mills_y(h - t))
 

@@ -21,10 +21,10 @@ from pricing.normalised_black import (
     ASYMPTOTIC_Z,
     INV_SQRT2,
     INV_SQRT_2PI,
-    NAIVE_ERROR_ULPS,
     SMALL_T,
     SQRT_PI_OVER_2,
     taylor_bracket,
+    two_term_is_accurate,
 )
 from pricing.vector_libm import erfc_block, exp_block
 
@@ -50,8 +50,7 @@ def classify(h, t, first, value, region, count: int) -> None:
     """
     for j in range(count):
         u = h[j] + t[j]
-        accurate = (u > 0.85) | (first[j] * (1.0 + u * u) <= NAIVE_ERROR_ULPS * value[j])
-        code = NAIVE if accurate else SCALAR
+        code = NAIVE if two_term_is_accurate(u, first[j], value[j]) else SCALAR
         code = TAYLOR if t[j] < SMALL_T else code
         code = ASYMPTOTIC if u < -ASYMPTOTIC_Z else code
         region[j] = SCALAR if not 0.0 < t[j] < math.inf else code
