@@ -18,6 +18,19 @@ def as_arrays(*values) -> list[np.ndarray]:
     return [np.array(a, dtype=np.float64) for a in arrays]
 
 
+def flat_inputs(*values, flags=None) -> tuple[list[np.ndarray], tuple[int, ...]]:
+    """float64 inputs (and boolean ``flags``) laid out flat for a compiled kernel, and their
+    broadcast shape. One element stays one (the kernels broadcast it); anything else is a flat
+    view unless it needs broadcasting."""
+    inputs = [np.asarray(v, dtype=np.float64) for v in values]
+    if flags is not None:
+        inputs.append(np.asarray(flags, dtype=np.bool_))
+    shape = np.broadcast_shapes(*(a.shape for a in inputs))
+    flat = [a.reshape(1) if a.size == 1 else np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1)
+            for a in inputs]
+    return flat, shape
+
+
 def call_flags(is_call) -> np.ndarray:
     """Booleans from booleans, ±1, or 'c'/'p'/'call'/'put' (any case); anything else is an error."""
     raw = np.asarray(is_call)

@@ -1,18 +1,18 @@
 """Black-76 price, and price with seven Greeks, compiled (numba).
 
 Why compiled by hand: numpy evaluates a formula one whole-array operation at a time, so price
-plus Greeks is ~40 passes over memory (about 3M options/s per core). The price is one fused
-loop per option (a gufunc, which gives numpy broadcasting for free). Price with Greeks works in
-blocks that stay in the L1 cache, so that the two Φ and two exponentials of every option run
+plus Greeks is ~40 passes over memory (about 3M options/s per core). Both kernels work in blocks
+that stay in the L1 cache, so that the two Φ, the exponentials and the log of every option run
 four at a time through glibc's vector libm (:mod:`pricing.vector_libm`): one scalar call to
-``math.erfc`` costs more than the whole rest of the option. Both are accurate to an ulp or so,
+``math.erfc`` costs more than the whole rest of the option. They are accurate to an ulp or so,
 not fast approximations.
 
 The price is the normalised Black of :mod:`pricing.normalised_black`, accurate far out of the
-money where the textbook formula loses every digit. Both kernels and implied vol take the
-log-moneyness from :func:`log_moneyness` (libm's log, not numpy's SIMD one, which can differ by an
-ulp), so that implied vol inverts exactly the prices these kernels produce. An element outside the domain gets
-``STATUS_INVALID`` and is left unset: the caller re-checks the inputs for the error message.
+money where the textbook formula loses every digit, evaluated by
+:func:`pricing.normalised_black_blocks.otm_calls` for the price, the Greeks and implied vol
+alike, so that implied vol inverts exactly the prices these kernels produce. An element outside
+the domain gets ``STATUS_INVALID`` and is left unset: the caller re-checks the inputs for the
+error message.
 
 Units are those of :mod:`pricing.black_scholes`: forward and strike in one currency, expiry in
 years, vol per 1.00, discount the factor ``e^{−rT}``.
@@ -25,9 +25,9 @@ import math
 import numba
 import numpy as np
 
-from pricing.normalised_black import INV_SQRT2, INV_SQRT_2PI, norm_cdf, otm_call_scalar
-from pricing.normalised_black_blocks import SCALAR, WORK_ROWS, otm_calls_block
-from pricing.vector_libm import LANES, erfc_block, exp_block, log_block
+from pricing.normalised_black import INV_SQRT_2PI, norm_cdf, otm_call_scalar
+from pricing.normalised_black_blocks import ERFC_DOWN, ERFC_UP, OTM_ROWS, SCALAR, otm_calls
+from pricing.vector_libm import LANES, exp_block, log_block
 
 STATUS_OK = 0
 STATUS_INVALID = 1
@@ -51,28 +51,10 @@ def _log_moneyness(forward: float, strike: float) -> float:
     return math.log(forward / strike)
 
 
-@numba.vectorize(["f8(f8, f8)"], cache=True)
-def log_moneyness(forward, strike):  # pragma: no cover - compiled
-    """``x = ln(F/K)`` (forward and strike in one currency)."""
-    return _log_moneyness(forward, strike)
-
-
 @numba.njit(cache=True)
 def _undiscounted(forward: float, strike: float, x: float, s: float, sign: float) -> float:
     """Intrinsic value on the forward plus the out-of-the-money option's time value (parity)."""
     return max(sign * (forward - strike), 0.0) + math.sqrt(forward * strike) * otm_call_scalar(-abs(x), s)
-
-
-@numba.guvectorize(["void(f8, f8, f8, f8, f8, b1, f8[:], i1[:])"], "(),(),(),(),(),()->(),()",
-                   nopython=True, cache=True)
-def black_price_kernel(forward, strike, expiry_years, vol, discount, is_call, price, status):  # pragma: no cover
-    """One option: discounted Black-76 price."""
-    if not _valid(forward, strike, expiry_years, vol, discount):
-        status[0] = STATUS_INVALID
-        return
-    status[0] = STATUS_OK
-    s = vol * math.sqrt(expiry_years)
-    price[0] = discount * _undiscounted(forward, strike, _log_moneyness(forward, strike), s, 1.0 if is_call else -1.0)
 
 
 @numba.njit(inline="always")
@@ -141,7 +123,7 @@ _PASS = {"cache": True, "error_model": "numpy"}
 
 
 @numba.njit(**_PASS)
-def _read(source, start: int, count: int, into) -> None:
+def read_block(source, start: int, count: int, into) -> None:
     """``into[:count]`` = the block's elements of ``source`` (or its one element, broadcast)."""
     if source.size == 1:
         into[:count] = source[0]
@@ -161,33 +143,13 @@ def _check(f, k, t, v, d, ratio, invalid, count: int) -> None:
 
 
 @numba.njit(**_PASS)
-def _arguments(x, t, v, sqrt_t, h, half_s, arg_up, arg_down, arg_half, arg_pdf, count: int) -> None:
-    """``h = −|x|/s``, ``s/2``, and the arguments of erfc and exp for Φ(h ± s/2), e^{−|x|/2} and φ
-    (Φ(u) = erfc(−u/√2)/2, on the out-of-the-money side ``h ≤ 0``)."""
+def _arguments(log_ratio, t, v, sqrt_t, x, s, half_x, count: int) -> None:
+    """``x = −|ln(F/K)|`` (the out-of-the-money side), ``s = σ√T`` and ``x/2`` (for ``e^{x/2}``)."""
     for j in range(count):
         sqrt_t[j] = math.sqrt(t[j])
-        s = v[j] * sqrt_t[j]
-        h[j] = -abs(x[j]) / s
-        half_s[j] = 0.5 * s
-        # Φ(h + s/2) from erfc of |its argument|: the small tail comes out to an ulp.
-        arg_up[j] = abs(h[j] + half_s[j]) * INV_SQRT2
-        arg_down[j] = -(h[j] - half_s[j]) * INV_SQRT2
-        arg_half[j] = -0.5 * abs(x[j])
-        arg_pdf[j] = -0.5 * (h[j] * h[j] + half_s[j] * half_s[j])
-
-
-@numba.njit(**_PASS)
-def _two_term(h, half_s, half, erfc_up, erfc_down, cdf_up, cdf_minus_up, first, value, count: int) -> None:
-    """``Φ(±(h + t))`` from ``erfc(|h + t|/√2)``; ``first = e^{x/2}Φ(h + t)``; and the two-term
-    normalised Black ``first − e^{−x/2}Φ(h − t)`` (``t = s/2``)."""
-    for j in range(count):
-        tail = 0.5 * erfc_up[j]
-        below = h[j] + half_s[j] <= 0.0
-        cdf_up[j] = tail if below else 1.0 - tail
-        cdf_minus_up[j] = 1.0 - tail if below else tail
-        up = half[j] * cdf_up[j]
-        first[j] = up
-        value[j] = up - 0.5 * erfc_down[j] / half[j]
+        s[j] = v[j] * sqrt_t[j]
+        x[j] = -abs(log_ratio[j])
+        half_x[j] = 0.5 * x[j]
 
 
 @numba.njit(**_PASS)
@@ -198,26 +160,95 @@ def _rates(d, t, log_d, rate, count: int) -> None:
 
 
 @numba.njit(**_PASS)
-def _greeks_from_parts(f, k, t, v, d, call, x, rate, sqrt_t, half_s, cdf_up, cdf_minus_up, erfc_down, gauss, value,
+def _greeks_from_parts(f, k, t, v, d, call, log_ratio, rate, sqrt_t, s, erfc_up, erfc_down, gauss, value,
                        price, delta, gamma, vega, theta, rho, vanna, volga, count: int) -> None:
-    """Price and Greeks of a block from ``b`` and the two Φ (units of :func:`_greeks_one`)."""
+    """Price and Greeks of a block from ``b`` and the two erfc behind it (units of :func:`_greeks_one`).
+
+    ``erfc_up = erfc(|h + s/2|/√2)`` and ``erfc_down = erfc(−(h − s/2)/√2)`` with ``h = −|x|/s``:
+    Φ(d1) and Φ(−d1) come from these, so a put's tiny delta far in the money keeps its digits.
+    """
     for j in range(count):
-        s = 2.0 * half_s[j]
+        sj = s[j]
+        half_s = 0.5 * sj
+        tail_up = 0.5 * erfc_up[j]
         cdf_down = 0.5 * erfc_down[j]
+        above = -abs(log_ratio[j]) / sj + half_s > 0.0
+        cdf_up = 1.0 - tail_up if above else tail_up
+        cdf_minus_up = tail_up if above else 1.0 - tail_up
         sqrt_fk = math.sqrt(f[j] * k[j])
         intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
         p = d[j] * (intrinsic + sqrt_fk * value[j])
         # F·φ(d1) = K·φ(d2) = √(FK)·e^{−(h² + s²/4)/2}/√(2π): symmetric, no overflow.
         forward_pdf = sqrt_fk * gauss[j] * INV_SQRT_2PI
-        d1 = x[j] / s + half_s[j]
+        d1 = log_ratio[j] / sj + half_s
         # Φ(d1) and Φ(−d1) from the same values: d1 = h + s/2 below the money, −(h − s/2) above.
-        cdf_d1 = (1.0 - cdf_down) if x[j] > 0.0 else cdf_up[j]
-        cdf_minus_d1 = cdf_down if x[j] > 0.0 else cdf_minus_up[j]
+        in_the_money = log_ratio[j] > 0.0
+        cdf_d1 = (1.0 - cdf_down) if in_the_money else cdf_up
+        cdf_minus_d1 = cdf_down if in_the_money else cdf_minus_up
         price[j] = p
         delta[j] = d[j] * (cdf_d1 if call[j] else -cdf_minus_d1)
         rho[j] = -t[j] * p
-        gamma[j], vega[j], theta[j], vanna[j], volga[j] = _sensitivities(d[j], f[j], forward_pdf, s, sqrt_t[j], v[j],
+        gamma[j], vega[j], theta[j], vanna[j], volga[j] = _sensitivities(d[j], f[j], forward_pdf, sj, sqrt_t[j], v[j],
                                                                           d1, rate[j], p)
+
+
+@numba.njit(**_PASS)
+def _prices(f, k, d, call, value, invalid, price, status, count: int) -> None:
+    """``discount · (intrinsic on the forward + √(FK)·b)``; invalid options are flagged, not priced."""
+    for j in range(count):
+        intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
+        price[j] = d[j] * (intrinsic + math.sqrt(f[j] * k[j]) * value[j])
+        status[j] = STATUS_INVALID if invalid[j] else STATUS_OK
+
+
+#: Rows of the block scratch that :func:`_normalised_black` fills.
+_F, _K, _T, _V, _D, _RATIO, _LOG_RATIO, _SQRT_T, _X, _S, _HALF_X, _HALF, _VALUE, _GAUSS = range(14)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _scratch():
+    """Rows of :data:`CHUNK` doubles and the flags one block needs."""
+    return (np.empty((14, CHUNK)), np.empty((OTM_ROWS, CHUNK)), np.empty(CHUNK, dtype=np.int8),
+            np.empty(CHUNK, dtype=np.int64), np.empty(CHUNK, dtype=np.bool_), np.empty(CHUNK, dtype=np.bool_))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _normalised_black(forward, strike, expiry_years, vol, discount, is_call, start: int, m: int, scratch) -> None:
+    """Read a block of options, check them, and leave ``b(−|x|, σ√T)`` and what it was built from
+    in ``scratch`` (rows ``_F`` … ``_GAUSS``): the front end of both kernels."""
+    rows, work, region, index, invalid, call = scratch
+    f, k, t, v, d, ratio, log_ratio = rows[_F], rows[_K], rows[_T], rows[_V], rows[_D], rows[_RATIO], rows[_LOG_RATIO]
+    sqrt_t, x, s, half_x, half = rows[_SQRT_T], rows[_X], rows[_S], rows[_HALF_X], rows[_HALF]
+    value, gauss = rows[_VALUE], rows[_GAUSS]
+    read_block(forward, start, m, f)
+    read_block(strike, start, m, k)
+    read_block(expiry_years, start, m, t)
+    read_block(vol, start, m, v)
+    read_block(discount, start, m, d)
+    read_block(is_call, start, m, call)
+    _check(f, k, t, v, d, ratio, invalid, m)
+    log_block(ratio, log_ratio, m)
+    _arguments(log_ratio, t, v, sqrt_t, x, s, half_x, m)
+    exp_block(half_x, half, m)
+    otm_calls(x, s, half, value, gauss, work, region, index, m)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def black_price_flat(forward, strike, expiry_years, vol, discount, is_call, price, status):  # pragma: no cover
+    """Discounted Black-76 price of ``status.size`` options into ``price``, in blocks of :data:`CHUNK`.
+
+    Each input holds one element per option or a single one for all (a broadcast scalar). The
+    normalised Black comes from :func:`pricing.normalised_black_blocks.otm_calls` (libmvec four
+    lanes at a time, the scalar function's regions and series): the same ``b`` as the Greeks
+    kernel's and as implied vol inverts.
+    """
+    scratch = _scratch()
+    rows, invalid, call = scratch[0], scratch[4], scratch[5]
+    for start in range(0, status.size, CHUNK):
+        m = min(CHUNK, status.size - start)
+        _normalised_black(forward, strike, expiry_years, vol, discount, is_call, start, m, scratch)
+        end = start + m
+        _prices(rows[_F], rows[_K], rows[_D], call, rows[_VALUE], invalid, price[start:end], status[start:end], m)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -225,53 +256,27 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
     """Price and seven Greeks of ``status.size`` options into ``out`` (rows :data:`PRICE` …
     :data:`VOLGA`), in blocks of :data:`CHUNK`.
 
-    Each input holds one element per option or a single one for all (a broadcast scalar). Per
-    block: the inputs are read and checked; the logs, the two Φ and the two exponentials of every
-    option go through libmvec four lanes at a time (:mod:`pricing.vector_libm`); the normalised
-    Black comes from :func:`pricing.normalised_black_blocks.otm_calls_block` (the scalar
-    function's regions and series, a block at a time); branch-free passes, which LLVM vectorises,
-    form the price and the Greeks from the same Φ values; a last pass re-does by
-    :func:`_greeks_one` every option that only the scalar path handles (a limit σ√T = 0 or ∞, the
-    erfcx region) or that is invalid.
+    The front end is :func:`black_price_flat`'s; then the rates of the discounts (one vector log),
+    and a branch-free pass, which LLVM vectorises, forms the price and the Greeks from ``b`` and
+    the same two Φ values. A last pass re-does by :func:`_greeks_one` every option that only the
+    scalar path handles (a limit σ√T = 0 or ∞, the erfcx region) or that is invalid.
     """
     n = status.size
-    buffers = np.empty((24, CHUNK))
-    f, k, t, v, d, x, rate, ratio = (buffers[0], buffers[1], buffers[2], buffers[3], buffers[4], buffers[5],
-                                     buffers[6], buffers[7])
-    h, half_s, sqrt_t, log_d = buffers[8], buffers[9], buffers[10], buffers[11]
-    arg_up, arg_down, arg_half, arg_pdf = buffers[12], buffers[13], buffers[14], buffers[15]
-    erfc_up, erfc_down, half, gauss = buffers[16], buffers[17], buffers[18], buffers[19]
-    cdf_up, cdf_minus_up, first, value = buffers[20], buffers[21], buffers[22], buffers[23]
-    work = np.empty((WORK_ROWS, CHUNK))
-    region = np.empty(CHUNK, dtype=np.int8)
-    index = np.empty(CHUNK, dtype=np.int64)
-    invalid = np.empty(CHUNK, dtype=np.bool_)
-    call = np.empty(CHUNK, dtype=np.bool_)
+    scratch = _scratch()
+    rows, work, region, invalid, call = scratch[0], scratch[1], scratch[2], scratch[4], scratch[5]
+    f, k, t, v, d, log_ratio = rows[_F], rows[_K], rows[_T], rows[_V], rows[_D], rows[_LOG_RATIO]
+    sqrt_t, s, value, gauss = rows[_SQRT_T], rows[_S], rows[_VALUE], rows[_GAUSS]
+    log_d, rate = np.empty(CHUNK), np.zeros(CHUNK)
     discounted = discount.size > 1 or discount[0] != 1.0
-    rate[:] = 0.0
     for start in range(0, n, CHUNK):
         m = min(CHUNK, n - start)
-        _read(forward, start, m, f)
-        _read(strike, start, m, k)
-        _read(expiry_years, start, m, t)
-        _read(vol, start, m, v)
-        _read(discount, start, m, d)
-        _read(is_call, start, m, call)
-        _check(f, k, t, v, d, ratio, invalid, m)
-        log_block(ratio, x, m)
+        _normalised_black(forward, strike, expiry_years, vol, discount, is_call, start, m, scratch)
         if discounted:
             log_block(d, log_d, m)
             _rates(d, t, log_d, rate, m)
-        _arguments(x, t, v, sqrt_t, h, half_s, arg_up, arg_down, arg_half, arg_pdf, m)
-        erfc_block(arg_up, erfc_up, m)
-        erfc_block(arg_down, erfc_down, m)
-        exp_block(arg_half, half, m)
-        exp_block(arg_pdf, gauss, m)
-        _two_term(h, half_s, half, erfc_up, erfc_down, cdf_up, cdf_minus_up, first, value, m)
-        otm_calls_block(h, half_s, first, value, gauss, region, work, index, m)
         end = start + m
-        _greeks_from_parts(f, k, t, v, d, call, x, rate, sqrt_t, half_s, cdf_up, cdf_minus_up, erfc_down, gauss, value,
-                           out[PRICE, start:end], out[DELTA, start:end], out[GAMMA, start:end],
+        _greeks_from_parts(f, k, t, v, d, call, log_ratio, rate, sqrt_t, s, work[ERFC_UP], work[ERFC_DOWN], gauss,
+                           value, out[PRICE, start:end], out[DELTA, start:end], out[GAMMA, start:end],
                            out[VEGA, start:end], out[THETA, start:end], out[RHO, start:end],
                            out[VANNA, start:end], out[VOLGA, start:end], m)
         status[start:end] = STATUS_OK

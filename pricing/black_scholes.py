@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pricing._inputs import as_arrays, call_flags, require
-from pricing.black_kernels import GREEKS, STATUS_INVALID, black_greeks_flat, black_price_kernel
+from pricing._inputs import as_arrays, call_flags, flat_inputs, require
+from pricing.black_kernels import GREEKS, STATUS_INVALID, black_greeks_flat, black_price_flat
 
 DAYS_PER_YEAR = 365.0
 #: Expiries in seconds convert to years with this (the contracts' ``SECONDS_PER_YEAR``, 365 days).
@@ -81,13 +81,13 @@ def black_price(forward, strike, expiry_years, vol, *, is_call, discount=1.0) ->
     >>> round(float(black_price(20, 20, 4/12, 0.25, is_call=False, discount=np.exp(-0.09*4/12))), 4)
     1.1166
     """
-    (price,) = _run(black_price_kernel, forward, strike, expiry_years, vol, discount, call_flags(is_call))
+    (price,) = _run(black_price_flat, 1, forward, strike, expiry_years, vol, discount, call_flags(is_call))
     return price
 
 
 def black_greeks(forward, strike, expiry_years, vol, *, is_call, discount=1.0) -> Greeks:
     """Black-76 price and Greeks with respect to the forward (delta, gamma in F; rho: discount only)."""
-    return _greeks(forward, strike, expiry_years, vol, discount, call_flags(is_call))
+    return Greeks(*_run(black_greeks_flat, GREEKS, forward, strike, expiry_years, vol, discount, call_flags(is_call)))
 
 
 def bsm_price(spot, strike, expiry_years, vol, *, is_call, rate=0.0, dividend=0.0) -> np.ndarray:
@@ -113,7 +113,7 @@ def bsm_greeks(spot, strike, expiry_years, vol, *, is_call, rate=0.0, dividend=0
     require(np.isfinite(rate), "rate", "finite", rate)
     require(np.isfinite(dividend), "dividend", "finite", dividend)
     forward, discount = forward_and_discount(spot, expiry_years, rate, dividend)
-    g = _greeks(forward, strike, expiry_years, vol, discount, call_flags(is_call))
+    g = Greeks(*_run(black_greeks_flat, GREEKS, forward, strike, expiry_years, vol, discount, call_flags(is_call)))
     # Spot Greeks from forward Greeks: dF/dS = e^{(r−q)T}.
     growth = forward / spot
     delta = g.delta * growth
@@ -127,31 +127,18 @@ def bsm_greeks(spot, strike, expiry_years, vol, *, is_call, rate=0.0, dividend=0
                   volga=g.volga)
 
 
-def _greeks(forward, strike, expiry_years, vol, discount, calls) -> Greeks:
-    """Greeks of ``discount · Black(F, K, T, σ)`` in F (theta at fixed F, rho through the discount only)."""
-    inputs = [np.asarray(a, dtype=np.float64) for a in (forward, strike, expiry_years, vol, discount)]
-    inputs.append(np.asarray(calls, dtype=np.bool_))
-    shape = np.broadcast_shapes(*(a.shape for a in inputs))
-    # One element stays one (the kernel broadcasts it); anything else is laid out flat, which is
-    # a view unless it needs broadcasting.
-    flat = [a.reshape(1) if a.size == 1 else np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1)
-            for a in inputs]
+def _run(kernel, rows: int, forward, strike, expiry_years, vol, discount, calls) -> list[np.ndarray]:
+    """One compiled kernel (:mod:`pricing.black_kernels`) over the broadcast inputs: ``rows``
+    results per option, each in the broadcast shape. If it rejects any option, the inputs are
+    checked again here for the error message."""
+    flat, shape = flat_inputs(forward, strike, expiry_years, vol, discount, flags=calls)
     n = int(np.prod(shape))
-    out = np.empty((GREEKS, n))
+    out = np.empty((rows, n))
     status = np.empty(n, dtype=np.int8)
     if n:
-        black_greeks_flat(*flat, out, status)
-    _raise_if_rejected(status, inputs[:5])
-    return Greeks(*(row.reshape(shape) for row in out))
-
-
-def _run(kernel, forward, strike, expiry_years, vol, discount, calls) -> list[np.ndarray]:
-    """One compiled pass that checks and computes every element (:mod:`pricing.black_kernels`);
-    if it rejects any, the inputs are checked again here for the error message."""
-    inputs = [np.asarray(a, dtype=np.float64) for a in (forward, strike, expiry_years, vol, discount)]
-    *values, status = kernel(*inputs, calls)
-    _raise_if_rejected(status, inputs)
-    return [np.asarray(v) for v in values]
+        kernel(*flat, out if rows > 1 else out[0], status)
+    _raise_if_rejected(status, [forward, strike, expiry_years, vol, discount])
+    return [row.reshape(shape) for row in out]
 
 
 def _raise_if_rejected(status: np.ndarray, inputs: list[np.ndarray]) -> None:

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import math
 
-import llvmlite.binding as llvm
 import numba
 import numpy as np
-from numba.extending import get_cython_function_address
+
+from pricing.scipy_special import erfcx
 
 SQRT_2PI = math.sqrt(2.0 * math.pi)
 INV_SQRT_2PI = 1.0 / SQRT_2PI
@@ -45,20 +45,6 @@ _TAYLOR_ORDER = 15
 #: × (1 + d1²) ulp, is at most this many ulp (≈ 3.6e-15): Φ(d1) amplifies the rounding of its
 #: argument by about d1², and the subtraction by the ratio of the terms; erfcx does neither.
 NAIVE_ERROR_ULPS = 32.0
-
-# scipy's erfcx (Faddeeva package, accurate to a few ulp) called from compiled code through
-# scipy.special.cython_special's C API (its double specialisation takes a dispatch flag). Bound
-# by symbol name, not by pointer, so that numba can cache the compiled callers on disk.
-llvm.add_symbol("optio_scipy_erfcx",
-                get_cython_function_address("scipy.special.cython_special", "__pyx_fuse_1erfcx"))
-_erfcx_c = numba.types.ExternalFunction("optio_scipy_erfcx",
-                                        numba.types.float64(numba.types.float64, numba.types.intc))
-
-
-@numba.njit(cache=True)
-def erfcx(u: float) -> float:
-    """Scaled complementary error function ``e^{u²}·erfc(u)`` (scipy's, callable from numba)."""
-    return _erfcx_c(u, 0)
 
 
 @numba.njit(cache=True)

@@ -23,6 +23,7 @@ from pricing.normalised_black import (
     INV_SQRT_2PI,
     SMALL_T,
     SQRT_PI_OVER_2,
+    otm_call_scalar,
     taylor_bracket,
     two_term_is_accurate,
 )
@@ -36,6 +37,12 @@ NAIVE, ASYMPTOTIC, TAYLOR, SCALAR = 0, 1, 2, 3
 
 #: Rows of scratch that :func:`otm_calls_block` needs, each a block long.
 WORK_ROWS = 12
+#: Rows of scratch that :func:`otm_calls` needs: :data:`WORK_ROWS`, then h, t, the erfc and exp
+#: arguments, the two erfc values and the two-term formula's first term.
+OTM_ROWS = WORK_ROWS + 8
+#: Rows of :func:`otm_calls`'s scratch that hold ``erfc(|h + t|/√2)`` and ``erfc(−(h − t)/√2)``
+#: when it returns: Φ(h ± t) for the caller (delta).
+ERFC_UP, ERFC_DOWN = WORK_ROWS + 5, WORK_ROWS + 6
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -157,3 +164,51 @@ def otm_calls_block(h, t, first, value, gauss, region, work, index, count: int) 
     classify(h, t, first, value, region, count)
     _series_values(h, t, gauss, region, ASYMPTOTIC, work, value, index, count)
     _series_values(h, t, gauss, region, TAYLOR, work, value, index, count)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _arguments(x, s, h, t, arg_up, arg_down, arg_pdf, count: int) -> None:
+    """``h = x/s``, ``t = s/2``, and the arguments of erfc and exp for Φ(h ± t) and
+    ``e^{−(h²+t²)/2}`` (Φ(u) = erfc(−u/√2)/2; Φ(h + t) from erfc of its absolute value, so that
+    its small tail above the money keeps its digits)."""
+    for j in range(count):
+        hj = x[j] / s[j]
+        tj = 0.5 * s[j]
+        h[j] = hj
+        t[j] = tj
+        arg_up[j] = abs(hj + tj) * INV_SQRT2
+        arg_down[j] = -(hj - tj) * INV_SQRT2
+        arg_pdf[j] = -0.5 * (hj * hj + tj * tj)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _two_term(h, t, half, erfc_up, erfc_down, first, value, count: int) -> None:
+    """``first = e^{x/2}Φ(h + t)`` and the two-term ``b = first − e^{−x/2}Φ(h − t)``."""
+    for j in range(count):
+        tail = 0.5 * erfc_up[j]
+        up = half[j] * (tail if h[j] + t[j] <= 0.0 else 1.0 - tail)
+        first[j] = up
+        value[j] = up - 0.5 * erfc_down[j] / half[j]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def otm_calls(x, s, half, value, gauss, work, region, index, count: int) -> None:
+    """``value = b(x, s)`` and ``gauss = e^{−(h²+t²)/2}`` (so ``∂b/∂s = gauss/√(2π)``) for a block.
+
+    ``x ≤ 0`` and ``s ≥ 0`` as in :func:`~pricing.normalised_black.otm_call_scalar`, ``half =
+    e^{x/2}``; ``work`` is :data:`OTM_ROWS` blocks of scratch, ``region`` a block of int8 and
+    ``index`` one of int64. The two-term formula for every option (two erfc and one exp, four
+    lanes at a time), the series where :func:`otm_calls_block` says, the scalar function for the
+    rest (s of 0 or ∞, the erfcx region).
+    """
+    h, t, arg_up, arg_down = work[WORK_ROWS], work[WORK_ROWS + 1], work[WORK_ROWS + 2], work[WORK_ROWS + 3]
+    arg_pdf, erfc_up, erfc_down, first = work[WORK_ROWS + 4], work[ERFC_UP], work[ERFC_DOWN], work[WORK_ROWS + 7]
+    _arguments(x, s, h, t, arg_up, arg_down, arg_pdf, count)
+    erfc_block(arg_up, erfc_up, count)
+    erfc_block(arg_down, erfc_down, count)
+    exp_block(arg_pdf, gauss, count)
+    _two_term(h, t, half, erfc_up, erfc_down, first, value, count)
+    otm_calls_block(h, t, first, value, gauss, region, work, index, count)
+    for j in range(count):
+        if region[j] == SCALAR:
+            value[j] = otm_call_scalar(x[j], s[j])

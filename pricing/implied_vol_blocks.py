@@ -1,0 +1,354 @@
+"""Black-76 implied volatility, compiled: "Let's Be Rational" (Jäckel 2015) a block of options at a time.
+
+The price is reduced to a normalised out-of-the-money call ``β`` at log-moneyness
+``x = −|ln(F/K)| ≤ 0`` (subtracting the intrinsic value *on the forward*, and using put-call
+symmetry). Then, per option:
+
+1. the four-branch rational initial guess: around the inflection point ``s_c = √(2|x|)`` the
+   inverse ``s(β)`` is interpolated by rational cubics (:mod:`pricing.rational_cubic`); in the two
+   tails the interpolation runs on transformed maps ``f_lower`` and ``f_upper`` whose inverses are
+   closed-form;
+2. two Householder steps of order 4 on an objective that is nearly linear in each branch:
+   ``1/ln b(s) − 1/ln β`` in the lowest, ``ln((b_max−β)/(b_max−b(s)))`` in the highest,
+   ``b(s) − β`` in between. A step of relative size δ leaves an error of order δ⁴; a third step
+   runs where the second still moved ``s`` by more than :data:`THIRD_STEP_ABOVE`.
+
+Why in blocks: the inversion costs four normalised Black evaluations (two for the guess, one per
+step), each two erfc and an exponential. Per option and one scalar libm call at a time that is
+most of a microsecond; over a block of :data:`~pricing.black_kernels.CHUNK` options the libm
+calls run four lanes at a time (:mod:`pricing.vector_libm`) and the arithmetic in passes that
+LLVM vectorises (:func:`pricing.normalised_black_blocks.otm_calls`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from pricing import rational_cubic as rc
+from pricing.black_kernels import CHUNK, read_block
+from pricing.normalised_black import INV_SQRT2, INV_SQRT_2PI, SQRT_PI_OVER_2
+from pricing.normalised_black_blocks import OTM_ROWS, otm_calls
+from pricing.scipy_special import erfinv, ndtri
+from pricing.vector_libm import erfc_block, exp_block, log_block
+
+#: Status codes per option (the values of :class:`pricing.implied_vol.IVStatus`).
+OK, BELOW_INTRINSIC, ABOVE_MAXIMUM, EXPIRED, INVALID_INPUT = range(5)
+
+#: What each option needs: nothing (its status is not OK), zero vol (price at intrinsic), the
+#: at-the-money inverse ``s = 2√2·erfinv(β)``, or the full inversion.
+_NONE, _ZERO, _AT_THE_MONEY, _LIVE = range(4)
+#: Which objective each option iterates on.
+LOWEST, MIDDLE, HIGHEST = range(3)
+#: A second step that moved ``s`` by more than this (relative) leaves up to ~this⁴: one more step.
+THIRD_STEP_ABOVE = 1e-5
+
+_SQRT3 = math.sqrt(3.0)
+_TWO_PI = 2.0 * math.pi
+_TWO_PI_OVER_SQRT27 = _TWO_PI / math.sqrt(27.0)
+_PI_OVER_6 = math.pi / 6.0
+_TINY = float(np.finfo(np.float64).tiny)
+# Options that need no inversion run through the block with these harmless stand-ins.
+_X_STAND_IN = -1.0
+_HALF_STAND_IN = math.exp(0.5 * _X_STAND_IN)
+_BETA_STAND_IN = 0.1 * _HALF_STAND_IN
+
+_PASS = {"cache": True, "error_model": "numpy"}
+
+
+@numba.njit(**_PASS)
+def _check(p, f, k, t, d, ratio, status, count: int) -> None:
+    """Flag the options outside the domain; ``ratio = F/K`` (1 where invalid, so its log is 0)."""
+    for j in range(count):
+        # Written so that NaN fails every test.
+        ok = ((abs(p[j]) < math.inf) & (f[j] > 0.0) & (f[j] < math.inf) & (k[j] > 0.0) & (k[j] < math.inf)
+              & (t[j] >= 0.0) & (t[j] < math.inf) & (d[j] > 0.0) & (d[j] < math.inf))
+        status[j] = OK if ok else INVALID_INPUT
+        ratio[j] = f[j] / k[j] if ok else 1.0
+
+
+@numba.njit(**_PASS)
+def _out_of_the_money(log_ratio, x, half_x, count: int) -> None:
+    for j in range(count):
+        x[j] = -abs(log_ratio[j])
+        half_x[j] = 0.5 * x[j]
+
+
+@numba.njit(**_PASS)
+def _normalise(p, f, k, t, d, call, x, half, beta, ln_beta_arg, target, status, kind, count: int) -> None:
+    """``β = (price/discount − intrinsic on the forward)/√(FK)``, each option's status and kind.
+
+    Options that need no inversion get stand-in ``x``, ``b_max`` and ``β``; ``target`` keeps the
+    true ``β`` (for the at-the-money inverse).
+    """
+    for j in range(count):
+        undiscounted = p[j] / d[j]
+        intrinsic = max(f[j] - k[j], 0.0) if call[j] else max(k[j] - f[j], 0.0)
+        upper = f[j] if call[j] else k[j]
+        b = (undiscounted - intrinsic) / math.sqrt(f[j] * k[j])
+        code = status[j]
+        if code == OK:
+            if b < 0.0:
+                code = BELOW_INTRINSIC
+            elif undiscounted >= upper:
+                code = ABOVE_MAXIMUM
+            elif t[j] == 0.0 and b > 0.0:
+                code = EXPIRED
+        status[j] = code
+        what = _LIVE
+        if code != OK:
+            what = _NONE
+        elif b == 0.0:
+            what = _ZERO
+        elif x[j] == 0.0:
+            what = _AT_THE_MONEY
+        kind[j] = what
+        target[j] = b
+        if what == _LIVE:
+            # β can reach b_max through rounding of the intrinsic subtraction: cap below it.
+            beta[j] = min(b, np.nextafter(half[j], 0.0))
+        else:
+            x[j] = _X_STAND_IN
+            half[j] = _HALF_STAND_IN
+            beta[j] = _BETA_STAND_IN
+        ln_beta_arg[j] = beta[j]
+
+
+@numba.njit(**_PASS)
+def _centres(x, s_c, count: int) -> None:
+    for j in range(count):
+        s_c[j] = math.sqrt(-2.0 * x[j])
+
+
+@numba.njit(**_PASS)
+def _edges(beta, half, s_c, b_c, gauss_c, s_e, count: int) -> None:
+    """The far end of each option's side of the inflection: one Newton step from ``s_c`` to
+    ``b = 0`` below it, to ``b = b_max`` above it."""
+    for j in range(count):
+        v_c = INV_SQRT_2PI * gauss_c[j]
+        below = beta[j] < b_c[j]
+        s_e[j] = max(s_c[j] - b_c[j] / v_c, _TINY) if below else s_c[j] + (half[j] - b_c[j]) / v_c
+
+
+@numba.njit(**_PASS)
+def _branches(beta, b_c, b_e, branch, count: int) -> None:
+    for j in range(count):
+        below = beta[j] < b_c[j]
+        code = LOWEST if below & (beta[j] < b_e[j]) else MIDDLE
+        branch[j] = HIGHEST if (not below) & (beta[j] > b_e[j]) else code
+
+
+@numba.njit(**_PASS)
+def _map_arguments(x, s_e, branch, arg_erfc, arg_a, arg_b, count: int) -> None:
+    """Arguments of the erfc and the two exponentials of the tail maps at the edge ``s_e``.
+
+    Lowest: ``Φ(−z)``, ``e^{−z²/2}`` and ``e^{z² + s²/8}`` with ``z = |x|/(√3 s)``. Highest:
+    ``Φ(−s/2)``, ``e^{w/2}`` and ``e^{w + s²/8}`` with ``w = (x/s)²``.
+    """
+    for j in range(count):
+        s = s_e[j]
+        z = -x[j] / (_SQRT3 * s)
+        y = z * z
+        w = (x[j] / s) ** 2
+        lowest = branch[j] == LOWEST
+        arg_erfc[j] = INV_SQRT2 * (z if lowest else 0.5 * s)
+        arg_a[j] = -0.5 * y if lowest else 0.5 * w
+        arg_b[j] = (y if lowest else w) + 0.125 * s * s
+
+
+@numba.njit(inline="always")
+def _lowest_guess(beta: float, x: float, s_l: float, b_l: float, erfc_z: float, exp_a: float, exp_b: float) -> float:
+    """Interpolate ``f = (2π|x|/√27)·Φ(−|x|/(√3 s))³`` over ``(0, b_l]`` and invert it."""
+    ax = -x
+    s2 = s_l * s_l
+    y = (ax / (_SQRT3 * s_l)) ** 2
+    phi_cdf = 0.5 * erfc_z
+    phi_pdf = INV_SQRT_2PI * exp_a
+    f_l = _TWO_PI_OVER_SQRT27 * ax * phi_cdf ** 3
+    df_l = _TWO_PI * y * phi_cdf * phi_cdf * exp_b
+    d2f_l = (_PI_OVER_6 * y / (s2 * s_l) * phi_cdf
+             * (8.0 * _SQRT3 * s_l * ax + (3.0 * s2 * (s2 - 8.0) - 8.0 * x * x) * phi_cdf / phi_pdf) * exp_b * exp_b)
+    r = rc.control_fitting_curvature(0.0, b_l, 0.0, f_l, 1.0, df_l, d2f_l, False, True)
+    f = rc.interpolate(beta, 0.0, b_l, 0.0, f_l, 1.0, df_l, r)
+    if not f > 0.0:
+        u = beta / b_l
+        f = (f_l * u + b_l * (1.0 - u)) * u
+    return abs(x / (_SQRT3 * ndtri(np.cbrt(f / (_TWO_PI_OVER_SQRT27 * ax)))))
+
+
+@numba.njit(inline="always")
+def _highest_guess(beta: float, x: float, s_u: float, b_u: float, b_max: float, erfc_half_s: float, exp_a: float,
+                   exp_b: float) -> float:
+    """Interpolate ``f = Φ(−s/2)`` over ``[b_u, b_max)`` and invert it."""
+    w = (x / s_u) ** 2
+    f_u = 0.5 * erfc_half_s
+    df_u = -0.5 * exp_a
+    d2f_u = SQRT_PI_OVER_2 * exp_b * w / s_u
+    r = rc.control_fitting_curvature(b_u, b_max, f_u, 0.0, df_u, -0.5, d2f_u, True, True)
+    f = rc.interpolate(beta, b_u, b_max, f_u, 0.0, df_u, -0.5, r)
+    if not f > 0.0:
+        u = (beta - b_u) / (b_max - b_u)
+        f = (f_u * (1.0 - u) + 0.5 * (b_max - b_u) * u) * (1.0 - u)
+    return -2.0 * ndtri(f)
+
+
+@numba.njit(inline="always")
+def _middle_guess(beta: float, b_c: float, s_c: float, v_c: float, b_e: float, s_e: float, v_e: float) -> float:
+    """``s(β)`` by a rational cubic between the edge and the inflection point (slopes 1/vega,
+    zero curvature at the inflection, where b'' = 0)."""
+    if beta < b_c:
+        r = rc.control_fitting_curvature(b_e, b_c, s_e, s_c, 1.0 / v_e, 1.0 / v_c, 0.0, False, False)
+        return rc.interpolate(beta, b_e, b_c, s_e, s_c, 1.0 / v_e, 1.0 / v_c, r)
+    r = rc.control_fitting_curvature(b_c, b_e, s_c, s_e, 1.0 / v_c, 1.0 / v_e, 0.0, True, False)
+    return rc.interpolate(beta, b_c, b_e, s_c, s_e, 1.0 / v_c, 1.0 / v_e, r)
+
+
+@numba.njit(**_PASS)
+def _guesses(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, branch, erfc_z, exp_a, exp_b, s, count: int) -> None:
+    for j in range(count):
+        code = branch[j]
+        if code == LOWEST:
+            s[j] = _lowest_guess(beta[j], x[j], s_e[j], b_e[j], erfc_z[j], exp_a[j], exp_b[j])
+        elif code == HIGHEST:
+            s[j] = _highest_guess(beta[j], x[j], s_e[j], b_e[j], half[j], erfc_z[j], exp_a[j], exp_b[j])
+        else:
+            s[j] = _middle_guess(beta[j], b_c[j], s_c[j], INV_SQRT_2PI * gauss_c[j], b_e[j], s_e[j],
+                                 INV_SQRT_2PI * gauss_e[j])
+
+
+@numba.njit(**_PASS)
+def _log_arguments(beta, half, b, branch, arg, count: int) -> None:
+    """What each objective takes the log of: ``b`` (lowest), ``(b_max − b)/(b_max − β)`` (highest)."""
+    for j in range(count):
+        gap_ratio = (half[j] - b[j]) / (half[j] - beta[j])
+        arg[j] = b[j] if branch[j] == LOWEST else (gap_ratio if branch[j] == HIGHEST else 1.0)
+
+
+@numba.njit(**_PASS)
+def _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, threshold: float, count: int) -> None:
+    """One fourth-order Householder step for each option whose last step exceeded ``threshold·s``.
+
+    ``b'`` from ``gauss``; ``b''/b' = x²/s³ − s/4`` and ``b'''/b'`` = its square less
+    ``3x²/s⁴ + 1/4``; the objective's own ratios by branch (module docstring).
+    """
+    for j in range(count):
+        sj = s[j]
+        b1 = INV_SQRT_2PI * gauss[j]
+        x2 = x[j] * x[j]
+        s2 = sj * sj
+        second = x2 / (s2 * sj) - 0.25 * sj
+        third = second * second - 3.0 * x2 / (s2 * s2) - 0.25
+        newton = (beta[j] - b[j]) / b1
+        halley = second
+        third_ratio = third
+        code = branch[j]
+        if code == LOWEST:
+            ln_b = ln_arg[j]
+            bx = b1 / b[j]
+            newton = ln_b * (ln_beta[j] - ln_b) / (ln_beta[j] * bx)
+            g2 = -(2.0 + ln_b) / ln_b
+            halley = g2 * bx + second
+            g3 = (2.0 * ln_b * ln_b + 6.0 * ln_b + 6.0) / (ln_b * ln_b)
+            third_ratio = g3 * bx * bx + 3.0 * g2 * bx * second + third
+        elif code == HIGHEST:
+            gap = half[j] - b[j]
+            # b(s) rounded to b_max itself: the plain objective b(s) − β there.
+            if gap > 0.0:
+                ratio = b1 / gap
+                newton = gap * ln_arg[j] / b1
+                halley = ratio + second
+                third_ratio = 2.0 * ratio * ratio + 3.0 * ratio * second + third
+        update = newton * (1.0 + 0.5 * halley * newton) / (1.0 + newton * (halley + third_ratio * newton / 6.0))
+        update = max(update, -0.5 * sj)  # never jump to or below zero
+        update = update if abs(update) < math.inf else 0.0  # a degenerate step keeps the last s
+        if abs(step[j]) > threshold * sj:
+            s[j] = sj + update
+            step[j] = update
+        else:
+            step[j] = 0.0
+
+
+@numba.njit(**_PASS)
+def _largest_step(step, s, count: int) -> float:
+    """The largest last step relative to its ``s``."""
+    largest = 0.0
+    for j in range(count):
+        largest = max(largest, abs(step[j]) / s[j])
+    return largest
+
+
+@numba.njit(**_PASS)
+def _results(s, t, target, kind, vol, count: int) -> None:
+    for j in range(count):
+        what = kind[j]
+        if what == _LIVE:
+            vol[j] = s[j] / math.sqrt(t[j])
+        elif what == _AT_THE_MONEY:
+            # b(0, s) = erf(s/(2√2)) exactly.
+            vol[j] = 2.0 * math.sqrt(2.0) * erfinv(target[j]) / math.sqrt(t[j])
+        elif what == _ZERO:
+            vol[j] = 0.0
+        else:
+            vol[j] = math.nan
+
+
+@numba.njit(cache=True, error_model="numpy")
+def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vol, status):  # pragma: no cover
+    """Black-76 implied vol of ``status.size`` options into ``vol`` and ``status`` (codes :data:`OK` …).
+
+    Each input holds one element per option or one for all. Units as in
+    :func:`pricing.implied_vol.implied_vol_black`; ``vol`` is NaN exactly where ``status != OK``.
+    """
+    n = status.size
+    rows = np.empty((26, CHUNK))
+    p, f, k, t, d = rows[0], rows[1], rows[2], rows[3], rows[4]
+    ratio, log_ratio, x, half_x, half, beta, ln_beta, target = (rows[5], rows[6], rows[7], rows[8], rows[9],
+                                                                rows[10], rows[11], rows[12])
+    s_c, b_c, gauss_c, s_e, b_e, gauss_e = rows[13], rows[14], rows[15], rows[16], rows[17], rows[18]
+    arg_erfc, erfc_z, exp_a, exp_b, s, b, gauss = rows[19], rows[20], rows[21], rows[22], rows[23], rows[24], rows[25]
+    ln_arg, step = rows[5], rows[6]  # reuse: ratio and log_ratio are spent by then
+    work = np.empty((OTM_ROWS, CHUNK))
+    call = np.empty(CHUNK, dtype=np.bool_)
+    codes = np.empty(CHUNK, dtype=np.int8)
+    kind = np.empty(CHUNK, dtype=np.int8)
+    branch = np.empty(CHUNK, dtype=np.int8)
+    region = np.empty(CHUNK, dtype=np.int8)
+    index = np.empty(CHUNK, dtype=np.int64)
+    for start in range(0, n, CHUNK):
+        m = min(CHUNK, n - start)
+        read_block(price, start, m, p)
+        read_block(forward, start, m, f)
+        read_block(strike, start, m, k)
+        read_block(expiry_years, start, m, t)
+        read_block(discount, start, m, d)
+        read_block(is_call, start, m, call)
+        _check(p, f, k, t, d, ratio, codes, m)
+        log_block(ratio, log_ratio, m)
+        _out_of_the_money(log_ratio, x, half_x, m)
+        exp_block(half_x, half, m)
+        _normalise(p, f, k, t, d, call, x, half, beta, ln_beta, target, codes, kind, m)
+        log_block(ln_beta, ln_beta, m)
+        # The initial guess: b at the inflection point and at the edge of the option's side.
+        _centres(x, s_c, m)
+        otm_calls(x, s_c, half, b_c, gauss_c, work, region, index, m)
+        _edges(beta, half, s_c, b_c, gauss_c, s_e, m)
+        otm_calls(x, s_e, half, b_e, gauss_e, work, region, index, m)
+        _branches(beta, b_c, b_e, branch, m)
+        _map_arguments(x, s_e, branch, arg_erfc, exp_a, exp_b, m)
+        erfc_block(arg_erfc, erfc_z, m)
+        exp_block(exp_a, exp_a, m)
+        exp_block(exp_b, exp_b, m)
+        _guesses(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, branch, erfc_z, exp_a, exp_b, s, m)
+        # Householder: two steps for all, a third where the second still moved s.
+        step[:m] = math.inf
+        for threshold in (-1.0, -1.0, THIRD_STEP_ABOVE):
+            if threshold > 0.0 and not _largest_step(step, s, m) > threshold:
+                break
+            otm_calls(x, s, half, b, gauss, work, region, index, m)
+            _log_arguments(beta, half, b, branch, ln_arg, m)
+            log_block(ln_arg, ln_arg, m)
+            _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, threshold, m)
+        _results(s, t, target, kind, vol[start:start + m], m)
+        status[start:start + m] = codes[:m]
