@@ -29,9 +29,16 @@ import numpy as np
 
 from pricing import rational_cubic as rc
 from pricing.black_kernels import CHUNK, read_block
-from pricing.normalised_black import INV_SQRT2, INV_SQRT_2PI, SQRT_PI_OVER_2
+from pricing.normalised_black import (
+    INV_SQRT2,
+    INV_SQRT_2PI,
+    SQRT_2PI,
+    SQRT_PI_OVER_2,
+    otm_call_scalar,
+    two_term_is_accurate,
+)
 from pricing.normalised_black_blocks import OTM_ROWS, otm_calls
-from pricing.scipy_special import erfinv, ndtri
+from pricing.scipy_special import erfinv
 from pricing.vector_libm import erfc_block, exp_block, log_block
 
 #: Status codes per option (the values of :class:`pricing.implied_vol.IVStatus`).
@@ -54,6 +61,14 @@ _TINY = float(np.finfo(np.float64).tiny)
 _X_STAND_IN = -1.0
 _HALF_STAND_IN = math.exp(0.5 * _X_STAND_IN)
 _BETA_STAND_IN = 0.1 * _HALF_STAND_IN
+#: The double below 1: ``v·_BELOW_ONE`` is the double below ``v`` (one rounding of the exact product).
+_BELOW_ONE = 1.0 - 2.0**-53
+#: Abramowitz & Stegun 26.2.23: ``Φ⁻¹(p) ≈ −(t − (c0 + c1·t + c2·t²)/(1 + d1·t + d2·t² + d3·t³))``,
+#: ``t = √(−2 ln p)``, for ``p ≤ 1/2``, within 4.5e-4 (absolute).
+_AS_C0, _AS_C1, _AS_C2 = 2.515517, 0.802853, 0.010328
+_AS_D1, _AS_D2, _AS_D3 = 1.432788, 0.189269, 0.001308
+_LN_HALF = math.log(0.5)
+_LN_SMALLEST = math.log(5e-324)
 
 _PASS = {"cache": True, "error_model": "numpy"}
 
@@ -108,7 +123,7 @@ def _normalise(p, f, k, t, d, call, x, half, beta, ln_beta_arg, target, status, 
         target[j] = b
         if what == _LIVE:
             # β can reach b_max through rounding of the intrinsic subtraction: cap below it.
-            beta[j] = min(b, np.nextafter(half[j], 0.0))
+            beta[j] = min(b, _BELOW_ONE * half[j])
         else:
             x[j] = _X_STAND_IN
             half[j] = _HALF_STAND_IN
@@ -117,9 +132,23 @@ def _normalise(p, f, k, t, d, call, x, half, beta, ln_beta_arg, target, status, 
 
 
 @numba.njit(**_PASS)
-def _centres(x, s_c, count: int) -> None:
+def _centres(x, s_c, erfc_arg, count: int) -> None:
+    """The inflection point ``s_c = √(2|x|)``, and ``s_c/√2`` for ``Φ(−s_c)``."""
     for j in range(count):
         s_c[j] = math.sqrt(-2.0 * x[j])
+        erfc_arg[j] = math.sqrt(-x[j])
+
+
+@numba.njit(**_PASS)
+def _at_centres(x, s_c, half, erfc_s_c, b_c, gauss_c, count: int) -> None:
+    """``b`` and ``e^{−(h²+t²)/2}`` at the inflection point, where ``h + t = 0``: ``b = e^{x/2}/2 −
+    e^{−x/2}Φ(−s_c)`` and the Gaussian factor is ``e^{x/2}``. The two-term formula where it is
+    accurate (all but |x| below about 1e-3), the scalar function elsewhere."""
+    for j in range(count):
+        first = 0.5 * half[j]
+        value = first - 0.5 * erfc_s_c[j] / half[j]
+        b_c[j] = value if two_term_is_accurate(0.0, first, value) else otm_call_scalar(x[j], s_c[j])
+        gauss_c[j] = half[j]
 
 
 @numba.njit(**_PASS)
@@ -160,7 +189,8 @@ def _map_arguments(x, s_e, branch, arg_erfc, arg_a, arg_b, count: int) -> None:
 
 @numba.njit(inline="always")
 def _lowest_guess(beta: float, x: float, s_l: float, b_l: float, erfc_z: float, exp_a: float, exp_b: float) -> float:
-    """Interpolate ``f = (2π|x|/√27)·Φ(−|x|/(√3 s))³`` over ``(0, b_l]`` and invert it."""
+    """Interpolate ``f = (2π|x|/√27)·Φ(−|x|/(√3 s))³`` over ``(0, b_l]``; return ``Φ(−|x|/(√3 s))³``
+    at β (:func:`_tail_guesses` inverts it)."""
     ax = -x
     s2 = s_l * s_l
     y = (ax / (_SQRT3 * s_l)) ** 2
@@ -175,13 +205,14 @@ def _lowest_guess(beta: float, x: float, s_l: float, b_l: float, erfc_z: float, 
     if not f > 0.0:
         u = beta / b_l
         f = (f_l * u + b_l * (1.0 - u)) * u
-    return abs(x / (_SQRT3 * ndtri(np.cbrt(f / (_TWO_PI_OVER_SQRT27 * ax)))))
+    return f / (_TWO_PI_OVER_SQRT27 * ax)
 
 
 @numba.njit(inline="always")
 def _highest_guess(beta: float, x: float, s_u: float, b_u: float, b_max: float, erfc_half_s: float, exp_a: float,
                    exp_b: float) -> float:
-    """Interpolate ``f = Φ(−s/2)`` over ``[b_u, b_max)`` and invert it."""
+    """Interpolate ``f = Φ(−s/2)`` over ``[b_u, b_max)``; return ``Φ(−s/2)`` at β (inverted by
+    :func:`_tail_guesses`)."""
     w = (x / s_u) ** 2
     f_u = 0.5 * erfc_half_s
     df_u = -0.5 * exp_a
@@ -191,7 +222,7 @@ def _highest_guess(beta: float, x: float, s_u: float, b_u: float, b_max: float, 
     if not f > 0.0:
         u = (beta - b_u) / (b_max - b_u)
         f = (f_u * (1.0 - u) + 0.5 * (b_max - b_u) * u) * (1.0 - u)
-    return -2.0 * ndtri(f)
+    return f
 
 
 @numba.njit(inline="always")
@@ -206,16 +237,56 @@ def _middle_guess(beta: float, b_c: float, s_c: float, v_c: float, b_e: float, s
 
 
 @numba.njit(**_PASS)
-def _guesses(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, branch, erfc_z, exp_a, exp_b, s, count: int) -> None:
+def _guesses(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, branch, erfc_z, exp_a, exp_b, s, tail_p,
+             count: int) -> None:
+    """``s`` for the middle branch; for the tails, the probability whose inverse gives ``s``."""
     for j in range(count):
         code = branch[j]
+        tail_p[j] = 0.25
         if code == LOWEST:
-            s[j] = _lowest_guess(beta[j], x[j], s_e[j], b_e[j], erfc_z[j], exp_a[j], exp_b[j])
+            tail_p[j] = _lowest_guess(beta[j], x[j], s_e[j], b_e[j], erfc_z[j], exp_a[j], exp_b[j])
         elif code == HIGHEST:
-            s[j] = _highest_guess(beta[j], x[j], s_e[j], b_e[j], half[j], erfc_z[j], exp_a[j], exp_b[j])
+            tail_p[j] = _highest_guess(beta[j], x[j], s_e[j], b_e[j], half[j], erfc_z[j], exp_a[j], exp_b[j])
         else:
             s[j] = _middle_guess(beta[j], b_c[j], s_c[j], INV_SQRT_2PI * gauss_c[j], b_e[j], s_e[j],
                                  INV_SQRT_2PI * gauss_e[j])
+
+
+@numba.njit(**_PASS)
+def _inverse_normal_start(ln_p, branch, ln_q, z, erfc_arg, exp_arg, count: int) -> None:
+    """``z ≈ Φ⁻¹(q)`` by A&S 26.2.23 from ``ln q`` (``q = p^{1/3}`` in the lowest branch, ``p`` in
+    the highest), and the arguments of ``Φ(z)`` and ``e^{z²/2}`` for its Halley step."""
+    for j in range(count):
+        # A probability that underflowed to 0 counts as the smallest double.
+        lp = max(ln_p[j], _LN_SMALLEST)
+        lq = lp / 3.0 if branch[j] == LOWEST else lp
+        lq = min(lq, _LN_HALF)
+        t = math.sqrt(-2.0 * lq)
+        zj = -(t - (_AS_C0 + t * (_AS_C1 + t * _AS_C2)) / (1.0 + t * (_AS_D1 + t * (_AS_D2 + t * _AS_D3))))
+        ln_q[j] = lq
+        z[j] = zj
+        erfc_arg[j] = -INV_SQRT2 * zj
+        exp_arg[j] = 0.5 * zj * zj
+
+
+@numba.njit(**_PASS)
+def _tail_guesses(x, branch, q, z, erfc_z, exp_half_z2, s, count: int) -> None:
+    """One Halley step on ``Φ(z) = q`` (cubic: the 4.5e-4 start comes within ~1e-10), then
+    ``s = |x|/(√3|z|)`` (lowest) or ``s = −2z`` (highest).
+
+    Why not scipy's ndtri: it is a scalar call of ~25 ns, and two thirds of a desk's options take
+    a tail branch; this runs four lanes at a time (erfc and exp from libmvec).
+    """
+    for j in range(count):
+        zj = z[j]
+        u = (0.5 * erfc_z[j] - q[j]) * SQRT_2PI * exp_half_z2[j]
+        refined = zj - u / (1.0 + 0.5 * zj * u)
+        zj = refined if abs(refined) < math.inf else zj
+        code = branch[j]
+        if code == LOWEST:
+            s[j] = x[j] / (_SQRT3 * zj)
+        elif code == HIGHEST:
+            s[j] = -2.0 * zj
 
 
 @numba.njit(**_PASS)
@@ -302,13 +373,13 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
     :func:`pricing.implied_vol.implied_vol_black`; ``vol`` is NaN exactly where ``status != OK``.
     """
     n = status.size
-    rows = np.empty((26, CHUNK))
+    rows = np.empty((31, CHUNK))
     p, f, k, t, d = rows[0], rows[1], rows[2], rows[3], rows[4]
     ratio, log_ratio, x, half_x, half, beta, ln_beta, target = (rows[5], rows[6], rows[7], rows[8], rows[9],
                                                                 rows[10], rows[11], rows[12])
     s_c, b_c, gauss_c, s_e, b_e, gauss_e = rows[13], rows[14], rows[15], rows[16], rows[17], rows[18]
     arg_erfc, erfc_z, exp_a, exp_b, s, b, gauss = rows[19], rows[20], rows[21], rows[22], rows[23], rows[24], rows[25]
-    ln_arg, step = rows[5], rows[6]  # reuse: ratio and log_ratio are spent by then
+    ln_arg, step, tail_p, ln_q, z = rows[26], rows[27], rows[28], rows[29], rows[30]
     work = np.empty((OTM_ROWS, CHUNK))
     call = np.empty(CHUNK, dtype=np.bool_)
     codes = np.empty(CHUNK, dtype=np.int8)
@@ -331,8 +402,9 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
         _normalise(p, f, k, t, d, call, x, half, beta, ln_beta, target, codes, kind, m)
         log_block(ln_beta, ln_beta, m)
         # The initial guess: b at the inflection point and at the edge of the option's side.
-        _centres(x, s_c, m)
-        otm_calls(x, s_c, half, b_c, gauss_c, work, region, index, m)
+        _centres(x, s_c, arg_erfc, m)
+        erfc_block(arg_erfc, erfc_z, m)
+        _at_centres(x, s_c, half, erfc_z, b_c, gauss_c, m)
         _edges(beta, half, s_c, b_c, gauss_c, s_e, m)
         otm_calls(x, s_e, half, b_e, gauss_e, work, region, index, m)
         _branches(beta, b_c, b_e, branch, m)
@@ -340,7 +412,13 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
         erfc_block(arg_erfc, erfc_z, m)
         exp_block(exp_a, exp_a, m)
         exp_block(exp_b, exp_b, m)
-        _guesses(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, branch, erfc_z, exp_a, exp_b, s, m)
+        _guesses(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, branch, erfc_z, exp_a, exp_b, s, tail_p, m)
+        log_block(tail_p, tail_p, m)
+        _inverse_normal_start(tail_p, branch, ln_q, z, arg_erfc, exp_a, m)
+        exp_block(ln_q, ln_q, m)
+        erfc_block(arg_erfc, erfc_z, m)
+        exp_block(exp_a, exp_a, m)
+        _tail_guesses(x, branch, ln_q, z, erfc_z, exp_a, s, m)
         # Householder: two steps for all, a third where the second still moved s.
         step[:m] = math.inf
         for threshold in (-1.0, -1.0, THIRD_STEP_ABOVE):

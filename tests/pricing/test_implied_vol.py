@@ -46,6 +46,7 @@ def test_batch_accuracy_on_a_wide_grid():
     iv = implied_vol_black(price, 1.0, m, t, is_call=calls)
     at_bound = price >= np.where(calls, 1.0, m) * (1 - 4 * EPS)
     assert np.all(iv.ok | (at_bound & (iv.status == IVStatus.ABOVE_MAXIMUM)))
+    assert np.isfinite(iv.vol[iv.ok]).all()  # never a silent NaN, even for prices of a few denormals
     x, s = -np.abs(np.log(m)), vol * np.sqrt(t)
     b = otm_call(x, s)
     live = (b > 1e-250) & iv.ok
