@@ -26,7 +26,7 @@ import numba
 import numpy as np
 
 from pricing.normalised_black import INV_SQRT_2PI, norm_cdf, otm_call_scalar
-from pricing.normalised_black_blocks import ERFC_DOWN, ERFC_UP, OTM_ROWS, SCALAR, otm_calls
+from pricing.normalised_black_blocks import ERFC_DOWN, ERFC_UP, H_ROW, OTM_ROWS, SCALAR, T_ROW, otm_calls
 from pricing.vector_libm import LANES, exp_block, log_block
 
 STATUS_OK = 0
@@ -160,36 +160,35 @@ def _rates(d, t, log_d, rate, count: int) -> None:
 
 
 @numba.njit(**_PASS)
-def _greeks_from_parts(f, k, t, v, d, call, log_ratio, rate, sqrt_t, s, erfc_up, erfc_down, gauss, value,
+def _greeks_from_parts(f, k, t, v, d, call, log_ratio, rate, sqrt_t, h, half_s, erfc_up, erfc_down, gauss, value,
                        price, delta, gamma, vega, theta, rho, vanna, volga, count: int) -> None:
-    """Price and Greeks of a block from ``b`` and the two erfc behind it (units of :func:`_greeks_one`).
+    """Price and Greeks of a block from ``b`` and what it was built from (units of :func:`_greeks_one`).
 
-    ``erfc_up = erfc(|h + s/2|/√2)`` and ``erfc_down = erfc(−(h − s/2)/√2)`` with ``h = −|x|/s``:
-    Φ(d1) and Φ(−d1) come from these, so a put's tiny delta far in the money keeps its digits.
+    ``h = −|x|/s``, ``half_s = s/2``, ``erfc_up = erfc(|h + s/2|/√2)`` and ``erfc_down =
+    erfc(−(h − s/2)/√2)``: Φ(d1) and Φ(−d1) come from these, so a put's tiny delta far in the
+    money keeps its digits.
     """
     for j in range(count):
-        sj = s[j]
-        half_s = 0.5 * sj
+        u = h[j] + half_s[j]
         tail_up = 0.5 * erfc_up[j]
         cdf_down = 0.5 * erfc_down[j]
-        above = -abs(log_ratio[j]) / sj + half_s > 0.0
-        cdf_up = 1.0 - tail_up if above else tail_up
-        cdf_minus_up = tail_up if above else 1.0 - tail_up
+        cdf_up = 1.0 - tail_up if u > 0.0 else tail_up
+        cdf_minus_up = tail_up if u > 0.0 else 1.0 - tail_up
         sqrt_fk = math.sqrt(f[j] * k[j])
         intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
         p = d[j] * (intrinsic + sqrt_fk * value[j])
         # F·φ(d1) = K·φ(d2) = √(FK)·e^{−(h² + s²/4)/2}/√(2π): symmetric, no overflow.
         forward_pdf = sqrt_fk * gauss[j] * INV_SQRT_2PI
-        d1 = log_ratio[j] / sj + half_s
-        # Φ(d1) and Φ(−d1) from the same values: d1 = h + s/2 below the money, −(h − s/2) above.
+        # d1 = h + s/2 below the money, −(h − s/2) above; Φ(±d1) from the same values.
         in_the_money = log_ratio[j] > 0.0
+        d1 = half_s[j] - h[j] if in_the_money else u
         cdf_d1 = (1.0 - cdf_down) if in_the_money else cdf_up
         cdf_minus_d1 = cdf_down if in_the_money else cdf_minus_up
         price[j] = p
         delta[j] = d[j] * (cdf_d1 if call[j] else -cdf_minus_d1)
         rho[j] = -t[j] * p
-        gamma[j], vega[j], theta[j], vanna[j], volga[j] = _sensitivities(d[j], f[j], forward_pdf, sj, sqrt_t[j], v[j],
-                                                                          d1, rate[j], p)
+        gamma[j], vega[j], theta[j], vanna[j], volga[j] = _sensitivities(d[j], f[j], forward_pdf, 2.0 * half_s[j],
+                                                                          sqrt_t[j], v[j], d1, rate[j], p)
 
 
 @numba.njit(**_PASS)
@@ -265,7 +264,7 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
     scratch = _scratch()
     rows, work, region, invalid, call = scratch[0], scratch[1], scratch[2], scratch[4], scratch[5]
     f, k, t, v, d, log_ratio = rows[_F], rows[_K], rows[_T], rows[_V], rows[_D], rows[_LOG_RATIO]
-    sqrt_t, s, value, gauss = rows[_SQRT_T], rows[_S], rows[_VALUE], rows[_GAUSS]
+    sqrt_t, value, gauss = rows[_SQRT_T], rows[_VALUE], rows[_GAUSS]
     log_d, rate = np.empty(CHUNK), np.zeros(CHUNK)
     discounted = discount.size > 1 or discount[0] != 1.0
     for start in range(0, n, CHUNK):
@@ -275,9 +274,9 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
             log_block(d, log_d, m)
             _rates(d, t, log_d, rate, m)
         end = start + m
-        _greeks_from_parts(f, k, t, v, d, call, log_ratio, rate, sqrt_t, s, work[ERFC_UP], work[ERFC_DOWN], gauss,
-                           value, out[PRICE, start:end], out[DELTA, start:end], out[GAMMA, start:end],
-                           out[VEGA, start:end], out[THETA, start:end], out[RHO, start:end],
+        _greeks_from_parts(f, k, t, v, d, call, log_ratio, rate, sqrt_t, work[H_ROW], work[T_ROW], work[ERFC_UP],
+                           work[ERFC_DOWN], gauss, value, out[PRICE, start:end], out[DELTA, start:end],
+                           out[GAMMA, start:end], out[VEGA, start:end], out[THETA, start:end], out[RHO, start:end],
                            out[VANNA, start:end], out[VOLGA, start:end], m)
         status[start:end] = STATUS_OK
         for j in range(m):

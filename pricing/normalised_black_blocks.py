@@ -40,9 +40,9 @@ WORK_ROWS = 12
 #: Rows of scratch that :func:`otm_calls` needs: :data:`WORK_ROWS`, then h, t, the erfc and exp
 #: arguments, the two erfc values and the two-term formula's first term.
 OTM_ROWS = WORK_ROWS + 8
-#: Rows of :func:`otm_calls`'s scratch that hold ``erfc(|h + t|/√2)`` and ``erfc(−(h − t)/√2)``
-#: when it returns: Φ(h ± t) for the caller (delta).
-ERFC_UP, ERFC_DOWN = WORK_ROWS + 5, WORK_ROWS + 6
+#: Rows of :func:`otm_calls`'s scratch that hold ``h = x/s``, ``t = s/2``, ``erfc(|h + t|/√2)``
+#: and ``erfc(−(h − t)/√2)`` when it returns: d1 and Φ(h ± t) for the caller (delta).
+H_ROW, T_ROW, ERFC_UP, ERFC_DOWN = WORK_ROWS, WORK_ROWS + 1, WORK_ROWS + 5, WORK_ROWS + 6
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -201,7 +201,7 @@ def otm_calls(x, s, half, value, gauss, work, region, index, count: int) -> None
     lanes at a time), the series where :func:`otm_calls_block` says, the scalar function for the
     rest (s of 0 or ∞, the erfcx region).
     """
-    h, t, arg_up, arg_down = work[WORK_ROWS], work[WORK_ROWS + 1], work[WORK_ROWS + 2], work[WORK_ROWS + 3]
+    h, t, arg_up, arg_down = work[H_ROW], work[T_ROW], work[WORK_ROWS + 2], work[WORK_ROWS + 3]
     arg_pdf, erfc_up, erfc_down, first = work[WORK_ROWS + 4], work[ERFC_UP], work[ERFC_DOWN], work[WORK_ROWS + 7]
     _arguments(x, s, h, t, arg_up, arg_down, arg_pdf, count)
     erfc_block(arg_up, erfc_up, count)
