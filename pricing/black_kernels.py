@@ -132,6 +132,17 @@ def read_block(source, start: int, count: int, into) -> None:
 
 
 @numba.njit(**_PASS)
+def read_options(a, b, c, d, e, is_call, start: int, count: int, rows, call) -> None:
+    """A block of five float inputs into ``rows[0:5]`` and the call flags into ``call``."""
+    read_block(a, start, count, rows[0])
+    read_block(b, start, count, rows[1])
+    read_block(c, start, count, rows[2])
+    read_block(d, start, count, rows[3])
+    read_block(e, start, count, rows[4])
+    read_block(is_call, start, count, call)
+
+
+@numba.njit(**_PASS)
 def _check(f, k, t, v, d, ratio, invalid, count: int) -> None:
     """Flag the options outside the domain; ``ratio = F/K`` (1 where invalid, so its log is 0)."""
     for j in range(count):
@@ -200,7 +211,7 @@ def _prices(f, k, d, call, value, invalid, price, status, count: int) -> None:
         status[j] = STATUS_INVALID if invalid[j] else STATUS_OK
 
 
-#: Rows of the block scratch that :func:`_normalised_black` fills.
+#: Rows of the block scratch that :func:`_normalised_black` fills (the inputs first, for :func:`read_options`).
 _F, _K, _T, _V, _D, _RATIO, _LOG_RATIO, _SQRT_T, _X, _S, _HALF_X, _HALF, _VALUE, _GAUSS = range(14)
 
 
@@ -219,12 +230,7 @@ def _normalised_black(forward, strike, expiry_years, vol, discount, is_call, sta
     f, k, t, v, d, ratio, log_ratio = rows[_F], rows[_K], rows[_T], rows[_V], rows[_D], rows[_RATIO], rows[_LOG_RATIO]
     sqrt_t, x, s, half_x, half = rows[_SQRT_T], rows[_X], rows[_S], rows[_HALF_X], rows[_HALF]
     value, gauss = rows[_VALUE], rows[_GAUSS]
-    read_block(forward, start, m, f)
-    read_block(strike, start, m, k)
-    read_block(expiry_years, start, m, t)
-    read_block(vol, start, m, v)
-    read_block(discount, start, m, d)
-    read_block(is_call, start, m, call)
+    read_options(forward, strike, expiry_years, vol, discount, is_call, start, m, rows, call)
     _check(f, k, t, v, d, ratio, invalid, m)
     log_block(ratio, log_ratio, m)
     _arguments(log_ratio, t, v, sqrt_t, x, s, half_x, m)

@@ -13,9 +13,10 @@ symmetry). Then, per option:
    ``b(s) − β`` in between. A step of relative size δ leaves an error of order δ⁴; a third step
    runs where the second still moved ``s`` by more than :data:`THIRD_STEP_ABOVE`.
 
-Why in blocks: the inversion costs four normalised Black evaluations (two for the guess, one per
-step), each two erfc and an exponential. Per option and one scalar libm call at a time that is
-most of a microsecond; over a block of :data:`~pricing.black_kernels.CHUNK` options the libm
+Why in blocks: the inversion costs three normalised Black evaluations (the edge of the guess, one
+per step; at the inflection point ``b`` takes one erfc), each two erfc and an exponential, and
+the tail guesses an inverse normal. Per option and one scalar libm call at a time that is most
+of a microsecond; over a block of :data:`~pricing.black_kernels.CHUNK` options the libm
 calls run four lanes at a time (:mod:`pricing.vector_libm`) and the arithmetic in passes that
 LLVM vectorises (:func:`pricing.normalised_black_blocks.otm_calls`).
 """
@@ -28,7 +29,7 @@ import numba
 import numpy as np
 
 from pricing import rational_cubic as rc
-from pricing.black_kernels import CHUNK, read_block
+from pricing.black_kernels import CHUNK, read_options
 from pricing.normalised_black import (
     INV_SQRT2,
     INV_SQRT_2PI,
@@ -389,12 +390,7 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
     index = np.empty(CHUNK, dtype=np.int64)
     for start in range(0, n, CHUNK):
         m = min(CHUNK, n - start)
-        read_block(price, start, m, p)
-        read_block(forward, start, m, f)
-        read_block(strike, start, m, k)
-        read_block(expiry_years, start, m, t)
-        read_block(discount, start, m, d)
-        read_block(is_call, start, m, call)
+        read_options(price, forward, strike, expiry_years, discount, is_call, start, m, rows, call)
         _check(p, f, k, t, d, ratio, codes, m)
         log_block(ratio, log_ratio, m)
         _out_of_the_money(log_ratio, x, half_x, m)
