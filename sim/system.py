@@ -158,11 +158,16 @@ def roles_for_keepers(w3: Web3, deployment: Deployment, admin: LocalSigner, acco
         client.transact(admin, "grantRole", client.call(role), account, action=f"grant {role}")
 
 
-def list_due_boards(demo: Demo, scenario: Scenario, t: int, spot: float) -> None:
-    """A board for each daily 08:00 UTC expiry in the next two days that is not listed yet."""
+def list_due_boards(demo: Demo, scenario: Scenario, t: int, spot: float, block_s: int) -> None:
+    """A board for each daily 08:00 UTC expiry in the next two days that is not listed yet.
+
+    Only an expiry that is still beyond the trading cutoff when the listing is mined: a block or
+    two later, each ``block_s`` of chain time (a fixed margin failed whenever the wall clock put
+    an expiry within a block of the cutoff).
+    """
     first = t - t % DAY + 8 * HOUR
     for expiry in (first + i * DAY for i in range(3)):
-        if t + scenario.trading_cutoff_s + 600 < expiry <= t + 2 * DAY and expiry not in demo.boards:
+        if t + scenario.trading_cutoff_s + 3 * block_s < expiry <= t + 2 * DAY and expiry not in demo.boards:
             strikes = board_strikes(scenario, spot)
             demo.protocol.market.list_strikes(demo.lister, expiry, strikes)
             demo.boards[expiry] = strikes
@@ -285,7 +290,7 @@ def _agents_loop(demo: Demo, sup: Supervisor, opts: SystemOptions) -> None:
                 spot = float(demo.protocol.spot_oracle.latest_price()[0])
             except ContractRevert:
                 continue  # no fresh price yet: the oracle keeper is starting
-            list_due_boards(demo, s, t, spot)
+            list_due_boards(demo, s, t, spot, opts.block_s)
             for expiry in [e for e in demo.boards if e <= t]:
                 demo.users.forget(expiry)
                 del demo.boards[expiry]
