@@ -40,7 +40,7 @@ CHUNK = 64 * LANES
 
 
 @numba.njit(inline="always")
-def _valid(forward: float, strike: float, expiry_years: float, vol: float, discount: float) -> bool:
+def valid_inputs(forward: float, strike: float, expiry_years: float, vol: float, discount: float) -> bool:
     # Written so that NaN fails every test, as in pricing.black_scholes._checked.
     return (0.0 < forward < math.inf and 0.0 < strike < math.inf and 0.0 <= expiry_years < math.inf
             and 0.0 <= vol < math.inf and 0.0 < discount < math.inf)
@@ -77,7 +77,7 @@ def _greeks_one(forward: float, strike: float, expiry_years: float, vol: float, 
     ``out`` rows: price, delta and gamma in F, vega per 1.00 vol, theta per year at fixed F (plus
     the discount's carry), rho through the discount only, vanna, volga.
     """
-    if not _valid(forward, strike, expiry_years, vol, discount):
+    if not valid_inputs(forward, strike, expiry_years, vol, discount):
         status[i] = STATUS_INVALID
         return
     status[i] = STATUS_OK

@@ -29,7 +29,7 @@ import numba
 import numpy as np
 
 from pricing import rational_cubic as rc
-from pricing.black_kernels import CHUNK, read_options
+from pricing.black_kernels import CHUNK, read_options, valid_inputs
 from pricing.normalised_black import (
     INV_SQRT2,
     INV_SQRT_2PI,
@@ -78,9 +78,8 @@ _PASS = {"cache": True, "error_model": "numpy"}
 def _check(p, f, k, t, d, ratio, status, count: int) -> None:
     """Flag the options outside the domain; ``ratio = F/K`` (1 where invalid, so its log is 0)."""
     for j in range(count):
-        # Written so that NaN fails every test.
-        ok = ((abs(p[j]) < math.inf) & (f[j] > 0.0) & (f[j] < math.inf) & (k[j] > 0.0) & (k[j] < math.inf)
-              & (t[j] >= 0.0) & (t[j] < math.inf) & (d[j] > 0.0) & (d[j] < math.inf))
+        # The price in the vol's place: |p| is in [0, ∞) exactly when p is finite.
+        ok = valid_inputs(f[j], k[j], t[j], abs(p[j]), d[j])
         status[j] = OK if ok else INVALID_INPUT
         ratio[j] = f[j] / k[j] if ok else 1.0
 

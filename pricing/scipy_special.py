@@ -1,4 +1,4 @@
-"""scipy.special's scalar functions, callable from numba-compiled code.
+"""scipy.special's erfcx and erfinv, callable from numba-compiled code.
 
 Why: numba compiles ``math`` but not ``scipy.special``. scipy exports its C implementations
 through ``scipy.special.cython_special``'s C API; each is bound here by symbol name (not by
@@ -23,7 +23,6 @@ def _bind(capi_name: str):
 
 _erfcx = _bind("__pyx_fuse_1erfcx")
 _erfinv = _bind("__pyx_fuse_0erfinv")
-_ndtri = _bind("ndtri")
 
 
 @numba.njit(cache=True)
@@ -36,9 +35,3 @@ def erfcx(u: float) -> float:
 def erfinv(y: float) -> float:
     """Inverse error function on ``(−1, 1)``."""
     return _erfinv(y, 0)
-
-
-@numba.njit(cache=True)
-def ndtri(p: float) -> float:
-    """Inverse standard normal CDF ``Φ⁻¹(p)`` on ``(0, 1)`` (Cephes)."""
-    return _ndtri(p, 0)
