@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from web3 import Web3
@@ -71,10 +72,30 @@ def _grant(w3: Web3, signer: Signer, address: str, name: str, role: str, account
     client.transact(signer, "grantRole", client.call(role), account, action=f"grant {role}")
 
 
-def deploy_protocol(w3: Web3, signer: Signer, config: DeployConfig | None = None, *, save: bool = True) -> Deployment:
+#: The protocol's contracts, by the artifact each is deployed from.
+PROTOCOL_CONTRACTS = (
+    "SpotOracle", "VolOracle", "CallVault", "PutVault", "OptionPricer", "OptionToken", "OptionMarket", "MarginAccount"
+)
+
+
+def deploy_protocol(
+    w3: Web3,
+    signer: Signer,
+    config: DeployConfig | None = None,
+    *,
+    save: bool = True,
+    replace: Mapping[str, str] | None = None,
+) -> Deployment:
     """Deploy tokens (mocks on local chains), oracles and both vaults; grant roles; write
-    ``deployments/<chain-id>.json`` (unless ``save`` is false) and return the manifest."""
+    ``deployments/<chain-id>.json`` (unless ``save`` is false) and return the manifest.
+
+    ``replace`` maps a contract of ``PROTOCOL_CONTRACTS`` to the artifact deployed in its place,
+    a subclass with the same constructor (the attack tests' naive versions)."""
     cfg = config or DeployConfig()
+    swaps = dict(replace or {})
+    unknown = sorted(set(swaps) - set(PROTOCOL_CONTRACTS))
+    if unknown:
+        raise InvalidInput(f"replace: unknown contract(s) {', '.join(unknown)}; expected one of {PROTOCOL_CONTRACTS}")
     chain_id = w3.eth.chain_id
     deployer = signer.address
     start_block = w3.eth.block_number + 1
@@ -83,6 +104,11 @@ def deploy_protocol(w3: Web3, signer: Signer, config: DeployConfig | None = None
     def record(key: str, name: str, address: str) -> str:
         records[key] = ContractRecord(address=address, artifact=name, bytecode_hash=artifact(name).bytecode_hash)
         return address
+
+    def deploy(key: str, *args: object) -> str:
+        """Deploys protocol contract ``key`` (or its replacement) and records it."""
+        name = swaps.get(key, key)
+        return record(key, name, deploy_contract(w3, signer, name, *args))
 
     if (cfg.weth is None or cfg.usdc is None) and chain_id not in LOCAL_CHAIN_IDS:
         raise InvalidInput(f"chain {chain_id} is not a local chain: give the WETH and USDC token addresses")
@@ -94,29 +120,16 @@ def deploy_protocol(w3: Web3, signer: Signer, config: DeployConfig | None = None
     )
 
     spot_config = (cfg.spot_max_age, cfg.settlement_window, cfg.settlement_grace, cfg.spot_max_jump_wad, 0)
-    spot_address = deploy_contract(w3, signer, "SpotOracle", deployer, cfg.description, spot_config)
-    spot = record("SpotOracle", "SpotOracle", spot_address)
-    vol = record(
-        "VolOracle",
-        "VolOracle",
-        deploy_contract(w3, signer, "VolOracle", deployer, (cfg.vol_max_age, cfg.vol_max_atm_move_wad)),
-    )
-    call_vault = record(
-        "CallVault",
-        "CallVault",
-        deploy_contract(w3, signer, "CallVault", weth, cfg.call_decimals_offset, cfg.call_deposit_cap, deployer),
-    )
-    put_vault = record(
-        "PutVault",
-        "PutVault",
-        deploy_contract(w3, signer, "PutVault", usdc, cfg.put_decimals_offset, cfg.put_deposit_cap, deployer),
-    )
+    spot = deploy("SpotOracle", deployer, cfg.description, spot_config)
+    vol = deploy("VolOracle", deployer, (cfg.vol_max_age, cfg.vol_max_atm_move_wad))
+    call_vault = deploy("CallVault", weth, cfg.call_decimals_offset, cfg.call_deposit_cap, deployer)
+    put_vault = deploy("PutVault", usdc, cfg.put_decimals_offset, cfg.put_deposit_cap, deployer)
 
-    pricer = record("OptionPricer", "OptionPricer", deploy_contract(w3, signer, "OptionPricer", spot, vol))
+    pricer = deploy("OptionPricer", spot, vol)
     # The token's minter is an immutable: the market's CREATE address, the deployment after it
     # (checked once the market is deployed).
     market_address = get_create_address(deployer, w3.eth.get_transaction_count(deployer, "pending") + 1)
-    token = record("OptionToken", "OptionToken", deploy_contract(w3, signer, "OptionToken", market_address))
+    token = deploy("OptionToken", market_address)
     fees = (cfg.half_spread_wad, cfg.skew_wad, cfg.base_fee_wad, cfg.utilisation_fee_wad)
     limits = (
         cfg.trading_cutoff,
@@ -126,13 +139,7 @@ def deploy_protocol(w3: Web3, signer: Signer, config: DeployConfig | None = None
         cfg.max_net_vega_wad,
         cfg.max_utilisation_wad,
     )
-    market = record(
-        "OptionMarket",
-        "OptionMarket",
-        deploy_contract(
-            w3, signer, "OptionMarket", pricer, token, call_vault, put_vault, weth, usdc, fees, limits, deployer
-        ),
-    )
+    market = deploy("OptionMarket", pricer, token, call_vault, put_vault, weth, usdc, fees, limits, deployer)
     if market != market_address:  # another transaction from the deployer came in between
         raise OptioError(f"OptionToken was bound to {market_address} but OptionMarket deployed at {market}: redeploy")
     margin_config = (
@@ -144,13 +151,7 @@ def deploy_protocol(w3: Web3, signer: Signer, config: DeployConfig | None = None
         cfg.close_factor_wad,
         cfg.dust_wad,
     )
-    margin = record(
-        "MarginAccount",
-        "MarginAccount",
-        deploy_contract(
-            w3, signer, "MarginAccount", pricer, weth, usdc, market, call_vault, put_vault, margin_config, deployer
-        ),
-    )
+    margin = deploy("MarginAccount", pricer, weth, usdc, market, call_vault, put_vault, margin_config, deployer)
 
     keeper = cfg.keeper or deployer
     guardian = cfg.guardian or deployer

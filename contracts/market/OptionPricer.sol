@@ -185,7 +185,7 @@ contract OptionPricer {
                 valueWad += int256(e.shortOI.mulWadUp(Collateral.full(isCall, strike)));
                 continue;
             }
-            uint256 at = tau == 0 ? OracleReads.expiryPrice(spotOracle, expiry, spot) : spot;
+            uint256 at = tau == 0 ? _expiredAt(expiry, spot) : spot;
             (uint256 value, uint256 callDelta, uint256 vega) = e.id == cache.id
                 ? (cache.value, cache.callDelta, cache.vega)
                 : _mark(isCall, strike, at, tau, cache.params, WAD);
@@ -240,6 +240,13 @@ contract OptionPricer {
             (call, put, callDelta, vega) = BlackScholes.priceAt(spot, strike, x, tau, vol);
         }
         value = isCall ? call : put;
+    }
+
+    /// @dev The price an expired, unsettled option is marked at (τ = 0): the expiry's settlement
+    /// price once the SpotOracle has recorded it, else the latest spot. Virtual only so that the
+    /// attack tests can deploy a naive pricer that marks at the latest spot for ever.
+    function _expiredAt(uint256 expiry, uint256 spot) internal view virtual returns (uint256) {
+        return OracleReads.expiryPrice(spotOracle, expiry, spot);
     }
 }
 // slither-disable-end unused-return,uninitialized-local,incorrect-equality

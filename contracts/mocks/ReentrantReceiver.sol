@@ -13,7 +13,7 @@ import {IOptionMarket} from "../interfaces/IOptionMarket.sol";
 /// the market (buy again, or sell the fresh tokens back) before the first trade has finished.
 contract ReentrantReceiver is IERC1155Receiver {
     IOptionMarket public immutable market;
-    uint8 public mode; // 0: accept quietly, 1: re-enter buy, 2: re-enter closeLong
+    uint8 public mode; // 0: accept quietly, 1: re-enter buy once, 2: re-enter closeLong once
 
     constructor(IOptionMarket market_) {
         market = market_;
@@ -29,8 +29,10 @@ contract ReentrantReceiver is IERC1155Receiver {
         external
         returns (bytes4)
     {
-        if (mode == 1) market.buy(id, amount, type(uint256).max, block.timestamp);
-        if (mode == 2) market.closeLong(id, amount, 0, block.timestamp);
+        uint8 reenter = mode;
+        mode = 0; // re-enter once: the nested trade's own hook accepts quietly
+        if (reenter == 1) market.buy(id, amount, type(uint256).max, block.timestamp);
+        if (reenter == 2) market.closeLong(id, amount, 0, block.timestamp);
         return this.onERC1155Received.selector;
     }
 

@@ -194,14 +194,14 @@ contract SpotOracle is ISpotOracle, AccessControl {
     }
 
     /// @inheritdoc ISpotOracle
-    function settlementPrice(uint256 expiry) external view returns (uint256, uint256, bool) {
+    function settlementPrice(uint256 expiry) external view virtual returns (uint256, uint256, bool) {
         Settlement memory s = _settlements[expiry];
         if (!s.recorded) revert SettlementNotRecorded(expiry);
         return (s.priceWad, s.priceTimestamp, s.isFallback);
     }
 
     /// @inheritdoc ISpotOracle
-    function isSettled(uint256 expiry) external view returns (bool) {
+    function isSettled(uint256 expiry) external view virtual returns (bool) {
         return _settlements[expiry].recorded;
     }
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from optio.contracts import Protocol
+from optio.deploy import DeployConfig, deploy_protocol
 from optio.market import Market, Option, TradeKind
 from pricing.svi import SviParams
 from tests.helpers import now
@@ -54,7 +56,12 @@ class Live:
 
 
 @pytest.fixture
-def live(w3, protocol, deployer, keeper, alice) -> Live:
+def live(w3, protocol, keeper, alice) -> Live:
+    return open_market(w3, protocol, keeper, alice)
+
+
+def open_market(w3, protocol, keeper, alice) -> Live:
+    """Spot 2000 posted, a board a week out listed with its surface, both vaults funded by alice."""
     expiry = now(w3) + WEEK
     market = protocol.market
     lv = Live(protocol, market, expiry, keeper, w3)
@@ -67,6 +74,12 @@ def live(w3, protocol, deployer, keeper, alice) -> Live:
     call_vault.deposit(alice, "100")
     put_vault.deposit(alice, "1000000")
     return lv
+
+
+def naive_protocol(w3, deployer, keeper, guardian, **replace: str) -> Protocol:
+    """A second deployment with contracts replaced by naive versions (``SpotOracle=...``)."""
+    config = DeployConfig(keeper=keeper.address, guardian=guardian.address)
+    return Protocol(w3, deploy_protocol(w3, deployer, config, save=False, replace=replace))
 
 
 @pytest.fixture

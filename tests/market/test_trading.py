@@ -248,24 +248,6 @@ def test_stale_mark_stops_deposits_not_withdrawals(live, trader, alice):
     assert vault.asset.balance_units(alice.address) > before
 
 
-def test_reentrancy_through_erc1155_hook(live, trader, deployer):
-    """A receiver that re-enters buy or closeLong from onERC1155Received is refused."""
-    from optio.deploy import deploy_contract
-
-    m = live.market
-    attacker = deploy_contract(live.w3, deployer, "ReentrantReceiver", m.address)
-    m.base.transact(trader, "transfer", attacker, 5 * WAD)
-    from optio.contracts import Client
-
-    bot = Client(live.w3, attacker, artifact_name="ReentrantReceiver")
-    opt = live.option("2000")
-    for mode in (1, 2):
-        with reverts("ReentrancyGuardReentrantCall"):
-            send(bot, deployer, "attack", m.base.address, opt.id, WAD, 2**255, mode)
-    send(bot, deployer, "attack", m.base.address, opt.id, WAD, 2**255, 0)
-    assert m.long_balance_wad(attacker, opt) == WAD
-
-
 def test_live_options_capped(live):
     assert call(live.market, "MAX_LIVE_OPTIONS") == 64
 
