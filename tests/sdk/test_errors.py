@@ -67,3 +67,21 @@ def test_decode_revert_names_custom_errors():
     data = "0x" + "b1ccfda3"  # not a project error
     assert decode_revert(data)[0] == "UnknownRevert"
     assert decode_revert(None) == ("UnknownRevert", {})
+
+
+def test_replace_names_only_protocol_contracts(w3, deployer):
+    """A misspelt replacement is refused before anything is sent."""
+    from optio.deploy import deploy_protocol
+
+    block = w3.eth.block_number
+    with pytest.raises(InvalidInput, match=r"replace: unknown contract.*SpotOracel"):
+        deploy_protocol(w3, deployer, save=False, replace={"SpotOracel": "NaiveSettlementOracle"})
+    assert w3.eth.block_number == block
+
+
+def test_replaced_contract_is_recorded_with_its_artifact(w3, deployer):
+    from optio.deploy import deploy_protocol
+
+    deployment = deploy_protocol(w3, deployer, save=False, replace={"OptionPricer": "NaiveExpiryPricer"})
+    assert deployment.contracts["OptionPricer"].artifact == "NaiveExpiryPricer"
+    assert deployment.contracts["SpotOracle"].artifact == "SpotOracle"
