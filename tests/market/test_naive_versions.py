@@ -6,8 +6,9 @@ fail on ours and succeed on the naive one.
   loosest configuration the SpotOracle accepts: it refuses none at all);
 - dust liquidation: naive = no dust floor, so a partial liquidation leaves a short too small
   to be worth liquidating;
-- the free option around withdraw: naive = a vault that values itself at cash (no options mark),
-  so an LP leaves at a price that ignores the options it wrote;
+- the free option around withdraw and around deposit: naive = a vault that values itself at
+  cash (no options mark), so an LP leaves at a price that ignores the options it wrote, or comes
+  in at one that ignores the payoff of options it bought;
 - settlement-price timing: naive = Lyra V1's rule, the spot when someone settles
   (NaiveSettlementOracle), so whoever settles picks the price;
 - the τ = 0 edge: naive = a pricer that marks an expired option at the latest spot after its
@@ -115,6 +116,31 @@ def test_free_option_around_withdraw(live, trader, deployer, version):
     else:
         assert paid > fair + WAD // 100, f"naive vault paid {paid}, fair {fair}"
 
+
+@pytest.mark.parametrize("version", ["ours", "naive"])
+def test_free_option_around_deposit(live, trader, deployer, keeper, version):
+    """The put vault bought puts from a margin seller and spot fell through the strike: after
+    expiry the puts' payoff is known but not yet paid in. A depositor who comes in before the
+    accounts are settled and leaves after must pay for that receivable: at a fair price he gains
+    nothing; at a cash price he takes a share of it from the LPs who were there."""
+    vault = live.protocol.vault("put")
+    live.protocol.margin.deposit(trader, False, "20000")
+    live.market.trade(trader, live.option("2000", "put"), TradeKind.SELL, "10")
+    if version == "naive":
+        send(vault, deployer, "setOptionsMark", "0x" + "00" * 20)
+    warp(live.w3, live.expiry - now(live.w3) + 60)
+    live.post_spot("1600")  # the settlement price: the vault is owed 10 × 400 USDC
+    carol = LocalSigner(dev_account(4))
+    vault.asset.faucet(carol, "1000000")
+    vault.deposit(carol, "1000000")
+    live.market.settle(keeper, live.expiry)
+    send(live.protocol.margin, keeper, "settleAccounts", live.expiry, [trader.address])
+    vault.withdraw(carol, None)
+    gained = vault.asset.balance_units(carol.address) - 1_000_000 * 10**6
+    if version == "ours":
+        assert gained <= 0
+    else:  # about half of the 4,000 USDC receivable
+        assert gained > 1_000 * 10**6, f"naive vault: the depositor gained only {gained}"
 
 def _market(version: str, w3, protocol, deployer, keeper, guardian, alice, **naive: str) -> Live:
     """The live market of `protocol`, or of a deployment with the `naive` replacements."""
