@@ -1,15 +1,19 @@
-"""Write contracts/libraries/NormalCDF.sol: Φ in 18-decimal fixed point from piecewise polynomials.
+"""Write contracts/libraries/NormalCDF.sol: Φ's tail in 18-decimal fixed point from rational fits.
 
     python tools/gen_normal_cdf.py            # rewrites the library (deterministic)
     python tools/gen_normal_cdf.py --check    # exits 1 if the committed file differs
 
-What is approximated: the Mills ratio ``R(x) = Φ(−x)/φ(x)`` on ``[0, X_MAX)``, one polynomial per
-interval in the centred variable ``u = x − centre``, Chebyshev-interpolated with mpmath at 40
-digits and rounded to integers (1e18 = 1.0). Intervals are chosen greedily, as wide as the term
-budget allows, and picked in the contract by a comparison tree on x. ``R`` is entire and slowly
-varying (from 1.25 to about 1/x), so a few coefficients per interval reach the tolerance below,
-where ``Φ`` itself would need many more (its derivatives grow with x). The contract multiplies by ``φ(x)``, which
-the Black-Scholes library computes once for both CDFs of a price.
+What is approximated: the Mills ratio ``R(x) = Φ(−x)/φ(x)`` on ``[0, X_END)``, one rational function
+``P(x)/Q(x)`` per piece, fitted with mpmath at 40 digits and written as integers. ``R`` falls from
+1.25 to about 1/x, a shape a rational function follows across the whole range where no
+polynomial can: two pieces of degree (5, 5), ten Horner steps and one comparison per CDF, reach
+the budget below, where polynomials needed seven pieces of twelve terms and a comparison tree of
+depth three (about 60 gas a CDF more). The contract multiplies by ``φ(x)``, which the
+Black-Scholes library computes once for both CDFs of a price, and divides by ``Q`` in the same
+step, so the quotient costs one division.
+
+The fit: linearised least squares (minimise ``φ·|P − R·Q|`` over Chebyshev points) reweighted
+Lawson-style towards the minimax error, keeping the best iterate on a dense check grid.
 
 Why by hand: Solady and PRBMath have no normal CDF, and the CDFs in DeFi options code (Lyra,
 Premia, DeFiMath) are 1e-7 to 1e-12 approximations; this one is within 3e-16 absolute.
@@ -24,16 +28,21 @@ from pathlib import Path
 import mpmath as mp
 
 WAD = 10**18
-#: Φ(−8.5) ≈ 9.5e-18: beyond it the CDF is 0 or 1 to within the budget.
-X_MAX = mp.mpf("8.5")
+#: Where the fits end. Past 9.003 the Black-Scholes library's φ is exactly 0 (expWad of
+#: −x²/2 − ln√(2π) underflows), and the density it derives for the other argument of a price
+#: (φ(d2) = φ(d1)·S/K, the smaller one) belongs to an argument at most √(9.003² + 2·ln 20) = 9.33;
+#: so every φ it passes for x ≥ X_END is 0, and 0·(anything) is what the product needs there.
+X_END = mp.mpf("9.5")
+#: The pieces: (from, to, degree of P, degree of Q). Chosen by trying: one (6, 7) piece needs 13
+#: steps, one (6, 6) misses the budget (8e-16), and the split at 1.125 balances the two errors.
+PIECES = [(mp.mpf(0), mp.mpf("1.125"), 5, 5), (mp.mpf("1.125"), X_END, 5, 5)]
 #: Absolute error budget of each fit, as an error of Φ(−x) = φ(x)·R(x) (before integer rounding).
-TOLERANCE = mp.mpf("2e-16")
-#: Terms per polynomial: the most any interval may use. 12 balances the Horner steps (≈21 gas
-#: each, measured) against the depth of the comparison tree that picks the interval (≈30 gas a
-#: level): 10 terms need 12 intervals, 14 need 5, and both cost more per evaluation.
-MAX_TERMS = 12
-#: Interval ends lie on this grid so that every centre is an exact wad.
-GRID = mp.mpf(1) / 8
+TOLERANCE = mp.mpf("3e-16")
+#: Values of P and Q are integers in units of 2^-SCALE_BITS. x enters in wad as it is and each
+#: Horner step is c + (x·acc >> 64), a shift where a division by 1e18 would cost more: the step
+#: then multiplies by x·1e18/2^64, so the coefficient of x^j carries the factor (2^64/1e18)^j.
+SCALE_BITS = 120
+POINTS, LAWSON_STEPS, CHECK_POINTS = 80, 24, 600
 OUT = Path(__file__).resolve().parent.parent / "contracts" / "libraries" / "NormalCDF.sol"
 
 
@@ -42,32 +51,84 @@ def mills_ratio(x: mp.mpf) -> mp.mpf:
     return mp.ncdf(-x) / mp.npdf(x)
 
 
-def fit(lo: mp.mpf, hi: mp.mpf, terms: int) -> list[int] | None:
-    """Integer coefficients in ``u = x − centre``, constant first, or None if outside TOLERANCE.
-
-    The error is weighted by φ at the interval's left end (φ's largest value there), because the
-    library's product φ·R is what must meet the budget: far in the tail few terms suffice.
-    """
-    centre = (lo + hi) / 2
-    poly, err = mp.chebyfit(lambda u: mills_ratio(centre + u), [lo - centre, hi - centre], terms, error=True)
-    if err * mp.npdf(lo) >= TOLERANCE:
-        return None
-    return [int(mp.nint(c * WAD)) for c in reversed(poly)]  # chebyfit gives highest first
+def rational_error(p: list[mp.mpf], q: list[mp.mpf], xs: list[mp.mpf], rs: list[mp.mpf]) -> list[mp.mpf]:
+    """``φ(x)·|P(x)/Q(x) − R(x)|`` at each point (coefficients constant first)."""
+    return [mp.npdf(x) * abs(mp.polyval(p[::-1], x) / mp.polyval(q[::-1], x) - r) for x, r in zip(xs, rs, strict=True)]
 
 
-def intervals() -> list[tuple[mp.mpf, mp.mpf, list[int]]]:
-    """Greedy cover of [0, X_MAX): each interval as wide as MAX_TERMS allows, then the fewest terms."""
-    out, lo = [], mp.mpf(0)
-    while lo < X_MAX:
-        for steps in range(24, 0, -1):
-            hi = min(lo + steps * GRID, X_MAX)
-            if fit(lo, hi, MAX_TERMS) is not None:
-                break
-        else:
-            raise RuntimeError(f"no fit from {lo}")
-        coefficients = next(c for t in range(2, MAX_TERMS + 1) if (c := fit(lo, hi, t)) is not None)
-        out.append((lo, hi, coefficients))
-        lo = hi
+def fit(lo: mp.mpf, hi: mp.mpf, m: int, n: int) -> tuple[list[mp.mpf], list[mp.mpf], mp.mpf]:
+    """P (degree m) and Q (degree n, Q(0) = 1) near-minimax for φ·|P/Q − R| on [lo, hi], and that error."""
+    xs = [(lo + hi) / 2 + (hi - lo) / 2 * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / POINTS) for k in range(POINTS)]
+    rs = [mills_ratio(x) for x in xs]
+    check = mp.linspace(lo, hi, CHECK_POINTS)
+    check_rs = [mills_ratio(x) for x in check]
+    lawson = [mp.mpf(1)] * POINTS
+    q_prev = [mp.mpf(1)] * POINTS
+    best = None
+    for _ in range(LAWSON_STEPS):
+        # Minimise Σ (w/Q_prev)²·(P − R·Q)², linear in the coefficients; dividing by the previous
+        # Q makes it the error of P/Q itself once the iteration settles.
+        rows, rhs = [], []
+        for x, r, lw, qp in zip(xs, rs, lawson, q_prev, strict=True):
+            s = mp.npdf(x) * mp.sqrt(lw) / qp
+            rows.append([s * x**j for j in range(m + 1)] + [-s * r * x**j for j in range(1, n + 1)])
+            rhs.append(s * r)
+        sol = mp.qr_solve(mp.matrix(rows), mp.matrix(rhs))[0]
+        p = [sol[j] for j in range(m + 1)]
+        q = [mp.mpf(1)] + [sol[m + 1 + j] for j in range(n)]
+        err = max(rational_error(p, q, check, check_rs))
+        if best is None or err < best[2]:
+            best = (p, q, err)
+        errs = rational_error(p, q, xs, rs)
+        total = sum(lw * e for lw, e in zip(lawson, errs, strict=True))
+        lawson = [lw * e / total for lw, e in zip(lawson, errs, strict=True)]
+        q_prev = [mp.polyval(q[::-1], x) for x in xs]
+    return best
+
+
+def to_integers(coefficients: list[mp.mpf]) -> list[int]:
+    """The contract's coefficients: c_j·2^SCALE_BITS·(2^64/1e18)^j, rounded (see SCALE_BITS)."""
+    return [int(mp.nint(c * 2**SCALE_BITS * (mp.mpf(2**64) / WAD) ** j)) for j, c in enumerate(coefficients)]
+
+
+def horner_int(coefficients: list[int], u: int, bound: list[int]) -> int:
+    """The contract's Horner evaluation in Python integers (EVM sar is a floor shift, as here);
+    records the largest |u·acc| in ``bound`` so the generator can prove no product overflows."""
+    acc = coefficients[-1]
+    for c in reversed(coefficients[:-1]):
+        bound[0] = max(bound[0], abs(u * acc))
+        acc = c + ((u * acc) >> 64)
+    return acc
+
+
+def check_piece(lo: mp.mpf, hi: mp.mpf, p: list[int], q: list[int]) -> None:
+    """Proof obligations on the integers, at 4,000 points of [lo, hi]: Q > 0 (no pole, and the
+    contract's unsigned division is the quotient), no product beyond 2^250, and the whole integer
+    path φ·P/Q (φ exact, then truncated as the contract does) within TOLERANCE plus 4 wei."""
+    bound = [0]
+    for x in mp.linspace(lo, hi, 4000):
+        u = int(x * WAD)
+        num, den = horner_int(p, u, bound), horner_int(q, u, bound)
+        pdf = int(mp.npdf(x) * WAD)
+        if den <= 0 or num <= 0:
+            raise RuntimeError(f"P or Q not positive at {x}")
+        bound[0] = max(bound[0], pdf * num)
+        error = abs(mp.mpf(pdf * num // den) / WAD - mp.ncdf(-x))
+        if error > TOLERANCE + mp.mpf(4) / WAD:
+            raise RuntimeError(f"integer path off by {mp.nstr(error, 3)} at {x}")
+    if bound[0] >= 2**250:
+        raise RuntimeError(f"a product reaches 2^{bound[0].bit_length()} on [{lo}, {hi})")
+
+
+def pieces() -> list[tuple[mp.mpf, mp.mpf, list[int], list[int], mp.mpf]]:
+    out = []
+    for lo, hi, m, n in PIECES:
+        p, q, err = fit(lo, hi, m, n)
+        if err >= TOLERANCE:
+            raise RuntimeError(f"[{lo}, {hi}) with ({m}, {n}): {mp.nstr(err, 3)} ≥ {TOLERANCE}")
+        p_int, q_int = to_integers(p), to_integers(q)
+        check_piece(lo, hi, p_int, q_int)
+        out.append((lo, hi, p_int, q_int, err))
     return out
 
 
@@ -77,7 +138,7 @@ def literal(c: int) -> str:
 
 
 def horner(coefficients: list[int]) -> str:
-    """One nested Yul expression: c0 + u·(c1 + u·(…)) with u in 64.64 binary fixed point.
+    """One nested Yul expression: c0 + (x·(c1 + (x·(…) >> 64)) >> 64) with x in wad (see SCALE_BITS).
 
     Every recursive part is the rightmost argument, which Yul evaluates first, so no operand
     waits on the stack and the nesting costs no depth; there is no reassignment either, so no
@@ -85,7 +146,7 @@ def horner(coefficients: list[int]) -> str:
     """
     expr = literal(coefficients[-1])
     for c in reversed(coefficients[:-1]):
-        expr = f"add({literal(c)}, sar(64, mul(u, {expr})))"
+        expr = f"add({literal(c)}, sar(64, mul(x, {expr})))"
     return expr
 
 
@@ -93,54 +154,44 @@ def wad(value: mp.mpf) -> int:
     return int(value * WAD)
 
 
-def branch(leaves: list[tuple[mp.mpf, mp.mpf, list[int]]], depth: int) -> list[str]:
-    """A binary search on x over the intervals, each leaf one Horner evaluation."""
-    pad = "    " * depth
-    if len(leaves) == 1 and leaves[0][2] is None:
-        return [f"{pad}// x ≥ X_MAX: r stays 0 (callers' tail φ·R is then 0, as Φ(−x) < 1e-17)."]
-    if len(leaves) == 1:
-        lo, hi, coefficients = leaves[0]
-        centre = wad((lo + hi) / 2)
-        return [f"{pad}let u := sdiv(shl(64, sub(x, {centre})), WAD)", f"{pad}r := {horner(coefficients)}"]
-    half = len(leaves) // 2
-    # `case 0` compiles to one ISZERO before the jump, where `case 1` costs a PUSH and an EQ.
-    out = [f"{pad}switch lt(x, {wad(leaves[half][0])})", f"{pad}case 0 {{"]
-    out += branch(leaves[half:], depth + 1)
-    out += [f"{pad}}}", f"{pad}default {{"]
-    out += branch(leaves[:half], depth + 1)
-    out += [f"{pad}}}"]
-    return out
-
-
 def render() -> str:
     mp.mp.dps = 40
-    leaves = intervals()
-    table = ", ".join(f"[{mp.nstr(lo, 4)}, {mp.nstr(hi, 4)}): {len(c)}" for lo, hi, c in leaves)
-    # One more leaf for x ≥ X_MAX, so the tail needs no branch of its own in the callers.
-    body = "\n".join("            " + line for line in branch([*leaves, (X_MAX, None, None)], 0))
+    (_, split, p0, q0, e0), (_, hi1, p1, q1, e1) = pieces()
+    table = (
+        f"[0, {mp.nstr(split, 4)}): ({len(p0) - 1}, {len(q0) - 1}), fit within {mp.nstr(e0, 2)}; "
+        f"[{mp.nstr(split, 4)}, {mp.nstr(hi1, 3)}): ({len(p1) - 1}, {len(q1) - 1}), fit within {mp.nstr(e1, 2)}"
+    )
     return f"""// SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
 // GENERATED by tools/gen_normal_cdf.py: do not edit; change the generator and run it.
 
 /// @title NormalCDF
-/// @notice Mills ratio R(x) = Φ(−x)/φ(x) for 0 ≤ x < {mp.nstr(X_MAX, 3)}, 18-decimal fixed point, by
-/// piecewise polynomials in u = x − (interval centre), u in 64.64 binary fixed point (so
-/// each Horner step shifts instead of dividing). Intervals and terms:
-/// {table}.
-/// Each fit keeps φ(x)·R(x) within {mp.nstr(TOLERANCE, 2)} of Φ(−x) before rounding; the integer
-/// coefficients and truncating steps add a few wei of R. Callers form Φ(−x) = φ(x)·R(x); for
-/// x ≥ {mp.nstr(X_MAX, 3)} the function returns 0, so that product is 0 (true value below 1e-17).
+/// @notice The lower tail Φ(−x) = φ(x)·R(x), with the Mills ratio R by rational functions P/Q
+/// in x. Their values are integers in units of 2^-{SCALE_BITS}, and each Horner step shifts by 64
+/// bits instead of dividing by 1e18: the coefficient of x^j carries (2^64/1e18)^j to match.
+/// Pieces, degrees of P and Q, and each fit's largest error of φ·R: {table}.
+/// The integers and truncating steps add a few wei (the generator checks the integer path).
 library NormalCDF {{
-    int256 internal constant WAD = 1e18;
-    /// @notice Arguments at or above this have Φ(−x) below 1e-17: `millsRatio` returns 0 there.
-    uint256 internal constant X_MAX = {wad(X_MAX)};
+    uint256 internal constant WAD = 1e18;
+    /// @notice Where the fits end: for x ≥ X_END only pdf = 0 gives a meaningful result (0).
+    uint256 internal constant X_END = {wad(X_END)};
 
-    /// @notice R(x) for 0 ≤ x < X_MAX (x in wad), within a few wei, and 0 for x ≥ X_MAX; no revert.
-    function millsRatio(uint256 x) internal pure returns (uint256 r) {{
+    /// @notice Φ(−x) in wad for 0 ≤ x < X_END (x in wad), given pdf = φ(x) in wad (as rounded by
+    /// the caller: its error passes through multiplied by R ≤ 1.26), truncated. For x ≥ X_END
+    /// the rational functions are not evaluated meaningfully (their Horner products may wrap),
+    /// so the caller must pass pdf = 0 there, which makes the result 0 (Φ(−9.5) < 1e-20). No revert.
+    function lowerTail(uint256 x, uint256 pdf) internal pure returns (uint256 p) {{
         /// @solidity memory-safe-assembly
         assembly {{
-{body}
+            // P > 0 and Q > 0 on [0, X_END), so the unsigned division is the quotient; pdf·P < 2^250.
+            switch lt(x, {wad(split)})
+            case 0 {{
+                p := div(mul(pdf, {horner(p1)}), {horner(q1)})
+            }}
+            default {{
+                p := div(mul(pdf, {horner(p0)}), {horner(q0)})
+            }}
         }}
     }}
 }}

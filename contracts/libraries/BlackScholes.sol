@@ -38,8 +38,8 @@ library BlackScholes {
     uint256 internal constant MAX_VOL = 10e18;
     /// @notice Largest spot (wad): 1e18 units of the quote asset, far above any real price.
     uint256 internal constant MAX_SPOT = 1e36;
-    /// @dev 1/√(2π) in wad, rounded to nearest.
-    uint256 internal constant INV_SQRT_2PI = 398942280401432678;
+    /// @dev ln √(2π) in wad, rounded to nearest: φ(x) = exp(−x²/2 − ln √(2π)), one exponential.
+    uint256 internal constant LN_SQRT_2PI = 918938533204672742;
 
     /* PRICES */
 
@@ -102,7 +102,8 @@ library BlackScholes {
     /// @notice Standard normal CDF Φ(x), x and result in wad, within 3e-16 absolute.
     function cdf(int256 x) internal pure returns (uint256) {
         uint256 ax = FixedPointMathLib.abs(x);
-        return _fromLowerTail(x, _pdf(ax), NormalCDF.millsRatio(ax));
+        // Past X_END the tail is below 1e-20, so 0; the check also keeps ax² in _pdf from wrapping.
+        return _reflect(x, ax < NormalCDF.X_END ? NormalCDF.lowerTail(ax, _pdf(ax)) : 0);
     }
 
     /* BUILDING BLOCKS (for the quote path) */
@@ -202,7 +203,9 @@ library BlackScholes {
     /// decimals, so that d1 = x/s + s/2 keeps 18 digits even when s ~ 1e-5). One exponential
     /// serves both densities: φ(d2) = φ(d1)·S/K, since d1² − d2² = 2x. The smaller |d| is
     /// exponentiated and the other density derived with a ratio ≤ 1, so no error is amplified.
-    /// Past X_MAX the Mills ratio is 0, so the tails need no branch.
+    /// No branch for the tails: past NormalCDF.X_END both densities are exactly 0 (the exponent
+    /// underflows past |d| = 9.003, and the derived density, the smaller, belongs to a |d| at most
+    /// √(9.003² + 2·ln 20) = 9.33), and lowerTail gives 0 for a zero density.
     function _normals(int256 x, uint256 s36, uint256 spot, uint256 strike)
         private
         pure
@@ -238,33 +241,27 @@ library BlackScholes {
                 pdf1 := div(mul(pdf2, strike), spot)
             }
         }
-        cdf1 = _fromLowerTail(d1, pdf1, NormalCDF.millsRatio(a1));
-        cdf2 = _fromLowerTail(d2, pdf2, NormalCDF.millsRatio(a2));
+        cdf1 = _reflect(d1, NormalCDF.lowerTail(a1, pdf1));
+        cdf2 = _reflect(d2, NormalCDF.lowerTail(a2, pdf2));
     }
 
-    /// @dev φ(|x|) in wad (0 once exp(−x²/2) is below 1e-18; |x| < 2^120).
-    function _pdf(uint256 ax) private pure returns (uint256 pdf) {
+    /// @dev φ(|x|) in wad, as one exponential with the normalising constant in the exponent
+    /// (0 from |x| = 9.003, where the exponent passes expWad's −41.45; |x| < 2^120).
+    function _pdf(uint256 ax) private pure returns (uint256) {
         int256 exponent;
         /// @solidity memory-safe-assembly
         assembly {
-            exponent := sub(0, div(mul(ax, ax), 2000000000000000000))
+            exponent := sub(0, add(div(mul(ax, ax), 2000000000000000000), LN_SQRT_2PI))
         }
-        int256 e = FixedPointMathLib.expWad(exponent);
-        /// @solidity memory-safe-assembly
-        assembly {
-            // e ≤ 1e18.
-            pdf := div(mul(e, INV_SQRT_2PI), WAD)
-        }
+        return uint256(FixedPointMathLib.expWad(exponent));
     }
 
-    /// @dev Φ(x) from φ(x) and R(|x|): the lower tail Φ(−|x|) = φ·R, reflected for x ≥ 0.
-    function _fromLowerTail(int256 x, uint256 pdf, uint256 mills) private pure returns (uint256 p) {
+    /// @dev Φ(x) from the lower tail Φ(−|x|): itself for x < 0, 1 − tail for x ≥ 0.
+    function _reflect(int256 x, uint256 tail) private pure returns (uint256 p) {
         /// @solidity memory-safe-assembly
         assembly {
-            // φ ≤ 0.4e18 and R ≤ 1.26e18. Branch-free: for x ≥ 0 add WAD − 2·tail (mask all
-            // ones), for x < 0 add nothing (mask 0).
-            p := div(mul(pdf, mills), WAD)
-            p := add(p, and(not(sar(255, x)), sub(WAD, shl(1, p))))
+            // Branch-free: for x ≥ 0 add WAD − 2·tail (mask all ones), for x < 0 nothing (mask 0).
+            p := add(tail, and(not(sar(255, x)), sub(WAD, shl(1, tail))))
         }
     }
 }

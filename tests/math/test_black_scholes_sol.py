@@ -41,6 +41,25 @@ def test_cdf_within_3e_16_of_mpmath(harness):
     assert worst <= 3e-16
 
 
+def test_cdf_is_exactly_0_or_1_past_the_fits(harness):
+    """Past NormalCDF.X_END (9.5) the rational fits are not evaluated meaningfully (their Horner
+    products may wrap): Φ must still be exactly 0 or 1 there, up to the largest |x| an int256 holds."""
+    far = [9_500_000_000_000_000_000, 9_500_000_000_000_000_001, 10**19, 123 * WAD, 2**120, 2**128 + 7, 2**254]
+    xs = far + [-x for x in far] + [-(2**255) + 1]
+    values = harness.call("cdfBatch(int256[])", ["int256[]"], [xs], ["uint256[]"])[0]
+    assert list(values) == [WAD] * len(far) + [0] * (len(far) + 1)
+
+
+def test_cdf_just_inside_the_fits_end(harness):
+    """Just below X_END the fit is used with a density of a few wei: Φ stays within its bar."""
+    mp.mp.dps = 30
+    xs = [int(x * WAD) for x in np.linspace(8.0, 9.5, 301)][:-1]
+    xs += [-x for x in xs]
+    values = harness.call("cdfBatch(int256[])", ["int256[]"], [xs], ["uint256[]"])[0]
+    worst = max(abs(mp.mpf(v) / WAD - mp.ncdf(mp.mpf(x) / WAD)) for v, x in zip(values, xs, strict=True))
+    assert worst <= 3e-16
+
+
 def test_expiry_gives_intrinsic_and_a_step_delta(harness):
     sig = "price(uint256,uint256,uint256,uint256)"
     out = ["(uint256,uint256,uint256,uint256)"]
