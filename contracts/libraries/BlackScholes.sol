@@ -10,8 +10,9 @@ import {NormalCDF} from "./NormalCDF.sol";
 /// years); `vol` annualised, 1e18 = 100%. Prices are in the quote asset per unit of underlying.
 /// Accuracy: Φ is within 3e-16 absolute (NormalCDF), so prices are within about 1e-15 × spot
 /// plus 3e-16 × strike and a few wei (measured: 1.1e-14 × spot at most, K/S up to 20); the
-/// Python engine (pricing.black_scholes) is the reference, checked by differential tests. Results are truncated (never rounded up); a caller that charges or pays a
-/// price rounds in the protocol's favour itself (the AMM adds its spread to the exact figure).
+/// Python engine (pricing.black_scholes) is the reference, checked by differential tests.
+/// Results are truncated (never rounded up); a caller that charges or pays a price rounds in
+/// the protocol's favour itself (the AMM adds its spread to the exact figure).
 /// Domain: strike/spot in [0.05, 20], spot at most 1e36 (1e18 units of the quote asset), tau in
 /// [1 minute, 5 years] or exactly 0 (intrinsic value), vol in [1%, 1000%]; outside it a custom
 /// error, never a number. Inside it no intermediate can overflow (bounds next to each step), so
