@@ -4,6 +4,7 @@ shows the chain's own numbers, draws its charts, and a screenshot of it carries 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import matplotlib.image
 import numpy as np
@@ -20,7 +21,7 @@ from tests.keepers.scenario import build
 
 @pytest.fixture
 def served(w3, protocol, keeper, tmp_path):
-    sc = build(protocol, keeper, sellers=2)
+    build(protocol, keeper, sellers=2)  # two sellers and a buyer: the trades the page shows
     decisions = tmp_path / "decisions.jsonl"
     decisions.write_text(json.dumps({"chain_time": 1, "action": "pause", "reason": "oracle_age_s 700 > 600",
                                      "measured": {"oracle_age_s": 700}}) + "\n")
@@ -33,12 +34,12 @@ def served(w3, protocol, keeper, tmp_path):
                                                   snapshots=snapshots))
     service.refresh()
     server = RiskServer(service, interval_s=0.3).start()
-    yield server, sc
+    yield server, t
     server.stop()
 
 
 def test_api_metrics_and_health(served, protocol):
-    server, _ = served
+    server, snapshot_time = served
     code, body = http_get(server.url + "api/state")
     state = json.loads(body)
     assert code == 200 and state["chain"]["chain_id"] == 31337
@@ -48,7 +49,11 @@ def test_api_metrics_and_health(served, protocol):
     assert state["decisions"][0]["action"] == "pause"
     assert [a["event"] for a in state["activity"]][:1] == ["Traded"]
     (board,) = state["surfaces"]
-    assert len(board["market"]) >= 5 and 2.5 < board["market_tenor_days"] < 4  # the 3-day venue expiry
+    # The venue's 3-day expiry, as Deribit lists it: that day at 08:00 UTC, so 2⅓ to 3⅓ days away
+    # by the time of day (a fixed 2.5–4 window failed whenever the chain's clock was past 20:00 UTC).
+    listed = datetime.fromtimestamp(snapshot_time + 3 * 86400, UTC).replace(hour=8, minute=0, second=0)
+    tenor_days = (listed.timestamp() - state["chain"]["timestamp"]) / 86400
+    assert len(board["market"]) >= 5 and board["market_tenor_days"] == pytest.approx(tenor_days, abs=1e-9)
     assert all(0.05 < p["vol"] < 5 for p in board["market"]) and len(board["trades"]) == 3  # two sells, one buy
     code, metrics = http_get(server.url + "metrics")
     assert code == 200 and b'optio_risk_vault_greek{greek="delta",vault="put"}' in metrics
