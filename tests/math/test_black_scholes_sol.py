@@ -34,12 +34,16 @@ def test_prices_delta_vega_match_the_engine_across_the_domain(harness):
         assert err.max() <= 1e-12, f"{name}: max error {err.max():.2e} (× spot)"
 
 
-def test_cdf_within_3e_16_of_mpmath(harness):
+def worst_cdf_error(harness: Harness, xs: list[int]) -> mp.mpf:
+    """The largest |Φ(x) − mpmath's| over ``xs`` (wad), absolute."""
     mp.mp.dps = 30
+    values = harness.cdfs(xs)
+    return max(abs(mp.mpf(v) / WAD - mp.ncdf(mp.mpf(x) / WAD)) for v, x in zip(values, xs, strict=True))
+
+
+def test_cdf_within_3e_16_of_mpmath(harness):
     xs = [int(x * WAD) for x in np.linspace(-9.0, 9.0, 3001)] + [0, 1, -1, 8_500_000_000_000_000_000]
-    values = harness.call("cdfBatch(int256[])", ["int256[]"], [xs], ["uint256[]"])[0]
-    worst = max(abs(mp.mpf(v) / WAD - mp.ncdf(mp.mpf(x) / WAD)) for v, x in zip(values, xs, strict=True))
-    assert worst <= 3e-16
+    assert worst_cdf_error(harness, xs) <= 3e-16
 
 
 def test_cdf_is_exactly_0_or_1_past_the_fits(harness):
@@ -47,18 +51,13 @@ def test_cdf_is_exactly_0_or_1_past_the_fits(harness):
     products may wrap): Φ must still be exactly 0 or 1 there, up to the largest |x| an int256 holds."""
     far = [9_500_000_000_000_000_000, 9_500_000_000_000_000_001, 10**19, 123 * WAD, 2**120, 2**128 + 7, 2**254]
     xs = far + [-x for x in far] + [-(2**255) + 1]
-    values = harness.call("cdfBatch(int256[])", ["int256[]"], [xs], ["uint256[]"])[0]
-    assert list(values) == [WAD] * len(far) + [0] * (len(far) + 1)
+    assert harness.cdfs(xs) == [WAD] * len(far) + [0] * (len(far) + 1)
 
 
 def test_cdf_just_inside_the_fits_end(harness):
     """Just below X_END the fit is used with a density of a few wei: Φ stays within its bar."""
-    mp.mp.dps = 30
     xs = [int(x * WAD) for x in np.linspace(8.0, 9.5, 301)][:-1]
-    xs += [-x for x in xs]
-    values = harness.call("cdfBatch(int256[])", ["int256[]"], [xs], ["uint256[]"])[0]
-    worst = max(abs(mp.mpf(v) / WAD - mp.ncdf(mp.mpf(x) / WAD)) for v, x in zip(values, xs, strict=True))
-    assert worst <= 3e-16
+    assert worst_cdf_error(harness, xs + [-x for x in xs]) <= 3e-16
 
 
 def test_expiry_gives_intrinsic_and_a_step_delta(harness):

@@ -10,6 +10,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
+from pricing.chains.schema import expiry_timestamp
 from pricing.smile_model import SmileSimulator
 from risk.browser import headless_chromium, wait_ready
 from risk.server import RiskServer
@@ -51,8 +52,8 @@ def test_api_metrics_and_health(served, protocol):
     (board,) = state["surfaces"]
     # The venue's 3-day expiry, as Deribit lists it: that day at 08:00 UTC, so 2⅓ to 3⅓ days away
     # by the time of day (a fixed 2.5–4 window failed whenever the chain's clock was past 20:00 UTC).
-    listed = datetime.fromtimestamp(snapshot_time + 3 * 86400, UTC).replace(hour=8, minute=0, second=0)
-    tenor_days = (listed.timestamp() - state["chain"]["timestamp"]) / 86400
+    day = datetime.fromtimestamp(snapshot_time + 3 * 86400, UTC)
+    tenor_days = (expiry_timestamp(day.year, day.month, day.day) - state["chain"]["timestamp"]) / 86400
     assert len(board["market"]) >= 5 and board["market_tenor_days"] == pytest.approx(tenor_days, abs=1e-9)
     assert all(0.05 < p["vol"] < 5 for p in board["market"]) and len(board["trades"]) == 3  # two sells, one buy
     code, metrics = http_get(server.url + "metrics")
