@@ -52,17 +52,20 @@ def mills_ratio(x: mp.mpf) -> mp.mpf:
     return mp.ncdf(-x) / mp.npdf(x)
 
 
-def rational_error(p: list[mp.mpf], q: list[mp.mpf], xs: list[mp.mpf], rs: list[mp.mpf]) -> list[mp.mpf]:
-    """``φ(x)·|P(x)/Q(x) − R(x)|`` at each point (coefficients constant first)."""
-    return [mp.npdf(x) * abs(mp.polyval(p[::-1], x) / mp.polyval(q[::-1], x) - r) for x, r in zip(xs, rs, strict=True)]
+def rational_error(p: list[mp.mpf], q: list[mp.mpf], xs: list[mp.mpf], rs: list[mp.mpf],
+                   pdfs: list[mp.mpf]) -> list[mp.mpf]:
+    """``φ(x)·|P(x)/Q(x) − R(x)|`` at each point (coefficients constant first; ``pdfs`` = φ(xs))."""
+    return [w * abs(mp.polyval(p[::-1], x) / mp.polyval(q[::-1], x) - r) for x, r, w in zip(xs, rs, pdfs, strict=True)]
 
 
 def fit(lo: mp.mpf, hi: mp.mpf, m: int, n: int) -> tuple[list[mp.mpf], list[mp.mpf], mp.mpf]:
     """P (degree m) and Q (degree n, Q(0) = 1) near-minimax for φ·|P/Q − R| on [lo, hi], and that error."""
     xs = [(lo + hi) / 2 + (hi - lo) / 2 * mp.cos(mp.pi * (k + mp.mpf(1) / 2) / POINTS) for k in range(POINTS)]
     rs = [mills_ratio(x) for x in xs]
+    pdfs = [mp.npdf(x) for x in xs]
     check = mp.linspace(lo, hi, CHECK_POINTS)
     check_rs = [mills_ratio(x) for x in check]
+    check_pdfs = [mp.npdf(x) for x in check]
     lawson = [mp.mpf(1)] * POINTS
     q_prev = [mp.mpf(1)] * POINTS
     best = None
@@ -70,17 +73,17 @@ def fit(lo: mp.mpf, hi: mp.mpf, m: int, n: int) -> tuple[list[mp.mpf], list[mp.m
         # Minimise Σ (w/Q_prev)²·(P − R·Q)², linear in the coefficients; dividing by the previous
         # Q makes it the error of P/Q itself once the iteration settles.
         rows, rhs = [], []
-        for x, r, lw, qp in zip(xs, rs, lawson, q_prev, strict=True):
-            s = mp.npdf(x) * mp.sqrt(lw) / qp
+        for x, r, w, lw, qp in zip(xs, rs, pdfs, lawson, q_prev, strict=True):
+            s = w * mp.sqrt(lw) / qp
             rows.append([s * x**j for j in range(m + 1)] + [-s * r * x**j for j in range(1, n + 1)])
             rhs.append(s * r)
         sol = mp.qr_solve(mp.matrix(rows), mp.matrix(rhs))[0]
         p = [sol[j] for j in range(m + 1)]
         q = [mp.mpf(1)] + [sol[m + 1 + j] for j in range(n)]
-        err = max(rational_error(p, q, check, check_rs))
+        err = max(rational_error(p, q, check, check_rs, check_pdfs))
         if best is None or err < best[2]:
             best = (p, q, err)
-        errs = rational_error(p, q, xs, rs)
+        errs = rational_error(p, q, xs, rs, pdfs)
         total = sum(lw * e for lw, e in zip(lawson, errs, strict=True))
         lawson = [lw * e / total for lw, e in zip(lawson, errs, strict=True)]
         q_prev = [mp.polyval(q[::-1], x) for x in xs]
@@ -92,14 +95,14 @@ def to_integers(coefficients: list[mp.mpf]) -> list[int]:
     return [int(mp.nint(c * 2**SCALE_BITS * (mp.mpf(2**64) / WAD) ** j)) for j, c in enumerate(coefficients)]
 
 
-def horner_int(coefficients: list[int], u: int, bound: list[int]) -> int:
-    """The contract's Horner evaluation in Python integers (EVM sar is a floor shift, as here);
-    records the largest |u·acc| in ``bound`` so that :func:`check_piece` can bound the products."""
-    acc = coefficients[-1]
+def horner_int(coefficients: list[int], u: int) -> tuple[int, int]:
+    """The contract's Horner evaluation in Python integers (EVM sar is a floor shift, as here),
+    and the largest |u·acc| it formed, for :func:`check_piece`'s overflow bound."""
+    acc, largest = coefficients[-1], 0
     for c in reversed(coefficients[:-1]):
-        bound[0] = max(bound[0], abs(u * acc))
+        largest = max(largest, abs(u * acc))
         acc = c + ((u * acc) >> 64)
-    return acc
+    return acc, largest
 
 
 def check_piece(lo: mp.mpf, hi: mp.mpf, p: list[int], q: list[int]) -> None:
@@ -107,19 +110,19 @@ def check_piece(lo: mp.mpf, hi: mp.mpf, p: list[int], q: list[int]) -> None:
     (no pole, and the contract's unsigned division is the quotient), no product beyond 2^250, and
     the whole integer path φ·P/Q (φ exact, then truncated as the contract does) within TOLERANCE
     plus 4 wei."""
-    bound = [0]
+    bound = 0
     for x in mp.linspace(lo, hi, 4000):
         u = int(x * WAD)
-        num, den = horner_int(p, u, bound), horner_int(q, u, bound)
+        (num, num_bound), (den, den_bound) = horner_int(p, u), horner_int(q, u)
         pdf = int(mp.npdf(x) * WAD)
         if den <= 0 or num <= 0:
             raise RuntimeError(f"P or Q not positive at {x}")
-        bound[0] = max(bound[0], pdf * num)
+        bound = max(bound, num_bound, den_bound, pdf * num)
         error = abs(mp.mpf(pdf * num // den) / WAD - mp.ncdf(-x))
         if error > TOLERANCE + mp.mpf(4) / WAD:
             raise RuntimeError(f"integer path off by {mp.nstr(error, 3)} at {x}")
-    if bound[0] >= 2**250:
-        raise RuntimeError(f"a product reaches 2^{bound[0].bit_length()} on [{lo}, {hi})")
+    if bound >= 2**250:
+        raise RuntimeError(f"a product reaches 2^{bound.bit_length()} on [{lo}, {hi})")
 
 
 def pieces() -> list[tuple[mp.mpf, mp.mpf, list[int], list[int], mp.mpf]]:
