@@ -33,8 +33,9 @@ WAD = 10**18
 #: (φ(d2) = φ(d1)·S/K, the smaller one) belongs to an argument at most √(9.003² + 2·ln 20) = 9.33;
 #: so every φ it passes for x ≥ X_END is 0, and 0·(anything) is what the product needs there.
 X_END = mp.mpf("9.5")
-#: The pieces: (from, to, degree of P, degree of Q). Chosen by trying: one (6, 7) piece needs 13
-#: steps, one (6, 6) misses the budget (8e-16), and the split at 1.125 balances the two errors.
+#: The two pieces (render() picks between them with one comparison): (from, to, degree of P,
+#: degree of Q). Chosen by trying: one (6, 7) piece needs 13 steps, one (6, 6) misses the budget
+#: (8e-16), and the split at 1.125 balances the two errors.
 PIECES = [(mp.mpf(0), mp.mpf("1.125"), 5, 5), (mp.mpf("1.125"), X_END, 5, 5)]
 #: Absolute error budget of each fit, as an error of Φ(−x) = φ(x)·R(x) (before integer rounding).
 TOLERANCE = mp.mpf("3e-16")
@@ -178,7 +179,6 @@ pragma solidity 0.8.28;
 /// Pieces, degrees of P and Q, and each fit's largest error of φ·R: {table}.
 /// The integers and truncating steps add a few wei (the generator checks the integer path).
 library NormalCDF {{
-    uint256 internal constant WAD = 1e18;
     /// @notice Where the fits end: for x ≥ X_END only pdf = 0 gives a meaningful result (0).
     uint256 internal constant X_END = {wad(X_END)};
 

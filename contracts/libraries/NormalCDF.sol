@@ -10,7 +10,6 @@ pragma solidity 0.8.28;
 /// Pieces, degrees of P and Q, and each fit's largest error of φ·R: [0, 1.125): (5, 5), fit within 1.6e-16; [1.125, 9.5): (5, 5), fit within 2.5e-16.
 /// The integers and truncating steps add a few wei (the generator checks the integer path).
 library NormalCDF {
-    uint256 internal constant WAD = 1e18;
     /// @notice Where the fits end: for x ≥ X_END only pdf = 0 gives a meaningful result (0).
     uint256 internal constant X_END = 9500000000000000000;
 
