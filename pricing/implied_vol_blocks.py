@@ -58,10 +58,6 @@ _TWO_PI = 2.0 * math.pi
 _TWO_PI_OVER_SQRT27 = _TWO_PI / math.sqrt(27.0)
 _PI_OVER_6 = math.pi / 6.0
 _TINY = float(np.finfo(np.float64).tiny)
-# Options that need no inversion run through the block with these harmless stand-ins.
-_X_STAND_IN = -1.0
-_HALF_STAND_IN = math.exp(0.5 * _X_STAND_IN)
-_BETA_STAND_IN = 0.1 * _HALF_STAND_IN
 #: The double below 1: ``v·_BELOW_ONE`` is the double below ``v`` (one rounding of the exact product).
 _BELOW_ONE = 1.0 - 2.0**-53
 #: Abramowitz & Stegun 26.2.23: ``Φ⁻¹(p) ≈ −(t − (c0 + c1·t + c2·t²)/(1 + d1·t + d2·t² + d3·t³))``,
@@ -92,11 +88,11 @@ def _out_of_the_money(log_ratio, x, half_x, count: int) -> None:
 
 
 @numba.njit(**_PASS)
-def _normalise(p, f, k, t, d, call, x, half, beta, ln_beta_arg, target, status, kind, count: int) -> None:
+def _normalise(p, f, k, t, d, call, x, half, beta, target, status, kind, count: int) -> None:
     """``β = (price/discount − intrinsic on the forward)/√(FK)``, each option's status and kind.
 
-    Options that need no inversion get stand-in ``x``, ``b_max`` and ``β``; ``target`` keeps the
-    true ``β`` (for the at-the-money inverse).
+    ``beta`` is what the live options invert (capped below ``b_max``); ``target`` keeps the true
+    ``β`` (for the at-the-money inverse).
     """
     for j in range(count):
         undiscounted = p[j] / d[j]
@@ -121,14 +117,8 @@ def _normalise(p, f, k, t, d, call, x, half, beta, ln_beta_arg, target, status, 
             what = _AT_THE_MONEY
         kind[j] = what
         target[j] = b
-        if what == _LIVE:
-            # β can reach b_max through rounding of the intrinsic subtraction: cap below it.
-            beta[j] = min(b, _BELOW_ONE * half[j])
-        else:
-            x[j] = _X_STAND_IN
-            half[j] = _HALF_STAND_IN
-            beta[j] = _BETA_STAND_IN
-        ln_beta_arg[j] = beta[j]
+        # β can reach b_max through rounding of the intrinsic subtraction: cap below it.
+        beta[j] = min(b, _BELOW_ONE * half[j])
 
 
 @numba.njit(**_PASS)
@@ -373,18 +363,83 @@ def _largest_step(step, s, count: int) -> float:
 
 
 @numba.njit(**_PASS)
-def _results(s, t, target, kind, vol, count: int) -> None:
+def _settle(t, target, kind, vol, count: int) -> None:
+    """The vol of every option that needs no inversion (the live ones are queued)."""
     for j in range(count):
         what = kind[j]
-        if what == _LIVE:
-            vol[j] = s[j] / math.sqrt(t[j])
-        elif what == _AT_THE_MONEY:
+        if what == _AT_THE_MONEY:
             # b(0, s) = erf(s/(2√2)) exactly.
             vol[j] = 2.0 * math.sqrt(2.0) * erfinv(target[j]) / math.sqrt(t[j])
         elif what == _ZERO:
             vol[j] = 0.0
-        else:
+        elif what == _NONE:
             vol[j] = math.nan
+
+
+@numba.njit(**_PASS)
+def _results(s, t, where, vol, count: int) -> None:
+    """``σ = s/√T`` of the inverted options, each to its place in the batch."""
+    for i in range(count):
+        vol[where[i]] = s[i] / math.sqrt(t[i])
+
+
+#: Rows of :func:`_scratch` that hold the queue of live options (x, b_max, β, T), and the row
+#: :func:`_invert` leaves their ``s`` in.
+_QX, _QHALF, _QBETA, _QT = range(4)
+_S = 15
+_ROWS = 26
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _scratch():
+    """Rows of :data:`CHUNK` doubles, and the int8 and int64 blocks, that one inversion needs."""
+    return (np.empty((_ROWS, CHUNK)), np.empty((OTM_ROWS, CHUNK)), np.empty((NODE_ROWS, CHUNK)),
+            np.empty(CHUNK, dtype=np.int8), np.empty(CHUNK, dtype=np.int8), np.empty(CHUNK, dtype=np.int64))
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _invert(scratch, count: int) -> None:
+    """Implied ``s`` of the ``count`` queued options (rows :data:`_QX` … :data:`_QT`), into row :data:`_S`.
+
+    Every option here is live: packing them first means a chain whose far wings price to 0, or
+    a batch with invalid rows, spends nothing on them (65% of the hard grid's options).
+    """
+    rows, work, nodes, branch, region, index = scratch
+    x, half, beta = rows[_QX], rows[_QHALF], rows[_QBETA]
+    ln_beta, s_c, b_c, gauss_c, s_e, b_e, gauss_e = rows[4], rows[5], rows[6], rows[7], rows[8], rows[9], rows[10]
+    arg_erfc, erfc_z, exp_a, exp_b, s, b, gauss = rows[11], rows[12], rows[13], rows[14], rows[_S], rows[16], rows[17]
+    ln_arg, step, tail_p, ln_q, z = rows[18], rows[19], rows[20], rows[21], rows[22]
+    log_block(beta, ln_beta, count)
+    # The initial guess: b at the inflection point and at the edge of the option's side.
+    _centres(x, s_c, arg_erfc, count)
+    erfc_block(arg_erfc, erfc_z, count)
+    _at_centres(x, s_c, half, erfc_z, b_c, gauss_c, count)
+    _edges(beta, half, s_c, b_c, gauss_c, s_e, count)
+    otm_calls(x, s_e, half, b_e, gauss_e, work, region, index, count)
+    _branches(beta, b_c, b_e, branch, count)
+    _map_arguments(x, s_e, branch, arg_erfc, exp_a, exp_b, count)
+    erfc_block(arg_erfc, erfc_z, count)
+    exp_block(exp_a, exp_a, count)
+    exp_block(exp_b, exp_b, count)
+    _interpolation_nodes(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, branch, erfc_z, exp_a, exp_b, nodes,
+                         count)
+    _interpolate(beta, nodes, tail_p, count)
+    _guesses(beta, x, half, b_e, branch, nodes, tail_p, s, tail_p, count)
+    log_block(tail_p, tail_p, count)
+    _inverse_normal_start(tail_p, branch, ln_q, z, arg_erfc, exp_a, count)
+    exp_block(ln_q, ln_q, count)
+    erfc_block(arg_erfc, erfc_z, count)
+    exp_block(exp_a, exp_a, count)
+    _tail_guesses(x, branch, ln_q, z, erfc_z, exp_a, s, count)
+    # Householder: two steps for all, a third where the second still moved s.
+    step[:count] = math.inf
+    for threshold in (-1.0, -1.0, THIRD_STEP_ABOVE):
+        if threshold > 0.0 and not _largest_step(step, s, count) > threshold:
+            break
+        otm_calls(x, s, half, b, gauss, work, region, index, count)
+        _log_arguments(beta, half, b, branch, ln_arg, count)
+        log_block(ln_arg, ln_arg, count)
+        _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, threshold, count)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -395,21 +450,16 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
     :func:`pricing.implied_vol.implied_vol_black`; ``vol`` is NaN exactly where ``status != OK``.
     """
     n = status.size
-    rows = np.empty((31, CHUNK))
+    rows = np.empty((13, CHUNK))
     p, f, k, t, d = rows[0], rows[1], rows[2], rows[3], rows[4]
-    ratio, log_ratio, x, half_x, half, beta, ln_beta, target = (rows[5], rows[6], rows[7], rows[8], rows[9],
-                                                                rows[10], rows[11], rows[12])
-    s_c, b_c, gauss_c, s_e, b_e, gauss_e = rows[13], rows[14], rows[15], rows[16], rows[17], rows[18]
-    arg_erfc, erfc_z, exp_a, exp_b, s, b, gauss = rows[19], rows[20], rows[21], rows[22], rows[23], rows[24], rows[25]
-    ln_arg, step, tail_p, ln_q, z = rows[26], rows[27], rows[28], rows[29], rows[30]
-    work = np.empty((OTM_ROWS, CHUNK))
-    nodes = np.empty((NODE_ROWS, CHUNK))
+    ratio, log_ratio, x, half_x, half, beta, target = rows[5], rows[6], rows[7], rows[8], rows[9], rows[10], rows[11]
     call = np.empty(CHUNK, dtype=np.bool_)
     codes = np.empty(CHUNK, dtype=np.int8)
     kind = np.empty(CHUNK, dtype=np.int8)
-    branch = np.empty(CHUNK, dtype=np.int8)
-    region = np.empty(CHUNK, dtype=np.int8)
-    index = np.empty(CHUNK, dtype=np.int64)
+    scratch = _scratch()
+    queue = scratch[0]
+    where = np.empty(CHUNK, dtype=np.int64)
+    queued = 0
     for start in range(0, n, CHUNK):
         m = min(CHUNK, n - start)
         read_options(price, forward, strike, expiry_years, discount, is_call, start, m, rows, call)
@@ -417,37 +467,21 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
         log_block(ratio, log_ratio, m)
         _out_of_the_money(log_ratio, x, half_x, m)
         exp_block(half_x, half, m)
-        _normalise(p, f, k, t, d, call, x, half, beta, ln_beta, target, codes, kind, m)
-        log_block(ln_beta, ln_beta, m)
-        # The initial guess: b at the inflection point and at the edge of the option's side.
-        _centres(x, s_c, arg_erfc, m)
-        erfc_block(arg_erfc, erfc_z, m)
-        _at_centres(x, s_c, half, erfc_z, b_c, gauss_c, m)
-        _edges(beta, half, s_c, b_c, gauss_c, s_e, m)
-        otm_calls(x, s_e, half, b_e, gauss_e, work, region, index, m)
-        _branches(beta, b_c, b_e, branch, m)
-        _map_arguments(x, s_e, branch, arg_erfc, exp_a, exp_b, m)
-        erfc_block(arg_erfc, erfc_z, m)
-        exp_block(exp_a, exp_a, m)
-        exp_block(exp_b, exp_b, m)
-        _interpolation_nodes(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, branch, erfc_z, exp_a, exp_b,
-                             nodes, m)
-        _interpolate(beta, nodes, tail_p, m)
-        _guesses(beta, x, half, b_e, branch, nodes, tail_p, s, tail_p, m)
-        log_block(tail_p, tail_p, m)
-        _inverse_normal_start(tail_p, branch, ln_q, z, arg_erfc, exp_a, m)
-        exp_block(ln_q, ln_q, m)
-        erfc_block(arg_erfc, erfc_z, m)
-        exp_block(exp_a, exp_a, m)
-        _tail_guesses(x, branch, ln_q, z, erfc_z, exp_a, s, m)
-        # Householder: two steps for all, a third where the second still moved s.
-        step[:m] = math.inf
-        for threshold in (-1.0, -1.0, THIRD_STEP_ABOVE):
-            if threshold > 0.0 and not _largest_step(step, s, m) > threshold:
-                break
-            otm_calls(x, s, half, b, gauss, work, region, index, m)
-            _log_arguments(beta, half, b, branch, ln_arg, m)
-            log_block(ln_arg, ln_arg, m)
-            _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, threshold, m)
-        _results(s, t, target, kind, vol[start:start + m], m)
+        _normalise(p, f, k, t, d, call, x, half, beta, target, codes, kind, m)
+        _settle(t, target, kind, vol[start:start + m], m)
         status[start:start + m] = codes[:m]
+        # Queue the live options; invert a full block of them at a time.
+        for j in range(m):
+            if kind[j] == _LIVE:
+                queue[_QX, queued] = x[j]
+                queue[_QHALF, queued] = half[j]
+                queue[_QBETA, queued] = beta[j]
+                queue[_QT, queued] = t[j]
+                where[queued] = start + j
+                queued += 1
+                if queued == CHUNK:
+                    _invert(scratch, queued)
+                    _results(queue[_S], queue[_QT], where, vol, queued)
+                    queued = 0
+    _invert(scratch, queued)
+    _results(queue[_S], queue[_QT], where, vol, queued)

@@ -104,8 +104,11 @@ def _scalar_lanes(function):
 
 
 def _block(lanes, scalar):
-    """``block(src, dst, count)``: ``dst[:count] = f(src[:count])``, whole vectors by ``lanes``,
-    then ``scalar`` libm for the last few; never a lane past either array.
+    """``block(src, dst, count)``: ``dst[:count] = f(src[:count])`` by whole vectors of ``lanes``,
+    the last one reaching past ``count`` while both arrays have room (so ``dst`` is scratch up to
+    the next multiple of :data:`LANES`), then ``scalar`` libm for any last few; never a lane past
+    either array. Rounding up keeps an option's result independent of where it sits in a block:
+    packing options changes no digit.
 
     Not cached on disk (numba does not cache closures); the cached kernels that call it carry
     it compiled in.
@@ -113,8 +116,9 @@ def _block(lanes, scalar):
 
     @numba.njit
     def block(src, dst, count: int) -> None:
-        count = min(count, src.size, dst.size)
-        whole = count - count % LANES
+        room = min(src.size, dst.size)
+        count = min(count, room)
+        whole = min(count + (LANES - count % LANES) % LANES, room - room % LANES)
         for i in range(0, whole, LANES):
             lanes(src, dst, i)
         for i in range(whole, count):
