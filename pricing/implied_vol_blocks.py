@@ -99,23 +99,16 @@ def _normalise(p, f, k, t, d, call, x, half, beta, target, status, kind, count: 
         intrinsic = max(f[j] - k[j], 0.0) if call[j] else max(k[j] - f[j], 0.0)
         upper = f[j] if call[j] else k[j]
         b = (undiscounted - intrinsic) / math.sqrt(f[j] * k[j])
+        # Selects, not branches: the outcomes come in random order.
         code = status[j]
-        if code == OK:
-            if b < 0.0:
-                code = BELOW_INTRINSIC
-            elif undiscounted >= upper:
-                code = ABOVE_MAXIMUM
-            elif t[j] == 0.0 and b > 0.0:
-                code = EXPIRED
+        verdict = EXPIRED if (t[j] == 0.0) & (b > 0.0) else OK
+        verdict = ABOVE_MAXIMUM if undiscounted >= upper else verdict
+        verdict = BELOW_INTRINSIC if b < 0.0 else verdict
+        code = verdict if code == OK else code
         status[j] = code
-        what = _LIVE
-        if code != OK:
-            what = _NONE
-        elif b == 0.0:
-            what = _ZERO
-        elif x[j] == 0.0:
-            what = _AT_THE_MONEY
-        kind[j] = what
+        what = _AT_THE_MONEY if x[j] == 0.0 else _LIVE
+        what = _ZERO if b == 0.0 else what
+        kind[j] = _NONE if code != OK else what
         target[j] = b
         # β can reach b_max through rounding of the intrinsic subtraction: cap below it.
         beta[j] = min(b, _BELOW_ONE * half[j])
@@ -364,16 +357,40 @@ def _largest_step(step, s, count: int) -> float:
 
 @numba.njit(**_PASS)
 def _settle(t, target, kind, vol, count: int) -> None:
-    """The vol of every option that needs no inversion (the live ones are queued)."""
+    """The vol of every option that needs no inversion; NaN for now where it is queued."""
+    at_the_money = 0
     for j in range(count):
-        what = kind[j]
-        if what == _AT_THE_MONEY:
-            # b(0, s) = erf(s/(2√2)) exactly.
-            vol[j] = 2.0 * math.sqrt(2.0) * erfinv(target[j]) / math.sqrt(t[j])
-        elif what == _ZERO:
-            vol[j] = 0.0
-        elif what == _NONE:
-            vol[j] = math.nan
+        vol[j] = 0.0 if kind[j] == _ZERO else math.nan
+        at_the_money += kind[j] == _AT_THE_MONEY
+    if at_the_money:
+        for j in range(count):
+            if kind[j] == _AT_THE_MONEY:
+                # b(0, s) = erf(s/(2√2)) exactly.
+                vol[j] = 2.0 * math.sqrt(2.0) * erfinv(target[j]) / math.sqrt(t[j])
+
+
+@numba.njit(**_PASS)
+def _enqueue(x, half, beta, t, kind, start: int, queue, where, queued: int, count: int) -> int:
+    """Append the live options of a block (x, b_max, β, T and their place in the batch) to the
+    queue; return its new length. Every option is written and only the live ones advance the
+    end, so the loop has no branch to mispredict."""
+    for j in range(count):
+        queue[_QX, queued] = x[j]
+        queue[_QHALF, queued] = half[j]
+        queue[_QBETA, queued] = beta[j]
+        queue[_QT, queued] = t[j]
+        where[queued] = start + j
+        queued += kind[j] == _LIVE
+    return queued
+
+
+@numba.njit(**_PASS)
+def _dequeue(queue, where, done: int, queued: int) -> None:
+    """Move what is left past the first ``done`` queued options to the front."""
+    for i in range(done, queued):
+        for row in range(_QUEUE_ROWS):
+            queue[row, i - done] = queue[row, i]
+        where[i - done] = where[i]
 
 
 @numba.njit(**_PASS)
@@ -383,11 +400,13 @@ def _results(s, t, where, vol, count: int) -> None:
         vol[where[i]] = s[i] / math.sqrt(t[i])
 
 
-#: Rows of :func:`_scratch` that hold the queue of live options (x, b_max, β, T), and the row
-#: :func:`_invert` leaves their ``s`` in.
+#: Rows of the queue of live options (x, b_max, β, T), two blocks long: a block's live options
+#: join it, and the first full block of them is inverted.
 _QX, _QHALF, _QBETA, _QT = range(4)
-_S = 15
-_ROWS = 26
+_QUEUE_ROWS = 4
+#: Rows of :func:`_scratch`; :func:`_invert` leaves ``s`` in row :data:`_S`.
+_ROWS = 19
+_S = 11
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -398,17 +417,17 @@ def _scratch():
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _invert(scratch, count: int) -> None:
-    """Implied ``s`` of the ``count`` queued options (rows :data:`_QX` … :data:`_QT`), into row :data:`_S`.
+def _invert(x, half, beta, scratch, count: int) -> None:
+    """Implied ``s`` of ``count`` live options (``x ≤ 0``, ``b_max = e^{x/2}``, ``0 < β < b_max``),
+    into row :data:`_S` of ``scratch``.
 
     Every option here is live: packing them first means a chain whose far wings price to 0, or
     a batch with invalid rows, spends nothing on them (65% of the hard grid's options).
     """
     rows, work, nodes, branch, region, index = scratch
-    x, half, beta = rows[_QX], rows[_QHALF], rows[_QBETA]
-    ln_beta, s_c, b_c, gauss_c, s_e, b_e, gauss_e = rows[4], rows[5], rows[6], rows[7], rows[8], rows[9], rows[10]
-    arg_erfc, erfc_z, exp_a, exp_b, s, b, gauss = rows[11], rows[12], rows[13], rows[14], rows[_S], rows[16], rows[17]
-    ln_arg, step, tail_p, ln_q, z = rows[18], rows[19], rows[20], rows[21], rows[22]
+    ln_beta, s_c, b_c, gauss_c, s_e, b_e, gauss_e = rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6]
+    arg_erfc, erfc_z, exp_a, exp_b, s, b, gauss = rows[7], rows[8], rows[9], rows[10], rows[_S], rows[12], rows[13]
+    ln_arg, step, tail_p, ln_q, z = rows[14], rows[15], rows[16], rows[17], rows[18]
     log_block(beta, ln_beta, count)
     # The initial guess: b at the inflection point and at the edge of the option's side.
     _centres(x, s_c, arg_erfc, count)
@@ -457,8 +476,9 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
     codes = np.empty(CHUNK, dtype=np.int8)
     kind = np.empty(CHUNK, dtype=np.int8)
     scratch = _scratch()
-    queue = scratch[0]
-    where = np.empty(CHUNK, dtype=np.int64)
+    inverted = scratch[0][_S]
+    queue = np.empty((_QUEUE_ROWS, 2 * CHUNK))
+    where = np.empty(2 * CHUNK, dtype=np.int64)
     queued = 0
     for start in range(0, n, CHUNK):
         m = min(CHUNK, n - start)
@@ -470,18 +490,11 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
         _normalise(p, f, k, t, d, call, x, half, beta, target, codes, kind, m)
         _settle(t, target, kind, vol[start:start + m], m)
         status[start:start + m] = codes[:m]
-        # Queue the live options; invert a full block of them at a time.
-        for j in range(m):
-            if kind[j] == _LIVE:
-                queue[_QX, queued] = x[j]
-                queue[_QHALF, queued] = half[j]
-                queue[_QBETA, queued] = beta[j]
-                queue[_QT, queued] = t[j]
-                where[queued] = start + j
-                queued += 1
-                if queued == CHUNK:
-                    _invert(scratch, queued)
-                    _results(queue[_S], queue[_QT], where, vol, queued)
-                    queued = 0
-    _invert(scratch, queued)
-    _results(queue[_S], queue[_QT], where, vol, queued)
+        queued = _enqueue(x, half, beta, t, kind, start, queue, where, queued, m)
+        if queued >= CHUNK:
+            _invert(queue[_QX], queue[_QHALF], queue[_QBETA], scratch, CHUNK)
+            _results(inverted, queue[_QT], where, vol, CHUNK)
+            _dequeue(queue, where, CHUNK, queued)
+            queued -= CHUNK
+    _invert(queue[_QX], queue[_QHALF], queue[_QBETA], scratch, queued)
+    _results(inverted, queue[_QT], where, vol, queued)
