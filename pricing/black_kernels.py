@@ -26,7 +26,16 @@ import numba
 import numpy as np
 
 from pricing.normalised_black import INV_SQRT_2PI, norm_cdf, otm_call_scalar
-from pricing.normalised_black_blocks import ERFC_DOWN, ERFC_UP, H_ROW, OTM_ROWS, SCALAR, T_ROW, otm_calls
+from pricing.normalised_black_blocks import (
+    ERFC_DOWN,
+    ERFC_UP,
+    H_ROW,
+    OTM_ROWS,
+    SCALAR,
+    T_ROW,
+    otm_calls,
+    otm_values,
+)
 from pricing.vector_libm import LANES, exp_block, log_block
 
 STATUS_OK = 0
@@ -226,9 +235,12 @@ def _scratch():
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _normalised_black(forward, strike, expiry_years, vol, discount, is_call, start: int, m: int, scratch) -> None:
+def _normalised_black(forward, strike, expiry_years, vol, discount, is_call, start: int, m: int, scratch,
+                      with_phi: bool) -> None:
     """Read a block of options, check them, and leave ``b(−|x|, σ√T)`` and what it was built from
-    in ``scratch`` (rows ``_F`` … ``_GAUSS``): the front end of both kernels."""
+    in ``scratch`` (rows ``_F`` … ``_GAUSS``): the front end of both kernels. ``with_phi`` also
+    leaves Φ(h ± t) in the work rows, for the Greeks (:func:`~pricing.normalised_black_blocks.otm_calls`);
+    the price needs only ``b`` (:func:`~pricing.normalised_black_blocks.otm_values`, the same ``b``)."""
     rows, work, region, index, invalid, call = scratch
     f, k, t, v, d, ratio, log_ratio = rows[_F], rows[_K], rows[_T], rows[_V], rows[_D], rows[_RATIO], rows[_LOG_RATIO]
     sqrt_t, x, s, half_x, half = rows[_SQRT_T], rows[_X], rows[_S], rows[_HALF_X], rows[_HALF]
@@ -238,7 +250,10 @@ def _normalised_black(forward, strike, expiry_years, vol, discount, is_call, sta
     log_block(ratio, log_ratio, m)
     _arguments(log_ratio, t, v, sqrt_t, x, s, half_x, m)
     exp_block(half_x, half, m)
-    otm_calls(x, s, half, value, gauss, work, region, index, m)
+    if with_phi:
+        otm_calls(x, s, half, value, gauss, work, region, index, m)
+    else:
+        otm_values(x, s, half, value, gauss, work, region, index, m)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -254,7 +269,7 @@ def black_price_flat(forward, strike, expiry_years, vol, discount, is_call, pric
     rows, invalid, call = scratch[0], scratch[4], scratch[5]
     for start in range(0, status.size, CHUNK):
         m = min(CHUNK, status.size - start)
-        _normalised_black(forward, strike, expiry_years, vol, discount, is_call, start, m, scratch)
+        _normalised_black(forward, strike, expiry_years, vol, discount, is_call, start, m, scratch, False)
         end = start + m
         _prices(rows[_F], rows[_K], rows[_D], call, rows[_VALUE], invalid, price[start:end], status[start:end], m)
 
@@ -278,7 +293,7 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
     discounted = discount.size > 1 or discount[0] != 1.0
     for start in range(0, n, CHUNK):
         m = min(CHUNK, n - start)
-        _normalised_black(forward, strike, expiry_years, vol, discount, is_call, start, m, scratch)
+        _normalised_black(forward, strike, expiry_years, vol, discount, is_call, start, m, scratch, True)
         if discounted:
             log_block(d, log_d, m)
             _rates(d, t, log_d, rate, m)

@@ -18,7 +18,7 @@ per step; at the inflection point ``b`` takes one erfc), each two erfc and an ex
 the tail guesses an inverse normal. Per option and one scalar libm call at a time that is most
 of a microsecond; over a block of :data:`~pricing.black_kernels.CHUNK` options the libm
 calls run four lanes at a time (:mod:`pricing.vector_libm`) and the arithmetic in passes that
-LLVM vectorises (:func:`pricing.normalised_black_blocks.otm_calls`).
+LLVM vectorises (:func:`pricing.normalised_black_blocks.otm_values`).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from pricing.normalised_black import (
     otm_call_scalar,
     two_term_is_accurate,
 )
-from pricing.normalised_black_blocks import OTM_ROWS, otm_calls
+from pricing.normalised_black_blocks import OTM_ROWS, otm_values
 from pricing.scipy_special import erfinv
 from pricing.vector_libm import erfc_block, exp_block, log_block
 
@@ -434,7 +434,7 @@ def _invert(x, half, beta, scratch, count: int) -> None:
     erfc_block(arg_erfc, erfc_z, count)
     _at_centres(x, s_c, half, erfc_z, b_c, gauss_c, count)
     _edges(beta, half, s_c, b_c, gauss_c, s_e, count)
-    otm_calls(x, s_e, half, b_e, gauss_e, work, region, index, count)
+    otm_values(x, s_e, half, b_e, gauss_e, work, region, index, count)
     _branches(beta, b_c, b_e, branch, count)
     _map_arguments(x, s_e, branch, arg_erfc, exp_a, exp_b, count)
     erfc_block(arg_erfc, erfc_z, count)
@@ -455,7 +455,7 @@ def _invert(x, half, beta, scratch, count: int) -> None:
     for threshold in (-1.0, -1.0, THIRD_STEP_ABOVE):
         if threshold > 0.0 and not _largest_step(step, s, count) > threshold:
             break
-        otm_calls(x, s, half, b, gauss, work, region, index, count)
+        otm_values(x, s, half, b, gauss, work, region, index, count)
         _log_arguments(beta, half, b, branch, ln_arg, count)
         log_block(ln_arg, ln_arg, count)
         _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, threshold, count)

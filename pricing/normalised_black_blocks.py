@@ -32,10 +32,10 @@ from pricing.vector_libm import erfc_block, exp_block
 #: Veltkamp's splitting constant 2^27 + 1: ``z = hi + lo`` with 26-bit halves, so ``z²`` is exact as a pair.
 _SPLIT = 134217729.0
 
-#: Region codes of :func:`classify`.
+#: Region codes of :func:`series_regions`.
 NAIVE, ASYMPTOTIC, TAYLOR, SCALAR = 0, 1, 2, 3
 
-#: Rows of scratch that :func:`otm_calls_block` needs, each a block long.
+#: Rows of scratch that the series need (:func:`_series_values`), each a block long.
 WORK_ROWS = 12
 #: Rows of scratch that :func:`otm_calls` needs: :data:`WORK_ROWS`, then h, t, the erfc and exp
 #: arguments, the two erfc values and the two-term formula's first term.
@@ -46,21 +46,22 @@ H_ROW, T_ROW, ERFC_UP, ERFC_DOWN = WORK_ROWS, WORK_ROWS + 1, WORK_ROWS + 5, WORK
 
 
 @numba.njit(cache=True, error_model="numpy")
-def classify(h, t, first, value, region, count: int) -> None:
-    """The region of each option, by :func:`otm_call_scalar`'s rules, given the two-term formula.
-
-    ``h = x/s`` and ``t = s/2`` (x ≤ 0 the out-of-the-money log-moneyness, s the total vol),
-    ``first = e^{x/2}Φ(h + t)`` and ``value`` the two-term ``b``. :data:`SCALAR` marks what only
-    the scalar function handles: ``s`` of 0 or ∞ (or NaN), and the erfcx difference. Written as
-    selects, not branches: regions come in random order, and a mispredicted branch costs more
-    than the test.
+def series_regions(h, t, region, count: int) -> int:
+    """The region of each option by :func:`otm_call_scalar`'s rules, as far as ``h`` and ``t``
+    decide it: :data:`ASYMPTOTIC`, :data:`TAYLOR`, :data:`SCALAR` for ``s`` of 0 or ∞ (or NaN),
+    and :data:`NAIVE` for the rest, which the two-term formula's own error estimate may still
+    send to the erfcx difference (:data:`SCALAR`). Written as selects, not branches: regions come
+    in random order, and a mispredicted branch costs more than the test. Returns how many are
+    :data:`NAIVE`.
     """
+    naive = 0
     for j in range(count):
-        u = h[j] + t[j]
-        code = NAIVE if two_term_is_accurate(u, first[j], value[j]) else SCALAR
-        code = TAYLOR if t[j] < SMALL_T else code
-        code = ASYMPTOTIC if u < -ASYMPTOTIC_Z else code
-        region[j] = SCALAR if not 0.0 < t[j] < math.inf else code
+        code = TAYLOR if t[j] < SMALL_T else NAIVE
+        code = ASYMPTOTIC if h[j] + t[j] < -ASYMPTOTIC_Z else code
+        code = SCALAR if not 0.0 < t[j] < math.inf else code
+        region[j] = code
+        naive += code == NAIVE
+    return naive
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -154,19 +155,6 @@ def _series_values(h, t, gauss, region, wanted: int, work, value, index, count: 
 
 
 @numba.njit(cache=True, error_model="numpy")
-def otm_calls_block(h, t, first, value, gauss, region, work, index, count: int) -> None:
-    """``b`` for a block of options: ``value`` comes in as the two-term formula and leaves as ``b``
-    wherever ``region`` (set here) is not :data:`SCALAR`.
-
-    ``h = x/s``, ``t = s/2``, ``first = e^{x/2}Φ(h + t)``, ``gauss = e^{−(h²+t²)/2}``; ``work`` is
-    :data:`WORK_ROWS` blocks of scratch and ``index`` a block of int64.
-    """
-    classify(h, t, first, value, region, count)
-    _series_values(h, t, gauss, region, ASYMPTOTIC, work, value, index, count)
-    _series_values(h, t, gauss, region, TAYLOR, work, value, index, count)
-
-
-@numba.njit(cache=True, error_model="numpy")
 def _arguments(x, s, h, t, arg_up, arg_down, arg_pdf, count: int) -> None:
     """``h = x/s``, ``t = s/2``, and the arguments of erfc and exp for Φ(h ± t) and
     ``e^{−(h²+t²)/2}`` (Φ(u) = erfc(−u/√2)/2; Φ(h + t) from erfc of its absolute value, so that
@@ -181,34 +169,122 @@ def _arguments(x, s, h, t, arg_up, arg_down, arg_pdf, count: int) -> None:
         arg_pdf[j] = -0.5 * (hj * hj + tj * tj)
 
 
+@numba.njit(inline="always")
+def _two_term(h: float, t: float, half: float, erfc_up: float, erfc_down: float) -> tuple[float, float]:
+    """``first = e^{x/2}Φ(h + t)`` and the two-term ``b = first − e^{−x/2}Φ(h − t)``, from the
+    erfc values of :func:`_arguments`' arguments."""
+    tail = 0.5 * erfc_up
+    first = half * (tail if h + t <= 0.0 else 1.0 - tail)
+    return first, first - 0.5 * erfc_down / half
+
+
 @numba.njit(cache=True, error_model="numpy")
-def _two_term(h, t, half, erfc_up, erfc_down, first, value, count: int) -> None:
-    """``first = e^{x/2}Φ(h + t)`` and the two-term ``b = first − e^{−x/2}Φ(h − t)``."""
+def _two_terms(h, t, half, erfc_up, erfc_down, region, value, count: int) -> None:
+    """The two-term ``b`` of every option; a :data:`NAIVE` one where it is not accurate becomes
+    :data:`SCALAR` (the series overwrite their own options' values)."""
     for j in range(count):
-        tail = 0.5 * erfc_up[j]
-        up = half[j] * (tail if h[j] + t[j] <= 0.0 else 1.0 - tail)
-        first[j] = up
-        value[j] = up - 0.5 * erfc_down[j] / half[j]
+        first, two_term = _two_term(h[j], t[j], half[j], erfc_up[j], erfc_down[j])
+        value[j] = two_term
+        inaccurate = not two_term_is_accurate(h[j] + t[j], first, two_term)
+        region[j] = SCALAR if (region[j] == NAIVE) & inaccurate else region[j]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count: int) -> None:
+    """``b`` of the options outside the two-term formula: each series over its region's packed
+    options, the scalar function for the :data:`SCALAR` ones."""
+    _series_values(h, t, gauss, region, ASYMPTOTIC, work, value, index, count)
+    _series_values(h, t, gauss, region, TAYLOR, work, value, index, count)
+    for j in range(count):
+        if region[j] == SCALAR:
+            value[j] = otm_call_scalar(x[j], s[j])
 
 
 @numba.njit(cache=True, error_model="numpy")
 def otm_calls(x, s, half, value, gauss, work, region, index, count: int) -> None:
-    """``value = b(x, s)`` and ``gauss = e^{−(h²+t²)/2}`` (so ``∂b/∂s = gauss/√(2π)``) for a block.
+    """``value = b(x, s)`` and ``gauss = e^{−(h²+t²)/2}`` (so ``∂b/∂s = gauss/√(2π)``) for a block,
+    leaving h, t and the erfc of both Φ(h ± t) of every option in ``work`` (rows :data:`H_ROW`,
+    :data:`T_ROW`, :data:`ERFC_UP`, :data:`ERFC_DOWN`) for the Greeks.
 
     ``x ≤ 0`` and ``s ≥ 0`` as in :func:`~pricing.normalised_black.otm_call_scalar`, ``half =
     e^{x/2}``; ``work`` is :data:`OTM_ROWS` blocks of scratch, ``region`` a block of int8 and
     ``index`` one of int64. The two-term formula for every option (two erfc and one exp, four
-    lanes at a time), the series where :func:`otm_calls_block` says, the scalar function for the
-    rest (s of 0 or ∞, the erfcx region).
+    lanes at a time), the series where :func:`series_regions` says, the scalar function for the
+    rest (s of 0 or ∞, the erfcx region). :func:`otm_values` gives the same ``b`` for less work.
     """
     h, t, arg_up, arg_down = work[H_ROW], work[T_ROW], work[WORK_ROWS + 2], work[WORK_ROWS + 3]
-    arg_pdf, erfc_up, erfc_down, first = work[WORK_ROWS + 4], work[ERFC_UP], work[ERFC_DOWN], work[WORK_ROWS + 7]
+    arg_pdf, erfc_up, erfc_down = work[WORK_ROWS + 4], work[ERFC_UP], work[ERFC_DOWN]
     _arguments(x, s, h, t, arg_up, arg_down, arg_pdf, count)
     erfc_block(arg_up, erfc_up, count)
     erfc_block(arg_down, erfc_down, count)
     exp_block(arg_pdf, gauss, count)
-    _two_term(h, t, half, erfc_up, erfc_down, first, value, count)
-    otm_calls_block(h, t, first, value, gauss, region, work, index, count)
+    series_regions(h, t, region, count)
+    _two_terms(h, t, half, erfc_up, erfc_down, region, value, count)
+    _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _gaussian_arguments(x, s, h, t, arg_pdf, count: int) -> None:
+    """``h = x/s``, ``t = s/2`` and the argument of ``e^{−(h²+t²)/2}``, as :func:`_arguments`."""
     for j in range(count):
-        if region[j] == SCALAR:
-            value[j] = otm_call_scalar(x[j], s[j])
+        hj = x[j] / s[j]
+        tj = 0.5 * s[j]
+        h[j] = hj
+        t[j] = tj
+        arg_pdf[j] = -0.5 * (hj * hj + tj * tj)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _erfc_arguments(h, t, arg_up, arg_down, count: int) -> None:
+    """The erfc arguments of Φ(h ± t), as :func:`_arguments`."""
+    for j in range(count):
+        arg_up[j] = abs(h[j] + t[j]) * INV_SQRT2
+        arg_down[j] = -(h[j] - t[j]) * INV_SQRT2
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _naive_values(h, t, half, region, work, value, index, count: int) -> None:
+    """The two-term ``b`` of the :data:`NAIVE` options only, packed to the front, then scattered
+    back; :data:`SCALAR` where it is not accurate."""
+    packed_h, packed_t, packed_half = work[WORK_ROWS + 2], work[WORK_ROWS + 3], work[WORK_ROWS + 5]
+    arg_up, arg_down, erfc_up, erfc_down = work[WORK_ROWS + 6], work[WORK_ROWS + 7], work[0], work[1]
+    m = 0
+    for j in range(count):
+        index[m] = j
+        packed_h[m] = h[j]
+        packed_t[m] = t[j]
+        packed_half[m] = half[j]
+        m += region[j] == NAIVE
+    _erfc_arguments(packed_h, packed_t, arg_up, arg_down, m)
+    erfc_block(arg_up, erfc_up, m)
+    erfc_block(arg_down, erfc_down, m)
+    for i in range(m):
+        first, two_term = _two_term(packed_h[i], packed_t[i], packed_half[i], erfc_up[i], erfc_down[i])
+        j = index[i]
+        value[j] = two_term
+        if not two_term_is_accurate(packed_h[i] + packed_t[i], first, two_term):
+            region[j] = SCALAR
+
+
+@numba.njit(cache=True, error_model="numpy")
+def otm_values(x, s, half, value, gauss, work, region, index, count: int) -> None:
+    """:func:`otm_calls`' ``value`` and ``gauss``, for the price and implied vol, which need no Φ
+    of their own. The regions come first, from ``h`` and ``t`` alone, so that the two erfc of
+    the two-term formula run only over the options that keep it (most options of a desk's chain
+    take a series: 84% of the benchmark's random grid). Where most keep it, packing costs more
+    than it saves, and the two-term formula runs over the whole block as in :func:`otm_calls`.
+    Same arguments, same lanes, so the same ``b`` as :func:`otm_calls` to the bit.
+    """
+    h, t, arg_up, arg_down = work[H_ROW], work[T_ROW], work[WORK_ROWS + 2], work[WORK_ROWS + 3]
+    arg_pdf, erfc_up, erfc_down = work[WORK_ROWS + 4], work[ERFC_UP], work[ERFC_DOWN]
+    _gaussian_arguments(x, s, h, t, arg_pdf, count)
+    exp_block(arg_pdf, gauss, count)
+    naive = series_regions(h, t, region, count)
+    if 2 * naive > count:
+        _erfc_arguments(h, t, arg_up, arg_down, count)
+        erfc_block(arg_up, erfc_up, count)
+        erfc_block(arg_down, erfc_down, count)
+        _two_terms(h, t, half, erfc_up, erfc_down, region, value, count)
+    else:
+        _naive_values(h, t, half, region, work, value, index, count)
+    _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count)
