@@ -374,11 +374,12 @@ def _enqueue(x, half, beta, t, kind, start: int, queue, where, queued: int, coun
     """Append the live options of a block (x, b_max, β, T and their place in the batch) to the
     queue; return its new length. Every option is written and only the live ones advance the
     end, so the loop has no branch to mispredict."""
+    queue_x, queue_half, queue_beta, queue_t = queue[_QX], queue[_QHALF], queue[_QBETA], queue[_QT]
     for j in range(count):
-        queue[_QX, queued] = x[j]
-        queue[_QHALF, queued] = half[j]
-        queue[_QBETA, queued] = beta[j]
-        queue[_QT, queued] = t[j]
+        queue_x[queued] = x[j]
+        queue_half[queued] = half[j]
+        queue_beta[queued] = beta[j]
+        queue_t[queued] = t[j]
         where[queued] = start + j
         queued += kind[j] == _LIVE
     return queued

@@ -32,8 +32,12 @@ from pricing.vector_libm import erfc_block, exp_block
 #: Veltkamp's splitting constant 2^27 + 1: ``z = hi + lo`` with 26-bit halves, so ``z²`` is exact as a pair.
 _SPLIT = 134217729.0
 
-#: Region codes of :func:`series_regions`.
-NAIVE, ASYMPTOTIC, TAYLOR, SCALAR = 0, 1, 2, 3
+#: Region codes of :func:`series_regions` (and :data:`ERFCX`, where the two-term formula is not
+#: accurate).
+NAIVE, ASYMPTOTIC, TAYLOR, SCALAR, ERFCX = 0, 1, 2, 3, 4
+#: ``Y(u) = erfc(z)·e^{z²}`` (``z = −u/√2``) in lanes while ``e^{z²}`` stays finite: |u| below
+#: this (z² < 685); beyond, the scalar function's erfcx.
+_LANES_Y_BELOW = 37.0
 
 #: Rows of scratch that the series need (:func:`_series_values`), each a block long.
 WORK_ROWS = 12
@@ -50,7 +54,7 @@ def series_regions(h, t, region, count: int) -> int:
     """The region of each option by :func:`otm_call_scalar`'s rules, as far as ``h`` and ``t``
     decide it: :data:`ASYMPTOTIC`, :data:`TAYLOR`, :data:`SCALAR` for ``s`` of 0 or ∞ (or NaN),
     and :data:`NAIVE` for the rest, which the two-term formula's own error estimate may still
-    send to the erfcx difference (:data:`SCALAR`). Written as selects, not branches: regions come
+    send to the erfcx difference (:data:`ERFCX`). Written as selects, not branches: regions come
     in random order, and a mispredicted branch costs more than the test. Returns how many are
     :data:`NAIVE`.
     """
@@ -138,17 +142,34 @@ def asymptotic_brackets(h, t, work, bracket, count: int) -> None:
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _erfcx_differences(h, t, work, difference, count: int) -> None:
+    """``Y(h+t) − Y(h−t)`` by two :func:`mills_ys` in lanes: the scalar function's erfcx difference
+    (the same formula, libmvec's erfc and exp for scipy's erfcx: a few ulp of each ``Y``)."""
+    up, down, y_up = work[7], work[8], work[9]
+    for j in range(count):
+        up[j] = h[j] + t[j]
+        down[j] = h[j] - t[j]
+    mills_ys(up, work, y_up, count)
+    mills_ys(down, work, difference, count)
+    for j in range(count):
+        difference[j] = y_up[j] - difference[j]
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _series_values(h, t, gauss, region, wanted: int, work, value, index, count: int) -> None:
     """``value = e^{−(h²+t²)/2}/√(2π) · (Y(h+t) − Y(h−t))`` for the options of region ``wanted``
-    (:data:`TAYLOR` or :data:`ASYMPTOTIC`), packed, run through the series, and scattered back."""
+    (:data:`TAYLOR`, :data:`ASYMPTOTIC` or :data:`ERFCX`), packed, run through the series or the
+    difference, and scattered back."""
     packed_h, packed_t, bracket = work[4], work[5], work[6]
     m = _gather(region, wanted, h, t, index, packed_h, packed_t, count)
     if wanted == TAYLOR:
         mills_ys(packed_h, work, bracket, m)
         for i in range(m):
             bracket[i] = taylor_bracket(packed_h[i], packed_t[i], bracket[i])
-    else:
+    elif wanted == ASYMPTOTIC:
         asymptotic_brackets(packed_h, packed_t, work, bracket, m)
+    else:
+        _erfcx_differences(packed_h, packed_t, work, bracket, m)
     for i in range(m):
         j = index[i]
         value[j] = INV_SQRT_2PI * gauss[j] * bracket[i]
@@ -178,23 +199,32 @@ def _two_term(h: float, t: float, half: float, erfc_up: float, erfc_down: float)
     return first, first - 0.5 * erfc_down / half
 
 
+@numba.njit(inline="always")
+def _inaccurate_region(h: float, t: float) -> int:
+    """Where the two-term formula is not accurate: :data:`ERFCX` (lanes) unless ``h − t`` is too
+    far out for them."""
+    return ERFCX if h - t > -_LANES_Y_BELOW else SCALAR
+
+
 @numba.njit(cache=True, error_model="numpy")
 def _two_terms(h, t, half, erfc_up, erfc_down, region, value, count: int) -> None:
     """The two-term ``b`` of every option; a :data:`NAIVE` one where it is not accurate becomes
-    :data:`SCALAR` (the series overwrite their own options' values)."""
+    :data:`ERFCX` (the series overwrite their own options' values)."""
     for j in range(count):
         first, two_term = _two_term(h[j], t[j], half[j], erfc_up[j], erfc_down[j])
         value[j] = two_term
         inaccurate = not two_term_is_accurate(h[j] + t[j], first, two_term)
-        region[j] = SCALAR if (region[j] == NAIVE) & inaccurate else region[j]
+        region[j] = _inaccurate_region(h[j], t[j]) if (region[j] == NAIVE) & inaccurate else region[j]
 
 
 @numba.njit(cache=True, error_model="numpy")
 def _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count: int) -> None:
-    """``b`` of the options outside the two-term formula: each series over its region's packed
-    options, the scalar function for the :data:`SCALAR` ones."""
+    """``b`` of the options outside the two-term formula: each series, and the erfcx difference,
+    over its region's packed options; the scalar function for the :data:`SCALAR` ones (limits, and
+    erfcx differences too far out for lanes)."""
     _series_values(h, t, gauss, region, ASYMPTOTIC, work, value, index, count)
     _series_values(h, t, gauss, region, TAYLOR, work, value, index, count)
+    _series_values(h, t, gauss, region, ERFCX, work, value, index, count)
     for j in range(count):
         if region[j] == SCALAR:
             value[j] = otm_call_scalar(x[j], s[j])
@@ -245,7 +275,7 @@ def _erfc_arguments(h, t, arg_up, arg_down, count: int) -> None:
 @numba.njit(cache=True, error_model="numpy")
 def _naive_values(h, t, half, region, work, value, index, count: int) -> None:
     """The two-term ``b`` of the :data:`NAIVE` options only, packed to the front, then scattered
-    back; :data:`SCALAR` where it is not accurate."""
+    back; :data:`ERFCX` where it is not accurate."""
     packed_h, packed_t, packed_half = work[WORK_ROWS + 2], work[WORK_ROWS + 3], work[WORK_ROWS + 5]
     arg_up, arg_down, erfc_up, erfc_down = work[WORK_ROWS + 6], work[WORK_ROWS + 7], work[0], work[1]
     m = 0
@@ -263,7 +293,7 @@ def _naive_values(h, t, half, region, work, value, index, count: int) -> None:
         j = index[i]
         value[j] = two_term
         if not two_term_is_accurate(packed_h[i] + packed_t[i], first, two_term):
-            region[j] = SCALAR
+            region[j] = _inaccurate_region(packed_h[i], packed_t[i])
 
 
 @numba.njit(cache=True, error_model="numpy")
