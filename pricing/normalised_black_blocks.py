@@ -17,7 +17,6 @@ import math
 import numba
 
 from pricing.normalised_black import (
-    _ASYMPTOTIC_TERMS,
     ASYMPTOTIC_Z,
     INV_SQRT2,
     INV_SQRT_2PI,
@@ -32,6 +31,16 @@ from pricing.vector_libm import erfc_block, exp_block
 #: Veltkamp's splitting constant 2^27 + 1: ``z = hi + lo`` with 26-bit halves, so ``z²`` is exact as a pair.
 _SPLIT = 134217729.0
 
+#: Asymptotic options with ``z − t`` at least this (``a = 1/(z − t) ≤ 1/20``) converge to 1e-17
+#: within :data:`_FAST_TERMS` terms, those nearer the region's edge (``z − t ≥ 10``) within
+#: :data:`_SLOW_TERMS`: the k-th term is at most ``(2k−1)!!·(2k+1)·a^{2k}`` of the first
+#: (``tests/pricing`` checks both counts against that bound). A block whose asymptotic options
+#: all lie that far out takes the shorter series.
+_FAST_ASYMPTOTIC_Z = 20.0
+_FAST_TERMS = 12
+_SLOW_TERMS = 28
+#: Terms per run of the series that LLVM unrolls whole (a run of 27 it leaves rolled, and scalar).
+_UNROLLED_TERMS = 11
 #: Region codes of :func:`series_regions` (and :data:`ERFCX`, where the two-term formula is not
 #: accurate).
 NAIVE, ASYMPTOTIC, TAYLOR, SCALAR, ERFCX = 0, 1, 2, 3, 4
@@ -103,42 +112,62 @@ def mills_ys(h, work, y, count: int) -> None:
         y[j] = SQRT_PI_OVER_2 * erfc_z[j] * (z_squared[j] * (1.0 + z_squared_low[j]))
 
 
-@numba.njit(cache=True, error_model="numpy")
-def asymptotic_brackets(h, t, work, bracket, count: int) -> None:
-    """``Y(h+t) − Y(h−t)`` for ``h + t ≤ −ASYMPTOTIC_Z``: the series of
-    :func:`~pricing.normalised_black.asymptotic_bracket`, one term at a time over every option.
-
-    Why not that function per option: its loop carries a chain of multiplications from term to
-    term, which neither unrolls nor vectorises (about 60 ns an option); one pass per term over the
-    block runs four options per instruction. The block stops when its worst option (smallest
-    ``z − t``) has converged: the k-th term is at most ``(2k−1)!!·(2k+1)·a^{2k}`` of the first,
-    with ``a = 1/(z − t)``.
-    """
-    a, b, a_minus_b, d, b_pow = work[7], work[8], work[9], work[10], work[11]
-    a_max = 0.0
-    for j in range(count):
-        z = -h[j]
-        a[j] = 1.0 / (z - t[j])
-        b[j] = 1.0 / (z + t[j])
-        a_minus_b[j] = 2.0 * t[j] * a[j] * b[j]
-        d[j] = a_minus_b[j]
-        b_pow[j] = b[j]
-        bracket[j] = d[j]
-        a_max = max(a_max, a[j])
-    coefficient = 1.0
-    bound = 1.0
-    for k in range(1, _ASYMPTOTIC_TERMS):
+@numba.njit(inline="always")
+def _asymptotic_terms(a2: float, b2: float, a_plus_b: float, d: float, e: float, total: float, coefficient: float,
+                      first: int, stop: int) -> tuple[float, float, float, float]:
+    """Terms ``first … stop − 1`` of :func:`~pricing.normalised_black.asymptotic_bracket`'s series,
+    two steps of its recurrence at once: ``D_{n+2} = A²·D_n + (A + B)·E_n`` with ``E_n = Bⁿ·(A − B)``,
+    so that each term costs its option one multiply-add in sequence, not two. Returns ``(d, e,
+    total, coefficient)`` after them."""
+    for k in range(first, stop):
         coefficient *= -(2 * k - 1)
+        d = a2 * d + a_plus_b * e
+        e *= b2
+        total += coefficient * d
+    return d, e, total, coefficient
+
+
+@numba.njit(inline="always")
+def _asymptotic_series(h: float, t: float, terms: int) -> float:
+    """``Y(h+t) − Y(h−t)`` by the first ``terms`` terms of the asymptotic series, in runs of at
+    most :data:`_UNROLLED_TERMS` (each a loop LLVM unrolls whole)."""
+    z = -h
+    a = 1.0 / (z - t)
+    b = 1.0 / (z + t)
+    d = 2.0 * t * a * b  # D_1 = A − B
+    e = b * d  # E_1
+    total = d
+    coefficient = 1.0
+    for first in range(1, terms, _UNROLLED_TERMS):
+        d, e, total, coefficient = _asymptotic_terms(a * a, b * b, a + b, d, e, total, coefficient, first,
+                                                     min(first + _UNROLLED_TERMS, terms))
+    return total
+
+
+def _asymptotic_brackets(terms: int):
+    """``brackets(h, t, bracket, count)``: ``Y(h+t) − Y(h−t)`` for ``h + t ≤ −ASYMPTOTIC_Z``, each
+    option by ``terms`` terms of the series (:func:`_asymptotic_series`), enough for the
+    smallest ``z − t`` of the options it is given (:data:`_FAST_TERMS`, :data:`_SLOW_TERMS`).
+
+    Why a count fixed at compile time: LLVM then unrolls the terms and runs the options four at
+    a time. The series with a stopping test per option
+    (:func:`~pricing.normalised_black.asymptotic_bracket`) carries its chain of multiplications
+    one option at a time, about 60 ns an option; one pass per term over the block, with the
+    state in rows, was left scalar too (six arrays LLVM could not prove apart), about 1.4 ns an
+    option a term. Not cached on disk (a closure); its cached callers carry it compiled in.
+    """
+
+    @numba.njit(error_model="numpy")
+    def brackets(h, t, bracket, count: int) -> None:
         for j in range(count):
-            dj = a[j] * d[j] + b_pow[j] * a_minus_b[j]
-            power = b_pow[j] * b[j]
-            dj = a[j] * dj + power * a_minus_b[j]
-            b_pow[j] = power * b[j]
-            d[j] = dj
-            bracket[j] += coefficient * dj
-        bound *= (2 * k - 1) * a_max * a_max
-        if bound * (2 * k + 1) <= 1e-17:
-            break
+            bracket[j] = _asymptotic_series(h[j], t[j], terms)
+
+    return brackets
+
+
+#: :func:`_asymptotic_brackets` for ``z − t ≥`` :data:`_FAST_ASYMPTOTIC_Z`, and for the rest.
+fast_asymptotic_brackets = _asymptotic_brackets(_FAST_TERMS)
+slow_asymptotic_brackets = _asymptotic_brackets(_SLOW_TERMS)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -156,18 +185,30 @@ def _erfcx_differences(h, t, work, difference, count: int) -> None:
 
 
 @numba.njit(cache=True, error_model="numpy")
+def _nearest_to_edge(h, t, count: int) -> float:
+    """The smallest ``z − t = −h − t`` of the options (∞ for none): how many terms they need."""
+    nearest = math.inf
+    for j in range(count):
+        nearest = min(nearest, -h[j] - t[j])
+    return nearest
+
+
+@numba.njit(cache=True, error_model="numpy")
 def _series_values(h, t, gauss, region, wanted: int, work, value, index, count: int) -> None:
     """``value = e^{−(h²+t²)/2}/√(2π) · (Y(h+t) − Y(h−t))`` for the options of region ``wanted``
     (:data:`TAYLOR`, :data:`ASYMPTOTIC` or :data:`ERFCX`), packed, run through the series or the
     difference, and scattered back."""
     packed_h, packed_t, bracket = work[4], work[5], work[6]
     m = _gather(region, wanted, h, t, index, packed_h, packed_t, count)
-    if wanted == TAYLOR:
+    if wanted == ASYMPTOTIC:
+        if _nearest_to_edge(packed_h, packed_t, m) >= _FAST_ASYMPTOTIC_Z:
+            fast_asymptotic_brackets(packed_h, packed_t, bracket, m)
+        else:
+            slow_asymptotic_brackets(packed_h, packed_t, bracket, m)
+    elif wanted == TAYLOR:
         mills_ys(packed_h, work, bracket, m)
         for i in range(m):
             bracket[i] = taylor_bracket(packed_h[i], packed_t[i], bracket[i])
-    elif wanted == ASYMPTOTIC:
-        asymptotic_brackets(packed_h, packed_t, work, bracket, m)
     else:
         _erfcx_differences(packed_h, packed_t, work, bracket, m)
     for i in range(m):

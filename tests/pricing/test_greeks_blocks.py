@@ -16,8 +16,19 @@ from hypothesis import strategies as st
 from pricing._inputs import PricingInputError
 from pricing.black_kernels import GREEKS, _greeks_one
 from pricing.black_scholes import Greeks, black_greeks, black_price
-from pricing.normalised_black import mills_y
-from pricing.normalised_black_blocks import WORK_ROWS, mills_ys
+from pricing.normalised_black import ASYMPTOTIC_Z, asymptotic_bracket, mills_y, otm_call_scalar
+from pricing.normalised_black_blocks import (
+    _FAST_ASYMPTOTIC_Z,
+    _FAST_TERMS,
+    _SLOW_TERMS,
+    ERFCX,
+    OTM_ROWS,
+    WORK_ROWS,
+    fast_asymptotic_brackets,
+    mills_ys,
+    otm_values,
+    slow_asymptotic_brackets,
+)
 from pricing.vector_libm import ERFC_ZERO, EXP_ZERO, erfc_block, exp_block, log_block
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,3 +204,57 @@ def test_without_libmvec_the_same_code_runs_on_scalar_libm(tmp_path):
     run = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
                          timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
+
+
+def _last_term_bound(terms: int, a: float) -> float:
+    """The asymptotic series' term ``terms − 1`` relative to its first: ``(2k−1)!!·(2k+1)·a^{2k}``."""
+    bound = 1.0
+    for k in range(1, terms):
+        bound *= (2 * k - 1) * a * a
+    return bound * (2 * terms - 1)
+
+
+def test_asymptotic_term_counts_reach_the_series_bound():
+    # The last term each fixed count includes is within 1e-17 of the first, at the nearest z − t
+    # each count is used for; one term fewer would not be.
+    for terms, nearest in ((_FAST_TERMS, _FAST_ASYMPTOTIC_Z), (_SLOW_TERMS, ASYMPTOTIC_Z)):
+        assert _last_term_bound(terms, 1 / nearest) <= 1e-17 < _last_term_bound(terms - 1, 1 / nearest)
+
+
+@pytest.mark.parametrize(("brackets", "near", "far"), [(slow_asymptotic_brackets, ASYMPTOTIC_Z, 1e4),
+                                                       (fast_asymptotic_brackets, _FAST_ASYMPTOTIC_Z, 1e4)])
+def test_fixed_count_asymptotic_series_equals_the_scalar_series(brackets, near, far):
+    rng = np.random.default_rng(5)
+    t = np.exp(rng.uniform(np.log(1e-3), np.log(5.0), 4000))
+    z = t + np.exp(rng.uniform(np.log(near), np.log(far), t.size))  # z − t from the bound out
+    h = -z
+    ours = np.empty(t.size)
+    brackets(h, t, ours, t.size)
+    reference = np.array([asymptotic_bracket(a, b) for a, b in zip(h, t, strict=True)])
+    assert np.all(np.abs(ours - reference) <= 4 * EPS * reference)
+
+
+def test_erfcx_difference_in_lanes_matches_the_scalar_function():
+    # Where the two-term formula is not accurate and no series applies: two mills_ys in lanes
+    # against scipy's erfcx in the scalar function, and both against mpmath.
+    m, t, vol, _discount, _calls = wide_grid(200_000, 9)
+    x, s = -np.abs(np.log(m)), vol * np.sqrt(t)
+    value, gauss = np.empty(256), np.empty(256)
+    work, region, index = np.empty((OTM_ROWS, 256)), np.empty(256, dtype=np.int8), np.empty(256, dtype=np.int64)
+    picked_x, picked_s, picked = [], [], []
+    for start in range(0, x.size, 256):
+        xs, ss = x[start:start + 256], s[start:start + 256]
+        otm_values(xs, ss, np.exp(0.5 * xs), value, gauss, work, region, index, xs.size)
+        chosen = region[:xs.size] == ERFCX
+        picked_x.append(xs[chosen])
+        picked_s.append(ss[chosen])
+        picked.append(value[:xs.size][chosen])
+    xs, ss, ours = np.concatenate(picked_x), np.concatenate(picked_s), np.concatenate(picked)
+    assert xs.size > 1000
+    scalar = np.array([otm_call_scalar(a, b) for a, b in zip(xs, ss, strict=True)])
+    assert np.all(np.abs(ours - scalar) <= 3e-14 * scalar)
+    mp.mp.dps = 40
+    for a, b, value_ in list(zip(xs, ss, ours, strict=True))[:: xs.size // 50]:
+        xa, sa = mp.mpf(float(a)), mp.mpf(float(b))
+        truth = mp.e ** (xa / 2) * mp.ncdf(xa / sa + sa / 2) - mp.e ** (-xa / 2) * mp.ncdf(xa / sa - sa / 2)
+        assert abs(value_ - truth) <= 3e-14 * truth
