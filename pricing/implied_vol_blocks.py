@@ -82,17 +82,26 @@ def _check(p, f, k, t, d, ratio, status, count: int) -> None:
 
 @numba.njit(**_PASS)
 def _out_of_the_money(log_ratio, x, half_x, count: int) -> None:
+    """``x = −|ln(F/K)|`` and ``x/2`` (in place, if ``x`` is ``log_ratio``)."""
     for j in range(count):
         x[j] = -abs(log_ratio[j])
         half_x[j] = 0.5 * x[j]
 
 
 @numba.njit(**_PASS)
-def _normalise(p, f, k, t, d, call, x, half, beta, target, status, kind, count: int) -> None:
-    """``β = (price/discount − intrinsic on the forward)/√(FK)``, each option's status and kind.
+def _cap(beta, half, count: int) -> None:
+    """β can reach ``b_max = e^{x/2}`` through rounding of the intrinsic subtraction: cap it below."""
+    for j in range(count):
+        beta[j] = min(beta[j], _BELOW_ONE * half[j])
 
-    ``beta`` is what the live options invert (capped below ``b_max``); ``target`` keeps the true
-    ``β`` (for the at-the-money inverse).
+
+@numba.njit(**_PASS)
+def _normalise(p, f, k, t, d, call, ratio, target, status, kind, count: int) -> None:
+    """``β = (price/discount − intrinsic on the forward)/√(FK)`` into ``target``, each option's
+    status and kind (at the money where ``F/K`` is exactly 1, so that ``ln(F/K) = 0``).
+
+    Nothing here needs ``ln(F/K)``: only the options left to invert take its log (:func:`_invert`),
+    a third of a chain whose far wings price to 0.
     """
     for j in range(count):
         undiscounted = p[j] / d[j]
@@ -106,12 +115,10 @@ def _normalise(p, f, k, t, d, call, x, half, beta, target, status, kind, count: 
         verdict = BELOW_INTRINSIC if b < 0.0 else verdict
         code = verdict if code == OK else code
         status[j] = code
-        what = _AT_THE_MONEY if x[j] == 0.0 else _LIVE
+        what = _AT_THE_MONEY if ratio[j] == 1.0 else _LIVE
         what = _ZERO if b == 0.0 else what
         kind[j] = _NONE if code != OK else what
         target[j] = b
-        # β can reach b_max through rounding of the intrinsic subtraction: cap below it.
-        beta[j] = min(b, _BELOW_ONE * half[j])
 
 
 @numba.njit(**_PASS)
@@ -370,14 +377,13 @@ def _settle(t, target, kind, vol, count: int) -> None:
 
 
 @numba.njit(**_PASS)
-def _enqueue(x, half, beta, t, kind, start: int, queue, where, queued: int, count: int) -> int:
-    """Append the live options of a block (x, b_max, β, T and their place in the batch) to the
-    queue; return its new length. Every option is written and only the live ones advance the
-    end, so the loop has no branch to mispredict."""
-    queue_x, queue_half, queue_beta, queue_t = queue[_QX], queue[_QHALF], queue[_QBETA], queue[_QT]
+def _enqueue(ratio, beta, t, kind, start: int, queue, where, queued: int, count: int) -> int:
+    """Append the live options of a block (F/K, β, T and their place in the batch) to the queue;
+    return its new length. Every option is written and only the live ones advance the end, so
+    the loop has no branch to mispredict."""
+    queue_x, queue_beta, queue_t = queue[_QX], queue[_QBETA], queue[_QT]
     for j in range(count):
-        queue_x[queued] = x[j]
-        queue_half[queued] = half[j]
+        queue_x[queued] = ratio[j]
         queue_beta[queued] = beta[j]
         queue_t[queued] = t[j]
         where[queued] = start + j
@@ -401,8 +407,8 @@ def _results(s, t, where, vol, count: int) -> None:
         vol[where[i]] = s[i] / math.sqrt(t[i])
 
 
-#: Rows of the queue of live options (x, b_max, β, T), two blocks long: a block's live options
-#: join it, and the first full block of them is inverted.
+#: Rows of the queue of live options (F/K, then x; b_max; β; T), two blocks long: a block's live
+#: options join it, and the first full block of them is inverted.
 _QX, _QHALF, _QBETA, _QT = range(4)
 _QUEUE_ROWS = 4
 #: Rows of :func:`_scratch`; :func:`_invert` leaves ``s`` in row :data:`_S`.
@@ -419,8 +425,9 @@ def _scratch():
 
 @numba.njit(cache=True, error_model="numpy")
 def _invert(x, half, beta, scratch, count: int) -> None:
-    """Implied ``s`` of ``count`` live options (``x ≤ 0``, ``b_max = e^{x/2}``, ``0 < β < b_max``),
-    into row :data:`_S` of ``scratch``.
+    """Implied ``s`` of ``count`` live options (``x`` holds ``F/K`` and ``0 < β``; ``x`` leaves as
+    ``−|ln(F/K)|``, ``half`` as ``b_max = e^{x/2}``, β capped below it) into row :data:`_S` of
+    ``scratch``.
 
     Every option here is live: packing them first means a chain whose far wings price to 0, or
     a batch with invalid rows, spends nothing on them (65% of the hard grid's options).
@@ -429,6 +436,10 @@ def _invert(x, half, beta, scratch, count: int) -> None:
     ln_beta, s_c, b_c, gauss_c, s_e, b_e, gauss_e = rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6]
     arg_erfc, erfc_z, exp_a, exp_b, s, b, gauss = rows[7], rows[8], rows[9], rows[10], rows[_S], rows[12], rows[13]
     ln_arg, step, tail_p, ln_q, z = rows[14], rows[15], rows[16], rows[17], rows[18]
+    log_block(x, x, count)
+    _out_of_the_money(x, x, half, count)
+    exp_block(half, half, count)
+    _cap(beta, half, count)
     log_block(beta, ln_beta, count)
     # The initial guess: b at the inflection point and at the edge of the option's side.
     _centres(x, s_c, arg_erfc, count)
@@ -470,9 +481,9 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
     :func:`pricing.implied_vol.implied_vol_black`; ``vol`` is NaN exactly where ``status != OK``.
     """
     n = status.size
-    rows = np.empty((13, CHUNK))
+    rows = np.empty((7, CHUNK))
     p, f, k, t, d = rows[0], rows[1], rows[2], rows[3], rows[4]
-    ratio, log_ratio, x, half_x, half, beta, target = rows[5], rows[6], rows[7], rows[8], rows[9], rows[10], rows[11]
+    ratio, target = rows[5], rows[6]
     call = np.empty(CHUNK, dtype=np.bool_)
     codes = np.empty(CHUNK, dtype=np.int8)
     kind = np.empty(CHUNK, dtype=np.int8)
@@ -485,13 +496,10 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
         m = min(CHUNK, n - start)
         read_options(price, forward, strike, expiry_years, discount, is_call, start, m, rows, call)
         _check(p, f, k, t, d, ratio, codes, m)
-        log_block(ratio, log_ratio, m)
-        _out_of_the_money(log_ratio, x, half_x, m)
-        exp_block(half_x, half, m)
-        _normalise(p, f, k, t, d, call, x, half, beta, target, codes, kind, m)
+        _normalise(p, f, k, t, d, call, ratio, target, codes, kind, m)
         _settle(t, target, kind, vol[start:start + m], m)
         status[start:start + m] = codes[:m]
-        queued = _enqueue(x, half, beta, t, kind, start, queue, where, queued, m)
+        queued = _enqueue(ratio, target, t, kind, start, queue, where, queued, m)
         if queued >= CHUNK:
             _invert(queue[_QX], queue[_QHALF], queue[_QBETA], scratch, CHUNK)
             _results(inverted, queue[_QT], where, vol, CHUNK)
