@@ -38,7 +38,7 @@ from pricing.normalised_black import (
     otm_call_scalar,
     two_term_is_accurate,
 )
-from pricing.normalised_black_blocks import OTM_ROWS, otm_values
+from pricing.normalised_black_blocks import OTM_ROWS, otm_values, otm_values_rough
 from pricing.scipy_special import erfinv
 from pricing.vector_libm import erfc_block, exp_block, log_block
 
@@ -446,7 +446,7 @@ def _invert(x, half, beta, scratch, count: int) -> None:
     erfc_block(arg_erfc, erfc_z, count)
     _at_centres(x, s_c, half, erfc_z, b_c, gauss_c, count)
     _edges(beta, half, s_c, b_c, gauss_c, s_e, count)
-    otm_values(x, s_e, half, b_e, gauss_e, work, region, index, count)
+    otm_values_rough(x, s_e, half, b_e, gauss_e, work, region, index, count)
     _branches(beta, b_c, b_e, branch, count)
     _map_arguments(x, s_e, branch, arg_erfc, exp_a, exp_b, count)
     erfc_block(arg_erfc, erfc_z, count)
@@ -464,10 +464,15 @@ def _invert(x, half, beta, scratch, count: int) -> None:
     _tail_guesses(x, branch, ln_q, z, erfc_z, exp_a, s, count)
     # Householder: two steps for all, a third where the second still moved s.
     step[:count] = math.inf
-    for threshold in (-1.0, -1.0, THIRD_STEP_ABOVE):
-        if threshold > 0.0 and not _largest_step(step, s, count) > threshold:
+    # The first step from b to ~1e-11 (its error is the next step's to remove), the rest exact.
+    for attempt in range(3):
+        threshold = THIRD_STEP_ABOVE if attempt == 2 else -1.0
+        if attempt == 2 and not _largest_step(step, s, count) > threshold:
             break
-        otm_values(x, s, half, b, gauss, work, region, index, count)
+        if attempt == 0:
+            otm_values_rough(x, s, half, b, gauss, work, region, index, count)
+        else:
+            otm_values(x, s, half, b, gauss, work, region, index, count)
         _log_arguments(beta, half, b, branch, ln_arg, count)
         log_block(ln_arg, ln_arg, count)
         _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, threshold, count)

@@ -114,11 +114,11 @@ def taylor_bracket(h: float, t: float, y: float) -> float:
 
 
 @numba.njit(inline="always")
-def two_term_is_accurate(u: float, first: float, value: float) -> bool:
+def two_term_is_accurate(u: float, first: float, value: float, ulps: float = NAIVE_ERROR_ULPS) -> bool:
     """Whether the two-term ``b = first − e^{−x/2}Φ(h−t)`` (``u = h + t``, ``first = e^{x/2}Φ(u)``)
-    is within :data:`NAIVE_ERROR_ULPS` of its rounding. Where ``u > 0.85``, Φ(u) > 0.8 dominates
-    and it is well conditioned (erfcx(−u/√2) would also overflow for large u)."""
-    return (u > 0.85) | (first * (1.0 + u * u) <= NAIVE_ERROR_ULPS * value)
+    is within ``ulps`` of its rounding. Where ``u > 0.85``, Φ(u) > 0.8 dominates and it is well
+    conditioned (erfcx(−u/√2) would also overflow for large u)."""
+    return (u > 0.85) | (first * (1.0 + u * u) <= ulps * value)
 
 
 @numba.njit(cache=True)
