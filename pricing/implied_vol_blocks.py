@@ -402,9 +402,12 @@ def _dequeue(queue, where, done: int, queued: int) -> None:
 
 @numba.njit(**_PASS)
 def _results(s, t, where, vol, count: int) -> None:
-    """``σ = s/√T`` of the inverted options, each to its place in the batch."""
+    """``σ = s/√T`` of the inverted options (in place in ``s``), each to its place in the batch.
+    Two loops: the first runs four options at a time, the scattering one cannot."""
     for i in range(count):
-        vol[where[i]] = s[i] / math.sqrt(t[i])
+        s[i] /= math.sqrt(t[i])
+    for i in range(count):
+        vol[where[i]] = s[i]
 
 
 #: Rows of the queue of live options (F/K, then x; b_max; β; T), two blocks long: a block's live
