@@ -178,13 +178,13 @@ def _map_arguments(x, s_e, branch, arg_erfc, arg_a, arg_b, count: int) -> None:
 
 
 #: Rows of the interpolation nodes each option's guess takes (:func:`_interpolation_nodes`).
-_X_L, _X_R, _Y_L, _Y_R, _D_L, _D_R, _CURVATURE, _AT_LEFT, _PREFER_SHAPE = range(9)
-NODE_ROWS = 9
+_X_L, _X_R, _Y_L, _Y_R, _D_L, _D_R, _CURVATURE = range(7)
+NODE_ROWS = 7
 
 
 @numba.njit(**_PASS)
-def _interpolation_nodes(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, branch, erfc_z, exp_a, exp_b, nodes,
-                         count: int) -> None:
+def _interpolation_nodes(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, branch, erfc_z, exp_a, exp_b, x_l,
+                         x_r, y_l, y_r, d_l, d_r, curvature, count: int) -> None:
     """The ends, end slopes and fitted curvature of each option's rational cubic, by branch:
 
     - lowest: ``f = (2π|x|/√27)·Φ(−|x|/(√3 s))³`` over ``β ∈ (0, b_l]``, curvature at ``b_l``;
@@ -225,25 +225,26 @@ def _interpolation_nodes(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, br
         # Middle: from the edge to the inflection point or back.
         inv_v_c = SQRT_2PI / gauss_c[j]
         inv_v_e = SQRT_2PI / gauss_e[j]
-        nodes[_X_L, j] = 0.0 if lowest else (b_edge if highest | below else b_c[j])
-        nodes[_X_R, j] = half[j] if highest else (b_c[j] if below & (not lowest) else b_edge)
-        nodes[_Y_L, j] = 0.0 if lowest else (f_u if highest else (s_edge if below else s_c[j]))
-        nodes[_Y_R, j] = f_l if lowest else (0.0 if highest else (s_c[j] if below else s_edge))
-        nodes[_D_L, j] = 1.0 if lowest else (df_u if highest else (inv_v_e if below else inv_v_c))
-        nodes[_D_R, j] = df_l if lowest else (-0.5 if highest else (inv_v_c if below else inv_v_e))
-        nodes[_CURVATURE, j] = d2f_l if lowest else (d2f_u if highest else 0.0)
-        nodes[_AT_LEFT, j] = highest | ((not lowest) & (not below))
-        nodes[_PREFER_SHAPE, j] = lowest | highest
+        x_l[j] = 0.0 if lowest else (b_edge if highest | below else b_c[j])
+        x_r[j] = half[j] if highest else (b_c[j] if below & (not lowest) else b_edge)
+        y_l[j] = 0.0 if lowest else (f_u if highest else (s_edge if below else s_c[j]))
+        y_r[j] = f_l if lowest else (0.0 if highest else (s_c[j] if below else s_edge))
+        d_l[j] = 1.0 if lowest else (df_u if highest else (inv_v_e if below else inv_v_c))
+        d_r[j] = df_l if lowest else (-0.5 if highest else (inv_v_c if below else inv_v_e))
+        curvature[j] = d2f_l if lowest else (d2f_u if highest else 0.0)
 
 
 @numba.njit(**_PASS)
-def _interpolate(beta, nodes, out, count: int) -> None:
-    """Each option's rational cubic (:func:`_interpolation_nodes`) at its β."""
+def _interpolate(beta, b_c, branch, nodes, out, count: int) -> None:
+    """Each option's rational cubic (:func:`_interpolation_nodes`) at its β: the curvature fitted
+    at the edge in the tails, at the inflection point in the middle; shape kept in the tails."""
     for j in range(count):
+        code = branch[j]
+        at_left = (code == HIGHEST) | ((code == MIDDLE) & (beta[j] >= b_c[j]))
+        prefer_shape = code != MIDDLE
         x_l, x_r, y_l, y_r = nodes[_X_L, j], nodes[_X_R, j], nodes[_Y_L, j], nodes[_Y_R, j]
         d_l, d_r = nodes[_D_L, j], nodes[_D_R, j]
-        r = rc.control_fitting_curvature(x_l, x_r, y_l, y_r, d_l, d_r, nodes[_CURVATURE, j],
-                                         nodes[_AT_LEFT, j] != 0.0, nodes[_PREFER_SHAPE, j] != 0.0)
+        r = rc.control_fitting_curvature(x_l, x_r, y_l, y_r, d_l, d_r, nodes[_CURVATURE, j], at_left, prefer_shape)
         out[j] = rc.interpolate(beta[j], x_l, x_r, y_l, y_r, d_l, d_r, r)
 
 
@@ -455,9 +456,10 @@ def _invert(x, half, beta, scratch, count: int) -> None:
     erfc_block(arg_erfc, erfc_z, count)
     exp_block(exp_a, exp_a, count)
     exp_block(exp_b, exp_b, count)
-    _interpolation_nodes(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, branch, erfc_z, exp_a, exp_b, nodes,
-                         count)
-    _interpolate(beta, nodes, tail_p, count)
+    _interpolation_nodes(beta, x, half, s_c, b_c, gauss_c, s_e, b_e, gauss_e, branch, erfc_z, exp_a, exp_b,
+                         nodes[_X_L], nodes[_X_R], nodes[_Y_L], nodes[_Y_R], nodes[_D_L], nodes[_D_R],
+                         nodes[_CURVATURE], count)
+    _interpolate(beta, b_c, branch, nodes, tail_p, count)
     _guesses(beta, x, half, b_e, branch, nodes, tail_p, s, tail_p, count)
     log_block(tail_p, tail_p, count)
     _inverse_normal_start(tail_p, branch, ln_q, z, arg_erfc, exp_a, count)
