@@ -324,34 +324,29 @@ def _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, thre
         s2 = sj * sj
         second = x2 / (s2 * sj) - 0.25 * sj
         third = second * second - 3.0 * x2 / (s2 * s2) - 0.25
-        newton = (beta[j] - b[j]) / b1
-        halley = second
-        third_ratio = third
+        # Every branch's ratios for every option, selects keep one, and the stores are selects
+        # too: a loop without branches LLVM runs four options at a time.
+        ln_b = ln_arg[j]
+        bx = b1 / b[j]
+        g2 = -(2.0 + ln_b) / ln_b
+        g3 = (2.0 * ln_b * ln_b + 6.0 * ln_b + 6.0) / (ln_b * ln_b)
+        gap = half[j] - b[j]
+        ratio = b1 / gap
         code = branch[j]
-        if code == LOWEST:
-            ln_b = ln_arg[j]
-            bx = b1 / b[j]
-            newton = ln_b * (ln_beta[j] - ln_b) / (ln_beta[j] * bx)
-            g2 = -(2.0 + ln_b) / ln_b
-            halley = g2 * bx + second
-            g3 = (2.0 * ln_b * ln_b + 6.0 * ln_b + 6.0) / (ln_b * ln_b)
-            third_ratio = g3 * bx * bx + 3.0 * g2 * bx * second + third
-        elif code == HIGHEST:
-            gap = half[j] - b[j]
-            # b(s) rounded to b_max itself: the plain objective b(s) − β there.
-            if gap > 0.0:
-                ratio = b1 / gap
-                newton = gap * ln_arg[j] / b1
-                halley = ratio + second
-                third_ratio = 2.0 * ratio * ratio + 3.0 * ratio * second + third
+        lowest = code == LOWEST
+        # b(s) rounded to b_max itself: the plain objective b(s) − β there.
+        highest = (code == HIGHEST) & (gap > 0.0)
+        newton = (ln_b * (ln_beta[j] - ln_b) / (ln_beta[j] * bx) if lowest
+                  else (gap * ln_b / b1 if highest else (beta[j] - b[j]) / b1))
+        halley = g2 * bx + second if lowest else (ratio + second if highest else second)
+        third_ratio = (g3 * bx * bx + 3.0 * g2 * bx * second + third if lowest
+                       else (2.0 * ratio * ratio + 3.0 * ratio * second + third if highest else third))
         update = newton * (1.0 + 0.5 * halley * newton) / (1.0 + newton * (halley + third_ratio * newton / 6.0))
         update = max(update, -0.5 * sj)  # never jump to or below zero
         update = update if abs(update) < math.inf else 0.0  # a degenerate step keeps the last s
-        if abs(step[j]) > threshold * sj:
-            s[j] = sj + update
-            step[j] = update
-        else:
-            step[j] = 0.0
+        moving = abs(step[j]) > threshold * sj
+        s[j] = sj + update if moving else sj
+        step[j] = update if moving else 0.0
 
 
 @numba.njit(**_PASS)
