@@ -321,25 +321,29 @@ def _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, thre
         sj = s[j]
         b1 = INV_SQRT_2PI * gauss[j]
         x2 = x[j] * x[j]
-        s2 = sj * sj
-        second = x2 / (s2 * sj) - 0.25 * sj
-        third = second * second - 3.0 * x2 / (s2 * s2) - 0.25
+        inverse_s = 1.0 / sj
+        inverse_s2 = inverse_s * inverse_s
+        second = x2 * inverse_s2 * inverse_s - 0.25 * sj
+        third = second * second - 3.0 * x2 * inverse_s2 * inverse_s2 - 0.25
         # Every branch's ratios for every option, selects keep one, and the stores are selects
-        # too: a loop without branches LLVM runs four options at a time.
-        ln_b = ln_arg[j]
-        bx = b1 / b[j]
-        g2 = -(2.0 + ln_b) / ln_b
-        g3 = (2.0 * ln_b * ln_b + 6.0 * ln_b + 6.0) / (ln_b * ln_b)
-        gap = half[j] - b[j]
-        ratio = b1 / gap
+        # too: a loop without branches LLVM runs several options at a time. Each division is
+        # shared by the branches (its operands selected first): divisions are most of the cost.
         code = branch[j]
+        ln_b = ln_arg[j]
+        gap = half[j] - b[j]
         lowest = code == LOWEST
         # b(s) rounded to b_max itself: the plain objective b(s) − β there.
         highest = (code == HIGHEST) & (gap > 0.0)
-        newton = (ln_b * (ln_beta[j] - ln_b) / (ln_beta[j] * bx) if lowest
-                  else (gap * ln_b / b1 if highest else (beta[j] - b[j]) / b1))
-        halley = g2 * bx + second if lowest else (ratio + second if highest else second)
-        third_ratio = (g3 * bx * bx + 3.0 * g2 * bx * second + third if lowest
+        # b'/b (lowest) or b'/(b_max − b) (highest): the objective's log-derivative.
+        ratio = b1 / (b[j] if lowest else gap)
+        inverse_ln_b = 1.0 / ln_b
+        g2 = -(2.0 + ln_b) * inverse_ln_b
+        g3 = (2.0 * ln_b * ln_b + 6.0 * ln_b + 6.0) * inverse_ln_b * inverse_ln_b
+        # Newton's step: ln b·(ln β − ln b)/(ln β · b'/b), ln(gap ratio)·gap/b', or (β − b)/b'.
+        numerator = ln_b * (ln_beta[j] - ln_b) if lowest else (gap * ln_b if highest else beta[j] - b[j])
+        newton = numerator / (ln_beta[j] * ratio if lowest else b1)
+        halley = g2 * ratio + second if lowest else (ratio + second if highest else second)
+        third_ratio = (g3 * ratio * ratio + 3.0 * g2 * ratio * second + third if lowest
                        else (2.0 * ratio * ratio + 3.0 * ratio * second + third if highest else third))
         update = newton * (1.0 + 0.5 * halley * newton) / (1.0 + newton * (halley + third_ratio * newton / 6.0))
         update = max(update, -0.5 * sj)  # never jump to or below zero
