@@ -7,18 +7,22 @@ symmetry). Then, per option:
 1. the four-branch rational initial guess: around the inflection point ``s_c = √(2|x|)`` the
    inverse ``s(β)`` is interpolated by rational cubics (:mod:`pricing.rational_cubic`); in the two
    tails the interpolation runs on transformed maps ``f_lower`` and ``f_upper`` whose inverses are
-   closed-form;
+   closed-form (an inverse normal, to 4.5e-4);
 2. two Householder steps of order 4 on an objective that is nearly linear in each branch:
    ``1/ln b(s) − 1/ln β`` in the lowest, ``ln((b_max−β)/(b_max−b(s)))`` in the highest,
    ``b(s) − β`` in between. A step of relative size δ leaves an error of order δ⁴; a third step
    runs where the second still moved ``s`` by more than :data:`THIRD_STEP_ABOVE`.
 
+Only the last step needs ``b`` to a few ulp: the guess's edge and the first step take it to
+~1e-11 (:func:`pricing.normalised_black_blocks.otm_values_rough`), an error the last step removes.
+
 Why in blocks: the inversion costs three normalised Black evaluations (the edge of the guess, one
-per step; at the inflection point ``b`` takes one erfc), each two erfc and an exponential, and
-the tail guesses an inverse normal. Per option and one scalar libm call at a time that is most
-of a microsecond; over a block of :data:`~pricing.black_kernels.CHUNK` options the libm
-calls run four lanes at a time (:mod:`pricing.vector_libm`) and the arithmetic in passes that
-LLVM vectorises (:func:`pricing.normalised_black_blocks.otm_values`).
+per step; at the inflection point ``b`` takes one erfc), each two erfc and an exponential or a
+series. Per option and one scalar libm call at a time that is most of a microsecond; over a
+block of :data:`~pricing.black_kernels.CHUNK` options the libm calls run four lanes at a time
+(:mod:`pricing.vector_libm`) and the arithmetic in passes that LLVM vectorises. Only the live
+options are inverted: a first pass settles the rest (no vol, zero vol, at the money) and queues
+the live ones, a full block of which is inverted at a time.
 """
 
 from __future__ import annotations
@@ -266,40 +270,25 @@ def _guesses(beta, x, half, b_e, branch, nodes, interpolated, s, tail_p, count: 
 
 
 @numba.njit(**_PASS)
-def _inverse_normal_start(ln_p, branch, ln_q, z, erfc_arg, exp_arg, count: int) -> None:
+def _tail_guesses(ln_p, x, branch, s, count: int) -> None:
     """``z ≈ Φ⁻¹(q)`` by A&S 26.2.23 from ``ln q`` (``q = p^{1/3}`` in the lowest branch, ``p`` in
-    the highest), and the arguments of ``Φ(z)`` and ``e^{z²/2}`` for its Halley step."""
+    the highest), then ``s = |x|/(√3|z|)`` (lowest) or ``s = −2z`` (highest).
+
+    Why no refinement of ``z``: its error, 4.5e-4 at most, is a small part of the guess's own
+    (the interpolated tail maps are within ~10% in the lowest branch), and the Householder steps
+    remove both; a Halley step on ``Φ(z) = q`` cost an erfc, two exponentials and a pass (about
+    4.5 ns an option on the random grid) and changed no result by more than the steps' own
+    rounding. Why not scipy's ndtri: a scalar call of ~25 ns, where this pass runs the block's
+    options several at a time.
+    """
     for j in range(count):
         # A probability that underflowed to 0 counts as the smallest double.
         lp = max(ln_p[j], _LN_SMALLEST)
-        lq = lp / 3.0 if branch[j] == LOWEST else lp
-        lq = min(lq, _LN_HALF)
-        t = math.sqrt(-2.0 * lq)
-        zj = -(t - (_AS_C0 + t * (_AS_C1 + t * _AS_C2)) / (1.0 + t * (_AS_D1 + t * (_AS_D2 + t * _AS_D3))))
-        ln_q[j] = lq
-        z[j] = zj
-        erfc_arg[j] = -INV_SQRT2 * zj
-        exp_arg[j] = 0.5 * zj * zj
-
-
-@numba.njit(**_PASS)
-def _tail_guesses(x, branch, q, z, erfc_z, exp_half_z2, s, count: int) -> None:
-    """One Halley step on ``Φ(z) = q`` (cubic: the 4.5e-4 start comes within ~1e-10), then
-    ``s = |x|/(√3|z|)`` (lowest) or ``s = −2z`` (highest).
-
-    Why not scipy's ndtri: it is a scalar call of ~25 ns, and two thirds of a desk's options take
-    a tail branch; this runs four lanes at a time (erfc and exp from libmvec).
-    """
-    for j in range(count):
-        zj = z[j]
-        u = (0.5 * erfc_z[j] - q[j]) * SQRT_2PI * exp_half_z2[j]
-        refined = zj - u / (1.0 + 0.5 * zj * u)
-        zj = refined if abs(refined) < math.inf else zj
         code = branch[j]
-        if code == LOWEST:
-            s[j] = x[j] / (_SQRT3 * zj)
-        elif code == HIGHEST:
-            s[j] = -2.0 * zj
+        lq = min(lp / 3.0 if code == LOWEST else lp, _LN_HALF)
+        t = math.sqrt(-2.0 * lq)
+        z = -(t - (_AS_C0 + t * (_AS_C1 + t * _AS_C2)) / (1.0 + t * (_AS_D1 + t * (_AS_D2 + t * _AS_D3))))
+        s[j] = x[j] / (_SQRT3 * z) if code == LOWEST else (-2.0 * z if code == HIGHEST else s[j])
 
 
 @numba.njit(**_PASS)
@@ -415,7 +404,7 @@ def _results(s, t, where, vol, count: int) -> None:
 _QX, _QHALF, _QBETA, _QT = range(4)
 _QUEUE_ROWS = 4
 #: Rows of :func:`_scratch`; :func:`_invert` leaves ``s`` in row :data:`_S`.
-_ROWS = 19
+_ROWS = 17
 _S = 11
 
 
@@ -438,7 +427,7 @@ def _invert(x, half, beta, scratch, count: int) -> None:
     rows, work, nodes, branch, region, index = scratch
     ln_beta, s_c, b_c, gauss_c, s_e, b_e, gauss_e = rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6]
     arg_erfc, erfc_z, exp_a, exp_b, s, b, gauss = rows[7], rows[8], rows[9], rows[10], rows[_S], rows[12], rows[13]
-    ln_arg, step, tail_p, ln_q, z = rows[14], rows[15], rows[16], rows[17], rows[18]
+    ln_arg, step, tail_p = rows[14], rows[15], rows[16]
     log_block(x, x, count)
     _out_of_the_money(x, x, half, count)
     exp_block(half, half, count)
@@ -461,11 +450,7 @@ def _invert(x, half, beta, scratch, count: int) -> None:
     _interpolate(beta, b_c, branch, nodes, tail_p, count)
     _guesses(beta, x, half, b_e, branch, nodes, tail_p, s, tail_p, count)
     log_block(tail_p, tail_p, count)
-    _inverse_normal_start(tail_p, branch, ln_q, z, arg_erfc, exp_a, count)
-    exp_block(ln_q, ln_q, count)
-    erfc_block(arg_erfc, erfc_z, count)
-    exp_block(exp_a, exp_a, count)
-    _tail_guesses(x, branch, ln_q, z, erfc_z, exp_a, s, count)
+    _tail_guesses(tail_p, x, branch, s, count)
     # Householder: two steps for all, a third where the second still moved s.
     step[:count] = math.inf
     # The first step from b to ~1e-11 (its error is the next step's to remove), the rest exact.
