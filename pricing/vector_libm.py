@@ -26,22 +26,30 @@ from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
-#: Elements per vector call.
+#: Elements per vector call of the AVX2 functions (the blocks' rows are whole multiples of
+#: :data:`WIDE_LANES`).
 LANES = 4
+#: Elements per call of the AVX-512 exp and log, where the CPU has them.
+WIDE_LANES = 8
 
 _NAMES = {"erfc": "_ZGVdN4v_erfc", "exp": "_ZGVdN4v_exp", "log": "_ZGVdN4v_log"}
+#: AVX-512 exp and log: 20% faster per element than the AVX2 ones here (0.71 against 0.89 ns,
+#: 0.94 against 1.18 ns, measured side by side), erfc not (1.70 against 1.67 ns), so it keeps
+#: four lanes.
+_WIDE_NAMES = {"exp": "_ZGVeN8v_exp", "log": "_ZGVeN8v_log"}
 
 
-def _bind_libmvec() -> bool:
-    """Register libmvec's AVX2 functions with LLVM by name; False if any is unavailable."""
-    if not llvm.get_host_cpu_features().get("avx2", False):
+def _bind_libmvec(names: dict[str, str], feature: str) -> bool:
+    """Register libmvec's functions ``names`` with LLVM by name; False if the CPU lacks
+    ``feature`` or any of them is unavailable."""
+    if not llvm.get_host_cpu_features().get(feature, False):
         return False
     path = ctypes.util.find_library("mvec")
     if path is None:
         return False
     try:
         lib = ctypes.CDLL(path)
-        addresses = {name: ctypes.cast(getattr(lib, name), ctypes.c_void_p).value for name in _NAMES.values()}
+        addresses = {name: ctypes.cast(getattr(lib, name), ctypes.c_void_p).value for name in names.values()}
     except (OSError, AttributeError):
         return False
     for name, address in addresses.items():
@@ -49,8 +57,10 @@ def _bind_libmvec() -> bool:
     return True
 
 
-#: True when the ``*_block`` functions run libmvec's four-lane AVX2 code.
-VECTOR_LIBM = os.environ.get("OPTIO_SCALAR_LIBM") != "1" and _bind_libmvec()
+#: True when the ``*_block`` functions run libmvec's vector code (AVX2, and AVX-512 for exp and
+#: log where :data:`WIDE_LIBM`).
+VECTOR_LIBM = os.environ.get("OPTIO_SCALAR_LIBM") != "1" and _bind_libmvec(_NAMES, "avx2")
+WIDE_LIBM = VECTOR_LIBM and _bind_libmvec(_WIDE_NAMES, "avx512f")
 
 
 #: erfc(z) rounds to 0 from here on (erfc(27.25) = 6.7e-325), and exp(y) below this. libmvec
@@ -60,8 +70,8 @@ ERFC_ZERO = 27.25
 EXP_ZERO = -745.14
 
 
-def _four_lanes(symbol: str, zero: tuple[str, float] | None):
-    """An intrinsic ``f(src, dst, i)``: ``dst[i:i+4] = symbol(src[i:i+4])`` in one vector call.
+def _vector_lanes(symbol: str, zero: tuple[str, float] | None, lanes: int):
+    """An intrinsic ``f(src, dst, i)``: ``dst[i:i+lanes] = symbol(src[i:i+lanes])`` in one call.
 
     ``zero = (comparison, bound)``: lanes with ``x <comparison> bound`` get 0 and go into the
     call as 0 (the result there is 0, and libmvec's slow path is never taken).
@@ -72,7 +82,7 @@ def _four_lanes(symbol: str, zero: tuple[str, float] | None):
         def codegen(context, builder, signature, args):
             src_array = context.make_array(signature.args[0])(context, builder, args[0])
             dst_array = context.make_array(signature.args[1])(context, builder, args[1])
-            vector = ir.VectorType(ir.DoubleType(), LANES)
+            vector = ir.VectorType(ir.DoubleType(), lanes)
             function = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vector, [vector]), symbol)
             load_from = builder.bitcast(builder.gep(src_array.data, [args[2]]), vector.as_pointer())
             store_to = builder.bitcast(builder.gep(dst_array.data, [args[2]]), vector.as_pointer())
@@ -80,8 +90,8 @@ def _four_lanes(symbol: str, zero: tuple[str, float] | None):
             if zero is None:
                 result = builder.call(function, [x])
             else:
-                zeros = ir.Constant(vector, [0.0] * LANES)
-                underflows = builder.fcmp_ordered(zero[0], x, ir.Constant(vector, [zero[1]] * LANES))
+                zeros = ir.Constant(vector, [0.0] * lanes)
+                underflows = builder.fcmp_ordered(zero[0], x, ir.Constant(vector, [zero[1]] * lanes))
                 result = builder.call(function, [builder.select(underflows, zeros, x)])
                 result = builder.select(underflows, zeros, result)
             builder.store(result, store_to, align=8)
@@ -93,7 +103,7 @@ def _four_lanes(symbol: str, zero: tuple[str, float] | None):
 
 
 def _scalar_lanes(function):
-    """``f(src, dst, i)`` as :func:`_four_lanes` gives it, by four scalar libm calls."""
+    """``f(src, dst, i)`` as :func:`_vector_lanes` gives it, by :data:`LANES` scalar libm calls."""
 
     @numba.njit(inline="always")
     def apply(src, dst, index):  # pragma: no cover - machines without libmvec or AVX2
@@ -103,11 +113,11 @@ def _scalar_lanes(function):
     return apply
 
 
-def _block(lanes, scalar):
-    """``block(src, dst, count)``: ``dst[:count] = f(src[:count])`` by whole vectors of ``lanes``,
-    the last one reaching past ``count`` while both arrays have room (so ``dst`` is scratch up to
-    the next multiple of :data:`LANES`), then ``scalar`` libm for any last few; never a lane past
-    either array. Rounding up keeps an option's result independent of where it sits in a block:
+def _block(lanes, scalar, width: int):
+    """``block(src, dst, count)``: ``dst[:count] = f(src[:count])`` by whole vectors of ``width``
+    elements (``lanes``), the last one reaching past ``count`` while both arrays have room (so
+    ``dst`` is scratch up to the next multiple of ``width``), then ``scalar`` libm for any last
+    few; never a lane past either array. Rounding up keeps an option's result independent of where it sits in a block:
     packing options changes no digit.
 
     Not cached on disk (numba does not cache closures); the cached kernels that call it carry
@@ -118,8 +128,8 @@ def _block(lanes, scalar):
     def block(src, dst, count: int) -> None:
         room = min(src.size, dst.size)
         count = min(count, room)
-        whole = min(count + (LANES - count % LANES) % LANES, room - room % LANES)
-        for i in range(0, whole, LANES):
+        whole = min(count + (width - count % width) % width, room - room % width)
+        for i in range(0, whole, width):
             lanes(src, dst, i)
         for i in range(whole, count):
             dst[i] = scalar(src[i])
@@ -128,13 +138,16 @@ def _block(lanes, scalar):
 
 
 if VECTOR_LIBM:
-    _erfc4 = _four_lanes(_NAMES["erfc"], (">=", ERFC_ZERO))
-    _exp4 = _four_lanes(_NAMES["exp"], ("<", EXP_ZERO))
-    _log4 = _four_lanes(_NAMES["log"], None)
+    _erfc4 = _vector_lanes(_NAMES["erfc"], (">=", ERFC_ZERO), LANES)
+    _exp_name, _log_name, _width = ((_WIDE_NAMES["exp"], _WIDE_NAMES["log"], WIDE_LANES) if WIDE_LIBM
+                                    else (_NAMES["exp"], _NAMES["log"], LANES))
+    _exp4 = _vector_lanes(_exp_name, ("<", EXP_ZERO), _width)
+    _log4 = _vector_lanes(_log_name, None, _width)
 else:  # pragma: no cover - machines without libmvec or AVX2
     _erfc4, _exp4, _log4 = (_scalar_lanes(function) for function in (math.erfc, math.exp, math.log))
+    _width = LANES
 
-#: ``dst[:count] = erfc(src[:count])`` (and likewise exp, log), four lanes at a time.
-erfc_block = _block(_erfc4, math.erfc)
-exp_block = _block(_exp4, math.exp)
-log_block = _block(_log4, math.log)
+#: ``dst[:count] = erfc(src[:count])`` (and likewise exp, log), several lanes at a time.
+erfc_block = _block(_erfc4, math.erfc, LANES)
+exp_block = _block(_exp4, math.exp, _width)
+log_block = _block(_log4, math.log, _width)
