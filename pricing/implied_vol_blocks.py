@@ -137,12 +137,19 @@ def _centres(x, s_c, erfc_arg, count: int) -> None:
 def _at_centres(x, s_c, half, erfc_s_c, b_c, gauss_c, count: int) -> None:
     """``b`` and ``e^{−(h²+t²)/2}`` at the inflection point, where ``h + t = 0``: ``b = e^{x/2}/2 −
     e^{−x/2}Φ(−s_c)`` and the Gaussian factor is ``e^{x/2}``. The two-term formula where it is
-    accurate (all but |x| below about 1e-3), the scalar function elsewhere."""
+    accurate (all but |x| below about 1e-3), the scalar function elsewhere: in a second loop,
+    which branches on the rare misses, so that the first runs without branches (vectorised)."""
+    inaccurate = 0
     for j in range(count):
         first = 0.5 * half[j]
         value = first - 0.5 * erfc_s_c[j] / half[j]
-        b_c[j] = value if two_term_is_accurate(0.0, first, value) else otm_call_scalar(x[j], s_c[j])
+        b_c[j] = value
         gauss_c[j] = half[j]
+        inaccurate += not two_term_is_accurate(0.0, first, value)
+    if inaccurate:
+        for j in range(count):
+            if not two_term_is_accurate(0.0, 0.5 * half[j], b_c[j]):
+                b_c[j] = otm_call_scalar(x[j], s_c[j])
 
 
 @numba.njit(**_PASS)

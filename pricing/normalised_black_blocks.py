@@ -194,14 +194,14 @@ def _nearest_to_edge(h, t, count: int) -> float:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _series_values(h, t, gauss, region, wanted: int, work, value, index, count: int) -> None:
+def _series_values(h, t, gauss, region, wanted: int, work, value, index, count: int, rough: bool = False) -> None:
     """``value = e^{−(h²+t²)/2}/√(2π) · (Y(h+t) − Y(h−t))`` for the options of region ``wanted``
     (:data:`TAYLOR`, :data:`ASYMPTOTIC` or :data:`ERFCX`), packed, run through the series or the
     difference, and scattered back."""
     packed_h, packed_t, bracket = work[4], work[5], work[6]
     m = _gather(region, wanted, h, t, index, packed_h, packed_t, count)
     if wanted == ASYMPTOTIC:
-        if _nearest_to_edge(packed_h, packed_t, m) >= _FAST_ASYMPTOTIC_Z:
+        if rough or _nearest_to_edge(packed_h, packed_t, m) >= _FAST_ASYMPTOTIC_Z:
             fast_asymptotic_brackets(packed_h, packed_t, bracket, m)
         else:
             slow_asymptotic_brackets(packed_h, packed_t, bracket, m)
@@ -259,11 +259,12 @@ def _two_terms(h, t, half, erfc_up, erfc_down, region, value, count: int) -> Non
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count: int) -> None:
+def _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count: int, rough: bool = False) -> None:
     """``b`` of the options outside the two-term formula: each series, and the erfcx difference,
     over its region's packed options; the scalar function for the :data:`SCALAR` ones (limits, and
-    erfcx differences too far out for lanes)."""
-    _series_values(h, t, gauss, region, ASYMPTOTIC, work, value, index, count)
+    erfcx differences too far out for lanes). ``rough``: the asymptotic series by
+    :data:`_FAST_TERMS` terms whatever ``z − t`` (within 8e-12 at the region's edge)."""
+    _series_values(h, t, gauss, region, ASYMPTOTIC, work, value, index, count, rough)
     _series_values(h, t, gauss, region, TAYLOR, work, value, index, count)
     _series_values(h, t, gauss, region, ERFCX, work, value, index, count)
     for j in range(count):
@@ -408,4 +409,4 @@ def otm_values_rough(x, s, half, value, gauss, work, region, index, count: int) 
     erfc_block(arg_up, erfc_up, count)
     erfc_block(arg_down, erfc_down, count)
     _rough_two_terms(h, t, half, erfc_up, erfc_down, region, value, count)
-    _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count)
+    _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count, True)
