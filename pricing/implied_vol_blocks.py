@@ -267,13 +267,15 @@ def _guesses(beta, x, half, b_e, branch, nodes, interpolated, s, tail_p, count: 
     its far end)."""
     for j in range(count):
         code = branch[j]
+        lowest = code == LOWEST
         f = interpolated[j]
-        u = beta[j] / b_e[j]
+        # Where β sits between the map's ends, u in [0, 1] from its far end: one division shared
+        # by both tails (this pass does not vectorise, and divisions dominate it).
+        u = (beta[j] - (0.0 if lowest else b_e[j])) / (b_e[j] if lowest else half[j] - b_e[j])
         f_l = f if f > 0.0 else (nodes[_Y_R, j] * u + b_e[j] * (1.0 - u)) * u
-        v = (beta[j] - b_e[j]) / (half[j] - b_e[j])
-        f_u = f if f > 0.0 else (nodes[_Y_L, j] * (1.0 - v) + 0.5 * (half[j] - b_e[j]) * v) * (1.0 - v)
+        f_u = f if f > 0.0 else (nodes[_Y_L, j] * (1.0 - u) + 0.5 * (half[j] - b_e[j]) * u) * (1.0 - u)
         s[j] = f if code == MIDDLE else s[j]
-        tail_p[j] = f_l / (_TWO_PI_OVER_SQRT27 * -x[j]) if code == LOWEST else (f_u if code == HIGHEST else 0.25)
+        tail_p[j] = f_l / (_TWO_PI_OVER_SQRT27 * -x[j]) if lowest else (f_u if code == HIGHEST else 0.25)
 
 
 @numba.njit(**_PASS)
@@ -350,12 +352,12 @@ def _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, thre
 
 
 @numba.njit(**_PASS)
-def _largest_step(step, s, count: int) -> float:
-    """The largest last step relative to its ``s``."""
-    largest = 0.0
+def _steps_above(step, s, threshold: float, count: int) -> int:
+    """How many last steps exceeded ``threshold·s`` (a count, without divisions, vectorises)."""
+    above = 0
     for j in range(count):
-        largest = max(largest, abs(step[j]) / s[j])
-    return largest
+        above += abs(step[j]) > threshold * s[j]
+    return above
 
 
 @numba.njit(**_PASS)
@@ -463,7 +465,7 @@ def _invert(x, half, beta, scratch, count: int) -> None:
     # The first step from b to ~1e-11 (its error is the next step's to remove), the rest exact.
     for attempt in range(3):
         threshold = THIRD_STEP_ABOVE if attempt == 2 else -1.0
-        if attempt == 2 and not _largest_step(step, s, count) > threshold:
+        if attempt == 2 and _steps_above(step, s, threshold, count) == 0:
             break
         if attempt == 0:
             otm_values_rough(x, s, half, b, gauss, work, region, index, count)
