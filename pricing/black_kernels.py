@@ -2,15 +2,16 @@
 
 Why compiled by hand: numpy evaluates a formula one whole-array operation at a time, so price
 plus Greeks is ~40 passes over memory (about 3M options/s per core). Both kernels work in blocks
-that stay in the L1 cache, so that the two Φ, the exponentials and the log of every option run
-four at a time through glibc's vector libm (:mod:`pricing.vector_libm`): one scalar call to
+that stay in the cache, so that the two Φ, the exponentials and the log of every option run
+several at a time through glibc's vector libm (:mod:`pricing.vector_libm`): one scalar call to
 ``math.erfc`` costs more than the whole rest of the option. They are accurate to an ulp or so,
 not fast approximations.
 
 The price is the normalised Black of :mod:`pricing.normalised_black`, accurate far out of the
 money where the textbook formula loses every digit, evaluated by
-:func:`pricing.normalised_black_blocks.otm_calls` for the price, the Greeks and implied vol
-alike, so that implied vol inverts exactly the prices these kernels produce. An element outside
+:func:`pricing.normalised_black_blocks.otm_values` for the price and implied vol and by
+:func:`~pricing.normalised_black_blocks.otm_calls` (the same ``b``, with Φ(h ± t) for delta) for
+the Greeks, so that implied vol inverts exactly the prices these kernels produce. An element outside
 the domain gets ``STATUS_INVALID`` and is left unset: the caller re-checks the inputs for the
 error message.
 

@@ -2,12 +2,13 @@
 
 Same regions, same series, same error budget as :func:`pricing.normalised_black.otm_call_scalar`;
 what differs is the order of work. The scalar function runs one option through its region's
-formula; here the options of a block are sorted by region without branches, and each series
-runs over all the options of its region at once with the same per-option code
-(:func:`~pricing.normalised_black.taylor_bracket`, :func:`~pricing.normalised_black.asymptotic_bracket`),
-which LLVM unrolls and vectorises four options at a time; erfcx and the exponentials come four
-at a time from :mod:`pricing.vector_libm`. Used where throughput matters (price with Greeks); the
+formula; here the regions of a block's options are decided first (from ``h`` and ``t``, then
+the two-term formula's error estimate), and each formula runs over the packed options of its
+region with the same per-option code (:func:`~pricing.normalised_black.taylor_bracket`, the
+asymptotic series by a fixed count of terms, the erfcx difference by two Mills ratios), which
+LLVM vectorises; erfc, exp and log come several at a time from :mod:`pricing.vector_libm`. The
 results agree with the scalar function to a few ulp (the vector libm's own rounding).
+:func:`otm_values_rough` is the cheaper ~1e-11 variant for implied vol's first steps.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``erfc``, ``exp`` and ``log`` over blocks of doubles, four lanes at a time, from glibc's libmvec.
+"""``erfc``, ``exp`` and ``log`` over blocks of doubles, several lanes at a time, from glibc's libmvec.
 
 Why by hand: numba vectorises ``math.erfc``/``math.exp`` only through Intel's SVML, which the
 PyPI llvmlite is not built for, so a loop calling them runs one scalar libm call per element
@@ -6,8 +6,10 @@ PyPI llvmlite is not built for, so a loop calling them runs one scalar libm call
 the x86 vector ABI: one ``<4 x double>`` in, one out) at about 1.6 ns (erfc) and 0.8 ns (exp,
 log) per element. Measured against mpmath here: erfc within 0.94 ulp on [−6, 26], exp within
 1.6 ulp, log within 0.96 ulp — the scalar libm calls' accuracy (erfc 1.9, log 0.5 ulp) to
-within an ulp. The functions are bound by
-symbol name, so numba can cache their callers, and called through a small LLVM intrinsic.
+within an ulp. Where the CPU has AVX-512, exp and log take its eight-lane versions
+(``_ZGVeN8v_exp``, ``_ZGVeN8v_log``: 20% faster here, and within two ulp of scalar libm as the
+tests check); erfc keeps four lanes. The functions are bound by symbol name, so numba can cache
+their callers, and called through a small LLVM intrinsic.
 
 Where libmvec or AVX2 is missing (or ``OPTIO_SCALAR_LIBM=1``), :data:`VECTOR_LIBM` is False and
 the same functions loop over scalar libm: slower, never different in kind.
