@@ -170,7 +170,7 @@ def _asymptotic_brackets(terms: int):
     option by ``terms`` terms of the series (:func:`_asymptotic_series`), enough for the
     smallest ``z − t`` of the options it is given (:data:`_FAST_TERMS`, :data:`_SLOW_TERMS`).
 
-    Why a count fixed at compile time: LLVM then unrolls the terms and runs the options four at
+    Why a count fixed at compile time: LLVM then unrolls the terms and runs the options several at
     a time. The series with a stopping test per option
     (:func:`~pricing.normalised_black.asymptotic_bracket`) carries its chain of multiplications
     one option at a time, about 60 ns an option; one pass per term over the block, with the
