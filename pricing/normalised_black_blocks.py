@@ -21,6 +21,7 @@ from pricing.normalised_black import (
     ASYMPTOTIC_Z,
     INV_SQRT2,
     INV_SQRT_2PI,
+    NAIVE_ERROR_ULPS,
     SMALL_T,
     SQRT_PI_OVER_2,
     otm_call_scalar,
@@ -51,8 +52,8 @@ _LANES_Y_BELOW = 37.0
 
 #: Rows of scratch that the series need (:func:`_series_values`), each a block long.
 WORK_ROWS = 12
-#: Rows of scratch that :func:`otm_calls` needs: :data:`WORK_ROWS`, then h, t, the erfc and exp
-#: arguments, the two erfc values and the two-term formula's first term.
+#: Rows of scratch that :func:`otm_calls` and its siblings need: :data:`WORK_ROWS`, then h, t,
+#: the erfc and exp arguments, the two erfc values, and one more for packing (:func:`_naive_values`).
 OTM_ROWS = WORK_ROWS + 8
 #: Rows of :func:`otm_calls`'s scratch that hold ``h = x/s``, ``t = s/2``, ``erfc(|h + t|/√2)``
 #: and ``erfc(−(h − t)/√2)`` when it returns: d1 and Φ(h ± t) for the caller (delta).
@@ -60,17 +61,18 @@ H_ROW, T_ROW, ERFC_UP, ERFC_DOWN = WORK_ROWS, WORK_ROWS + 1, WORK_ROWS + 5, WORK
 
 
 @numba.njit(cache=True, error_model="numpy")
-def series_regions(h, t, region, count: int) -> int:
+def series_regions(h, t, region, taylor_below: float, count: int) -> int:
     """The region of each option by :func:`otm_call_scalar`'s rules, as far as ``h`` and ``t``
-    decide it: :data:`ASYMPTOTIC`, :data:`TAYLOR`, :data:`SCALAR` for ``s`` of 0 or ∞ (or NaN),
-    and :data:`NAIVE` for the rest, which the two-term formula's own error estimate may still
-    send to the erfcx difference (:data:`ERFCX`). Written as selects, not branches: regions come
-    in random order, and a mispredicted branch costs more than the test. Returns how many are
-    :data:`NAIVE`.
+    decide it: :data:`ASYMPTOTIC`, :data:`TAYLOR` for ``t`` below ``taylor_below``
+    (:data:`~pricing.normalised_black.SMALL_T`; 0 for the rough evaluation, whose two-term formula
+    tries small ``t`` first), :data:`SCALAR` for ``s`` of 0 or ∞ (or NaN), and :data:`NAIVE` for
+    the rest, which the two-term formula's own error estimate may still send elsewhere
+    (:func:`_inaccurate_region`). Written as selects, not branches: regions come in random order,
+    and a mispredicted branch costs more than the test. Returns how many are :data:`NAIVE`.
     """
     naive = 0
     for j in range(count):
-        code = TAYLOR if t[j] < SMALL_T else NAIVE
+        code = TAYLOR if t[j] < taylor_below else NAIVE
         code = ASYMPTOTIC if h[j] + t[j] < -ASYMPTOTIC_Z else code
         code = SCALAR if not 0.0 < t[j] < math.inf else code
         region[j] = code
@@ -237,21 +239,6 @@ def _series_values(h, t, gauss, region, wanted: int, work, value, index, count: 
         value[j] = INV_SQRT_2PI * gauss[j] * bracket[i]
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _arguments(x, s, h, t, arg_up, arg_down, arg_pdf, count: int) -> None:
-    """``h = x/s``, ``t = s/2``, and the arguments of erfc and exp for Φ(h ± t) and
-    ``e^{−(h²+t²)/2}`` (Φ(u) = erfc(−u/√2)/2; Φ(h + t) from erfc of its absolute value, so that
-    its small tail above the money keeps its digits)."""
-    for j in range(count):
-        hj = x[j] / s[j]
-        tj = 0.5 * s[j]
-        h[j] = hj
-        t[j] = tj
-        arg_up[j] = abs(hj + tj) * INV_SQRT2
-        arg_down[j] = -(hj - tj) * INV_SQRT2
-        arg_pdf[j] = -0.5 * (hj * hj + tj * tj)
-
-
 @numba.njit(inline="always")
 def _two_term(h: float, t: float, half: float, erfc_up: float, erfc_down: float) -> tuple[float, float]:
     """``first = e^{x/2}Φ(h + t)`` and the two-term ``b = first − e^{−x/2}Φ(h − t)``, from the
@@ -263,19 +250,21 @@ def _two_term(h: float, t: float, half: float, erfc_up: float, erfc_down: float)
 
 @numba.njit(inline="always")
 def _inaccurate_region(h: float, t: float) -> int:
-    """Where the two-term formula is not accurate: :data:`ERFCX` (lanes) unless ``h − t`` is too
-    far out for them."""
-    return ERFCX if h - t > -_LANES_Y_BELOW else SCALAR
+    """Where the two-term formula is not accurate: :data:`TAYLOR` for small ``t`` (only the rough
+    evaluation tries it there), else :data:`ERFCX` (lanes) unless ``h − t`` is too far out for
+    them."""
+    region = ERFCX if h - t > -_LANES_Y_BELOW else SCALAR
+    return TAYLOR if t < SMALL_T else region
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _two_terms(h, t, half, erfc_up, erfc_down, region, value, count: int) -> None:
-    """The two-term ``b`` of every option; a :data:`NAIVE` one where it is not accurate becomes
-    :data:`ERFCX` (the series overwrite their own options' values)."""
+def _two_terms(h, t, half, erfc_up, erfc_down, region, value, ulps: float, count: int) -> None:
+    """The two-term ``b`` of every option; a :data:`NAIVE` one whose error estimate exceeds
+    ``ulps`` goes to :func:`_inaccurate_region` (the series overwrite their own options' values)."""
     for j in range(count):
         first, two_term = _two_term(h[j], t[j], half[j], erfc_up[j], erfc_down[j])
         value[j] = two_term
-        inaccurate = not two_term_is_accurate(h[j] + t[j], first, two_term)
+        inaccurate = not two_term_is_accurate(h[j] + t[j], first, two_term, ulps)
         region[j] = _inaccurate_region(h[j], t[j]) if (region[j] == NAIVE) & inaccurate else region[j]
 
 
@@ -294,31 +283,8 @@ def _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count: int
 
 
 @numba.njit(cache=True, error_model="numpy")
-def otm_calls(x, s, half, value, gauss, work, region, index, count: int) -> None:
-    """``value = b(x, s)`` and ``gauss = e^{−(h²+t²)/2}`` (so ``∂b/∂s = gauss/√(2π)``) for a block,
-    leaving h, t and the erfc of both Φ(h ± t) of every option in ``work`` (rows :data:`H_ROW`,
-    :data:`T_ROW`, :data:`ERFC_UP`, :data:`ERFC_DOWN`) for the Greeks.
-
-    ``x ≤ 0`` and ``s ≥ 0`` as in :func:`~pricing.normalised_black.otm_call_scalar`, ``half =
-    e^{x/2}``; ``work`` is :data:`OTM_ROWS` blocks of scratch, ``region`` a block of int8 and
-    ``index`` one of int64. The two-term formula for every option (two erfc and one exp, four
-    lanes at a time), the series where :func:`series_regions` says, the scalar function for the
-    rest (s of 0 or ∞, the erfcx region). :func:`otm_values` gives the same ``b`` for less work.
-    """
-    h, t, arg_up, arg_down = work[H_ROW], work[T_ROW], work[WORK_ROWS + 2], work[WORK_ROWS + 3]
-    arg_pdf, erfc_up, erfc_down = work[WORK_ROWS + 4], work[ERFC_UP], work[ERFC_DOWN]
-    _arguments(x, s, h, t, arg_up, arg_down, arg_pdf, count)
-    erfc_block(arg_up, erfc_up, count)
-    erfc_block(arg_down, erfc_down, count)
-    exp_block(arg_pdf, gauss, count)
-    series_regions(h, t, region, count)
-    _two_terms(h, t, half, erfc_up, erfc_down, region, value, count)
-    _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count)
-
-
-@numba.njit(cache=True, error_model="numpy")
 def _gaussian_arguments(x, s, h, t, arg_pdf, count: int) -> None:
-    """``h = x/s``, ``t = s/2`` and the argument of ``e^{−(h²+t²)/2}``, as :func:`_arguments`."""
+    """``h = x/s``, ``t = s/2`` and the argument of ``e^{−(h²+t²)/2}``."""
     for j in range(count):
         hj = x[j] / s[j]
         tj = 0.5 * s[j]
@@ -329,16 +295,17 @@ def _gaussian_arguments(x, s, h, t, arg_pdf, count: int) -> None:
 
 @numba.njit(cache=True, error_model="numpy")
 def _erfc_arguments(h, t, arg_up, arg_down, count: int) -> None:
-    """The erfc arguments of Φ(h ± t), as :func:`_arguments`."""
+    """The erfc arguments of Φ(h ± t) (Φ(u) = erfc(−u/√2)/2; Φ(h + t) from erfc of its absolute
+    value, so that its small tail above the money keeps its digits)."""
     for j in range(count):
         arg_up[j] = abs(h[j] + t[j]) * INV_SQRT2
         arg_down[j] = -(h[j] - t[j]) * INV_SQRT2
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _naive_values(h, t, half, region, work, value, index, count: int) -> None:
+def _naive_values(h, t, half, region, work, value, index, ulps: float, count: int) -> None:
     """The two-term ``b`` of the :data:`NAIVE` options only, packed to the front, then scattered
-    back; :data:`ERFCX` where it is not accurate."""
+    back; :func:`_inaccurate_region` where its error estimate exceeds ``ulps``."""
     packed_h, packed_t, packed_half = work[WORK_ROWS + 2], work[WORK_ROWS + 3], work[WORK_ROWS + 5]
     arg_up, arg_down, erfc_up, erfc_down = work[WORK_ROWS + 6], work[WORK_ROWS + 7], work[0], work[1]
     m = 0
@@ -355,32 +322,8 @@ def _naive_values(h, t, half, region, work, value, index, count: int) -> None:
         first, two_term = _two_term(packed_h[i], packed_t[i], packed_half[i], erfc_up[i], erfc_down[i])
         j = index[i]
         value[j] = two_term
-        if not two_term_is_accurate(packed_h[i] + packed_t[i], first, two_term):
+        if not two_term_is_accurate(packed_h[i] + packed_t[i], first, two_term, ulps):
             region[j] = _inaccurate_region(packed_h[i], packed_t[i])
-
-
-@numba.njit(cache=True, error_model="numpy")
-def otm_values(x, s, half, value, gauss, work, region, index, count: int) -> None:
-    """:func:`otm_calls`' ``value`` and ``gauss``, for the price and implied vol, which need no Φ
-    of their own. The regions come first, from ``h`` and ``t`` alone, so that the two erfc of
-    the two-term formula run only over the options that keep it (most options of a desk's chain
-    take a series: 84% of the benchmark's random grid). Where most keep it, packing costs more
-    than it saves, and the two-term formula runs over the whole block as in :func:`otm_calls`.
-    Same arguments, same lanes, so the same ``b`` as :func:`otm_calls` to the bit.
-    """
-    h, t, arg_up, arg_down = work[H_ROW], work[T_ROW], work[WORK_ROWS + 2], work[WORK_ROWS + 3]
-    arg_pdf, erfc_up, erfc_down = work[WORK_ROWS + 4], work[ERFC_UP], work[ERFC_DOWN]
-    _gaussian_arguments(x, s, h, t, arg_pdf, count)
-    exp_block(arg_pdf, gauss, count)
-    naive = series_regions(h, t, region, count)
-    if 2 * naive > count:
-        _erfc_arguments(h, t, arg_up, arg_down, count)
-        erfc_block(arg_up, erfc_up, count)
-        erfc_block(arg_down, erfc_down, count)
-        _two_terms(h, t, half, erfc_up, erfc_down, region, value, count)
-    else:
-        _naive_values(h, t, half, region, work, value, index, count)
-    _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count)
 
 
 #: The two-term formula's error estimate that :func:`otm_values_rough` accepts, in ulps: about
@@ -389,25 +332,55 @@ ROUGH_ERROR_ULPS = 2.0**16
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _rough_regions(h, t, region, count: int) -> None:
-    """:data:`ASYMPTOTIC` and the limits (:data:`SCALAR`) as :func:`series_regions` has them;
-    :data:`NAIVE` for everything else, small ``t`` too."""
-    for j in range(count):
-        code = ASYMPTOTIC if h[j] + t[j] < -ASYMPTOTIC_Z else NAIVE
-        region[j] = SCALAR if not 0.0 < t[j] < math.inf else code
+def _normalised_black(x, s, half, value, gauss, work, region, index, rough: bool, every_phi: bool,
+                      count: int) -> None:
+    """``b`` and ``gauss`` for a block, the one body of :func:`otm_calls`, :func:`otm_values` and
+    :func:`otm_values_rough`.
+
+    The regions come first, from ``h`` and ``t`` alone; then the two-term formula (two erfc, one
+    exp) over every option where ``every_phi`` (the Greeks want Φ(h ± t)) or most options keep
+    it, else over the packed ones that do (packing costs more than it saves when they are the
+    majority); then the series, the erfcx difference and the scalar function for the rest.
+    ``rough``: the two-term formula wherever its error estimate allows :data:`ROUGH_ERROR_ULPS`
+    (small ``t`` too), and the asymptotic series by its shorter count.
+    """
+    h, t, arg_up, arg_down = work[H_ROW], work[T_ROW], work[WORK_ROWS + 2], work[WORK_ROWS + 3]
+    arg_pdf, erfc_up, erfc_down = work[WORK_ROWS + 4], work[ERFC_UP], work[ERFC_DOWN]
+    ulps = ROUGH_ERROR_ULPS if rough else NAIVE_ERROR_ULPS
+    _gaussian_arguments(x, s, h, t, arg_pdf, count)
+    exp_block(arg_pdf, gauss, count)
+    naive = series_regions(h, t, region, 0.0 if rough else SMALL_T, count)
+    if every_phi or 2 * naive > count:
+        _erfc_arguments(h, t, arg_up, arg_down, count)
+        erfc_block(arg_up, erfc_up, count)
+        erfc_block(arg_down, erfc_down, count)
+        _two_terms(h, t, half, erfc_up, erfc_down, region, value, ulps, count)
+    else:
+        _naive_values(h, t, half, region, work, value, index, ulps, count)
+    _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count, rough)
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _rough_two_terms(h, t, half, erfc_up, erfc_down, region, value, count: int) -> None:
-    """The two-term ``b`` of every option; a :data:`NAIVE` one whose error estimate passes
-    :data:`ROUGH_ERROR_ULPS` keeps it, the others go to the Taylor series (small ``t``) or the
-    erfcx difference."""
-    for j in range(count):
-        first, two_term = _two_term(h[j], t[j], half[j], erfc_up[j], erfc_down[j])
-        value[j] = two_term
-        rough = two_term_is_accurate(h[j] + t[j], first, two_term, ROUGH_ERROR_ULPS)
-        fallback = TAYLOR if t[j] < SMALL_T else _inaccurate_region(h[j], t[j])
-        region[j] = fallback if (region[j] == NAIVE) & (not rough) else region[j]
+def otm_calls(x, s, half, value, gauss, work, region, index, count: int) -> None:
+    """``value = b(x, s)`` and ``gauss = e^{−(h²+t²)/2}`` (so ``∂b/∂s = gauss/√(2π)``) for a block,
+    leaving h, t and the erfc of both Φ(h ± t) of every option in ``work`` (rows :data:`H_ROW`,
+    :data:`T_ROW`, :data:`ERFC_UP`, :data:`ERFC_DOWN`) for the Greeks.
+
+    ``x ≤ 0`` and ``s ≥ 0`` as in :func:`~pricing.normalised_black.otm_call_scalar`, ``half =
+    e^{x/2}``; ``work`` is :data:`OTM_ROWS` blocks of scratch, ``region`` a block of int8 and
+    ``index`` one of int64. :func:`otm_values` gives the same ``b`` for less work.
+    """
+    _normalised_black(x, s, half, value, gauss, work, region, index, False, True, count)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def otm_values(x, s, half, value, gauss, work, region, index, count: int) -> None:
+    """:func:`otm_calls`' ``value`` and ``gauss``, for the price and implied vol, which need no Φ
+    of their own: the two erfc of the two-term formula run only over the options that keep it
+    where they are the minority (most options of a desk's chain take a series: 84% of the
+    benchmark's random grid). Same arguments, same lanes, so the same ``b`` to the bit.
+    """
+    _normalised_black(x, s, half, value, gauss, work, region, index, False, False, count)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -421,13 +394,4 @@ def otm_values_rough(x, s, half, value, gauss, work, region, index, count: int) 
     step removes: a step from an error δ leaves about δ⁴, and 1e-11 in ``b`` moves ``s`` by less
     than the 1e-6 the first step leaves anyway. ``gauss`` is exact (the derivatives use it).
     """
-    h, t, arg_up, arg_down = work[H_ROW], work[T_ROW], work[WORK_ROWS + 2], work[WORK_ROWS + 3]
-    arg_pdf, erfc_up, erfc_down = work[WORK_ROWS + 4], work[ERFC_UP], work[ERFC_DOWN]
-    _gaussian_arguments(x, s, h, t, arg_pdf, count)
-    exp_block(arg_pdf, gauss, count)
-    _rough_regions(h, t, region, count)
-    _erfc_arguments(h, t, arg_up, arg_down, count)
-    erfc_block(arg_up, erfc_up, count)
-    erfc_block(arg_down, erfc_down, count)
-    _rough_two_terms(h, t, half, erfc_up, erfc_down, region, value, count)
-    _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count, True)
+    _normalised_black(x, s, half, value, gauss, work, region, index, True, False, count)
