@@ -136,32 +136,37 @@ _PASS = {"cache": True, "error_model": "numpy"}
 
 
 @numba.njit(**_PASS)
-def read_block(source, start: int, count: int, into) -> None:
-    """``into[:count]`` = the block's elements of ``source`` (or its one element, broadcast)."""
-    if source.size == 1:
-        into[:count] = source[0]
-    else:
-        into[:count] = source[start:start + count]
+def fill_broadcast(a, b, c, d, e, is_call, rows, call) -> None:
+    """``rows[0:5]`` and ``call`` filled with each input's first element: where :func:`input_block`
+    reads an input of one element for all."""
+    rows[0][:] = a[0]
+    rows[1][:] = b[0]
+    rows[2][:] = c[0]
+    rows[3][:] = d[0]
+    rows[4][:] = e[0]
+    call[:] = is_call[0]
 
 
-@numba.njit(**_PASS)
-def read_options(a, b, c, d, e, is_call, start: int, count: int, rows, call) -> None:
-    """A block of five float inputs into ``rows[0:5]`` and the call flags into ``call``."""
-    read_block(a, start, count, rows[0])
-    read_block(b, start, count, rows[1])
-    read_block(c, start, count, rows[2])
-    read_block(d, start, count, rows[3])
-    read_block(e, start, count, rows[4])
-    read_block(is_call, start, count, call)
+@numba.njit(inline="always")
+def _block_of(values, broadcast, start: int, count: int):
+    return values[start:start + count] if values.size > 1 else broadcast
+
+
+@numba.njit(inline="always")
+def input_block(a, b, c, d, e, is_call, rows, call, start: int, count: int):
+    """The block's elements of the five float inputs and the call flags: slices of the batch, read
+    in place, or for an input of one element its row filled once (:func:`fill_broadcast`).
+    Copying each block into rows instead cost implied vol about 3 ns an option."""
+    return (_block_of(a, rows[0], start, count), _block_of(b, rows[1], start, count),
+            _block_of(c, rows[2], start, count), _block_of(d, rows[3], start, count),
+            _block_of(e, rows[4], start, count), _block_of(is_call, call, start, count))
 
 
 @numba.njit(**_PASS)
 def _check(f, k, t, v, d, ratio, invalid, count: int) -> None:
     """Flag the options outside the domain; ``ratio = F/K`` (1 where invalid, so its log is 0)."""
     for j in range(count):
-        # Written so that NaN fails every test, as in pricing.black_scholes._checked.
-        ok = ((f[j] > 0.0) & (f[j] < math.inf) & (k[j] > 0.0) & (k[j] < math.inf) & (t[j] >= 0.0)
-              & (t[j] < math.inf) & (v[j] >= 0.0) & (v[j] < math.inf) & (d[j] > 0.0) & (d[j] < math.inf))
+        ok = valid_inputs(f[j], k[j], t[j], v[j], d[j])
         invalid[j] = not ok
         ratio[j] = f[j] / k[j] if ok else 1.0
 
@@ -224,8 +229,9 @@ def _prices(f, k, d, call, value, invalid, price, status, count: int) -> None:
         status[j] = STATUS_INVALID if invalid[j] else STATUS_OK
 
 
-#: Rows of the block scratch that :func:`_normalised_black` fills (the inputs first, for :func:`read_options`).
-_F, _K, _T, _V, _D, _RATIO, _LOG_RATIO, _SQRT_T, _X, _S, _HALF_X, _HALF, _VALUE, _GAUSS = range(14)
+#: Rows of the block scratch: the inputs of one element for all first (:func:`fill_broadcast`), then
+#: what :func:`_normalised_black` fills.
+_RATIO, _LOG_RATIO, _SQRT_T, _X, _S, _HALF_X, _HALF, _VALUE, _GAUSS = range(5, 14)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -236,17 +242,15 @@ def _scratch():
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _normalised_black(forward, strike, expiry_years, vol, discount, is_call, start: int, m: int, scratch,
-                      with_phi: bool) -> None:
-    """Read a block of options, check them, and leave ``b(−|x|, σ√T)`` and what it was built from
-    in ``scratch`` (rows ``_F`` … ``_GAUSS``): the front end of both kernels. ``with_phi`` also
-    leaves Φ(h ± t) in the work rows, for the Greeks (:func:`~pricing.normalised_black_blocks.otm_calls`);
-    the price needs only ``b`` (:func:`~pricing.normalised_black_blocks.otm_values`, the same ``b``)."""
-    rows, work, region, index, invalid, call = scratch
-    f, k, t, v, d, ratio, log_ratio = rows[_F], rows[_K], rows[_T], rows[_V], rows[_D], rows[_RATIO], rows[_LOG_RATIO]
-    sqrt_t, x, s, half_x, half = rows[_SQRT_T], rows[_X], rows[_S], rows[_HALF_X], rows[_HALF]
-    value, gauss = rows[_VALUE], rows[_GAUSS]
-    read_options(forward, strike, expiry_years, vol, discount, is_call, start, m, rows, call)
+def _normalised_black(f, k, t, v, d, m: int, scratch, with_phi: bool) -> None:
+    """Check a block of options (forward, strike, years, vol, discount) and leave ``b(−|x|, σ√T)``
+    and what it was built from in ``scratch`` (rows ``_RATIO`` … ``_GAUSS``): the front end of
+    both kernels. ``with_phi`` also leaves Φ(h ± t) in the work rows, for the Greeks
+    (:func:`~pricing.normalised_black_blocks.otm_calls`); the price needs only ``b``
+    (:func:`~pricing.normalised_black_blocks.otm_values`, the same ``b``)."""
+    rows, work, region, index, invalid = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
+    ratio, log_ratio, sqrt_t, x, s = rows[_RATIO], rows[_LOG_RATIO], rows[_SQRT_T], rows[_X], rows[_S]
+    half_x, half, value, gauss = rows[_HALF_X], rows[_HALF], rows[_VALUE], rows[_GAUSS]
     _check(f, k, t, v, d, ratio, invalid, m)
     log_block(ratio, log_ratio, m)
     _arguments(log_ratio, t, v, sqrt_t, x, s, half_x, m)
@@ -262,17 +266,20 @@ def black_price_flat(forward, strike, expiry_years, vol, discount, is_call, pric
     """Discounted Black-76 price of ``status.size`` options into ``price``, in blocks of :data:`CHUNK`.
 
     Each input holds one element per option or a single one for all (a broadcast scalar). The
-    normalised Black comes from :func:`pricing.normalised_black_blocks.otm_calls` (libmvec four
-    lanes at a time, the scalar function's regions and series): the same ``b`` as the Greeks
-    kernel's and as implied vol inverts.
+    normalised Black comes from :func:`pricing.normalised_black_blocks.otm_values` (libmvec
+    lanes, the scalar function's regions and series): the same ``b`` as the Greeks kernel's and
+    as implied vol inverts.
     """
     scratch = _scratch()
-    rows, invalid, call = scratch[0], scratch[4], scratch[5]
+    rows, invalid, broadcast_call = scratch[0], scratch[4], scratch[5]
+    fill_broadcast(forward, strike, expiry_years, vol, discount, is_call, rows, broadcast_call)
     for start in range(0, status.size, CHUNK):
         m = min(CHUNK, status.size - start)
-        _normalised_black(forward, strike, expiry_years, vol, discount, is_call, start, m, scratch, False)
+        f, k, t, v, d, call = input_block(forward, strike, expiry_years, vol, discount, is_call, rows, broadcast_call,
+                                          start, m)
+        _normalised_black(f, k, t, v, d, m, scratch, False)
         end = start + m
-        _prices(rows[_F], rows[_K], rows[_D], call, rows[_VALUE], invalid, price[start:end], status[start:end], m)
+        _prices(f, k, d, call, rows[_VALUE], invalid, price[start:end], status[start:end], m)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -287,14 +294,16 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
     """
     n = status.size
     scratch = _scratch()
-    rows, work, region, invalid, call = scratch[0], scratch[1], scratch[2], scratch[4], scratch[5]
-    f, k, t, v, d, log_ratio = rows[_F], rows[_K], rows[_T], rows[_V], rows[_D], rows[_LOG_RATIO]
-    sqrt_t, value, gauss = rows[_SQRT_T], rows[_VALUE], rows[_GAUSS]
+    rows, work, region, invalid, broadcast_call = scratch[0], scratch[1], scratch[2], scratch[4], scratch[5]
+    log_ratio, sqrt_t, value, gauss = rows[_LOG_RATIO], rows[_SQRT_T], rows[_VALUE], rows[_GAUSS]
     log_d, rate = np.empty(CHUNK), np.zeros(CHUNK)
     discounted = discount.size > 1 or discount[0] != 1.0
+    fill_broadcast(forward, strike, expiry_years, vol, discount, is_call, rows, broadcast_call)
     for start in range(0, n, CHUNK):
         m = min(CHUNK, n - start)
-        _normalised_black(forward, strike, expiry_years, vol, discount, is_call, start, m, scratch, True)
+        f, k, t, v, d, call = input_block(forward, strike, expiry_years, vol, discount, is_call, rows, broadcast_call,
+                                          start, m)
+        _normalised_black(f, k, t, v, d, m, scratch, True)
         if discounted:
             log_block(d, log_d, m)
             _rates(d, t, log_d, rate, m)

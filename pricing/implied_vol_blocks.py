@@ -33,7 +33,7 @@ import numba
 import numpy as np
 
 from pricing import rational_cubic as rc
-from pricing.black_kernels import CHUNK, valid_inputs
+from pricing.black_kernels import CHUNK, fill_broadcast, input_block, valid_inputs
 from pricing.normalised_black import (
     INV_SQRT2,
     INV_SQRT_2PI,
@@ -483,12 +483,6 @@ def _invert(x, half, beta, scratch, count: int) -> None:
         _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, threshold, count)
 
 
-@numba.njit(inline="always")
-def _block(values, one, start: int, count: int):
-    """The block's elements of ``values`` in place, or ``one`` (its one element, broadcast)."""
-    return values[start:start + count] if values.size > 1 else one
-
-
 @numba.njit(cache=True, error_model="numpy")
 def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vol, status):  # pragma: no cover
     """Black-76 implied vol of ``status.size`` options into ``vol`` and ``status`` (codes :data:`OK` …).
@@ -499,15 +493,8 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
     n = status.size
     rows = np.empty((7, CHUNK))
     ratio, target = rows[5], rows[6]
-    # Inputs of one element for all are read from rows filled once; the others in place.
-    one_price, one_forward, one_strike, one_expiry, one_discount = rows[0], rows[1], rows[2], rows[3], rows[4]
-    one_call = np.empty(CHUNK, dtype=np.bool_)
-    one_price[:] = price[0]
-    one_forward[:] = forward[0]
-    one_strike[:] = strike[0]
-    one_expiry[:] = expiry_years[0]
-    one_discount[:] = discount[0]
-    one_call[:] = is_call[0]
+    broadcast_call = np.empty(CHUNK, dtype=np.bool_)
+    fill_broadcast(price, forward, strike, expiry_years, discount, is_call, rows, broadcast_call)
     codes = np.empty(CHUNK, dtype=np.int8)
     kind = np.empty(CHUNK, dtype=np.int8)
     scratch = _scratch()
@@ -517,10 +504,8 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
     queued = 0
     for start in range(0, n, CHUNK):
         m = min(CHUNK, n - start)
-        p, f, k = _block(price, one_price, start, m), _block(forward, one_forward, start, m), _block(
-            strike, one_strike, start, m)
-        t, d = _block(expiry_years, one_expiry, start, m), _block(discount, one_discount, start, m)
-        call = _block(is_call, one_call, start, m)
+        p, f, k, t, d, call = input_block(price, forward, strike, expiry_years, discount, is_call, rows,
+                                          broadcast_call, start, m)
         _check(p, f, k, t, d, ratio, codes, m)
         _normalise(p, f, k, t, d, call, ratio, target, codes, kind, m)
         _settle(t, target, kind, vol[start:start + m], m)
