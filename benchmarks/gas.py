@@ -14,6 +14,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
+from optio.admin import schedule_and_execute, timelock_of
 from optio.chain import LocalSigner, dev_account
 from optio.contracts import Client, Protocol, SviParams
 from optio.deploy import DeployConfig, deploy_protocol
@@ -170,10 +171,12 @@ def run() -> dict:
     with local_chain("anvil") as chain:
         w3 = chain.w3
         deployer, keeper, market = (LocalSigner(dev_account(i)) for i in (0, 9, 7))
-        p = Protocol(w3, deploy_protocol(w3, deployer, DeployConfig(keeper=keeper.address), save=False))
+        config = DeployConfig(keeper=keeper.address, timelock_delay=0)
+        p = Protocol(w3, deploy_protocol(w3, deployer, config, save=False))
         for kind in ("call", "put"):
             v = p.vault(kind)
-            _send(v, deployer, "grantRole", v.call("MARKET_ROLE"), market.address)
+            role = v.call("MARKET_ROLE")
+            schedule_and_execute(deployer, v, "grantRole", role, market.address, timelock=timelock_of(p))
         signers = {k: LocalSigner(dev_account(i)) for k, i in (("first", 1), ("second", 2), ("third", 3))}
         vaults = {kind: measure_vault(p, kind, signers, market) for kind in ("call", "put")}
         oracles = measure_oracles(w3, p, keeper)

@@ -29,6 +29,7 @@ from web3 import Web3
 from keepers.liquidator import scan_health
 from keepers.runtime.config import load_config
 from keepers.runtime.daemon import Runner
+from optio.admin import schedule_and_execute, timelock_of
 from optio.chain import LocalSigner, dev_account
 from optio.contracts import Protocol
 from optio.deploy import DeployConfig, deploy_protocol
@@ -160,7 +161,7 @@ def run(n: int) -> dict:
         tmp, w3 = Path(d), chain.w3
         keeper = LocalSigner(dev_account(KEEPER))
         deployer = LocalSigner(dev_account(0))
-        deployment = deploy_protocol(w3, deployer, DeployConfig(keeper=keeper.address), save=False)
+        deployment = deploy_protocol(w3, deployer, DeployConfig(keeper=keeper.address, timelock_delay=0), save=False)
         manifest = save_deployment(deployment, tmp / "deployment.json")
         p = Protocol(w3, deployment)
         p.spot_oracle.post(keeper, "2000", _ts(w3))
@@ -172,7 +173,7 @@ def run(n: int) -> dict:
         p.vault("put").deposit(lp, "5000000")
         cfg = list(p.margin.call("config"))
         cfg[5] = WAD  # close factor 100%: one liquidation per account
-        p.margin.transact(deployer, "setConfig", tuple(cfg))
+        schedule_and_execute(deployer, p.margin, "setConfig", tuple(cfg), timelock=timelock_of(p))
         put = Option(expiry, Decimal("2000"), False)
         sellers = seed_sellers(w3, p, put, n)
 

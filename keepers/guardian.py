@@ -28,8 +28,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from keepers.runtime.daemon import Context, Head
 from keepers.runtime.txs import Outcome
-from keepers.vol import atm_vol
-from pricing.black_scholes import SECONDS_PER_YEAR
 
 log = logging.getLogger("keepers.guardian")
 VAULTS = ("call", "put")
@@ -127,9 +125,10 @@ def make(ctx: Context):
                 continue
             ages.append(head.timestamp - surface.updated_at)
             if surface.value is not None and surface.updated_at < expiry:
-                # The vol as posted (total variance over the tenor at the post): between posts the
-                # same slice reads higher as the tenor shrinks, which is no move of the market.
-                atm = atm_vol(surface.value, (expiry - surface.updated_at) / SECONDS_PER_YEAR)
+                # The vol as posted: the oracle holds it between posts (it serves the total
+                # variance of the posted vols at the time of the read), and `atmVol` returns it
+                # exactly, whatever the block of the read.
+                atm = float(vol_oracle.atm_vol(expiry))
                 history = atm_history.setdefault(expiry, deque())
                 if not history or history[-1] != (surface.updated_at, atm):
                     history.append((surface.updated_at, atm))

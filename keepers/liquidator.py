@@ -51,6 +51,7 @@ class Underwater:
 # web3's contract layer costs several milliseconds of Python per call (~35 ms to encode 500
 # addresses), which at a thousand accounts was the keeper's whole latency.
 HEALTH_OF = function_signature_to_4byte_selector("healthOf(address[])")
+FRESHNESS_OF = function_signature_to_4byte_selector("freshnessOf(address[])")
 POSITIONS_OF = function_signature_to_4byte_selector("positionsOf(address)")
 LIQUIDATE = function_signature_to_4byte_selector("liquidate(address,uint256,uint256)")
 
@@ -69,7 +70,9 @@ def _results(answers: list[dict]) -> list[bytes]:
 
 def scan_health(margin, accounts: list[str], batch_size: int) -> list[Underwater]:
     """Sides below their requirement, worst shortfall first (as the keeper should serve them).
-    ``healthOf`` over batches of ``batch_size`` accounts, all in one JSON-RPC batch."""
+    ``healthOf`` over batches of ``batch_size`` accounts, all in one JSON-RPC batch. A side whose
+    requirement rests on a stale spot or surface counts its shorts full collateral; the contract
+    refuses to liquidate it (``RequirementNotFresh``), so it is left out (``freshnessOf``)."""
     groups = [accounts[i : i + batch_size] for i in range(0, len(accounts), batch_size)]
     views = [("eth_call", [{"to": margin.address, "data": _calldata(HEALTH_OF, ["address[]"], [g])}, "latest"])
              for g in groups]
@@ -81,7 +84,25 @@ def scan_health(margin, accounts: list[str], batch_size: int) -> list[Underwater
                 out.append(Underwater(account, True, c_req - c_col))
             if p_col < p_req:
                 out.append(Underwater(account, False, p_req - p_col))
-    return sorted(out, key=lambda u: -u.shortfall)
+    return sorted(_fresh_only(margin, out, batch_size), key=lambda u: -u.shortfall)
+
+
+def _fresh_only(margin, sides: list[Underwater], batch_size: int) -> list[Underwater]:
+    """``sides`` whose requirement is made of fresh oracle inputs only (one JSON-RPC batch)."""
+    accounts = list(dict.fromkeys(s.account for s in sides))
+    if not accounts:
+        return sides
+    groups = [accounts[i : i + batch_size] for i in range(0, len(accounts), batch_size)]
+    views = [("eth_call", [{"to": margin.address, "data": _calldata(FRESHNESS_OF, ["address[]"], [g])}, "latest"])
+             for g in groups]
+    fresh: dict[tuple[str, bool], bool] = {}
+    for group, raw in zip(groups, _results(batch(margin.w3, views)), strict=True):
+        for account, (calls, puts) in zip(group, abi_decode(["(bool,bool)[]"], raw)[0], strict=True):
+            fresh[(account, True)], fresh[(account, False)] = calls, puts
+    stale = [s for s in sides if not fresh[(s.account, s.call_side)]]
+    if stale:
+        log.info("skip: requirement not fresh", extra={"sides": len(stale)})
+    return [s for s in sides if fresh[(s.account, s.call_side)]]
 
 
 def make(ctx: Context):

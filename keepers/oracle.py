@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from keepers.runtime.daemon import Context, Head
 from keepers.sources import GbmJumpSource, PriceSource, ReplaySource, RestSource, aggregate
@@ -60,6 +60,14 @@ class Settings(BaseModel):
     heartbeat_s: int = Field(default=600, gt=0)
     max_deviation: float = Field(default=0.02, gt=0, lt=1)  # a source this far from the median is an outlier
     min_sources: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _enough_sources(self):
+        # More required than configured: the keeper would start and never post.
+        if self.min_sources > len(self.sources):
+            raise ValueError(f"min_sources {self.min_sources} is more than the {len(self.sources)} source(s) "
+                             "configured: the keeper would never post")
+        return self
 
 
 def build_source(cfg, start: int) -> PriceSource:

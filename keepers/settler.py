@@ -43,7 +43,7 @@ def make(ctx: Context):
             if expiry > head.timestamp:
                 continue
             if not oracle.call("isSettled", expiry):
-                _, window, grace, _, _ = oracle.call("config")
+                _, window, grace, *_ = oracle.call("config")
                 if head.timestamp > expiry + window + grace and expiry in oracle.call("pendingExpiries"):
                     send(f"fallback:{expiry}", oracle, "recordFallbackSettlement", expiry)
                 continue  # else the oracle keeper's next post settles it

@@ -5,6 +5,12 @@ VolOracle when its ATM vol moved by the threshold or the heartbeat passed.
 A board's expiry rarely equals a venue's: the slice of the nearest fitted tenor is carried to the
 board's tenor at constant implied vols (a and b scaled by T_board / T_slice). A move larger than
 the oracle allows in one update is posted as the largest allowed step, and the rest follows.
+
+The oracle holds a post's annualised vols until the next one (it serves total variance rescaled
+to the time of the read) and calls a surface stale once its age passes a fraction of its tenor at
+the post (``maxAgeTauFractionWad``): so a slice is re-posted when half of that allowance has
+passed, which near expiry means ever more often, and the surface stays fresh to the trading
+cutoff as long as ``min_tenor_s`` is at most the cutoff divided by (1 - fraction).
 """
 
 from __future__ import annotations
@@ -41,7 +47,9 @@ class Settings(BaseModel):
     vol_of_vol: float = Field(default=0.5, ge=0)  # sim: per √year
     threshold: float = Field(default=0.01, gt=0, lt=1)  # relative ATM vol move that triggers a post
     heartbeat_s: int = Field(default=1800, gt=0)
-    min_tenor_s: int = Field(default=600, ge=60)  # boards closer to expiry are left alone
+    # Boards closer to expiry are left alone; 300 s (the default trading cutoff) keeps surfaces
+    # fresh past the cutoff, for the margin marks of open positions.
+    min_tenor_s: int = Field(default=300, ge=60)
 
 
 def slice_for(fit: SurfaceFit, tenor_years: float) -> SviParams:
@@ -65,6 +73,12 @@ def step_towards(target: SviParams, old_vol: float, tenor_years: float, max_move
         return target
     c2 = (bound / new_vol) ** 2
     return SviParams(a=target.a * c2, b=target.b * c2, rho=target.rho, m=target.m, sigma=target.sigma)
+
+
+def refresh_after(heartbeat_s: int, tau_fraction: float, tenor_at_post_s: int) -> float:
+    """Age (s) at which a slice is re-posted: the heartbeat, or half the oracle's tenor-tied
+    freshness (``tau_fraction`` of the tenor at the post), whichever comes first."""
+    return min(heartbeat_s, 0.5 * tau_fraction * tenor_at_post_s)
 
 
 def make(ctx: Context):
@@ -101,7 +115,8 @@ def make(ctx: Context):
         surface = fit(head)
         if surface is None:
             return
-        max_move = vol_oracle.call("config")[1] / 1e18
+        cfg = vol_oracle.call("config")
+        max_move, tau_fraction = cfg[1] / 1e18, cfg[2] / 1e18
         for expiry in boards:
             key = f"vol:{expiry}"
             if ctx.txs.has(key):
@@ -116,7 +131,7 @@ def make(ctx: Context):
                 old_vol, updated = None, 0
             new_vol = atm_vol(target, tenor)
             moved = old_vol is None or abs(new_vol - old_vol) >= s.threshold * old_vol
-            if not moved and head.timestamp - updated < s.heartbeat_s:
+            if not moved and head.timestamp - updated < refresh_after(s.heartbeat_s, tau_fraction, expiry - updated):
                 continue
             if old_vol is not None:
                 target = step_towards(target, old_vol, tenor, max_move)

@@ -305,6 +305,22 @@ class SpotOracle(Client):
         return from_wad(price_wad), updated_at
 
 
+def held_surface(params: SviParams, posted_at: int, expiry: int, t: int) -> SviParams:
+    """What ``VolOracle.getParams`` serves at time ``t`` (Unix s) for the slice ``params`` posted
+    at ``posted_at``: a and b scaled by τ_now/τ_post, so that √(w/τ_now) gives the posted vols
+    until the next post (the contract truncates the scaled wads towards zero: ≤ 1 wei)."""
+    if t <= posted_at:
+        return params
+    f = (expiry - t) / (expiry - posted_at)
+    return SviParams(a=params.a * f, b=params.b * f, rho=params.rho, m=params.m, sigma=params.sigma)
+
+
+def surface_max_age(max_age: int, tau_fraction_wad: int, expiry: int, posted_at: int) -> int:
+    """Seconds after ``posted_at`` for which ``VolOracle`` serves the slice: ``maxAge``, or the
+    fraction ``maxAgeTauFractionWad`` of the tenor at the post if less (rounded down)."""
+    return min(max_age, (expiry - posted_at) * tau_fraction_wad // 10**18)
+
+
 class VolOracle(Client):
     artifact_name = "VolOracle"
 
@@ -312,13 +328,13 @@ class VolOracle(Client):
         return self.transact(signer, "post", expiry, svi_to_wad(params), action="post surface")
 
     def surface(self, expiry: int) -> Feed:
-        """The SVI slice of ``expiry`` (``SviParams``) with its freshness; never raises for a
-        stale or missing surface."""
+        """The SVI slice of ``expiry`` (``SviParams``, total variance at the read: see
+        ``held_surface``) with its freshness; never raises for a stale or missing surface."""
         feed = _feed(self.call, "getParams", expiry)
         return feed if feed.value is None else Feed(svi_from_wad(feed.value), feed.updated_at, True)
 
     def atm_vol(self, expiry: int) -> Decimal:
-        """Annualised ATM vol now (1.0 = 100%)."""
+        """Annualised ATM vol as posted, held until the next post (1.0 = 100%)."""
         return from_wad(self.call("atmVol", expiry))
 
 

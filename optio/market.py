@@ -123,6 +123,9 @@ class SideStatus:
     collateral: Decimal
     required: Decimal
     token: str
+    #: False when a stale spot or surface made some short count full collateral: the side
+    #: cannot be liquidated then (``RequirementNotFresh``), but withdrawals use that requirement.
+    fresh: bool = True
 
     @property
     def healthy(self) -> bool:
@@ -363,13 +366,14 @@ class MarginAccount(Client):
 
     def status(self, account: str) -> MarginStatus:
         (calls, puts), = self.call("healthOf", [account])
+        (calls_fresh, puts_fresh), = self.call("freshnessOf", [account])
         ids, amounts = self.call("positionsOf", account)
         return MarginStatus(
             account=account,
             calls=SideStatus(from_units(calls[0], self.base.decimals), from_units(calls[1], self.base.decimals),
-                             self.base.symbol),
+                             self.base.symbol, calls_fresh),
             puts=SideStatus(from_units(puts[0], self.quote_token.decimals),
-                            from_units(puts[1], self.quote_token.decimals), self.quote_token.symbol),
+                            from_units(puts[1], self.quote_token.decimals), self.quote_token.symbol, puts_fresh),
             shorts=tuple((Option.from_id(i), from_wad(a)) for i, a in zip(ids, amounts, strict=True)),
         )
 

@@ -9,11 +9,18 @@ Conversions are exact or refuse; nothing is rounded silently.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation
 
 from optio.errors import InvalidInput
 
 WAD = 10**18
+
+
+def _shift(value: Decimal, places: int) -> Decimal:
+    """``value`` × 10^places, exactly: ``scaleb`` rounds to the context's precision (28 digits
+    by default), so it runs in a context with room for every digit of ``value``."""
+    context = Context(prec=max(28, len(value.as_tuple().digits)), Emax=MAX_EMAX, Emin=MIN_EMIN)
+    return value.scaleb(places, context=context)
 
 
 def parse_amount(text: str | int | float | Decimal, *, name: str = "amount") -> Decimal:
@@ -34,7 +41,7 @@ def to_units(amount: str | int | float | Decimal, decimals: int, *, name: str = 
     rounding it away.
     """
     value = parse_amount(amount, name=name)
-    scaled = value.scaleb(decimals)
+    scaled = _shift(value, decimals)
     if scaled != scaled.to_integral_value():
         raise InvalidInput(f"{name} {value} has more than {decimals} decimal places")
     return int(scaled)
@@ -42,7 +49,7 @@ def to_units(amount: str | int | float | Decimal, decimals: int, *, name: str = 
 
 def from_units(units: int, decimals: int) -> Decimal:
     """Integer token units → human ``Decimal`` (exact)."""
-    return Decimal(units).scaleb(-decimals)
+    return _shift(Decimal(units), -decimals)
 
 
 def to_wad(value: str | int | float | Decimal, *, name: str = "value") -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import click
@@ -18,10 +19,31 @@ def ape_accounts_dir() -> Path:
     return Path(os.environ.get("APE_DATA_FOLDER", Path.home() / ".ape")) / "accounts"
 
 
+#: Strings given as --account that looked like secrets: error messages never show them.
+SECRETS: set[str] = set()
+
+
+def looks_secret(spec: str) -> bool:
+    """A private key (64 hex digits, with or without 0x) or a mnemonic (12 words or more)."""
+    text = spec.strip()
+    return bool(re.fullmatch(r"(0x)?[0-9a-fA-F]{60,}", text)) or len(text.split()) >= 12
+
+
+def redact(message: str) -> str:
+    """``message`` with every secret seen as --account replaced."""
+    for secret in SECRETS:
+        message = message.replace(secret.strip(), "<secret not shown>")
+    return message
+
+
 def resolve_signer(w3: Web3, spec: str) -> LocalSigner:
     """``dev:N`` (local chains only) or the alias of an ape keystore account (``ape accounts
     import``), decrypted with ``OPTIO_PASSWORD`` or a prompt. Private keys never come from
-    the command line."""
+    the command line, and one given by mistake is never printed back."""
+    if looks_secret(spec):
+        SECRETS.add(spec)
+        raise InvalidInput("--account takes dev:N or an ape account alias, never a private key or mnemonic "
+                           "(the value is not shown): import the key with `ape accounts import ALIAS`")
     if spec.startswith("dev:"):
         chain_id = w3.eth.chain_id
         if chain_id not in LOCAL_CHAIN_IDS:

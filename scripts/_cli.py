@@ -11,12 +11,13 @@ import click
 
 from optio.chain import connect
 from optio.contracts import Protocol
-from optio.deploy import deploy_protocol
+from optio.deploy import DeployConfig, check_timelock_delay, deploy_protocol
 from optio.errors import InvalidInput
 from scripts import _lp, _trade
-from scripts._accounts import resolve_signer
+from scripts._accounts import SECRETS, looks_secret, redact, resolve_signer
 from scripts._errors import one_line
 from scripts._errors import one_line_errors as report_errors
+from scripts._params import ADDRESS, AMOUNT
 from scripts._render import console
 
 VAULT = click.Choice(["call", "put"])
@@ -59,6 +60,8 @@ def one_line_errors(fn):
 @click.pass_context
 def cli(ctx: click.Context, rpc: str, account: str) -> None:
     """Optio: on-chain options, from Python."""
+    if looks_secret(account):  # refused when used; never echoed by any error before that
+        SECRETS.add(account)
     ctx.obj = Context(rpc, account)
 
 
@@ -69,7 +72,7 @@ def lp() -> None:
 
 @lp.command("deposit")
 @click.option("--vault", type=VAULT, required=True, help="call (WETH) or put (USDC)")
-@click.option("--amount", required=True, help="Asset amount, e.g. 1000 (USDC) or 1.5 (WETH)")
+@click.option("--amount", required=True, type=AMOUNT, help="Asset amount, e.g. 1000 (USDC) or 1.5 (WETH)")
 @click.pass_obj
 @one_line_errors
 def lp_deposit(ctx: Context, vault: str, amount: str) -> None:
@@ -79,7 +82,7 @@ def lp_deposit(ctx: Context, vault: str, amount: str) -> None:
 
 @lp.command("withdraw")
 @click.option("--vault", type=VAULT, required=True)
-@click.option("--amount", default=None, help="Asset amount to withdraw")
+@click.option("--amount", default=None, type=AMOUNT, help="Asset amount to withdraw")
 @click.option("--all", "withdraw_all", is_flag=True, help="Withdraw the whole position")
 @click.option("--queue", is_flag=True, help="Queue what free liquidity cannot pay now")
 @click.pass_obj
@@ -118,7 +121,7 @@ def trade() -> None:
 @trade.command("quote")
 @_trade.option_options
 @click.option("--side", type=click.Choice(list(_trade.SIDES)), default="buy", show_default=True)
-@click.option("--amount", default="1", show_default=True, help="Options (1 = one option on one WETH)")
+@click.option("--amount", default="1", show_default=True, type=AMOUNT, help="Options (1 = one option on one WETH)")
 @click.pass_obj
 @one_line_errors
 def trade_quote(ctx: Context, expiry: str, strike: str, kind: str, side: str, amount: str) -> None:
@@ -146,7 +149,7 @@ _trade_command("sell", "Sell options to the vault, short on your margin account.
 
 @trade.command("close")
 @_trade.option_options
-@click.option("--amount", default=None, help="Options to close (default: the whole position)")
+@click.option("--amount", default=None, type=AMOUNT, help="Options to close (default: the whole position)")
 @click.pass_obj
 @one_line_errors
 def trade_close(ctx: Context, expiry: str, strike: str, kind: str, amount: str | None) -> None:
@@ -202,7 +205,7 @@ SIDE = click.Choice(["call", "put"])
 
 @margin.command("deposit")
 @click.option("--side", type=SIDE, required=True, help="call (WETH collateral) or put (USDC)")
-@click.option("--amount", required=True)
+@click.option("--amount", required=True, type=AMOUNT)
 @click.pass_obj
 @one_line_errors
 def margin_deposit(ctx: Context, side: str, amount: str) -> None:
@@ -211,7 +214,7 @@ def margin_deposit(ctx: Context, side: str, amount: str) -> None:
 
 @margin.command("withdraw")
 @click.option("--side", type=SIDE, required=True)
-@click.option("--amount", required=True)
+@click.option("--amount", required=True, type=AMOUNT)
 @click.pass_obj
 @one_line_errors
 def margin_withdraw(ctx: Context, side: str, amount: str) -> None:
@@ -226,21 +229,49 @@ def margin_status(ctx: Context) -> None:
     _trade.margin_status(protocol, signer.address)
 
 
+def _delay(ctx, param, value):
+    """--timelock-delay: whole seconds, or with a unit (90m, 48h, 2d)."""
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(text[-1:])
+    digits = text[:-1] if scale else text
+    if not digits.isdigit():
+        raise click.BadParameter(f"{value!r} is not a duration (seconds, or 90m, 48h, 2d)", ctx, param)
+    try:
+        return check_timelock_delay(int(digits) * (scale or 1))
+    except InvalidInput as err:
+        raise click.BadParameter(str(err), ctx, param) from None
+
+
 @cli.command()
+@click.option("--keeper", type=ADDRESS, help="Posts spot and vol (KEEPER_ROLE, VOL_KEEPER_ROLE) [default: deployer]")
+@click.option("--lister", type=ADDRESS, help="Lists boards (LISTER_ROLE) [default: the keeper]")
+@click.option("--guardian", type=ADDRESS, help="May pause the market and deposits [default: deployer]")
+@click.option("--admin", type=ADDRESS,
+              help="Proposes, executes and cancels timelocked admin calls (a Safe: docs/admin.md) [default: deployer]")
+@click.option("--timelock-delay", callback=_delay, help="Minimum delay of admin calls: seconds, 48h, 2d [default: 2d]")
 @click.pass_obj
 @one_line_errors
-def deploy(ctx: Context) -> None:
-    """Deploy the protocol (mock WETH and USDC on local chains) and write its manifest."""
+def deploy(ctx: Context, keeper: str | None, lister: str | None, guardian: str | None, admin: str | None,
+           timelock_delay: int | None) -> None:
+    """Deploy the protocol (mock WETH and USDC on local chains) and write its manifest. Every
+    contract's admin is a timelock; the deployer keeps no admin role."""
     w3 = ctx.w3()
-    deployment = deploy_protocol(w3, resolve_signer(w3, ctx.account))
+    roles = {"keeper": keeper, "lister": lister, "guardian": guardian, "admin": admin}
+    config = DeployConfig(**roles) if timelock_delay is None else DeployConfig(**roles, timelock_delay=timelock_delay)
+    deployment = deploy_protocol(w3, resolve_signer(w3, ctx.account), config)
     for key, rec in deployment.contracts.items():
-        console.print(f"{key:<11} {rec.address}")
+        console.print(f"{key:<13} {rec.address}")
+    p = deployment.params
+    console.print(f"roles: keeper {p['keeper']}, lister {p['lister']}, guardian {p['guardian']}, "
+                  f"admin {p['admin']} (timelock delay {p['timelock_delay']} s)")
     console.print(f"[green]✓[/] deployed on chain {deployment.chain_id}: deployments/{deployment.chain_id}.json")
 
 
 @cli.command()
 @click.option("--token", type=click.Choice(["weth", "usdc"]), required=True)
-@click.option("--amount", required=True)
+@click.option("--amount", required=True, type=AMOUNT)
 @click.pass_obj
 @one_line_errors
 def faucet(ctx: Context, token: str, amount: str) -> None:
@@ -340,7 +371,7 @@ def main() -> None:
         code = cli.main(standalone_mode=False)
     except click.UsageError as err:
         where = f" (see {err.ctx.command_path} --help)" if err.ctx else ""
-        click.echo(f"Error: {one_line(err.format_message())}{where}", err=True)
+        click.echo(f"Error: {redact(one_line(err.format_message()))}{where}", err=True)
         sys.exit(err.exit_code)
     except click.ClickException as err:
         err.show()

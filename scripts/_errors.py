@@ -16,7 +16,9 @@ def one_line_errors() -> Iterator[None]:
     try:
         yield
     except OptioError as err:
-        raise click.ClickException(str(err)) from None
+        from scripts._accounts import redact  # an --account mistyped as a key is never echoed
+
+        raise click.ClickException(redact(str(err))) from None
 
 
 def one_line(message: str) -> str:

@@ -14,6 +14,7 @@ from optio.contracts import Protocol
 from optio.errors import InvalidInput
 from optio.market import MarginStatus, Option, QuoteView, TradeKind
 from optio.units import parse_amount
+from scripts._params import AMOUNT
 from scripts._render import console, print_receipts
 
 SIDES = {"buy": TradeKind.BUY, "sell": TradeKind.SELL, "close-long": TradeKind.CLOSE_LONG,
@@ -156,8 +157,8 @@ def order_options(fn):
     """--amount/--limit/--slippage of a buy or a sell."""
     fn = click.option("--slippage", default="0.01", show_default=True, help="Fraction of the quote")(fn)
     limit_help = "Premium limit in the collateral token (default: quote ± slippage)"
-    fn = click.option("--limit", default=None, help=limit_help)(fn)
-    return click.option("--amount", required=True, help="Options (1 = one option on one WETH)")(fn)
+    fn = click.option("--limit", default=None, type=AMOUNT, help=limit_help)(fn)
+    return click.option("--amount", required=True, type=AMOUNT, help="Options (1 = one option on one WETH)")(fn)
 
 
 def order_script(side: str) -> click.Command:

@@ -29,6 +29,7 @@ from sim.scenario import DAY, HOUR, Scenario
 from sim.users import Users
 
 VOL_MAX_AGE_S = 3 * HOUR  # the deployed VolOracle's staleness bound
+VOL_TAU_FRACTION = 0.5  # ... and its tenor-tied one: stale after this fraction of the tenor at the post
 FIRST_FRIDAY_OFFSET = 8 * HOUR  # boards expire Fridays 08:00 UTC
 
 
@@ -146,7 +147,8 @@ class Engine:
                 self.boards[expiry] = strikes
                 self.result.counts["boards"] += 1
         for expiry in self.boards:
-            if t + self.s.step_s - self.vol_posted.get(expiry, -VOL_MAX_AGE_S) >= VOL_MAX_AGE_S - 60:
+            posted = self.vol_posted.get(expiry, -VOL_MAX_AGE_S)
+            if t + self.s.step_s - posted >= min(VOL_MAX_AGE_S, VOL_TAU_FRACTION * (expiry - posted)) - 60:
                 atm = float(self.path.atm_vols[step])
                 self.d.post_surface(expiry, skewed_slice(atm, (expiry - t) / SECONDS_PER_YEAR))
                 self.vol_posted[expiry] = t

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from optio.contracts import held_surface
 from optio.market import Option, TradeKind
 from optio.units import WAD
 from pricing.black_scholes import SECONDS_PER_YEAR, black_price
@@ -48,10 +49,11 @@ class ModelProtocol:
         self.params = scenario.quote_params
         deployed = scenario.deploy_config()  # the contracts' minimum trade and dust, as deployed
         self.min_amount = Decimal(deployed.min_trade_wad) / WAD
+        self.min_live = deployed.min_live_wad / WAD  # an opening trade leaves 0 or at least this
         self.dust = deployed.dust_wad / WAD
         self.t = 0
         self.spot = 0.0
-        self.surfaces: dict[int, SviParams] = {}
+        self.surfaces: dict[int, tuple[SviParams, int]] = {}  # expiry: (slice as posted, when)
         self.boards: dict[int, list[Decimal]] = {}
         self.book: dict[Option, _OptionBook] = {}
         self.vault: dict[Side, _Vault] = {side: _Vault() for side in SIDES}
@@ -72,7 +74,7 @@ class ModelProtocol:
                 self.settlement_price[expiry] = price  # the first post at or after expiry
 
     def post_surface(self, expiry: int, params: SviParams) -> None:
-        self.surfaces[expiry] = params
+        self.surfaces[expiry] = (params, self.t)
 
     def list_board(self, expiry: int, strikes: list[Decimal]) -> None:
         self.boards[expiry] = list(strikes)
@@ -132,8 +134,10 @@ class ModelProtocol:
         n = float(amount)
         mid = self._marks([option], self.spot, 1.0)[0]
         cost = n * mid * (1 + self.s.liquidation_penalty)
-        bonus = min(n * mid * self.s.liquidator_bonus, collateral)
-        to_vault = min(cost - bonus, collateral - bonus)
+        # The vault first (its share of the cost), the liquidator's bonus from what is left.
+        max_bonus = n * mid * self.s.liquidator_bonus
+        to_vault = min(cost - max_bonus, collateral)
+        bonus = min(max_bonus, collateral - to_vault)
         bad_debt = max(n * mid - to_vault, 0.0)
         self._reduce_short(account, option, n)
         self.collateral[account][side] = collateral - bonus - to_vault
@@ -186,12 +190,19 @@ class ModelProtocol:
         net_after = net_before + (n if vault_sells else -n)
         inventory = float(np.clip(0.5 * (net_before + net_after) / self.s.inventory_scale, -1.0, 1.0))
         utilisation = min(v.locked / v.idle, 1.0) if v.idle else 0.0
+        if kind == TradeKind.BUY:  # the market charges the utilisation the buy leaves
+            utilisation = min((v.locked + n * self._full(option)) / v.idle, 1.0) if v.idle else 1.0
         tenor = (option.expiry - self.t) / SECONDS_PER_YEAR
-        q = quote(self.spot, float(option.strike), tenor, self.surfaces[option.expiry], is_call=option.is_call,
+        posted, posted_at = self.surfaces[option.expiry]
+        held = held_surface(posted, posted_at, option.expiry, self.t)  # what the oracle serves now
+        q = quote(self.spot, float(option.strike), tenor, held, is_call=option.is_call,
                   inventory=inventory, utilisation=utilisation, params=self.params)
         per, mid = float(q.ask if vault_sells else q.bid), float(q.mid)
         if option.is_call:  # the call vault is paid in the base asset
             per, mid = per / self.spot, mid / self.spot
+        opened = o.short if kind == TradeKind.BUY else o.long if kind == TradeKind.SELL else None
+        if opened is not None and opened + n < self.min_live * (1 - 1e-12):
+            raise Rejected("LiveAmountTooSmall")
         fill = Fill(option, kind, amount, n * per, n * mid)
         getattr(self, f"_{kind.name.lower()}")(who, option, o, v, n, fill.premium)
         return fill
@@ -214,6 +225,8 @@ class ModelProtocol:
             raise Rejected("UtilisationLimit")
         shorts = dict(self.shorts[who])
         shorts[option] = shorts.get(option, 0.0) + n
+        if shorts[option] < self.dust * (1 - 1e-12):  # a short is 0 or at least the dust
+            raise Rejected("ShortBelowMinimum")
         collateral = self.collateral[who][side] + premium
         if collateral < self._required_of(shorts, side):
             raise Rejected("BelowRequirement")
@@ -245,6 +258,8 @@ class ModelProtocol:
         shorts[option] -= n
         if shorts[option] <= 1e-12:
             del shorts[option]
+        elif shorts[option] < self.dust * (1 - 1e-12):
+            raise Rejected("ShortBelowMinimum")
         if max(self._required_of(shorts, side) - (collateral - premium), 0.0) > before + 1e-12:
             raise Rejected("BelowRequirement")
         self.shorts[who] = shorts
@@ -327,10 +342,11 @@ class ModelProtocol:
             self.shorts[who][option] = rest
 
 
-def marks(options: list[Option], spot: float | np.ndarray, t: int, surfaces: dict[int, SviParams],
+def marks(options: list[Option], spot: float | np.ndarray, t: int, surfaces: dict[int, tuple[SviParams, int]],
           vol_scale: float = 1.0) -> np.ndarray:
-    """Black-Scholes mids at time ``t`` on the posted ``surfaces`` (vols × ``vol_scale``), in
-    collateral tokens per option: quote for puts, base (÷ spot) for calls. Vectorised."""
+    """Black-Scholes mids at time ``t`` on the posted ``surfaces`` ((slice, posted at) by expiry;
+    the oracle holds the posted vols until the next post), vols × ``vol_scale``, in collateral
+    tokens per option: quote for puts, base (÷ spot) for calls. Vectorised."""
     if not options:
         return np.zeros(0)
     spot = np.broadcast_to(np.asarray(spot, dtype=float), (len(options),))
@@ -339,7 +355,9 @@ def marks(options: list[Option], spot: float | np.ndarray, t: int, surfaces: dic
     vols = np.empty(len(options))
     for expiry in {o.expiry for o in options}:
         sel = np.array([o.expiry == expiry for o in options])
-        vols[sel] = surfaces[expiry].implied_vol(np.log(strikes[sel] / spot[sel]), tau[sel])
+        posted, posted_at = surfaces[expiry]
+        held = held_surface(posted, posted_at, expiry, t)
+        vols[sel] = held.implied_vol(np.log(strikes[sel] / spot[sel]), tau[sel])
     calls = np.array([o.is_call for o in options])
     prices = black_price(spot, strikes, tau, vols * vol_scale, is_call=calls)
     return np.where(calls, prices / spot, prices)

@@ -58,7 +58,7 @@ class ChainProtocol:
         self.decimals = {side: self.p.vault(side).asset.decimals for side in SIDES}
         self.share_decimals = {side: self.p.vault(side).share_decimals for side in SIDES}
         self.t, self.spot = 0, 0.0
-        self.surfaces: dict[int, SviParams] = {}
+        self.surfaces: dict[int, tuple[SviParams, int]] = {}  # expiry: (slice as posted, when)
         self.sent = 0  # transactions, set-up included
         self._fund(actors)
 
@@ -120,7 +120,7 @@ class ChainProtocol:
     def post_surface(self, expiry: int, params: SviParams) -> None:
         wad = svi_to_wad(params)
         self._send(0, self.p.vol_oracle.contract, "post", expiry, wad)
-        self.surfaces[expiry] = svi_from_wad(wad)
+        self.surfaces[expiry] = (svi_from_wad(wad), self.t)
 
     def list_board(self, expiry: int, strikes: list[Decimal]) -> None:
         self._send(0, self.market, "listStrikes", expiry, [to_wad(k) for k in strikes])

@@ -107,6 +107,8 @@ class Scenario(BaseModel):
             vol_shock_wad=_wad(self.vol_shock), margin_floor_wad=_wad(self.margin_floor),
             liquidation_penalty_wad=_wad(self.liquidation_penalty), liquidator_bonus_wad=_wad(self.liquidator_bonus),
             close_factor_wad=_wad(self.close_factor), trading_cutoff=self.trading_cutoff_s,
+            timelock_delay=0,  # a local simulation: the admin's calls (keeper roles) run at once
+            exit_fee_wad=0,  # the model has no exit fee: LP exits at the share price
         )
 
 

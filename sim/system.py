@@ -26,6 +26,7 @@ from rich.table import Table
 from web3 import Web3
 
 from keepers.guardian import decisions_file, read_decisions
+from optio.admin import NotReady, Timelock, schedule_and_execute
 from optio.chain import LOCAL_CHAIN_IDS, LocalSigner, dev_account
 from optio.contracts import Client, Protocol
 from optio.deploy import deploy_protocol
@@ -149,13 +150,20 @@ class Demo:
 
 def roles_for_keepers(w3: Web3, deployment: Deployment, admin: LocalSigner, accounts: dict[str, str]) -> None:
     """Each keeper signs with its own account (no two processes share a nonce): the oracle, vol
-    and guardian keepers get their roles from the admin."""
+    and guardian keepers get their roles from the admin, through the deployment's timelock (a
+    zero delay on the simulation's own deployments; with a delay, ``NotReady`` says when)."""
+    timelock = Timelock(w3, deployment.address("Timelock"))
     for key, artifact, role, account in (("SpotOracle", "SpotOracle", "KEEPER_ROLE", accounts["oracle"]),
                                          ("SpotOracle", "SpotOracle", "LISTER_ROLE", accounts["oracle"]),
                                          ("VolOracle", "VolOracle", "VOL_KEEPER_ROLE", accounts["vol"]),
                                          ("OptionMarket", "OptionMarket", "GUARDIAN_ROLE", accounts["guardian"])):
         client = Client(w3, deployment.address(key), artifact_name=artifact)
-        client.transact(admin, "grantRole", client.call(role), account, action=f"grant {role}")
+        if not client.call("hasRole", client.call(role), account):
+            try:
+                schedule_and_execute(admin, client, "grantRole", client.call(role), account, timelock=timelock)
+            except NotReady as err:
+                raise InvalidInput(f"{err}: the services need their keeper roles at once; on a local chain deploy "
+                                   "with `optio deploy --timelock-delay 0`") from None
 
 
 def list_due_boards(demo: Demo, scenario: Scenario, t: int, spot: float, block_s: int) -> None:

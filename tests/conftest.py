@@ -12,7 +12,7 @@ from optio.chain import LocalSigner, dev_account
 from optio.contracts import Protocol
 from optio.deploy import DeployConfig, deploy_protocol
 from optio.localchain import local_chain
-from tests.helpers import send
+from tests.helpers import admin_send
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -73,11 +73,11 @@ def keeper():
 
 @pytest.fixture(scope="session")
 def protocol(w3, deployer, keeper, guardian, market) -> Protocol:
-    deployment = deploy_protocol(w3, deployer, DeployConfig(keeper=keeper.address, guardian=guardian.address))
-    p = Protocol(w3, deployment)
+    config = DeployConfig(keeper=keeper.address, guardian=guardian.address, timelock_delay=0)
+    p = Protocol(w3, deploy_protocol(w3, deployer, config))
     for kind in ("call", "put"):
         vault = p.vault(kind)
-        send(vault, deployer, "grantRole", vault.contract.functions.MARKET_ROLE().call(), market.address)
+        admin_send(p, vault, "grantRole", vault.contract.functions.MARKET_ROLE().call(), market.address)
     return p
 
 

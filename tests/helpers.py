@@ -72,3 +72,17 @@ def request_id_of(vault: Client, receipt) -> int:
     from web3.logs import DISCARD
 
     return vault.contract.events.RedeemRequest().process_receipt(receipt, errors=DISCARD)[0]["args"]["requestId"]
+
+
+def admin_send(protocol, client: Client, fn: str, *args: object, signer: Signer | None = None):
+    """Send an admin-only ``fn(*args)`` to ``client``'s contract as the protocol's admin.
+
+    Every admin call in the tests goes through here: ``protocol``'s timelock holds every
+    contract's admin role, so this schedules the call and executes it (the tests' deployments
+    have a zero delay; with a delay, ``optio.admin.NotReady`` says when it can run). ``signer``:
+    the timelock's proposer and executor (default: the deployer, dev account 0)."""
+    from optio import admin
+    from optio.chain import LocalSigner, dev_account
+
+    timelock = admin.timelock_of(protocol)
+    return admin.schedule_and_execute(signer or LocalSigner(dev_account(0)), client, fn, *args, timelock=timelock)

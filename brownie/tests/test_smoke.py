@@ -38,6 +38,13 @@ def test_deploy_deposit_trade(optio, accounts):
     assert optio.call_vault.lockedAssets() == 0
 
 
+def test_admin_is_the_timelock(optio, accounts):
+    admin_role = "0x" + "00" * 32
+    for contract in (optio.spot, optio.vol, optio.call_vault, optio.put_vault, optio.market, optio.margin):
+        assert contract.hasRole(admin_role, optio.timelock) and not contract.hasRole(admin_role, accounts[0])
+    assert optio.timelock.getMinDelay() == 2 * 24 * 3600
+
+
 def test_bad_trade_reverts_and_changes_nothing(optio, accounts):
     trader = accounts[2]
     optio.weth.faucet(WAD, {"from": trader})

@@ -6,6 +6,30 @@ pragma solidity 0.8.28;
 /// liquidity and an ERC-7540-style redeem queue (request → fulfil FIFO → claim) for the rest.
 /// @dev Amounts named `assets` are in the asset's own decimals; `shares` carry
 /// `asset decimals + decimalsOffset` decimals.
+///
+/// Design choices (review of 6507dee):
+/// - The queue is a doubly linked FIFO list of the pending requests only: a cancel unlinks its
+///   request in O(1), and serving visits pending requests and nothing else, at most
+///   `maxRequests` of them. Cancelled or served requests cost later calls nothing, so no number
+///   of request/cancel pairs can push `serveQueue`, or the market's settle and closeLong (which
+///   serve the queue), past a block's gas.
+/// - No exit is priced at a bound. While the options cannot be marked (the market's
+///   `optionsLiability` says fresh = false: spot or a surface is stale) the vault values its
+///   shorts at full collateral; an LP paid at that mark would give the gap to those who stay.
+///   So then the queue serves nothing (returns 0, never reverts: settle, closeLong and unlocks go
+///   on), `withdraw` and `redeem` revert `MarkNotFresh` and `maxWithdraw`/`maxRedeem` are zero.
+///   An LP's way out is delayed while the book cannot be marked — queue it, and it fills at the
+///   next fresh mark — never priced at the bound. Deposits are refused at such a mark too.
+/// - Every exit (withdraw, redeem, queued fill) pays `exitFeeWad` of the assets it would pay;
+///   the fee stays in the vault for the LPs who stay. Default 0.5% (0.005e18): the oracle
+///   keeper posts spot when it moves 0.5% (keepers/oracle.py `deviation = 0.005`), so the
+///   share price an LP can see coming before a post moves by at most utilisation × Δspot
+///   (the vault's net delta × spot is at most the collateral locked, |delta|·S ≤ collateral
+///   per option), ≤ 0.95 × 0.5% < 0.5%: leaving before a post and coming back after costs more
+///   than it saves. The same fee makes just-in-time liquidity around a trade (deposit → trade →
+///   withdraw) cost more than the spread it would capture. At most `MAX_EXIT_FEE_WAD` (2%).
+///   A redeem or queued fill of every share outstanding pays no fee: no LP stays to receive it
+///   (it would sit in the empty vault for the next depositor); a `withdraw` always pays it.
 interface IOptioVault {
     /* TYPES */
 
@@ -45,6 +69,13 @@ interface IOptioVault {
     error AmountTooLarge(uint256 amount);
     /// @notice Thrown when a zero address is given where an account is needed.
     error ZeroAddress();
+    /// @notice Thrown when an instant exit is asked while the options cannot be marked (a stale
+    /// oracle): the exit would be priced at a bound. Queue it instead (`requestRedeem`).
+    error MarkNotFresh();
+    /// @notice Thrown when the options mark is set a second time: the wiring is immutable.
+    error OptionsMarkAlreadySet(address current);
+    /// @notice Thrown when an exit fee above `MAX_EXIT_FEE_WAD` is set.
+    error ExitFeeTooHigh(uint256 exitFeeWad, uint256 maxExitFeeWad);
 
     /* EVENTS */
 
@@ -66,6 +97,7 @@ interface IOptioVault {
     /// @notice Admin changes.
     event DepositCapSet(uint256 depositCap);
     event OptionsMarkSet(address optionsMark);
+    event ExitFeeSet(uint256 exitFeeWad);
 
     /* LP */
 
@@ -73,13 +105,16 @@ interface IOptioVault {
     /// @return requestId Index in the FIFO queue.
     function requestRedeem(uint256 shares, address controller, address owner) external returns (uint256 requestId);
 
-    /// @notice Cancels a pending request and returns its shares to the controller.
+    /// @notice Cancels a pending request (unlinked from the queue in O(1)) and returns its
+    /// shares to the controller.
     function cancelRedeemRequest(uint256 requestId) external;
 
     /// @notice Pays a fulfilled request's assets to `receiver`. Controller only.
     function claim(uint256 requestId, address receiver) external returns (uint256 assets);
 
-    /// @notice Serves up to `maxRequests` pending requests in order while liquidity allows.
+    /// @notice Serves up to `maxRequests` pending requests in order while liquidity allows,
+    /// each at the current share price less the exit fee; serves nothing while the options
+    /// cannot be marked fresh. Visits only pending requests (at most `maxRequests` + 1).
     /// Anyone may call. @return served Number of requests fulfilled.
     function serveQueue(uint256 maxRequests) external returns (uint256 served);
 
@@ -117,5 +152,21 @@ interface IOptioVault {
 
     function redeemRequest(uint256 requestId) external view returns (Request memory);
 
+    /// @notice Requests ever made (the next request's id).
     function queueLength() external view returns (uint256);
+
+    /// @notice The first pending request (the next to be served), or `queueLength()` when none
+    /// is pending.
+    function queueHead() external view returns (uint256);
+
+    /// @notice The pending request after `requestId` in the queue, or `queueLength()` when
+    /// `requestId` is the last pending one or not pending at all.
+    function nextPendingRequest(uint256 requestId) external view returns (uint256);
+
+    /// @notice Fraction of the assets an exit would pay that is withheld and left to the LPs
+    /// who stay, wad (0.005e18 = 0.5%). See the design notes above.
+    function exitFeeWad() external view returns (uint64);
+
+    /// @notice Sets the exit fee (at most `MAX_EXIT_FEE_WAD`, 2%). Admin only.
+    function setExitFee(uint256 exitFeeWad) external;
 }

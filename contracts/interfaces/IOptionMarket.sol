@@ -47,6 +47,11 @@ interface IOptionMarket is IOptionsMark {
     /// @param maxNetDelta Largest |net delta| per vault, wad options of base.
     /// @param maxNetVega Largest |net vega| per vault, quote wad per 1.00 of vol.
     /// @param maxUtilisation Largest locked / gross assets per vault after a trade, wad fraction.
+    /// @param minLiveAmount Smallest open interest an opening trade may leave on the side it
+    /// opens (the vault's short OI for a Buy, its long OI for a Sell), wad options. Dust in the
+    /// MAX_LIVE_OPTIONS slots cost ~6 USD for all 64; at one option each it costs 64 options'
+    /// ask and their collateral. Closes, settlement, liquidation and exercise may leave less.
+    /// A mitigation: the real fix, no cap shared by every trader, is the book's redesign.
     struct RiskLimits {
         uint32 tradingCutoff;
         uint96 minAmount;
@@ -54,6 +59,7 @@ interface IOptionMarket is IOptionsMark {
         uint96 maxNetDelta;
         uint96 maxNetVega;
         uint64 maxUtilisation;
+        uint96 minLiveAmount;
     }
 
     /// @notice What a trade would cost or pay now (see `quote`).
@@ -98,6 +104,8 @@ interface IOptionMarket is IOptionsMark {
     error NotSettled(uint256 expiry);
     error NotMarginAccount(address caller);
     error InvalidConfig(string field, uint256 value);
+    error LiveAmountTooSmall(uint256 id, uint256 openInterest, uint256 minLiveAmount);
+    error MarginAccountAlreadySet(address marginAccount);
 
     /* EVENTS */
 
@@ -114,7 +122,7 @@ interface IOptionMarket is IOptionsMark {
     );
     event BoardSettled(uint256 indexed expiry, uint256 priceWad, uint256 paidToHolders, uint256 unlockedCall, uint256 unlockedPut);
     event Exercised(address indexed holder, uint256 indexed id, uint256 amount, uint256 payout);
-    event FeesSet(uint64 halfSpreadWad, uint64 skewWad, uint64 baseFeeWad, uint64 utilisationFeeWad);
+    event FeesSet(uint64 halfSpreadWad, uint64 skewWad, uint64 baseFeeWad, uint64 utilisationFeeWad, uint64 moveWad);
     event RiskLimitsSet(RiskLimits limits);
     event MarginAccountSet(address marginAccount);
 
@@ -125,6 +133,13 @@ interface IOptionMarket is IOptionsMark {
     function listStrikes(uint256 expiry, uint256[] calldata strikes) external;
 
     /// @notice Buys `amount` options `id` from the vault, paying at most `maxPremium` units.
+    /// @dev Every trade (Buy, Sell, CloseLong, CloseShort) checks the vault's net delta and vega
+    /// limits, but reverts only when it increases |net delta| (resp. |net vega|) and leaves it
+    /// above the limit: a trade that reduces exposure always passes, and liquidations and
+    /// settlements are never checked. Book entries the pricer cannot mark (stale surface) count
+    /// at a bound: |net OI| × 1 of delta and |net OI| × S·φ(0)·√τ of vega, added to |net|.
+    /// The quote's utilisation fee is charged on the utilisation a Buy leaves: (locked + the
+    /// trade's lock) / (free liquidity + locked), which is at least the vault's figure after it.
     function buy(uint256 id, uint256 amount, uint256 maxPremium, uint256 deadline) external returns (uint256 premium);
 
     /// @notice Sells `amount` options `id` to the vault short on margin, for at least
@@ -144,6 +159,9 @@ interface IOptionMarket is IOptionsMark {
 
     /// @notice Fixes payouts of `expiry` at the SpotOracle's settlement price, releases the
     /// vaults' collateral and keeps holders' payouts here. Anyone may call.
+    /// @dev Walks the vaults' live options (at most MAX_LIVE_OPTIONS each), not the listed
+    /// strikes, so listing cannot make it too costly. An option without open interest needs no
+    /// work: `optionState` shows its payoff and `exerciseFor` pays nothing (no one holds it).
     function settle(uint256 expiry) external;
 
     /// @notice Pays each of `holders` the settled value of their tokens `id` (burning them).

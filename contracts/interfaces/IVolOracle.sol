@@ -6,6 +6,25 @@ pragma solidity 0.8.28;
 ///   w(k) = a + b * (rho * (k - m) + sqrt((k - m)^2 + sigma^2)),  k = ln(K / F),
 /// where w is total variance (variance × years to expiry). All parameters are 18-decimal fixed
 /// point (1e18 = 1.0); `b` and `sigma` are non-negative.
+///
+/// Meaning over time (design choice): a post fixes the annualised vols of its smile,
+/// σ(k) = √(w_post(k) / τ_post) with τ_post = expiry − updatedAt. Reads serve the total variance
+/// of those vols at the time of the read: `getParams` returns a and b multiplied by
+/// τ_now / τ_post (ρ, m, σ unchanged), so w_now(k) = w_post(k)·τ_now/τ_post and every reader that
+/// annualises with τ_now (√(w/τ_now)) gets the posted vols until the next post — the smile does
+/// not inflate as expiry nears. The scaling truncates towards zero (Solidity's signed division):
+/// at most 1 wei of a and of b, i.e. ≤ ~1e-18 of total variance, against the ≥ ~1e-10 of a
+/// one-minute slice; it can neither turn a sane surface insane nor move a price by a unit.
+/// Freshness is tied to the tenor: a surface is fresh while its age is at most `maxAge` AND at
+/// most `maxAgeTauFractionWad`·τ_post, so a surface posted hours before expiry cannot price the
+/// last minutes. `atmVol` and the post's move bound use the same (posted, annualised) meaning.
+///
+/// Move bound: a post's vols at five log-moneyness points k = z·σ_atm·√τ_now, z ∈ {−2,−1,0,1,2}
+/// (σ_atm the anchor's ATM vol), may differ by at most `maxAtmMoveWad` (relative) from the
+/// anchor surface's vols at the same k. The anchor is the previous surface, reset to it once
+/// the anchor is older than `jumpWindow`: moves are bounded per unit of time, not per post. The
+/// bound is lifted when the previous surface is older than `maxAge` (an outage), not when it is
+/// only stale by the tenor rule (the keeper's posts near expiry stay bounded).
 interface IVolOracle {
     /* TYPES */
 
@@ -18,11 +37,18 @@ interface IVolOracle {
     }
 
     /// @param maxAge Seconds after which a surface is stale for readers.
-    /// @param maxAtmMoveWad Largest relative move of the ATM vol per update while the previous
-    /// surface is fresh (1e18 = 100%).
+    /// @param maxAtmMoveWad Largest relative move of the vol at each of the five smile points
+    /// (the ATM one included) from the anchor surface within one `jumpWindow`, while the
+    /// previous surface is at most `maxAge` old (1e18 = 100%).
+    /// @param maxAgeTauFractionWad A surface is also stale once its age exceeds this fraction of
+    /// its tenor at the post, expiry − updatedAt (1e18 = 100%; in (0, 1e18), default 0.5e18).
+    /// @param jumpWindow Seconds after which the move bound's anchor is reset to the previous
+    /// surface; 0 bounds each post against the previous one only; at most `maxAge` (default 3600).
     struct Config {
         uint32 maxAge;
         uint64 maxAtmMoveWad;
+        uint64 maxAgeTauFractionWad;
+        uint32 jumpWindow;
     }
 
     /* ERRORS */
@@ -44,11 +70,15 @@ interface IVolOracle {
     /// @notice Thrown when a wing slope `b·(1 + |rho|)` exceeds 2 (Lee's moment bound, in
     /// total-variance units).
     error WingTooSteep(uint256 slopeWad);
-    /// @notice Thrown when the ATM vol moves more than `maxAtmMoveWad` against a fresh surface.
+    /// @notice Thrown when the ATM vol moves more than `maxAtmMoveWad` from the anchor surface's.
     error AtmVolMoveTooLarge(uint256 newAtmVolWad, uint256 previousAtmVolWad, uint256 maxAtmMoveWad);
+    /// @notice Thrown when the vol at log-moneyness `k` (wad, k ≠ 0) moves more than
+    /// `maxAtmMoveWad` from the anchor surface's vol at the same k.
+    error VolMoveTooLarge(int256 k, uint256 newVolWad, uint256 previousVolWad, uint256 maxAtmMoveWad);
     /// @notice Thrown when a reader asks for an expiry that has no surface.
     error NoSurface(uint256 expiry);
-    /// @notice Thrown when a reader asks for a surface older than `maxAge`.
+    /// @notice Thrown when a reader asks for a surface older than `maxAge`, the effective bound:
+    /// min(config maxAge, maxAgeTauFractionWad·(expiry − updatedAt)).
     error StaleSurface(uint256 expiry, uint256 updatedAt, uint256 maxAge);
     /// @notice Thrown when a configuration value is out of range.
     error InvalidConfig(string field, uint256 value);
@@ -60,19 +90,21 @@ interface IVolOracle {
         uint256 indexed expiry, int256 a, int256 b, int256 rho, int256 m, int256 sigma, uint256 atmVolWad, address indexed keeper
     );
     /// @notice Emitted when the admin changes the configuration.
-    event ConfigUpdated(uint256 maxAge, uint256 maxAtmMoveWad);
+    event ConfigUpdated(uint256 maxAge, uint256 maxAtmMoveWad, uint256 maxAgeTauFractionWad, uint256 jumpWindow);
 
     /* FUNCTIONS */
 
     /// @notice Posts the SVI parameters of `expiry`. Vol-keeper role only.
     function post(uint256 expiry, SviParams calldata params) external;
 
-    /// @notice Parameters of `expiry`; reverts `NoSurface` or `StaleSurface`.
+    /// @notice Parameters of `expiry` as total variance at the time of the read (a and b scaled by
+    /// τ_now/τ_post, truncated towards zero; see the interface notes); reverts `NoSurface` or
+    /// `StaleSurface`.
     /// @return params 18 decimals. @return updatedAt Unix seconds of the post.
     function getParams(uint256 expiry) external view returns (SviParams memory params, uint256 updatedAt);
 
-    /// @notice Annualised ATM (k = 0) implied vol of `expiry` now, 18 decimals (1e18 = 100%);
-    /// reverts like `getParams`, and `ExpiryNotInFuture` once expired.
+    /// @notice Annualised ATM (k = 0) implied vol of `expiry` as posted (held until the next post),
+    /// 18 decimals (1e18 = 100%); reverts like `getParams`, and `ExpiryNotInFuture` once expired.
     function atmVol(uint256 expiry) external view returns (uint256 volWad);
 
     /// @notice The current configuration.

@@ -28,7 +28,7 @@ import {OptionValuation} from "./OptionValuation.sol";
 /// @dev The requirement uses the stress that hurts each type: spot up for calls, down for puts
 /// (both values are monotone in spot), vol up. Marks never revert (`OptionPricer.mark`). With a
 /// stale oracle the requirement is the full collateral, so no withdrawal leans on an old price;
-/// liquidation needs a fresh price and reverts with the oracle's error without one.
+/// liquidation needs a fresh price and a requirement made of fresh inputs only.
 contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using FixedPointMathLib for uint256;
@@ -84,7 +84,8 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
         if (to == address(0)) revert ZeroAddress();
         uint256 collateral = _collateral(msg.sender, callSide);
         if (amount > collateral) revert InsufficientCollateral(amount, collateral);
-        uint256 required = _required(msg.sender, callSide);
+        // Fresh or not: a stale input counts full collateral, the conservative side for a withdrawal.
+        (uint256 required,) = _required(msg.sender, callSide);
         if (collateral - amount < required) revert BelowRequirement(collateral - amount, required);
         _setCollateral(msg.sender, callSide, collateral - amount);
         emit CollateralWithdrawn(msg.sender, callSide, amount, to);
@@ -101,10 +102,12 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
             if (_positions[account].length == MAX_POSITIONS) revert TooManyPositions(MAX_POSITIONS);
             _positions[account].push(id);
         }
-        shortOf[account][id] += amount;
+        uint256 position = shortOf[account][id] + amount;
+        _checkMinimum(account, id, position);
+        shortOf[account][id] = position;
         _addCollateral(account, isCall, premium);
         uint256 collateral = _collateral(account, isCall);
-        uint256 required = _required(account, isCall);
+        (uint256 required,) = _required(account, isCall);
         if (collateral < required) revert BelowRequirement(collateral, required);
         emit ShortOpened(account, id, amount, premium);
     }
@@ -116,12 +119,13 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
         uint256 collateral = _collateral(account, isCall);
         if (premium > collateral) revert InsufficientCollateral(premium, collateral);
         // Buying back may not deepen a shortfall (it may cure one).
-        uint256 requiredBefore = _required(account, isCall);
+        (uint256 requiredBefore,) = _required(account, isCall);
         uint256 shortfallBefore = requiredBefore > collateral ? requiredBefore - collateral : 0;
         _reduceShort(account, id, amount);
+        _checkMinimum(account, id, shortOf[account][id]);
         collateral -= premium;
         _setCollateral(account, isCall, collateral);
-        uint256 requiredAfter = _required(account, isCall);
+        (uint256 requiredAfter,) = _required(account, isCall);
         uint256 shortfallAfter = requiredAfter > collateral ? requiredAfter - collateral : 0;
         if (shortfallAfter > shortfallBefore) revert BelowRequirement(collateral, requiredAfter);
         emit ShortClosed(account, id, amount, premium);
@@ -138,10 +142,13 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
         (uint256 expiry, uint256 strike, bool isCall) = OptionId.decode(id);
         if (expiry <= block.timestamp) revert PositionExpired(id);
         uint256 collateral = _collateral(account, isCall);
-        uint256 required = _required(account, isCall);
+        (uint256 required, bool fresh) = _required(account, isCall);
         if (collateral >= required) revert AccountHealthy(collateral, required);
 
         (uint256 spot,) = spotOracle.latestPrice(); // reverts StalePrice / NoPrice: never on an old price
+        // A stale surface on any board of the side counted its shorts full: that shortfall is
+        // the keepers' lateness, not the account's.
+        if (!fresh) revert RequirementNotFresh(account, isCall);
         (IVolOracle.SviParams memory params,) = volOracle.getParams(expiry);
         (uint256 mid,,) = pricer.mark(isCall, strike, spot, expiry - block.timestamp, params, WAD);
         uint256 midWad = Collateral.fromQuote(isCall, mid, spot, true);
@@ -149,11 +156,17 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
         uint256 maxAmount = _maxLiquidation(isCall, position, collateral, midWad, c);
         if (amount > maxAmount) revert LiquidationTooLarge(amount, maxAmount);
 
+        // The cost rounds up and the bonus down: both in the vault's favour.
         uint256 midUnits = _units(isCall, amount, midWad, true);
         uint256 cost = _units(isCall, amount, midWad.mulWadUp(WAD + c.penaltyWad), true);
-        bonus = FixedPointMathLib.min(_units(isCall, amount, midWad.mulWad(c.bonusWad), false), collateral);
-        // bonus ≤ mid·bonusWad < mid ≤ cost, as bonusWad ≤ penaltyWad ≤ 0.5 (setConfig).
-        uint256 toVault = FixedPointMathLib.min(cost - bonus, collateral - bonus);
+        uint256 maxBonus = _units(isCall, amount, midWad.mulWad(c.bonusWad), false);
+        // The vault first, then the liquidator from what is left: a bonus paid before the vault
+        // would come out of the vault's recovery whenever the collateral cannot pay the cost
+        // (and a self-liquidator would take it). maxBonus ≤ mid·bonus ≤ mid·penalty, as
+        // bonusWad ≤ penaltyWad (setConfig), so cost − maxBonus ≥ midUnits: the vault's share
+        // covers mid before any bonus is paid.
+        uint256 toVault = FixedPointMathLib.min(cost - maxBonus, collateral);
+        bonus = FixedPointMathLib.min(maxBonus, collateral - toVault);
         uint256 badDebt = midUnits > toVault ? midUnits - toVault : 0;
 
         _reduceShort(account, id, amount);
@@ -205,8 +218,19 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
         health = new Health[](accounts.length);
         for (uint256 i; i < accounts.length; ++i) {
             address account = accounts[i];
-            health[i].calls = SideHealth(callCollateral[account], _required(account, true));
-            health[i].puts = SideHealth(putCollateral[account], _required(account, false));
+            (uint256 callsRequired,) = _required(account, true);
+            (uint256 putsRequired,) = _required(account, false);
+            health[i].calls = SideHealth(callCollateral[account], callsRequired);
+            health[i].puts = SideHealth(putCollateral[account], putsRequired);
+        }
+    }
+
+    /// @inheritdoc IMarginAccount
+    function freshnessOf(address[] calldata accounts) external view returns (Freshness[] memory fresh) {
+        fresh = new Freshness[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) {
+            (, fresh[i].calls) = _required(accounts[i], true);
+            (, fresh[i].puts) = _required(accounts[i], false);
         }
     }
 
@@ -220,8 +244,8 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
     }
 
     /// @notice The requirement of `account`'s `callSide`, units.
-    function required(address account, bool callSide) external view returns (uint256) {
-        return _required(account, callSide);
+    function required(address account, bool callSide) external view returns (uint256 total) {
+        (total,) = _required(account, callSide);
     }
 
     function config() external view returns (MarginConfig memory) {
@@ -231,12 +255,15 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
     /* INTERNAL */
 
     /// @dev Σ over the side's shorts of min(full, max(floor·full, stressed value)), units rounded
-    /// up; expired shorts owe their payoff. A stale oracle counts full collateral.
-    function _required(address account, bool callSide) private view returns (uint256 total) {
+    /// up. An expired short owes its payoff at the settlement price once recorded, and until
+    /// then its payoff at the stressed spot (bounded the same way). A stale spot, or a live
+    /// short's stale surface, counts full collateral and makes `fresh` false.
+    function _required(address account, bool callSide) private view returns (uint256 total, bool fresh) {
+        fresh = true;
         uint256[] storage ids = _positions[account];
-        if (ids.length == 0) return 0;
+        if (ids.length == 0) return (0, true);
         MarginConfig memory c = _config;
-        (uint256 spot, bool fresh) = OracleReads.trySpot(spotOracle);
+        (uint256 spot, bool spotFresh) = OracleReads.trySpot(spotOracle);
         uint256 stressed = callSide ? spot.mulWad(WAD + c.spotShockWad) : spot.mulWad(WAD - c.spotShockWad);
         for (uint256 i; i < ids.length; ++i) {
             uint256 id = ids[i];
@@ -245,23 +272,45 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
             uint256 amount = shortOf[account][id];
             uint256 full = Collateral.full(isCall, strike);
             uint256 perOption = full;
-            if (fresh) {
-                if (expiry <= block.timestamp) {
-                    perOption = Collateral.payoff(isCall, strike, OracleReads.expiryPrice(spotOracle, expiry, spot));
+            bool expired = expiry <= block.timestamp;
+            if (expired && spotOracle.isSettled(expiry)) {
+                // The settlement price is final: no stress, no freshness to wait for.
+                (uint256 price,,) = spotOracle.settlementPrice(expiry);
+                perOption = Collateral.payoff(isCall, strike, price);
+            } else if (!spotFresh) {
+                fresh = false;
+            } else if (expired) {
+                perOption = _bounded(full, c.floorWad, _payoffUp(isCall, strike, stressed));
+            } else {
+                (IVolOracle.SviParams memory params, bool ok) = OracleReads.tryParams(volOracle, expiry);
+                if (ok) {
+                    (uint256 value,,) =
+                        pricer.mark(isCall, strike, stressed, expiry - block.timestamp, params, WAD + c.volShockWad);
+                    perOption = _bounded(full, c.floorWad, Collateral.fromQuote(isCall, value, stressed, true));
                 } else {
-                    (IVolOracle.SviParams memory params, bool ok) = OracleReads.tryParams(volOracle, expiry);
-                    if (ok) {
-                        (uint256 value,,) =
-                            pricer.mark(isCall, strike, stressed, expiry - block.timestamp, params, WAD + c.volShockWad);
-                        uint256 floor = full.mulWadUp(c.floorWad);
-                        perOption = FixedPointMathLib.min(
-                            full, FixedPointMathLib.max(floor, Collateral.fromQuote(isCall, value, stressed, true))
-                        );
-                    }
+                    fresh = false;
                 }
             }
             total += _units(isCall, amount, perOption, true);
         }
+    }
+
+    /// @dev min(full, max(floor·full, value)), the floor rounded up.
+    function _bounded(uint256 full, uint256 floorWad, uint256 value) private pure returns (uint256) {
+        return FixedPointMathLib.min(full, FixedPointMathLib.max(full.mulWadUp(floorWad), value));
+    }
+
+    /// @dev Payoff per option at `price`, rounded up (a requirement: `Collateral.payoff` rounds
+    /// down, as a holder's claim).
+    function _payoffUp(bool isCall, uint256 strike, uint256 price) private pure returns (uint256) {
+        if (isCall) return price > strike ? (price - strike).divWadUp(price) : 0;
+        return strike > price ? strike - price : 0;
+    }
+
+    /// @dev A short is zero or at least the dust amount, so that its liquidation pays its gas.
+    function _checkMinimum(address account, uint256 id, uint256 position) private view {
+        uint256 minimum = _config.dustAmount;
+        if (position != 0 && position < minimum) revert ShortBelowMinimum(account, id, position, minimum);
     }
 
     /// @dev Close factor, except that a short left below dust, or one the collateral cannot pay

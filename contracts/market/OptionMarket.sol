@@ -168,10 +168,8 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         boardSettled[expiry] = true;
 
         uint256[4] memory totals; // unlock and pay: calls, then puts
-        for (uint256 i; i < board.length; ++i) {
-            _settleOption(OptionId.encode(expiry, board[i], true), board[i], true, price, totals);
-            _settleOption(OptionId.encode(expiry, board[i], false), board[i], false, price, totals);
-        }
+        _settleLive(true, expiry, price, totals);
+        _settleLive(false, expiry, price, totals);
         if (totals[0] != 0 || totals[1] != 0) callVault.release(totals[0], totals[1], address(this));
         if (totals[2] != 0 || totals[3] != 0) putVault.release(totals[2], totals[3], address(this));
         emit BoardSettled(expiry, price, totals[1] + totals[3], totals[0] - totals[1], totals[2] - totals[3]);
@@ -185,7 +183,8 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
     function exerciseFor(uint256 id, address[] calldata holders) external nonReentrant returns (uint256 paid) {
         OptionState storage o = _options[id];
         (uint256 expiry,, bool isCall) = OptionId.decode(id);
-        if (!o.settled) revert NotSettled(expiry);
+        // An option without open interest at settlement is not settled one by one: no one holds it.
+        if (!boardSettled[expiry]) revert NotSettled(expiry);
         IERC20 token = IERC20(address(_token(isCall)));
         uint256 payoff = o.payoffWad;
         for (uint256 i; i < holders.length; ++i) {
@@ -220,8 +219,11 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
 
     /* ADMIN */
 
+    /// @notice Wires the MarginAccount, once: it holds the shorts the vaults' longs are owed by,
+    /// so it can never be swapped (a second call reverts with `MarginAccountAlreadySet`).
     function setMarginAccount(IMarginAccount margin) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (address(margin) == address(0)) revert ZeroAddress();
+        if (address(marginAccount) != address(0)) revert MarginAccountAlreadySet(address(marginAccount));
         marginAccount = margin;
         emit MarginAccountSet(address(margin));
     }
@@ -247,8 +249,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
 
     /// @inheritdoc IOptionMarket
     function quote(uint256 id, TradeKind kind, uint256 amount) external view returns (TradeQuote memory) {
-        (TradeQuote memory q,,) = _quote(id, kind, amount, false);
-        return q;
+        return _quote(id, kind, amount, false);
     }
 
     /// @notice IOptionsMark: the vault's `portfolio` value; (0, true) for any other address.
@@ -275,8 +276,15 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         return _options[id].listed;
     }
 
-    function optionState(uint256 id) external view returns (OptionState memory) {
-        return _options[id];
+    /// @notice An option's state; for one without open interest when its board settled (which
+    /// `settle` skips), as if settled: its payoff at the settlement price, nothing reserved.
+    function optionState(uint256 id) external view returns (OptionState memory s) {
+        s = _options[id];
+        (uint256 expiry, uint256 strike, bool isCall) = OptionId.decode(id);
+        if (s.settled || !s.listed || !boardSettled[expiry]) return s;
+        (uint256 price,,) = spotOracle.settlementPrice(expiry);
+        s.settled = true;
+        s.payoffWad = uint128(Collateral.payoff(isCall, strike, price));
     }
 
     function expiries() external view returns (uint256[] memory) {
@@ -322,13 +330,12 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
             margin = marginAccount;
             if (address(margin) == address(0)) revert ZeroAddress();
         }
-        bool opens = kind == TradeKind.Buy || kind == TradeKind.Sell;
-        (TradeQuote memory q, int256 netDelta, int256 netVega) = _quote(id, kind, amount, opens);
+        // With the book, the pricer also checks the net delta and vega limits (`tradePriceWithBook`).
+        TradeQuote memory q = _quote(id, kind, amount, true);
         premium = q.premium;
         bool traderPays = kind == TradeKind.Buy || kind == TradeKind.CloseShort;
         if (traderPays && premium > limit) revert PremiumAboveLimit(premium, limit);
         if (!traderPays && premium < limit) revert PremiumBelowLimit(premium, limit);
-        if (opens) _checkGreeks(netDelta, netVega);
         emit Traded(msg.sender, id, kind, amount, premium, q.midWad, q.volWad, q.spotWad);
 
         (, uint256 strike, bool isCall) = OptionId.decode(id);
@@ -338,12 +345,14 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
             uint256 shortOI = o.shortOI;
             uint256 lock = _locked(isCall, strike, shortOI + amount) - _locked(isCall, strike, shortOI);
             o.shortOI += uint96(amount); // checked: amount < 2^88 (AmountTooLarge)
+            _checkLiveAmount(id, shortOI + amount);
             _addLive(o, id, isCall);
             IERC20(address(_token(isCall))).safeTransferFrom(msg.sender, address(vault), premium);
             _checkUtilisation(vault.lockCollateral(lock));
             optionToken.mint(msg.sender, id, amount); // last: it calls the receiver
         } else if (kind == TradeKind.Sell) {
             o.longOI += uint96(amount);
+            _checkLiveAmount(id, o.longOI);
             _addLive(o, id, isCall);
             _checkUtilisation(vault.payFromFreeLiquidity(address(margin), premium));
             margin.openShort(msg.sender, id, amount, premium);
@@ -360,12 +369,12 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         }
     }
 
-    /// @dev The trade's quote; with `withBook`, also the net delta and vega of its vault's book
-    /// as the trade would leave it (one pricer call for both).
+    /// @dev The trade's quote; with `withBook`, priced with its vault's book as the trade would
+    /// leave it, so that the pricer checks the net delta and vega limits in the same call.
     function _quote(uint256 id, TradeKind kind, uint256 amount, bool withBook)
         private
         view
-        returns (TradeQuote memory q, int256 netDelta, int256 netVega)
+        returns (TradeQuote memory q)
     {
         if (!_options[id].listed) revert UnknownOption(id);
         RiskLimits memory limits = _limits;
@@ -383,15 +392,17 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         int256 netAfter = vaultSells ? netBefore + int256(amount) : netBefore - int256(amount);
         // The skew is linear in inventory, so pricing at the trade's midpoint charges its average.
         q.inventoryWad = _inventory((netBefore + netAfter) / 2, limits.inventoryScale);
-        q.utilisationWad = _vault(isCall).utilisation();
+        q.utilisationWad = _utilisationAfter(kind, isCall, strike, o.shortOI, amount);
         if (withBook) {
             OptionPricer.TradePrice memory p = pricer.tradePriceWithBook(
-                OptionPricer.TradeInput(id, vaultSells, q.spotWad, params, q.inventoryWad, q.utilisationWad),
+                OptionPricer.TradeInput(
+                    id, vaultSells, q.spotWad, params, q.inventoryWad, q.utilisationWad, amount, limits.maxNetDelta,
+                    limits.maxNetVega
+                ),
                 _fees,
                 _bookAfter(id, isCall, vaultSells, amount)
             );
             (q.perOptionWad, q.midWad, q.volWad, q.vegaWad) = (p.perOption, p.mid, p.vol, p.vega);
-            (netDelta, netVega) = (p.netDelta, p.netVega);
         } else {
             (q.perOptionWad, q.midWad, q.volWad, q.vegaWad) = pricer.tradePrice(
                 isCall,
@@ -406,6 +417,25 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
             );
         }
         q.premium = _units(isCall, amount, Collateral.fromQuote(isCall, q.perOptionWad, q.spotWad, vaultSells), vaultSells);
+    }
+
+    /// @dev The utilisation the quote charges: for a Buy, the one it leaves (a deposit just
+    /// before the trade must not buy a lower fee), as (locked + lock) / (free + locked) rounded
+    /// up, at most 1: free + locked is the vault's idle assets less what its queue is owed, so
+    /// this is at least the vault's own figure after the trade (which also counts the premium
+    /// in). Other trades lock nothing: the vault's utilisation now.
+    function _utilisationAfter(TradeKind kind, bool isCall, uint256 strike, uint256 shortOI, uint256 amount)
+        private
+        view
+        returns (uint256)
+    {
+        IOptioVault vault = _vault(isCall);
+        if (kind != TradeKind.Buy) return vault.utilisation();
+        uint256 locked = vault.lockedAssets();
+        uint256 idle = vault.freeLiquidity() + locked;
+        uint256 lock = _locked(isCall, strike, shortOI + amount) - _locked(isCall, strike, shortOI);
+        if (idle == 0) return WAD;
+        return FixedPointMathLib.min(WAD, FixedPointMathLib.divUp((locked + lock) * WAD, idle));
     }
 
     function _inventory(int256 netShort, uint256 scale) private pure returns (int256 inv) {
@@ -446,11 +476,10 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         return OptionPricer.BookEntry(id, o.shortOI, o.longOI, settled ? o.payoffWad : 0, settled);
     }
 
-    /// @dev Net delta and vega limits of the vault's book (after the trade).
-    function _checkGreeks(int256 delta, int256 vega) private view {
-        RiskLimits memory limits = _limits;
-        if (FixedPointMathLib.abs(delta) > limits.maxNetDelta) revert NetDeltaLimit(delta, limits.maxNetDelta);
-        if (FixedPointMathLib.abs(vega) > limits.maxNetVega) revert NetVegaLimit(vega, limits.maxNetVega);
+    /// @dev An opening trade may not leave the side it opens with dust (see `minLiveAmount`).
+    function _checkLiveAmount(uint256 id, uint256 openInterest) private view {
+        uint256 min = _limits.minLiveAmount;
+        if (openInterest < min) revert LiveAmountTooSmall(id, openInterest, min);
     }
 
     /// @dev The vault's utilisation limit (after the trade).
@@ -459,7 +488,23 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         if (utilisation > max) revert UtilisationLimit(utilisation, max);
     }
 
-    function _settleOption(uint256 id, uint256 strike, bool isCall, uint256 price, uint256[4] memory totals) private {
+    /// @dev Settles the live options of `expiry` on one side. `_settleOption` may remove the
+    /// entry at `i` (swap with the last and pop), so `i` only moves on past an entry kept.
+    function _settleLive(bool isCall, uint256 expiry, uint256 price, uint256[4] memory totals) private {
+        uint256[] storage live = _live(isCall);
+        uint256 i;
+        while (i < live.length) {
+            uint256 id = live[i];
+            (uint256 e, uint256 strike,) = OptionId.decode(id);
+            if (e != expiry || !_settleOption(id, strike, isCall, price, totals)) ++i;
+        }
+    }
+
+    /// @dev Settles one live option; true when that removed it from the live list.
+    function _settleOption(uint256 id, uint256 strike, bool isCall, uint256 price, uint256[4] memory totals)
+        private
+        returns (bool removed)
+    {
         OptionState storage o = _options[id];
         uint256 payoff = Collateral.payoff(isCall, strike, price);
         uint256 locked = _locked(isCall, strike, o.shortOI);
@@ -470,7 +515,8 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         uint256 k = isCall ? 0 : 2;
         totals[k] += locked;
         totals[k + 1] += reserve;
-        if (o.longOI == 0) _removeLive(o, isCall);
+        removed = o.longOI == 0;
+        if (removed) _removeLive(o, isCall);
     }
 
     function _reduceLong(uint256 id, uint256 amount, bool isCall) private {
@@ -522,8 +568,9 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         if (f.skewWad > WAD) revert InvalidConfig("skewWad", f.skewWad);
         if (f.baseFeeWad > 0.1e18) revert InvalidConfig("baseFeeWad", f.baseFeeWad);
         if (f.utilisationFeeWad > WAD) revert InvalidConfig("utilisationFeeWad", f.utilisationFeeWad);
+        if (f.moveWad > 0.25e18) revert InvalidConfig("moveWad", f.moveWad); // the oracle's largest jump
         _fees = f;
-        emit FeesSet(f.halfSpreadWad, f.skewWad, f.baseFeeWad, f.utilisationFeeWad);
+        emit FeesSet(f.halfSpreadWad, f.skewWad, f.baseFeeWad, f.utilisationFeeWad, f.moveWad);
     }
 
     function _setRiskLimits(RiskLimits memory l) private {

@@ -41,6 +41,8 @@ contract OptionPricer {
     /// @notice A trade to price with its book (`tradePriceWithBook`).
     /// @param spot Quote wad, read strictly by the caller. @param params `id`'s expiry surface,
     /// read strictly. @param inventoryWad, utilisationWad As `AmmQuote`.
+    /// @param amount Options traded, wad: the trade's own share of the book's Greeks.
+    /// @param maxNetDelta, maxNetVega The market's limits (`IOptionMarket.RiskLimits`).
     struct TradeInput {
         uint256 id;
         bool vaultSells;
@@ -48,10 +50,15 @@ contract OptionPricer {
         IVolOracle.SviParams params;
         int256 inventoryWad;
         uint256 utilisationWad;
+        uint256 amount;
+        uint256 maxNetDelta;
+        uint256 maxNetVega;
     }
 
     /// @notice `tradePrice`'s four figures, and the book's net delta (wad options of base) and
-    /// net vega (quote wad per 1.00 of vol) after the trade.
+    /// net vega (quote wad per 1.00 of vol) after the trade and before it (after minus the
+    /// trade's own contribution), and bounds on what the stale entries the Greeks omit may add:
+    /// |net OI| × 1 to |delta|, |net OI| × the largest vega S·φ(0)·√τ to |vega|.
     struct TradePrice {
         uint256 perOption;
         uint256 mid;
@@ -59,9 +66,13 @@ contract OptionPricer {
         uint256 vega;
         int256 netDelta;
         int256 netVega;
+        int256 netDeltaBefore;
+        int256 netVegaBefore;
+        uint256 deltaBound;
+        uint256 vegaBound;
     }
 
-    /// @dev What `_valueBook` knows before its pass (see there).
+    /// @dev What `_valueBook` knows before its pass (see there), and the stale bounds it sums.
     struct BookCache {
         uint256 expiry;
         IVolOracle.SviParams params;
@@ -70,7 +81,16 @@ contract OptionPricer {
         uint256 value;
         uint256 callDelta;
         uint256 vega;
+        uint256 deltaBound;
+        uint256 vegaBound;
     }
+
+    /// @dev φ(0) = 1/√(2π), wad: the largest vega per 1.00 of vol is S·φ(0)·√τ.
+    uint256 private constant PHI_0 = 398942280401432678;
+
+    /// @notice As `IOptionMarket`'s (same selectors): the market's trade reverts with them.
+    error NetDeltaLimit(int256 netDelta, uint256 maxNetDelta);
+    error NetVegaLimit(int256 netVega, uint256 maxNetVega);
 
     ISpotOracle public immutable spotOracle;
     IVolOracle public immutable volOracle;
@@ -82,8 +102,12 @@ contract OptionPricer {
 
     /// @notice A vault's book: net value in collateral wad (+ a liability; rounded up when a
     /// liability, down when an asset), net delta (wad options of base) and net vega (quote wad per
-    /// 1.00 of vol) of the vault's side, and whether the oracles were fresh. Stale: shorts count
-    /// at their full collateral and longs at zero (a bound), and Greeks omit them.
+    /// 1.00 of vol) of the vault's side, and whether the mark is fresh. Not fresh: shorts count
+    /// at their full collateral and longs at zero (a bound: what is recoverable for sure), and
+    /// Greeks omit them. Not fresh are: a stale spot or surface; an expired option whose
+    /// settlement price is not yet recorded; and a vault long past expiry (settled or not) until
+    /// the margin accounts short of it are settled (`IMarginAccount.settleAccounts`), since the
+    /// short side may not pay in full: such a long counts at zero, not at its payoff.
     function valueBook(bool isCall, BookEntry[] calldata book)
         external
         view
@@ -122,6 +146,9 @@ contract OptionPricer {
     /// @notice `tradePrice` of option `t.id` and the net delta and vega of its vault's book as
     /// the trade leaves it (`bookAfter`), in one call: the trade's spot and surface, and the
     /// traded option's Greeks, serve the book too (an exposure check without a second pass).
+    /// Reverts with `NetDeltaLimit` (`NetVegaLimit`) when the trade raises |net delta| (|net
+    /// vega|) and leaves it, plus the stale entries' bound, above `t.maxNetDelta` (`t.maxNetVega`):
+    /// the market's exposure check for every trade kind (here to keep the market under EIP-170).
     /// @return p Price as `tradePrice`; book Greeks as `valueBook` (its value is not returned).
     function tradePriceWithBook(TradeInput calldata t, AmmQuote.FeeParams calldata fees, BookEntry[] calldata bookAfter)
         external
@@ -136,8 +163,25 @@ contract OptionPricer {
         p.mid = isCall ? q.call : q.put;
         p.vol = q.vol;
         p.vega = q.vega;
-        BookCache memory cache = BookCache(expiry, t.params, true, t.id, p.mid, q.callDelta, q.vega);
+        BookCache memory cache = BookCache(expiry, t.params, true, t.id, p.mid, q.callDelta, q.vega, 0, 0);
         (,p.netDelta, p.netVega,) = _valueBook(isCall, bookAfter, t.spot, true, cache);
+        (p.deltaBound, p.vegaBound) = (cache.deltaBound, cache.vegaBound);
+        // The trade moved the option's net short by ±amount; its Greeks entered as −net·Greek.
+        int256 moved = t.vaultSells ? int256(t.amount) : -int256(t.amount);
+        int256 delta = isCall ? int256(q.callDelta) : int256(q.callDelta) - int256(WAD);
+        p.netDeltaBefore = p.netDelta + moved * delta / int256(WAD);
+        p.netVegaBefore = p.netVega + moved * int256(q.vega) / int256(WAD);
+        if (_breaks(p.netDelta, p.netDeltaBefore, p.deltaBound, t.maxNetDelta)) {
+            revert NetDeltaLimit(p.netDelta, t.maxNetDelta);
+        }
+        if (_breaks(p.netVega, p.netVegaBefore, p.vegaBound, t.maxNetVega)) revert NetVegaLimit(p.netVega, t.maxNetVega);
+    }
+
+    /// @dev A limit breaks when the trade raises |net| and leaves |net| + the stale bound above
+    /// it; a trade that reduces exposure always passes.
+    function _breaks(int256 net, int256 before, uint256 bound, uint256 max) private pure returns (bool) {
+        uint256 after_ = FixedPointMathLib.abs(net);
+        return after_ > FixedPointMathLib.abs(before) && after_ + bound > max;
     }
 
     function _tradePrice(
@@ -153,9 +197,10 @@ contract OptionPricer {
     ) private pure returns (SurfacePricing.Quote memory q, uint256 perOption) {
         q = SurfacePricing.quote(spot, strike, tau, params);
         uint256 mid = isCall ? q.call : q.put;
+        uint256 move = AmmQuote.moveFee(spot, isCall ? q.callDelta : WAD - q.callDelta, q.vega, q.vol, tau, fees.moveWad);
         perOption = vaultSells
-            ? AmmQuote.ask(mid, spot, q.vega, q.vol, inventoryWad, utilisationWad, fees)
-            : AmmQuote.bid(mid, spot, q.vega, q.vol, inventoryWad, utilisationWad, fees);
+            ? AmmQuote.ask(mid, spot, q.vega, q.vol, inventoryWad, utilisationWad, move, fees)
+            : AmmQuote.bid(mid, spot, q.vega, q.vol, inventoryWad, utilisationWad, move, fees);
     }
 
     /// @dev The book pass. `cache` holds the surface of the last expiry read (a board's strikes
@@ -170,26 +215,34 @@ contract OptionPricer {
             BookEntry calldata e = book[i];
             (uint256 expiry, uint256 strike,) = OptionId.decode(e.id);
             if (e.settled) {
-                valueWad -= int256(e.longOI.mulWad(e.payoffWad));
+                // The holders' payouts are reserved in the market; the vault's long is paid by
+                // `settleAccounts`, which may fall short: worth zero, and not fresh, until then.
+                if (e.longOI != 0) allFresh = false;
                 continue;
             }
             uint256 tau = expiry > block.timestamp ? expiry - block.timestamp : 0;
             bool ok = fresh;
+            uint256 at = spot;
             if (ok && tau != 0 && expiry != cache.expiry) {
                 (cache.params, cache.paramsFresh) = OracleReads.tryParams(volOracle, expiry);
                 cache.expiry = expiry;
             }
             if (ok && tau != 0) ok = cache.paramsFresh;
+            if (ok && tau == 0) (at, ok) = _expiredAt(expiry, spot);
             if (!ok) {
                 allFresh = false;
-                valueWad += int256(e.shortOI.mulWadUp(Collateral.full(isCall, strike)));
+                valueWad += _stale(isCall, e, strike, tau, spot, cache);
                 continue;
             }
-            uint256 at = tau == 0 ? _expiredAt(expiry, spot) : spot;
+            int256 net = int256(e.shortOI) - int256(e.longOI);
             (uint256 value, uint256 callDelta, uint256 vega) = e.id == cache.id
                 ? (cache.value, cache.callDelta, cache.vega)
                 : _mark(isCall, strike, at, tau, cache.params, WAD);
-            int256 net = int256(e.shortOI) - int256(e.longOI);
+            if (tau == 0 && e.longOI != 0) {
+                // Expired, its price known, the vault long: see `valueBook`. Shorts at payoff.
+                allFresh = false;
+                net = int256(e.shortOI);
+            }
             // In the protocol's favour both ways: a liability rounded up, an asset (the vault
             // long) rounded down; an asset rounded up was worth more than its payoff (found by
             // the invariant fuzzer: settling shorts then cost the vault a few wei).
@@ -200,6 +253,21 @@ contract OptionPricer {
             netVega -= net * int256(vega) / int256(WAD);
         }
         return (valueWad, netDelta, netVega, allFresh);
+    }
+
+    /// @dev A stale entry: its shorts' full collateral as the liability (longs at zero), and its
+    /// |net OI| added to the delta bound and × the largest vega S·φ(0)·√τ to the vega bound.
+    function _stale(bool isCall, BookEntry calldata e, uint256 strike, uint256 tau, uint256 spot, BookCache memory cache)
+        private
+        pure
+        returns (int256)
+    {
+        uint256 absNet = e.shortOI > e.longOI ? e.shortOI - e.longOI : e.longOI - e.shortOI;
+        cache.deltaBound += absNet;
+        // √(τ in years) rounded up (+1 wei), so the bound stays an upper bound.
+        uint256 maxVega = spot.mulWadUp(PHI_0).mulWadUp(FixedPointMathLib.sqrt(tau * WAD * WAD / 365 days) + 1);
+        cache.vegaBound += absNet.mulWadUp(maxVega);
+        return int256(e.shortOI.mulWadUp(Collateral.full(isCall, strike)));
     }
 
     /// @notice Value of one option, quote wad, at `spot` with `tau` seconds left and vol from the
@@ -243,10 +311,13 @@ contract OptionPricer {
     }
 
     /// @dev The price an expired, unsettled option is marked at (τ = 0): the expiry's settlement
-    /// price once the SpotOracle has recorded it, else the latest spot. Virtual only so that the
-    /// attack tests can deploy a naive pricer that marks at the latest spot for ever.
-    function _expiredAt(uint256 expiry, uint256 spot) internal view virtual returns (uint256) {
-        return OracleReads.expiryPrice(spotOracle, expiry, spot);
+    /// price once the SpotOracle has recorded it (`recorded`); before, nothing is known for sure
+    /// and the entry is valued as stale. Virtual only so that the attack tests can deploy a
+    /// naive pricer that marks at the latest spot for ever.
+    function _expiredAt(uint256 expiry, uint256 spot) internal view virtual returns (uint256 at, bool recorded) {
+        if (!spotOracle.isSettled(expiry)) return (spot, false);
+        (at,,) = spotOracle.settlementPrice(expiry);
+        return (at, true);
     }
 }
 // slither-disable-end unused-return,uninitialized-local,incorrect-equality

@@ -13,7 +13,7 @@ import {OptionPricer} from "../market/OptionPricer.sol";
 contract NaiveExpiryPricer is OptionPricer {
     constructor(ISpotOracle spotOracle_, IVolOracle volOracle_) OptionPricer(spotOracle_, volOracle_) {}
 
-    function _expiredAt(uint256, uint256 spot) internal pure override returns (uint256) {
-        return spot;
+    function _expiredAt(uint256, uint256 spot) internal pure override returns (uint256, bool) {
+        return (spot, true);
     }
 }

@@ -18,9 +18,11 @@ import {ISpotOracle} from "../interfaces/ISpotOracle.sol";
 ///    observation), the settlement price is the last price posted before E, flagged `isFallback`.
 ///    Timestamps only increase, so once the window has closed with no price in it the outcome
 ///    can no longer change: funds never wait on a price that will not come.
-/// Only the latest round is stored (one slot) so that a post costs ~35k gas; settlement is
-/// recorded at post time for the expiries registered in advance, which is why expiries must be
-/// registered before prices pass them.
+/// The latest round is kept in one slot (readers pay one SLOAD), the anchor of the jump bound in
+/// another, and the last `HISTORY_SIZE` rounds in a ring buffer for `getRoundData`: a post
+/// writes two slots (~42k gas steady, ~59k while the ring fills for the first time; ~35k before
+/// the ring and the anchor). Settlement is recorded at post time for the expiries registered in
+/// advance, which is why expiries must be registered before prices pass them.
 contract SpotOracle is ISpotOracle, AccessControl {
     /* CONSTANTS */
 
@@ -29,6 +31,8 @@ contract SpotOracle is ISpotOracle, AccessControl {
     /// @notice Bound on pending expiries, which bounds the work of one `post`.
     uint256 public constant MAX_PENDING_EXPIRIES = 64;
     uint64 private constant NO_EXPIRY = type(uint64).max;
+    /// @notice Rounds served by `getRoundData` (the ring buffer's length).
+    uint256 public constant HISTORY_SIZE = 64;
 
     /* STORAGE */
 
@@ -37,6 +41,12 @@ contract SpotOracle is ISpotOracle, AccessControl {
         uint128 priceWad;
         uint64 updatedAt;
         uint64 roundId;
+    }
+
+    /// @dev The jump bound's reference: a price and its observation time.
+    struct Anchor {
+        uint128 priceWad;
+        uint64 timestamp;
     }
 
     struct Settlement {
@@ -52,6 +62,9 @@ contract SpotOracle is ISpotOracle, AccessControl {
     uint64[] private _pending;
     mapping(uint256 expiry => Settlement) private _settlements;
     string private _description;
+    Anchor private _anchor;
+    /// @dev Round r lives at index r % HISTORY_SIZE.
+    Round[HISTORY_SIZE] private _history;
 
     /* CONSTRUCTOR */
 
@@ -72,27 +85,37 @@ contract SpotOracle is ISpotOracle, AccessControl {
         if (priceWad > type(uint128).max) revert PriceTooLarge(priceWad);
         if (timestamp <= prev.updatedAt) revert TimestampNotIncreasing(timestamp, prev.updatedAt);
         if (timestamp > block.timestamp) revert TimestampInFuture(timestamp, block.timestamp);
-        // A price stale on arrival is refused, unless it is the observation that settles a
-        // pending expiry: the settlement grace exists so that such a price can arrive late.
-        if (timestamp + cfg.maxAge < block.timestamp && timestamp < cfg.nextExpiry) {
+        // A price stale on arrival is refused, unless it is the in-window observation of a
+        // pending expiry whose grace is still open: the grace exists so that such a price can
+        // arrive late, and only until the grace ends (then the fallback stands).
+        if (timestamp + cfg.maxAge < block.timestamp && !_settlesInGrace(timestamp, cfg)) {
             revert TimestampTooOld(timestamp, block.timestamp - cfg.maxAge);
         }
         // The jump bound only applies against a fresh previous price: after an outage the market
-        // may really have moved further, and refusing it would brick the feed.
+        // may really have moved further, and refusing it would brick the feed. It is measured
+        // from an anchor, not from the previous post, so that posts cannot compound within a
+        // window; jumpWindow <= maxAge, so the first post after an outage resets the anchor.
         if (prev.roundId != 0 && timestamp - prev.updatedAt <= cfg.maxAge) {
-            uint256 diff = priceWad > prev.priceWad ? priceWad - prev.priceWad : prev.priceWad - priceWad;
-            // diff / prev > maxJump, without division (rounds nothing).
-            if (diff * 1e18 > uint256(cfg.maxJumpWad) * prev.priceWad) {
-                revert PriceJumpTooLarge(priceWad, prev.priceWad, cfg.maxJumpWad);
+            Anchor memory anchor = _anchor;
+            if (timestamp - anchor.timestamp > cfg.jumpWindow) {
+                anchor = Anchor(prev.priceWad, prev.updatedAt);
+                _anchor = anchor;
+            }
+            uint256 diff = priceWad > anchor.priceWad ? priceWad - anchor.priceWad : anchor.priceWad - priceWad;
+            // diff / anchor > maxJump, without division (rounds nothing).
+            if (diff * 1e18 > uint256(cfg.maxJumpWad) * anchor.priceWad) {
+                revert PriceJumpTooLarge(priceWad, anchor.priceWad, cfg.maxJumpWad);
             }
         }
 
         uint64 roundId = prev.roundId + 1;
         // Safe casts: priceWad checked above; timestamp <= block.timestamp.
-        _latest = Round(uint128(priceWad), uint64(timestamp), roundId);
+        Round memory round = Round(uint128(priceWad), uint64(timestamp), roundId);
+        _latest = round;
+        _history[roundId % HISTORY_SIZE] = round;
         emit PricePosted(roundId, priceWad, timestamp, msg.sender);
 
-        if (timestamp >= cfg.nextExpiry) _crossExpiries(priceWad, timestamp, prev, cfg.settlementWindow);
+        if (timestamp >= cfg.nextExpiry) _crossExpiries(priceWad, timestamp, prev, cfg);
     }
 
     /* SETTLEMENT */
@@ -172,12 +195,13 @@ contract SpotOracle is ISpotOracle, AccessControl {
         return (roundId, int256(priceWad), updatedAt, updatedAt, roundId);
     }
 
-    /// @notice Chainlink read path for the latest round only; other rounds revert `NoDataForRound`.
-    /// Historical rounds are not stored (see the contract notes); no freshness check, as for
-    /// any historical round.
+    /// @notice Chainlink read path for the last `HISTORY_SIZE` rounds; older ones (overwritten in
+    /// the ring buffer), round 0 and future rounds revert `NoDataForRound`. No freshness check,
+    /// as for any historical round.
     function getRoundData(uint80 roundId) external view returns (uint80, int256, uint256, uint256, uint80) {
-        Round memory r = _latest;
-        if (roundId == 0 || roundId != r.roundId) revert NoDataForRound(roundId);
+        uint256 latestId = _latest.roundId;
+        if (roundId == 0 || roundId > latestId || latestId - roundId >= HISTORY_SIZE) revert NoDataForRound(roundId);
+        Round memory r = _history[roundId % HISTORY_SIZE];
         return (roundId, int256(uint256(r.priceWad)), r.updatedAt, r.updatedAt, roundId);
     }
 
@@ -221,13 +245,16 @@ contract SpotOracle is ISpotOracle, AccessControl {
 
     /* INTERNAL */
 
-    /// @dev Records every pending expiry at or before `timestamp`, in order.
-    function _crossExpiries(uint256 priceWad, uint256 timestamp, Round memory prev, uint256 window) private {
+    /// @dev Records every pending expiry at or before `timestamp`, in order. An in-window
+    /// observation counts only while the expiry's grace is open: once it has ended the fallback
+    /// was already due (anyone could have recorded it), and a late post must not change it.
+    function _crossExpiries(uint256 priceWad, uint256 timestamp, Round memory prev, Config memory cfg) private {
         uint256 crossed;
         uint256 n = _pending.length;
         while (crossed < n && _pending[crossed] <= timestamp) {
             uint256 expiry = _pending[crossed];
-            if (timestamp <= expiry + window) {
+            uint256 windowEnd = expiry + cfg.settlementWindow;
+            if (timestamp <= windowEnd && block.timestamp <= windowEnd + cfg.settlementGrace) {
                 _record(expiry, priceWad, timestamp, false);
             } else if (prev.roundId != 0) {
                 _record(expiry, prev.priceWad, prev.updatedAt, true);
@@ -259,6 +286,19 @@ contract SpotOracle is ISpotOracle, AccessControl {
         _config.nextExpiry = _pending.length == 0 ? NO_EXPIRY : _pending[0];
     }
 
+    /// @dev Whether an observation at `timestamp` is in the window [E, E + settlementWindow] of a
+    /// pending expiry E whose grace (E + settlementWindow + settlementGrace) is still open.
+    /// Bounded by MAX_PENDING_EXPIRIES; only run for observations stale on arrival.
+    function _settlesInGrace(uint256 timestamp, Config memory cfg) private view returns (bool) {
+        if (timestamp < cfg.nextExpiry) return false;
+        uint256 n = _pending.length;
+        for (uint256 i; i < n && _pending[i] <= timestamp; i++) {
+            uint256 windowEnd = uint256(_pending[i]) + cfg.settlementWindow;
+            if (timestamp <= windowEnd && block.timestamp <= windowEnd + cfg.settlementGrace) return true;
+        }
+        return false;
+    }
+
     function _isPending(uint256 expiry) private view returns (bool) {
         uint256 n = _pending.length;
         for (uint256 i; i < n; i++) {
@@ -271,9 +311,12 @@ contract SpotOracle is ISpotOracle, AccessControl {
         if (c.maxAge == 0) revert InvalidConfig("maxAge", c.maxAge);
         if (c.maxJumpWad == 0 || c.maxJumpWad > 1e18) revert InvalidConfig("maxJumpWad", c.maxJumpWad);
         if (c.settlementWindow == 0) revert InvalidConfig("settlementWindow", c.settlementWindow);
+        // jumpWindow <= maxAge: the anchor is never older than the outage rule's reach, so the
+        // first post after an outage always resets it (see `post`).
+        if (c.jumpWindow > c.maxAge) revert InvalidConfig("jumpWindow", c.jumpWindow);
         if (c.nextExpiry == 0) c.nextExpiry = NO_EXPIRY;
         _config = c;
-        emit ConfigUpdated(c.maxAge, c.maxJumpWad, c.settlementWindow, c.settlementGrace);
+        emit ConfigUpdated(c.maxAge, c.maxJumpWad, c.settlementWindow, c.settlementGrace, c.jumpWindow);
     }
 }
 // slither-disable-end uninitialized-local

@@ -10,8 +10,9 @@ import {SVI} from "../libraries/SVI.sol";
 // False positives, by detector (tools/slither_check.py):
 // - incorrect-equality: the strict equalities compare stored amounts and times with zero or ids, never a balance an outsider can move.
 /// @title VolOracle
-/// @notice Per-expiry SVI surface posted by the vol keeper, checked for sanity on write and for
-/// freshness on every read.
+/// @notice Per-expiry SVI surface posted by the vol keeper, checked for sanity and for its move
+/// across the smile on write, for freshness on every read, and served as the total variance of
+/// the posted vols at the time of the read (see IVolOracle).
 contract VolOracle is IVolOracle, AccessControl {
     using FixedPointMathLib for uint256;
 
@@ -37,6 +38,9 @@ contract VolOracle is IVolOracle, AccessControl {
 
     Config private _config;
     mapping(uint256 expiry => PackedSurface) private _surfaces;
+    /// @dev The move bound's reference per expiry: an earlier surface, at most `jumpWindow` old
+    /// when used (reset to the previous surface otherwise).
+    mapping(uint256 expiry => PackedSurface) private _anchors;
 
     /* CONSTRUCTOR */
 
@@ -53,18 +57,23 @@ contract VolOracle is IVolOracle, AccessControl {
         _checkParams(p);
         int256 atmVariance = SVI.totalVariance(p, 0);
         if (atmVariance <= 0) revert AtmVarianceNotPositive(atmVariance);
-        uint256 atmVolWad = SVI.annualisedVol(uint256(atmVariance), expiry - block.timestamp);
+        uint256 tau = expiry - block.timestamp;
+        uint256 atmVolWad = SVI.annualisedVol(uint256(atmVariance), tau);
 
         PackedSurface memory prev = _surfaces[expiry];
         Config memory cfg = _config;
-        // The move bound only applies against a fresh previous surface, for the same reason as
-        // the spot jump bound: after an outage the market may really have moved further.
+        // The move bound only applies against a previous surface at most maxAge old, for the
+        // same reason as the spot jump bound: after an outage the market may really have moved
+        // further. Only maxAge, not the tenor rule: near expiry the keeper's posts stay bounded.
+        // Against an anchor, not the previous post, so that posts cannot compound; jumpWindow <=
+        // maxAge, so the first post after an outage resets the anchor.
         if (prev.updatedAt != 0 && block.timestamp - prev.updatedAt <= cfg.maxAge) {
-            uint256 prevVol = SVI.annualisedVol(uint256(SVI.totalVariance(_unpack(prev), 0)), expiry - prev.updatedAt);
-            uint256 diff = atmVolWad > prevVol ? atmVolWad - prevVol : prevVol - atmVolWad;
-            if (diff * 1e18 > uint256(cfg.maxAtmMoveWad) * prevVol) {
-                revert AtmVolMoveTooLarge(atmVolWad, prevVol, cfg.maxAtmMoveWad);
+            PackedSurface memory anchor = _anchors[expiry];
+            if (block.timestamp - anchor.updatedAt > cfg.jumpWindow) {
+                anchor = prev;
+                _anchors[expiry] = prev;
             }
+            _checkMove(p, tau, _unpack(anchor), expiry - anchor.updatedAt, cfg.maxAtmMoveWad);
         }
 
         // Safe casts: ranges checked in `_checkParams`.
@@ -90,19 +99,26 @@ contract VolOracle is IVolOracle, AccessControl {
 
     /// @inheritdoc IVolOracle
     function getParams(uint256 expiry) public view returns (SviParams memory params, uint256 updatedAt) {
-        PackedSurface memory s = _surfaces[expiry];
-        if (s.updatedAt == 0) revert NoSurface(expiry);
-        uint256 maxAge = _config.maxAge;
-        // An addition: a read at a time before the post is fresh, not a Panic (as SpotOracle).
-        if (block.timestamp > s.updatedAt + maxAge) revert StaleSurface(expiry, s.updatedAt, maxAge);
-        return (_unpack(s), s.updatedAt);
+        PackedSurface memory s = _freshSurface(expiry);
+        params = _unpack(s);
+        if (block.timestamp > s.updatedAt) {
+            // Fresh implies age <= fraction·τ_post < τ_post, so expiry > block.timestamp here.
+            int256 tauNow = int256(expiry - block.timestamp);
+            int256 tauPost = int256(expiry - s.updatedAt);
+            // Total variance of the posted vols over τ_now. Truncates towards zero: at most 1 wei
+            // of a and b, far below any slice's variance (see IVolOracle).
+            params.a = params.a * tauNow / tauPost;
+            params.b = params.b * tauNow / tauPost;
+        }
+        return (params, s.updatedAt);
     }
 
     /// @inheritdoc IVolOracle
     function atmVol(uint256 expiry) external view returns (uint256 volWad) {
-        (SviParams memory p,) = getParams(expiry);
+        PackedSurface memory s = _freshSurface(expiry);
         if (expiry <= block.timestamp) revert ExpiryNotInFuture(expiry, block.timestamp);
-        return SVI.annualisedVol(uint256(SVI.totalVariance(p, 0)), expiry - block.timestamp);
+        // The posted vol exactly (the one `SurfacePosted` reported), not a rescaled recomputation.
+        return SVI.annualisedVol(uint256(SVI.totalVariance(_unpack(s), 0)), expiry - s.updatedAt);
     }
 
     /// @inheritdoc IVolOracle
@@ -137,6 +153,57 @@ contract VolOracle is IVolOracle, AccessControl {
         if (minVariance < 0) revert NegativeMinimumVariance(minVariance);
     }
 
+    /// @dev The stored surface of `expiry`, reverting `NoSurface` or `StaleSurface`. The tenor
+    /// bound fraction·τ_post rounds down: a surface is never fresh on rounding alone.
+    function _freshSurface(uint256 expiry) private view returns (PackedSurface memory s) {
+        s = _surfaces[expiry];
+        if (s.updatedAt == 0) revert NoSurface(expiry);
+        Config memory cfg = _config;
+        uint256 maxAge = (expiry - s.updatedAt) * cfg.maxAgeTauFractionWad / 1e18;
+        if (maxAge > cfg.maxAge) maxAge = cfg.maxAge;
+        // An addition: a read at a time before the post is fresh, not a Panic (as SpotOracle).
+        if (block.timestamp > s.updatedAt + maxAge) revert StaleSurface(expiry, s.updatedAt, maxAge);
+    }
+
+    /// @dev Compares the posted vols of `p` (tenor `tau`) with the anchor's posted vols (tenor
+    /// `anchorTau`, its own τ_post) at k = z·σ_atm·√τ, z ∈ {−2, −1, 0, 1, 2}, σ_atm the anchor's
+    /// ATM vol: both sides in the same, annualised meaning, at the same k.
+    function _checkMove(SviParams memory p, uint256 tau, SviParams memory anchor, uint256 anchorTau, uint256 maxMove)
+        private
+        pure
+    {
+        // σ_atm·√τ = √(w_anchor(0)·τ/τ_anchor), wad; w_anchor(0) > 0 by the check at its post.
+        uint256 anchorAtmVariance = uint256(SVI.totalVariance(anchor, 0));
+        int256 step = int256((anchorAtmVariance * tau * 1e18 / anchorTau).sqrt());
+        // |σ_new − σ_old| ≤ m·σ_old is (1 − m)² ≤ (w_new/τ) / (w_old/τ_anchor) ≤ (1 + m)²: compared
+        // cross-multiplied, without the two square roots per point. Both squares round towards
+        // the stricter bound (hi down, lo up), by at most 1e-18 of the variance ratio.
+        uint256 hiWad = (1e18 + maxMove) * (1e18 + maxMove) / 1e18;
+        uint256 loWad = ((1e18 - maxMove) * (1e18 - maxMove) + 1e18 - 1) / 1e18;
+        // ATM first, so that a move of the whole smile reports as the ATM move it is.
+        int8[5] memory zs = [int8(0), -1, 1, -2, 2];
+        for (uint256 i; i < 5; i++) {
+            int256 k = zs[i] * step;
+            uint256 newRate = _nonNegative(SVI.totalVariance(p, k)) * anchorTau * 1e18;
+            uint256 oldRate = _nonNegative(SVI.totalVariance(anchor, k)) * tau;
+            // The squares are wads on purpose (see above), so the products stay far from overflow.
+            // slither-disable-next-line divide-before-multiply
+            if (newRate > hiWad * oldRate || newRate < loWad * oldRate) {
+                // The vols themselves only for the error.
+                uint256 newVol = SVI.impliedVolOrZero(p, k, tau);
+                uint256 oldVol = SVI.impliedVolOrZero(anchor, k, anchorTau);
+                if (k == 0) revert AtmVolMoveTooLarge(newVol, oldVol, maxMove);
+                revert VolMoveTooLarge(k, newVol, oldVol, maxMove);
+            }
+        }
+    }
+
+    /// @dev A total variance as a rate's numerator: ≤ 0 (a surface the checks would reject at
+    /// that k) counts as 0, as `SVI.impliedVolOrZero` does.
+    function _nonNegative(int256 w) private pure returns (uint256) {
+        return w > 0 ? uint256(w) : 0;
+    }
+
     function _unpack(PackedSurface memory s) private pure returns (SviParams memory) {
         return SviParams({a: s.a, b: int256(uint256(s.b)), rho: s.rho, m: s.m, sigma: int256(uint256(s.sigma))});
     }
@@ -144,8 +211,14 @@ contract VolOracle is IVolOracle, AccessControl {
     function _setConfig(Config memory c) private {
         if (c.maxAge == 0) revert InvalidConfig("maxAge", c.maxAge);
         if (c.maxAtmMoveWad == 0 || c.maxAtmMoveWad > 1e18) revert InvalidConfig("maxAtmMoveWad", c.maxAtmMoveWad);
+        // Below 100%: a surface is stale before its expiry, so a fresh read always has τ_now > 0.
+        if (c.maxAgeTauFractionWad == 0 || c.maxAgeTauFractionWad >= 1e18) {
+            revert InvalidConfig("maxAgeTauFractionWad", c.maxAgeTauFractionWad);
+        }
+        // At most maxAge: the first post after an outage always resets the anchor (see `post`).
+        if (c.jumpWindow > c.maxAge) revert InvalidConfig("jumpWindow", c.jumpWindow);
         _config = c;
-        emit ConfigUpdated(c.maxAge, c.maxAtmMoveWad);
+        emit ConfigUpdated(c.maxAge, c.maxAtmMoveWad, c.maxAgeTauFractionWad, c.jumpWindow);
     }
 }
 // slither-disable-end incorrect-equality

@@ -7,7 +7,7 @@ import {OptioVault} from "./OptioVault.sol";
 /// @title CallVault
 /// @notice Writes covered calls: collateral is the base asset (WETH), one unit per option.
 contract CallVault is OptioVault {
-    constructor(IERC20 base, uint8 decimalsOffset_, uint96 depositCap_, address admin)
-        OptioVault(base, "Optio Call Vault", "oCALL", decimalsOffset_, depositCap_, admin)
+    constructor(IERC20 base, uint8 decimalsOffset_, uint96 depositCap_, address admin, uint256 exitFeeWad_)
+        OptioVault(base, "Optio Call Vault", "oCALL", decimalsOffset_, depositCap_, admin, exitFeeWad_)
     {}
 }

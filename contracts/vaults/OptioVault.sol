@@ -19,7 +19,8 @@ import {IOptionsMark} from "../interfaces/IOptionsMark.sol";
 /// @title OptioVault
 /// @notice Shared logic of the call and put vaults: ERC-4626 shares over a collateral asset,
 /// marked to market by the options market, with a FIFO redeem queue for what cannot leave now.
-/// @dev Valuation: totalAssets = balance − assets reserved for fulfilled requests − mark of the
+/// @dev Design notes (linked queue, no exit at a stale mark, exit fee) in IOptioVault.
+/// Valuation: totalAssets = balance − assets reserved for fulfilled requests − mark of the
 /// options written (a liability). Rounding follows ERC-4626 in the vault's favour: shares minted
 /// and assets paid round down; shares burnt round up. Inflation attacks are made unprofitable by
 /// OpenZeppelin's virtual shares with `decimalsOffset` (10^offset virtual shares per asset unit).
@@ -34,6 +35,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     bytes32 public constant MARKET_ROLE = keccak256("MARKET_ROLE");
     /// @notice Requests served after an unlock, bounding that call's gas.
     uint256 public constant SERVE_ON_UNLOCK = 16;
+    /// @notice Largest exit fee, wad (2%).
+    uint256 public constant MAX_EXIT_FEE_WAD = 0.02e18;
 
     uint8 private immutable _offset;
 
@@ -44,31 +47,51 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @notice Assets of fulfilled, unclaimed requests (no longer part of totalAssets).
     uint128 public claimableAssets;
     /// @notice Source of the options liability; zero while no market is attached.
+    // False positive (uninitialized-state): setOptionsMark writes it; only the test mocks
+    // NaiveCash*Vault (contracts/mocks) override that setter away, to be valued at cash.
+    // slither-disable-next-line uninitialized-state
     IOptionsMark public optionsMark;
     /// @notice Largest totalAssets that deposits may reach, asset units.
     uint96 public depositCap;
     /// @notice Shares escrowed by pending requests.
     uint256 public pendingShares;
-    /// @notice First request that may still be pending.
-    uint256 public queueHead;
-    Request[] private _requests;
+    /// @dev First and last pending requests as links (request id + 1; 0: none).
+    uint40 private _head;
+    uint40 private _tail;
+    /// @inheritdoc IOptioVault
+    uint64 public exitFeeWad;
+    Entry[] private _requests;
+
+    /// @dev A request as stored: the public Request with its neighbours in the list of pending
+    /// requests (links: request id + 1, 0 for none), packed into the controller's slot.
+    struct Entry {
+        address controller;
+        RequestStatus status;
+        uint40 prev;
+        uint40 next;
+        uint128 shares;
+        uint128 assets;
+    }
 
     /* CONSTRUCTOR */
 
     /// @param decimalsOffset_ Extra share decimals (virtual shares) against inflation attacks.
+    /// @param exitFeeWad_ Exit fee, wad (see IOptioVault); at most MAX_EXIT_FEE_WAD.
     constructor(
         IERC20 asset_,
         string memory name_,
         string memory symbol_,
         uint8 decimalsOffset_,
         uint96 depositCap_,
-        address admin
+        address admin,
+        uint256 exitFeeWad_
     ) ERC4626(asset_) ERC20(name_, symbol_) {
         if (admin == address(0)) revert ZeroAddress();
         _offset = decimalsOffset_;
         depositCap = depositCap_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         emit DepositCapSet(depositCap_);
+        _setExitFee(exitFeeWad_);
     }
 
     /* ERC-4626 ENTRY POINTS */
@@ -103,10 +126,11 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         nonReentrant
         returns (uint256 shares)
     {
-        (uint256 total,) = _mark();
-        uint256 maxAssets = Math.min(_toAssets(balanceOf(owner), total, Math.Rounding.Floor), _freeLiquidityAt(total));
+        (uint256 total, bool fresh) = _mark();
+        if (!fresh) revert MarkNotFresh();
+        uint256 maxAssets = _maxWithdrawAt(owner, total);
         if (assets > maxAssets) revert ERC4626ExceededMaxWithdraw(owner, assets, maxAssets);
-        shares = _toShares(assets, total, Math.Rounding.Ceil);
+        shares = _toShares(_grossOf(assets), total, Math.Rounding.Ceil);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
@@ -116,10 +140,11 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         nonReentrant
         returns (uint256 assets)
     {
-        (uint256 total,) = _mark();
+        (uint256 total, bool fresh) = _mark();
+        if (!fresh) revert MarkNotFresh();
         uint256 maxShares = _maxRedeemAt(owner, total);
         if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
-        assets = _toAssets(shares, total, Math.Rounding.Floor);
+        assets = _payoutOf(shares, total);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
@@ -137,7 +162,14 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         if (owner != msg.sender) _spendAllowance(owner, msg.sender, shares);
 
         requestId = _requests.length;
-        _requests.push(Request(controller, RequestStatus.Pending, uint128(shares), 0));
+        // Links are ids + 1 in 40 bits: 2^40 requests are beyond any chain's gas.
+        if (requestId >= type(uint40).max) revert AmountTooLarge(requestId);
+        uint40 link = uint40(requestId + 1);
+        uint40 tail = _tail;
+        _requests.push(Entry(controller, RequestStatus.Pending, tail, 0, uint128(shares), 0));
+        if (tail == 0) _head = link;
+        else _requests[tail - 1].next = link;
+        _tail = link;
         pendingShares += shares;
         _transfer(owner, address(this), shares);
         emit RedeemRequest(controller, owner, requestId, msg.sender, shares);
@@ -145,8 +177,9 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @inheritdoc IOptioVault
     function cancelRedeemRequest(uint256 requestId) external nonReentrant {
-        Request storage r = _controlledRequest(requestId, RequestStatus.Pending);
+        Entry storage r = _controlledRequest(requestId, RequestStatus.Pending);
         uint256 shares = r.shares;
+        _unlink(r);
         r.status = RequestStatus.Cancelled;
         pendingShares -= shares;
         _transfer(address(this), r.controller, shares);
@@ -156,7 +189,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @inheritdoc IOptioVault
     function claim(uint256 requestId, address receiver) external nonReentrant returns (uint256 assets) {
         if (receiver == address(0)) revert ZeroAddress();
-        Request storage r = _controlledRequest(requestId, RequestStatus.Claimable);
+        Entry storage r = _controlledRequest(requestId, RequestStatus.Claimable);
         assets = r.assets;
         r.status = RequestStatus.Claimed;
         claimableAssets -= uint128(assets);
@@ -216,9 +249,19 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         emit DepositCapSet(cap);
     }
 
-    function setOptionsMark(IOptionsMark mark) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    /// @notice Wires the vault to its market, once: the liability source is what every share
+    /// price rests on, so it is immutable once set.
+    function setOptionsMark(IOptionsMark mark) external virtual onlyRole(DEFAULT_ADMIN_ROLE) {
+        IOptionsMark current = optionsMark;
+        if (address(current) != address(0)) revert OptionsMarkAlreadySet(address(current));
+        if (address(mark) == address(0)) revert ZeroAddress();
         optionsMark = mark;
         emit OptionsMarkSet(address(mark));
+    }
+
+    /// @inheritdoc IOptioVault
+    function setExitFee(uint256 exitFeeWad_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setExitFee(exitFeeWad_);
     }
 
     /// @notice Stops deposits and mints; never withdrawals, requests, claims or cancels.
@@ -261,16 +304,30 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return _toShares(_maxDepositAt(total, fresh), total, Math.Rounding.Floor);
     }
 
-    /// @notice The owner's assets, capped by free liquidity.
+    /// @notice The owner's assets less the exit fee, capped by free liquidity; zero while the
+    /// options cannot be marked (an exit then reverts `MarkNotFresh`).
     function maxWithdraw(address owner) public view override returns (uint256) {
-        (uint256 total,) = _mark();
-        return Math.min(_toAssets(balanceOf(owner), total, Math.Rounding.Floor), _freeLiquidityAt(total));
+        (uint256 total, bool fresh) = _mark();
+        return fresh ? _maxWithdrawAt(owner, total) : 0;
     }
 
-    /// @notice The owner's shares, capped by the shares free liquidity can pay (rounded down).
+    /// @notice The owner's shares, capped by the shares free liquidity can pay net of the exit
+    /// fee (rounded down); zero while the options cannot be marked.
     function maxRedeem(address owner) public view override returns (uint256) {
-        (uint256 total,) = _mark();
-        return _maxRedeemAt(owner, total);
+        (uint256 total, bool fresh) = _mark();
+        return fresh ? _maxRedeemAt(owner, total) : 0;
+    }
+
+    /// @notice Shares burnt to withdraw `assets` after the exit fee: the gross rounded up, then
+    /// its shares rounded up (both in the vault's favour).
+    function previewWithdraw(uint256 assets) public view override returns (uint256) {
+        return _toShares(_grossOf(assets), totalAssets(), Math.Rounding.Ceil);
+    }
+
+    /// @notice Assets paid for `shares` after the exit fee (rounded down, the fee up; no fee
+    /// when `shares` is every share outstanding).
+    function previewRedeem(uint256 shares) public view override returns (uint256) {
+        return _payoutOf(shares, totalAssets());
     }
 
     /// @inheritdoc IOptioVault
@@ -286,12 +343,27 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @inheritdoc IOptioVault
     function redeemRequest(uint256 requestId) external view returns (Request memory) {
         if (requestId >= _requests.length) revert UnknownRequest(requestId);
-        return _requests[requestId];
+        Entry storage e = _requests[requestId];
+        return Request(e.controller, e.status, e.shares, e.assets);
     }
 
     /// @inheritdoc IOptioVault
     function queueLength() external view returns (uint256) {
         return _requests.length;
+    }
+
+    /// @inheritdoc IOptioVault
+    function queueHead() external view returns (uint256) {
+        uint256 head = _head;
+        return head == 0 ? _requests.length : head - 1;
+    }
+
+    /// @inheritdoc IOptioVault
+    function nextPendingRequest(uint256 requestId) external view returns (uint256) {
+        if (requestId >= _requests.length) return _requests.length;
+        Entry storage e = _requests[requestId];
+        uint256 next = e.next;
+        return e.status != RequestStatus.Pending || next == 0 ? _requests.length : next - 1;
     }
 
     /* INTERNAL */
@@ -353,13 +425,60 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return idle > owedToQueue ? idle - owedToQueue : 0;
     }
 
+    function _maxWithdrawAt(address owner, uint256 total) private view returns (uint256) {
+        return Math.min(_netOf(_toAssets(balanceOf(owner), total, Math.Rounding.Floor)), _freeLiquidityAt(total));
+    }
+
     function _maxRedeemAt(address owner, uint256 total) private view returns (uint256) {
         uint256 shares = balanceOf(owner);
         uint256 free = _freeLiquidityAt(total);
         // All of them when free liquidity pays what they redeem for (converting the liquidity
         // back to shares would round a whole position down by a few wei).
-        if (_toAssets(shares, total, Math.Rounding.Floor) <= free) return shares;
-        return _toShares(free, total, Math.Rounding.Floor);
+        if (_payoutOf(shares, total) <= free) return shares;
+        // The largest gross whose net fits (rounded down), then its shares (rounded down).
+        return _toShares(_grossFloorOf(free), total, Math.Rounding.Floor);
+    }
+
+    /// @dev What redeeming (or filling) `shares` pays at `total`: the gross rounded down, less
+    /// the exit fee — waived when they are every share outstanding, since the fee goes to the
+    /// LPs who stay and none do (it would sit in an empty vault for the next depositor).
+    function _payoutOf(uint256 shares, uint256 total) private view returns (uint256) {
+        uint256 gross = _toAssets(shares, total, Math.Rounding.Floor);
+        return shares == totalSupply() ? gross : _netOf(gross);
+    }
+
+    /// @dev What an exit paying `gross` (before the fee) pays out: the fee rounded up, so the
+    /// payout rounds down (in the favour of the LPs who stay).
+    function _netOf(uint256 gross) private view returns (uint256) {
+        return gross - gross.mulDiv(exitFeeWad, 1e18, Math.Rounding.Ceil);
+    }
+
+    /// @dev The gross an exit must give up to pay `net`, rounded up (the leaver pays the rounding).
+    function _grossOf(uint256 net) private view returns (uint256) {
+        return net.mulDiv(1e18, 1e18 - exitFeeWad, Math.Rounding.Ceil);
+    }
+
+    /// @dev The largest gross whose payout `_netOf` is at most `net`, rounded down.
+    function _grossFloorOf(uint256 net) private view returns (uint256) {
+        return net.mulDiv(1e18, 1e18 - exitFeeWad, Math.Rounding.Floor);
+    }
+
+    function _setExitFee(uint256 feeWad) private {
+        if (feeWad > MAX_EXIT_FEE_WAD) revert ExitFeeTooHigh(feeWad, MAX_EXIT_FEE_WAD);
+        exitFeeWad = uint64(feeWad); // safe cast: at most 2e16
+        emit ExitFeeSet(feeWad);
+    }
+
+    /// @dev Takes a pending request out of the list of pending requests, in O(1).
+    function _unlink(Entry storage e) private {
+        uint40 prev = e.prev;
+        uint40 next = e.next;
+        if (prev == 0) _head = next;
+        else _requests[prev - 1].next = next;
+        if (next == 0) _tail = prev;
+        else _requests[next - 1].prev = prev;
+        e.prev = 0;
+        e.next = 0;
     }
 
     function _release(uint256 unlock, uint256 pay, address to) private {
@@ -388,45 +507,50 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return IERC20(asset()).balanceOf(address(this)) - claimableAssets;
     }
 
-    /// @dev Fulfils pending requests in order at the current share price until one does not fit
-    /// the liquidity not locked as collateral; never skips ahead (FIFO fairness).
+    /// @dev Fulfils pending requests in order at the current share price less the exit fee until
+    /// one does not fit the liquidity not locked as collateral; never skips ahead (FIFO
+    /// fairness). Walks the list of pending requests only: each step serves one or stops, so the
+    /// gas is bounded by `maxRequests` whatever was cancelled. Serves nothing at a mark that is
+    /// not fresh (a bound, not a price): the requests wait for the next fresh mark.
     function _serveQueue(uint256 maxRequests) private returns (uint256 served) {
-        uint256 head = queueHead;
-        uint256 end = _requests.length;
-        if (head == end) return 0;
+        uint40 link = _head;
+        if (link == 0 || maxRequests == 0) return 0;
         // Marked once: each fulfilment moves `assets` from the LPs' total into reserved claims
         // and burns its shares, so the total is carried forward instead of re-marked.
-        (uint256 total,) = _mark();
-        while (head < end && served < maxRequests) {
-            Request storage r = _requests[head];
-            if (r.status != RequestStatus.Pending) {
-                head++;
-                continue;
-            }
+        (uint256 total, bool fresh) = _mark();
+        if (!fresh) return 0;
+        uint256 locked = lockedAssets;
+        uint256 idle = _idleAssets();
+        while (link != 0 && served < maxRequests) {
+            uint256 id = link - 1;
+            Entry storage r = _requests[id];
             uint256 shares = r.shares;
-            // Rounded down: the leaver gets no more than the shares are worth.
-            uint256 assets = _toAssets(shares, total, Math.Rounding.Floor);
-            uint256 idle = _idleAssets();
-            uint256 unlocked = idle > lockedAssets ? idle - lockedAssets : 0;
-            if (assets > unlocked) break;
+            // Gross rounded down, fee rounded up: the leaver gets no more than the shares are worth.
+            uint256 assets = _payoutOf(shares, total);
+            if (assets > (idle > locked ? idle - locked : 0)) break;
 
+            link = r.next;
             r.status = RequestStatus.Claimable;
             r.assets = uint128(assets);
+            r.next = 0;
             pendingShares -= shares;
             claimableAssets += uint128(assets);
             _burn(address(this), shares);
             total -= assets;
-            emit RedeemFulfilled(head, r.controller, shares, assets);
-            head++;
+            idle -= assets;
+            emit RedeemFulfilled(id, r.controller, shares, assets);
             served++;
         }
-        queueHead = head;
+        if (served == 0) return 0;
+        _head = link;
+        if (link == 0) _tail = 0;
+        else _requests[link - 1].prev = 0;
     }
 
     function _controlledRequest(uint256 requestId, RequestStatus expected)
         private
         view
-        returns (Request storage r)
+        returns (Entry storage r)
     {
         if (requestId >= _requests.length) revert UnknownRequest(requestId);
         r = _requests[requestId];
@@ -436,7 +560,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     function _sharesIn(uint256 requestId, address controller, RequestStatus status) private view returns (uint256) {
         if (requestId >= _requests.length) return 0;
-        Request storage r = _requests[requestId];
+        Entry storage r = _requests[requestId];
         return r.controller == controller && r.status == status ? r.shares : 0;
     }
 }

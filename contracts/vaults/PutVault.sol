@@ -7,7 +7,7 @@ import {OptioVault} from "./OptioVault.sol";
 /// @title PutVault
 /// @notice Writes cash-secured puts: collateral is the quote asset (USDC), the strike per option.
 contract PutVault is OptioVault {
-    constructor(IERC20 quote, uint8 decimalsOffset_, uint96 depositCap_, address admin)
-        OptioVault(quote, "Optio Put Vault", "oPUT", decimalsOffset_, depositCap_, admin)
+    constructor(IERC20 quote, uint8 decimalsOffset_, uint96 depositCap_, address admin, uint256 exitFeeWad_)
+        OptioVault(quote, "Optio Put Vault", "oPUT", decimalsOffset_, depositCap_, admin, exitFeeWad_)
     {}
 }

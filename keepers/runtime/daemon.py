@@ -43,6 +43,15 @@ KEEPERS = {
 }
 
 
+#: The role each keeper's key must hold, and where: (Protocol attribute, role constant). A keeper
+#: without it would run, fail every send and still look alive; it refuses to start instead.
+REQUIRED_ROLES = {
+    "oracle": ("spot_oracle", "KEEPER_ROLE"),
+    "vol": ("vol_oracle", "VOL_KEEPER_ROLE"),
+    "guardian": ("market", "GUARDIAN_ROLE"),
+}
+
+
 @dataclass(frozen=True)
 class Head:
     """The chain head a cycle sees: block number and timestamp (seconds)."""
@@ -100,9 +109,28 @@ class Runner:
                              confirmations=rt.confirmations, metrics=self.metrics, dry_run=dry_run)
         self.ctx = Context(name, self.w3, self.account, Protocol(self.w3, deployment), self.txs, self.metrics,
                            self.settings, state_dir, dry_run)
+        self._check_role()
         self.handler: Handler = self.module.make(self.ctx)
         self._stop = threading.Event()
         self.failures = 0
+        self.metrics_port: int | None = None
+        if rt.metrics_port is not None:  # bound at start-up, so a taken port is a one-line refusal
+            try:
+                self.metrics_port = self.metrics.serve(rt.metrics_port)
+            except OSError as err:
+                raise InvalidInput(f"runtime.metrics_port {rt.metrics_port} cannot be served: "
+                                   f"{err.strerror or err} (in use by another process?)") from None
+
+    def _check_role(self) -> None:
+        """The key holds the role its keeper sends under (checked on chain at start-up)."""
+        if self.name not in REQUIRED_ROLES:
+            return
+        attribute, role = REQUIRED_ROLES[self.name]
+        client = getattr(self.ctx.protocol, attribute)
+        if not client.call("hasRole", client.call(role), self.account.address):
+            contract = type(client).__name__
+            raise InvalidInput(f"[{self.name}] the key {self.account.address} lacks {role} on {contract} "
+                               f"{client.address}: grant it through the timelock (docs/admin.md) or use the keeper key")
 
     def stop(self, *_args) -> None:
         """Finish the cycle under way, then stop (SIGTERM, SIGINT)."""
@@ -116,9 +144,8 @@ class Runner:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self.stop)
             signal.signal(signal.SIGINT, self.stop)
-        if rt.metrics_port is not None:
-            port = self.metrics.serve(rt.metrics_port)
-            log.info("metrics on /metrics and /healthz", extra={"port": port})
+        if self.metrics_port is not None:
+            log.info("metrics on /metrics and /healthz", extra={"port": self.metrics_port})
         log.info("keeper starting", extra={"keeper": self.name, "address": self.account.address,
                                            "dry_run": self.dry_run, "in_flight": len(self.txs.in_flight())})
         try:

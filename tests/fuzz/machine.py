@@ -36,6 +36,13 @@ MAX_BOARDS = 3
 GUARDED = ("lp", "neutral")
 
 
+#: Trade sizes in thousandths of an option: nine times in ten at least the market's minimum open interest
+#: of a new live option (1 option), else below it (refused on a new option, fine on one
+#: already live).
+def _milli(largest: int) -> st.SearchStrategy[int]:
+    return st.integers(0, 9).flatmap(lambda d: st.integers(1, 999) if d == 0 else st.integers(1_000, largest))
+
+
 @dataclass
 class Stats:
     """What the runs did, summed over examples (printed by the tests)."""
@@ -95,6 +102,8 @@ class ProtocolMachine(RuleBasedStateMachine):
         self.exercised: Counter = Counter()  # id → units paid to holders
         self.requests: list[tuple[bool, int, str]] = []  # (is_call, request id, controller)
         self.paused: set[str] = set()
+        self._last: tuple[str, bool, dict] | None = None  # the last action, for queue_and_stale_exits
+        self._exit_side: bool | None = None
 
     # Helpers.
 
@@ -144,6 +153,7 @@ class ProtocolMachine(RuleBasedStateMachine):
     def act(self, kind: str, name: str, fn) -> bool:
         """Runs one action, counts it and applies the share-value rule of its kind."""
         before = None if kind == "pnl" else self._snapshot_values()
+        marks = self._marks_and_claims()  # for queue_and_stale_exits
         try:
             fn()
             ok = True
@@ -152,6 +162,7 @@ class ProtocolMachine(RuleBasedStateMachine):
             ok = False
             self.stats.reverted[f"{name}: {err.name}"] += 1
         self.stats.actions += 1
+        self._last = (name, ok, marks)
         if before is not None:
             self._check_values(kind, name, before)
         return ok
@@ -187,12 +198,14 @@ class ProtocolMachine(RuleBasedStateMachine):
     def withdraw(self, u, side, pct):
         user, vault = self._user(u), self.s.vaults[side]
         assets = vault.call("maxWithdraw", user) * pct // 100
+        self._exit_side = side
         self.act("lp", "withdraw", lambda: vault.send(user, "withdraw", assets, user, user))
 
     @rule(u=USER, side=SIDE, pct=PCT)
     def redeem(self, u, side, pct):
         user, vault = self._user(u), self.s.vaults[side]
         shares = vault.call("maxRedeem", user) * pct // 100
+        self._exit_side = side
         self.act("lp", "redeem", lambda: vault.send(user, "redeem", shares, user, user))
 
     @rule(u=USER, side=SIDE, pct=PCT)
@@ -238,16 +251,37 @@ class ProtocolMachine(RuleBasedStateMachine):
     def _trade(self, fn: str, user: str, opt: Opt, amount: int, limit: int) -> bool:
         """One of the market's four trades (premium ``limit``: a maximum or a minimum)."""
         deadline = self.s.chain.now + 600
-        return self.act("pnl", fn, lambda: self.s.market.send(user, fn, opt.id, amount, limit, deadline))
+        before = self._exposure(opt.is_call)
+        ok = self.act("pnl", fn, lambda: self.s.market.send(user, fn, opt.id, amount, limit, deadline))
+        if ok:
+            self._check_exposure(fn, opt.is_call, before)
+        return ok
 
-    @rule(u=USER, i=PICK, milli=st.integers(1, 20_000))
+    def _exposure(self, side: bool) -> tuple[int, int] | None:
+        """|net delta| and |net vega| of a vault's book; None when its mark is not fresh (the
+        view then omits stale entries, which the trade's check counts at a bound)."""
+        _, delta, vega, fresh = self.s.market.call("portfolio", side)
+        return (abs(delta), abs(vega)) if fresh else None
+
+    def _check_exposure(self, name: str, side: bool, before: tuple[int, int] | None) -> None:
+        """No trade, of any kind, left |net delta| or |net vega| above its limit unless it
+        reduced it (10 wei: the trade's own share is computed apart from the book pass)."""
+        after = self._exposure(side)
+        if before is None or after is None:
+            return
+        limits = self.s.market.call("riskLimits")
+        for k, label, limit in ((0, "delta", limits[3]), (1, "vega", limits[4])):
+            assert after[k] <= limit or after[k] <= before[k] + 10, (
+                f"{name} left |net {label}| at {after[k]} > {limit}, up from {before[k]}")
+
+    @rule(u=USER, i=PICK, milli=_milli(20_000))
     def buy(self, u, i, milli):
         opt = self._pick(self._tradable(), i)
         if opt is None:
             return
         self._trade("buy", self._user(u), opt, milli * 10**15, 2**256 - 1)
 
-    @rule(u=USER, i=PICK, milli=st.integers(1, 5_000))
+    @rule(u=USER, i=PICK, milli=_milli(5_000))
     def sell(self, u, i, milli):
         opt = self._pick(self._tradable(), i)
         if opt is None:
@@ -471,6 +505,37 @@ class ProtocolMachine(RuleBasedStateMachine):
             self.paused.discard(which)
 
     # Invariants.
+
+    def _marks_and_claims(self) -> dict[bool, tuple[bool, int]]:
+        """Per vault: is its options mark fresh, and its reserved claims."""
+        return {side: (self.s.market.call("optionsLiability", v.address)[1], v.call("claimableAssets"))
+                for side, v in self.s.vaults.items()}
+
+    @invariant()
+    def queue_and_stale_exits(self):
+        """The queue's list holds exactly the pending requests, in order (serving walks nothing
+        else); and while a vault's mark was stale before and after an action, that action filled
+        no request (reserved claims did not grow) and was no successful instant exit."""
+        for side, vault in self.s.vaults.items():
+            end, listed = vault.call("queueLength"), []
+            rid = vault.call("queueHead")
+            while rid != end:
+                listed.append(rid)
+                rid = vault.call("nextPendingRequest", rid)
+            pending = sorted(r[1] for r in self.requests if r[0] == side
+                             and vault.call("redeemRequest", r[1])[1] == PENDING)
+            assert listed == pending, f"vault {side}: queue list {listed} ≠ pending requests {pending}"
+        if self._last is None:
+            return
+        name, ok, before = self._last
+        after = self._marks_and_claims()
+        for side, (fresh0, claims0) in before.items():
+            fresh1, claims1 = after[side]
+            if fresh0 or fresh1:
+                continue
+            assert claims1 <= claims0, f"{name} filled requests of vault {side} at a stale mark"
+            exit_here = name in ("withdraw", "redeem") and self._exit_side == side
+            assert not (exit_here and ok), f"{name} paid an instant exit from vault {side} at a stale mark"
 
     @invariant()
     def invariants(self):

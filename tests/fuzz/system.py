@@ -120,7 +120,10 @@ def deploy_on_anvil(w3: Web3) -> tuple[System, dict]:
     """Deploys the protocol (the production script), lists two boards with surfaces, funds and
     approves every user and seeds both vaults. Returns the system and ``{expiry: strikes}``."""
     deployer = LocalSigner(dev_account(0))
-    deployment = deploy_protocol(w3, deployer, DeployConfig(), save=False)
+    # Exposure limits the random trades reach (the production ones they never would), so that the
+    # exposure invariant (machine._check_exposure) and the limit checks are fuzzed.
+    limits = DeployConfig(max_net_delta_wad=30 * WAD, max_net_vega_wad=3_000 * WAD)
+    deployment = deploy_protocol(w3, deployer, limits, save=False)
     addresses = {k: r.address for k, r in deployment.contracts.items()}
     users = [dev_account(i).address for i in range(1, USERS + 1)]
     s = System(AnvilChain(w3), addresses, deployer.address, users)

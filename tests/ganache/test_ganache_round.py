@@ -9,7 +9,7 @@ from optio.chain import LocalSigner, dev_account
 from optio.contracts import Protocol, SviParams
 from optio.deploy import DeployConfig, deploy_protocol
 from optio.localchain import local_chain
-from tests.helpers import call, now, reverts, send
+from tests.helpers import admin_send, call, now, reverts, send
 
 pytestmark = pytest.mark.ganache
 
@@ -24,7 +24,7 @@ def test_deploy_and_lp_round_on_ganache(ganache):
     w3 = ganache.w3
     assert w3.eth.chain_id == 1337
     deployer, lp, market = (LocalSigner(dev_account(i)) for i in (0, 1, 7))
-    p = Protocol(w3, deploy_protocol(w3, deployer, DeployConfig(), save=False))
+    p = Protocol(w3, deploy_protocol(w3, deployer, DeployConfig(timelock_delay=0), save=False))
 
     ts = now(w3)
     p.spot_oracle.post(deployer, "2950.5", ts)
@@ -39,7 +39,7 @@ def test_deploy_and_lp_round_on_ganache(ganache):
         assert v.status(lp.address).owner_assets == v.asset.balance(v.address)
 
     put = p.vault("put")
-    send(put, deployer, "grantRole", call(put, "MARKET_ROLE"), market.address)
+    admin_send(p, put, "grantRole", call(put, "MARKET_ROLE"), market.address)
     send(put, market, "lockCollateral", 7000 * 10**6)
     put.withdraw(lp, None, queue_rest=True)
     assert [r.status for r in put.requests_of(lp.address)] == ["pending"]

@@ -56,7 +56,8 @@ def keeper():
 def deployed(chain, keeper, tmp_path_factory):
     """(Protocol, manifest path) with the keeper account holding the keeper roles."""
     w3 = chain.w3
-    deployment = deploy_protocol(w3, LocalSigner(dev_account(0)), DeployConfig(keeper=keeper.address), save=False)
+    config = DeployConfig(keeper=keeper.address, timelock_delay=0)
+    deployment = deploy_protocol(w3, LocalSigner(dev_account(0)), config, save=False)
     path = save_deployment(deployment, tmp_path_factory.mktemp("deployment") / "deployment.json")
     return Protocol(w3, deployment), path
 

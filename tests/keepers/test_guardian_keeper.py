@@ -154,16 +154,13 @@ def test_a_pause_made_by_someone_else_is_left_alone(w3, protocol, chain, deploye
     assert [d["action"] for d in decisions(tmp_path)] == ["left alone"]
 
 
-def test_a_guardian_without_the_role_says_so_once(w3, protocol, chain, deployed, keeper, tmp_path):
-    build(protocol, keeper, sellers=1)
-    r = runner(tmp_path, chain, deployed, "guardian", "max_oracle_age_s = 600", key_index=5)  # no GUARDIAN_ROLE
-    warp(w3, 700)
-    step(r)
-    step(r)
-    assert not protocol.market.call("paused")
-    (d,) = decisions(tmp_path)
-    assert d["action"] == "pause refused" and "AccessControlUnauthorizedAccount" in d["reason"]
-    assert "oracle_age_s" in d["reason"] and d["tx"] == "refused"
+def test_a_guardian_without_the_role_refuses_to_start(w3, protocol, chain, deployed, keeper, tmp_path):
+    """A key without GUARDIAN_ROLE would run, have every pause refused and still look healthy:
+    the role is checked on chain at start-up and the keeper stops with one line instead."""
+    with pytest.raises(InvalidInput) as err:
+        runner(tmp_path, chain, deployed, "guardian", "max_oracle_age_s = 600", key_index=5)  # no GUARDIAN_ROLE
+    assert "\n" not in str(err.value) and "lacks GUARDIAN_ROLE" in str(err.value)
+    assert str(err.value).startswith("[guardian]")
 
 
 def test_limits_and_breaches_are_plain_numbers():

@@ -5,6 +5,7 @@ same position twice."""
 from __future__ import annotations
 
 from keepers.liquidator import scan_health
+from tests.helpers import admin_send
 from tests.keepers.conftest import hold_blocks, mine, runner
 from tests.keepers.scenario import build, post_spot
 
@@ -15,7 +16,7 @@ def _close_whole_positions(protocol, deployer):
     """Close factor 100%: one liquidation takes a whole short (a second one has nothing left)."""
     cfg = list(protocol.margin.call("config"))
     cfg[5] = WAD
-    protocol.margin.transact(deployer, "setConfig", tuple(cfg))
+    admin_send(protocol, protocol.margin, "setConfig", tuple(cfg))
 
 
 def test_liquidates_every_underwater_account_in_one_block(w3, protocol, chain, deployed, keeper, tmp_path):
@@ -93,3 +94,26 @@ def test_account_discovery_survives_a_reorg(w3, protocol, keeper, tmp_path):
     # A restart reads the same state from disk and finds nothing new.
     again = EventScanner(margin.contract.events.ShortOpened, tmp_path / "seen.json", from_block=0, reorg_depth=3)
     assert again.scan(w3.eth.block_number, key=lambda log: log["args"]["account"]) == []
+
+
+def test_never_liquidates_on_a_stale_surface(w3, protocol, chain, deployed, keeper, tmp_path):
+    """The board's surface goes stale while spot stays fresh: every seller's requirement counts
+    full collateral (below it on ``healthOf``), but it is not fresh, the contract would refuse
+    (``RequirementNotFresh``), and the keeper sends nothing. A fresh surface brings them back."""
+    from tests.keepers.scenario import DAY, SURFACE_WEEK, SviParams, now
+
+    sc = build(protocol, keeper)
+    r = runner(tmp_path, chain, deployed, "liquidator", "gas_margin = 0.2")
+    w3.provider.make_request("evm_increaseTime", [3 * 3600 + 1])  # the surface's maximum age
+    post_spot(protocol, keeper, "2000")
+    sellers = [s.address for s in sc.sellers]
+    health = protocol.margin.call("healthOf", sellers)
+    assert all(puts[0] < puts[1] for _, puts in health)  # full collateral: "underwater"
+    assert protocol.margin.call("freshnessOf", sellers) == [(True, False)] * 3
+    assert scan_health(protocol.margin, sellers, 2) == []
+    assert r.cycle() and not r.txs.in_flight()
+    f = (sc.expiry - now(w3)) / (7 * DAY)
+    s = SURFACE_WEEK
+    protocol.vol_oracle.post(keeper, sc.expiry, SviParams(a=s.a * f, b=s.b * f, rho=s.rho, m=s.m, sigma=s.sigma))
+    post_spot(protocol, keeper, "1700")
+    assert len(scan_health(protocol.margin, sellers, 2)) == 3

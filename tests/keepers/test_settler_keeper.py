@@ -31,7 +31,7 @@ def test_settles_pays_holders_and_margin_shorts(w3, protocol, chain, deployed, k
 
 def test_records_the_fallback_when_no_price_arrives(w3, protocol, chain, deployed, keeper, tmp_path):
     sc = build(protocol, keeper, sellers=1)
-    _, window, grace, _, _ = protocol.spot_oracle.call("config")
+    _, window, grace, *_ = protocol.spot_oracle.call("config")
     r = runner(tmp_path, chain, deployed, "settler")
     w3.provider.make_request("evm_setNextBlockTimestamp", [sc.expiry + window + grace + 1])
     mine(w3)

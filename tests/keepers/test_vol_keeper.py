@@ -49,3 +49,27 @@ def test_vol_keeper_fits_a_venue_snapshot_from_files(w3, protocol, chain, deploy
     r = runner(tmp_path, chain, deployed, "vol", f'source = "files"\nsnapshots = "{folder}"')
     params = one_post(r, protocol, keeper, sc.expiry)
     assert 0.1 < vol.atm_vol(vol.from_wad(params), (sc.expiry - now(w3)) / vol.YEAR) < 3
+
+
+def test_vol_keeper_keeps_the_surface_fresh_to_the_trading_cutoff(w3, protocol, chain, deployed, keeper, tmp_path):
+    """The oracle calls a surface stale after half its tenor at the post: the keeper re-posts
+    ever more often as expiry nears, so a quote finds a fresh surface until the cutoff."""
+    sc = build(protocol, keeper, sellers=1, tenor=3 * 3600)
+    cutoff = protocol.market.call("riskLimits")[0]
+    r = runner(tmp_path, chain, deployed, "vol", 'source = "sim"\natm_vol = 0.8\nvol_of_vol = 0\nthreshold = 0.5')
+    posts = set()
+    while (left := sc.expiry - now(w3)) > cutoff:
+        post_spot(protocol, keeper, "2000")
+        assert r.cycle()
+        r.txs.wait(5)
+        _, updated = protocol.vol_oracle.call("getParams", sc.expiry)  # reverts when stale
+        posts.add(updated)
+        step = max(10, min(left // 10, left - cutoff))
+        w3.provider.make_request("evm_increaseTime", [step])
+        w3.provider.make_request("evm_mine", [])
+    assert len(posts) >= 6  # heartbeats early on, then a quarter of the tenor at a time
+
+
+def test_refresh_after_is_half_the_tenor_allowance():
+    assert vol.refresh_after(1800, 0.5, 3 * 3600) == 1800  # far out: the heartbeat
+    assert vol.refresh_after(1800, 0.5, 1200) == 300  # 20 min out: re-posted at 15 min

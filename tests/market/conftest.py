@@ -78,7 +78,7 @@ def open_market(w3, protocol, keeper, alice) -> Live:
 
 def naive_protocol(w3, deployer, keeper, guardian, **replace: str) -> Protocol:
     """A second deployment with contracts replaced by naive versions (``SpotOracle=...``)."""
-    config = DeployConfig(keeper=keeper.address, guardian=guardian.address)
+    config = DeployConfig(keeper=keeper.address, guardian=guardian.address, timelock_delay=0)
     return Protocol(w3, deploy_protocol(w3, deployer, config, save=False, replace=replace))
 
 

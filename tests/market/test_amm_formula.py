@@ -27,14 +27,15 @@ fractions = st.floats(min_value=0.0, max_value=0.2)
     skew=fractions,
     base_fee=st.floats(min_value=0.0, max_value=0.01),
     utilisation_fee=fractions,
+    move=st.floats(min_value=0.0, max_value=0.02),
     is_call=st.booleans(),
 )
 def test_trade_price_equals_engine(protocol, index, inventory, utilisation, half_spread, skew, base_fee,
-                                   utilisation_fee, is_call):
+                                   utilisation_fee, move, is_call):
     pricer = Client(protocol.w3, protocol.deployment.address("OptionPricer"), artifact_name="OptionPricer")
     o = INPUTS.options
     spot, strike, tau, params = o.spot[index], o.strike[index], int(o.tau[index]), INPUTS.params[index]
-    wad = [round(x * WAD) for x in (inventory, utilisation, half_spread, skew, base_fee, utilisation_fee)]
+    wad = [round(x * WAD) for x in (inventory, utilisation, half_spread, skew, base_fee, utilisation_fee, move)]
     engine = quote(
         spot / WAD,
         strike / WAD,

@@ -11,7 +11,7 @@ import pytest
 from optio.contracts import Client
 from optio.market import Option, TradeKind
 from pricing.svi import SviParams
-from tests.helpers import call, now, reverts, send
+from tests.helpers import admin_send, call, now, reverts, send
 from tests.market.conftest import SURFACE, WEEK
 
 WAD = 10**18
@@ -64,7 +64,7 @@ def test_fused_greeks_equal_the_full_book_pass(live, two_boards, strike, board, 
     params, _ = call(live.protocol.vol_oracle, "getParams", expiry)
     fees = call(m, "fees")
     inventory, utilisation = WAD // 10, WAD // 5
-    trade = (option.id, vault_sells, spot, params, inventory, utilisation)
+    trade = (option.id, vault_sells, spot, params, inventory, utilisation, amount, 2**96 - 1, 2**96 - 1)
     fused = call(pricer, "tradePriceWithBook", trade, fees, book)
     _, delta, vega, fresh = call(pricer, "valueBook", True, book)
     assert fresh
@@ -90,14 +90,14 @@ def test_limits_apply_to_the_book_after_the_trade(live, trader, two_boards, depl
     limits = list(call(m, "riskLimits"))
     # The vault is short calls: each bought call adds about its delta and vega to the short.
     assert delta_before < 0 and vega_before < 0
-    send(m, deployer, "setRiskLimits", (*limits[:3], abs(delta_before) + WAD, *limits[4:]))
+    admin_send(live.protocol, m, "setRiskLimits", (*limits[:3], abs(delta_before) + WAD, *limits[4:]))
     with reverts("NetDeltaLimit"):
         send(m, trader, "buy", option.id, 5 * WAD, 2**255, now(live.w3) + 600)
-    send(m, deployer, "setRiskLimits", (*limits[:4], abs(vega_before) + 5 * vega // 2, *limits[5:]))
+    admin_send(live.protocol, m, "setRiskLimits", (*limits[:4], abs(vega_before) + 5 * vega // 2, *limits[5:]))
     with reverts("NetVegaLimit"):
         send(m, trader, "buy", option.id, 5 * WAD, 2**255, now(live.w3) + 600)
-    room = (*limits[:3], abs(delta_before) + 4 * WAD, abs(vega_before) + 6 * vega, limits[5])
-    send(m, deployer, "setRiskLimits", room)
+    room = (*limits[:3], abs(delta_before) + 4 * WAD, abs(vega_before) + 6 * vega, *limits[5:])
+    admin_send(live.protocol, m, "setRiskLimits", room)
     send(m, trader, "buy", option.id, 5 * WAD, 2**255, now(live.w3) + 600)
     _, delta_after, vega_after, _ = call(m, "portfolio", True)
     assert abs(delta_before) + WAD < abs(delta_after) <= abs(delta_before) + 4 * WAD
@@ -122,10 +122,10 @@ def test_a_sell_checks_utilisation_after_paying_its_premium(live, trader, two_bo
     vault = live.protocol.vault("call")
     now_util = call(vault, "utilisation")
     limits = list(call(m, "riskLimits"))
-    send(m, deployer, "setRiskLimits", (*limits[:5], now_util))
+    admin_send(live.protocol, m, "setRiskLimits", (*limits[:5], now_util, *limits[6:]))
     option = live.option("1800")
     with reverts("UtilisationLimit", maxUtilisation=now_util):
         send(m, trader, "sell", option.id, WAD, 0, now(live.w3) + 600)
-    send(m, deployer, "setRiskLimits", (*limits[:5], now_util + WAD // 100))
+    admin_send(live.protocol, m, "setRiskLimits", (*limits[:5], now_util + WAD // 100, *limits[6:]))
     send(m, trader, "sell", option.id, WAD, 0, now(live.w3) + 600)
     assert now_util < call(vault, "utilisation") <= now_util + WAD // 100

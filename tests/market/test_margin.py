@@ -11,7 +11,7 @@ from optio.chain import LocalSigner, dev_account
 from optio.errors import InvalidInput
 from optio.market import TradeKind
 from pricing.svi import SviParams
-from tests.helpers import call, now, reverts, send
+from tests.helpers import admin_send, call, now, reverts, send
 from tests.market.conftest import SURFACE, warp
 
 WAD = 10**18
@@ -25,8 +25,9 @@ def _short_puts(live, signer, collateral: str, strike: str = "2000", amount: str
 
 
 def _move_spot(live, *prices: str) -> None:
-    for p in prices:
-        warp(live.w3, 2)
+    # Moves beyond the oracle's jump bound take real time: one jump window (1 h) per step.
+    for i, p in enumerate(prices):
+        warp(live.w3, 3601 if i else 2)
         live.post_spot(p)
 
 
@@ -137,12 +138,14 @@ def test_bad_debt_is_recorded(live, trader):
 
 def test_dust_short_closes_whole(live, trader):
     margin = live.protocol.margin
-    opt = _short_puts(live, trader, "6", amount="0.015")  # below 2 × dust (0.01)
+    dust = call(margin, "config")[6]
+    amount = 15 * dust // 10  # below 2 × dust: half would leave less than dust
+    opt = _short_puts(live, trader, str(600 * dust // WAD), amount=str(Decimal(amount) / WAD))
     _move_spot(live, "1600")
     collateral, required = _health(live, trader.address)[1]
     if collateral >= required:
         pytest.fail(f"setup: expected an unhealthy account, got {collateral} ≥ {required}")
-    send(margin, LocalSigner(dev_account(6)), "liquidate", trader.address, opt.id, 15 * 10**15)
+    send(margin, LocalSigner(dev_account(6)), "liquidate", trader.address, opt.id, amount)
     assert call(margin, "shortOf", trader.address, opt.id) == 0
 
 
@@ -175,7 +178,7 @@ def test_margin_bad_input(live, trader, deployer):
     with reverts("NotMarket"):
         send(margin, trader, "openShort", trader.address, 1, 1, 0)
     with reverts("InvalidConfig"):
-        send(margin, deployer, "setConfig", (WAD, 0, 0, 0, 0, WAD, 0))
+        admin_send(live.protocol, margin, "setConfig", (WAD, 0, 0, 0, 0, WAD, 0))
     with pytest.raises(InvalidInput, match="amount must be positive"):
         margin.deposit(trader, True, "-1")
 
@@ -187,8 +190,10 @@ def test_no_liquidation_on_a_stale_price(live, trader):
     warp(live.w3, 3601)
     collateral, required = _health(live, trader.address)[1]
     assert required == 2 * 2000 * USDC and collateral < required
+    assert not live.protocol.margin.status(trader.address).puts.fresh
     with reverts("StalePrice"):
         send(live.protocol.margin, LocalSigner(dev_account(6)), "liquidate", trader.address, opt.id, WAD)
     live.refresh("2000")
+    assert live.protocol.margin.status(trader.address).puts.fresh
     with reverts("AccountHealthy"):
         send(live.protocol.margin, LocalSigner(dev_account(6)), "liquidate", trader.address, opt.id, WAD)

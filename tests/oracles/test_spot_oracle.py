@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import call, now, reverts, send, warp, warp_to
+from tests.helpers import admin_send, call, now, reverts, send, warp, warp_to
 
 WAD = 10**18
 MAX_AGE = 3600
@@ -38,12 +38,29 @@ def test_sdk_reads_price_as_decimal(w3, oracle, keeper):
     assert str(price) == "3012.250000000000000000"
 
 
-def test_only_latest_round_is_served(w3, oracle, keeper):
-    post(oracle, keeper, 3000 * WAD, now(w3))
-    warp(w3, 10)
-    post(oracle, keeper, 3001 * WAD, now(w3))
-    with reverts("NoDataForRound", roundId=1):
-        call(oracle, "getRoundData", 1)
+def test_recent_rounds_are_served_from_the_ring(w3, oracle, keeper):
+    history = call(oracle, "HISTORY_SIZE")
+    assert history == 64
+    stamps = []
+    for i in range(history + 2):  # two rounds more than the ring holds
+        warp(w3, 5)
+        stamps.append(now(w3))
+        post(oracle, keeper, (3000 + i) * WAD, stamps[-1])
+    latest = history + 2
+    for r in (latest, latest - 1, 3):  # the oldest kept is latest - 63 = 3
+        assert tuple(call(oracle, "getRoundData", r)) == (r, (2999 + r) * WAD, stamps[r - 1], stamps[r - 1], r)
+    for r in (0, 1, 2, latest + 1):
+        with reverts("NoDataForRound", roundId=r):
+            call(oracle, "getRoundData", r)
+
+
+def test_history_is_served_when_the_latest_is_stale(w3, oracle, keeper):
+    ts = now(w3)
+    post(oracle, keeper, 3000 * WAD, ts)
+    warp(w3, MAX_AGE + 1)
+    with reverts("StalePrice"):
+        call(oracle, "latestRoundData")
+    assert tuple(call(oracle, "getRoundData", 1)) == (1, 3000 * WAD, ts, ts, 1)
 
 
 def test_rejects_zero_price(w3, oracle, keeper):
@@ -99,6 +116,44 @@ def test_large_move_after_outage_is_accepted(w3, oracle, keeper):
     warp(w3, MAX_AGE + 1)
     post(oracle, keeper, 6000 * WAD, now(w3))
     assert call(oracle, "latestPrice")[0] == 6000 * WAD
+    # The post after the outage is the new anchor: the bound applies around it at once.
+    warp(w3, 10)
+    with reverts("PriceJumpTooLarge", previousPriceWad=6000 * WAD):
+        post(oracle, keeper, 7600 * WAD, now(w3))
+    post(oracle, keeper, 7500 * WAD, now(w3))
+
+
+def test_jump_bound_is_per_window_not_per_post(w3, oracle, keeper):
+    """Within the window every post is measured from the anchor; once the anchor is older than
+    the window it resets to the previous price, so a larger move takes real time."""
+    ts0 = now(w3)
+    post(oracle, keeper, 2000 * WAD, ts0)
+    warp(w3, 10)
+    post(oracle, keeper, 2500 * WAD, now(w3))  # +25% from the anchor: at the bound
+    warp(w3, 10)
+    with reverts("PriceJumpTooLarge", priceWad=2600 * WAD, previousPriceWad=2000 * WAD):
+        post(oracle, keeper, 2600 * WAD, now(w3))  # +4% from the previous, +30% from the anchor
+    post(oracle, keeper, 1500 * WAD, now(w3))  # -25% from the anchor (-40% from the previous)
+    warp_to(w3, ts0 + 3601)  # the anchor (2000 at ts0) is now older than the window
+    post(oracle, keeper, 1875 * WAD, now(w3))  # anchor := 1500, the previous price; +25%
+    assert call(oracle, "latestPrice")[0] == 1875 * WAD
+    warp(w3, 10)
+    with reverts("PriceJumpTooLarge", previousPriceWad=1500 * WAD):
+        post(oracle, keeper, 1900 * WAD, now(w3))
+
+
+def test_jump_window_zero_is_the_per_post_bound(w3, protocol, oracle, keeper):
+    """The naive configuration: each post against the previous one; six posts compound."""
+    cfg = list(call(oracle, "config"))
+    cfg[5] = 0
+    admin_send(protocol, oracle, "setConfig", tuple(cfg))
+    price = 2000 * WAD
+    post(oracle, keeper, price, now(w3))
+    for _ in range(6):
+        warp(w3, 1)
+        price = price * 1249 // 1000
+        post(oracle, keeper, price, now(w3))
+    assert call(oracle, "latestPrice")[0] > 7500 * WAD
 
 
 def test_only_keeper_posts(w3, oracle, alice):
@@ -120,13 +175,16 @@ def test_readers_get_revert_not_stale_price(w3, oracle, keeper):
         call(oracle, "latestPrice")
 
 
-def test_config_rejects_bad_values_and_non_admin(oracle, deployer, alice):
+def test_config_rejects_bad_values_and_non_admin(protocol, oracle, alice):
     with reverts("InvalidConfig", field="maxJumpWad"):
-        send(oracle, deployer, "setConfig", (3600, 3600, 3600, 0, 0))
+        admin_send(protocol, oracle, "setConfig", (3600, 3600, 3600, 0, 0, 3600))
     with reverts("InvalidConfig", field="maxAge"):
-        send(oracle, deployer, "setConfig", (0, 3600, 3600, WAD // 4, 0))
+        admin_send(protocol, oracle, "setConfig", (0, 3600, 3600, WAD // 4, 0, 0))
+    with reverts("InvalidConfig", field="jumpWindow"):
+        admin_send(protocol, oracle, "setConfig", (3600, 3600, 3600, WAD // 4, 0, 3601))
     with reverts("AccessControlUnauthorizedAccount"):
-        send(oracle, alice, "setConfig", (3600, 3600, 3600, WAD // 4, 0))
+        send(oracle, alice, "setConfig", (3600, 3600, 3600, WAD // 4, 0, 3600))
+    assert tuple(call(oracle, "config"))[5] == 3600  # the deployment's default jump window
 
 
 # --- settlement -----------------------------------------------------------------------------

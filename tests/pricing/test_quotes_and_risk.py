@@ -20,7 +20,10 @@ def test_quote_brackets_mid_and_skews_with_inventory():
     busy = quote(100.0, strikes, 30 / 365, SURFACE, is_call=True, utilisation=1.0)
     assert np.all(busy.ask > flat.ask)
     p = QuoteParams()
-    expected_ask = flat.mid + flat.vega * flat.vol * p.half_spread + p.base_fee * 100.0
+    # The move fee: half the value change of an unposted spot move m, ½·S·m·min(1, |Δ| + Γ·S·m).
+    gamma_s = flat.vega / (100.0 * flat.vol * (30 / 365))
+    move = 0.5 * 100.0 * p.move * np.minimum(1.0, np.abs(flat.delta) + gamma_s * p.move)
+    expected_ask = flat.mid + flat.vega * flat.vol * p.half_spread + p.base_fee * 100.0 + move
     assert flat.ask == pytest.approx(expected_ask)
 
 

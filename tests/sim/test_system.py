@@ -17,7 +17,7 @@ import pytest
 
 from optio.chain import LocalSigner, dev_account
 from optio.contracts import Protocol
-from optio.deploy import deploy_protocol
+from optio.deploy import DeployConfig, deploy_protocol
 from optio.deployment import save_deployment
 from optio.errors import ContractRevert
 from optio.localchain import free_port, local_chain, port_in_use
@@ -113,7 +113,8 @@ def dashboard_state(port: int, ready, timeout: float = 90) -> dict:
 @pytest.fixture
 def deployed_chain(tmp_path):
     with local_chain("anvil", extra_args=["--accounts", "30"]) as chain:
-        deployment = deploy_protocol(chain.w3, LocalSigner(dev_account(0)), save=False)
+        # Zero delay: the services' keepers get their roles through the timelock at start.
+        deployment = deploy_protocol(chain.w3, LocalSigner(dev_account(0)), DeployConfig(timelock_delay=0), save=False)
         yield chain, save_deployment(deployment, tmp_path / "manifest.json"), deployment
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import call, reverts, send
+from tests.helpers import admin_send, call, reverts, send
 
 PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -120,10 +120,10 @@ def test_round_trips_never_gain(seeded, bob):
     assert assets_of(vault, bob) <= start
 
 
-def test_max_deposit_honours_cap(seeded, deployer, bob):
+def test_max_deposit_honours_cap(protocol, seeded, bob):
     vault = seeded
     total = call(vault, "totalAssets")
-    send(vault, deployer, "setDepositCap", total + units(vault, 10))
+    admin_send(protocol, vault, "setDepositCap", total + units(vault, 10))
     assert call(vault, "maxDeposit", bob.address) == units(vault, 10)
     with reverts("ERC4626ExceededMaxDeposit", max=units(vault, 10)):
         send(vault, bob, "deposit", units(vault, 10) + 1, bob.address)

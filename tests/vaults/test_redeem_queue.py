@@ -7,6 +7,11 @@ import pytest
 from tests.helpers import call, request_id_of, reverts, send
 
 PENDING, CLAIMABLE, CLAIMED, CANCELLED = 1, 2, 3, 4
+EXIT_FEE_PER_MILLE = 5  # the deployment's default exit fee, 0.5%, withheld from every fill
+
+
+def net(units: int) -> int:
+    return units * (1000 - EXIT_FEE_PER_MILLE) // 1000
 
 
 @pytest.fixture
@@ -42,7 +47,7 @@ def test_queue_is_served_in_order_as_collateral_unlocks(busy, alice, bob, market
     assert call(v, "freeLiquidity") == 0
     assert call(v, "maxWithdraw", bob.address) == 0
 
-    send(v, market, "unlockCollateral", 500 * one)  # 600 unlocked: Alice's request fits
+    send(v, market, "unlockCollateral", 500 * one)  # 600 unlocked: Alice's request (597 net) fits
     assert (status(v, a), status(v, b)) == (CLAIMABLE, PENDING)
     send(v, market, "unlockCollateral", 50 * one)
     assert status(v, b) == CLAIMABLE
@@ -51,7 +56,7 @@ def test_queue_is_served_in_order_as_collateral_unlocks(busy, alice, bob, market
 
     before = v.asset.balance_units(alice.address)
     send(v, alice, "claim", a, alice.address)
-    assert v.asset.balance_units(alice.address) - before == 600 * one
+    assert v.asset.balance_units(alice.address) - before == net(600 * one)
     assert status(v, a) == CLAIMED
 
 
@@ -62,8 +67,9 @@ def test_fulfilment_leaves_other_holders_share_price_unchanged(busy, alice, bob,
     send(v, market, "unlockCollateral", 900 * one)
     assert status(v, a) == CLAIMABLE
     assert call(v, "convertToAssets", 10**30) >= price_before  # rounding only ever helps stayers
-    assert call(v, "totalAssets") == 400 * one  # Alice's reserved assets are no longer the vault's
-    assert call(v, "claimableAssets") == 600 * one
+    # Alice's reserved assets are no longer the vault's; her exit fee stays with Bob.
+    assert call(v, "totalAssets") == 400 * one + (600 * one - net(600 * one))
+    assert call(v, "claimableAssets") == net(600 * one)
 
 
 def test_claim_and_cancel_rules(busy, alice, bob, market):
@@ -133,11 +139,59 @@ def test_sdk_withdraw_queues_the_rest_only_when_asked(busy, bob, market):
 
     v, one = busy, busy.one
     with pytest.raises(InvalidInput, match="pass --queue"):
-        v.withdraw(bob, "400")
-    v.withdraw(bob, "400", queue_rest=True)
+        v.withdraw(bob, "390")
+    v.withdraw(bob, "390", queue_rest=True)  # of his 400, 398 after the 0.5% exit fee
     assert v.asset.balance_units(bob.address) == 100 * one  # the free part, at once
     [req] = v.requests_of(bob.address)
     assert req.status == "pending"
     send(v, market, "unlockCollateral", 900 * one)
     v.claim_all(bob)
-    assert v.asset.balance_units(bob.address) >= 400 * one - 1
+    assert v.asset.balance_units(bob.address) >= 390 * one - 2
+
+
+def pending_list(vault) -> list[int]:
+    """The queue's pending requests, walked from queueHead."""
+    end, ids = call(vault, "queueLength"), []
+    rid = call(vault, "queueHead")
+    while rid != end:
+        ids.append(rid)
+        rid = call(vault, "nextPendingRequest", rid)
+    return ids
+
+
+def test_cancel_unlinks_and_serving_keeps_order(busy, alice, bob, market):
+    """The pending requests form a list: cancels anywhere take theirs out, the rest keep their
+    order, and serving visits only them."""
+    v, one = busy, busy.one
+    small = call(v, "convertToShares", 10 * one)
+    ids = [request(v, who, small) for who in (alice, bob, alice, bob, alice)]
+    assert pending_list(v) == ids
+    send(v, bob, "cancelRedeemRequest", ids[1])  # middle
+    send(v, alice, "cancelRedeemRequest", ids[0])  # head
+    send(v, alice, "cancelRedeemRequest", ids[4])  # tail
+    assert pending_list(v) == [ids[2], ids[3]]
+    assert call(v, "nextPendingRequest", ids[0]) == call(v, "queueLength")  # not pending
+    later = request(v, alice, small)
+    assert pending_list(v) == [ids[2], ids[3], later]
+    assert call(v, "serveQueue", 2) == 2  # simulated: two served, in order
+    send(v, bob, "serveQueue", 2)
+    assert [status(v, i) for i in (ids[2], ids[3], later)] == [CLAIMABLE, CLAIMABLE, PENDING]
+    assert pending_list(v) == [later]
+    send(v, bob, "serveQueue", 5)
+    assert pending_list(v) == [] and call(v, "queueHead") == call(v, "queueLength")
+    assert call(v, "pendingShares") == 0
+
+
+def test_exit_fee_admin(busy, protocol, alice):
+    from tests.helpers import admin_send
+
+    v = busy
+    assert call(v, "exitFeeWad") == 5 * 10**15
+    with reverts("ExitFeeTooHigh", exitFeeWad=2 * 10**16 + 1, maxExitFeeWad=2 * 10**16):
+        admin_send(protocol, v, "setExitFee", 2 * 10**16 + 1)
+    with reverts("AccessControlUnauthorizedAccount", account=alice.address):
+        send(v, alice, "setExitFee", 0)
+    receipt = admin_send(protocol, v, "setExitFee", 2 * 10**16)
+    assert v.contract.events.ExitFeeSet().process_receipt(receipt)[0]["args"]["exitFeeWad"] == 2 * 10**16
+    shares = call(v, "balanceOf", alice.address)
+    assert call(v, "previewRedeem", shares) == call(v, "convertToAssets", shares) * 98 // 100
