@@ -65,6 +65,7 @@ demo: install $(BUILD)
 # The whole suite: Anvil groups, then the Ganache group (its own group, as CI runs it).
 test: install $(BUILD)
 	$(VENV)/bin/ruff check .
+	$(PY) tools/check_layers.py
 	$(PY) tools/check_lock.py
 	$(PY) tools/gen_normal_cdf.py --check
 	$(PY) tools/slither_check.py
@@ -91,8 +92,10 @@ test-brownie: $(BROWNIE_STAMP) $(NODE_STAMP) $(SOLC_STAMP)
 	    port=18545 accounts=10 base_fee=0 gas_limit=30000000 >/dev/null
 	$(BROWNIE_VENV)/bin/brownie test --network optio-anvil
 
+# ruff, and the package's layers (pricing ← sdk ← formats ← keepers | risk | sim ← cli; no cycle).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(PY) tools/check_layers.py
 
 # slither on every contract, with the project's compiler: no high or medium finding.
 slither: install

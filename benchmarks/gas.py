@@ -14,11 +14,12 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from optio.admin import schedule_and_execute, timelock_of
-from optio.chain import LocalSigner, dev_account
-from optio.contracts import Client, Protocol, SviParams
-from optio.deploy import DeployConfig, deploy_protocol
-from optio.localchain import local_chain
+from optio.sdk.admin import schedule_and_execute, timelock_of
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.contracts import Client, SviParams
+from optio.sdk.deploy import DeployConfig, deploy_protocol
+from optio.sdk.localchain import local_chain
+from optio.sdk.protocol import Protocol
 
 TARGETS = {"deposit_new_lp": 90_000, "oracle_post": 50_000, "open_trade_cold": 150_000, "liquidation": 180_000}
 WEEK = 7 * 86400
@@ -93,7 +94,7 @@ def measure_market(w3, deployer) -> tuple[dict[str, int], dict[int, int]]:
     16 strikes; NAV (the vault's totalAssets) against the number of live options."""
     from decimal import Decimal
 
-    from optio.market import Option
+    from optio.sdk.market import Option
 
     p = Protocol(w3, deploy_protocol(w3, deployer, DeployConfig(), save=False))
     m = p.market

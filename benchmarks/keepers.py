@@ -26,18 +26,18 @@ from rich.console import Console
 from rich.table import Table
 from web3 import Web3
 
-from keepers.liquidator import scan_health
-from keepers.runtime.config import load_config
-from keepers.runtime.daemon import Runner
-from optio.admin import schedule_and_execute, timelock_of
-from optio.chain import LocalSigner, dev_account
-from optio.contracts import Protocol
-from optio.deploy import DeployConfig, deploy_protocol
-from optio.deployment import save_deployment
-from optio.localchain import local_chain
-from optio.market import Option
-from pricing.svi import SviParams
-from sim.system import write_keeper_config
+from optio.cli.demo.system import write_keeper_config
+from optio.keepers.liquidator import scan_health
+from optio.keepers.runtime.config import load_config
+from optio.keepers.runtime.daemon import Runner
+from optio.pricing.svi import SviParams
+from optio.sdk.admin import schedule_and_execute, timelock_of
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.deploy import DeployConfig, deploy_protocol
+from optio.sdk.deployment import save_deployment
+from optio.sdk.localchain import local_chain
+from optio.sdk.market import Option
+from optio.sdk.protocol import Protocol
 
 KEEPER = 9
 WAD = 10**18

@@ -21,11 +21,11 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from optio.chain import LocalSigner, dev_account
-from optio.contracts import Client
-from optio.deploy import deploy_contract
-from optio.localchain import local_chain
-from tests.math.harness import (
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.contracts import Client
+from optio.sdk.deploy import deploy_contract
+from optio.sdk.localchain import local_chain
+from testkit.math_harness import (
     PRICE_ARGS,
     SVI_TUPLE,
     WAD,

@@ -23,11 +23,11 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from pricing.black_scholes import black_greeks, black_price
-from pricing.implied_vol import implied_vol_black
-from pricing.normalised_black import otm_call
-from pricing.surface import fit_surface
-from pricing.svi import SviParams
+from optio.pricing.black_scholes import black_greeks, black_price
+from optio.pricing.implied_vol import implied_vol_black
+from optio.pricing.normalised_black import otm_call
+from optio.pricing.surface import fit_surface
+from optio.pricing.svi import SviParams
 
 MINUTE = 1 / 525600
 EPS = np.finfo(float).eps

@@ -1,7 +1,7 @@
 """Risk service speed: aggregation of 10,000 open positions (target ≤ 100 ms) and the dashboard
 ready with data in a real headless Chromium (target ≤ 2 s).
 
-The aggregation (``risk.aggregate``) nets the positions per option, prices each option once and
+The aggregation (``optio.risk.aggregate``) nets the positions per option, prices each option once and
 adds Greeks per vault, expiry and strike, a 9 × 6 scenario grid and a 2,000-scenario VaR. Beside
 it, on the same book, what a Python desk script does for the Greeks alone (no grid, no VaR):
 py_vollib_vectorized over every position, and py_vollib one position at a time.
@@ -25,9 +25,9 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from pricing.black_scholes import SECONDS_PER_YEAR
-from pricing.svi import SviParams
-from risk.aggregate import MarketView, aggregate, decode_ids
+from optio.pricing.black_scholes import SECONDS_PER_YEAR
+from optio.pricing.svi import SviParams
+from optio.risk.aggregate import MarketView, aggregate, decode_ids
 
 AGGREGATE_TARGET_MS = 100.0
 PAGE_TARGET_MS = 2000.0
@@ -118,13 +118,13 @@ def aggregation(n: int) -> dict:
 
 def page_ready(loads: int) -> dict:
     """Cold and warm time to the first render with data, from a running chain."""
-    from optio.chain import LocalSigner, dev_account
-    from optio.contracts import Protocol
-    from optio.deploy import DeployConfig, deploy_protocol
-    from optio.localchain import free_port, local_chain
-    from risk.browser import headless_chromium, wait_ready
-    from risk.server import RiskServer
-    from risk.service import RiskService
+    from optio.risk.server import RiskServer
+    from optio.risk.service import RiskService
+    from optio.sdk.chain import LocalSigner, dev_account
+    from optio.sdk.deploy import DeployConfig, deploy_protocol
+    from optio.sdk.localchain import free_port, local_chain
+    from optio.sdk.protocol import Protocol
+    from testkit.browser import headless_chromium, wait_ready
     from tests.keepers.scenario import build  # the keeper tests' market: a board, LPs, shorts, a holder
 
     with local_chain("anvil", free_port()) as chain:
@@ -159,7 +159,8 @@ def main() -> None:
                         f"{f['accounts']:,} accounts)")
     for col in ("what", "computes", "time", "vs ours", "target"):
         table.add_column(col, justify="left" if col in ("what", "computes") else "right")
-    table.add_row("risk.aggregate", "Greeks per bucket + 9×6 grid + 2,000-scenario VaR", f"{f['aggregate_ms']:.1f} ms",
+    table.add_row("optio.risk.aggregate", "Greeks per bucket + 9×6 grid + 2,000-scenario VaR",
+                  f"{f['aggregate_ms']:.1f} ms",
                   "1×", f"≤ {AGGREGATE_TARGET_MS:.0f} ms {'✓' if f['aggregate_ok'] else '✗'}")
     table.add_row("py_vollib_vectorized per position", "Greeks per bucket", f"{f['py_vollib_vectorized_ms']:.1f} ms",
                   f"{f['py_vollib_vectorized_ms'] / f['aggregate_ms']:.1f}× slower", "")

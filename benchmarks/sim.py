@@ -13,10 +13,10 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from sim.agreement import compare
-from sim.engine import Result
-from sim.run import run_backtest
-from sim.scenario import Scenario
+from optio.sim.backtest.agreement import compare
+from optio.sim.backtest.result import Result
+from optio.sim.backtest.run import run_backtest
+from optio.sim.backtest.scenario import Scenario
 
 CHAIN_TARGET_S = 120.0
 MODEL_TARGET_S = 5.0

@@ -1,42 +1,10 @@
-"""Optio SDK: deployments, typed contract calls and units, shared by scripts, keepers and tests.
+"""Optio: an on-chain options protocol's Python side, in layers (lower never import higher).
 
-Layering: ``optio`` may import ``pricing``; never ``keepers`` or ``scripts``.
+- :mod:`optio.pricing`: pure math (Black-76, implied vol, SVI surfaces, the AMM's quote formula);
+- :mod:`optio.sdk`: deployments, typed contract reads and calls, units;
+- :mod:`optio.formats`: what several services read (guardian decisions, keeper metrics);
+- :mod:`optio.keepers`, :mod:`optio.risk`, :mod:`optio.sim`: the services, side by side;
+- :mod:`optio.cli`: the ``optio`` command.
+
+``tools/check_layers.py`` (run by ``make lint`` and ``make test``) enforces the order.
 """
-
-from optio.chain import LocalSigner, Signer, connect, dev_account
-from optio.contracts import Protocol, SpotOracle, SviParams, Token, Vault, VolOracle
-from optio.deploy import DeployConfig, deploy_protocol
-from optio.deployment import Deployment, load_deployment
-from optio.errors import (
-    BuildMissing,
-    ContractRevert,
-    InsufficientBalance,
-    InvalidInput,
-    NoDeployment,
-    OptioError,
-    RpcUnreachable,
-)
-
-__all__ = [
-    "BuildMissing",
-    "ContractRevert",
-    "DeployConfig",
-    "Deployment",
-    "InsufficientBalance",
-    "InvalidInput",
-    "LocalSigner",
-    "NoDeployment",
-    "OptioError",
-    "Protocol",
-    "RpcUnreachable",
-    "Signer",
-    "SpotOracle",
-    "SviParams",
-    "Token",
-    "Vault",
-    "VolOracle",
-    "connect",
-    "deploy_protocol",
-    "dev_account",
-    "load_deployment",
-]

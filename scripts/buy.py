@@ -1,5 +1,5 @@
 """ape run buy --expiry E --strike K --type call|put --amount N [--limit P] [--slippage 0.01]"""
 
-from scripts._trade import order_script
+from optio.cli.trade import order_script
 
 cli = order_script("buy")

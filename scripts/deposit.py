@@ -3,9 +3,9 @@
 import click
 from ape.cli import account_option
 
-from scripts import _lp
-from scripts._ape import ApeScript, ApeSigner, protocol_from
-from scripts._errors import one_line_errors
+from optio.cli import lp as lp_actions
+from optio.cli.ape import ApeScript, ApeSigner, protocol_from
+from optio.cli.errors import one_line_errors
 
 
 @click.command(cls=ApeScript, short_help="Deposit into an Optio vault")
@@ -14,4 +14,4 @@ from scripts._errors import one_line_errors
 @click.option("--amount", required=True, help="Asset amount, e.g. 1000 (USDC) or 1.5 (WETH)")
 def cli(provider, account, vault, amount):
     with one_line_errors():
-        _lp.deposit(protocol_from(provider), ApeSigner(account), vault, amount)
+        lp_actions.deposit(protocol_from(provider), ApeSigner(account), vault, amount)

@@ -3,10 +3,10 @@
 import click
 from ape.cli import account_option
 
-from optio.errors import InvalidInput
-from scripts import _trade
-from scripts._ape import ApeScript, ApeSigner, protocol_from
-from scripts._errors import one_line_errors
+from optio.cli import trade as trade_actions
+from optio.cli.ape import ApeScript, ApeSigner, protocol_from
+from optio.cli.errors import one_line_errors
+from optio.sdk.errors import InvalidInput
 
 
 @click.command(cls=ApeScript, short_help="Optio margin account")
@@ -18,9 +18,9 @@ def cli(provider, account, action, side, amount):
     with one_line_errors():
         protocol = protocol_from(provider)
         if action == "status":
-            _trade.margin_status(protocol, str(account.address))
+            trade_actions.margin_status(protocol, str(account.address))
             return
         if side is None or amount is None:
             raise InvalidInput(f"margin {action} needs --side and --amount")
-        fn = _trade.margin_deposit if action == "deposit" else _trade.margin_withdraw
+        fn = trade_actions.margin_deposit if action == "deposit" else trade_actions.margin_withdraw
         fn(protocol, ApeSigner(account), side, amount)

@@ -3,9 +3,9 @@
 import click
 from ape.cli import account_option
 
-from scripts import _lp
-from scripts._ape import ApeScript, protocol_from
-from scripts._errors import one_line_errors
+from optio.cli import lp as lp_actions
+from optio.cli.ape import ApeScript, protocol_from
+from optio.cli.errors import one_line_errors
 
 
 @click.command(cls=ApeScript, short_help="Show Optio vaults and your position")
@@ -13,4 +13,4 @@ from scripts._errors import one_line_errors
 @click.option("--vault", type=click.Choice(["call", "put", "all"]), default="all")
 def cli(provider, account, vault):
     with one_line_errors():
-        _lp.status(protocol_from(provider), str(account.address), vault)
+        lp_actions.status(protocol_from(provider), str(account.address), vault)

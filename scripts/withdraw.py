@@ -3,9 +3,9 @@
 import click
 from ape.cli import account_option
 
-from scripts import _lp
-from scripts._ape import ApeScript, ApeSigner, protocol_from
-from scripts._errors import one_line_errors
+from optio.cli import lp as lp_actions
+from optio.cli.ape import ApeScript, ApeSigner, protocol_from
+from optio.cli.errors import one_line_errors
 
 
 @click.command(cls=ApeScript, short_help="Withdraw from an Optio vault")
@@ -19,8 +19,8 @@ def cli(provider, account, vault, amount, withdraw_all, queue, claim_only):
     with one_line_errors():
         protocol, signer = protocol_from(provider), ApeSigner(account)
         if claim_only:
-            _lp.claim(protocol, signer, vault)
+            lp_actions.claim(protocol, signer, vault)
             return
         if (amount is None) == (not withdraw_all):
             raise click.UsageError("give exactly one of --amount or --all")
-        _lp.withdraw(protocol, signer, vault, amount, queue)
+        lp_actions.withdraw(protocol, signer, vault, amount, queue)

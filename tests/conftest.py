@@ -8,10 +8,10 @@ import os
 import pytest
 from web3 import Web3
 
-from optio.chain import LocalSigner, dev_account
-from optio.contracts import Protocol
-from optio.deploy import DeployConfig, deploy_protocol
-from optio.localchain import local_chain
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.deploy import DeployConfig, deploy_protocol
+from optio.sdk.localchain import local_chain
+from optio.sdk.protocol import Protocol
 from tests.helpers import admin_send
 
 

@@ -10,9 +10,9 @@ from contextlib import contextmanager
 import pytest
 from web3 import Web3
 
-from optio.chain import Signer
-from optio.contracts import Client
-from optio.errors import ContractRevert
+from optio.sdk.chain import Signer
+from optio.sdk.contracts import Client
+from optio.sdk.errors import ContractRevert
 
 
 def send(client: Client, signer: Signer, fn: str, *args: object):
@@ -79,10 +79,10 @@ def admin_send(protocol, client: Client, fn: str, *args: object, signer: Signer 
 
     Every admin call in the tests goes through here: ``protocol``'s timelock holds every
     contract's admin role, so this schedules the call and executes it (the tests' deployments
-    have a zero delay; with a delay, ``optio.admin.NotReady`` says when it can run). ``signer``:
+    have a zero delay; with a delay, ``optio.sdk.admin.NotReady`` says when it can run). ``signer``:
     the timelock's proposer and executor (default: the deployer, dev account 0)."""
     from optio import admin
-    from optio.chain import LocalSigner, dev_account
+    from optio.sdk.chain import LocalSigner, dev_account
 
     timelock = admin.timelock_of(protocol)
     return admin.schedule_and_execute(signer or LocalSigner(dev_account(0)), client, fn, *args, timelock=timelock)

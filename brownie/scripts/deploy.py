@@ -1,6 +1,6 @@
 """Deploy Optio on a local chain with Brownie: `brownie run deploy` (or import `deploy`).
 
-The same contracts and wiring as the SDK's `optio.deploy.deploy_protocol`, written for Brownie
+The same contracts and wiring as the SDK's `optio.sdk.deploy.deploy_protocol`, written for Brownie
 users: mock WETH/USDC, both oracles, both vaults, the pricer, the option token, the market and
 the margin account, with their roles; then every contract's admin role goes to a timelock
 (OptioTimelock, the deployer its proposer and executor) and the deployer renounces its own, so
@@ -25,7 +25,7 @@ from brownie import (
 
 WAD = 10**18
 MAX_UINT96 = 2**96 - 1
-#: optio.deploy.DeployConfig's defaults, by its field names (the SDK cannot be imported in Brownie's
+#: optio.sdk.deploy.DeployConfig's defaults, by its field names (the SDK cannot be imported in Brownie's
 #: virtualenv); tests/tools/test_brownie_deploy.py checks that they agree.
 CONFIG = {
     "spot_max_age": 3600,

@@ -22,7 +22,7 @@ from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
 from web3 import Web3
 
-from optio.artifacts import abi_type, artifact, decode_revert
+from optio.sdk.artifacts import abi_type, artifact, decode_revert
 
 _REVERT_OUTPUT = re.compile(r"output: (0x[0-9a-fA-F]*)")
 #: Sender of views: an address without code (EIP-3607 refuses a contract as a transaction's sender).

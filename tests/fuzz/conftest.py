@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from optio.localchain import local_chain
+from optio.sdk.localchain import local_chain
 from tests.fuzz.system import deploy_on_anvil
 
 

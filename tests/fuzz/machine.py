@@ -18,7 +18,7 @@ from fractions import Fraction
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from optio.deploy import DeployConfig
+from optio.sdk.deploy import DeployConfig
 from tests.fuzz.chain import Reverted
 from tests.fuzz.system import DAY, SPOT0, USERS, WAD, System
 

@@ -13,10 +13,10 @@ from functools import cached_property
 
 from web3 import Web3
 
-from optio.chain import LocalSigner, dev_account
-from optio.deploy import DeployConfig, deploy_protocol
-from pricing.oracle_units import to_wad as svi_to_wad
-from pricing.svi import SviParams
+from optio.pricing.oracle_units import to_wad as svi_to_wad
+from optio.pricing.svi import SviParams
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.deploy import DeployConfig, deploy_protocol
 from tests.fuzz.chain import AnvilChain, Contract, RevmChain
 
 WAD = 10**18

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from optio.chain import LocalSigner, dev_account
-from optio.contracts import Protocol, SviParams
-from optio.deploy import DeployConfig, deploy_protocol
-from optio.localchain import local_chain
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.contracts import SviParams
+from optio.sdk.deploy import DeployConfig, deploy_protocol
+from optio.sdk.localchain import local_chain
+from optio.sdk.protocol import Protocol
 from tests.helpers import admin_send, call, now, reverts, send
 
 pytestmark = pytest.mark.ganache

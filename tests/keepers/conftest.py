@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from keepers.runtime.config import load_config
-from keepers.runtime.daemon import Runner
-from optio.chain import LocalSigner, dev_account
-from optio.contracts import Protocol
-from optio.deploy import DeployConfig, deploy_protocol
-from optio.deployment import save_deployment
-from optio.localchain import local_chain
+from optio.keepers.runtime.config import load_config
+from optio.keepers.runtime.daemon import Runner
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.deploy import DeployConfig, deploy_protocol
+from optio.sdk.deployment import save_deployment
+from optio.sdk.localchain import local_chain
+from optio.sdk.protocol import Protocol
 
 KEEPER_INDEX = 9
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from optio.chain import LocalSigner, dev_account
-from optio.market import Option, TradeKind
-from pricing.svi import SviParams
+from optio.pricing.svi import SviParams
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.market import Option, TradeKind
 
 DAY = 86400
 SURFACE_WEEK = SviParams(a=0.01, b=0.02, rho=-0.3, m=0.0, sigma=0.1)

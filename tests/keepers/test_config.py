@@ -7,10 +7,10 @@ import json
 import pytest
 from eth_account import Account
 
-from keepers.runtime.config import KeyConfig, load_config
-from keepers.runtime.daemon import Runner
-from keepers.runtime.keys import load_key
-from optio.errors import InvalidInput
+from optio.keepers.runtime.config import KeyConfig, load_config
+from optio.keepers.runtime.daemon import Runner
+from optio.keepers.runtime.keys import load_key
+from optio.sdk.errors import InvalidInput
 
 GOOD = """
 [runtime]

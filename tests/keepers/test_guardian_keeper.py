@@ -10,12 +10,12 @@ from decimal import Decimal
 
 import pytest
 
-from keepers.guardian import Settings, breaches, limits_of
-from keepers.runtime.config import load_config
-from optio.chain import LocalSigner, dev_account
-from optio.errors import ContractRevert, InvalidInput
-from optio.market import TradeKind
-from pricing.svi import SviParams
+from optio.keepers.guardian import Settings, breaches, limits_of
+from optio.keepers.runtime.config import load_config
+from optio.pricing.svi import SviParams
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.errors import ContractRevert, InvalidInput
+from optio.sdk.market import TradeKind
 from tests.keepers.conftest import mine, runner, write_config
 from tests.keepers.scenario import build, post_spot
 
@@ -180,7 +180,7 @@ def test_limits_and_breaches_are_plain_numbers():
     ("pause_on = \"everything\"", "pause_on: Extra inputs are not permitted"),
 ])
 def test_bad_settings_are_one_line_and_send_nothing(tmp_path, chain, deployed, table, message):
-    from keepers.runtime.daemon import Runner
+    from optio.keepers.runtime.daemon import Runner
 
     path = write_config(tmp_path, chain.url, deployed[1], "guardian", table, key_index=ADMIN)
     with pytest.raises(InvalidInput, match=message) as err:

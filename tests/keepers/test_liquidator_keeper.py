@@ -4,7 +4,7 @@ same position twice."""
 
 from __future__ import annotations
 
-from keepers.liquidator import scan_health
+from optio.keepers.liquidator import scan_health
 from tests.helpers import admin_send
 from tests.keepers.conftest import hold_blocks, mine, runner
 from tests.keepers.scenario import build, post_spot
@@ -37,7 +37,7 @@ def test_liquidates_every_underwater_account_in_one_block(w3, protocol, chain, d
 
 
 def test_two_liquidators_racing_never_liquidate_twice(w3, protocol, chain, deployed, keeper, tmp_path):
-    from optio.chain import LocalSigner, dev_account
+    from optio.sdk.chain import LocalSigner, dev_account
 
     _close_whole_positions(protocol, LocalSigner(dev_account(0)))
     sc = build(protocol, keeper)
@@ -69,9 +69,9 @@ def test_skips_liquidations_that_do_not_pay_for_their_gas(w3, protocol, chain, d
 def test_account_discovery_survives_a_reorg(w3, protocol, keeper, tmp_path):
     """The scanner read block H with one seller's event; H is replaced (a snapshot revert) by a
     block with another seller's: the next scan re-reads H and finds the new one."""
-    from keepers.runtime.events import EventScanner
-    from optio.chain import LocalSigner, dev_account
-    from optio.market import TradeKind
+    from optio.keepers.runtime.events import EventScanner
+    from optio.sdk.chain import LocalSigner, dev_account
+    from optio.sdk.market import TradeKind
 
     sc = build(protocol, keeper, sellers=1)
     margin = protocol.margin

@@ -3,7 +3,7 @@ stays quiet otherwise, and posts nothing (with an alert metric) when its sources
 
 from __future__ import annotations
 
-from keepers import oracle
+from optio.keepers import oracle
 from tests.keepers.conftest import mine, runner
 
 

@@ -12,11 +12,11 @@ import time
 
 import pytest
 
-from keepers.runtime.logs import JsonFormatter
-from optio.chain import DEV_MNEMONIC, LocalSigner, dev_account
-from optio.deploy import DeployConfig, deploy_protocol
-from optio.deployment import save_deployment
-from optio.localchain import _binary, free_port
+from optio.keepers.runtime.logs import JsonFormatter
+from optio.sdk.chain import DEV_MNEMONIC, LocalSigner, dev_account
+from optio.sdk.deploy import DeployConfig, deploy_protocol
+from optio.sdk.deployment import save_deployment
+from optio.sdk.localchain import _binary, free_port
 from tests.helpers import http_get
 from tests.keepers.conftest import KEEPER_INDEX, mining, runner, write_config
 
@@ -76,8 +76,8 @@ def test_anvil_killed_and_restarted_under_a_running_keeper(tmp_path, caplog):
         manifest = save_deployment(deployment, tmp_path / "deployment.json")
         path = write_config(tmp_path, f"http://127.0.0.1:{port}", manifest, "oracle", GBM,
                             runtime_extra="error_budget = 3\nretry_backoff_s = [0.1]")
-        from keepers.runtime.config import load_config
-        from keepers.runtime.daemon import Runner
+        from optio.keepers.runtime.config import load_config
+        from optio.keepers.runtime.daemon import Runner
 
         r = Runner("oracle", load_config(path, "oracle"))
         assert r.cycle()
@@ -106,7 +106,7 @@ def test_anvil_killed_and_restarted_under_a_running_keeper(tmp_path, caplog):
 
 
 def test_json_log_lines_carry_their_fields():
-    record = logging.LogRecord("keepers.x", logging.INFO, __file__, 1, "sent", None, None)
+    record = logging.LogRecord("optio.keepers.x", logging.INFO, __file__, 1, "sent", None, None)
     record.tx_hash = "0xabc"
     line = json.loads(JsonFormatter().format(record))
     assert line["msg"] == "sent" and line["tx_hash"] == "0xabc" and line["level"] == "info"
@@ -115,7 +115,7 @@ def test_json_log_lines_carry_their_fields():
 def test_cli_bad_config_is_one_line_and_exit_1(tmp_path):
     bad = tmp_path / "k.toml"
     bad.write_text("[runtime]\nrpc_urls = []\n")
-    cmd = [sys.executable, "-m", "keepers", "oracle", "--config", str(bad)]
+    cmd = [sys.executable, "-m", "optio.keepers", "oracle", "--config", str(bad)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert out.returncode == 1
     assert out.stderr.strip().count("\n") == 0 and "rpc_urls" in out.stderr
@@ -126,7 +126,7 @@ def test_every_keeper_runs_once_in_dry_run(w3, protocol, chain, deployed, tmp_pa
     tables = {"oracle": GBM, "vol": "", "liquidator": "", "settler": ""}
     path = write_config(tmp_path, chain.url, deployed[1], name, tables[name])
     before = w3.eth.get_transaction_count(dev_account(KEEPER_INDEX).address)
-    out = subprocess.run([sys.executable, "-m", "keepers", name, "--config", str(path), "--once", "--dry-run"],
+    out = subprocess.run([sys.executable, "-m", "optio.keepers", name, "--config", str(path), "--once", "--dry-run"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     lines = [json.loads(x) for x in out.stderr.splitlines() if x.startswith("{")]
@@ -138,7 +138,7 @@ def test_sigterm_stops_the_daemon_cleanly(w3, protocol, chain, deployed, tmp_pat
     import signal
 
     path = write_config(tmp_path, chain.url, deployed[1], "oracle", GBM)
-    proc = subprocess.Popen([sys.executable, "-m", "keepers", "oracle", "--config", str(path)],
+    proc = subprocess.Popen([sys.executable, "-m", "optio.keepers", "oracle", "--config", str(path)],
                             stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -155,7 +155,7 @@ def test_sigterm_stops_the_daemon_cleanly(w3, protocol, chain, deployed, tmp_pat
 
 
 def _has_price(protocol) -> bool:
-    from optio.errors import ContractRevert
+    from optio.sdk.errors import ContractRevert
 
     try:
         protocol.spot_oracle.call("latestRoundData")

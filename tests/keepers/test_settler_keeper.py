@@ -45,7 +45,7 @@ def test_records_the_fallback_when_no_price_arrives(w3, protocol, chain, deploye
 
 
 def test_serves_a_withdrawal_queue_once_liquidity_allows(w3, protocol, chain, deployed, keeper, tmp_path):
-    from optio.chain import LocalSigner, dev_account
+    from optio.sdk.chain import LocalSigner, dev_account
 
     build(protocol, keeper, sellers=1)  # the holder's calls lock 2 of the call vault's 200 WETH
     vault = protocol.vault("call")

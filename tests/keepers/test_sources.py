@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keepers.sources import GbmJumpSource, ReplaySource, RestSource, aggregate
+from optio.keepers.sources import GbmJumpSource, ReplaySource, RestSource, aggregate
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

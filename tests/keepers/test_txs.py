@@ -4,11 +4,11 @@ done twice."""
 
 from __future__ import annotations
 
-from keepers.runtime.config import FeeConfig
-from keepers.runtime.metrics import Metrics
-from keepers.runtime.txs import TxManager
-from optio.chain import dev_account
-from optio.units import to_wad
+from optio.keepers.runtime.config import FeeConfig
+from optio.keepers.runtime.metrics import Metrics
+from optio.keepers.runtime.txs import TxManager
+from optio.sdk.chain import dev_account
+from optio.sdk.units import to_wad
 from tests.keepers.conftest import KEEPER_INDEX, hold_blocks, mine
 
 GWEI = 10**9

@@ -3,7 +3,7 @@ when it moved (stepping within the oracle's per-update bound), else stays quiet.
 
 from __future__ import annotations
 
-from keepers import vol
+from optio.keepers import vol
 from tests.keepers.conftest import runner
 from tests.keepers.scenario import build, now, post_spot
 

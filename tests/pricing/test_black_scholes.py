@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pricing._inputs import PricingInputError
-from pricing.black_scholes import black_price, bsm_greeks, bsm_price
+from optio.pricing._inputs import PricingInputError
+from optio.pricing.black_scholes import black_price, bsm_greeks, bsm_price
 
 spots = st.floats(1.0, 1e5)
 moneyness = st.floats(0.2, 5.0)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from pricing.chains import RowError, detect_venue, load_snapshot, normalise
-from pricing.market_surface import fit_chain
+from optio.pricing.chains import RowError, detect_venue, load_snapshot, normalise
+from optio.pricing.market_surface import fit_chain
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPIRY_27NOV26_0800 = 1795766400

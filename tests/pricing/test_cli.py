@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pricing.black_scholes import bsm_price
-from scripts._cli import cli
+from optio.cli.main import cli
+from optio.pricing.black_scholes import bsm_price
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

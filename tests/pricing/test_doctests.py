@@ -2,9 +2,9 @@
 
 import doctest
 
-import pricing.black_scholes
+import optio.pricing.black_scholes
 
 
 def test_black_scholes_docstring_examples():
-    result = doctest.testmod(pricing.black_scholes)
+    result = doctest.testmod(optio.pricing.black_scholes)
     assert result.attempted >= 3 and result.failed == 0

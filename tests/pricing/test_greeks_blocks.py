@@ -13,11 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pricing._inputs import PricingInputError
-from pricing.black_kernels import GREEKS, _greeks_one
-from pricing.black_scholes import Greeks, black_greeks, black_price
-from pricing.normalised_black import ASYMPTOTIC_Z, asymptotic_bracket, mills_y, otm_call_scalar
-from pricing.normalised_black_blocks import (
+from optio.pricing._black_kernels import GREEKS, _greeks_one
+from optio.pricing._inputs import PricingInputError
+from optio.pricing._normalised_black_blocks import (
     _FAST_ASYMPTOTIC_Z,
     _FAST_TERMS,
     _SLOW_TERMS,
@@ -29,7 +27,9 @@ from pricing.normalised_black_blocks import (
     otm_values,
     slow_asymptotic_brackets,
 )
-from pricing.vector_libm import ERFC_ZERO, EXP_ZERO, erfc_block, exp_block, log_block
+from optio.pricing._vector_libm import ERFC_ZERO, EXP_ZERO, erfc_block, exp_block, log_block
+from optio.pricing.black_scholes import Greeks, black_greeks, black_price
+from optio.pricing.normalised_black import ASYMPTOTIC_Z, asymptotic_bracket, mills_y, otm_call_scalar
 
 ROOT = Path(__file__).resolve().parents[2]
 MINUTE = 1 / 525600
@@ -95,7 +95,7 @@ def test_one_option_equals_the_scalar_path(m, t, vol, is_call, discount):
 
 
 def test_price_matches_black_price_to_its_conditioning():
-    # One front end for both (pricing.black_kernels._normalised_black); only the options of the
+    # One front end for both (optio.pricing._black_kernels._normalised_black); only the options of the
     # scalar path (limits, the erfcx region) take their log-moneyness from scalar libm instead.
     m, t, vol, discount, calls = wide_grid(100_000, 3)
     ours = black_greeks(1.0, m, t, vol, is_call=calls, discount=discount).price
@@ -189,12 +189,12 @@ def test_without_libmvec_the_same_code_runs_on_scalar_libm(tmp_path):
         "from pricing import vector_libm\n"
         "assert not vector_libm.VECTOR_LIBM\n"
         "from tests.pricing.test_greeks_blocks import assert_close, scalar_greeks, wide_grid\n"
-        "from pricing.black_scholes import black_greeks\n"
+        "from optio.pricing.black_scholes import black_greeks\n"
         "m, t, vol, discount, calls = wide_grid(20_000, 4)\n"
         "ours = black_greeks(1.0, m, t, vol, is_call=calls, discount=discount)\n"
         "assert_close(ours, scalar_greeks(1.0, m, t, vol, discount, calls), m)\n"
-        "from pricing.black_scholes import black_price\n"
-        "from pricing.implied_vol import implied_vol_black\n"
+        "from optio.pricing.black_scholes import black_price\n"
+        "from optio.pricing.implied_vol import implied_vol_black\n"
         "rng = np.random.default_rng(6)\n"
         "m, t, vol = np.exp(rng.uniform(-0.5, 0.5, 5000)), rng.uniform(0.1, 2, 5000), rng.uniform(0.2, 2, 5000)\n"
         "iv = implied_vol_black(black_price(1.0, m, t, vol, is_call=m > 1), 1.0, m, t, is_call=m > 1)\n"

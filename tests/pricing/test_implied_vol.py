@@ -4,9 +4,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pricing.black_scholes import black_greeks, black_price, bsm_price
-from pricing.implied_vol import IVStatus, implied_vol_black, implied_vol_bsm
-from pricing.normalised_black import otm_call
+from optio.pricing.black_scholes import black_greeks, black_price, bsm_price
+from optio.pricing.implied_vol import IVStatus, implied_vol_black, implied_vol_bsm
+from optio.pricing.normalised_black import otm_call
 
 MINUTE = 1 / 525600
 EPS = np.finfo(float).eps

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from pricing.black_scholes import bsm_greeks, bsm_price
-from pricing.quotes import QuoteParams, quote
-from pricing.risk import Positions, portfolio_greeks, scenario_pnl
-from pricing.svi import SviParams
+from optio.pricing.black_scholes import bsm_greeks, bsm_price
+from optio.pricing.quotes import QuoteParams, quote
+from optio.pricing.risk import Positions, portfolio_greeks, scenario_pnl
+from optio.pricing.svi import SviParams
 
 SURFACE = SviParams(0.004, 0.05, -0.3, 0.0, 0.1)
 

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pricing.oracle_units import MAX_PARAM_WAD, WAD, from_wad, min_variance_wad, to_wad, wing_slope_wad
-from pricing.surface import SsviParams, butterfly_violations, calendar_violations, fit_surface
-from pricing.svi import SviParams, fit_slices
+from optio.pricing.oracle_units import MAX_PARAM_WAD, WAD, from_wad, min_variance_wad, to_wad, wing_slope_wad
+from optio.pricing.surface import SsviParams, butterfly_violations, calendar_violations, fit_surface
+from optio.pricing.svi import SviParams, fit_slices
 
 params = st.builds(
     SviParams,

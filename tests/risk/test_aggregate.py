@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pricing.black_scholes import bsm_price
-from pricing.risk import Positions, monte_carlo_var
-from pricing.svi import SviParams
-from risk.aggregate import SPOT_SHOCKS, VOL_SHOCKS, MarketView, aggregate
+from optio.pricing.black_scholes import bsm_price
+from optio.pricing.risk import Positions, monte_carlo_var
+from optio.pricing.svi import SviParams
+from optio.risk.aggregate import SPOT_SHOCKS, VOL_SHOCKS, MarketView, aggregate
 
 NOW = 1_800_000_000
 DAY = 86400

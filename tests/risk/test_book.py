@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from optio.book import BookReader
-from optio.chain import LocalSigner, dev_account
-from optio.market import Option, TradeKind
-from risk.aggregate import MarketView, aggregate, vault_positions
+from optio.risk.aggregate import MarketView, aggregate, vault_positions
+from optio.sdk.book import BookReader
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.market import Option, TradeKind
 from tests.keepers.conftest import mine, runner
 from tests.keepers.scenario import build, now, post_spot
 

@@ -1,4 +1,4 @@
-"""`optio risk` (and `python -m risk`): bad options give one readable line and start nothing."""
+"""`optio risk` (and `python -m optio.risk`): bad options give one readable line and start nothing."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_bad_options_are_one_line(tmp_path, args, message):
     garbage = tmp_path / "g.json"
     garbage.write_text("not json")
     args = [a.format(manifest=manifest, garbage=garbage) for a in args]
-    out = subprocess.run([sys.executable, "-m", "scripts._cli", "risk", *args], cwd=ROOT, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "optio.cli.main", "risk", *args], cwd=ROOT, capture_output=True,
                          text=True, timeout=60)
     text = out.stdout + out.stderr
     assert out.returncode != 0 and message in text and "Traceback" not in text, text

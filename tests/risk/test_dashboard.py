@@ -10,12 +10,12 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from pricing.chains.schema import expiry_timestamp
-from pricing.smile_model import SmileSimulator
-from risk.browser import headless_chromium, wait_ready
-from risk.server import RiskServer
-from risk.service import RiskService, ServiceConfig
-from sim.feed import write_snapshot
+from optio.pricing.chains.schema import expiry_timestamp
+from optio.pricing.smile_model import SmileSimulator
+from optio.risk.server import RiskServer
+from optio.risk.service import RiskService, ServiceConfig
+from optio.sim.feed import write_snapshot
+from testkit.browser import headless_chromium, wait_ready
 from tests.helpers import http_get
 from tests.keepers.scenario import build
 

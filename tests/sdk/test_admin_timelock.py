@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import pytest
 
-from optio import admin
-from optio.contracts import Protocol
-from optio.deploy import DeployConfig, deploy_protocol
-from optio.errors import ContractRevert
+from optio.sdk import admin
+from optio.sdk.deploy import DeployConfig, deploy_protocol
+from optio.sdk.errors import ContractRevert
+from optio.sdk.protocol import Protocol
 from tests.helpers import reverts, warp
 
 TWO_DAYS = 2 * 24 * 3600
@@ -99,7 +99,7 @@ def test_lp_leaves_during_the_delay(w3, timelocked, deployer, alice):
 def test_separate_keys_per_role(w3, deployer, alice, bob, attacker, keeper):
     """keeper, lister, guardian and admin each get their roles only; the deployer keeps none of
     the admin roles, and the manifest records the timelock."""
-    from optio.admin import has_role
+    from optio.sdk.admin import has_role
 
     lister, guardian, owner = alice, bob, attacker  # owner: the timelock's proposer (e.g. a Safe)
     config = DeployConfig(keeper=keeper.address, lister=lister.address, guardian=guardian.address,
@@ -123,7 +123,7 @@ def test_separate_keys_per_role(w3, deployer, alice, bob, attacker, keeper):
 
 
 def test_bad_role_addresses_and_delays_are_one_line(w3, deployer):
-    from optio.errors import InvalidInput
+    from optio.sdk.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match=r"^keeper: '0x12' is not an address"):
         deploy_protocol(w3, deployer, DeployConfig(keeper="0x12"), save=False)

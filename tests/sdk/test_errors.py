@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from optio.artifacts import decode_revert
-from optio.chain import connect
-from optio.contracts import Protocol
-from optio.deployment import Deployment, load_deployment, save_deployment
-from optio.errors import InvalidInput, NoDeployment, RpcUnreachable
-from optio.localchain import free_port
+from optio.sdk.artifacts import decode_revert
+from optio.sdk.chain import connect
+from optio.sdk.deployment import Deployment, load_deployment, save_deployment
+from optio.sdk.errors import InvalidInput, NoDeployment, RpcUnreachable
+from optio.sdk.localchain import free_port
+from optio.sdk.protocol import Protocol
 
 
 def test_unreachable_rpc():
@@ -72,7 +72,7 @@ def test_decode_revert_names_custom_errors():
 
 def test_replace_names_only_protocol_contracts(w3, deployer):
     """A misspelt replacement is refused before anything is sent."""
-    from optio.deploy import deploy_protocol
+    from optio.sdk.deploy import deploy_protocol
 
     block = w3.eth.block_number
     with pytest.raises(InvalidInput, match=r"replace: unknown contract.*SpotOracel"):
@@ -81,7 +81,7 @@ def test_replace_names_only_protocol_contracts(w3, deployer):
 
 
 def test_replaced_contract_is_recorded_with_its_artifact(w3, deployer):
-    from optio.deploy import deploy_protocol
+    from optio.sdk.deploy import deploy_protocol
 
     deployment = deploy_protocol(w3, deployer, save=False, replace={"OptionPricer": "NaiveExpiryPricer"})
     assert deployment.contracts["OptionPricer"].artifact == "NaiveExpiryPricer"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from optio.errors import InvalidInput
-from optio.units import from_units, from_wad, to_units, to_wad
+from optio.sdk.errors import InvalidInput
+from optio.sdk.units import from_units, from_wad, to_units, to_wad
 
 
 @given(units=st.integers(0, 10**40), decimals=st.sampled_from([0, 6, 8, 18]))

@@ -3,9 +3,9 @@ kind, settlements, a spot shock and the liquidations it causes (a fresh Anvil, t
 
 from __future__ import annotations
 
-from sim.agreement import REL_TOL, agrees, compare
-from sim.run import run_backtest
-from sim.scenario import Scenario
+from optio.sim.backtest.agreement import REL_TOL, agrees, compare
+from optio.sim.backtest.run import run_backtest
+from optio.sim.backtest.scenario import Scenario
 
 STRESS = Scenario(days=3, seed=3, shock_day=1.5, shock=-0.2, seller_margin_usdc=2000, seller_margin_weth=0.5,
                   trade_prob=0.2, sellers=8, board_every_days=1, tenor_days=7)

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optio.errors import InvalidInput
-from optio.market import Option, TradeKind
-from pricing.smile_model import skewed_slice
-from sim.market_path import build_path
-from sim.model import ModelProtocol
-from sim.protocol import Rejected
-from sim.run import run_backtest
-from sim.scenario import DAY, Scenario, scenario_from
+from optio.pricing.smile_model import skewed_slice
+from optio.sdk.errors import InvalidInput
+from optio.sdk.market import Option, TradeKind
+from optio.sim.backtest.market_path import build_path
+from optio.sim.backtest.model import ModelProtocol
+from optio.sim.backtest.protocol import Rejected
+from optio.sim.backtest.run import run_backtest
+from optio.sim.backtest.scenario import DAY, Scenario, scenario_from
 
 T0 = 1_798_761_600
 EXPIRY = T0 + 7 * DAY

@@ -15,19 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from optio.chain import LocalSigner, dev_account
-from optio.contracts import Protocol
-from optio.deploy import DeployConfig, deploy_protocol
-from optio.deployment import save_deployment
-from optio.errors import ContractRevert
-from optio.localchain import free_port, local_chain, port_in_use
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.deploy import DeployConfig, deploy_protocol
+from optio.sdk.deployment import save_deployment
+from optio.sdk.errors import ContractRevert
+from optio.sdk.localchain import free_port, local_chain, port_in_use
+from optio.sdk.protocol import Protocol
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {"feed", "oracle", "vol", "liquidator", "settler", "guardian", "risk"}
 
 
 def demo(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "scripts._cli", "demo", *args], cwd=ROOT, text=True,
+    return subprocess.Popen([sys.executable, "-m", "optio.cli.main", "demo", *args], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 

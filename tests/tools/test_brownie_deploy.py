@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from optio.deploy import DeployConfig
+from optio.sdk.deploy import DeployConfig
 
 SCRIPT = Path(__file__).resolve().parents[2] / "brownie" / "scripts" / "deploy.py"
 WAD = 10**18

@@ -1,0 +1,65 @@
+"""Account resolution for the `optio` command: `dev:N` on local chains, or an ape keystore."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import click
+from eth_account import Account
+from web3 import Web3
+
+from optio.sdk.chain import LOCAL_CHAIN_IDS, LocalSigner, dev_account
+from optio.sdk.errors import InvalidInput
+
+
+def ape_accounts_dir() -> Path:
+    return Path(os.environ.get("APE_DATA_FOLDER", Path.home() / ".ape")) / "accounts"
+
+
+#: Strings given as --account that looked like secrets: error messages never show them.
+SECRETS: set[str] = set()
+
+
+def looks_secret(spec: str) -> bool:
+    """A private key (64 hex digits, with or without 0x) or a mnemonic (12 words or more)."""
+    text = spec.strip()
+    return bool(re.fullmatch(r"(0x)?[0-9a-fA-F]{60,}", text)) or len(text.split()) >= 12
+
+
+def redact(message: str) -> str:
+    """``message`` with every secret seen as --account replaced."""
+    for secret in SECRETS:
+        message = message.replace(secret.strip(), "<secret not shown>")
+    return message
+
+
+def resolve_signer(w3: Web3, spec: str) -> LocalSigner:
+    """``dev:N`` (local chains only) or the alias of an ape keystore account (``ape accounts
+    import``), decrypted with ``OPTIO_PASSWORD`` or a prompt. Private keys never come from
+    the command line, and one given by mistake is never printed back."""
+    if looks_secret(spec):
+        SECRETS.add(spec)
+        raise InvalidInput("--account takes dev:N or an ape account alias, never a private key or mnemonic "
+                           "(the value is not shown): import the key with `ape accounts import ALIAS`")
+    if spec.startswith("dev:"):
+        chain_id = w3.eth.chain_id
+        if chain_id not in LOCAL_CHAIN_IDS:
+            raise InvalidInput(
+                f"dev accounts exist only on local chains, not chain {chain_id}: use an ape account alias"
+            )
+        index = spec.removeprefix("dev:")
+        if not index.isdigit():
+            raise InvalidInput(f"account {spec!r}: expected dev:N with N a number")
+        return LocalSigner(dev_account(int(index)))
+    keyfile = ape_accounts_dir() / f"{spec}.json"
+    if not keyfile.exists():
+        raise InvalidInput(f"no account {spec!r}: not dev:N and no keystore at {keyfile}")
+    password = os.environ.get("OPTIO_PASSWORD") or click.prompt(f"password for {spec}", hide_input=True)
+    try:
+        key = Account.decrypt(json.loads(keyfile.read_text()), password)
+    except ValueError:
+        raise InvalidInput(f"wrong password for account {spec!r}") from None
+    return LocalSigner(Account.from_key(key))

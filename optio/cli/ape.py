@@ -1,0 +1,70 @@
+"""Bridge from ape (its provider and accounts) to the SDK, for the `ape run` scripts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import click
+from ape.cli import ConnectedProviderCommand
+from web3 import Web3
+from web3.types import TxParams
+
+from optio.cli.errors import one_line
+from optio.sdk.protocol import Protocol
+
+
+class ApeScript(ConnectedProviderCommand):
+    """ape's connected command, with usage errors on one line like every other refusal.
+
+    click prints a usage error as four lines (usage, hint, blank, error); every other bad input
+    here is one ``Error: …`` line with exit code 1 (docs/bad-input.md), and so are these now.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as err:
+            raise _one_line(err) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as err:  # raised by a script's own checks of its options
+            raise _one_line(err) from None
+
+
+def _one_line(err: click.UsageError) -> click.ClickException:
+    """The usage error's message alone, on one line."""
+    return click.ClickException(one_line(err.format_message()))
+
+
+@dataclass
+class ApeSigner:
+    """Sends through an ape account, so keystores, hardware wallets and test accounts all work
+    as ape users expect (prompts, confirmations)."""
+
+    account: Any  # ape.api.AccountAPI
+
+    @property
+    def address(self) -> str:
+        return str(self.account.address)
+
+    def send(self, w3: Web3, tx: TxParams) -> bytes:
+        from ape import networks
+
+        txn = networks.provider.network.ecosystem.create_transaction(
+            receiver=tx.get("to"),
+            data=tx["data"],
+            value=tx.get("value", 0),
+            gas_limit=tx["gas"],
+            sender=self.address,
+        )
+        receipt = self.account.call(txn)
+        return bytes.fromhex(
+            receipt.txn_hash.removeprefix("0x") if isinstance(receipt.txn_hash, str) else receipt.txn_hash.hex()
+        )
+
+
+def protocol_from(provider: Any) -> Protocol:
+    return Protocol.load(provider.web3)

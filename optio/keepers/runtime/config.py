@@ -1,0 +1,139 @@
+"""A keeper's configuration: one TOML file, environment overrides, validated at start.
+
+The file has a ``[runtime]`` table (chain, key, transactions, operations) and one table named
+after the keeper (its own settings, validated by the keeper's model). Any runtime field can be
+overridden from the environment as ``OPTIO_KEEPER_<FIELD>`` (``OPTIO_KEEPER_RPC_URLS`` takes a
+comma-separated list). Private keys never appear in the file: see :class:`KeyConfig`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from optio.sdk.errors import InvalidInput
+
+ENV_PREFIX = "OPTIO_KEEPER_"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KeyConfig(_Strict):
+    """Where the signing key comes from.
+
+    - ``keystore``: an encrypted JSON keystore (geth/ape format) at ``path``; its password from the
+      environment variable ``password_env`` or the file ``password_file``.
+    - ``ape``: the ape account ``alias`` (its keystore in ``$APE_DATA_FOLDER/accounts``), password
+      as for ``keystore``.
+    - ``dev``: funded dev account ``index`` of a local chain (31337/1337 only: refused elsewhere).
+    """
+
+    kind: Literal["keystore", "ape", "dev"]
+    path: Path | None = None
+    alias: str | None = None
+    index: int | None = Field(default=None, ge=0, lt=1000)
+    password_env: str | None = None
+    password_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> KeyConfig:
+        if self.kind == "keystore" and self.path is None:
+            raise ValueError("a keystore key needs `path`")
+        if self.kind == "ape" and not self.alias:
+            raise ValueError("an ape key needs `alias`")
+        if self.kind == "dev" and self.index is None:
+            raise ValueError("a dev key needs `index`")
+        if self.kind in ("keystore", "ape") and not (self.password_env or self.password_file):
+            raise ValueError("give the keystore password as `password_env` or `password_file`")
+        return self
+
+
+class FeeConfig(_Strict):
+    """EIP-1559 fees. Gwei."""
+
+    max_fee_gwei: float = Field(default=500.0, gt=0)  # the cap: no bump goes above it
+    max_tip_gwei: float = Field(default=2.0, ge=0)
+    bump_percent: float = Field(default=12.5, ge=10.0)  # nodes refuse replacements under +10%
+    bump_after_s: float = Field(default=12.0, gt=0)  # resend at higher fees after this long unmined
+
+
+class RuntimeConfig(_Strict):
+    """The runtime's settings (the ``[runtime]`` table)."""
+
+    rpc_urls: list[str] = Field(min_length=1)
+    key: KeyConfig
+    deployment: Path | None = None  # a deployment manifest; default: deployments/<chain id>.json
+    state_dir: Path = Path(".keeper-state")
+    interval_s: float = Field(default=2.0, gt=0)  # between cycles
+    confirmations: int = Field(default=1, ge=0)  # blocks on top of a receipt before it counts
+    fees: FeeConfig = FeeConfig()
+    rpc_timeout_s: float = Field(default=5.0, gt=0)
+    retry_backoff_s: list[float] = Field(default=[0.5, 1.0, 2.0, 4.0])
+    error_budget: int = Field(default=5, ge=1)  # consecutive failed cycles before a clean stop
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)  # None: no HTTP server
+
+    @field_validator("rpc_urls")
+    @classmethod
+    def _urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"RPC URL {url!r} must start with http:// or https://")
+        return urls
+
+
+class KeeperConfig(_Strict):
+    """The whole file: the runtime table and the keeper's own table (validated by the keeper)."""
+
+    runtime: RuntimeConfig
+    keeper: dict = Field(default_factory=dict)
+
+
+def load_config(path: Path | str, keeper: str, env: dict[str, str] | None = None) -> KeeperConfig:
+    """Read ``path``, apply ``OPTIO_KEEPER_*`` overrides from ``env`` (default: the process
+    environment) and validate. Raises ``InvalidInput`` with one readable line."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise InvalidInput(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as err:
+        raise InvalidInput(f"config file {path} is not valid TOML: {err}") from None
+    _refuse_plain_keys(raw, path)
+    runtime = dict(raw.get("runtime", {}))
+    for name, value in (os.environ if env is None else env).items():
+        if name.startswith(ENV_PREFIX):
+            field = name[len(ENV_PREFIX) :].lower()
+            runtime[field] = value.split(",") if field == "rpc_urls" else value
+    try:
+        return KeeperConfig(runtime=runtime, keeper=raw.get(keeper, {}))
+    except ValidationError as err:
+        raise InvalidInput(f"config file {path}: {one_line(err)}") from None
+
+
+def one_line(err: ValidationError) -> str:
+    """The first validation problem as ``field.path: message``."""
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top)"
+    return f"{where}: {first['msg']}" + (f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else "")
+
+
+def _refuse_plain_keys(raw: dict, path: Path) -> None:
+    """A private key in a config file is refused outright, wherever it sits."""
+
+    def walk(node, where: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k.lower() in ("private_key", "privatekey", "secret", "mnemonic"):
+                    raise InvalidInput(
+                        f"config file {path}: `{where}{k}` — a plain key never goes in a config file; "
+                        "use an encrypted keystore (runtime.key.kind = \"keystore\")"
+                    )
+                walk(v, f"{where}{k}.")
+
+    walk(raw, "")

@@ -1,0 +1,215 @@
+"""The loop every keeper runs on: one handler per cycle, signals, error budget, dry run, once.
+
+A keeper is a module with a pydantic ``Settings`` model and ``make(ctx) -> handler``, where the
+handler is called once per cycle with the chain head (``Head``: its number and timestamp — the
+keeper's clock, never the machine's). The handler reads the chain and sends through
+``ctx.txs.submit``; the runtime polls the transactions, counts, and keeps the daemon healthy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from eth_account.signers.local import LocalAccount
+from pydantic import BaseModel, ValidationError
+from web3 import Web3
+
+from optio.keepers.runtime.config import KeeperConfig, one_line
+from optio.keepers.runtime.keys import load_key
+from optio.keepers.runtime.metrics import Metrics
+from optio.keepers.runtime.rpc import FailoverProvider
+from optio.keepers.runtime.txs import Outcome, TxManager
+from optio.sdk.contracts import Client
+from optio.sdk.deployment import load_deployment
+from optio.sdk.errors import InvalidInput, OptioError, RpcUnreachable
+from optio.sdk.protocol import Protocol
+
+log = logging.getLogger("optio.keepers.runtime")
+
+#: The keepers this runtime knows, by the name `python -m optio.keepers NAME` takes.
+KEEPERS = {
+    "oracle": "optio.keepers.oracle",
+    "vol": "optio.keepers.vol",
+    "liquidator": "optio.keepers.liquidator",
+    "settler": "optio.keepers.settler",
+    "guardian": "optio.keepers.guardian",
+}
+
+
+#: The role each keeper's key must hold, and where: (Protocol attribute, role constant). A keeper
+#: without it would run, fail every send and still look alive; it refuses to start instead.
+REQUIRED_ROLES = {
+    "oracle": ("spot_oracle", "KEEPER_ROLE"),
+    "vol": ("vol_oracle", "VOL_KEEPER_ROLE"),
+    "guardian": ("market", "GUARDIAN_ROLE"),
+}
+
+
+@dataclass(frozen=True)
+class Head:
+    """The chain head a cycle sees: block number and timestamp (seconds)."""
+
+    number: int
+    timestamp: int
+
+
+@dataclass
+class Context:
+    """What a keeper's handler gets: the chain, the protocol, its sender, metrics, settings."""
+
+    name: str
+    w3: Web3
+    account: LocalAccount
+    protocol: Protocol
+    txs: TxManager
+    metrics: Metrics
+    settings: BaseModel
+    state_dir: Path
+    dry_run: bool
+
+    def send(self, key: str, client: Client, fn: str, *args: object) -> Outcome:
+        """``client``'s ``fn(*args)`` through ``txs.submit`` under ``key`` (simulated first)."""
+        return self.txs.submit(key, client.address, client.contract.encode_abi(fn, args=list(args)), action=fn)
+
+
+Handler = Callable[[Head], None]
+
+
+class Runner:
+    """Runs one keeper until SIGTERM/SIGINT, ``--once``, or a spent error budget."""
+
+    def __init__(self, name: str, config: KeeperConfig, *, dry_run: bool = False, once: bool = False,
+                 env: dict[str, str] | None = None):
+        if name not in KEEPERS:
+            raise InvalidInput(f"unknown keeper {name!r}: choose one of {', '.join(KEEPERS)}")
+        self.name, self.config, self.dry_run, self.once = name, config, dry_run, once
+        self.module = importlib.import_module(KEEPERS[name])
+        try:
+            self.settings = self.module.Settings(**config.keeper)
+        except ValidationError as err:
+            raise InvalidInput(f"[{name}] {one_line(err)}") from None
+        rt = config.runtime
+        self.w3 = Web3(FailoverProvider(rt.rpc_urls, timeout=rt.rpc_timeout_s))
+        try:
+            chain_id = self.w3.eth.chain_id
+        except RpcUnreachable as err:
+            raise RpcUnreachable(f"cannot start: {err}") from None
+        self.account = load_key(rt.key, chain_id, env)
+        deployment = load_deployment(self.w3, rt.deployment)
+        self.metrics = Metrics(name)
+        state_dir = rt.state_dir
+        self.txs = TxManager(self.w3, self.account, state_dir / f"{name}-{self.account.address}.json", rt.fees,
+                             confirmations=rt.confirmations, metrics=self.metrics, dry_run=dry_run)
+        self.ctx = Context(name, self.w3, self.account, Protocol(self.w3, deployment), self.txs, self.metrics,
+                           self.settings, state_dir, dry_run)
+        self._check_role()
+        self.handler: Handler = self.module.make(self.ctx)
+        self._stop = threading.Event()
+        self.failures = 0
+        self.metrics_port: int | None = None
+        if rt.metrics_port is not None:  # bound at start-up, so a taken port is a one-line refusal
+            try:
+                self.metrics_port = self.metrics.serve(rt.metrics_port)
+            except OSError as err:
+                raise InvalidInput(f"runtime.metrics_port {rt.metrics_port} cannot be served: "
+                                   f"{err.strerror or err} (in use by another process?)") from None
+
+    def _check_role(self) -> None:
+        """The key holds the role its keeper sends under (checked on chain at start-up)."""
+        if self.name not in REQUIRED_ROLES:
+            return
+        attribute, role = REQUIRED_ROLES[self.name]
+        client = getattr(self.ctx.protocol, attribute)
+        if not client.call("hasRole", client.call(role), self.account.address):
+            contract = type(client).__name__
+            raise InvalidInput(f"[{self.name}] the key {self.account.address} lacks {role} on {contract} "
+                               f"{client.address}: grant it through the timelock (docs/admin.md) or use the keeper key")
+
+    def stop(self, *_args) -> None:
+        """Finish the cycle under way, then stop (SIGTERM, SIGINT)."""
+        if not self._stop.is_set():
+            log.info("stop requested: finishing the current cycle", extra={"keeper": self.name})
+        self._stop.set()
+
+    def run(self) -> int:
+        """The loop. Exit code: 0 stopped cleanly, 2 error budget spent."""
+        rt = self.config.runtime
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self.stop)
+            signal.signal(signal.SIGINT, self.stop)
+        if self.metrics_port is not None:
+            log.info("metrics on /metrics and /healthz", extra={"port": self.metrics_port})
+        log.info("keeper starting", extra={"keeper": self.name, "address": self.account.address,
+                                           "dry_run": self.dry_run, "in_flight": len(self.txs.in_flight())})
+        try:
+            self.txs.resume()
+        except RpcUnreachable as err:
+            log.warning("resume deferred: rpc unreachable", extra={"error": str(err)})
+        code = 0
+        while not self._stop.is_set():
+            if self.cycle():
+                self.failures = 0
+            else:
+                self.failures += 1
+                if self.failures >= rt.error_budget:
+                    log.critical("error budget spent: stopping", extra={"keeper": self.name,
+                                                                        "failed_cycles": self.failures})
+                    self.metrics.set_health(False, f"stopped after {self.failures} failed cycles")
+                    code = 2
+                    break
+            if self.once:
+                break
+            pause = rt.interval_s if self.failures == 0 else self._backoff()
+            self._stop.wait(pause)
+        self._hand_back()
+        self.metrics.stop()
+        return code
+
+    def cycle(self) -> bool:
+        """One cycle: poll transactions, run the handler, poll again. True if it went through."""
+        try:
+            block = self.w3.eth.get_block("latest")
+            head = Head(block["number"], block["timestamp"])
+            self.txs.poll()
+            self.handler(head)
+            self.txs.poll()
+            self.metrics.lag.set(max(0.0, time.time() - head.timestamp))
+            self.metrics.balance.set(self.w3.eth.get_balance(self.account.address) / 1e18)
+        except RpcUnreachable as err:
+            self.metrics.errors.labels(kind="rpc").inc()
+            self.metrics.set_health(False, "rpc unreachable")
+            log.warning("cycle failed: rpc unreachable", extra={"error": str(err), "failures": self.failures + 1})
+            return False
+        except OptioError as err:
+            self.metrics.errors.labels(kind=type(err).__name__).inc()
+            self.metrics.set_health(False, str(err))
+            log.error("cycle failed", extra={"error": str(err), "failures": self.failures + 1})
+            return False
+        except Exception as err:  # a bug or an unexpected node answer: counted against the budget
+            self.metrics.errors.labels(kind="unexpected").inc()
+            self.metrics.set_health(False, f"{type(err).__name__}: {err}")
+            log.exception("cycle failed unexpectedly", extra={"failures": self.failures + 1})
+            return False
+        self.metrics.last_cycle.set(time.time())
+        self.metrics.set_health(True, "ok")
+        return True
+
+    def _backoff(self) -> float:
+        steps = self.config.runtime.retry_backoff_s
+        return steps[min(self.failures - 1, len(steps) - 1)]
+
+    def _hand_back(self) -> None:
+        """On the way out: give in-flight transactions a short while to confirm; what is left
+        stays in the state file and resumes at the next start (never sent twice)."""
+        with contextlib.suppress(RpcUnreachable):
+            self.txs.wait(timeout=0 if self.dry_run else min(10.0, self.config.runtime.fees.bump_after_s))
+        left = self.txs.in_flight()
+        log.info("keeper stopped", extra={"keeper": self.name, "in_flight_left": [f.key for f in left]})

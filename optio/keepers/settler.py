@@ -1,0 +1,82 @@
+"""Settler keeper: after each expiry, checks its settlement price (recording the oracle's
+fallback once the window and grace have passed with no price), settles the board, settles the
+margin shorts of that expiry, pays every in-the-money holder in batches, and serves the vaults'
+withdrawal queues. Every step is read from the chain each cycle, so a step another copy did is
+simply not due any more."""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from optio.keepers.runtime.daemon import Context, Head
+from optio.keepers.runtime.events import EventScanner
+from optio.sdk.market import Option
+
+log = logging.getLogger("optio.keepers.settler")
+
+
+class Settings(BaseModel):
+    """The ``[settler]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+    holders_per_tx: int = Field(default=50, ge=1, le=500)  # exerciseFor batch
+    accounts_per_tx: int = Field(default=50, ge=1, le=500)  # settleAccounts batch
+    serve_per_tx: int = Field(default=16, ge=1, le=200)  # serveQueue requests
+
+
+def make(ctx: Context):
+    s: Settings = ctx.settings  # type: ignore[assignment]
+    market, margin, oracle = ctx.protocol.market, ctx.protocol.margin, ctx.protocol.spot_oracle
+    vaults = [ctx.protocol.vault("call"), ctx.protocol.vault("put")]
+    shorts = EventScanner(margin.contract.events.ShortOpened, ctx.state_dir / f"{ctx.name}-shorts.json",
+                          from_block=ctx.protocol.deployment.deploy_block)
+
+    def send(key: str, client, fn: str, *args) -> None:
+        out = ctx.send(key, client, fn, *args)
+        log.info(fn, extra={"key": key, "status": out.status, "detail": out.detail})
+
+    def cycle(head: Head) -> None:
+        shorts.scan(head.number, key=lambda log: f"{log['args']['account']}:{log['args']['id']}")
+        for expiry in market.expiries():
+            if expiry > head.timestamp:
+                continue
+            if not oracle.call("isSettled", expiry):
+                _, window, grace, *_ = oracle.call("config")
+                if head.timestamp > expiry + window + grace and expiry in oracle.call("pendingExpiries"):
+                    send(f"fallback:{expiry}", oracle, "recordFallbackSettlement", expiry)
+                continue  # else the oracle keeper's next post settles it
+            if not market.call("boardSettled", expiry):
+                send(f"settle:{expiry}", market, "settle", expiry)
+                continue
+            _settle_shorts(expiry)
+            _pay_holders(expiry)
+        for vault in vaults:
+            # serveQueue's return value (a simulation) says whether any request fits now.
+            if vault.call("queueHead") < vault.call("queueLength") and vault.call("serveQueue", s.serve_per_tx):
+                send(f"serve:{vault.address}", vault, "serveQueue", s.serve_per_tx)
+
+    def _settle_shorts(expiry: int) -> None:
+        # Accounts that ever sold an option of this expiry, and of them those still short one.
+        sold = {k.partition(":")[::2] for k in shorts.seen}
+        accounts = sorted({a for a, option_id in sold if Option.from_id(int(option_id)).expiry == expiry})
+        def still_short(account: str) -> bool:
+            return any(Option.from_id(i).expiry == expiry for i in margin.call("positionsOf", account)[0])
+
+        open_ = [a for a in accounts if still_short(a)]
+        for i in range(0, len(open_), s.accounts_per_tx):
+            batch = open_[i : i + s.accounts_per_tx]
+            send(f"settle-accounts:{expiry}:{batch[0]}", margin, "settleAccounts", expiry, batch)
+
+    def _pay_holders(expiry: int) -> None:
+        for option in market.options(expiry):
+            state = market.state(option)
+            if not state.settled or state.payoff == 0 or state.reserve_units == 0:
+                continue
+            holders = market.holders(option)
+            for i in range(0, len(holders), s.holders_per_tx):
+                batch = holders[i : i + s.holders_per_tx]
+                send(f"exercise:{option.id}:{batch[0]}", market, "exerciseFor", option.id, batch)
+
+    return cycle

@@ -1,0 +1,143 @@
+"""Vol keeper: fits an SVI surface (pricing/) to a normalised option chain — the newest snapshot
+file in a folder, or a simulator's realistic smiles — and posts each listed expiry's slice to the
+VolOracle when its ATM vol moved by the threshold or the heartbeat passed.
+
+A board's expiry rarely equals a venue's: the slice of the nearest fitted tenor is carried to the
+board's tenor at constant implied vols (a and b scaled by T_board / T_slice). A move larger than
+the oracle allows in one update is posted as the largest allowed step, and the rest follows.
+
+The oracle holds a post's annualised vols until the next one (it serves total variance rescaled
+to the time of the read) and calls a surface stale once its age passes a fraction of its tenor at
+the post (``maxAgeTauFractionWad``): so a slice is re-posted when half of that allowance has
+passed, which near expiry means ever more often, and the surface stays fresh to the trading
+cutoff as long as ``min_tenor_s`` is at most the cutoff divided by (1 - fraction).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from optio.keepers.runtime.daemon import Context, Head
+from optio.pricing.black_scholes import SECONDS_PER_YEAR
+from optio.pricing.chains import load_snapshot
+from optio.pricing.market_surface import fit_chain
+from optio.pricing.oracle_units import from_wad, to_wad
+from optio.pricing.smile_model import SmileSimulator
+from optio.pricing.surface import SurfaceFit
+from optio.pricing.svi import SviParams
+from optio.sdk.errors import ContractRevert
+
+log = logging.getLogger("optio.keepers.vol")
+YEAR = SECONDS_PER_YEAR  # tenors in years from seconds
+
+
+class Settings(BaseModel):
+    """The ``[vol]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+    source: Literal["files", "sim"] = "sim"
+    snapshots: Path | None = None  # folder of venue snapshots (files): the newest file is used
+    seed: int = 7  # sim: the path of ATM vol
+    atm_vol: float = Field(default=0.7, gt=0.01, lt=5)  # sim: the level ATM vol reverts to, per year
+    vol_of_vol: float = Field(default=0.5, ge=0)  # sim: per √year
+    threshold: float = Field(default=0.01, gt=0, lt=1)  # relative ATM vol move that triggers a post
+    heartbeat_s: int = Field(default=1800, gt=0)
+    # Boards closer to expiry are left alone; 300 s (the default trading cutoff) keeps surfaces
+    # fresh past the cutoff, for the margin marks of open positions.
+    min_tenor_s: int = Field(default=300, ge=60)
+
+
+def slice_for(fit: SurfaceFit, tenor_years: float) -> SviParams:
+    """The fitted slice of the nearest tenor, carried to ``tenor_years`` at constant vols."""
+    i = int(np.argmin(np.abs(np.log(fit.expiry_years / tenor_years))))
+    f = tenor_years / float(fit.expiry_years[i])
+    p = fit.slices[i]
+    return SviParams(a=p.a * f, b=p.b * f, rho=p.rho, m=p.m, sigma=p.sigma)
+
+
+def atm_vol(p: SviParams, tenor_years: float) -> float:
+    return float(p.implied_vol(0.0, tenor_years))
+
+
+def step_towards(target: SviParams, old_vol: float, tenor_years: float, max_move: float) -> SviParams:
+    """``target``, or its smile scaled so its ATM vol moves at most 95% of ``max_move`` from
+    ``old_vol`` (scaling a and b by c² scales every vol by c)."""
+    new_vol = atm_vol(target, tenor_years)
+    bound = old_vol * (1 + 0.95 * max_move) if new_vol > old_vol else old_vol * (1 - 0.95 * max_move)
+    if abs(new_vol - old_vol) <= 0.95 * max_move * old_vol:
+        return target
+    c2 = (bound / new_vol) ** 2
+    return SviParams(a=target.a * c2, b=target.b * c2, rho=target.rho, m=target.m, sigma=target.sigma)
+
+
+def refresh_after(heartbeat_s: int, tau_fraction: float, tenor_at_post_s: int) -> float:
+    """Age (s) at which a slice is re-posted: the heartbeat, or half the oracle's tenor-tied
+    freshness (``tau_fraction`` of the tenor at the post), whichever comes first."""
+    return min(heartbeat_s, 0.5 * tau_fraction * tenor_at_post_s)
+
+
+def make(ctx: Context):
+    s: Settings = ctx.settings  # type: ignore[assignment]
+    if s.source == "files" and (s.snapshots is None or not s.snapshots.is_dir()):
+        raise ValueError(f"[vol] snapshots: {s.snapshots} is not a folder")
+    market, vol_oracle, spot_oracle = ctx.protocol.market, ctx.protocol.vol_oracle, ctx.protocol.spot_oracle
+    sim = SmileSimulator(seed=s.seed, atm_vol=s.atm_vol, vol_of_vol=s.vol_of_vol)
+    fit_rmse = ctx.metrics.gauge("vol_fit_rmse", "Largest per-expiry RMSE (vol) of the last fit")
+    rejected = ctx.metrics.counter("vol_fit_rejected", "Fits rejected (arbitrage the repair could not remove)")
+
+    def fit(head: Head) -> SurfaceFit | None:
+        if s.source == "files":
+            files = sorted(s.snapshots.glob("*.json"), key=lambda p: p.stat().st_mtime)  # type: ignore[union-attr]
+            if not files:
+                log.warning("no snapshot file", extra={"folder": str(s.snapshots)})
+                return None
+            quotes = load_snapshot(files[-1]).quotes
+        else:
+            spot, _ = spot_oracle.latest_price()
+            quotes = sim.chain(head.timestamp, float(spot))
+        surface, _ = fit_chain(quotes)
+        if not surface.accepted:
+            rejected.inc()
+            log.warning("fit rejected", extra={"reasons": surface.reasons[:3]})
+            return None
+        fit_rmse.set(float(np.max(surface.rmse_vol)))
+        return surface
+
+    def cycle(head: Head) -> None:
+        boards = [e for e in market.expiries() if e - head.timestamp >= s.min_tenor_s]
+        if not boards:
+            return
+        surface = fit(head)
+        if surface is None:
+            return
+        cfg = vol_oracle.call("config")
+        max_move, tau_fraction = cfg[1] / 1e18, cfg[2] / 1e18
+        for expiry in boards:
+            key = f"vol:{expiry}"
+            if ctx.txs.has(key):
+                continue
+            tenor = (expiry - head.timestamp) / YEAR
+            target = slice_for(surface, tenor)
+            try:
+                params, updated = vol_oracle.call("getParams", expiry)
+                old = from_wad(params)
+                old_vol = atm_vol(old, tenor)
+            except ContractRevert:  # none yet, or stale: post whatever the fit says
+                old_vol, updated = None, 0
+            new_vol = atm_vol(target, tenor)
+            moved = old_vol is None or abs(new_vol - old_vol) >= s.threshold * old_vol
+            if not moved and head.timestamp - updated < refresh_after(s.heartbeat_s, tau_fraction, expiry - updated):
+                continue
+            if old_vol is not None:
+                target = step_towards(target, old_vol, tenor, max_move)
+            out = ctx.send(key, vol_oracle, "post", expiry, to_wad(target))
+            log.info("vol post", extra={"expiry": expiry, "atm_vol": round(atm_vol(target, tenor), 6),
+                                        "was": old_vol, "status": out.status, "detail": out.detail})
+
+    return cycle
+

@@ -1,0 +1,128 @@
+"""Connection, signers and the one path every transaction takes: simulate → estimate → send.
+
+Simulating first means a transaction the chain would refuse is never sent: the custom error is
+decoded and raised as ``ContractRevert`` before anything is signed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
+from web3.types import TxParams, TxReceipt
+
+from optio.sdk.artifacts import decode_revert
+from optio.sdk.errors import ContractRevert, InvalidInput, RpcUnreachable
+
+#: Chain ids of local test chains (Anvil/Hardhat, Ganache), where dev accounts and mocks exist.
+LOCAL_CHAIN_IDS = frozenset({31337, 1337})
+#: The mnemonic Anvil and Ganache (as the tests start it) derive their funded accounts from.
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+GAS_HEADROOM = 1.2
+
+
+def connect(rpc_url: str, *, timeout: float = 10.0) -> Web3:
+    """Web3 connected to ``rpc_url``; ``RpcUnreachable`` if it does not answer."""
+    if not re.match(r"^(https?|wss?)://", rpc_url):
+        raise InvalidInput(f"RPC URL {rpc_url!r} must start with http://, https://, ws:// or wss://")
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+    try:
+        w3.eth.chain_id  # noqa: B018 - the first request proves the endpoint answers
+    except Exception as err:
+        raise RpcUnreachable(f"RPC {rpc_url} is unreachable ({type(err).__name__})") from None
+    return w3
+
+
+def dev_account(index: int) -> LocalAccount:
+    """Funded dev account ``index`` of local chains (the standard test mnemonic)."""
+    if not 0 <= index < 1000:
+        raise InvalidInput(f"dev account index {index} is out of range 0..999")
+    Account.enable_unaudited_hdwallet_features()
+    return Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+
+
+class Signer(Protocol):
+    """Anything that can send a prepared transaction from ``address``."""
+
+    address: str
+
+    def send(self, w3: Web3, tx: TxParams) -> bytes:
+        """Send ``tx`` (to, data, value, gas set) and return its hash."""
+        ...
+
+
+@dataclass
+class LocalSigner:
+    """Signs with a local private key (eth-account) and fills nonce and fees from the node."""
+
+    account: LocalAccount
+
+    @property
+    def address(self) -> str:
+        return self.account.address
+
+    def send(self, w3: Web3, tx: TxParams) -> bytes:
+        tx = dict(tx)
+        tx["chainId"] = w3.eth.chain_id
+        tx["nonce"] = w3.eth.get_transaction_count(self.address, "pending")
+        tx.update(fee_fields(w3))
+        signed = self.account.sign_transaction(tx)
+        return w3.eth.send_raw_transaction(signed.raw_transaction)
+
+
+def fee_fields(w3: Web3) -> dict[str, int]:
+    """EIP-1559 fees (2× base fee + tip) where the chain has a base fee, else a legacy price."""
+    block = w3.eth.get_block("latest")
+    base_fee = block.get("baseFeePerGas")
+    if base_fee is None:
+        return {"gasPrice": w3.eth.gas_price}
+    tip = min(w3.eth.max_priority_fee, 2 * 10**9) if base_fee else 10**9
+    return {"maxFeePerGas": 2 * base_fee + tip, "maxPriorityFeePerGas": tip}
+
+
+def revert_of(err: Exception, action: str) -> ContractRevert:
+    """Turn a web3 revert exception into a decoded ``ContractRevert``."""
+    data = getattr(err, "data", None)
+    if isinstance(data, dict):  # some nodes nest it
+        data = data.get("data")
+    if isinstance(err, ContractLogicError) and not data and err.message:
+        return ContractRevert("Error", {"message": err.message}, action=action)
+    name, args = decode_revert(data if isinstance(data, str | bytes) else None)
+    return ContractRevert(name, args, action=action)
+
+
+def simulate(w3: Web3, tx: TxParams, action: str) -> bytes:
+    """eth_call ``tx``; raises ``ContractRevert`` with the decoded error if it would revert."""
+    try:
+        return w3.eth.call(tx)
+    except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
+        raise revert_of(err, action) from None
+
+
+def transact(w3: Web3, signer: Signer, to: str | None, data: str, *, action: str, value: int = 0) -> TxReceipt:
+    """Simulate, estimate, send and wait: the only way the SDK writes to the chain.
+
+    Raises ``ContractRevert`` (nothing sent) if simulation fails, or with ``mined=True`` if the
+    mined transaction reverted anyway (state changed in between).
+    """
+    tx: TxParams = {"from": signer.address, "data": data, "value": value}
+    if to is not None:  # None: contract creation
+        tx["to"] = to
+    simulate(w3, tx, action)
+    try:
+        tx["gas"] = int(w3.eth.estimate_gas(tx) * GAS_HEADROOM)
+    except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
+        raise revert_of(err, action) from None
+    try:
+        tx_hash = signer.send(w3, tx)
+    except Web3RPCError as err:
+        raise RpcUnreachable(f"{action}: the node refused the transaction: {err}") from None
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+    if receipt["status"] != 1:
+        raise ContractRevert("TransactionReverted", {"tx": receipt["transactionHash"].hex()}, action=action, mined=True)
+    return receipt

@@ -1,0 +1,337 @@
+"""Typed clients for the deployed contracts. Amounts at this interface are human ``Decimal``s
+in the token's own unit (USDC, WETH) unless a name says ``_units`` or ``_wad``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+from web3.types import TxReceipt
+
+from optio.pricing.oracle_units import from_wad as svi_from_wad
+from optio.pricing.oracle_units import to_wad as svi_to_wad
+from optio.pricing.svi import SviParams
+from optio.sdk.artifacts import artifact
+from optio.sdk.chain import Signer, revert_of, transact
+from optio.sdk.errors import ContractRevert, InsufficientBalance, InvalidInput
+from optio.sdk.units import from_units, from_wad, parse_amount, to_units, to_wad
+
+VAULT_KEYS = {"call": "CallVault", "put": "PutVault"}
+REQUEST_STATUS = ("none", "pending", "claimable", "claimed", "cancelled")
+
+
+class Client:
+    """A contract at ``address`` with the ABI of ``artifact_name``."""
+
+    artifact_name: str = ""
+
+    def __init__(self, w3: Web3, address: str, *, artifact_name: str | None = None):
+        self.w3 = w3
+        self.address = Web3.to_checksum_address(address)
+        abi = artifact(artifact_name or self.artifact_name).abi
+        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi)
+
+    def transact(self, signer: Signer, fn: str, *args: object, action: str | None = None) -> TxReceipt:
+        """Send ``fn(*args)`` through ``optio.sdk.chain.transact`` (simulated first)."""
+        data = self.contract.encode_abi(fn, args=list(args))
+        return transact(self.w3, signer, self.address, data, action=action or fn)
+
+    def call(self, fn: str, *args: object):
+        """Read-only call; a revert raises the decoded ``ContractRevert``."""
+        try:
+            return getattr(self.contract.functions, fn)(*args).call()
+        except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
+            raise revert_of(err, fn) from None
+
+
+class Token(Client):
+    artifact_name = "MockERC20"
+
+    @cached_property
+    def decimals(self) -> int:
+        return self.call("decimals")
+
+    @cached_property
+    def symbol(self) -> str:
+        return self.call("symbol")
+
+    def balance_units(self, owner: str) -> int:
+        return self.call("balanceOf", owner)
+
+    def balance(self, owner: str) -> Decimal:
+        return from_units(self.balance_units(owner), self.decimals)
+
+    def approve_units(self, signer: Signer, spender: str, units: int) -> TxReceipt:
+        return self.transact(signer, "approve", spender, units, action=f"approve {self.symbol}")
+
+    def faucet(self, signer: Signer, amount: Decimal | str) -> TxReceipt:
+        """Mint test tokens to the signer (local mock tokens only)."""
+        units = to_units(amount, self.decimals)
+        return self.transact(signer, "faucet", units, action=f"faucet {self.symbol}")
+
+
+@dataclass(frozen=True)
+class RedeemRequestView:
+    request_id: int
+    controller: str
+    status: str
+    shares: Decimal
+    assets: Decimal
+
+
+@dataclass(frozen=True)
+class VaultStatus:
+    """A vault as seen by one LP; amounts in asset (or share) human units."""
+
+    name: str
+    symbol: str
+    asset_symbol: str
+    total_assets: Decimal
+    total_shares: Decimal
+    share_price: Decimal  # assets per share
+    free_liquidity: Decimal
+    locked: Decimal
+    claimable_total: Decimal
+    pending_shares: Decimal
+    deposit_cap: Decimal
+    paused: bool
+    owner_shares: Decimal
+    owner_assets: Decimal
+    owner_max_withdraw: Decimal
+    owner_wallet: Decimal
+    owner_requests: tuple[RedeemRequestView, ...]
+
+
+class Vault(Client):
+    artifact_name = "OptioVault"
+
+    def __init__(self, w3: Web3, address: str, *, from_block: int = 0):
+        """``from_block``: where event scans start (the deployment block, not genesis)."""
+        super().__init__(w3, address)
+        self.from_block = from_block
+
+    @cached_property
+    def asset(self) -> Token:
+        return Token(self.w3, self.call("asset"))
+
+    @cached_property
+    def share_decimals(self) -> int:
+        return self.call("decimals")
+
+    def _asset_units(self, amount: Decimal | str, name: str = "amount") -> int:
+        value = parse_amount(amount, name=name)
+        if value <= 0:
+            raise InvalidInput(f"{name} must be positive, got {value}")
+        return to_units(value, self.asset.decimals, name=name)
+
+    def _assets(self, units: int) -> Decimal:
+        return from_units(units, self.asset.decimals)
+
+    def _shares(self, units: int) -> Decimal:
+        return from_units(units, self.share_decimals)
+
+    # --- LP actions -------------------------------------------------------------------------
+
+    def deposit(self, signer: Signer, amount: Decimal | str) -> TxReceipt:
+        """Deposit ``amount`` of the asset (approving exactly that much first if needed)."""
+        units = self._asset_units(amount)
+        balance = self.asset.balance_units(signer.address)
+        if units > balance:
+            raise InsufficientBalance(
+                f"deposit of {amount} {self.asset.symbol} exceeds the wallet balance of {self._assets(balance)}"
+            )
+        if self.call("paused"):
+            raise InvalidInput(f"{self.call('symbol')} is paused: deposits are stopped (withdrawals are not)")
+        room = self.call("maxDeposit", signer.address)
+        if units > room:
+            raise InvalidInput(
+                f"deposit of {amount} {self.asset.symbol} exceeds the deposit cap room of {self._assets(room)}"
+            )
+        if self.asset.call("allowance", signer.address, self.address) < units:
+            self.asset.approve_units(signer, self.address, units)
+        return self.transact(signer, "deposit", units, signer.address, action="deposit")
+
+    def withdraw(self, signer: Signer, amount: Decimal | str | None, *, queue_rest: bool = False) -> list[TxReceipt]:
+        """Withdraw ``amount`` of the asset (``None``: everything).
+
+        What free liquidity allows leaves at once; the rest is queued (``requestRedeem``) if
+        ``queue_rest``, else ``InvalidInput`` says how much is available now and nothing is sent.
+        """
+        shares_held = self.call("balanceOf", signer.address)
+        if shares_held == 0:
+            raise InsufficientBalance(f"{signer.address} holds no {self.call('symbol')} shares")
+        max_withdraw = self.call("maxWithdraw", signer.address)
+        receipts: list[TxReceipt] = []
+        if amount is None:
+            shares_now = self.call("maxRedeem", signer.address)
+            rest_shares = shares_held - shares_now
+            if rest_shares and not queue_rest:
+                raise InvalidInput(self._only_available(max_withdraw))
+            if shares_now:
+                receipts.append(
+                    self.transact(signer, "redeem", shares_now, signer.address, signer.address, action="redeem")
+                )
+            if rest_shares:
+                receipts.append(self.request_redeem_shares(signer, rest_shares))
+            return receipts
+
+        units = self._asset_units(amount)
+        owned = self.call("previewRedeem", shares_held)
+        if units > owned:
+            raise InsufficientBalance(
+                f"withdrawal of {amount} exceeds the position of {self._assets(owned)} {self.asset.symbol}"
+            )
+        if units <= max_withdraw:
+            return [self.transact(signer, "withdraw", units, signer.address, signer.address, action="withdraw")]
+        if not queue_rest:
+            raise InvalidInput(self._only_available(max_withdraw))
+        if max_withdraw:
+            receipts.append(
+                self.transact(signer, "withdraw", max_withdraw, signer.address, signer.address, action="withdraw")
+            )
+        rest_shares = min(self.call("previewWithdraw", units - max_withdraw), self.call("balanceOf", signer.address))
+        receipts.append(self.request_redeem_shares(signer, rest_shares))
+        return receipts
+
+    def _only_available(self, max_withdraw: int) -> str:
+        return (
+            f"only {self._assets(max_withdraw)} {self.asset.symbol} can be withdrawn now (the rest backs open "
+            "options or queued requests): pass --queue to queue the rest"
+        )
+
+    def request_redeem_shares(self, signer: Signer, shares: int) -> TxReceipt:
+        if shares <= 0:
+            raise InvalidInput("shares to queue must be positive")
+        return self.transact(signer, "requestRedeem", shares, signer.address, signer.address, action="requestRedeem")
+
+    def claim_all(self, signer: Signer) -> list[TxReceipt]:
+        """Claim every fulfilled request of the signer; ``InvalidInput`` if there is none."""
+        claimable = [r for r in self.requests_of(signer.address) if r.status == "claimable"]
+        if not claimable:
+            raise InvalidInput(f"{signer.address} has no claimable redeem request")
+        return [self.transact(signer, "claim", r.request_id, signer.address, action="claim") for r in claimable]
+
+    def serve_queue(self, signer: Signer, max_requests: int = 50) -> TxReceipt:
+        return self.transact(signer, "serveQueue", max_requests, action="serveQueue")
+
+    # --- views ------------------------------------------------------------------------------
+
+    def requests_of(self, controller: str) -> list[RedeemRequestView]:
+        """Requests whose controller is ``controller``, from the RedeemRequest events."""
+        logs = self.contract.events.RedeemRequest.get_logs(
+            from_block=self.from_block, argument_filters={"controller": Web3.to_checksum_address(controller)}
+        )
+        views = []
+        for log in logs:
+            rid = log["args"]["requestId"]
+            r = self.call("redeemRequest", rid)
+            views.append(RedeemRequestView(rid, r[0], REQUEST_STATUS[r[1]], self._shares(r[2]), self._assets(r[3])))
+        return views
+
+    def status(self, owner: str) -> VaultStatus:
+        c = self.call
+        total_assets, total_shares = c("totalAssets"), c("totalSupply")
+        one_share = 10**self.share_decimals
+        owner_shares = c("balanceOf", owner)
+        return VaultStatus(
+            name=c("name"),
+            symbol=c("symbol"),
+            asset_symbol=self.asset.symbol,
+            total_assets=self._assets(total_assets),
+            total_shares=self._shares(total_shares),
+            share_price=self._assets(c("convertToAssets", one_share)),
+            free_liquidity=self._assets(c("freeLiquidity")),
+            locked=self._assets(c("lockedAssets")),
+            claimable_total=self._assets(c("claimableAssets")),
+            pending_shares=self._shares(c("pendingShares")),
+            deposit_cap=self._assets(c("depositCap")),
+            paused=c("paused"),
+            owner_shares=self._shares(owner_shares),
+            owner_assets=self._assets(c("previewRedeem", owner_shares)),
+            owner_max_withdraw=self._assets(c("maxWithdraw", owner)),
+            owner_wallet=self.asset.balance(owner),
+            owner_requests=tuple(self.requests_of(owner)),
+        )
+
+
+@dataclass(frozen=True)
+class Feed:
+    """What an oracle read found: the value (None if never posted), when it was posted (Unix s,
+    None if never) and whether the oracle serves it now (False: stale or missing)."""
+
+    value: object
+    updated_at: int | None
+    fresh: bool
+
+
+def _feed(read, *args) -> Feed:
+    """``read(*args) -> (value, updated_at)``, or a stale/missing revert turned into a Feed."""
+    try:
+        value, updated_at = read(*args)
+    except ContractRevert as err:
+        if "updatedAt" in err.args_by_name:  # StalePrice / StaleSurface carry the last update
+            return Feed(None, int(err.args_by_name["updatedAt"]), False)
+        if err.name in ("NoPrice", "NoSurface"):
+            return Feed(None, None, False)
+        raise
+    return Feed(value, int(updated_at), True)
+
+
+class SpotOracle(Client):
+    artifact_name = "SpotOracle"
+
+    def post(self, signer: Signer, price: Decimal | str, timestamp: int) -> TxReceipt:
+        """Post ``price`` (quote per base, human units) observed at ``timestamp`` (Unix s)."""
+        return self.transact(signer, "post", to_wad(price, name="price"), timestamp, action="post price")
+
+    def register_expiry(self, signer: Signer, expiry: int) -> TxReceipt:
+        return self.transact(signer, "registerExpiry", expiry, action="registerExpiry")
+
+    def feed(self) -> Feed:
+        """The latest price (quote units per base, ``Decimal``) with its freshness; never raises
+        for a stale or missing price."""
+        feed = _feed(self.call, "latestPrice")
+        return feed if feed.value is None else Feed(from_wad(feed.value), feed.updated_at, True)
+
+    def latest_price(self) -> tuple[Decimal, int]:
+        """(price, updatedAt); reverts on the chain (``ContractRevert``) if stale or missing."""
+        price_wad, updated_at = self.call("latestPrice")
+        return from_wad(price_wad), updated_at
+
+
+def held_surface(params: SviParams, posted_at: int, expiry: int, t: int) -> SviParams:
+    """What ``VolOracle.getParams`` serves at time ``t`` (Unix s) for the slice ``params`` posted
+    at ``posted_at``: a and b scaled by τ_now/τ_post, so that √(w/τ_now) gives the posted vols
+    until the next post (the contract truncates the scaled wads towards zero: ≤ 1 wei)."""
+    if t <= posted_at:
+        return params
+    f = (expiry - t) / (expiry - posted_at)
+    return SviParams(a=params.a * f, b=params.b * f, rho=params.rho, m=params.m, sigma=params.sigma)
+
+
+def surface_max_age(max_age: int, tau_fraction_wad: int, expiry: int, posted_at: int) -> int:
+    """Seconds after ``posted_at`` for which ``VolOracle`` serves the slice: ``maxAge``, or the
+    fraction ``maxAgeTauFractionWad`` of the tenor at the post if less (rounded down)."""
+    return min(max_age, (expiry - posted_at) * tau_fraction_wad // 10**18)
+
+
+class VolOracle(Client):
+    artifact_name = "VolOracle"
+
+    def post(self, signer: Signer, expiry: int, params: SviParams) -> TxReceipt:
+        return self.transact(signer, "post", expiry, svi_to_wad(params), action="post surface")
+
+    def surface(self, expiry: int) -> Feed:
+        """The SVI slice of ``expiry`` (``SviParams``, total variance at the read: see
+        ``held_surface``) with its freshness; never raises for a stale or missing surface."""
+        feed = _feed(self.call, "getParams", expiry)
+        return feed if feed.value is None else Feed(svi_from_wad(feed.value), feed.updated_at, True)
+
+    def atm_vol(self, expiry: int) -> Decimal:
+        """Annualised ATM vol as posted, held until the next post (1.0 = 100%)."""
+        return from_wad(self.call("atmVol", expiry))

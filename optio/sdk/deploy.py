@@ -1,0 +1,246 @@
+"""Deploy the whole protocol and write its manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from web3 import Web3
+from web3.utils.address import get_create_address
+
+from optio.sdk.artifacts import artifact
+from optio.sdk.chain import LOCAL_CHAIN_IDS, Signer, transact
+from optio.sdk.contracts import Client
+from optio.sdk.deployment import ContractRecord, Deployment, save_deployment
+from optio.sdk.errors import InvalidInput, OptioError
+from optio.sdk.units import to_wad
+
+MAX_UINT96 = 2**96 - 1
+#: Longest timelock delay accepted (a longer one would lock the admin out in practice).
+MAX_TIMELOCK_DELAY = 365 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    """Deployment parameters (seconds, or 18-decimal fractions where named ``_wad``)."""
+
+    spot_max_age: int = 3600
+    spot_max_jump_wad: int = to_wad("0.25")  # 25% per update
+    settlement_window: int = 3600
+    settlement_grace: int = 3600
+    vol_max_age: int = 3 * 3600
+    vol_max_atm_move_wad: int = to_wad("0.5")  # 50% of each smile point's vol per jump window
+    spot_jump_window: int = 3600  # seconds: spot moves at most spot_max_jump_wad per window
+    vol_max_age_tau_fraction_wad: int = to_wad("0.5")  # a surface is stale after 50% of its tenor
+    vol_jump_window: int = 3600  # seconds: vols move at most vol_max_atm_move_wad per window
+    call_decimals_offset: int = 6
+    put_decimals_offset: int = 12
+    call_deposit_cap: int = MAX_UINT96  # base-asset units
+    put_deposit_cap: int = MAX_UINT96  # quote-asset units
+    exit_fee_wad: int = to_wad("0.005")  # of what an exit pays, left to the LPs who stay (max 2%)
+    keeper: str | None = None  # posts spot and vol (KEEPER_ROLE, VOL_KEEPER_ROLE); default: deployer
+    guardian: str | None = None  # may pause the market and deposits (GUARDIAN_ROLE); default: deployer
+    # Options market: AMM fees (fractions of vol, or of spot for base_fee), as optio.pricing.quotes.
+    half_spread_wad: int = to_wad("0.02")
+    skew_wad: int = to_wad("0.05")
+    base_fee_wad: int = to_wad("0.0003")
+    utilisation_fee_wad: int = to_wad("0.05")
+    # Risk limits per vault.
+    trading_cutoff: int = 300  # seconds before expiry when trading stops
+    min_trade_wad: int = to_wad("0.001")  # options
+    inventory_scale_wad: int = to_wad("100")  # net short options per strike at full skew
+    max_net_delta_wad: int = to_wad("10000")  # options of base
+    max_net_vega_wad: int = to_wad("100000000")  # quote per 1.00 of vol
+    max_utilisation_wad: int = to_wad("0.95")
+    # Margin accounts.
+    spot_shock_wad: int = to_wad("0.2")
+    vol_shock_wad: int = to_wad("0.5")
+    margin_floor_wad: int = to_wad("0.1")
+    liquidation_penalty_wad: int = to_wad("0.1")
+    liquidator_bonus_wad: int = to_wad("0.05")
+    close_factor_wad: int = to_wad("0.5")
+    dust_wad: int = to_wad("1")  # least short, options: its bonus pays a liquidation (IMarginAccount.dustAmount)
+    description: str = "WETH / USDC"
+    weth: str | None = None  # existing tokens on real chains; mocks are deployed on local ones
+    usdc: str | None = None
+    # Options market, appended (review fixes): the move fee and the smallest live open interest.
+    move_fee_wad: int = to_wad("0.005")  # the largest unposted spot move (keepers/oracle.py threshold)
+    min_live_wad: int = to_wad("1")  # options: an opening trade leaves 0 or at least this much
+    # Admin (review finding 10): every contract's DEFAULT_ADMIN_ROLE is held by a timelock.
+    lister: str | None = None  # lists boards (market and spot LISTER_ROLE); default: the keeper
+    admin: str | None = None  # the timelock's proposer, executor and canceller; default: deployer
+    timelock_delay: int = 2 * 24 * 3600  # seconds between scheduling an admin call and running it
+
+
+def deploy_contract(w3: Web3, signer: Signer, name: str, *args: object) -> str:
+    """Deploys the compiled contract `name` with constructor `args`; returns its address."""
+    art = artifact(name)
+    data = w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor(*args).data_in_transaction
+    receipt = transact(w3, signer, None, data, action=f"deploy {name}")
+    return receipt["contractAddress"]
+
+
+def _grant(w3: Web3, signer: Signer, address: str, name: str, role: str, account: str) -> None:
+    client = Client(w3, address, artifact_name=name)
+    client.transact(signer, "grantRole", client.call(role), account, action=f"grant {role}")
+
+
+def _role_holder(name: str, value: str | None, default: str) -> str:
+    """``value`` as a checksummed address (``InvalidInput``, one line, if it is not one)."""
+    if value is None:
+        return default
+    if not isinstance(value, str) or not Web3.is_address(value):
+        raise InvalidInput(f"{name}: {value!r} is not an address (0x and 40 hex digits)")
+    address = Web3.to_checksum_address(value)
+    if int(address, 16) == 0:
+        raise InvalidInput(f"{name}: the zero address cannot hold a role")
+    return address
+
+
+def check_timelock_delay(delay: object) -> int:
+    """The delay in whole seconds, 0..MAX_TIMELOCK_DELAY (``InvalidInput`` otherwise)."""
+    if isinstance(delay, bool) or not isinstance(delay, int) or not 0 <= delay <= MAX_TIMELOCK_DELAY:
+        raise InvalidInput(f"timelock delay {delay!r} must be whole seconds from 0 to {MAX_TIMELOCK_DELAY} (365 days)")
+    return delay
+
+
+#: Contracts with a DEFAULT_ADMIN_ROLE, which the timelock takes over at the end of the deploy.
+ADMINISTERED = ("SpotOracle", "VolOracle", "CallVault", "PutVault", "OptionMarket", "MarginAccount")
+
+#: The protocol's contracts, by the artifact each is deployed from.
+PROTOCOL_CONTRACTS = (
+    "SpotOracle", "VolOracle", "CallVault", "PutVault", "OptionPricer", "OptionToken", "OptionMarket", "MarginAccount"
+)
+
+
+def deploy_protocol(
+    w3: Web3,
+    signer: Signer,
+    config: DeployConfig | None = None,
+    *,
+    save: bool = True,
+    replace: Mapping[str, str] | None = None,
+) -> Deployment:
+    """Deploy tokens (mocks on local chains), oracles, both vaults, the market and the margin
+    account; grant the keeper, lister and guardian roles; hand every contract's admin role to a
+    timelock (``cfg.timelock_delay``, proposer and executor ``cfg.admin``) and renounce the
+    deployer's; write
+    ``deployments/<chain-id>.json`` (unless ``save`` is false) and return the manifest.
+
+    ``replace`` maps a contract of ``PROTOCOL_CONTRACTS`` to the artifact deployed in its place,
+    a subclass with the same constructor (the attack tests' naive versions)."""
+    cfg = config or DeployConfig()
+    swaps = dict(replace or {})
+    unknown = sorted(set(swaps) - set(PROTOCOL_CONTRACTS))
+    if unknown:
+        raise InvalidInput(f"replace: unknown contract(s) {', '.join(unknown)}; expected one of {PROTOCOL_CONTRACTS}")
+    chain_id = w3.eth.chain_id
+    deployer = signer.address
+    keeper = _role_holder("keeper", cfg.keeper, deployer)
+    guardian = _role_holder("guardian", cfg.guardian, deployer)
+    lister = _role_holder("lister", cfg.lister, keeper)
+    admin = _role_holder("admin", cfg.admin, deployer)
+    delay = check_timelock_delay(cfg.timelock_delay)
+    start_block = w3.eth.block_number + 1
+    records: dict[str, ContractRecord] = {}
+
+    def record(key: str, name: str, address: str) -> str:
+        records[key] = ContractRecord(address=address, artifact=name, bytecode_hash=artifact(name).bytecode_hash)
+        return address
+
+    def deploy(key: str, *args: object) -> str:
+        """Deploys protocol contract ``key`` (or its replacement) and records it."""
+        name = swaps.get(key, key)
+        return record(key, name, deploy_contract(w3, signer, name, *args))
+
+    if (cfg.weth is None or cfg.usdc is None) and chain_id not in LOCAL_CHAIN_IDS:
+        raise InvalidInput(f"chain {chain_id} is not a local chain: give the WETH and USDC token addresses")
+    weth = cfg.weth or record(
+        "WETH", "MockERC20", deploy_contract(w3, signer, "MockERC20", "Wrapped Ether", "WETH", 18, 10**6 * 10**18)
+    )
+    usdc = cfg.usdc or record(
+        "USDC", "MockERC20", deploy_contract(w3, signer, "MockERC20", "USD Coin", "USDC", 6, 10**10 * 10**6)
+    )
+
+    spot_config = (
+        cfg.spot_max_age, cfg.settlement_window, cfg.settlement_grace, cfg.spot_max_jump_wad, 0, cfg.spot_jump_window
+    )
+    spot = deploy("SpotOracle", deployer, cfg.description, spot_config)
+    vol_config = (cfg.vol_max_age, cfg.vol_max_atm_move_wad, cfg.vol_max_age_tau_fraction_wad, cfg.vol_jump_window)
+    vol = deploy("VolOracle", deployer, vol_config)
+    call_vault = deploy("CallVault", weth, cfg.call_decimals_offset, cfg.call_deposit_cap, deployer, cfg.exit_fee_wad)
+    put_vault = deploy("PutVault", usdc, cfg.put_decimals_offset, cfg.put_deposit_cap, deployer, cfg.exit_fee_wad)
+
+    pricer = deploy("OptionPricer", spot, vol)
+    # The token's minter is an immutable: the market's CREATE address, the deployment after it
+    # (checked once the market is deployed).
+    market_address = get_create_address(deployer, w3.eth.get_transaction_count(deployer, "pending") + 1)
+    token = deploy("OptionToken", market_address)
+    fees = (cfg.half_spread_wad, cfg.skew_wad, cfg.base_fee_wad, cfg.utilisation_fee_wad, cfg.move_fee_wad)
+    limits = (
+        cfg.trading_cutoff,
+        cfg.min_trade_wad,
+        cfg.inventory_scale_wad,
+        cfg.max_net_delta_wad,
+        cfg.max_net_vega_wad,
+        cfg.max_utilisation_wad,
+        cfg.min_live_wad,
+    )
+    market = deploy("OptionMarket", pricer, token, call_vault, put_vault, weth, usdc, fees, limits, deployer)
+    if market != market_address:  # another transaction from the deployer came in between
+        raise OptioError(f"OptionToken was bound to {market_address} but OptionMarket deployed at {market}: redeploy")
+    margin_config = (
+        cfg.spot_shock_wad,
+        cfg.vol_shock_wad,
+        cfg.margin_floor_wad,
+        cfg.liquidation_penalty_wad,
+        cfg.liquidator_bonus_wad,
+        cfg.close_factor_wad,
+        cfg.dust_wad,
+    )
+    margin = deploy("MarginAccount", pricer, weth, usdc, market, call_vault, put_vault, margin_config, deployer)
+
+    market_client = Client(w3, market, artifact_name="OptionMarket")
+    market_client.transact(signer, "setMarginAccount", margin, action="setMarginAccount")
+    _grant(w3, signer, spot, "SpotOracle", "LISTER_ROLE", market)
+    _grant(w3, signer, market, "OptionMarket", "LISTER_ROLE", lister)
+    _grant(w3, signer, market, "OptionMarket", "GUARDIAN_ROLE", guardian)
+    for address, name in ((call_vault, "CallVault"), (put_vault, "PutVault")):
+        _grant(w3, signer, address, name, "MARKET_ROLE", market)
+        Client(w3, address, artifact_name=name).transact(signer, "setOptionsMark", market, action="setOptionsMark")
+    _grant(w3, signer, spot, "SpotOracle", "KEEPER_ROLE", keeper)
+    _grant(w3, signer, spot, "SpotOracle", "LISTER_ROLE", lister)  # registers expiries ahead of listing
+    _grant(w3, signer, vol, "VolOracle", "VOL_KEEPER_ROLE", keeper)
+    for address, name in ((call_vault, "CallVault"), (put_vault, "PutVault")):
+        _grant(w3, signer, address, name, "GUARDIAN_ROLE", guardian)
+
+    # Nothing instant: the timelock becomes every contract's admin, the deployer renounces.
+    # admin = address(0): the timelock administers itself (its roles change only by its own delay).
+    zero = "0x" + "00" * 20
+    timelock = record(
+        "Timelock", "OptioTimelock", deploy_contract(w3, signer, "OptioTimelock", delay, [admin], [admin], zero)
+    )
+    admin_role = b"\x00" * 32
+    for key in ADMINISTERED:
+        client = Client(w3, records[key].address, artifact_name=records[key].artifact)
+        client.transact(signer, "grantRole", admin_role, timelock, action=f"grant {key} admin to the timelock")
+        client.transact(signer, "renounceRole", admin_role, deployer, action=f"renounce {key} admin")
+
+    deployment = Deployment(
+        chain_id=chain_id,
+        deployer=deployer,
+        deploy_block=start_block,
+        contracts=records,
+        params={
+            "WETH": weth,
+            "USDC": usdc,
+            "keeper": keeper,
+            "guardian": guardian,
+            "lister": lister,
+            "admin": admin,
+            "timelock_delay": delay,
+        },
+    )
+    if save:
+        save_deployment(deployment)
+    return deployment

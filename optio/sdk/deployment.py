@@ -1,0 +1,83 @@
+"""The deployment manifest ``deployments/<chain-id>.json``: written by deploy, read by everything.
+
+It records where each contract lives, the block it was deployed in, and the hash of the build
+it came from, so a stale manifest (a restarted local chain, a rebuilt contract) is caught on
+load instead of sending transactions to an empty address.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from pydantic import BaseModel
+from web3 import Web3
+
+from optio.sdk.artifacts import PROJECT_ROOT, load_artifacts
+from optio.sdk.errors import NoDeployment
+
+
+class ContractRecord(BaseModel):
+    address: str
+    artifact: str
+    bytecode_hash: str
+
+
+class Deployment(BaseModel):
+    chain_id: int
+    deployer: str
+    deploy_block: int
+    contracts: dict[str, ContractRecord]
+    params: dict[str, int | str] = {}
+
+    def address(self, key: str) -> str:
+        if key not in self.contracts:
+            raise NoDeployment(f"deployment for chain {self.chain_id} has no {key!r} contract")
+        return self.contracts[key].address
+
+    def stale_artifacts(self) -> list[str]:
+        """Contracts whose compiled bytecode differs from the one deployed (rebuilt since)."""
+        artifacts = load_artifacts()
+        return [
+            key
+            for key, rec in self.contracts.items()
+            if rec.artifact in artifacts and artifacts[rec.artifact].bytecode_hash != rec.bytecode_hash
+        ]
+
+
+def deployments_dir() -> Path:
+    """Folder of manifests (``OPTIO_DEPLOYMENTS_DIR`` overrides ``<project>/deployments``)."""
+    return Path(os.environ.get("OPTIO_DEPLOYMENTS_DIR", PROJECT_ROOT / "deployments"))
+
+
+def manifest_path(chain_id: int, directory: Path | None = None) -> Path:
+    return (directory or deployments_dir()) / f"{chain_id}.json"
+
+
+def save_deployment(deployment: Deployment, path: Path | None = None) -> Path:
+    target = path or manifest_path(deployment.chain_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(deployment.model_dump(), indent=2) + "\n")
+    return target
+
+
+def load_deployment(w3: Web3, path: Path | None = None) -> Deployment:
+    """The manifest for ``w3``'s chain, checked against the chain.
+
+    Raises ``NoDeployment`` if the file is missing, is for another chain, or names an address
+    without code (typically a local chain restarted since the deploy).
+    """
+    chain_id = w3.eth.chain_id
+    target = path or manifest_path(chain_id)
+    if not target.exists():
+        raise NoDeployment(f"no Optio deployment for chain {chain_id} ({target} missing): deploy first")
+    deployment = Deployment.model_validate_json(target.read_text())
+    if deployment.chain_id != chain_id:
+        raise NoDeployment(f"{target} is for chain {deployment.chain_id}, but the RPC is chain {chain_id}")
+    for key, rec in deployment.contracts.items():
+        if len(w3.eth.get_code(Web3.to_checksum_address(rec.address))) == 0:
+            raise NoDeployment(
+                f"{target} is stale: no code at {key} {rec.address} (was the chain restarted?): deploy again"
+            )
+    return deployment

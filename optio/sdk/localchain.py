@@ -1,0 +1,135 @@
+"""Start and stop local chains (Anvil, Ganache) from the project's node_modules."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from web3 import Web3
+
+from optio.sdk.artifacts import PROJECT_ROOT
+from optio.sdk.chain import DEV_MNEMONIC
+from optio.sdk.errors import OptioError
+
+NODE_BIN = PROJECT_ROOT / "node_modules" / ".bin"
+
+
+class PortInUse(OptioError):
+    """The port a local chain should listen on is already taken."""
+
+
+@dataclass
+class LocalChain:
+    kind: str
+    url: str
+    process: subprocess.Popen
+
+    @cached_property
+    def w3(self) -> Web3:
+        return Web3(Web3.HTTPProvider(self.url, request_kwargs={"timeout": 30}))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _binary(name: str) -> str:
+    local = NODE_BIN / name
+    if local.exists():
+        return str(local)
+    found = shutil.which(name)
+    if not found:
+        raise OptioError(f"{name} not found in {NODE_BIN} or PATH: run `make install`")
+    return found
+
+
+def _command(kind: str, port: int, block_time: float | None, chain_id: int | None, extra: list[str]) -> list[str]:
+    if kind == "anvil":
+        cmd = [_binary("anvil"), "--port", str(port), "--mnemonic", DEV_MNEMONIC, "--silent", *extra]
+        if block_time:
+            cmd += ["--block-time", str(block_time)]
+        if chain_id:
+            cmd += ["--chain-id", str(chain_id)]
+        return cmd
+    if kind == "ganache":
+        cmd = [
+            _binary("ganache"),
+            "--server.port",
+            str(port),
+            "--wallet.mnemonic",
+            DEV_MNEMONIC,
+            "--chain.chainId",
+            str(chain_id or 1337),
+            "--logging.quiet",
+            "--chain.hardfork",
+            "shanghai",
+            *extra,
+        ]
+        if block_time:
+            cmd += ["--miner.blockTime", str(block_time)]
+        return cmd
+    raise OptioError(f"unknown chain kind {kind!r}: anvil or ganache")
+
+
+@contextmanager
+def local_chain(
+    kind: str = "anvil",
+    port: int | None = None,
+    *,
+    block_time: float | None = None,
+    chain_id: int | None = None,
+    log: Path | None = None,
+    startup_timeout: float = 30.0,
+    extra_args: list[str] | None = None,
+) -> Iterator[LocalChain]:
+    """Run a local chain for the duration of the block and stop it afterwards. ``extra_args`` go
+    to the node's command line as they are (``["--accounts", "30"]`` for Anvil).
+
+    Raises ``PortInUse`` (starting nothing) if ``port`` already has a listener.
+    """
+    port = port or free_port()
+    if port_in_use(port):
+        raise PortInUse(f"port {port} is already taken: stop whatever listens there, or choose another port")
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
+    command = _command(kind, port, block_time, chain_id, extra_args or [])
+    # Its own session: a Ctrl-C in the terminal reaches the Python process, which stops the node
+    # after whatever depends on it.
+    proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    chain = LocalChain(kind, f"http://127.0.0.1:{port}", proc)
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if proc.poll() is not None:
+                raise OptioError(f"{kind} exited at start with code {proc.returncode}")
+            try:
+                if chain.w3.is_connected():
+                    break
+            except Exception:
+                pass
+            if time.monotonic() > deadline:
+                raise OptioError(f"{kind} did not answer on port {port} within {startup_timeout:.0f} s")
+            time.sleep(0.1)
+        yield chain
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if log:
+            out.close()

@@ -1,0 +1,385 @@
+"""Clients of the options market and the margin account, with every quote shown beside the
+off-chain engine's (``optio.pricing.quotes``, the formula the AMM runs).
+
+Units at this interface: option amounts and strikes are human ``Decimal``s (1 = one option on one
+WETH; strikes in USDC); premiums and collateral are in the option's collateral token (calls:
+WETH, puts: USDC); expiries are Unix seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import IntEnum
+
+from web3 import Web3
+from web3.types import TxReceipt
+
+from optio.pricing.black_scholes import SECONDS_PER_YEAR
+from optio.pricing.oracle_units import from_wad as svi_from_wad
+from optio.pricing.quotes import QuoteParams
+from optio.pricing.quotes import quote as engine_quote
+from optio.sdk.chain import Signer
+from optio.sdk.contracts import Client, SpotOracle, Token, VolOracle
+from optio.sdk.errors import InsufficientBalance, InvalidInput
+from optio.sdk.units import from_units, from_wad, parse_amount, to_units, to_wad
+
+DEFAULT_SLIPPAGE = Decimal("0.01")
+DEFAULT_DEADLINE = 600  # seconds after the latest block
+
+
+class TradeKind(IntEnum):
+    """IOptionMarket.TradeKind."""
+
+    BUY = 0
+    SELL = 1
+    CLOSE_LONG = 2
+    CLOSE_SHORT = 3
+
+    @property
+    def trader_pays(self) -> bool:
+        return self in (TradeKind.BUY, TradeKind.CLOSE_SHORT)
+
+    @property
+    def vault_sells(self) -> bool:
+        return self.trader_pays
+
+    @property
+    def opens(self) -> bool:
+        """Buy and Sell open a position; the two closes reduce one."""
+        return self in (TradeKind.BUY, TradeKind.SELL)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One listed option: expiry (Unix s), strike (quote units), call or put."""
+
+    expiry: int
+    strike: Decimal
+    is_call: bool
+
+    @property
+    def strike_wad(self) -> int:
+        return to_wad(self.strike, name="strike")
+
+    @property
+    def id(self) -> int:
+        """The ERC-1155 id (``OptionId.encode``)."""
+        return (self.expiry << 160) | (self.strike_wad << 1) | int(self.is_call)
+
+    @classmethod
+    def from_id(cls, option_id: int) -> Option:
+        return cls(option_id >> 160, from_wad((option_id >> 1) & ((1 << 159) - 1)), bool(option_id & 1))
+
+    @property
+    def kind(self) -> str:
+        return "call" if self.is_call else "put"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.strike.normalize():f} @ {self.expiry}"
+
+
+@dataclass(frozen=True)
+class QuoteView:
+    """A trade's price on the chain and in the engine, per option in quote units and in total
+    in the collateral token."""
+
+    option: Option
+    kind: TradeKind
+    amount: Decimal
+    premium: Decimal  # collateral token
+    premium_units: int
+    token: str
+    per_option: Decimal  # quote units
+    mid: Decimal
+    vol: Decimal
+    spot: Decimal
+    vega: Decimal
+    inventory: Decimal
+    utilisation: Decimal
+    engine_per_option: Decimal
+    engine_premium: Decimal
+
+    @property
+    def engine_gap(self) -> Decimal:
+        """Chain minus engine, per option, relative to spot."""
+        return (self.per_option - self.engine_per_option) / self.spot
+
+
+@dataclass(frozen=True)
+class OptionState:
+    """IOptionMarket.OptionState in human units (options; payoff per option in collateral)."""
+
+    vault_short: Decimal
+    vault_long: Decimal
+    listed: bool
+    reserve_units: int
+    payoff: Decimal
+    settled: bool
+
+
+@dataclass(frozen=True)
+class SideStatus:
+    collateral: Decimal
+    required: Decimal
+    token: str
+    #: False when a stale spot or surface made some short count full collateral: the side
+    #: cannot be liquidated then (``RequirementNotFresh``), but withdrawals use that requirement.
+    fresh: bool = True
+
+    @property
+    def healthy(self) -> bool:
+        return self.collateral >= self.required
+
+
+@dataclass(frozen=True)
+class MarginStatus:
+    account: str
+    calls: SideStatus
+    puts: SideStatus
+    shorts: tuple[tuple[Option, Decimal], ...]
+
+
+class Market(Client):
+    artifact_name = "OptionMarket"
+
+    def __init__(self, w3: Web3, address: str, *, margin: MarginAccount, from_block: int = 0):
+        super().__init__(w3, address)
+        self.margin = margin
+        self.from_block = from_block
+        self.base = Token(w3, self.call("baseToken"))
+        self.quote_token = Token(w3, self.call("quoteToken"))
+        self.option_token = Client(w3, self.call("optionToken"), artifact_name="OptionToken")
+        self.spot_oracle = SpotOracle(w3, self.call("spotOracle"))
+        self.vol_oracle = VolOracle(w3, self.call("volOracle"))
+
+    def token_of(self, option: Option) -> Token:
+        return self.base if option.is_call else self.quote_token
+
+    # --- listing ------------------------------------------------------------------------------
+
+    def list_strikes(self, signer: Signer, expiry: int, strikes: list[Decimal | str]) -> TxReceipt:
+        if not strikes:
+            raise InvalidInput("give at least one strike")
+        wads = [to_wad(parse_amount(s, name="strike"), name="strike") for s in strikes]
+        if any(w <= 0 for w in wads):
+            raise InvalidInput("strikes must be positive")
+        return self.transact(signer, "listStrikes", expiry, wads, action="listStrikes")
+
+    def expiries(self) -> list[int]:
+        return list(self.call("expiries"))
+
+    def options(self, expiry: int) -> list[Option]:
+        strikes = [from_wad(s) for s in self.call("strikesOf", expiry)]
+        return [Option(expiry, k, is_call) for k in strikes for is_call in (True, False)]
+
+    def require_listed(self, option: Option) -> None:
+        if not self.call("isListed", option.id):
+            listed = ", ".join(f"{from_wad(s).normalize():f}" for s in self.call("strikesOf", option.expiry))
+            raise InvalidInput(
+                f"{option} is not listed" + (f" (strikes of that expiry: {listed})" if listed else " (no such board)")
+            )
+
+    # --- quotes -------------------------------------------------------------------------------
+
+    def quote(self, option: Option, kind: TradeKind, amount: Decimal | str) -> QuoteView:
+        """The chain's quote (a revert raises ``ContractRevert``) beside the engine's."""
+        self.require_listed(option)
+        amount_dec = parse_amount(amount, name="amount")
+        if amount_dec <= 0:
+            raise InvalidInput(f"amount must be positive, got {amount_dec}")
+        q = self.call("quote", option.id, int(kind), to_wad(amount_dec, name="amount"))
+        premium_units, per_option, mid, vol, spot, vega, inventory, utilisation = q
+        token = self.token_of(option)
+        engine_per_option = self._engine_per_option(option, kind, from_wad(inventory), from_wad(utilisation))
+        engine_premium = amount_dec * engine_per_option / (from_wad(spot) if option.is_call else 1)
+        return QuoteView(
+            option=option,
+            kind=kind,
+            amount=amount_dec,
+            premium=from_units(premium_units, token.decimals),
+            premium_units=premium_units,
+            token=token.symbol,
+            per_option=from_wad(per_option),
+            mid=from_wad(mid),
+            vol=from_wad(vol),
+            spot=from_wad(spot),
+            vega=from_wad(vega),
+            inventory=from_wad(inventory),
+            utilisation=from_wad(utilisation),
+            engine_per_option=engine_per_option,
+            engine_premium=engine_premium,
+        )
+
+    def _engine_per_option(self, option: Option, kind: TradeKind, inventory: Decimal, utilisation: Decimal) -> Decimal:
+        """``optio.pricing.quotes.quote`` on the chain's spot, surface, fees, inventory and utilisation."""
+        params, _ = self.vol_oracle.call("getParams", option.expiry)
+        spot_wad, _ = self.spot_oracle.call("latestPrice")
+        now = self.w3.eth.get_block("latest")["timestamp"]
+        fees = self.call("fees")
+        q = engine_quote(
+            float(from_wad(spot_wad)),
+            float(option.strike),
+            (option.expiry - now) / SECONDS_PER_YEAR,
+            svi_from_wad(params),
+            is_call=option.is_call,
+            inventory=float(inventory),
+            utilisation=float(utilisation),
+            params=QuoteParams(*(float(from_wad(f)) for f in fees)),
+        )
+        side = q.ask if kind.vault_sells else q.bid
+        return Decimal(repr(float(side)))
+
+    # --- trades -------------------------------------------------------------------------------
+
+    def trade(
+        self,
+        signer: Signer,
+        option: Option,
+        kind: TradeKind,
+        amount: Decimal | str,
+        *,
+        limit: Decimal | str | None = None,
+        slippage: Decimal = DEFAULT_SLIPPAGE,
+    ) -> TxReceipt:
+        """Trade at most ``limit`` (paid) or at least ``limit`` (received) collateral tokens; by
+        default the quote moved by ``slippage`` against the trader."""
+        q = self.quote(option, kind, amount)
+        token = self.token_of(option)
+        if limit is None:
+            factor = 1 + slippage if kind.trader_pays else 1 - slippage
+            limit_units = int(q.premium_units * factor) + (1 if kind.trader_pays else 0)
+        else:
+            limit_units = to_units(parse_amount(limit, name="limit"), token.decimals, name="limit")
+        beyond = q.premium_units > limit_units if kind.trader_pays else q.premium_units < limit_units
+        if beyond:
+            word = "above" if kind.trader_pays else "below"
+            limit_text = from_units(limit_units, token.decimals)
+            raise InvalidInput(f"quoted premium {q.premium} {token.symbol} is {word} your limit {limit_text}")
+        self._check_funds(signer, option, kind, q, token)
+        if kind is TradeKind.BUY and token.call("allowance", signer.address, self.address) < q.premium_units:
+            token.approve_units(signer, self.address, limit_units)
+        deadline = self.w3.eth.get_block("latest")["timestamp"] + DEFAULT_DEADLINE
+        fn = {TradeKind.BUY: "buy", TradeKind.SELL: "sell", TradeKind.CLOSE_LONG: "closeLong"}.get(kind, "closeShort")
+        amount_wad = to_wad(q.amount, name="amount")
+        return self.transact(signer, fn, option.id, amount_wad, limit_units, deadline, action=fn)
+
+    def _check_funds(self, signer: Signer, option: Option, kind: TradeKind, q: QuoteView, token: Token) -> None:
+        if kind is TradeKind.BUY and token.balance_units(signer.address) < q.premium_units:
+            raise InsufficientBalance(
+                f"premium {q.premium} {token.symbol} exceeds the wallet balance of {token.balance(signer.address)}"
+            )
+        if kind is TradeKind.CLOSE_LONG:
+            held = from_wad(self.long_balance_wad(signer.address, option))
+            if held < q.amount:
+                raise InsufficientBalance(f"you hold {held} of {option}, not {q.amount}")
+        if kind is TradeKind.CLOSE_SHORT:
+            short = from_wad(self.margin.call("shortOf", signer.address, option.id))
+            if short < q.amount:
+                raise InsufficientBalance(f"your margin short of {option} is {short}, not {q.amount}")
+
+    def close(self, signer: Signer, option: Option, amount: Decimal | str | None = None) -> TxReceipt:
+        """Close a long (sell tokens back) or, with none held, a margin short (buy back);
+        ``None``: the whole position."""
+        held = self.long_balance_wad(signer.address, option)
+        short = self.margin.call("shortOf", signer.address, option.id)
+        if held == 0 and short == 0:
+            raise InvalidInput(f"{signer.address} has no position in {option}")
+        kind = TradeKind.CLOSE_LONG if held else TradeKind.CLOSE_SHORT
+        size = from_wad(held or short) if amount is None else amount
+        return self.trade(signer, option, kind, size)
+
+    # --- expiry -------------------------------------------------------------------------------
+
+    def settle(self, signer: Signer, expiry: int) -> TxReceipt:
+        return self.transact(signer, "settle", expiry, action="settle")
+
+    def exercise_for(self, signer: Signer, option: Option, holders: list[str]) -> TxReceipt:
+        if not holders:
+            raise InvalidInput("give at least one holder")
+        if not self.state(option).settled:
+            raise InvalidInput(f"{option} is not settled yet: settle its expiry first")
+        return self.transact(signer, "exerciseFor", option.id, holders, action="exerciseFor")
+
+    def holders(self, option: Option) -> list[str]:
+        """Accounts that ever received `option` tokens (from TransferSingle events)."""
+        logs = self.option_token.contract.events.TransferSingle.get_logs(from_block=self.from_block)
+        seen: dict[str, None] = {}
+        for log in logs:
+            if log["args"]["id"] == option.id and int(log["args"]["to"], 16) != 0:
+                seen[log["args"]["to"]] = None
+        return [h for h in seen if self.option_token.call("balanceOf", h, option.id) > 0]
+
+    # --- views --------------------------------------------------------------------------------
+
+    def state(self, option: Option) -> OptionState:
+        short_oi, long_oi, _, listed, settled, reserve, payoff = self.call("optionState", option.id)
+        return OptionState(from_wad(short_oi), from_wad(long_oi), listed, reserve, from_wad(payoff), settled)
+
+    def long_balance_wad(self, owner: str, option: Option) -> int:
+        return self.option_token.call("balanceOf", owner, option.id)
+
+    def positions(self, owner: str) -> list[tuple[Option, Decimal]]:
+        """Long positions of ``owner`` (token balances) on every listed option."""
+        out = []
+        for expiry in self.expiries():
+            for option in self.options(expiry):
+                held = self.long_balance_wad(owner, option)
+                if held:
+                    out.append((option, from_wad(held)))
+        return out
+
+
+class MarginAccount(Client):
+    artifact_name = "MarginAccount"
+
+    def __init__(self, w3: Web3, address: str):
+        super().__init__(w3, address)
+        self.base = Token(w3, self.call("baseToken"))
+        self.quote_token = Token(w3, self.call("quoteToken"))
+
+    def token(self, call_side: bool) -> Token:
+        return self.base if call_side else self.quote_token
+
+    def deposit(self, signer: Signer, call_side: bool, amount: Decimal | str) -> TxReceipt:
+        token = self.token(call_side)
+        units = self._units(token, amount)
+        if units > token.balance_units(signer.address):
+            raise InsufficientBalance(
+                f"deposit of {amount} {token.symbol} exceeds the wallet balance of {token.balance(signer.address)}"
+            )
+        if token.call("allowance", signer.address, self.address) < units:
+            token.approve_units(signer, self.address, units)
+        return self.transact(signer, "deposit", call_side, units, action="margin deposit")
+
+    def withdraw(self, signer: Signer, call_side: bool, amount: Decimal | str) -> TxReceipt:
+        token = self.token(call_side)
+        units = self._units(token, amount)
+        status = self.status(signer.address)
+        side = status.calls if call_side else status.puts
+        free = max(side.collateral - side.required, Decimal(0))
+        if from_units(units, token.decimals) > free:
+            raise InvalidInput(
+                f"only {free} {token.symbol} can leave: {side.collateral} posted, {side.required} required"
+            )
+        return self.transact(signer, "withdraw", call_side, units, signer.address, action="margin withdraw")
+
+    def status(self, account: str) -> MarginStatus:
+        (calls, puts), = self.call("healthOf", [account])
+        (calls_fresh, puts_fresh), = self.call("freshnessOf", [account])
+        ids, amounts = self.call("positionsOf", account)
+        return MarginStatus(
+            account=account,
+            calls=SideStatus(from_units(calls[0], self.base.decimals), from_units(calls[1], self.base.decimals),
+                             self.base.symbol, calls_fresh),
+            puts=SideStatus(from_units(puts[0], self.quote_token.decimals),
+                            from_units(puts[1], self.quote_token.decimals), self.quote_token.symbol, puts_fresh),
+            shorts=tuple((Option.from_id(i), from_wad(a)) for i, a in zip(ids, amounts, strict=True)),
+        )
+
+    @staticmethod
+    def _units(token: Token, amount: Decimal | str) -> int:
+        value = parse_amount(amount, name="amount")
+        if value <= 0:
+            raise InvalidInput(f"amount must be positive, got {value}")
+        return to_units(value, token.decimals, name="amount")

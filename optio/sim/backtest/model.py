@@ -1,0 +1,377 @@
+"""The protocol's rules without a chain: the same quotes (``optio.pricing.quotes``), collateral,
+settlement, margin and liquidation as the contracts, in floats, so a year of hourly steps runs in
+seconds and parameters can be swept.
+
+What it leaves out, and why it may: integer rounding (always a few wei in the protocol's favour
+on chain: far below the tolerance the agreement check uses), the ERC-4626 virtual shares (a
+1e-6-share offset), the net delta and vega limits (the scenario does not set them, and the
+deployed defaults are far above any backtest's book), the redemption queue (the agents withdraw
+only what is free) and stale oracles (the engine posts every step).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from optio.pricing.black_scholes import SECONDS_PER_YEAR, black_price
+from optio.pricing.quotes import quote
+from optio.pricing.svi import SviParams
+from optio.sdk.contracts import held_surface
+from optio.sdk.market import Option, TradeKind
+from optio.sdk.units import WAD
+from optio.sim.backtest.protocol import (
+    SIDES,
+    Fill,
+    Liquidation,
+    Rejected,
+    Settlement,
+    Side,
+    VaultView,
+    option_key,
+    side_of,
+)
+from optio.sim.backtest.scenario import Scenario
+
+
+@dataclass
+class _Vault:
+    idle: float = 0.0
+    locked: float = 0.0
+    supply: float = 0.0
+    shares: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+
+
+@dataclass
+class _OptionBook:
+    short: float = 0.0  # the vault's written options (held by buyers)
+    long: float = 0.0  # options the vault bought from margin sellers
+
+
+class ModelProtocol:
+    """Implements :class:`optio.sim.backtest.protocol.ProtocolDriver` in memory."""
+
+    def __init__(self, scenario: Scenario):
+        self.s = scenario
+        self.params = scenario.quote_params
+        deployed = scenario.deploy_config()  # the contracts' minimum trade and dust, as deployed
+        self.min_amount = Decimal(deployed.min_trade_wad) / WAD
+        self.min_live = deployed.min_live_wad / WAD  # an opening trade leaves 0 or at least this
+        self.dust = deployed.dust_wad / WAD
+        self.t = 0
+        self.spot = 0.0
+        self.surfaces: dict[int, tuple[SviParams, int]] = {}  # expiry: (slice as posted, when)
+        self.boards: dict[int, list[Decimal]] = {}
+        self.book: dict[Option, _OptionBook] = {}
+        self.vault: dict[Side, _Vault] = {side: _Vault() for side in SIDES}
+        self.holdings: dict[int, dict[Option, float]] = defaultdict(lambda: defaultdict(float))
+        self.collateral: dict[int, dict[Side, float]] = defaultdict(lambda: {"call": 0.0, "put": 0.0})
+        self.shorts: dict[int, dict[Option, float]] = defaultdict(dict)
+        self.settlement_price: dict[int, float] = {}
+
+    # --- keeper actions -------------------------------------------------------------------------
+
+    def set_time(self, t: int) -> None:
+        self.t = t
+
+    def post_spot(self, price: float) -> None:
+        self.spot = price
+        for expiry in self.boards:
+            if expiry <= self.t and expiry not in self.settlement_price:
+                self.settlement_price[expiry] = price  # the first post at or after expiry
+
+    def post_surface(self, expiry: int, params: SviParams) -> None:
+        self.surfaces[expiry] = (params, self.t)
+
+    def list_board(self, expiry: int, strikes: list[Decimal]) -> None:
+        self.boards[expiry] = list(strikes)
+        for k in strikes:
+            for is_call in (True, False):
+                self.book[Option(expiry, k, is_call)] = _OptionBook()
+
+    def settle(self, expiry: int, holders: list[int], sellers: list[int]) -> Settlement:
+        price = self.settlement_price[expiry]
+        to_holders, from_sellers, bad = ({s: 0.0 for s in SIDES} for _ in range(3))
+        for strike in self.boards[expiry]:
+            for is_call in (True, False):
+                option = Option(expiry, strike, is_call)
+                side, o, payoff = side_of(option), self.book[option], self._payoff(option, price)
+                v = self.vault[side]
+                locked = o.short * self._full(option)
+                reserve = min(o.short * payoff, locked)
+                v.locked -= locked
+                v.idle -= reserve
+                to_holders[side] += reserve
+                for who in holders:
+                    self.holdings[who].pop(option, None)
+                o.short = 0.0
+                for who in sellers:
+                    amount = self.shorts[who].pop(option, 0.0)
+                    if amount:
+                        owed = amount * payoff
+                        paid = min(owed, self.collateral[who][side])
+                        self.collateral[who][side] -= paid
+                        v.idle += paid
+                        from_sellers[side] += paid
+                        bad[side] += owed - paid
+                        o.long -= amount
+        for strike in self.boards.pop(expiry):
+            for is_call in (True, False):
+                del self.book[Option(expiry, strike, is_call)]  # settled: nothing live is left
+        return Settlement(expiry, price, to_holders, from_sellers, bad)
+
+    def liquidatable(self, sellers: list[int]) -> list[tuple[int, Option, Decimal]]:
+        required = self._requirements({who: self.shorts[who] for who in sellers})
+        out = []
+        for who in sellers:
+            for side in SIDES:
+                if self.collateral[who][side] < required.get((who, side), 0.0):
+                    live = [o for o in self.shorts[who] if side_of(o) == side and o.expiry > self.t]
+                    for option in sorted(live, key=option_key):
+                        out.append((who, option, _dec(self._max_liquidation(who, option))))
+        return out
+
+    def liquidate(self, account: int, option: Option, amount: Decimal) -> Liquidation:
+        side = side_of(option)
+        collateral = self.collateral[account][side]
+        if collateral >= self._required(account, side):
+            raise Rejected("AccountHealthy")
+        if float(amount) > self._max_liquidation(account, option) * (1 + 1e-12):
+            raise Rejected("LiquidationTooLarge")
+        n = float(amount)
+        mid = self._marks([option], self.spot, 1.0)[0]
+        cost = n * mid * (1 + self.s.liquidation_penalty)
+        # The vault first (its share of the cost), the liquidator's bonus from what is left.
+        max_bonus = n * mid * self.s.liquidator_bonus
+        to_vault = min(cost - max_bonus, collateral)
+        bonus = min(max_bonus, collateral - to_vault)
+        bad_debt = max(n * mid - to_vault, 0.0)
+        self._reduce_short(account, option, n)
+        self.collateral[account][side] = collateral - bonus - to_vault
+        self.book[option].long -= n
+        self.vault[side].idle += to_vault
+        return Liquidation(account, option, amount, to_vault, bonus, bad_debt, n * mid)
+
+    # --- LPs ------------------------------------------------------------------------------------
+
+    def deposit(self, who: int, side: Side, amount: float) -> None:
+        v, nav = self.vault[side], self._nav(side)
+        shares = amount if v.supply == 0 else amount * v.supply / nav
+        v.idle += amount
+        v.supply += shares
+        v.shares[who] += shares
+
+    def max_withdraw(self, who: int, side: Side) -> float:
+        v = self.vault[side]
+        if not v.supply:
+            return 0.0
+        return max(min(v.shares[who] * self._nav(side) / v.supply, v.idle - v.locked), 0.0)
+
+    def withdraw(self, who: int, side: Side, amount: float) -> None:
+        if amount > self.max_withdraw(who, side) * (1 + 1e-12):
+            raise Rejected("ERC4626ExceededMaxWithdraw")
+        v = self.vault[side]
+        shares = amount * v.supply / self._nav(side)
+        v.shares[who] -= shares
+        v.supply -= shares
+        v.idle -= amount
+
+    # --- traders --------------------------------------------------------------------------------
+
+    def margin_deposit(self, who: int, side: Side, amount: float) -> None:
+        self.collateral[who][side] += amount
+
+    def trade(self, who: int, option: Option, kind: TradeKind, amount: Decimal) -> Fill:
+        if option not in self.book:
+            raise Rejected("UnknownOption")
+        if amount < self.min_amount:
+            raise Rejected("AmountTooSmall")
+        if self.t >= option.expiry - self.s.trading_cutoff_s:
+            raise Rejected("TradingClosed")
+        n, o, side = float(amount), self.book[option], side_of(option)
+        v = self.vault[side]
+        if kind == TradeKind.CLOSE_LONG and n > self.holdings[who].get(option, 0.0) + 1e-12:
+            raise Rejected("InsufficientOptions")
+        vault_sells = kind.trader_pays
+        net_before = o.short - o.long
+        net_after = net_before + (n if vault_sells else -n)
+        inventory = float(np.clip(0.5 * (net_before + net_after) / self.s.inventory_scale, -1.0, 1.0))
+        utilisation = min(v.locked / v.idle, 1.0) if v.idle else 0.0
+        if kind == TradeKind.BUY:  # the market charges the utilisation the buy leaves
+            utilisation = min((v.locked + n * self._full(option)) / v.idle, 1.0) if v.idle else 1.0
+        tenor = (option.expiry - self.t) / SECONDS_PER_YEAR
+        posted, posted_at = self.surfaces[option.expiry]
+        held = held_surface(posted, posted_at, option.expiry, self.t)  # what the oracle serves now
+        q = quote(self.spot, float(option.strike), tenor, held, is_call=option.is_call,
+                  inventory=inventory, utilisation=utilisation, params=self.params)
+        per, mid = float(q.ask if vault_sells else q.bid), float(q.mid)
+        if option.is_call:  # the call vault is paid in the base asset
+            per, mid = per / self.spot, mid / self.spot
+        opened = o.short if kind == TradeKind.BUY else o.long if kind == TradeKind.SELL else None
+        if opened is not None and opened + n < self.min_live * (1 - 1e-12):
+            raise Rejected("LiveAmountTooSmall")
+        fill = Fill(option, kind, amount, n * per, n * mid)
+        getattr(self, f"_{kind.name.lower()}")(who, option, o, v, n, fill.premium)
+        return fill
+
+    def _buy(self, who: int, option: Option, o: _OptionBook, v: _Vault, n: float, premium: float) -> None:
+        lock = n * self._full(option)
+        idle = v.idle + premium
+        if lock > idle - v.locked:
+            raise Rejected("InsufficientFreeLiquidity")
+        if (v.locked + lock) / idle > self.s.max_utilisation:
+            raise Rejected("UtilisationLimit")
+        v.idle, v.locked, o.short = idle, v.locked + lock, o.short + n
+        self.holdings[who][option] += n
+
+    def _sell(self, who: int, option: Option, o: _OptionBook, v: _Vault, n: float, premium: float) -> None:
+        side = side_of(option)
+        if premium > v.idle - v.locked:
+            raise Rejected("InsufficientFreeLiquidity")
+        if v.idle - premium > 0 and v.locked / (v.idle - premium) > self.s.max_utilisation:
+            raise Rejected("UtilisationLimit")
+        shorts = dict(self.shorts[who])
+        shorts[option] = shorts.get(option, 0.0) + n
+        if shorts[option] < self.dust * (1 - 1e-12):  # a short is 0 or at least the dust
+            raise Rejected("ShortBelowMinimum")
+        collateral = self.collateral[who][side] + premium
+        if collateral < self._required_of(shorts, side):
+            raise Rejected("BelowRequirement")
+        self.shorts[who] = shorts
+        self.collateral[who][side] = collateral
+        v.idle -= premium
+        o.long += n
+
+    def _close_long(self, who: int, option: Option, o: _OptionBook, v: _Vault, n: float, premium: float) -> None:
+        unlock = n * self._full(option)
+        o.short -= n
+        v.locked -= unlock
+        v.idle -= premium
+        self.holdings[who][option] -= n
+        if self.holdings[who][option] <= 1e-12:
+            del self.holdings[who][option]
+
+    def _close_short(self, who: int, option: Option, o: _OptionBook, v: _Vault, n: float, premium: float) -> None:
+        side = side_of(option)
+        if n > o.long + 1e-12:
+            raise Rejected("InsufficientOpenInterest")
+        if n > self.shorts[who].get(option, 0.0) + 1e-12:
+            raise Rejected("NoPosition")
+        collateral = self.collateral[who][side]
+        if premium > collateral:
+            raise Rejected("InsufficientCollateral")
+        before = max(self._required(who, side) - collateral, 0.0)
+        shorts = dict(self.shorts[who])
+        shorts[option] -= n
+        if shorts[option] <= 1e-12:
+            del shorts[option]
+        elif shorts[option] < self.dust * (1 - 1e-12):
+            raise Rejected("ShortBelowMinimum")
+        if max(self._required_of(shorts, side) - (collateral - premium), 0.0) > before + 1e-12:
+            raise Rejected("BelowRequirement")
+        self.shorts[who] = shorts
+        self.collateral[who][side] = collateral - premium
+        o.long -= n
+        v.idle += premium
+
+    # --- views ----------------------------------------------------------------------------------
+
+    def vaults(self) -> dict[Side, VaultView]:
+        return {side: VaultView(self._nav(side), self.vault[side].supply, self.vault[side].locked,
+                                self.vault[side].idle) for side in SIDES}
+
+    def collateral_of(self, who: int, side: Side) -> float:
+        return self.collateral[who][side]
+
+    # --- the rules --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _full(option: Option) -> float:
+        """Collateral covering one written option: one base unit for a call, K for a put."""
+        return 1.0 if option.is_call else float(option.strike)
+
+    def _payoff(self, option: Option, price: float) -> float:
+        k = float(option.strike)
+        return max(price - k, 0.0) / price if option.is_call else max(k - price, 0.0)
+
+    def _marks(self, options: list[Option], spot: float | np.ndarray, vol_scale: float) -> np.ndarray:
+        return marks(options, spot, self.t, self.surfaces, vol_scale)
+
+    def _nav(self, side: Side) -> float:
+        live = [(opt, o.short - o.long) for opt, o in self.book.items()
+                if side_of(opt) == side and opt.expiry > self.t and (o.short or o.long)]
+        v = self.vault[side]
+        if not live:
+            return v.idle
+        net = np.array([n for _, n in live])
+        return max(v.idle - float(net @ self._marks([opt for opt, _ in live], self.spot, 1.0)), 0.0)
+
+    def _required(self, who: int, side: Side) -> float:
+        return self._required_of(self.shorts[who], side)
+
+    def _required_of(self, shorts: dict[Option, float], side: Side) -> float:
+        return self._requirements({0: shorts}).get((0, side), 0.0)
+
+    def _requirements(self, books: dict[int, dict[Option, float]]) -> dict[tuple[int, Side], float]:
+        """Each account's requirement per side: Σ amount × min(full, max(floor·full, value under
+        stress)) over its live shorts; calls stressed with spot up, puts with spot down, vol up.
+        One vectorised pricing call per side for all the accounts."""
+        out: dict[tuple[int, Side], float] = {}
+        for side in SIDES:
+            rows = [(who, o, n) for who, book in books.items() for o, n in book.items()
+                    if side_of(o) == side and o.expiry > self.t]
+            if not rows:
+                continue
+            stressed = self.spot * (1 + self.s.spot_shock if side == "call" else 1 - self.s.spot_shock)
+            options = [o for _, o, _ in rows]
+            value = self._marks(options, stressed, 1 + self.s.vol_shock)
+            full = np.array([self._full(o) for o in options])
+            need = np.array([n for _, _, n in rows]) * np.minimum(full, np.maximum(self.s.margin_floor * full, value))
+            for (who, _, _), x in zip(rows, need, strict=True):
+                out[(who, side)] = out.get((who, side), 0.0) + float(x)
+        return out
+
+    def _max_liquidation(self, who: int, option: Option) -> float:
+        position = self.shorts[who][option]
+        partial = position * self.s.close_factor
+        if position - partial < self.dust:
+            return position
+        mid = self._marks([option], self.spot, 1.0)[0]
+        if self.collateral[who][side_of(option)] < position * mid * (1 + self.s.liquidation_penalty):
+            return position
+        return partial
+
+    def _reduce_short(self, who: int, option: Option, n: float) -> None:
+        rest = self.shorts[who][option] - n
+        if rest <= 1e-12:
+            del self.shorts[who][option]
+        else:
+            self.shorts[who][option] = rest
+
+
+def marks(options: list[Option], spot: float | np.ndarray, t: int, surfaces: dict[int, tuple[SviParams, int]],
+          vol_scale: float = 1.0) -> np.ndarray:
+    """Black-Scholes mids at time ``t`` on the posted ``surfaces`` ((slice, posted at) by expiry;
+    the oracle holds the posted vols until the next post), vols × ``vol_scale``, in collateral
+    tokens per option: quote for puts, base (÷ spot) for calls. Vectorised."""
+    if not options:
+        return np.zeros(0)
+    spot = np.broadcast_to(np.asarray(spot, dtype=float), (len(options),))
+    strikes = np.array([float(o.strike) for o in options])
+    tau = np.array([(o.expiry - t) / SECONDS_PER_YEAR for o in options])
+    vols = np.empty(len(options))
+    for expiry in {o.expiry for o in options}:
+        sel = np.array([o.expiry == expiry for o in options])
+        posted, posted_at = surfaces[expiry]
+        held = held_surface(posted, posted_at, expiry, t)
+        vols[sel] = held.implied_vol(np.log(strikes[sel] / spot[sel]), tau[sel])
+    calls = np.array([o.is_call for o in options])
+    prices = black_price(spot, strikes, tau, vols * vol_scale, is_call=calls)
+    return np.where(calls, prices / spot, prices)
+
+
+def _dec(x: float) -> Decimal:
+    return Decimal(repr(x)).quantize(Decimal("1e-18"))

@@ -1,0 +1,1 @@
+"""Support shared by the tests and the benchmarks (not installed): the math harness, a headless browser."""

@@ -1,0 +1,90 @@
+"""A live market on Anvil: spot posted, one board listed with a surface, both vaults funded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from optio.contracts import Protocol
+from optio.deploy import DeployConfig, deploy_protocol
+from optio.market import Market, Option, TradeKind
+from pricing.svi import SviParams
+
+from tests.helpers import now
+
+WEEK = 7 * 24 * 3600
+STRIKES = ("1800", "2000", "2200")
+#: ATM vol ≈ 79% a week out, a put skew.
+SURFACE = SviParams(a=0.01, b=0.02, rho=-0.3, m=0.0, sigma=0.1)
+
+
+def warp(w3, seconds: int) -> None:
+    """Move chain time forward by ``seconds`` and mine a block."""
+    w3.provider.make_request("evm_increaseTime", [seconds])
+    w3.provider.make_request("evm_mine", [])
+
+
+@dataclass
+class Live:
+    protocol: object
+    market: Market
+    expiry: int
+    keeper: object
+    w3: object
+
+    def option(self, strike: str, kind: str = "call") -> Option:
+        return Option(self.expiry, Decimal(strike), kind == "call")
+
+    def post_spot(self, price: str | Decimal) -> None:
+        self.protocol.spot_oracle.post(self.keeper, price, now(self.w3))
+
+    def post_surface(self, params: SviParams = SURFACE) -> None:
+        """Post ``params`` (total variance for a week) scaled to the time left: constant vols."""
+        f = (self.expiry - now(self.w3)) / WEEK
+        scaled = SviParams(a=params.a * f, b=params.b * f, rho=params.rho, m=params.m, sigma=params.sigma)
+        self.protocol.vol_oracle.post(self.keeper, self.expiry, scaled)
+
+    def refresh(self, price: str | Decimal = "2000") -> None:
+        """Fresh spot and surface after a warp."""
+        self.post_spot(price)
+        if self.expiry > now(self.w3):
+            self.post_surface()
+
+    def buy(self, signer, strike: str, kind: str, amount: str):
+        return self.market.trade(signer, self.option(strike, kind), TradeKind.BUY, amount)
+
+
+@pytest.fixture
+def live(w3, protocol, keeper, alice) -> Live:
+    return open_market(w3, protocol, keeper, alice)
+
+
+def open_market(w3, protocol, keeper, alice) -> Live:
+    """Spot 2000 posted, a board a week out listed with its surface, both vaults funded by alice."""
+    expiry = now(w3) + WEEK
+    market = protocol.market
+    lv = Live(protocol, market, expiry, keeper, w3)
+    lv.post_spot("2000")
+    market.list_strikes(keeper, expiry, list(STRIKES))
+    lv.post_surface()
+    call_vault, put_vault = protocol.vault("call"), protocol.vault("put")
+    call_vault.asset.faucet(alice, "100")
+    put_vault.asset.faucet(alice, "1000000")
+    call_vault.deposit(alice, "100")
+    put_vault.deposit(alice, "1000000")
+    return lv
+
+
+def naive_protocol(w3, deployer, keeper, guardian, **replace: str) -> Protocol:
+    """A second deployment with contracts replaced by naive versions (``SpotOracle=...``)."""
+    config = DeployConfig(keeper=keeper.address, guardian=guardian.address, timelock_delay=0)
+    return Protocol(w3, deploy_protocol(w3, deployer, config, save=False, replace=replace))
+
+
+@pytest.fixture
+def trader(bob, live):
+    """bob with WETH and USDC in his wallet."""
+    live.market.base.faucet(bob, "50")
+    live.market.quote_token.faucet(bob, "200000")
+    return bob
