@@ -23,7 +23,7 @@ from optio.pricing.oracle_units import from_wad
 
 WAD = 10**18
 YEAR = 365 * 86400
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".build" / "__local__.json"
+ARTIFACTS = Path(__file__).resolve().parents[1] / ".build" / "__local__.json"
 CALLER = "0x" + "11" * 20
 PRICE_ARGS = ["uint256"] * 4
 SVI_TUPLE = "(int256,int256,int256,int256,int256)"

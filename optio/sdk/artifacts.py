@@ -13,7 +13,7 @@ from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_
 
 from optio.sdk.errors import BuildMissing
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def build_path() -> Path:

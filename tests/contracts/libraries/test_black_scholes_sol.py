@@ -1,6 +1,6 @@
 """BlackScholes.sol against the Python engine, differentially, in an in-process EVM (pyrevm).
 
-The reference is pricing.black_scholes on the same (wad-rounded) inputs; the bar is the issue's:
+The reference is optio.pricing.black_scholes on the same (wad-rounded) inputs; the bar is the issue's:
 max absolute error ≤ 1e-12 × spot for prices and vega, across the whole domain.
 """
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from eth_utils import function_signature_to_4byte_selector
 
-from tests.math.harness import WAD, YEAR, Harness, domain_sample, price_errors
+from testkit.math_harness import WAD, YEAR, Harness, domain_sample, price_errors
 
 #: The issue's 1,000,000 random options, in every CI run (about 25 s in pyrevm); `make fuzz-math`
 #: draws another 1,000,000 and prints the error distribution (benchmarks.math_gas --n).

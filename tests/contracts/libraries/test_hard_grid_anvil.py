@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from optio.contracts import Client
-from optio.deploy import deploy_contract
-from optio.errors import ContractRevert
 
-from tests.math.harness import WAD, hard_grid, price_errors
+from optio.sdk.contracts import Client
+from optio.sdk.deploy import deploy_contract
+from optio.sdk.errors import ContractRevert
+from testkit.math_harness import WAD, hard_grid, price_errors
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """SVI.sol and the full quote path (SurfacePricing.quote) against the Python engine, in pyrevm.
 
-SVI vols must equal pricing.svi's for the oracle's wad parameters to float precision; quotes
+SVI vols must equal optio.pricing.svi's for the oracle's wad parameters to float precision; quotes
 must meet the price bar (1e-12 × spot) with the engine pricing at the engine's own SVI vol.
 """
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from eth_utils import function_signature_to_4byte_selector
 
-from tests.math.harness import SVI_TUPLE, WAD, Harness, price_errors, quote_sample, svi_vol_sample
+from testkit.math_harness import SVI_TUPLE, WAD, Harness, price_errors, quote_sample, svi_vol_sample
 
 N_SVI = 20_000
 N_QUOTES = 20_000

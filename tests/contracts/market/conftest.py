@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from optio.contracts import Protocol
-from optio.deploy import DeployConfig, deploy_protocol
-from optio.market import Market, Option, TradeKind
-from pricing.svi import SviParams
 
+from optio.pricing.svi import SviParams
+from optio.sdk.deploy import DeployConfig, deploy_protocol
+from optio.sdk.market import Market, Option, TradeKind
+from optio.sdk.protocol import Protocol
 from tests.helpers import now
 
 WEEK = 7 * 24 * 3600

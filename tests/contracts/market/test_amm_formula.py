@@ -1,16 +1,16 @@
 """The AMM's price is the pricing engine's: `OptionPricer.tradePrice` on a real Anvil against
-`pricing.quotes.quote`, over the pricing domain, any surface, inventory, utilisation and fees."""
+`optio.pricing.quotes.quote`, over the pricing domain, any surface, inventory, utilisation and fees."""
 
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from optio.contracts import Client
-from pricing.oracle_units import from_wad as svi_from_wad
-from pricing.quotes import QuoteParams, quote
 
-from tests.math.harness import YEAR, quote_sample
+from optio.pricing.oracle_units import from_wad as svi_from_wad
+from optio.pricing.quotes import QuoteParams, quote
+from optio.sdk.contracts import Client
+from testkit.math_harness import YEAR, quote_sample
 
 WAD = 10**18
 INPUTS = quote_sample(400, seed=5)

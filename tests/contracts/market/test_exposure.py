@@ -7,12 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from optio.contracts import Client
-from optio.market import Option, TradeKind
-from pricing.svi import SviParams
 
+from optio.pricing.svi import SviParams
+from optio.sdk.contracts import Client
+from optio.sdk.market import Option, TradeKind
+from tests.contracts.market.conftest import SURFACE, WEEK
 from tests.helpers import admin_send, call, now, reverts, send
-from tests.market.conftest import SURFACE, WEEK
 
 WAD = 10**18
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from optio.chain import LocalSigner, dev_account
-from optio.errors import InvalidInput
-from optio.market import TradeKind
-from pricing.svi import SviParams
 
+from optio.pricing.svi import SviParams
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.errors import InvalidInput
+from optio.sdk.market import TradeKind
+from tests.contracts.market.conftest import SURFACE, warp
 from tests.helpers import admin_send, call, now, reverts, send
-from tests.market.conftest import SURFACE, warp
 
 WAD = 10**18
 USDC = 10**6

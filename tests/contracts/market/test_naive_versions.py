@@ -29,14 +29,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from optio.chain import LocalSigner, dev_account
-from optio.contracts import Client
-from optio.deploy import deploy_contract
-from optio.errors import ContractRevert
-from optio.market import TradeKind
 
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.contracts import Client
+from optio.sdk.deploy import deploy_contract
+from optio.sdk.errors import ContractRevert
+from optio.sdk.market import TradeKind
+from tests.contracts.market.conftest import Live, naive_protocol, open_market, warp
 from tests.helpers import admin_send, call, now, reverts, send
-from tests.market.conftest import Live, naive_protocol, open_market, warp
 
 WAD = 10**18
 

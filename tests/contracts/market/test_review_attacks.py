@@ -7,11 +7,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from optio.errors import ContractRevert
-from optio.market import Option, TradeKind
 
+from optio.sdk.errors import ContractRevert
+from optio.sdk.market import Option, TradeKind
+from tests.contracts.market.conftest import SURFACE, WEEK, warp
 from tests.helpers import admin_send, call, now, reverts, send
-from tests.market.conftest import SURFACE, WEEK, warp
 
 WAD = 10**18
 USDC = 10**6

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from optio.chain import LocalSigner, dev_account
-from optio.errors import ContractRevert
-from optio.market import Option, TradeKind
-
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.errors import ContractRevert
+from optio.sdk.market import Option, TradeKind
+from tests.contracts.market.conftest import SURFACE, WEEK, warp
 from tests.helpers import admin_send, call, now, reverts, send, warp_to
-from tests.market.conftest import SURFACE, WEEK, warp
 
 WAD = 10**18
 USDC = 10**6

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from optio.chain import LocalSigner, dev_account
-from optio.market import TradeKind
-
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.market import TradeKind
+from tests.contracts.market.conftest import warp
 from tests.helpers import call, now, reverts, send
-from tests.market.conftest import warp
 
 WAD = 10**18
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from optio.chain import LocalSigner, dev_account
-from optio.errors import InvalidInput
-from optio.market import TradeKind
 
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.errors import InvalidInput
+from optio.sdk.market import TradeKind
+from tests.contracts.market.conftest import WEEK, warp
 from tests.helpers import admin_send, call, now, reverts, send
-from tests.market.conftest import WEEK, warp
 
 WAD = 10**18
 

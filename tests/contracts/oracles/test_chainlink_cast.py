@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from optio.artifacts import PROJECT_ROOT
-
+from optio.sdk.artifacts import PROJECT_ROOT
 from tests.helpers import now, send
 
 INTERFACE = PROJECT_ROOT / "node_modules/@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol"

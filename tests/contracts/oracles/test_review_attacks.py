@@ -12,13 +12,12 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from optio.errors import ContractRevert
-from optio.market import TradeKind
-from pricing.oracle_units import round_to_wad
-from pricing.svi import SviParams
-
+from optio.pricing.oracle_units import round_to_wad
+from optio.pricing.svi import SviParams
+from optio.sdk.errors import ContractRevert
+from optio.sdk.market import TradeKind
+from tests.contracts.market.conftest import SURFACE, WEEK, Live
 from tests.helpers import admin_send, call, now, reverts, send, warp, warp_to
-from tests.market.conftest import SURFACE, WEEK, Live
 
 WAD = 10**18
 YEAR = 365 * 86400

@@ -8,11 +8,11 @@ from decimal import Decimal, getcontext
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from optio.chain import simulate
-from optio.contracts import SviParams
-from optio.errors import ContractRevert
-from pricing.oracle_units import round_to_wad
 
+from optio.pricing.oracle_units import round_to_wad
+from optio.sdk.chain import simulate
+from optio.sdk.contracts import SviParams
+from optio.sdk.errors import ContractRevert
 from tests.helpers import call, now, reverts, send, warp
 
 WAD = 10**18

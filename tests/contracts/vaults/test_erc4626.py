@@ -152,7 +152,7 @@ def test_share_decimals_include_offset(protocol):
 
 def test_zero_deposit_for_nothing(seeded, bob):
     """A deposit too small to mint a share reverts nothing but mints nothing: the SDK refuses it."""
-    from optio.errors import InvalidInput
+    from optio.sdk.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="must be positive"):
         seeded.deposit(bob, "0")

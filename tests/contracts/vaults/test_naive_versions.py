@@ -9,10 +9,10 @@ defence: the attack must fail on ours and succeed on the naive one (else the tes
 from __future__ import annotations
 
 import pytest
-from optio.contracts import Client
-from optio.deploy import deploy_contract
-from optio.errors import ContractRevert
 
+from optio.sdk.contracts import Client
+from optio.sdk.deploy import deploy_contract
+from optio.sdk.errors import ContractRevert
 from tests.helpers import call, send
 
 MAX_UINT96 = 2**96 - 1

@@ -46,7 +46,8 @@ def test_only_guardian_pauses(vault, alice, guardian):
 
 def test_sdk_refuses_deposit_into_paused_vault(vault, guardian, alice, fund):
     import pytest
-    from optio.errors import InvalidInput
+
+    from optio.sdk.errors import InvalidInput
 
     fund(alice, 10)
     send(vault, guardian, "pause")

@@ -135,7 +135,7 @@ def test_market_lock_rules(busy, market, alice):
 
 
 def test_sdk_withdraw_queues_the_rest_only_when_asked(busy, bob, market):
-    from optio.errors import InvalidInput
+    from optio.sdk.errors import InvalidInput
 
     v, one = busy, busy.one
     with pytest.raises(InvalidInput, match="pass --queue"):

@@ -14,14 +14,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from optio.chain import LocalSigner, dev_account
-from optio.contracts import Client
-from optio.deploy import deploy_contract
-from optio.market import TradeKind
-from pricing.svi import SviParams
 
+from optio.pricing.svi import SviParams
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.contracts import Client
+from optio.sdk.deploy import deploy_contract
+from optio.sdk.market import TradeKind
+from tests.contracts.market.conftest import STRIKES, SURFACE, WEEK, live, trader, warp  # noqa: F401 (fixtures)
 from tests.helpers import admin_send, call, now, request_id_of, reverts, send
-from tests.market.conftest import STRIKES, SURFACE, WEEK, live, trader, warp  # noqa: F401 (fixtures)
 
 WAD = 10**18
 BLOCK_GAS = 30_000_000  # Anvil's default block gas limit
