@@ -27,7 +27,8 @@ from rich.table import Table
 
 from optio.pricing.black_scholes import SECONDS_PER_YEAR
 from optio.pricing.svi import SviParams
-from optio.risk.aggregate import MarketView, aggregate, decode_ids
+from optio.risk.aggregate import MarketView, aggregate
+from optio.sdk.option_id import decode_ids
 
 AGGREGATE_TARGET_MS = 100.0
 PAGE_TARGET_MS = 2000.0

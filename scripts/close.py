@@ -12,7 +12,7 @@ from optio.cli.errors import one_line_errors
 @account_option()
 @trade_actions.option_options
 @click.option("--amount", default=None, help="Options (default: the whole position)")
-def cli(provider, account, expiry, strike, kind, amount):
+def cli(provider, account, expiry, strike, right, amount):
     with one_line_errors():
-        option = trade_actions.parse_option(expiry, strike, kind)
+        option = trade_actions.parse_option(expiry, strike, right)
         trade_actions.close(protocol_from(provider), ApeSigner(account), option, amount)

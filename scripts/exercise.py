@@ -11,7 +11,7 @@ from optio.cli.errors import one_line_errors
 @click.command(cls=ApeScript, short_help="Pay the holders of a settled Optio option")
 @account_option()
 @trade_actions.option_options
-def cli(provider, account, expiry, strike, kind):
+def cli(provider, account, expiry, strike, right):
     with one_line_errors():
-        option = trade_actions.parse_option(expiry, strike, kind)
+        option = trade_actions.parse_option(expiry, strike, right)
         trade_actions.exercise(protocol_from(provider), ApeSigner(account), option, ())

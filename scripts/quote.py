@@ -13,7 +13,7 @@ from optio.cli.errors import one_line_errors
 @trade_actions.option_options
 @click.option("--side", type=click.Choice(list(trade_actions.SIDES)), default="buy", show_default=True)
 @click.option("--amount", default="1", show_default=True, help="Options (1 = one option on one WETH)")
-def cli(provider, account, expiry, strike, kind, side, amount):
+def cli(provider, account, expiry, strike, right, side, amount):
     with one_line_errors():
-        option = trade_actions.parse_option(expiry, strike, kind)
+        option = trade_actions.parse_option(expiry, strike, right)
         trade_actions.show_quote(protocol_from(provider), option, side, amount)

@@ -19,7 +19,7 @@ from eth_utils import function_signature_to_4byte_selector
 from pyrevm import EVM
 
 from optio.pricing.black_scholes import bsm_greeks
-from optio.pricing.oracle_units import from_wad
+from optio.pricing.oracle_units import svi_from_wad
 
 WAD = 10**18
 YEAR = 365 * 86400
@@ -163,7 +163,7 @@ def svi_sample(n: int, seed: int, years: np.ndarray) -> list[tuple[int, int, int
 
 def svi_reference_vol(params: tuple, k: np.ndarray | float, years: np.ndarray | float) -> np.ndarray:
     """The engine's implied vol for the oracle's wad parameters (optio.pricing.svi via oracle_units)."""
-    return from_wad(params).implied_vol(k, years)
+    return svi_from_wad(params).implied_vol(k, years)
 
 
 def svi_reference_vols(params: list[tuple], k: np.ndarray, years: np.ndarray) -> np.ndarray:

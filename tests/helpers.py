@@ -81,7 +81,7 @@ def admin_send(protocol, client: Client, fn: str, *args: object, signer: Signer 
     contract's admin role, so this schedules the call and executes it (the tests' deployments
     have a zero delay; with a delay, ``optio.sdk.admin.NotReady`` says when it can run). ``signer``:
     the timelock's proposer and executor (default: the deployer, dev account 0)."""
-    from optio import admin
+    from optio.sdk import admin
     from optio.sdk.chain import LocalSigner, dev_account
 
     timelock = admin.timelock_of(protocol)

@@ -14,7 +14,7 @@ from optio.cli.errors import one_line_errors
 from optio.cli.render import console
 from optio.sdk.errors import InvalidInput
 from optio.sim.backtest.agreement import agrees, compare
-from optio.sim.backtest.protocol import ASSET, SIDES
+from optio.sim.backtest.driver import ASSET, VAULTS
 from optio.sim.backtest.report import write_report
 from optio.sim.backtest.result import Result
 from optio.sim.backtest.run import MODES, run_backtest
@@ -46,11 +46,12 @@ def _summary_table(result: Result) -> Table:
     table = Table(title=f"{result.mode} backtest: {result.scenario.days:g} days, seed {result.scenario.seed}")
     for col in ("vault", "NAV", "share price", "premiums", "fees", "option P&L", "liquidations", "LP P&L", "max util."):
         table.add_column(col, justify="right")
-    for side in SIDES:
-        p = result.pnl_breakdown(side)
-        table.add_row(f"{side} ({ASSET[side]})", f"{result.nav[side][-1]:,.4f}", f"{result.share_price[side][-1]:.6f}",
+    for vault in VAULTS:
+        p = result.pnl_breakdown(vault)
+        table.add_row(f"{vault} ({ASSET[vault]})", f"{result.nav[vault][-1]:,.4f}",
+                      f"{result.share_price[vault][-1]:.6f}",
                       *(f"{p[k]:,.4f}" for k in ("premiums", "fees", "option_pnl", "liquidations", "total")),
-                      f"{max(result.utilisation[side]):.1%}")
+                      f"{max(result.utilisation[vault]):.1%}")
     return table
 
 

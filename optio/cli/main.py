@@ -125,10 +125,10 @@ def trade() -> None:
 @click.option("--amount", default="1", show_default=True, type=AMOUNT, help="Options (1 = one option on one WETH)")
 @click.pass_obj
 @one_line_errors
-def trade_quote(ctx: Context, expiry: str, strike: str, kind: str, side: str, amount: str) -> None:
+def trade_quote(ctx: Context, expiry: str, strike: str, right: str, side: str, amount: str) -> None:
     """The chain's price beside the off-chain engine's."""
     protocol, _ = ctx.protocol_and_signer()
-    trade_actions.show_quote(protocol, trade_actions.parse_option(expiry, strike, kind), side, amount)
+    trade_actions.show_quote(protocol, trade_actions.parse_option(expiry, strike, right), side, amount)
 
 
 def _trade_command(side: str, help_text: str):
@@ -137,8 +137,8 @@ def _trade_command(side: str, help_text: str):
     @trade_actions.order_options
     @click.pass_obj
     @one_line_errors
-    def command(ctx: Context, expiry, strike, kind, amount, limit, slippage) -> None:
-        option = trade_actions.parse_option(expiry, strike, kind)
+    def command(ctx: Context, expiry, strike, right, amount, limit, slippage) -> None:
+        option = trade_actions.parse_option(expiry, strike, right)
         trade_actions.trade(*ctx.protocol_and_signer(), option, side, amount, limit, slippage)
 
     return command
@@ -153,9 +153,9 @@ _trade_command("sell", "Sell options to the vault, short on your margin account.
 @click.option("--amount", default=None, type=AMOUNT, help="Options to close (default: the whole position)")
 @click.pass_obj
 @one_line_errors
-def trade_close(ctx: Context, expiry: str, strike: str, kind: str, amount: str | None) -> None:
+def trade_close(ctx: Context, expiry: str, strike: str, right: str, amount: str | None) -> None:
     """Sell a long back, or buy a margin short back."""
-    trade_actions.close(*ctx.protocol_and_signer(), trade_actions.parse_option(expiry, strike, kind), amount)
+    trade_actions.close(*ctx.protocol_and_signer(), trade_actions.parse_option(expiry, strike, right), amount)
 
 
 @trade.command("exercise")
@@ -163,9 +163,9 @@ def trade_close(ctx: Context, expiry: str, strike: str, kind: str, amount: str |
 @click.option("--holder", "holders", multiple=True, help="Holder to pay (repeatable; default: every holder)")
 @click.pass_obj
 @one_line_errors
-def trade_exercise(ctx: Context, expiry: str, strike: str, kind: str, holders: tuple[str, ...]) -> None:
+def trade_exercise(ctx: Context, expiry: str, strike: str, right: str, holders: tuple[str, ...]) -> None:
     """Pay holders of a settled option (anyone may call)."""
-    trade_actions.exercise(*ctx.protocol_and_signer(), trade_actions.parse_option(expiry, strike, kind), holders)
+    trade_actions.exercise(*ctx.protocol_and_signer(), trade_actions.parse_option(expiry, strike, right), holders)
 
 
 @trade.command("settle")

@@ -14,7 +14,7 @@ from optio.pricing.black_scholes import bsm_greeks
 from optio.pricing.chains import RowError, load_snapshot
 from optio.pricing.implied_vol import IVStatus, implied_vol_bsm
 from optio.pricing.market_surface import fit_chain
-from optio.pricing.oracle_units import OracleRangeError, to_wad
+from optio.pricing.oracle_units import OracleRangeError, svi_to_wad
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([mhdwy])$")
 _YEARS_PER_UNIT = {"m": 1 / 525600, "h": 1 / 8760, "d": 1 / 365, "w": 7 / 365, "y": 1.0}
@@ -45,7 +45,7 @@ def _market_options(fn):
         click.option("--spot", type=float, required=True, help="Spot price of the underlying"),
         click.option("--strike", type=float, required=True, help="Strike price"),
         click.option("--expiry", required=True, help="Time to expiry: years (0.25) or 30d / 2w / 6h / 15m"),
-        click.option("--type", "kind", type=click.Choice(["call", "put"]), required=True),
+        click.option("--type", "right", type=click.Choice(["call", "put"]), required=True),
         click.option("--rate", type=float, default=0.0, show_default=True, help="Continuous rate per year"),
         click.option("--dividend", type=float, default=0.0, show_default=True, help="Continuous yield per year"),
     ]):
@@ -56,13 +56,13 @@ def _market_options(fn):
 @click.command("price")
 @_market_options
 @click.option("--vol", type=float, required=True, help="Annualised vol, 0.6 = 60%")
-def price_command(spot, strike, expiry, kind, rate, dividend, vol) -> None:
+def price_command(spot, strike, expiry, right, rate, dividend, vol) -> None:
     """Black-Scholes-Merton price and Greeks of one option."""
     if not (np.isfinite(vol) and vol >= 0):
         raise click.BadParameter(f"--vol must be ≥ 0, got {vol}")
     g = bsm_greeks(_positive("--spot", spot), _positive("--strike", strike), parse_expiry(expiry), vol,
-                   is_call=kind == "call", rate=rate, dividend=dividend)
-    table = Table(title=f"{kind} K={strike:g} on S={spot:g}, T={expiry}, σ={vol:.2%}")
+                   is_call=right == "call", rate=rate, dividend=dividend)
+    table = Table(title=f"{right} K={strike:g} on S={spot:g}, T={expiry}, σ={vol:.2%}")
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("unit")
@@ -79,10 +79,10 @@ def price_command(spot, strike, expiry, kind, rate, dividend, vol) -> None:
 @click.command("iv")
 @_market_options
 @click.option("--price", "premium", type=float, required=True, help="Option price")
-def iv_command(spot, strike, expiry, kind, rate, dividend, premium) -> None:
+def iv_command(spot, strike, expiry, right, rate, dividend, premium) -> None:
     """Implied volatility of one price (Let's Be Rational)."""
     result = implied_vol_bsm(premium, _positive("--spot", spot), _positive("--strike", strike), parse_expiry(expiry),
-                             is_call=kind == "call", rate=rate, dividend=dividend)
+                             is_call=right == "call", rate=rate, dividend=dividend)
     status = IVStatus(int(result.status))
     if status != IVStatus.OK:
         raise click.ClickException(f"no implied vol: {status.name.lower().replace('_', ' ')} for price {premium}")
@@ -121,7 +121,7 @@ def surface_fit(snapshot: Path, venue: str | None, underlying: str | None, plot:
     if wad:
         for t, p in zip(fit.expiry_years, fit.slices, strict=True):
             try:
-                console.print(f"T={t:.4f}y wad (a, b, rho, m, sigma) = {to_wad(p)}")
+                console.print(f"T={t:.4f}y wad (a, b, rho, m, sigma) = {svi_to_wad(p)}")
             except OracleRangeError as exc:
                 console.print(f"T={t:.4f}y not postable: {exc}")
     if plot is not None:

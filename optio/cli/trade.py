@@ -38,13 +38,13 @@ def parse_expiry(text: str) -> int:
     return int(dt.timestamp())
 
 
-def parse_option(expiry: str, strike: str, kind: str) -> Option:
-    if kind not in ("call", "put"):
-        raise InvalidInput(f"option type {kind!r}: choose call or put")
+def parse_option(expiry: str, strike: str, right: str) -> Option:
+    if right not in ("call", "put"):
+        raise InvalidInput(f"option type {right!r}: choose call or put")
     k = parse_amount(strike, name="strike")
     if k <= 0:
         raise InvalidInput(f"strike must be positive, got {k}")
-    return Option(parse_expiry(expiry), k, kind == "call")
+    return Option(parse_expiry(expiry), k, right == "call")
 
 
 def _when(expiry: int) -> str:
@@ -52,7 +52,7 @@ def _when(expiry: int) -> str:
 
 
 def quote_table(q: QuoteView) -> Table:
-    t = Table(title=f"{q.kind.name.lower().replace('_', ' ')} {q.amount} × {q.option.kind} "
+    t = Table(title=f"{q.kind.name.lower().replace('_', ' ')} {q.amount} × {q.option.right} "
               f"{q.option.strike.normalize():f} expiring {_when(q.option.expiry)}", title_justify="left")
     t.add_column("")
     t.add_column("chain", justify="right")
@@ -113,9 +113,9 @@ def board(protocol: Protocol, owner: str) -> None:
     for expiry in market.expiries():
         for option in market.options(expiry):
             st = market.state(option)
-            held = market.long_balance_wad(owner, option)
-            t.add_row(_when(expiry), f"{option.strike.normalize():f}", option.kind, "yes" if st.settled else "no",
-                      f"{st.vault_short.normalize():f} / {st.vault_long.normalize():f}", f"{held / 10**18:g}")
+            held = market.long_balance(owner, option)
+            t.add_row(_when(expiry), f"{option.strike.normalize():f}", option.right, "yes" if st.settled else "no",
+                      f"{st.vault_short.normalize():f} / {st.vault_long.normalize():f}", f"{held.normalize():f}")
     console.print(t)
 
 
@@ -128,7 +128,7 @@ def margin_status_table(s: MarginStatus) -> Table:
     t.add_row("required", f"{s.calls.required:,.6f}", f"{s.puts.required:,.6f}")
     t.add_row("healthy", "yes" if s.calls.healthy else "NO", "yes" if s.puts.healthy else "NO")
     for option, amount in s.shorts:
-        t.add_row(f"short {option.kind} {option.strike.normalize():f} @ {_when(option.expiry)}", f"{amount}", "")
+        t.add_row(f"short {option.right} {option.strike.normalize():f} @ {_when(option.expiry)}", f"{amount}", "")
     return t
 
 
@@ -148,7 +148,7 @@ def margin_status(protocol: Protocol, account: str) -> None:
 
 def option_options(fn):
     """--expiry/--strike/--type: which option, for the `optio` command and the ape scripts."""
-    fn = click.option("--type", "kind", type=click.Choice(["call", "put"]), required=True)(fn)
+    fn = click.option("--type", "right", type=click.Choice(["call", "put"]), required=True)(fn)
     fn = click.option("--strike", required=True, help="Strike in USDC, e.g. 2000")(fn)
     return click.option("--expiry", required=True, help="Unix seconds or ISO date (2026-12-25 = 08:00 UTC)")(fn)
 
@@ -172,9 +172,9 @@ def order_script(side: str) -> click.Command:
     @account_option()
     @option_options
     @order_options
-    def cli(provider, account, expiry, strike, kind, amount, limit, slippage):
+    def cli(provider, account, expiry, strike, right, amount, limit, slippage):
         with one_line_errors():
-            option = parse_option(expiry, strike, kind)
+            option = parse_option(expiry, strike, right)
             trade(protocol_from(provider), ApeSigner(account), option, side, amount, limit, slippage)
 
     return cli

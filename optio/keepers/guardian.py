@@ -96,7 +96,7 @@ def make(ctx: Context):
     def measure(head: Head) -> dict[str, float]:
         feed = spot_oracle.feed()
         out = {"oracle_age_s": math.inf if feed.updated_at is None else head.timestamp - feed.updated_at}
-        cutoff = market.call("riskLimits")[0]
+        cutoff = market.risk_limits().trading_cutoff_s
         ages, jumps = [0.0], [0.0]
         for expiry in market.expiries():
             if expiry - cutoff <= head.timestamp:
@@ -119,9 +119,9 @@ def make(ctx: Context):
                 jumps.append(max((abs(atm / old - 1.0) for _, old in history if old > 0), default=0.0))
         out["surface_age_s"], out["vol_jump"] = max(ages), max(jumps)
         for v, vault in vaults.items():
-            _, delta, vega, _ = market.call("portfolio", v == "call")
-            out[f"{v}_delta"], out[f"{v}_vega"] = abs(delta) / 1e18, abs(vega) / 1e18
-            out[f"{v}_utilisation"] = vault.call("utilisation") / 1e18
+            book = market.portfolio(v == "call")
+            out[f"{v}_delta"], out[f"{v}_vega"] = float(abs(book.net_delta)), float(abs(book.net_vega))
+            out[f"{v}_utilisation"] = float(vault.utilisation())
         return out
 
     def decide(head: Head, action: str, reason: str, measured: dict[str, float], sent: Outcome | None = None) -> None:
@@ -137,7 +137,7 @@ def make(ctx: Context):
         measured = measure(head)
         for name, value in measured.items():
             measure_gauge.labels(name).set(value if math.isfinite(value) else 1e30)
-        paused = bool(market.call("paused"))
+        paused = market.paused()
         paused_gauge.set(1.0 if paused else 0.0)
         over = breaches(measured, limits)
         if ctx.txs.has("pause") or ctx.txs.has("unpause"):

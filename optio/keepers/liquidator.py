@@ -26,6 +26,7 @@ from optio.sdk.artifacts import decode_revert
 from optio.sdk.chain import GAS_HEADROOM
 from optio.sdk.errors import OptioError
 from optio.sdk.market import Option
+from optio.sdk.units import from_units
 
 log = logging.getLogger("optio.keepers.liquidator")
 
@@ -43,7 +44,7 @@ class Settings(BaseModel):
 @dataclass(frozen=True)
 class Underwater:
     account: str
-    call_side: bool
+    calls_pool: bool
     shortfall: int  # required − collateral, units
 
 
@@ -70,7 +71,7 @@ def _results(answers: list[dict]) -> list[bytes]:
 
 def scan_health(margin, accounts: list[str], batch_size: int) -> list[Underwater]:
     """Sides below their requirement, worst shortfall first (as the keeper should serve them).
-    ``healthOf`` over batches of ``batch_size`` accounts, all in one JSON-RPC batch. A side whose
+    ``healthOf`` over batches of ``batch_size`` accounts, all in one JSON-RPC batch. A pool whose
     requirement rests on a stale spot or surface counts its shorts full collateral; the contract
     refuses to liquidate it (``RequirementNotFresh``), so it is left out (``freshnessOf``)."""
     groups = [accounts[i : i + batch_size] for i in range(0, len(accounts), batch_size)]
@@ -87,11 +88,11 @@ def scan_health(margin, accounts: list[str], batch_size: int) -> list[Underwater
     return sorted(_fresh_only(margin, out, batch_size), key=lambda u: -u.shortfall)
 
 
-def _fresh_only(margin, sides: list[Underwater], batch_size: int) -> list[Underwater]:
-    """``sides`` whose requirement is made of fresh oracle inputs only (one JSON-RPC batch)."""
-    accounts = list(dict.fromkeys(s.account for s in sides))
+def _fresh_only(margin, pools: list[Underwater], batch_size: int) -> list[Underwater]:
+    """``pools`` whose requirement is made of fresh oracle inputs only (one JSON-RPC batch)."""
+    accounts = list(dict.fromkeys(s.account for s in pools))
     if not accounts:
-        return sides
+        return pools
     groups = [accounts[i : i + batch_size] for i in range(0, len(accounts), batch_size)]
     views = [("eth_call", [{"to": margin.address, "data": _calldata(FRESHNESS_OF, ["address[]"], [g])}, "latest"])
              for g in groups]
@@ -99,10 +100,10 @@ def _fresh_only(margin, sides: list[Underwater], batch_size: int) -> list[Underw
     for group, raw in zip(groups, _results(batch(margin.w3, views)), strict=True):
         for account, (calls, puts) in zip(group, abi_decode(["(bool,bool)[]"], raw)[0], strict=True):
             fresh[(account, True)], fresh[(account, False)] = calls, puts
-    stale = [s for s in sides if not fresh[(s.account, s.call_side)]]
+    stale = [s for s in pools if not fresh[(s.account, s.calls_pool)]]
     if stale:
         log.info("skip: requirement not fresh", extra={"sides": len(stale)})
-    return [s for s in sides if fresh[(s.account, s.call_side)]]
+    return [s for s in pools if fresh[(s.account, s.calls_pool)]]
 
 
 def make(ctx: Context):
@@ -118,28 +119,28 @@ def make(ctx: Context):
         scanner.scan(head.number, key=lambda log: log["args"]["account"])
         accounts = list(scanner.seen)
         found.set(len(accounts))
-        sides = scan_health(margin, accounts, s.batch_size)
-        underwater.set(len(sides))
-        if not sides:
+        pools = scan_health(margin, accounts, s.batch_size)
+        underwater.set(len(pools))
+        if not pools:
             return
         prices = _Prices.now(ctx, margin)
-        # One option per side per cycle (its health changes after it), the worst sides first.
-        chosen = sides[: s.max_per_cycle]
-        todo = [(side, *pick) for side, pick in zip(chosen, _next_shorts(ctx, margin, chosen), strict=True)
+        # One option per pool per cycle (its health changes after it), the worst pools first.
+        chosen = pools[: s.max_per_cycle]
+        todo = [(pool, *pick) for pool, pick in zip(chosen, _next_shorts(ctx, margin, chosen), strict=True)
                 if pick is not None]
         plans = _plans(ctx, margin, prices, todo)
         sends = []
-        for (side, option_id, _), plan in zip(todo, plans, strict=True):
+        for (pool, option_id, _), plan in zip(todo, plans, strict=True):
             if plan is None:
                 continue
-            key = f"liquidate:{side.account}:{option_id}"
+            key = f"liquidate:{pool.account}:{option_id}"
             size, gas, bonus_eth, gas_eth = plan
             if bonus_eth < gas_eth * Decimal(repr(1 + s.gas_margin)):
                 unprofitable.inc()
                 log.info("skip: bonus below gas", extra={"key": key, "bonus_eth": str(bonus_eth),
                                                          "gas_eth": str(gas_eth)})
                 continue
-            data = liquidate_data(side.account, option_id, size)
+            data = liquidate_data(pool.account, option_id, size)
             sends.append(Send(key, margin.address, data, "liquidate", gas))
         for out in ctx.txs.submit_batch(sends):
             log.info("liquidate", extra={"key": out.key, "status": out.status, "tx_hash": out.tx_hash})
@@ -151,17 +152,17 @@ def liquidate_data(account: str, option_id: int, amount: int) -> str:
     return _calldata(LIQUIDATE, ["address", "uint256", "uint256"], [account, option_id, amount])
 
 
-def _next_shorts(ctx: Context, margin, sides: list[Underwater]) -> list[tuple[int, int] | None]:
-    """Per side, its first short (option id, amount) with no liquidation in flight (one batch)."""
+def _next_shorts(ctx: Context, margin, pools: list[Underwater]) -> list[tuple[int, int] | None]:
+    """Per pool, its first short (option id, amount) with no liquidation in flight (one batch)."""
     views = [("eth_call", [{"to": margin.address, "data": _calldata(POSITIONS_OF, ["address"], [s.account])}, "latest"])
-             for s in sides]
+             for s in pools]
     out = []
-    for side, raw in zip(sides, _results(batch(ctx.w3, views)), strict=True):
+    for pool, raw in zip(pools, _results(batch(ctx.w3, views)), strict=True):
         ids, amounts = abi_decode(["uint256[]", "uint256[]"], raw)
         pick = None
         for option_id, amount in zip(ids, amounts, strict=True):
-            if Option.from_id(option_id).is_call == side.call_side and not ctx.txs.has(
-                f"liquidate:{side.account}:{option_id}"
+            if Option.from_id(option_id).is_call == pool.calls_pool and not ctx.txs.has(
+                f"liquidate:{pool.account}:{option_id}"
             ):
                 pick = (option_id, amount)
                 break
@@ -179,12 +180,12 @@ class _Prices:
     @classmethod
     def now(cls, ctx: Context, margin) -> _Prices:
         base = ctx.w3.eth.get_block("latest").get("baseFeePerGas") or 0
-        spot, _ = ctx.protocol.spot_oracle.call("latestPrice")
-        return cls(2 * base + 10**9, Decimal(spot) / Decimal(10**18))
+        spot, _ = ctx.protocol.spot_oracle.latest_price()
+        return cls(2 * base + 10**9, spot)
 
 
 def _plans(ctx: Context, margin, prices: _Prices, todo: list[tuple[Underwater, int, int]]) -> list:
-    """For each (side, option, amount): (amount, gas limit, bonus in ETH, gas cost in ETH) of the
+    """For each (pool, option, amount): (amount, gas limit, bonus in ETH, gas cost in ETH) of the
     largest liquidation allowed — simulated and estimated, so the send need not do it again —
     or None. Every preview goes out in one JSON-RPC batch (a second one for sizes the close
     factor cut down)."""
@@ -217,14 +218,14 @@ def _plans(ctx: Context, margin, prices: _Prices, todo: list[tuple[Underwater, i
         if "result" in answer:  # else taken by a rival in between
             gas[i] = int(answer["result"], 16)
     out = []
-    for i, (side, _, _) in enumerate(todo):
+    for i, (pool, _, _) in enumerate(todo):
         if i not in gas:
             out.append(None)
             continue
-        gas_eth = Decimal(gas[i] * prices.gas_price) / Decimal(10**18)
-        if side.call_side:
-            bonus_eth = Decimal(bonus[i]) / Decimal(10 ** margin.base.decimals)
+        gas_eth = from_units(gas[i] * prices.gas_price, 18)  # wei → ETH
+        if pool.calls_pool:
+            bonus_eth = from_units(bonus[i], margin.base.decimals)
         else:
-            bonus_eth = Decimal(bonus[i]) / Decimal(10 ** margin.quote_token.decimals) / prices.spot
+            bonus_eth = from_units(bonus[i], margin.quote_token.decimals) / prices.spot
         out.append((sizes[i], int(gas[i] * GAS_HEADROOM), bonus_eth, gas_eth))
     return out

@@ -116,14 +116,13 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
 def _due(oracle, price: Decimal, head: Head, s: Settings) -> str | None:
     """Why a post is due now, or None."""
     try:
-        _, answer, _, updated_at, _ = oracle.call("latestRoundData")
+        last, updated_at = oracle.latest_round()
     except ContractRevert as err:  # StalePrice or NoPrice: a post is overdue
         return err.name
-    last = Decimal(answer) / Decimal(10**18)
     if abs(price - last) >= Decimal(repr(s.deviation)) * last:
         return "deviation"
     if head.timestamp - updated_at >= s.heartbeat_s:
         return "heartbeat"
-    if any(e <= head.timestamp for e in oracle.call("pendingExpiries")):
+    if any(e <= head.timestamp for e in oracle.pending_expiries()):
         return "settlement"
     return None

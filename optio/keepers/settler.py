@@ -42,19 +42,19 @@ def make(ctx: Context):
         for expiry in market.expiries():
             if expiry > head.timestamp:
                 continue
-            if not oracle.call("isSettled", expiry):
-                _, window, grace, *_ = oracle.call("config")
-                if head.timestamp > expiry + window + grace and expiry in oracle.call("pendingExpiries"):
+            if not oracle.is_settled(expiry):
+                cfg = oracle.config()
+                late = head.timestamp > expiry + cfg.settlement_window_s + cfg.settlement_grace_s
+                if late and expiry in oracle.pending_expiries():
                     send(f"fallback:{expiry}", oracle, "recordFallbackSettlement", expiry)
                 continue  # else the oracle keeper's next post settles it
-            if not market.call("boardSettled", expiry):
+            if not market.board_settled(expiry):
                 send(f"settle:{expiry}", market, "settle", expiry)
                 continue
             _settle_shorts(expiry)
             _pay_holders(expiry)
         for vault in vaults:
-            # serveQueue's return value (a simulation) says whether any request fits now.
-            if vault.call("queueHead") < vault.call("queueLength") and vault.call("serveQueue", s.serve_per_tx):
+            if vault.requests_to_serve(s.serve_per_tx):
                 send(f"serve:{vault.address}", vault, "serveQueue", s.serve_per_tx)
 
     def _settle_shorts(expiry: int) -> None:
@@ -62,7 +62,7 @@ def make(ctx: Context):
         sold = {k.partition(":")[::2] for k in shorts.seen}
         accounts = sorted({a for a, option_id in sold if Option.from_id(int(option_id)).expiry == expiry})
         def still_short(account: str) -> bool:
-            return any(Option.from_id(i).expiry == expiry for i in margin.call("positionsOf", account)[0])
+            return any(option.expiry == expiry for option, _ in margin.shorts_of(account))
 
         open_ = [a for a in accounts if still_short(a)]
         for i in range(0, len(open_), s.accounts_per_tx):

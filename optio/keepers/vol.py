@@ -26,11 +26,10 @@ from optio.keepers.runtime.daemon import Context, Head
 from optio.pricing.black_scholes import SECONDS_PER_YEAR
 from optio.pricing.chains import load_snapshot
 from optio.pricing.market_surface import fit_chain
-from optio.pricing.oracle_units import from_wad, to_wad
+from optio.pricing.oracle_units import svi_to_wad
 from optio.pricing.smile_model import SmileSimulator
 from optio.pricing.surface import SurfaceFit
 from optio.pricing.svi import SviParams
-from optio.sdk.errors import ContractRevert
 
 log = logging.getLogger("optio.keepers.vol")
 YEAR = SECONDS_PER_YEAR  # tenors in years from seconds
@@ -115,27 +114,26 @@ def make(ctx: Context):
         surface = fit(head)
         if surface is None:
             return
-        cfg = vol_oracle.call("config")
-        max_move, tau_fraction = cfg[1] / 1e18, cfg[2] / 1e18
+        cfg = vol_oracle.config()
+        max_move, tau_fraction = float(cfg.max_atm_move), float(cfg.max_age_tau_fraction)
         for expiry in boards:
             key = f"vol:{expiry}"
             if ctx.txs.has(key):
                 continue
             tenor = (expiry - head.timestamp) / YEAR
             target = slice_for(surface, tenor)
-            try:
-                params, updated = vol_oracle.call("getParams", expiry)
-                old = from_wad(params)
-                old_vol = atm_vol(old, tenor)
-            except ContractRevert:  # none yet, or stale: post whatever the fit says
+            held = vol_oracle.surface(expiry)
+            if held.value is None:  # none yet, or stale: post whatever the fit says
                 old_vol, updated = None, 0
+            else:
+                old_vol, updated = atm_vol(held.value, tenor), held.updated_at
             new_vol = atm_vol(target, tenor)
             moved = old_vol is None or abs(new_vol - old_vol) >= s.threshold * old_vol
             if not moved and head.timestamp - updated < refresh_after(s.heartbeat_s, tau_fraction, expiry - updated):
                 continue
             if old_vol is not None:
                 target = step_towards(target, old_vol, tenor, max_move)
-            out = ctx.send(key, vol_oracle, "post", expiry, to_wad(target))
+            out = ctx.send(key, vol_oracle, "post", expiry, svi_to_wad(target))
             log.info("vol post", extra={"expiry": expiry, "atm_vol": round(atm_vol(target, tenor), 6),
                                         "was": old_vol, "status": out.status, "detail": out.detail})
 

@@ -1,6 +1,6 @@
 """SVI parameters to and from the VolOracle's 18-decimal signed integers ("wad").
 
-``to_wad`` rounds each parameter to the nearest 1e-18 (half to even), then re-runs the oracle's
+``svi_to_wad`` rounds each parameter to the nearest 1e-18 (half to even), then re-runs the oracle's
 own integer checks (wing slope ``b(1+|ρ|) ≤ 2`` with floor division, minimum variance
 ``a + b·σ·√(1−ρ²) ≥ 0`` with a floored square root) and, if rounding alone broke one, moves the
 one parameter that restores it by the fewest wei (b down, or a up). Every parameter therefore
@@ -45,7 +45,7 @@ def round_to_wad(params: SviParams) -> tuple[int, int, int, int, int]:
     return tuple(_round(v) for v in (params.a, params.b, params.rho, params.m, params.sigma))
 
 
-def to_wad(params: SviParams) -> tuple[int, int, int, int, int]:
+def svi_to_wad(params: SviParams) -> tuple[int, int, int, int, int]:
     """``(a, b, rho, m, sigma)`` as the VolOracle's int256 wads, accepted by its checks."""
     problems = params.shape_problems()
     if problems:
@@ -67,7 +67,7 @@ def to_wad(params: SviParams) -> tuple[int, int, int, int, int]:
     return a, b, rho, m, sigma
 
 
-def from_wad(values) -> SviParams:
-    """The inverse of :func:`to_wad` (exact to double rounding)."""
+def svi_from_wad(values) -> SviParams:
+    """The inverse of :func:`svi_to_wad` (exact to double rounding)."""
     a, b, rho, m, sigma = (int(v) for v in values)
     return SviParams(*(float(Decimal(v) / WAD) for v in (a, b, rho, m, sigma)))

@@ -23,8 +23,9 @@ import numpy as np
 from optio.pricing.black_scholes import SECONDS_PER_YEAR, bsm_greeks
 from optio.pricing.risk import Positions, monte_carlo_var, scenario_pnl
 from optio.pricing.svi import SviParams
+from optio.sdk.option_id import decode_ids, expiry_of
+from optio.sdk.units import wads_to_floats
 
-WAD = 1e18
 VOL_RANGE = (0.01, 10.0)  # the contracts' pricing domain
 SPOT_SHOCKS = (-0.3, -0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2, 0.3)
 VOL_SHOCKS = (-0.2, -0.1, 0.0, 0.1, 0.2, 0.4)
@@ -73,14 +74,6 @@ def vault_positions(positions: list[tuple[str, int, int]]) -> tuple[dict[int, in
     return {i: v for i, v in net.items() if v}, accounts
 
 
-def decode_ids(ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(expiry Unix s, strike quote units, is call) of option ids (``OptionId.encode``)."""
-    expiry = np.array([i >> 160 for i in ids], dtype=np.int64)
-    strike = np.array([((i >> 1) & ((1 << 159) - 1)) / WAD for i in ids], dtype=float)
-    is_call = np.array([bool(i & 1) for i in ids], dtype=bool)
-    return expiry, strike, is_call
-
-
 def vols_at(strike: np.ndarray, expiry: np.ndarray, market: MarketView) -> np.ndarray:
     """SVI vol of each option at ``k = ln(K/S)``, clamped to the contracts' domain."""
     vol = np.empty(len(strike))
@@ -94,10 +87,10 @@ def vols_at(strike: np.ndarray, expiry: np.ndarray, market: MarketView) -> np.nd
 def aggregate(positions: list[tuple[str, int, int]], market: MarketView, *, var_scenarios: int = 2000) -> RiskReport:
     """The report of ``positions`` (traders' account, option id, signed wad amount) at ``market``."""
     net, accounts = vault_positions(positions)
-    live = {i: q for i, q in net.items() if i >> 160 > market.now}
-    awaiting = sum(1 for p in positions if p[1] >> 160 <= market.now)
-    unpriced = sorted({i >> 160 for i in live} - set(market.surfaces))
-    ids = sorted(i for i in live if i >> 160 in market.surfaces)
+    live = {i: q for i, q in net.items() if expiry_of(i) > market.now}
+    awaiting = sum(1 for p in positions if expiry_of(p[1]) <= market.now)
+    unpriced = sorted({expiry_of(i) for i in live} - set(market.surfaces))
+    ids = sorted(i for i in live if expiry_of(i) in market.surfaces)
     report = RiskReport(len(positions), accounts, [], {}, {"spot_shocks": list(SPOT_SHOCKS),
                                                           "vol_shocks": list(VOL_SHOCKS)}, "", unpriced, awaiting)
     empty = {"value": 0.0, "delta": 0.0, "gamma_1pct": 0.0, "vega_pt": 0.0, "theta_day": 0.0, "var": 0.0,
@@ -107,7 +100,7 @@ def aggregate(positions: list[tuple[str, int, int]], market: MarketView, *, var_
         report.grid.update({v: np.zeros((len(SPOT_SHOCKS), len(VOL_SHOCKS))).tolist() for v in (*VAULTS, "all")})
         return report
     expiry, strike, is_call = decode_ids(ids)
-    quantity = np.array([live[i] for i in ids]) / WAD
+    quantity = wads_to_floats([live[i] for i in ids])
     years = (expiry - market.now) / SECONDS_PER_YEAR
     vol = vols_at(strike, expiry, market)
     book = Positions.of(quantity, is_call, strike, years, vol)

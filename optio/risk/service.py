@@ -27,12 +27,13 @@ from optio.pricing.svi import SviParams
 from optio.risk.aggregate import VAULTS, MarketView, aggregate
 from optio.sdk.book import TRADE_KINDS, Activity, BookReader
 from optio.sdk.market import Option
+from optio.sdk.option_id import expiry_of
 from optio.sdk.protocol import Protocol
 
 SMILE_K = np.linspace(-0.6, 0.6, 25)  # log-moneyness ln(K/S) of the plotted smiles
 HISTORY = 5000  # samples of NAV and share price kept
 SHOWN = 50  # activity items and decisions in the state
-AT_RISK = 10  # margin sides closest to liquidation
+AT_RISK = 10  # margin pools closest to liquidation
 
 
 @dataclass
@@ -88,7 +89,7 @@ class RiskService:
             "refreshed_at": time.time(),
             "spot": {"price": self.last_spot, "updated_at": spot_feed.updated_at, "fresh": spot_feed.fresh,
                      "age_s": None if spot_feed.updated_at is None else now - spot_feed.updated_at},
-            "paused": bool(self.protocol.market.call("paused")),
+            "paused": self.protocol.market.paused(),
             "vaults": vaults,
             "risk": None if report is None else report.as_json(),
             "surfaces": [self._smile(e, surfaces[e], now, venue) for e in expiries],
@@ -116,14 +117,11 @@ class RiskService:
 
     # --- parts --------------------------------------------------------------------------------------
 
-    def _vault(self, side: str) -> dict:
-        vault = self.vaults[side]
-        scale = 10**vault.asset.decimals
-        nav = vault.call("totalAssets") / scale
-        return {"asset": vault.asset.symbol, "nav": nav, "shares": vault.call("totalSupply") / 10**vault.share_decimals,
-                "share_price": vault.call("convertToAssets", 10**vault.share_decimals) / scale,
-                "locked": vault.call("lockedAssets") / scale, "utilisation": vault.call("utilisation") / 1e18,
-                "free": vault.call("freeLiquidity") / scale, "paused": bool(vault.call("paused"))}
+    def _vault(self, vault: str) -> dict:
+        s = self.vaults[vault].summary()
+        return {"asset": s.asset_symbol, "nav": float(s.total_assets), "shares": float(s.total_shares),
+                "share_price": float(s.share_price), "locked": float(s.locked), "utilisation": float(s.utilisation),
+                "free": float(s.free_liquidity), "paused": s.paused}
 
     def _smile(self, expiry: int, feed, now: int, venue: list[SmilePoints]) -> dict:
         years = (expiry - now) / SECONDS_PER_YEAR
@@ -141,9 +139,9 @@ class RiskService:
         """The vols the AMM traded at on this board (its own market points), at k = ln(K/S)."""
         points = []
         for a in self.book.recent:
-            if a.event == "Traded" and a.args["id"] >> 160 == expiry:
-                strike = float(Option.from_id(a.args["id"]).strike)
-                points.append({"k": float(np.log(strike / (a.args["spotWad"] / 1e18))), "vol": a.args["volWad"] / 1e18})
+            if a.event == "Traded" and expiry_of(a.args["id"]) == expiry:
+                fields = a.in_units(self.decimals)
+                points.append({"k": float(np.log(fields["strike"] / fields["spot"])), "vol": fields["vol"]})
         return points
 
     def _venue_smiles(self) -> list[SmilePoints]:
@@ -178,42 +176,41 @@ class RiskService:
         return points, (smile.expiry - now) / 86400
 
     def _at_risk(self) -> list[dict]:
-        """The margin sides with the least collateral per requirement (a ratio below 1 can be
+        """The margin pools with the least collateral per requirement (a ratio below 1 can be
         liquidated), worst first."""
         accounts = self.book.margin_accounts()
         margin = self.protocol.margin
         rows = []
         for i in range(0, len(accounts), 200):
             group = accounts[i : i + 200]
-            for account, sides in zip(group, margin.call("healthOf", group), strict=True):
-                for is_call, (collateral, required) in zip((True, False), sides, strict=True):
-                    if required:
-                        scale = 10 ** self.decimals[is_call]
+            for account, pools in zip(group, margin.health_of(group), strict=True):
+                for is_call, pool in zip((True, False), pools, strict=True):
+                    if pool.required:
+                        # "side" is the dashboard's column name for the pool (calls or puts)
                         rows.append({"account": account, "side": "call" if is_call else "put",
-                                     "token": self.symbols[is_call], "collateral": collateral / scale,
-                                     "required": required / scale, "ratio": collateral / required})
+                                     "token": pool.token, "collateral": float(pool.collateral),
+                                     "required": float(pool.required), "ratio": float(pool.collateral / pool.required)})
         return sorted(rows, key=lambda r: r["ratio"])[:AT_RISK]
 
     def _activity(self, a: Activity) -> dict:
-        args, out = a.args, {"event": a.event, "block": a.block, "timestamp": a.timestamp, "tx": a.tx_hash}
-        if "id" in args:
-            option = Option.from_id(args["id"])
-            scale = 10 ** self.decimals[option.is_call]
+        f = a.in_units(self.decimals)
+        out = {"event": a.event, "block": a.block, "timestamp": a.timestamp, "tx": a.tx_hash}
+        if "id" in f:
+            option = Option.from_id(f["id"])
             day = time.strftime("%d %b %H:%M", time.gmtime(option.expiry))
-            out["option"] = f"{option.kind} {option.strike.normalize():f} {day}"
+            out["option"] = f"{option.right} {option.strike.normalize():f} {day}"
+            out["token"] = self.symbols[option.is_call]
         if a.event == "Traded":
-            out.update(who=args["trader"], kind=TRADE_KINDS[args["kind"]], amount=args["amount"] / 1e18,
-                       premium=args["premium"] / scale, token=self.symbols[option.is_call], vol=args["volWad"] / 1e18)
+            out.update(who=f["trader"], kind=TRADE_KINDS[f["kind"]], amount=f["amount"], premium=f["premium"],
+                       vol=f["vol"])
         elif a.event == "Exercised":
-            out.update(who=args["holder"], amount=args["amount"] / 1e18, payout=args["payout"] / scale,
-                       token=self.symbols[option.is_call])
+            out.update(who=f["holder"], amount=f["amount"], payout=f["payout"])
         elif a.event == "Liquidated":
-            out.update(who=args["account"], amount=args["amount"] / 1e18, bonus=args["bonus"] / scale,
-                       bad_debt=args["badDebt"] / scale, token=self.symbols[option.is_call])
+            out.update(who=f["account"], amount=f["amount"], bonus=f["bonus"], bad_debt=f["badDebt"])
         elif a.event == "BoardSettled":
-            out.update(expiry=args["expiry"], price=args["priceWad"] / 1e18)
+            out.update(expiry=f["expiry"], price=f["price"])
         else:  # Paused, Unpaused
-            out.update(who=args["account"])
+            out.update(who=f["account"])
         return out
 
 
@@ -234,7 +231,7 @@ class _Gauges:
         self.surface_age = gauge("surface_age_seconds", "Chain time since each board's last surface", ("expiry",))
         self.keeper_healthy = gauge("keeper_healthy", "1 if the keeper answers healthy", ("keeper",))
         self.positions = gauge("positions", "Open positions (account, option)")
-        self.min_health = gauge("min_health_ratio", "Lowest collateral/requirement of any margin side")
+        self.min_health = gauge("min_health_ratio", "Lowest collateral/requirement of any margin pool")
         self.paused = gauge("market_paused", "1 while the market is paused")
         self.refresh = gauge("refresh_seconds", "Duration of the last refresh")
 

@@ -22,7 +22,9 @@ from eth_abi import decode as abi_decode
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
+from optio.sdk.option_id import expiry_of, is_call, strike_wad_of
 from optio.sdk.protocol import Protocol
+from optio.sdk.units import WAD
 
 #: Activity items kept for the feed (trades, settlements, exercises, liquidations, pauses).
 RECENT = 200
@@ -73,6 +75,8 @@ EVENTS = (
 BY_TOPIC = {spec.topic: spec for spec in EVENTS}
 ADDRESS_FIELDS = {"operator", "from", "to", "account", "liquidator", "trader", "holder"}
 #: Events shown in the activity feed (the others only move positions).
+#: Event fields that are amounts of the option's collateral token.
+TOKEN_FIELDS = {"premium", "payout", "bonus", "badDebt"}
 ACTIVITY = {"Traded", "BoardSettled", "Exercised", "Liquidated", "Paused", "Unpaused"}
 
 
@@ -87,6 +91,27 @@ class Activity:
     log_index: int
     tx_hash: str
     timestamp: int | None = None
+
+    def in_units(self, decimals: dict[bool, int]) -> dict:
+        """The fields in human units, as floats: ``…Wad`` fields without the suffix (``spot``,
+        ``vol``, ``price`` …), ``amount`` in options, ``premium``/``payout``/``bonus``/``badDebt`` in
+        the option's collateral token (``decimals[is_call]``: calls in base, puts in quote); with an
+        ``id``, also ``expiry`` (Unix s), ``strike`` (quote units) and ``is_call``. Other fields as
+        emitted."""
+        out: dict = {}
+        call = is_call(self.args["id"]) if "id" in self.args else None
+        if call is not None:
+            out.update(expiry=expiry_of(self.args["id"]), strike=strike_wad_of(self.args["id"]) / WAD, is_call=call)
+        for name, value in self.args.items():
+            if name.endswith("Wad"):
+                out[name.removesuffix("Wad")] = value / WAD
+            elif name == "amount":
+                out[name] = value / WAD
+            elif name in TOKEN_FIELDS and call is not None:
+                out[name] = value / 10 ** decimals[call]
+            else:
+                out[name] = value
+        return out
 
 
 def decode_log(log: dict) -> tuple[EventSpec, dict] | None:
@@ -194,7 +219,7 @@ class BookReader:
         out = [(a, i, v) for (a, i), v in self.longs.items() if v]
         out += [(a, i, -v) for (a, i), v in self.shorts.items() if v]
         if live_after is not None:
-            out = [p for p in out if p[1] >> 160 > live_after]
+            out = [p for p in out if expiry_of(p[1]) > live_after]
         return out
 
     def margin_accounts(self) -> list[str]:

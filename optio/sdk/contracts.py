@@ -13,8 +13,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
 from web3.types import TxReceipt
 
-from optio.pricing.oracle_units import from_wad as svi_from_wad
-from optio.pricing.oracle_units import to_wad as svi_to_wad
+from optio.pricing.oracle_units import svi_from_wad, svi_to_wad
 from optio.pricing.svi import SviParams
 from optio.sdk.artifacts import artifact
 from optio.sdk.chain import Signer, revert_of, transact
@@ -34,7 +33,9 @@ class Client:
         self.w3 = w3
         self.address = Web3.to_checksum_address(address)
         abi = artifact(artifact_name or self.artifact_name).abi
-        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi)
+        # Struct outputs come back as named tuples: the typed reads below take fields by name,
+        # so a reordered struct field cannot give a wrong number silently.
+        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi, decode_tuples=True)
 
     def transact(self, signer: Signer, fn: str, *args: object, action: str | None = None) -> TxReceipt:
         """Send ``fn(*args)`` through ``optio.sdk.chain.transact`` (simulated first)."""
@@ -47,6 +48,19 @@ class Client:
             return getattr(self.contract.functions, fn)(*args).call()
         except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
             raise revert_of(err, fn) from None
+
+    def role_id(self, role: str) -> bytes:
+        """The AccessControl id (bytes32) of the role named ``role`` (e.g. ``"KEEPER_ROLE"``)."""
+        return bytes(self.call(role))
+
+    def has_role(self, role: str, account: str) -> bool:
+        """Whether ``account`` holds the AccessControl role named ``role`` (e.g. ``"POSTER_ROLE"``;
+        ``"DEFAULT_ADMIN_ROLE"`` too)."""
+        return bool(self.call("hasRole", self.role_id(role), account))
+
+    def paused(self) -> bool:
+        """Pausable contracts: whether paused now."""
+        return bool(self.call("paused"))
 
 
 class Token(Client):
@@ -82,6 +96,21 @@ class RedeemRequestView:
     status: str
     shares: Decimal
     assets: Decimal
+
+
+@dataclass(frozen=True)
+class VaultSummary:
+    """A vault's totals in its asset's human units (shares in share units); ``utilisation`` is
+    locked over gross assets, a fraction (0.5 = 50%)."""
+
+    asset_symbol: str
+    total_assets: Decimal
+    total_shares: Decimal
+    share_price: Decimal  # assets per share
+    locked: Decimal
+    free_liquidity: Decimal
+    utilisation: Decimal
+    paused: bool
 
 
 @dataclass(frozen=True)
@@ -233,6 +262,33 @@ class Vault(Client):
             views.append(RedeemRequestView(rid, r[0], REQUEST_STATUS[r[1]], self._shares(r[2]), self._assets(r[3])))
         return views
 
+    def utilisation(self) -> Decimal:
+        """Locked over gross assets, a fraction (0.5 = 50%)."""
+        return from_wad(self.call("utilisation"))
+
+    def summary(self) -> VaultSummary:
+        c = self.call
+        return VaultSummary(
+            asset_symbol=self.asset.symbol,
+            total_assets=self._assets(c("totalAssets")),
+            total_shares=self._shares(c("totalSupply")),
+            share_price=self._assets(c("convertToAssets", 10**self.share_decimals)),
+            locked=self._assets(c("lockedAssets")),
+            free_liquidity=self._assets(c("freeLiquidity")),
+            utilisation=self.utilisation(),
+            paused=bool(c("paused")),
+        )
+
+    def shares_of(self, owner: str) -> Decimal:
+        return self._shares(self.call("balanceOf", owner))
+
+    def requests_to_serve(self, max_requests: int) -> int:
+        """How many queued redeem requests ``serveQueue(max_requests)`` would fill now (a
+        simulation; 0 when the queue is empty or the next request does not fit)."""
+        if self.call("queueHead") >= self.call("queueLength"):
+            return 0
+        return int(self.call("serveQueue", max_requests))
+
     def status(self, owner: str) -> VaultStatus:
         c = self.call
         total_assets, total_shares = c("totalAssets"), c("totalSupply")
@@ -282,8 +338,40 @@ def _feed(read, *args) -> Feed:
     return Feed(value, int(updated_at), True)
 
 
+@dataclass(frozen=True)
+class SpotOracleConfig:
+    """ISpotOracle.Config in named units: seconds, and the largest jump a fraction (0.25 = 25%)."""
+
+    max_age_s: int
+    settlement_window_s: int
+    settlement_grace_s: int
+    max_jump: Decimal
+    jump_window_s: int
+
+
 class SpotOracle(Client):
     artifact_name = "SpotOracle"
+
+    def config(self) -> SpotOracleConfig:
+        c = self.call("config")
+        return SpotOracleConfig(c.maxAge, c.settlementWindow, c.settlementGrace, from_wad(c.maxJumpWad), c.jumpWindow)
+
+    def latest_round(self) -> tuple[Decimal, int]:
+        """Chainlink's ``latestRoundData`` as (price in quote units per base, updatedAt Unix s);
+        reverts (``ContractRevert``: StalePrice, NoPrice) as the chain does."""
+        _, answer, _, updated_at, _ = self.call("latestRoundData")
+        return from_wad(answer), int(updated_at)
+
+    def pending_expiries(self) -> list[int]:
+        """Registered expiries (Unix s) still waiting for a settlement price."""
+        return [int(e) for e in self.call("pendingExpiries")]
+
+    def is_settled(self, expiry: int) -> bool:
+        return bool(self.call("isSettled", expiry))
+
+    def settlement_price(self, expiry: int) -> Decimal:
+        """The recorded settlement price of ``expiry`` (quote per base); reverts if none yet."""
+        return from_wad(self.call("settlementPrice", expiry)[0])
 
     def post(self, signer: Signer, price: Decimal | str, timestamp: int) -> TxReceipt:
         """Post ``price`` (quote per base, human units) observed at ``timestamp`` (Unix s)."""
@@ -320,8 +408,23 @@ def surface_max_age(max_age: int, tau_fraction_wad: int, expiry: int, posted_at:
     return min(max_age, (expiry - posted_at) * tau_fraction_wad // 10**18)
 
 
+@dataclass(frozen=True)
+class VolOracleConfig:
+    """IVolOracle.Config in named units: seconds; the ATM move bound and the tenor fraction as
+    fractions (0.5 = 50%)."""
+
+    max_age_s: int
+    max_atm_move: Decimal
+    max_age_tau_fraction: Decimal
+    jump_window_s: int
+
+
 class VolOracle(Client):
     artifact_name = "VolOracle"
+
+    def config(self) -> VolOracleConfig:
+        c = self.call("config")
+        return VolOracleConfig(c.maxAge, from_wad(c.maxAtmMoveWad), from_wad(c.maxAgeTauFractionWad), c.jumpWindow)
 
     def post(self, signer: Signer, expiry: int, params: SviParams) -> TxReceipt:
         return self.transact(signer, "post", expiry, svi_to_wad(params), action="post surface")

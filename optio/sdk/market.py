@@ -16,9 +16,10 @@ from web3 import Web3
 from web3.types import TxReceipt
 
 from optio.pricing.black_scholes import SECONDS_PER_YEAR
-from optio.pricing.oracle_units import from_wad as svi_from_wad
+from optio.pricing.oracle_units import svi_from_wad
 from optio.pricing.quotes import QuoteParams
 from optio.pricing.quotes import quote as engine_quote
+from optio.sdk import option_id
 from optio.sdk.chain import Signer
 from optio.sdk.contracts import Client, SpotOracle, Token, VolOracle
 from optio.sdk.errors import InsufficientBalance, InvalidInput
@@ -65,18 +66,19 @@ class Option:
     @property
     def id(self) -> int:
         """The ERC-1155 id (``OptionId.encode``)."""
-        return (self.expiry << 160) | (self.strike_wad << 1) | int(self.is_call)
+        return option_id.encode(self.expiry, self.strike_wad, self.is_call)
 
     @classmethod
-    def from_id(cls, option_id: int) -> Option:
-        return cls(option_id >> 160, from_wad((option_id >> 1) & ((1 << 159) - 1)), bool(option_id & 1))
+    def from_id(cls, id_: int) -> Option:
+        return cls(option_id.expiry_of(id_), from_wad(option_id.strike_wad_of(id_)), option_id.is_call(id_))
 
     @property
-    def kind(self) -> str:
+    def right(self) -> str:
+        """``"call"`` or ``"put"`` (the option's right; "kind" is a trade's)."""
         return "call" if self.is_call else "put"
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.strike.normalize():f} @ {self.expiry}"
+        return f"{self.right} {self.strike.normalize():f} @ {self.expiry}"
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class OptionState:
 
 
 @dataclass(frozen=True)
-class SideStatus:
+class CollateralStatus:
     collateral: Decimal
     required: Decimal
     token: str
@@ -135,9 +137,35 @@ class SideStatus:
 @dataclass(frozen=True)
 class MarginStatus:
     account: str
-    calls: SideStatus
-    puts: SideStatus
+    calls: CollateralStatus
+    puts: CollateralStatus
     shorts: tuple[tuple[Option, Decimal], ...]
+
+
+@dataclass(frozen=True)
+class RiskLimits:
+    """IOptionMarket.RiskLimits in named units: options (1 = one option on one base unit),
+    delta in options of base, vega in quote units per 1.00 of vol, utilisation a fraction."""
+
+    trading_cutoff_s: int
+    min_amount: Decimal
+    inventory_scale: Decimal
+    max_net_delta: Decimal
+    max_net_vega: Decimal
+    max_utilisation: Decimal
+    min_live_amount: Decimal
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """A vault's open options (``OptionMarket.portfolio``): value in the vault's asset (+ a
+    liability), net delta in options of base, net vega in quote units per 1.00 of vol; ``fresh``
+    False when a stale oracle made the value a conservative bound."""
+
+    liability: Decimal
+    net_delta: Decimal
+    net_vega: Decimal
+    fresh: bool
 
 
 class Market(Client):
@@ -152,6 +180,20 @@ class Market(Client):
         self.option_token = Client(w3, self.call("optionToken"), artifact_name="OptionToken")
         self.spot_oracle = SpotOracle(w3, self.call("spotOracle"))
         self.vol_oracle = VolOracle(w3, self.call("volOracle"))
+
+    def risk_limits(self) -> RiskLimits:
+        r = self.call("riskLimits")
+        return RiskLimits(r.tradingCutoff, from_wad(r.minAmount), from_wad(r.inventoryScale),
+                          from_wad(r.maxNetDelta), from_wad(r.maxNetVega), from_wad(r.maxUtilisation),
+                          from_wad(r.minLiveAmount))
+
+    def portfolio(self, is_call: bool) -> Portfolio:
+        liability, delta, vega, fresh = self.call("portfolio", is_call)
+        token = self.margin.token(is_call)
+        return Portfolio(from_units(liability, token.decimals), from_wad(delta), from_wad(vega), bool(fresh))
+
+    def board_settled(self, expiry: int) -> bool:
+        return bool(self.call("boardSettled", expiry))
 
     def token_of(self, option: Option) -> Token:
         return self.base if option.is_call else self.quote_token
@@ -227,8 +269,8 @@ class Market(Client):
             utilisation=float(utilisation),
             params=QuoteParams(*(float(from_wad(f)) for f in fees)),
         )
-        side = q.ask if kind.vault_sells else q.bid
-        return Decimal(repr(float(side)))
+        price = q.ask if kind.vault_sells else q.bid
+        return Decimal(repr(float(price)))
 
     # --- trades -------------------------------------------------------------------------------
 
@@ -316,6 +358,10 @@ class Market(Client):
         short_oi, long_oi, _, listed, settled, reserve, payoff = self.call("optionState", option.id)
         return OptionState(from_wad(short_oi), from_wad(long_oi), listed, reserve, from_wad(payoff), settled)
 
+    def long_balance(self, owner: str, option: Option) -> Decimal:
+        """Options of ``option`` that ``owner`` holds (ERC-1155 balance, in options)."""
+        return from_wad(self.long_balance_wad(owner, option))
+
     def long_balance_wad(self, owner: str, option: Option) -> int:
         return self.option_token.call("balanceOf", owner, option.id)
 
@@ -338,11 +384,11 @@ class MarginAccount(Client):
         self.base = Token(w3, self.call("baseToken"))
         self.quote_token = Token(w3, self.call("quoteToken"))
 
-    def token(self, call_side: bool) -> Token:
-        return self.base if call_side else self.quote_token
+    def token(self, calls_pool: bool) -> Token:
+        return self.base if calls_pool else self.quote_token
 
-    def deposit(self, signer: Signer, call_side: bool, amount: Decimal | str) -> TxReceipt:
-        token = self.token(call_side)
+    def deposit(self, signer: Signer, calls_pool: bool, amount: Decimal | str) -> TxReceipt:
+        token = self.token(calls_pool)
         units = self._units(token, amount)
         if units > token.balance_units(signer.address):
             raise InsufficientBalance(
@@ -350,19 +396,35 @@ class MarginAccount(Client):
             )
         if token.call("allowance", signer.address, self.address) < units:
             token.approve_units(signer, self.address, units)
-        return self.transact(signer, "deposit", call_side, units, action="margin deposit")
+        return self.transact(signer, "deposit", calls_pool, units, action="margin deposit")
 
-    def withdraw(self, signer: Signer, call_side: bool, amount: Decimal | str) -> TxReceipt:
-        token = self.token(call_side)
+    def withdraw(self, signer: Signer, calls_pool: bool, amount: Decimal | str) -> TxReceipt:
+        token = self.token(calls_pool)
         units = self._units(token, amount)
         status = self.status(signer.address)
-        side = status.calls if call_side else status.puts
-        free = max(side.collateral - side.required, Decimal(0))
+        pool = status.calls if calls_pool else status.puts
+        free = max(pool.collateral - pool.required, Decimal(0))
         if from_units(units, token.decimals) > free:
             raise InvalidInput(
-                f"only {free} {token.symbol} can leave: {side.collateral} posted, {side.required} required"
+                f"only {free} {token.symbol} can leave: {pool.collateral} posted, {pool.required} required"
             )
-        return self.transact(signer, "withdraw", call_side, units, signer.address, action="margin withdraw")
+        return self.transact(signer, "withdraw", calls_pool, units, signer.address, action="margin withdraw")
+
+    def health_of(self, accounts: list[str]) -> list[tuple[CollateralStatus, CollateralStatus]]:
+        """(calls, puts) collateral and requirement of each account, each in its pool's token
+        (calls: base, puts: quote)."""
+        base, quote = self.base, self.quote_token
+
+        def pool(health, token: Token) -> CollateralStatus:
+            return CollateralStatus(from_units(health[0], token.decimals), from_units(health[1], token.decimals),
+                                    token.symbol)
+
+        return [(pool(calls, base), pool(puts, quote)) for calls, puts in self.call("healthOf", accounts)]
+
+    def shorts_of(self, account: str) -> list[tuple[Option, Decimal]]:
+        """The account's short options and amounts (options)."""
+        ids, amounts = self.call("positionsOf", account)
+        return [(Option.from_id(i), from_wad(a)) for i, a in zip(ids, amounts, strict=True)]
 
     def status(self, account: str) -> MarginStatus:
         (calls, puts), = self.call("healthOf", [account])
@@ -370,9 +432,9 @@ class MarginAccount(Client):
         ids, amounts = self.call("positionsOf", account)
         return MarginStatus(
             account=account,
-            calls=SideStatus(from_units(calls[0], self.base.decimals), from_units(calls[1], self.base.decimals),
+            calls=CollateralStatus(from_units(calls[0], self.base.decimals), from_units(calls[1], self.base.decimals),
                              self.base.symbol, calls_fresh),
-            puts=SideStatus(from_units(puts[0], self.quote_token.decimals),
+            puts=CollateralStatus(from_units(puts[0], self.quote_token.decimals),
                             from_units(puts[1], self.quote_token.decimals), self.quote_token.symbol, puts_fresh),
             shorts=tuple((Option.from_id(i), from_wad(a)) for i, a in zip(ids, amounts, strict=True)),
         )

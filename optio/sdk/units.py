@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation
 
+import numpy as np
+
 from optio.sdk.errors import InvalidInput
 
 WAD = 10**18
@@ -67,3 +69,9 @@ def format_amount(units: int, decimals: int, places: int = 6) -> str:
     value = from_units(units, decimals)
     shown = min(places, decimals)
     return f"{value:,.{shown}f}"
+
+
+def wads_to_floats(wads: list[int]) -> np.ndarray:
+    """Wads as float64 values (1e18 → 1.0), for array math where a float's 16 digits are enough
+    (risk aggregation, plots); never for amounts sent back to the chain."""
+    return np.array([w / WAD for w in wads], dtype=float)

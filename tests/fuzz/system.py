@@ -13,7 +13,7 @@ from functools import cached_property
 
 from web3 import Web3
 
-from optio.pricing.oracle_units import to_wad as svi_to_wad
+from optio.pricing.oracle_units import svi_to_wad
 from optio.pricing.svi import SviParams
 from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.deploy import DeployConfig, deploy_protocol

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optio.pricing.oracle_units import MAX_PARAM_WAD, WAD, from_wad, min_variance_wad, to_wad, wing_slope_wad
+from optio.pricing.oracle_units import MAX_PARAM_WAD, WAD, min_variance_wad, svi_from_wad, svi_to_wad, wing_slope_wad
 from optio.pricing.surface import SsviParams, butterfly_violations, calendar_violations, fit_surface
 from optio.pricing.svi import SviParams, fit_slices
 
@@ -79,8 +79,8 @@ def test_wad_conversion_is_bounded_and_accepted(a, b, rho, m, sigma):
     p = SviParams(a, min(b, 2 / (1 + abs(rho))), rho, m, sigma)
     if p.shape_problems():
         return
-    wad = to_wad(p)
-    back = from_wad(wad)
+    wad = svi_to_wad(p)
+    back = svi_from_wad(wad)
     for got, want in zip((back.a, back.b, back.rho, back.m, back.sigma), (p.a, p.b, p.rho, p.m, p.sigma), strict=True):
         assert abs(got - want) <= 4e-18 + 1e-15 * abs(want)
     a_w, b_w, rho_w, _, sigma_w = wad

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from optio.pricing.smile_model import skewed_slice
 from optio.sdk.errors import InvalidInput
 from optio.sdk.market import Option, TradeKind
+from optio.sim.backtest.driver import Rejected
 from optio.sim.backtest.market_path import build_path
 from optio.sim.backtest.model import ModelProtocol
-from optio.sim.backtest.protocol import Rejected
 from optio.sim.backtest.run import run_backtest
 from optio.sim.backtest.scenario import DAY, Scenario, scenario_from
 
@@ -50,7 +50,7 @@ def test_settlement_pays_intrinsic_and_unlocks():
     m = board()
     m.trade(BUYER, Option(EXPIRY, Decimal(3000), True), TradeKind.BUY, Decimal(4))
     m.trade(BUYER, Option(EXPIRY, Decimal(3000), False), TradeKind.BUY, Decimal(3))
-    before = {side: v.idle for side, v in m.vaults().items()}
+    before = {vault: v.idle for vault, v in m.vaults().items()}
     m.set_time(EXPIRY)
     m.post_spot(3300.0)  # the first post at expiry is the settlement price
     done = m.settle(EXPIRY, [BUYER], [])
@@ -113,8 +113,8 @@ def test_the_lp_pnl_parts_add_up_and_more_spread_earns_more_fees():
     narrow = run_backtest(Scenario(days=5, half_spread=0.01), "model")
     wide = run_backtest(Scenario(days=5, half_spread=0.05), "model")
     for r in (narrow, wide):
-        for side in ("call", "put"):
-            parts = r.pnl_breakdown(side)
+        for vault in ("call", "put"):
+            parts = r.pnl_breakdown(vault)
             assert sum(v for k, v in parts.items() if k != "total") == pytest.approx(parts["total"])
     assert wide.ledger["put"].fees > narrow.ledger["put"].fees
 

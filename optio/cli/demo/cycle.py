@@ -113,7 +113,7 @@ def run_demo(port: int = 8545) -> None:
         trade_actions.trade(p, traders["carol"], call_3000, "buy", "8", None, "0.01")
         for option, amount in ((call_3300, "4"), (put_2700, "5")):
             receipt = market.trade(traders["carol"], option, TradeKind.BUY, amount)
-            console.print(f"  carol bought {amount} × {option.kind} {option.strike}: gas {receipt['gasUsed']:,}")
+            console.print(f"  carol bought {amount} × {option.right} {option.strike}: gas {receipt['gasUsed']:,}")
 
         _step("Dave posts USDC margin and sells puts to the vault")
         trade_actions.margin_deposit(p, traders["dave"], "put", "6000")
@@ -140,7 +140,7 @@ def run_demo(port: int = 8545) -> None:
             lp_actions.claim(p, lps["bob"], "call")
         for lp in lps.values():
             for vault in ("call", "put"):
-                if p.vault(vault).call("balanceOf", lp.address):
+                if p.vault(vault).shares_of(lp.address):
                     lp_actions.withdraw(p, lp, vault, None, False)
         dave_margin = p.margin.status(traders["dave"].address).puts.collateral
         if dave_margin:

@@ -38,8 +38,8 @@ from optio.sdk.errors import ContractRevert, InvalidInput
 from optio.sdk.localchain import free_port, local_chain, port_in_use
 from optio.sdk.protocol import Protocol
 from optio.sim.backtest.agents import Roster, board_strikes
+from optio.sim.backtest.driver import ASSET, VAULTS
 from optio.sim.backtest.onchain import ChainProtocol
-from optio.sim.backtest.protocol import ASSET, SIDES
 from optio.sim.backtest.result import Result
 from optio.sim.backtest.scenario import DAY, HOUR, Scenario
 from optio.sim.backtest.users import Users
@@ -160,9 +160,9 @@ def roles_for_keepers(w3: Web3, deployment: Deployment, admin: LocalSigner, acco
                                          ("VolOracle", "VolOracle", "VOL_KEEPER_ROLE", accounts["vol"]),
                                          ("OptionMarket", "OptionMarket", "GUARDIAN_ROLE", accounts["guardian"])):
         client = Client(w3, deployment.address(key), artifact_name=artifact)
-        if not client.call("hasRole", client.call(role), account):
+        if not client.has_role(role, account):
             try:
-                schedule_and_execute(admin, client, "grantRole", client.call(role), account, timelock=timelock)
+                schedule_and_execute(admin, client, "grantRole", client.role_id(role), account, timelock=timelock)
             except NotReady as err:
                 raise InvalidInput(f"{err}: the services need their keeper roles at once; on a local chain deploy "
                                    "with `optio deploy --timelock-delay 0`") from None
@@ -189,9 +189,7 @@ def tradable(demo: Demo, t: int, block_s: int, cutoff: int) -> list[tuple[int, l
     for expiry, strikes in sorted(demo.boards.items()):
         if expiry - cutoff - 3 * block_s <= t:
             continue
-        try:
-            demo.protocol.vol_oracle.call("getParams", expiry)
-        except ContractRevert:
+        if not demo.protocol.vol_oracle.surface(expiry).fresh:
             continue
         out.append((expiry, strikes))
     return out
@@ -203,9 +201,9 @@ def summary(demo: Demo, deploy_block: int, metrics: dict[str, dict[str, float]])
     vaults = Table(title="Vaults")
     for col in ("vault", "NAV", "share price", "fees earned", "LP P&L", "deposits", "withdrawals"):
         vaults.add_column(col, justify="right")
-    for side in SIDES:
-        lg, v = demo.result.ledger[side], views[side]
-        vaults.add_row(f"{side} ({ASSET[side]})", f"{v.nav:,.4f}", f"{v.share_price:.6f}", f"{lg.fees:,.4f}",
+    for vault in VAULTS:
+        lg, v = demo.result.ledger[vault], views[vault]
+        vaults.add_row(f"{vault} ({ASSET[vault]})", f"{v.nav:,.4f}", f"{v.share_price:.6f}", f"{lg.fees:,.4f}",
                        f"{v.nav - lg.deposits + lg.withdrawals:+,.4f}", f"{lg.deposits:,.2f}", f"{lg.withdrawals:,.4f}")
     activity = Table(title="Activity on the chain")
     activity.add_column("what")

@@ -31,6 +31,7 @@ from optio.sdk.contracts import Client
 from optio.sdk.deployment import load_deployment
 from optio.sdk.errors import InvalidInput, OptioError, RpcUnreachable
 from optio.sdk.protocol import Protocol
+from optio.sdk.units import from_units
 
 log = logging.getLogger("optio.keepers.runtime")
 
@@ -128,7 +129,7 @@ class Runner:
             return
         attribute, role = REQUIRED_ROLES[self.name]
         client = getattr(self.ctx.protocol, attribute)
-        if not client.call("hasRole", client.call(role), self.account.address):
+        if not client.has_role(role, self.account.address):
             contract = type(client).__name__
             raise InvalidInput(f"[{self.name}] the key {self.account.address} lacks {role} on {contract} "
                                f"{client.address}: grant it through the timelock (docs/admin.md) or use the keeper key")
@@ -182,7 +183,7 @@ class Runner:
             self.handler(head)
             self.txs.poll()
             self.metrics.lag.set(max(0.0, time.time() - head.timestamp))
-            self.metrics.balance.set(self.w3.eth.get_balance(self.account.address) / 1e18)
+            self.metrics.balance.set(float(from_units(self.w3.eth.get_balance(self.account.address), 18)))
         except RpcUnreachable as err:
             self.metrics.errors.labels(kind="rpc").inc()
             self.metrics.set_health(False, "rpc unreachable")

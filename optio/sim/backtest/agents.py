@@ -14,7 +14,7 @@ from decimal import ROUND_DOWN, Decimal
 import numpy as np
 
 from optio.sdk.market import Option, TradeKind
-from optio.sim.backtest.protocol import SIDES, Side, option_key
+from optio.sim.backtest.driver import VAULTS, VaultName, option_key
 from optio.sim.backtest.scenario import Scenario
 
 DRAWS = 6  # uniforms per agent per step
@@ -55,10 +55,10 @@ def draws(s: Scenario, step: int, n_agents: int) -> np.ndarray:
     return np.random.default_rng([s.seed, 7, step]).random((n_agents, DRAWS))
 
 
-def lp_moves(s: Scenario, roster: Roster, u: np.ndarray) -> list[tuple[int, Side, bool]]:
+def lp_moves(s: Scenario, roster: Roster, u: np.ndarray) -> list[tuple[int, VaultName, bool]]:
     """LPs who move money this step: ``(who, vault, deposits)``; a deposit adds a tenth of the
     LP's first deposit, a withdrawal takes a tenth of what may leave now."""
-    return [(who, SIDES[int(row[1] * 2)], row[2] < 0.5) for who, row in zip(roster.lps, u, strict=True)
+    return [(who, VAULTS[int(row[1] * 2)], row[2] < 0.5) for who, row in zip(roster.lps, u, strict=True)
             if row[0] < s.lp_move_prob]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optio.sim.backtest.protocol import SIDES
+from optio.sim.backtest.driver import VAULTS
 from optio.sim.backtest.result import Result
 
 REL_TOL = 1e-6
@@ -36,14 +36,14 @@ def compare(model: Result, chain: Result) -> list[Gap]:
             for k in sorted(set(model.counts) | set(chain.counts))]
     gaps += [Gap(f"refused {k}", float(model.rejected.get(k, 0)), float(chain.rejected.get(k, 0)))
              for k in sorted(set(model.rejected) | set(chain.rejected))]
-    for side in SIDES:
+    for vault in VAULTS:
         for name, series in (("NAV", "nav"), ("share price", "share_price")):
-            pairs = zip(getattr(model, series)[side], getattr(chain, series)[side], strict=True)
-            gaps.append(max((Gap(f"{side} {name}", m, c) for m, c in pairs), key=lambda g: g.relative))
-        for part, value in model.pnl_breakdown(side).items():
+            pairs = zip(getattr(model, series)[vault], getattr(chain, series)[vault], strict=True)
+            gaps.append(max((Gap(f"{vault} {name}", m, c) for m, c in pairs), key=lambda g: g.relative))
+        for part, value in model.pnl_breakdown(vault).items():
             # P&L parts are small differences of large numbers: measure their gaps against the deposits.
-            scale = max(model.ledger[side].deposits, 1.0)
-            gaps.append(Gap(f"{side} {part}", value, chain.pnl_breakdown(side)[part], scale))
+            scale = max(model.ledger[vault].deposits, 1.0)
+            gaps.append(Gap(f"{vault} {part}", value, chain.pnl_breakdown(vault)[part], scale))
     return sorted(gaps, key=lambda g: g.relative, reverse=True)
 
 

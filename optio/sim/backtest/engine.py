@@ -21,8 +21,8 @@ from decimal import Decimal
 from optio.pricing.black_scholes import SECONDS_PER_YEAR
 from optio.pricing.smile_model import skewed_slice
 from optio.sim.backtest.agents import Roster, board_strikes
+from optio.sim.backtest.driver import VAULTS, ProtocolDriver, Rejected, vault_of
 from optio.sim.backtest.market_path import build_path
-from optio.sim.backtest.protocol import SIDES, ProtocolDriver, Rejected, side_of
 from optio.sim.backtest.result import Result
 from optio.sim.backtest.scenario import DAY, HOUR, Scenario
 from optio.sim.backtest.users import Users
@@ -103,8 +103,8 @@ class Engine:
 
     def _settle(self, expiry: int) -> None:
         done = self.d.settle(expiry, self.roster.buyers, self.roster.sellers)
-        for side in SIDES:
-            self.result.bad_debt[side] += done.bad_debt[side]
+        for vault in VAULTS:
+            self.result.bad_debt[vault] += done.bad_debt[vault]
         self.users.forget(expiry)
         del self.boards[expiry]
         self.result.counts["settlements"] += 1
@@ -124,9 +124,9 @@ class Engine:
                 except Rejected as err:
                     self.result.rejected[f"liquidate:{err.reason}"] += 1
                     continue
-                side = side_of(option)
-                self.result.ledger[side].liquidations += done.to_vault - done.mid_value
-                self.result.bad_debt[side] += done.bad_debt
+                vault = vault_of(option)
+                self.result.ledger[vault].liquidations += done.to_vault - done.mid_value
+                self.result.bad_debt[vault] += done.bad_debt
                 self.result.counts["liquidations"] += 1
                 self.users.adjust(self.users.shorts[who], option, -amount)
 
@@ -135,8 +135,8 @@ class Engine:
         r.times.append(int(self.path.times[step]))
         r.spots.append(float(self.path.spots[step]))
         r.atm_vols.append(float(self.path.atm_vols[step]))
-        for side, view in self.d.vaults().items():
-            r.nav[side].append(view.nav)
-            r.share_price[side].append(view.share_price)
-            r.utilisation[side].append(view.utilisation)
+        for vault, view in self.d.vaults().items():
+            r.nav[vault].append(view.nav)
+            r.share_price[vault].append(view.share_price)
+            r.utilisation[vault].append(view.utilisation)
 

@@ -22,17 +22,17 @@ from optio.pricing.quotes import quote
 from optio.pricing.svi import SviParams
 from optio.sdk.contracts import held_surface
 from optio.sdk.market import Option, TradeKind
-from optio.sdk.units import WAD
-from optio.sim.backtest.protocol import (
-    SIDES,
+from optio.sdk.units import from_wad
+from optio.sim.backtest.driver import (
+    VAULTS,
     Fill,
     Liquidation,
     Rejected,
     Settlement,
-    Side,
+    VaultName,
     VaultView,
     option_key,
-    side_of,
+    vault_of,
 )
 from optio.sim.backtest.scenario import Scenario
 
@@ -52,23 +52,23 @@ class _OptionBook:
 
 
 class ModelProtocol:
-    """Implements :class:`optio.sim.backtest.protocol.ProtocolDriver` in memory."""
+    """Implements :class:`optio.sim.backtest.driver.ProtocolDriver` in memory."""
 
     def __init__(self, scenario: Scenario):
         self.s = scenario
         self.params = scenario.quote_params
         deployed = scenario.deploy_config()  # the contracts' minimum trade and dust, as deployed
-        self.min_amount = Decimal(deployed.min_trade_wad) / WAD
-        self.min_live = deployed.min_live_wad / WAD  # an opening trade leaves 0 or at least this
-        self.dust = deployed.dust_wad / WAD
+        self.min_amount = from_wad(deployed.min_trade_wad)
+        self.min_live = float(from_wad(deployed.min_live_wad))  # an opening trade leaves 0 or at least this
+        self.dust = float(from_wad(deployed.dust_wad))
         self.t = 0
         self.spot = 0.0
         self.surfaces: dict[int, tuple[SviParams, int]] = {}  # expiry: (slice as posted, when)
         self.boards: dict[int, list[Decimal]] = {}
         self.book: dict[Option, _OptionBook] = {}
-        self.vault: dict[Side, _Vault] = {side: _Vault() for side in SIDES}
+        self.vault: dict[VaultName, _Vault] = {vault: _Vault() for vault in VAULTS}
         self.holdings: dict[int, dict[Option, float]] = defaultdict(lambda: defaultdict(float))
-        self.collateral: dict[int, dict[Side, float]] = defaultdict(lambda: {"call": 0.0, "put": 0.0})
+        self.collateral: dict[int, dict[VaultName, float]] = defaultdict(lambda: {"call": 0.0, "put": 0.0})
         self.shorts: dict[int, dict[Option, float]] = defaultdict(dict)
         self.settlement_price: dict[int, float] = {}
 
@@ -94,17 +94,17 @@ class ModelProtocol:
 
     def settle(self, expiry: int, holders: list[int], sellers: list[int]) -> Settlement:
         price = self.settlement_price[expiry]
-        to_holders, from_sellers, bad = ({s: 0.0 for s in SIDES} for _ in range(3))
+        to_holders, from_sellers, bad = ({s: 0.0 for s in VAULTS} for _ in range(3))
         for strike in self.boards[expiry]:
             for is_call in (True, False):
                 option = Option(expiry, strike, is_call)
-                side, o, payoff = side_of(option), self.book[option], self._payoff(option, price)
-                v = self.vault[side]
+                vault, o, payoff = vault_of(option), self.book[option], self._payoff(option, price)
+                v = self.vault[vault]
                 locked = o.short * self._full(option)
                 reserve = min(o.short * payoff, locked)
                 v.locked -= locked
                 v.idle -= reserve
-                to_holders[side] += reserve
+                to_holders[vault] += reserve
                 for who in holders:
                     self.holdings[who].pop(option, None)
                 o.short = 0.0
@@ -112,11 +112,11 @@ class ModelProtocol:
                     amount = self.shorts[who].pop(option, 0.0)
                     if amount:
                         owed = amount * payoff
-                        paid = min(owed, self.collateral[who][side])
-                        self.collateral[who][side] -= paid
+                        paid = min(owed, self.collateral[who][vault])
+                        self.collateral[who][vault] -= paid
                         v.idle += paid
-                        from_sellers[side] += paid
-                        bad[side] += owed - paid
+                        from_sellers[vault] += paid
+                        bad[vault] += owed - paid
                         o.long -= amount
         for strike in self.boards.pop(expiry):
             for is_call in (True, False):
@@ -127,17 +127,17 @@ class ModelProtocol:
         required = self._requirements({who: self.shorts[who] for who in sellers})
         out = []
         for who in sellers:
-            for side in SIDES:
-                if self.collateral[who][side] < required.get((who, side), 0.0):
-                    live = [o for o in self.shorts[who] if side_of(o) == side and o.expiry > self.t]
+            for vault in VAULTS:
+                if self.collateral[who][vault] < required.get((who, vault), 0.0):
+                    live = [o for o in self.shorts[who] if vault_of(o) == vault and o.expiry > self.t]
                     for option in sorted(live, key=option_key):
                         out.append((who, option, _dec(self._max_liquidation(who, option))))
         return out
 
     def liquidate(self, account: int, option: Option, amount: Decimal) -> Liquidation:
-        side = side_of(option)
-        collateral = self.collateral[account][side]
-        if collateral >= self._required(account, side):
+        vault = vault_of(option)
+        collateral = self.collateral[account][vault]
+        if collateral >= self._required(account, vault):
             raise Rejected("AccountHealthy")
         if float(amount) > self._max_liquidation(account, option) * (1 + 1e-12):
             raise Rejected("LiquidationTooLarge")
@@ -150,39 +150,39 @@ class ModelProtocol:
         bonus = min(max_bonus, collateral - to_vault)
         bad_debt = max(n * mid - to_vault, 0.0)
         self._reduce_short(account, option, n)
-        self.collateral[account][side] = collateral - bonus - to_vault
+        self.collateral[account][vault] = collateral - bonus - to_vault
         self.book[option].long -= n
-        self.vault[side].idle += to_vault
+        self.vault[vault].idle += to_vault
         return Liquidation(account, option, amount, to_vault, bonus, bad_debt, n * mid)
 
     # --- LPs ------------------------------------------------------------------------------------
 
-    def deposit(self, who: int, side: Side, amount: float) -> None:
-        v, nav = self.vault[side], self._nav(side)
+    def deposit(self, who: int, vault: VaultName, amount: float) -> None:
+        v, nav = self.vault[vault], self._nav(vault)
         shares = amount if v.supply == 0 else amount * v.supply / nav
         v.idle += amount
         v.supply += shares
         v.shares[who] += shares
 
-    def max_withdraw(self, who: int, side: Side) -> float:
-        v = self.vault[side]
+    def max_withdraw(self, who: int, vault: VaultName) -> float:
+        v = self.vault[vault]
         if not v.supply:
             return 0.0
-        return max(min(v.shares[who] * self._nav(side) / v.supply, v.idle - v.locked), 0.0)
+        return max(min(v.shares[who] * self._nav(vault) / v.supply, v.idle - v.locked), 0.0)
 
-    def withdraw(self, who: int, side: Side, amount: float) -> None:
-        if amount > self.max_withdraw(who, side) * (1 + 1e-12):
+    def withdraw(self, who: int, vault: VaultName, amount: float) -> None:
+        if amount > self.max_withdraw(who, vault) * (1 + 1e-12):
             raise Rejected("ERC4626ExceededMaxWithdraw")
-        v = self.vault[side]
-        shares = amount * v.supply / self._nav(side)
+        v = self.vault[vault]
+        shares = amount * v.supply / self._nav(vault)
         v.shares[who] -= shares
         v.supply -= shares
         v.idle -= amount
 
     # --- traders --------------------------------------------------------------------------------
 
-    def margin_deposit(self, who: int, side: Side, amount: float) -> None:
-        self.collateral[who][side] += amount
+    def margin_deposit(self, who: int, vault: VaultName, amount: float) -> None:
+        self.collateral[who][vault] += amount
 
     def trade(self, who: int, option: Option, kind: TradeKind, amount: Decimal) -> Fill:
         if option not in self.book:
@@ -191,8 +191,8 @@ class ModelProtocol:
             raise Rejected("AmountTooSmall")
         if self.t >= option.expiry - self.s.trading_cutoff_s:
             raise Rejected("TradingClosed")
-        n, o, side = float(amount), self.book[option], side_of(option)
-        v = self.vault[side]
+        n, o, vault = float(amount), self.book[option], vault_of(option)
+        v = self.vault[vault]
         if kind == TradeKind.CLOSE_LONG and n > self.holdings[who].get(option, 0.0) + 1e-12:
             raise Rejected("InsufficientOptions")
         vault_sells = kind.trader_pays
@@ -228,7 +228,7 @@ class ModelProtocol:
         self.holdings[who][option] += n
 
     def _sell(self, who: int, option: Option, o: _OptionBook, v: _Vault, n: float, premium: float) -> None:
-        side = side_of(option)
+        vault = vault_of(option)
         if premium > v.idle - v.locked:
             raise Rejected("InsufficientFreeLiquidity")
         if v.idle - premium > 0 and v.locked / (v.idle - premium) > self.s.max_utilisation:
@@ -237,11 +237,11 @@ class ModelProtocol:
         shorts[option] = shorts.get(option, 0.0) + n
         if shorts[option] < self.dust * (1 - 1e-12):  # a short is 0 or at least the dust
             raise Rejected("ShortBelowMinimum")
-        collateral = self.collateral[who][side] + premium
-        if collateral < self._required_of(shorts, side):
+        collateral = self.collateral[who][vault] + premium
+        if collateral < self._required_of(shorts, vault):
             raise Rejected("BelowRequirement")
         self.shorts[who] = shorts
-        self.collateral[who][side] = collateral
+        self.collateral[who][vault] = collateral
         v.idle -= premium
         o.long += n
 
@@ -255,36 +255,36 @@ class ModelProtocol:
             del self.holdings[who][option]
 
     def _close_short(self, who: int, option: Option, o: _OptionBook, v: _Vault, n: float, premium: float) -> None:
-        side = side_of(option)
+        vault = vault_of(option)
         if n > o.long + 1e-12:
             raise Rejected("InsufficientOpenInterest")
         if n > self.shorts[who].get(option, 0.0) + 1e-12:
             raise Rejected("NoPosition")
-        collateral = self.collateral[who][side]
+        collateral = self.collateral[who][vault]
         if premium > collateral:
             raise Rejected("InsufficientCollateral")
-        before = max(self._required(who, side) - collateral, 0.0)
+        before = max(self._required(who, vault) - collateral, 0.0)
         shorts = dict(self.shorts[who])
         shorts[option] -= n
         if shorts[option] <= 1e-12:
             del shorts[option]
         elif shorts[option] < self.dust * (1 - 1e-12):
             raise Rejected("ShortBelowMinimum")
-        if max(self._required_of(shorts, side) - (collateral - premium), 0.0) > before + 1e-12:
+        if max(self._required_of(shorts, vault) - (collateral - premium), 0.0) > before + 1e-12:
             raise Rejected("BelowRequirement")
         self.shorts[who] = shorts
-        self.collateral[who][side] = collateral - premium
+        self.collateral[who][vault] = collateral - premium
         o.long -= n
         v.idle += premium
 
     # --- views ----------------------------------------------------------------------------------
 
-    def vaults(self) -> dict[Side, VaultView]:
-        return {side: VaultView(self._nav(side), self.vault[side].supply, self.vault[side].locked,
-                                self.vault[side].idle) for side in SIDES}
+    def vaults(self) -> dict[VaultName, VaultView]:
+        return {vault: VaultView(self._nav(vault), self.vault[vault].supply, self.vault[vault].locked,
+                                self.vault[vault].idle) for vault in VAULTS}
 
-    def collateral_of(self, who: int, side: Side) -> float:
-        return self.collateral[who][side]
+    def collateral_of(self, who: int, vault: VaultName) -> float:
+        return self.collateral[who][vault]
 
     # --- the rules --------------------------------------------------------------------------------
 
@@ -300,38 +300,38 @@ class ModelProtocol:
     def _marks(self, options: list[Option], spot: float | np.ndarray, vol_scale: float) -> np.ndarray:
         return marks(options, spot, self.t, self.surfaces, vol_scale)
 
-    def _nav(self, side: Side) -> float:
+    def _nav(self, vault: VaultName) -> float:
         live = [(opt, o.short - o.long) for opt, o in self.book.items()
-                if side_of(opt) == side and opt.expiry > self.t and (o.short or o.long)]
-        v = self.vault[side]
+                if vault_of(opt) == vault and opt.expiry > self.t and (o.short or o.long)]
+        v = self.vault[vault]
         if not live:
             return v.idle
         net = np.array([n for _, n in live])
         return max(v.idle - float(net @ self._marks([opt for opt, _ in live], self.spot, 1.0)), 0.0)
 
-    def _required(self, who: int, side: Side) -> float:
-        return self._required_of(self.shorts[who], side)
+    def _required(self, who: int, vault: VaultName) -> float:
+        return self._required_of(self.shorts[who], vault)
 
-    def _required_of(self, shorts: dict[Option, float], side: Side) -> float:
-        return self._requirements({0: shorts}).get((0, side), 0.0)
+    def _required_of(self, shorts: dict[Option, float], vault: VaultName) -> float:
+        return self._requirements({0: shorts}).get((0, vault), 0.0)
 
-    def _requirements(self, books: dict[int, dict[Option, float]]) -> dict[tuple[int, Side], float]:
-        """Each account's requirement per side: Σ amount × min(full, max(floor·full, value under
+    def _requirements(self, books: dict[int, dict[Option, float]]) -> dict[tuple[int, VaultName], float]:
+        """Each account's requirement per vault: Σ amount × min(full, max(floor·full, value under
         stress)) over its live shorts; calls stressed with spot up, puts with spot down, vol up.
-        One vectorised pricing call per side for all the accounts."""
-        out: dict[tuple[int, Side], float] = {}
-        for side in SIDES:
+        One vectorised pricing call per vault for all the accounts."""
+        out: dict[tuple[int, VaultName], float] = {}
+        for vault in VAULTS:
             rows = [(who, o, n) for who, book in books.items() for o, n in book.items()
-                    if side_of(o) == side and o.expiry > self.t]
+                    if vault_of(o) == vault and o.expiry > self.t]
             if not rows:
                 continue
-            stressed = self.spot * (1 + self.s.spot_shock if side == "call" else 1 - self.s.spot_shock)
+            stressed = self.spot * (1 + self.s.spot_shock if vault == "call" else 1 - self.s.spot_shock)
             options = [o for _, o, _ in rows]
             value = self._marks(options, stressed, 1 + self.s.vol_shock)
             full = np.array([self._full(o) for o in options])
             need = np.array([n for _, _, n in rows]) * np.minimum(full, np.maximum(self.s.margin_floor * full, value))
             for (who, _, _), x in zip(rows, need, strict=True):
-                out[(who, side)] = out.get((who, side), 0.0) + float(x)
+                out[(who, vault)] = out.get((who, vault), 0.0) + float(x)
         return out
 
     def _max_liquidation(self, who: int, option: Option) -> float:
@@ -340,7 +340,7 @@ class ModelProtocol:
         if position - partial < self.dust:
             return position
         mid = self._marks([option], self.spot, 1.0)[0]
-        if self.collateral[who][side_of(option)] < position * mid * (1 + self.s.liquidation_penalty):
+        if self.collateral[who][vault_of(option)] < position * mid * (1 + self.s.liquidation_penalty):
             return position
         return partial
 

@@ -19,8 +19,7 @@ from web3 import Web3
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
-from optio.pricing.oracle_units import from_wad as svi_from_wad
-from optio.pricing.oracle_units import to_wad as svi_to_wad
+from optio.pricing.oracle_units import svi_from_wad, svi_to_wad
 from optio.pricing.svi import SviParams
 from optio.sdk.artifacts import decode_revert
 from optio.sdk.chain import LocalSigner, dev_account
@@ -29,18 +28,18 @@ from optio.sdk.deployment import Deployment
 from optio.sdk.market import Option, TradeKind
 from optio.sdk.protocol import Protocol
 from optio.sdk.units import from_units, from_wad, to_units, to_wad
-from optio.sim.backtest.model import marks
-from optio.sim.backtest.protocol import (
-    SIDES,
+from optio.sim.backtest.driver import (
+    VAULTS,
     Fill,
     Liquidation,
     Rejected,
     Settlement,
-    Side,
+    VaultName,
     VaultView,
     option_key,
-    side_of,
+    vault_of,
 )
+from optio.sim.backtest.model import marks
 from optio.sim.backtest.scenario import Scenario
 
 GAS = 12_000_000
@@ -52,7 +51,7 @@ TRADE_FN = {TradeKind.BUY: ("buy", MAX_UINT), TradeKind.SELL: ("sell", 0),
 
 
 class ChainProtocol:
-    """Implements :class:`optio.sim.backtest.protocol.ProtocolDriver` on the contracts at ``w3`` (a local chain
+    """Implements :class:`optio.sim.backtest.driver.ProtocolDriver` on the contracts at ``w3`` (a local chain
     with at least ``actors`` unlocked dev accounts); deploys them first unless given a
     ``deployment``. Funds actors 1.. with test tokens and approvals."""
 
@@ -63,10 +62,10 @@ class ChainProtocol:
                                                         save=False)
         self.p = Protocol(w3, self.deployment)
         self.market, self.margin = self.p.market.contract, self.p.margin.contract
-        self.vault_c = {side: self.p.vault(side).contract for side in SIDES}
-        self.token_c = {side: self.p.vault(side).asset.contract for side in SIDES}
-        self.decimals = {side: self.p.vault(side).asset.decimals for side in SIDES}
-        self.share_decimals = {side: self.p.vault(side).share_decimals for side in SIDES}
+        self.vault_c = {vault: self.p.vault(vault).contract for vault in VAULTS}
+        self.token_c = {vault: self.p.vault(vault).asset.contract for vault in VAULTS}
+        self.decimals = {vault: self.p.vault(vault).asset.decimals for vault in VAULTS}
+        self.share_decimals = {vault: self.p.vault(vault).share_decimals for vault in VAULTS}
         self.t, self.spot = 0, 0.0
         self.surfaces: dict[int, tuple[SviParams, int]] = {}  # expiry: (slice as posted, when)
         self.sent = 0  # transactions, set-up included
@@ -103,19 +102,20 @@ class ChainProtocol:
         need = {"call": self.s.lp_call_deposit + self.s.seller_margin_weth,
                 "put": self.s.lp_put_deposit + self.s.seller_margin_usdc}
         for who in range(1, actors):
-            for side in SIDES:
-                self._send(who, self.token_c[side], "faucet", to_units(repr(need[side] * FUNDING), self.decimals[side]))
+            for vault in VAULTS:
+                units = to_units(repr(need[vault] * FUNDING), self.decimals[vault])
+                self._send(who, self.token_c[vault], "faucet", units)
             for spender in (self.market.address, self.margin.address):
                 self._send(who, weth, "approve", spender, MAX_UINT)
                 self._send(who, usdc, "approve", spender, MAX_UINT)
-            for side in SIDES:
-                self._send(who, self.token_c[side], "approve", self.vault_c[side].address, MAX_UINT)
+            for vault in VAULTS:
+                self._send(who, self.token_c[vault], "approve", self.vault_c[vault].address, MAX_UINT)
 
-    def _units(self, side: Side, amount: float) -> int:
-        return to_units(Decimal(repr(amount)).quantize(Decimal(10) ** -self.decimals[side]), self.decimals[side])
+    def _units(self, vault: VaultName, amount: float) -> int:
+        return to_units(Decimal(repr(amount)).quantize(Decimal(10) ** -self.decimals[vault]), self.decimals[vault])
 
-    def _tokens(self, side: Side, units: int) -> float:
-        return float(from_units(units, self.decimals[side]))
+    def _tokens(self, vault: VaultName, units: int) -> float:
+        return float(from_units(units, self.decimals[vault]))
 
     # --- keeper actions ---------------------------------------------------------------------------
 
@@ -137,15 +137,15 @@ class ChainProtocol:
 
     def settle(self, expiry: int, holders: list[int], sellers: list[int]) -> Settlement:
         self._send(0, self.market, "settle", expiry)
-        price = float(from_wad(self.p.spot_oracle.call("settlementPrice", expiry)[0]))
-        from_sellers, bad = {s: 0.0 for s in SIDES}, {s: 0.0 for s in SIDES}
+        price = float(self.p.spot_oracle.settlement_price(expiry))
+        from_sellers, bad = {s: 0.0 for s in VAULTS}, {s: 0.0 for s in VAULTS}
         if sellers:
             receipt = self._send(0, self.margin, "settleAccounts", expiry, [self.addresses[w] for w in sellers])
             for ev in self.margin.events.ShortSettled().process_receipt(receipt, errors=DISCARD):
-                side = side_of(Option.from_id(ev.args.id))
-                from_sellers[side] += self._tokens(side, ev.args.paid)
-                bad[side] += self._tokens(side, ev.args.badDebt)
-        to_holders = {s: 0.0 for s in SIDES}
+                vault = vault_of(Option.from_id(ev.args.id))
+                from_sellers[vault] += self._tokens(vault, ev.args.paid)
+                bad[vault] += self._tokens(vault, ev.args.badDebt)
+        to_holders = {s: 0.0 for s in VAULTS}
         for strike in self.market.functions.strikesOf(expiry).call():
             for is_call in (True, False):
                 option = Option(expiry, from_wad(strike), is_call)
@@ -153,7 +153,7 @@ class ChainProtocol:
                     continue  # no live position
                 receipt = self._send(0, self.market, "exerciseFor", option.id, [self.addresses[w] for w in holders])
                 for ev in self.market.events.Exercised().process_receipt(receipt, errors=DISCARD):
-                    to_holders[side_of(option)] += self._tokens(side_of(option), ev.args.payout)
+                    to_holders[vault_of(option)] += self._tokens(vault_of(option), ev.args.payout)
         return Settlement(expiry, price, to_holders, from_sellers, bad)
 
     def liquidatable(self, sellers: list[int]) -> list[tuple[int, Option, Decimal]]:
@@ -162,12 +162,12 @@ class ChainProtocol:
         health = self.margin.functions.healthOf([self.addresses[w] for w in sellers]).call()
         out = []
         for who, (calls, puts) in zip(sellers, health, strict=True):
-            sick = {side for side, (have, need) in zip(SIDES, (calls, puts), strict=True) if have < need}
+            sick = {vault for vault, (have, need) in zip(VAULTS, (calls, puts), strict=True) if have < need}
             if not sick:
                 continue
             ids, amounts = self.margin.functions.positionsOf(self.addresses[who]).call()
             held = ((Option.from_id(i), a) for i, a in zip(ids, amounts, strict=True))
-            positions = sorted(((o, a) for o, a in held if side_of(o) in sick and o.expiry > self.t),
+            positions = sorted(((o, a) for o, a in held if vault_of(o) in sick and o.expiry > self.t),
                                key=lambda p: option_key(p[0]))
             for option, amount in positions:
                 largest = self._largest_liquidation(who, option, amount)
@@ -188,45 +188,45 @@ class ChainProtocol:
     def liquidate(self, account: int, option: Option, amount: Decimal) -> Liquidation:
         receipt = self._send(0, self.margin, "liquidate", self.addresses[account], option.id, to_wad(amount))
         ev = self.margin.events.Liquidated().process_receipt(receipt, errors=DISCARD)[0].args
-        side = side_of(option)
+        vault = vault_of(option)
         mid = float(marks([option], self.spot, self.t, self.surfaces)[0])
-        return Liquidation(account, option, amount, self._tokens(side, ev.paidToVault), self._tokens(side, ev.bonus),
-                           self._tokens(side, ev.badDebt), float(amount) * mid)
+        return Liquidation(account, option, amount, self._tokens(vault, ev.paidToVault), self._tokens(vault, ev.bonus),
+                           self._tokens(vault, ev.badDebt), float(amount) * mid)
 
     # --- LPs and traders --------------------------------------------------------------------------
 
-    def deposit(self, who: int, side: Side, amount: float) -> None:
-        self._send(who, self.vault_c[side], "deposit", self._units(side, amount), self.addresses[who])
+    def deposit(self, who: int, vault: VaultName, amount: float) -> None:
+        self._send(who, self.vault_c[vault], "deposit", self._units(vault, amount), self.addresses[who])
 
-    def max_withdraw(self, who: int, side: Side) -> float:
-        return self._tokens(side, self.vault_c[side].functions.maxWithdraw(self.addresses[who]).call())
+    def max_withdraw(self, who: int, vault: VaultName) -> float:
+        return self._tokens(vault, self.vault_c[vault].functions.maxWithdraw(self.addresses[who]).call())
 
-    def withdraw(self, who: int, side: Side, amount: float) -> None:
+    def withdraw(self, who: int, vault: VaultName, amount: float) -> None:
         address = self.addresses[who]
-        self._send(who, self.vault_c[side], "withdraw", self._units(side, amount), address, address)
+        self._send(who, self.vault_c[vault], "withdraw", self._units(vault, amount), address, address)
 
-    def margin_deposit(self, who: int, side: Side, amount: float) -> None:
-        self._send(who, self.margin, "deposit", side == "call", self._units(side, amount))
+    def margin_deposit(self, who: int, vault: VaultName, amount: float) -> None:
+        self._send(who, self.margin, "deposit", vault == "call", self._units(vault, amount))
 
     def trade(self, who: int, option: Option, kind: TradeKind, amount: Decimal) -> Fill:
         fn, limit = TRADE_FN[kind]
         receipt = self._send(who, self.market, fn, option.id, to_wad(amount), limit, FOREVER)
         ev = self.market.events.Traded().process_receipt(receipt, errors=DISCARD)[0].args
-        side = side_of(option)
+        vault = vault_of(option)
         mid = float(amount) * float(from_wad(ev.midWad))
         if option.is_call:
             mid /= float(from_wad(ev.spotWad))
-        return Fill(option, kind, amount, self._tokens(side, ev.premium), mid)
+        return Fill(option, kind, amount, self._tokens(vault, ev.premium), mid)
 
-    def vaults(self) -> dict[Side, VaultView]:
+    def vaults(self) -> dict[VaultName, VaultView]:
         out = {}
-        for side in SIDES:
-            v = self.vault_c[side].functions
-            balance = self.token_c[side].functions.balanceOf(self.vault_c[side].address).call()
+        for vault in VAULTS:
+            v = self.vault_c[vault].functions
+            balance = self.token_c[vault].functions.balanceOf(self.vault_c[vault].address).call()
             idle = balance - v.claimableAssets().call()
-            supply = float(from_units(v.totalSupply().call(), self.share_decimals[side]))
-            out[side] = VaultView(self._tokens(side, v.totalAssets().call()), supply,
-                                  self._tokens(side, v.lockedAssets().call()), self._tokens(side, idle))
+            supply = float(from_units(v.totalSupply().call(), self.share_decimals[vault]))
+            out[vault] = VaultView(self._tokens(vault, v.totalAssets().call()), supply,
+                                  self._tokens(vault, v.lockedAssets().call()), self._tokens(vault, idle))
         return out
 
 

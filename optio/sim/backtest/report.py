@@ -16,7 +16,7 @@ import numpy as np
 
 from optio.pricing.black_scholes import SECONDS_PER_YEAR
 from optio.pricing.smile_model import skewed_slice
-from optio.sim.backtest.protocol import ASSET, SIDES
+from optio.sim.backtest.driver import ASSET, VAULTS
 from optio.sim.backtest.result import Result
 
 PLOTS = ("nav_share_price.png", "pnl.png", "utilisation.png", "vol_surface.png")
@@ -41,8 +41,8 @@ def _nav_and_share_price(r: Result, days: np.ndarray, path: Path) -> None:
     fig, axes = plt.subplots(3, 1, figsize=(10, 9), sharex=True)
     axes[0].plot(days, r.spots, color="black", lw=1)
     axes[0].set_ylabel("spot (USDC per WETH)")
-    for side, color in zip(SIDES, ("tab:blue", "tab:red"), strict=True):
-        axes[1].plot(days, r.share_price[side], color=color, label=f"{side} vault")
+    for vault, color in zip(VAULTS, ("tab:blue", "tab:red"), strict=True):
+        axes[1].plot(days, r.share_price[vault], color=color, label=f"{vault} vault")
     axes[1].set_ylabel("share price (assets per share)")
     axes[1].legend()
     ax2 = axes[2].twinx()
@@ -61,15 +61,15 @@ def _nav_and_share_price(r: Result, days: np.ndarray, path: Path) -> None:
 
 def _pnl(r: Result, path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, side in zip(axes, SIDES, strict=True):
-        parts = r.pnl_breakdown(side)
+    for ax, vault in zip(axes, VAULTS, strict=True):
+        parts = r.pnl_breakdown(vault)
         names = list(parts)
         values = [parts[n] for n in names]
         colors = ["tab:grey" if n == "total" else ("tab:green" if v >= 0 else "tab:red") for n, v in zip(names, values,
                                                                                                            strict=True)]
         ax.bar(names, values, color=colors)
         ax.axhline(0, color="black", lw=0.8)
-        ax.set_title(f"{side} vault LP P&L ({ASSET[side]})")
+        ax.set_title(f"{vault} vault LP P&L ({ASSET[vault]})")
         ax.tick_params(axis="x", rotation=20)
         ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
@@ -79,8 +79,8 @@ def _pnl(r: Result, path: Path) -> None:
 
 def _utilisation(r: Result, days: np.ndarray, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(10, 3.5))
-    for side, color in zip(SIDES, ("tab:blue", "tab:red"), strict=True):
-        ax.plot(days, 100 * np.asarray(r.utilisation[side]), color=color, label=f"{side} vault")
+    for vault, color in zip(VAULTS, ("tab:blue", "tab:red"), strict=True):
+        ax.plot(days, 100 * np.asarray(r.utilisation[vault]), color=color, label=f"{vault} vault")
     ax.axhline(100 * r.scenario.max_utilisation, color="black", ls="--", lw=0.8, label="limit")
     ax.set_ylabel("utilisation (%)")
     ax.set_xlabel("day")
@@ -126,11 +126,11 @@ def _vol_surface(r: Result, path: Path) -> None:
 
 def _html(r: Result, figures: dict) -> str:
     rows = []
-    for side in SIDES:
-        v = figures["vaults"][side]
+    for vault in VAULTS:
+        v = figures["vaults"][vault]
         pnl = v["pnl"]
         rows.append(
-            f"<tr><td>{side}</td><td>{v['nav']:,.4f} {ASSET[side]}</td><td>{v['share_price']:.6f}</td>"
+            f"<tr><td>{vault}</td><td>{v['nav']:,.4f} {ASSET[vault]}</td><td>{v['share_price']:.6f}</td>"
             f"<td>{pnl['premiums']:,.4f}</td><td>{pnl['fees']:,.4f}</td><td>{pnl['option_pnl']:,.4f}</td>"
             f"<td>{pnl['liquidations']:,.4f}</td><td>{pnl['total']:,.4f}</td><td>{v['max_utilisation']:.1%}</td></tr>")
     counts = "".join(f"<li>{html.escape(k)}: {v}</li>" for k, v in sorted(figures["counts"].items()))

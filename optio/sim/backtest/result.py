@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from optio.sim.backtest.protocol import SIDES, Side
+from optio.sim.backtest.driver import VAULTS, VaultName
 from optio.sim.backtest.scenario import Scenario
 
 
@@ -30,24 +30,24 @@ class Result:
     times: list[int] = field(default_factory=list)
     spots: list[float] = field(default_factory=list)
     atm_vols: list[float] = field(default_factory=list)
-    nav: dict[Side, list[float]] = field(default_factory=lambda: {s: [] for s in SIDES})
-    share_price: dict[Side, list[float]] = field(default_factory=lambda: {s: [] for s in SIDES})
-    utilisation: dict[Side, list[float]] = field(default_factory=lambda: {s: [] for s in SIDES})
+    nav: dict[VaultName, list[float]] = field(default_factory=lambda: {s: [] for s in VAULTS})
+    share_price: dict[VaultName, list[float]] = field(default_factory=lambda: {s: [] for s in VAULTS})
+    utilisation: dict[VaultName, list[float]] = field(default_factory=lambda: {s: [] for s in VAULTS})
     surfaces: list[tuple[int, int, float]] = field(default_factory=list)  # (t, expiry, ATM vol posted)
-    ledger: dict[Side, Ledger] = field(default_factory=lambda: {s: Ledger() for s in SIDES})
+    ledger: dict[VaultName, Ledger] = field(default_factory=lambda: {s: Ledger() for s in VAULTS})
     counts: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
-    bad_debt: dict[Side, float] = field(default_factory=lambda: {s: 0.0 for s in SIDES})
+    bad_debt: dict[VaultName, float] = field(default_factory=lambda: {s: 0.0 for s in VAULTS})
     elapsed_s: float = 0.0
     transactions: int = 0  # sent to the chain (chain mode)
 
-    def lp_pnl(self, side: Side) -> float:
-        lg = self.ledger[side]
-        return self.nav[side][-1] - lg.deposits + lg.withdrawals
+    def lp_pnl(self, vault: VaultName) -> float:
+        lg = self.ledger[vault]
+        return self.nav[vault][-1] - lg.deposits + lg.withdrawals
 
-    def pnl_breakdown(self, side: Side) -> dict[str, float]:
-        lg = self.ledger[side]
-        total = self.lp_pnl(side)
+    def pnl_breakdown(self, vault: VaultName) -> dict[str, float]:
+        lg = self.ledger[vault]
+        total = self.lp_pnl(vault)
         return {"premiums": lg.premiums, "fees": lg.fees, "liquidations": lg.liquidations,
                 "option_pnl": total - lg.premiums - lg.fees - lg.liquidations, "total": total}
 
@@ -57,7 +57,7 @@ class Result:
             "mode": self.mode, "seed": self.scenario.seed, "days": self.scenario.days, "steps": len(self.times) - 1,
             "elapsed_s": round(self.elapsed_s, 3), "transactions": self.transactions,
             "counts": dict(self.counts), "rejected": dict(self.rejected),
-            "vaults": {side: {"nav": self.nav[side][-1], "share_price": self.share_price[side][-1],
-                              "max_utilisation": max(self.utilisation[side]), "pnl": self.pnl_breakdown(side),
-                              "bad_debt": self.bad_debt[side], **self.ledger[side].as_dict()} for side in SIDES},
+            "vaults": {vault: {"nav": self.nav[vault][-1], "share_price": self.share_price[vault][-1],
+                              "max_utilisation": max(self.utilisation[vault]), "pnl": self.pnl_breakdown(vault),
+                              "bad_debt": self.bad_debt[vault], **self.ledger[vault].as_dict()} for vault in VAULTS},
         }

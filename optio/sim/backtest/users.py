@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from optio.sdk.market import Option, TradeKind
 from optio.sim.backtest.agents import Roster, draws, lp_moves, trader_wishes
-from optio.sim.backtest.protocol import Fill, ProtocolDriver, Rejected, Side, side_of
+from optio.sim.backtest.driver import Fill, ProtocolDriver, Rejected, VaultName, vault_of
 from optio.sim.backtest.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -50,27 +50,27 @@ class Users:
             self.d.margin_deposit(who, "call", self.s.seller_margin_weth)
             self.d.margin_deposit(who, "put", self.s.seller_margin_usdc)
 
-    def _deposit(self, who: int, side: Side, amount: float) -> None:
-        self.d.deposit(who, side, amount)
-        self.result.ledger[side].deposits += amount
+    def _deposit(self, who: int, vault: VaultName, amount: float) -> None:
+        self.d.deposit(who, vault, amount)
+        self.result.ledger[vault].deposits += amount
         self.result.counts["deposits"] += 1
 
     def act(self, step: int, spot: float, tradable: list[tuple[int, list[Decimal]]]) -> None:
         """The LPs' and traders' actions at ``step``; ``tradable``: open boards with their strikes."""
         u = draws(self.s, step, len(self.roster.lps) + len(self.roster.traders))
-        for who, side, deposits in lp_moves(self.s, self.roster, u[: len(self.roster.lps)]):
+        for who, vault, deposits in lp_moves(self.s, self.roster, u[: len(self.roster.lps)]):
             if deposits:
-                self._deposit(who, side, (self.s.lp_call_deposit if side == "call" else self.s.lp_put_deposit) / 10)
+                self._deposit(who, vault, (self.s.lp_call_deposit if vault == "call" else self.s.lp_put_deposit) / 10)
                 continue
-            amount = _floor(self.d.max_withdraw(who, side) / 10, 6)
+            amount = _floor(self.d.max_withdraw(who, vault) / 10, 6)
             if amount <= 0:
                 continue
             try:
-                self.d.withdraw(who, side, amount)
+                self.d.withdraw(who, vault, amount)
             except Rejected as err:
                 self.result.rejected[f"withdraw:{err.reason}"] += 1
                 continue
-            self.result.ledger[side].withdrawals += amount
+            self.result.ledger[vault].withdrawals += amount
             self.result.counts["withdrawals"] += 1
         for wish in trader_wishes(self.s, self.roster, u[len(self.roster.lps):], tradable, spot, self.longs,
                                   self.shorts):
@@ -82,7 +82,7 @@ class Users:
             self._book_fill(wish.who, fill)
 
     def _book_fill(self, who: int, fill: Fill) -> None:
-        lg = self.result.ledger[side_of(fill.option)]
+        lg = self.result.ledger[vault_of(fill.option)]
         lg.premiums += fill.mid_value if fill.kind.trader_pays else -fill.mid_value
         lg.fees += fill.edge
         self.result.counts[f"trades:{fill.kind.name.lower()}"] += 1

@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optio.pricing.oracle_units import from_wad as svi_from_wad
+from optio.pricing.oracle_units import svi_from_wad
 from optio.pricing.quotes import QuoteParams, quote
 from optio.sdk.contracts import Client
 from testkit.math_harness import YEAR, quote_sample
