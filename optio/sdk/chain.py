@@ -1,12 +1,16 @@
 """Connection, signers and the one path every transaction takes: simulate → estimate → send.
 
 Simulating first means a transaction the chain would refuse is never sent: the custom error is
-decoded and raised as ``ContractRevert`` before anything is signed.
+decoded and raised as ``ContractRevert`` before anything is signed. The backtest, which sends
+thousands of transactions from accounts the local node holds and expects many to be refused,
+takes the same path without the simulation (:func:`send_unsimulated`): send, and on a revert
+replay the call to decode why.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -102,6 +106,41 @@ def simulate(w3: Web3, tx: TxParams, action: str) -> bytes:
         return w3.eth.call(tx)
     except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
         raise revert_of(err, action) from None
+
+
+def send_unsimulated(w3: Web3, sender: str, to: str, data: str, *, gas: int, action: str) -> TxReceipt:
+    """Send from ``sender``, an account the node holds unlocked (a local chain's dev account),
+    with a fixed ``gas``, and wait for the receipt polling every millisecond (a local node answers
+    before it seals the block). A revert, refused or mined, raises ``ContractRevert`` with the
+    custom error decoded (``mined=True`` when it was mined)."""
+    tx = {"from": sender, "to": to, "data": data, "gas": hex(gas)}
+    reply = w3.provider.make_request("eth_sendTransaction", [tx])
+    if "error" in reply:
+        raise _rpc_revert(reply["error"], action, mined=False)
+    receipt = _poll_receipt(w3, reply["result"])
+    if receipt["status"] != 1:
+        replay = w3.provider.make_request("eth_call", [tx, "latest"])
+        raise _rpc_revert(replay.get("error", {}), action, mined=True)
+    return receipt
+
+
+def _rpc_revert(error: dict, action: str, *, mined: bool) -> ContractRevert:
+    """The custom error of a JSON-RPC error (its data), or the node's message as ``Error``."""
+    data = error.get("data")
+    name, args = decode_revert(data if isinstance(data, str) else None)
+    if name == "UnknownRevert":
+        return ContractRevert("Error", {"message": str(error.get("message", "UnknownRevert"))[:80]}, action=action,
+                              mined=mined)
+    return ContractRevert(name, args, action=action, mined=mined)
+
+
+def _poll_receipt(w3: Web3, tx_hash: str, timeout_s: float = 30.0) -> TxReceipt:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if w3.provider.make_request("eth_getTransactionReceipt", [tx_hash]).get("result"):
+            return w3.eth.get_transaction_receipt(tx_hash)
+        time.sleep(0.001)
+    raise TimeoutError(f"transaction {tx_hash} was not mined within {timeout_s:.0f} s")
 
 
 def transact(w3: Web3, signer: Signer, to: str | None, data: str, *, action: str, value: int = 0) -> TxReceipt:

@@ -114,6 +114,17 @@ class VaultSummary:
 
 
 @dataclass(frozen=True)
+class VaultBalances:
+    """Total assets (marked), shares, locked and idle assets (the vault's token balance less what
+    its queue is owed), in the asset's (and share's) human units."""
+
+    total_assets: Decimal
+    total_shares: Decimal
+    locked: Decimal
+    idle: Decimal
+
+
+@dataclass(frozen=True)
 class VaultStatus:
     """A vault as seen by one LP; amounts in asset (or share) human units."""
 
@@ -259,7 +270,8 @@ class Vault(Client):
         for log in logs:
             rid = log["args"]["requestId"]
             r = self.call("redeemRequest", rid)
-            views.append(RedeemRequestView(rid, r[0], REQUEST_STATUS[r[1]], self._shares(r[2]), self._assets(r[3])))
+            views.append(RedeemRequestView(rid, r.controller, REQUEST_STATUS[r.status], self._shares(r.shares),
+                                           self._assets(r.assets)))
         return views
 
     def utilisation(self) -> Decimal:
@@ -278,6 +290,17 @@ class Vault(Client):
             utilisation=self.utilisation(),
             paused=bool(c("paused")),
         )
+
+    def balances(self) -> VaultBalances:
+        """Totals the backtest follows each step (four reads, fewer than :meth:`summary`)."""
+        c = self.call
+        idle = self.asset.balance_units(self.address) - c("claimableAssets")
+        return VaultBalances(self._assets(c("totalAssets")), self._shares(c("totalSupply")),
+                             self._assets(c("lockedAssets")), self._assets(idle))
+
+    def max_withdraw(self, owner: str) -> Decimal:
+        """Assets ``owner`` can withdraw now (ERC-4626 ``maxWithdraw``)."""
+        return self._assets(self.call("maxWithdraw", owner))
 
     def shares_of(self, owner: str) -> Decimal:
         return self._shares(self.call("balanceOf", owner))

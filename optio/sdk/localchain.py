@@ -133,3 +133,26 @@ def local_chain(
             proc.wait()
         if log:
             out.close()
+
+
+# --- clock and mining of a local node (Anvil; Ganache takes the evm_ ones) ---------------------
+
+
+def set_next_timestamp(w3: Web3, timestamp: int) -> None:
+    """The next block's timestamp (Unix s); it must be later than the head's."""
+    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+
+
+def warp(w3: Web3, seconds: int) -> int:
+    """Move the clock ``seconds`` on and mine a block; the new head's timestamp."""
+    w3.provider.make_request("evm_increaseTime", [seconds])
+    w3.provider.make_request("evm_mine", [])
+    return w3.eth.get_block("latest")["timestamp"]
+
+
+def mine_on_interval(w3: Web3, *, every_s: int, timestamp_step_s: int) -> None:
+    """Anvil: stop mining per transaction and seal a block every ``every_s`` wall seconds, each
+    ``timestamp_step_s`` chain seconds after the last (a fast-forward clock for demos)."""
+    w3.provider.make_request("evm_setAutomine", [False])
+    w3.provider.make_request("evm_setIntervalMining", [every_s])
+    w3.provider.make_request("anvil_setBlockTimestampInterval", [timestamp_step_s])

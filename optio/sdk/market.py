@@ -8,7 +8,7 @@ WETH, puts: USDC); expiries are Unix seconds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import IntEnum
 
@@ -20,9 +20,9 @@ from optio.pricing.oracle_units import svi_from_wad
 from optio.pricing.quotes import QuoteParams
 from optio.pricing.quotes import quote as engine_quote
 from optio.sdk import option_id
-from optio.sdk.chain import Signer
+from optio.sdk.chain import Signer, simulate
 from optio.sdk.contracts import Client, SpotOracle, Token, VolOracle
-from optio.sdk.errors import InsufficientBalance, InvalidInput
+from optio.sdk.errors import ContractRevert, InsufficientBalance, InvalidInput
 from optio.sdk.units import from_units, from_wad, parse_amount, to_units, to_wad
 
 DEFAULT_SLIPPAGE = Decimal("0.01")
@@ -231,7 +231,7 @@ class Market(Client):
         if amount_dec <= 0:
             raise InvalidInput(f"amount must be positive, got {amount_dec}")
         q = self.call("quote", option.id, int(kind), to_wad(amount_dec, name="amount"))
-        premium_units, per_option, mid, vol, spot, vega, inventory, utilisation = q
+        premium_units, inventory, utilisation, spot = q.premium, q.inventoryWad, q.utilisationWad, q.spotWad
         token = self.token_of(option)
         engine_per_option = self._engine_per_option(option, kind, from_wad(inventory), from_wad(utilisation))
         engine_premium = amount_dec * engine_per_option / (from_wad(spot) if option.is_call else 1)
@@ -242,11 +242,11 @@ class Market(Client):
             premium=from_units(premium_units, token.decimals),
             premium_units=premium_units,
             token=token.symbol,
-            per_option=from_wad(per_option),
-            mid=from_wad(mid),
-            vol=from_wad(vol),
+            per_option=from_wad(q.perOptionWad),
+            mid=from_wad(q.midWad),
+            vol=from_wad(q.volWad),
             spot=from_wad(spot),
-            vega=from_wad(vega),
+            vega=from_wad(q.vegaWad),
             inventory=from_wad(inventory),
             utilisation=from_wad(utilisation),
             engine_per_option=engine_per_option,
@@ -267,7 +267,10 @@ class Market(Client):
             is_call=option.is_call,
             inventory=float(inventory),
             utilisation=float(utilisation),
-            params=QuoteParams(*(float(from_wad(f)) for f in fees)),
+            params=QuoteParams(half_spread=float(from_wad(fees.halfSpreadWad)), skew=float(from_wad(fees.skewWad)),
+                               base_fee=float(from_wad(fees.baseFeeWad)),
+                               utilisation_fee=float(from_wad(fees.utilisationFeeWad)),
+                               move=float(from_wad(fees.moveWad))),
         )
         price = q.ask if kind.vault_sells else q.bid
         return Decimal(repr(float(price)))
@@ -355,8 +358,9 @@ class Market(Client):
     # --- views --------------------------------------------------------------------------------
 
     def state(self, option: Option) -> OptionState:
-        short_oi, long_oi, _, listed, settled, reserve, payoff = self.call("optionState", option.id)
-        return OptionState(from_wad(short_oi), from_wad(long_oi), listed, reserve, from_wad(payoff), settled)
+        s = self.call("optionState", option.id)
+        return OptionState(from_wad(s.shortOI), from_wad(s.longOI), s.listed, s.reserveUnits, from_wad(s.payoffWad),
+                           s.settled)
 
     def long_balance(self, owner: str, option: Option) -> Decimal:
         """Options of ``option`` that ``owner`` holds (ERC-1155 balance, in options)."""
@@ -413,13 +417,23 @@ class MarginAccount(Client):
     def health_of(self, accounts: list[str]) -> list[tuple[CollateralStatus, CollateralStatus]]:
         """(calls, puts) collateral and requirement of each account, each in its pool's token
         (calls: base, puts: quote)."""
-        base, quote = self.base, self.quote_token
+        base, quote_token = self.base, self.quote_token
 
         def pool(health, token: Token) -> CollateralStatus:
-            return CollateralStatus(from_units(health[0], token.decimals), from_units(health[1], token.decimals),
-                                    token.symbol)
+            return CollateralStatus(from_units(health.collateral, token.decimals),
+                                    from_units(health.required, token.decimals), token.symbol)
 
-        return [(pool(calls, base), pool(puts, quote)) for calls, puts in self.call("healthOf", accounts)]
+        return [(pool(h.calls, base), pool(h.puts, quote_token)) for h in self.call("healthOf", accounts)]
+
+    def liquidatable_amount(self, liquidator: str, account: str, option: Option, amount: Decimal) -> Decimal:
+        """How much of ``account``'s short ``option`` a ``liquidate`` of ``amount`` (options)
+        would take now: all of it, the close factor's maximum (``LiquidationTooLarge``), or 0."""
+        data = self.contract.encode_abi("liquidate", args=[account, option.id, to_wad(amount)])
+        try:
+            simulate(self.w3, {"from": liquidator, "to": self.address, "data": data}, "liquidate")
+        except ContractRevert as err:
+            return from_wad(int(err.args_by_name["maxAmount"])) if err.name == "LiquidationTooLarge" else Decimal(0)
+        return amount
 
     def shorts_of(self, account: str) -> list[tuple[Option, Decimal]]:
         """The account's short options and amounts (options)."""
@@ -427,16 +441,13 @@ class MarginAccount(Client):
         return [(Option.from_id(i), from_wad(a)) for i, a in zip(ids, amounts, strict=True)]
 
     def status(self, account: str) -> MarginStatus:
-        (calls, puts), = self.call("healthOf", [account])
-        (calls_fresh, puts_fresh), = self.call("freshnessOf", [account])
-        ids, amounts = self.call("positionsOf", account)
+        (calls, puts), = self.health_of([account])
+        fresh, = self.call("freshnessOf", [account])
         return MarginStatus(
             account=account,
-            calls=CollateralStatus(from_units(calls[0], self.base.decimals), from_units(calls[1], self.base.decimals),
-                             self.base.symbol, calls_fresh),
-            puts=CollateralStatus(from_units(puts[0], self.quote_token.decimals),
-                            from_units(puts[1], self.quote_token.decimals), self.quote_token.symbol, puts_fresh),
-            shorts=tuple((Option.from_id(i), from_wad(a)) for i, a in zip(ids, amounts, strict=True)),
+            calls=replace(calls, fresh=fresh.calls),
+            puts=replace(puts, fresh=fresh.puts),
+            shorts=tuple(self.shorts_of(account)),
         )
 
     @staticmethod

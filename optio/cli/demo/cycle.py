@@ -25,7 +25,7 @@ from optio.cli.render import console
 from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.contracts import SviParams
 from optio.sdk.deploy import deploy_protocol
-from optio.sdk.localchain import local_chain
+from optio.sdk.localchain import local_chain, warp
 from optio.sdk.market import Option, TradeKind
 from optio.sdk.protocol import Protocol
 
@@ -44,12 +44,6 @@ def _fmt(value: Decimal, *, sign: bool = False) -> str:
 
 def _step(title: str) -> None:
     console.print(Rule(f"[bold]{title}"))
-
-
-def _warp(w3, seconds: int) -> int:
-    w3.provider.make_request("evm_increaseTime", [seconds])
-    w3.provider.make_request("evm_mine", [])
-    return w3.eth.get_block("latest")["timestamp"]
 
 
 def _wallets(p: Protocol, who: dict[str, LocalSigner]) -> dict[str, dict[str, Decimal]]:
@@ -126,9 +120,9 @@ def run_demo(port: int = 8545) -> None:
 
         _step(f"Spot moves; a week passes; the keeper posts the settlement price {SETTLEMENT_PRICE}")
         for price in ("3050", "3100"):
-            _warp(w3, 3 * 86400)
+            warp(w3, 3 * 86400)
             p.spot_oracle.post(keeper, price, w3.eth.get_block("latest")["timestamp"])
-        t = _warp(w3, expiry - w3.eth.get_block("latest")["timestamp"] + 60)
+        t = warp(w3, expiry - w3.eth.get_block("latest")["timestamp"] + 60)
         p.spot_oracle.post(keeper, SETTLEMENT_PRICE, t)
 
         _step("The settler keeper settles the board, pays every holder and settles the margin short")

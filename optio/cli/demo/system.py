@@ -35,7 +35,7 @@ from optio.sdk.contracts import Client
 from optio.sdk.deploy import deploy_protocol
 from optio.sdk.deployment import Deployment, save_deployment
 from optio.sdk.errors import ContractRevert, InvalidInput
-from optio.sdk.localchain import free_port, local_chain, port_in_use
+from optio.sdk.localchain import free_port, local_chain, mine_on_interval, port_in_use
 from optio.sdk.protocol import Protocol
 from optio.sim.backtest.agents import Roster, board_strikes
 from optio.sim.backtest.driver import ASSET, VAULTS
@@ -248,9 +248,7 @@ def run_local(opts: SystemOptions) -> None:
         console.print(f"  deployed ({len(deployment.contracts)} contracts), {len(roster.lps)} LPs deposited, "
                       f"{len(roster.sellers)} sellers posted margin, {len(roster.buyers)} buyers funded")
         # From here on the chain has a block time: 1 s blocks, each `block_s` of chain time.
-        w3.provider.make_request("evm_setAutomine", [False])
-        w3.provider.make_request("evm_setIntervalMining", [1])
-        w3.provider.make_request("anvil_setBlockTimestampInterval", [opts.block_s])
+        mine_on_interval(w3, every_s=1, timestamp_step_s=opts.block_s)
         keys = {name: f"kind = \"dev\"\nindex = {i}" for name, i in keeper_index.items()}
         try:
             ports, dashboard = start_services(sup, chain.url, manifest, keys, s.seed, opts.block_s,

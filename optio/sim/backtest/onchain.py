@@ -12,7 +12,6 @@ Deployment still goes through the SDK.
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 from web3 import Web3
@@ -21,10 +20,11 @@ from web3.types import TxReceipt
 
 from optio.pricing.oracle_units import svi_from_wad, svi_to_wad
 from optio.pricing.svi import SviParams
-from optio.sdk.artifacts import decode_revert
-from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.chain import LocalSigner, dev_account, send_unsimulated
 from optio.sdk.deploy import deploy_protocol
 from optio.sdk.deployment import Deployment
+from optio.sdk.errors import ContractRevert
+from optio.sdk.localchain import set_next_timestamp
 from optio.sdk.market import Option, TradeKind
 from optio.sdk.protocol import Protocol
 from optio.sdk.units import from_units, from_wad, to_units, to_wad
@@ -62,7 +62,8 @@ class ChainProtocol:
                                                         save=False)
         self.p = Protocol(w3, self.deployment)
         self.market, self.margin = self.p.market.contract, self.p.margin.contract
-        self.vault_c = {vault: self.p.vault(vault).contract for vault in VAULTS}
+        self.vaults_sdk = {vault: self.p.vault(vault) for vault in VAULTS}
+        self.vault_c = {vault: self.vaults_sdk[vault].contract for vault in VAULTS}
         self.token_c = {vault: self.p.vault(vault).asset.contract for vault in VAULTS}
         self.decimals = {vault: self.p.vault(vault).asset.decimals for vault in VAULTS}
         self.share_decimals = {vault: self.p.vault(vault).share_decimals for vault in VAULTS}
@@ -75,27 +76,12 @@ class ChainProtocol:
 
     def _send(self, who: int, contract, fn: str, *args) -> TxReceipt:
         """One transaction from actor ``who``; ``Rejected`` with the custom error if it reverted."""
-        tx = {"from": self.addresses[who], "to": contract.address, "data": contract.encode_abi(fn, args=list(args)),
-              "gas": hex(GAS)}
-        reply = self.w3.provider.make_request("eth_sendTransaction", [tx])
         self.sent += 1
-        if "error" in reply:
-            raise Rejected(_reason(reply["error"]))
-        receipt = self._receipt(reply["result"])
-        if receipt["status"] != 1:
-            replay = self.w3.provider.make_request("eth_call", [tx, "latest"])
-            raise Rejected(_reason(replay.get("error", {})))
-        return receipt
-
-    def _receipt(self, tx_hash: str) -> TxReceipt:
-        """Anvil answers eth_sendTransaction before the block is sealed (and with a block time,
-        up to a block later): poll."""
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.w3.provider.make_request("eth_getTransactionReceipt", [tx_hash]).get("result"):
-                return self.w3.eth.get_transaction_receipt(tx_hash)
-            time.sleep(0.001)
-        raise TimeoutError(f"transaction {tx_hash} was not mined within 30 s")
+        try:
+            return send_unsimulated(self.w3, self.addresses[who], contract.address,
+                                    contract.encode_abi(fn, args=list(args)), gas=GAS, action=fn)
+        except ContractRevert as err:
+            raise Rejected(err.args_by_name.get("message", err.name) if err.name == "Error" else err.name) from None
 
     def _fund(self, actors: int) -> None:
         weth, usdc = self.token_c["call"], self.token_c["put"]
@@ -120,7 +106,7 @@ class ChainProtocol:
     # --- keeper actions ---------------------------------------------------------------------------
 
     def set_time(self, t: int) -> None:
-        self.w3.provider.make_request("evm_setNextBlockTimestamp", [t])
+        set_next_timestamp(self.w3, t)
         self.t = t
 
     def post_spot(self, price: float) -> None:
@@ -146,44 +132,33 @@ class ChainProtocol:
                 from_sellers[vault] += self._tokens(vault, ev.args.paid)
                 bad[vault] += self._tokens(vault, ev.args.badDebt)
         to_holders = {s: 0.0 for s in VAULTS}
-        for strike in self.market.functions.strikesOf(expiry).call():
-            for is_call in (True, False):
-                option = Option(expiry, from_wad(strike), is_call)
-                if self.market.functions.optionState(option.id).call()[0] == 0 or not holders:
-                    continue  # no live position
-                receipt = self._send(0, self.market, "exerciseFor", option.id, [self.addresses[w] for w in holders])
-                for ev in self.market.events.Exercised().process_receipt(receipt, errors=DISCARD):
-                    to_holders[vault_of(option)] += self._tokens(vault_of(option), ev.args.payout)
+        for option in self.p.market.options(expiry):
+            if not holders or self.p.market.state(option).vault_short == 0:
+                continue  # no live position
+            receipt = self._send(0, self.market, "exerciseFor", option.id, [self.addresses[w] for w in holders])
+            for ev in self.market.events.Exercised().process_receipt(receipt, errors=DISCARD):
+                to_holders[vault_of(option)] += self._tokens(vault_of(option), ev.args.payout)
         return Settlement(expiry, price, to_holders, from_sellers, bad)
 
     def liquidatable(self, sellers: list[int]) -> list[tuple[int, Option, Decimal]]:
         if not sellers:
             return []
-        health = self.margin.functions.healthOf([self.addresses[w] for w in sellers]).call()
+        margin = self.p.margin
+        health = margin.health_of([self.addresses[w] for w in sellers])
         out = []
-        for who, (calls, puts) in zip(sellers, health, strict=True):
-            sick = {vault for vault, (have, need) in zip(VAULTS, (calls, puts), strict=True) if have < need}
+        for who, pools in zip(sellers, health, strict=True):
+            sick = {vault for vault, pool in zip(VAULTS, pools, strict=True) if pool.collateral < pool.required}
             if not sick:
                 continue
-            ids, amounts = self.margin.functions.positionsOf(self.addresses[who]).call()
-            held = ((Option.from_id(i), a) for i, a in zip(ids, amounts, strict=True))
+            held = margin.shorts_of(self.addresses[who])
             positions = sorted(((o, a) for o, a in held if vault_of(o) in sick and o.expiry > self.t),
                                key=lambda p: option_key(p[0]))
             for option, amount in positions:
-                largest = self._largest_liquidation(who, option, amount)
+                # the whole position if the contract takes it, else the close factor's maximum
+                largest = margin.liquidatable_amount(self.addresses[0], self.addresses[who], option, amount)
                 if largest:
-                    out.append((who, option, from_wad(largest)))
+                    out.append((who, option, largest))
         return out
-
-    def _largest_liquidation(self, who: int, option: Option, position: int) -> int:
-        """The whole position if the contract takes it, else its ``LiquidationTooLarge`` maximum."""
-        data = self.margin.encode_abi("liquidate", args=[self.addresses[who], option.id, position])
-        reply = self.w3.provider.make_request("eth_call", [{"from": self.addresses[0], "to": self.margin.address,
-                                                            "data": data, "gas": hex(GAS)}, "latest"])
-        if "error" not in reply:
-            return position
-        name, args = decode_revert(reply["error"].get("data"))
-        return int(args["maxAmount"]) if name == "LiquidationTooLarge" else 0
 
     def liquidate(self, account: int, option: Option, amount: Decimal) -> Liquidation:
         receipt = self._send(0, self.margin, "liquidate", self.addresses[account], option.id, to_wad(amount))
@@ -199,7 +174,7 @@ class ChainProtocol:
         self._send(who, self.vault_c[vault], "deposit", self._units(vault, amount), self.addresses[who])
 
     def max_withdraw(self, who: int, vault: VaultName) -> float:
-        return self._tokens(vault, self.vault_c[vault].functions.maxWithdraw(self.addresses[who]).call())
+        return float(self.vaults_sdk[vault].max_withdraw(self.addresses[who]))
 
     def withdraw(self, who: int, vault: VaultName, amount: float) -> None:
         address = self.addresses[who]
@@ -221,16 +196,6 @@ class ChainProtocol:
     def vaults(self) -> dict[VaultName, VaultView]:
         out = {}
         for vault in VAULTS:
-            v = self.vault_c[vault].functions
-            balance = self.token_c[vault].functions.balanceOf(self.vault_c[vault].address).call()
-            idle = balance - v.claimableAssets().call()
-            supply = float(from_units(v.totalSupply().call(), self.share_decimals[vault]))
-            out[vault] = VaultView(self._tokens(vault, v.totalAssets().call()), supply,
-                                  self._tokens(vault, v.lockedAssets().call()), self._tokens(vault, idle))
+            b = self.vaults_sdk[vault].balances()
+            out[vault] = VaultView(float(b.total_assets), float(b.total_shares), float(b.locked), float(b.idle))
         return out
-
-
-def _reason(error: dict) -> str:
-    """The custom error's name from a JSON-RPC error (its data), or the node's message."""
-    name, _ = decode_revert(error.get("data") if isinstance(error.get("data"), str) else None)
-    return name if name != "UnknownRevert" else str(error.get("message", "UnknownRevert"))[:80]
