@@ -114,7 +114,7 @@ fuzz: install $(BUILD)
 	FUZZ_SCALE=$${FUZZ_SCALE:-10} FUZZ_RANDOM=1 $(PY) -m pytest tests/fuzz -n 2 --dist loadfile -s
 
 # The on-chain math against the engine on 1,000,000 random options, with the error distribution and
-# the gas table (make test runs another 1,000,000 in tests/math, asserting the 1e-12 bar).
+# the gas table (make test runs another 1,000,000 in tests/contracts/libraries, asserting the 1e-12 bar).
 fuzz-math: install $(BUILD)
 	$(PY) -m benchmarks.math_gas --n 1000000
 

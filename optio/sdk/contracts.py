@@ -33,9 +33,12 @@ class Client:
         self.w3 = w3
         self.address = Web3.to_checksum_address(address)
         abi = artifact(artifact_name or self.artifact_name).abi
-        # Struct outputs come back as named tuples: the typed reads below take fields by name,
-        # so a reordered struct field cannot give a wrong number silently.
-        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi, decode_tuples=True)
+        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi)
+        # Structs come back as named tuples here, so typed reads take fields by name and a
+        # reordered struct field cannot give a wrong number silently. Only for functions whose
+        # outputs are structs: web3 keys decoded tuples by output name, so several unnamed
+        # outputs would collapse into one.
+        self._structs: Contract = w3.eth.contract(address=self.address, abi=abi, decode_tuples=True)
 
     def transact(self, signer: Signer, fn: str, *args: object, action: str | None = None) -> TxReceipt:
         """Send ``fn(*args)`` through ``optio.sdk.chain.transact`` (simulated first)."""
@@ -52,6 +55,14 @@ class Client:
     def role_id(self, role: str) -> bytes:
         """The AccessControl id (bytes32) of the role named ``role`` (e.g. ``"KEEPER_ROLE"``)."""
         return bytes(self.call(role))
+
+    def call_struct(self, fn: str, *args: object):
+        """Read-only call of a function that returns a struct (or an array of them): fields by
+        name (``r.maxAge``); a revert raises the decoded ``ContractRevert``."""
+        try:
+            return getattr(self._structs.functions, fn)(*args).call()
+        except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
+            raise revert_of(err, fn) from None
 
     def has_role(self, role: str, account: str) -> bool:
         """Whether ``account`` holds the AccessControl role named ``role`` (e.g. ``"POSTER_ROLE"``;
@@ -269,7 +280,7 @@ class Vault(Client):
         views = []
         for log in logs:
             rid = log["args"]["requestId"]
-            r = self.call("redeemRequest", rid)
+            r = self.call_struct("redeemRequest", rid)
             views.append(RedeemRequestView(rid, r.controller, REQUEST_STATUS[r.status], self._shares(r.shares),
                                            self._assets(r.assets)))
         return views
@@ -376,7 +387,7 @@ class SpotOracle(Client):
     artifact_name = "SpotOracle"
 
     def config(self) -> SpotOracleConfig:
-        c = self.call("config")
+        c = self.call_struct("config")
         return SpotOracleConfig(c.maxAge, c.settlementWindow, c.settlementGrace, from_wad(c.maxJumpWad), c.jumpWindow)
 
     def latest_round(self) -> tuple[Decimal, int]:
@@ -446,7 +457,7 @@ class VolOracle(Client):
     artifact_name = "VolOracle"
 
     def config(self) -> VolOracleConfig:
-        c = self.call("config")
+        c = self.call_struct("config")
         return VolOracleConfig(c.maxAge, from_wad(c.maxAtmMoveWad), from_wad(c.maxAgeTauFractionWad), c.jumpWindow)
 
     def post(self, signer: Signer, expiry: int, params: SviParams) -> TxReceipt:

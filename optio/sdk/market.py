@@ -182,7 +182,7 @@ class Market(Client):
         self.vol_oracle = VolOracle(w3, self.call("volOracle"))
 
     def risk_limits(self) -> RiskLimits:
-        r = self.call("riskLimits")
+        r = self.call_struct("riskLimits")
         return RiskLimits(r.tradingCutoff, from_wad(r.minAmount), from_wad(r.inventoryScale),
                           from_wad(r.maxNetDelta), from_wad(r.maxNetVega), from_wad(r.maxUtilisation),
                           from_wad(r.minLiveAmount))
@@ -230,7 +230,7 @@ class Market(Client):
         amount_dec = parse_amount(amount, name="amount")
         if amount_dec <= 0:
             raise InvalidInput(f"amount must be positive, got {amount_dec}")
-        q = self.call("quote", option.id, int(kind), to_wad(amount_dec, name="amount"))
+        q = self.call_struct("quote", option.id, int(kind), to_wad(amount_dec, name="amount"))
         premium_units, inventory, utilisation, spot = q.premium, q.inventoryWad, q.utilisationWad, q.spotWad
         token = self.token_of(option)
         engine_per_option = self._engine_per_option(option, kind, from_wad(inventory), from_wad(utilisation))
@@ -258,7 +258,7 @@ class Market(Client):
         params, _ = self.vol_oracle.call("getParams", option.expiry)
         spot_wad, _ = self.spot_oracle.call("latestPrice")
         now = self.w3.eth.get_block("latest")["timestamp"]
-        fees = self.call("fees")
+        fees = self.call_struct("fees")
         q = engine_quote(
             float(from_wad(spot_wad)),
             float(option.strike),
@@ -358,7 +358,7 @@ class Market(Client):
     # --- views --------------------------------------------------------------------------------
 
     def state(self, option: Option) -> OptionState:
-        s = self.call("optionState", option.id)
+        s = self.call_struct("optionState", option.id)
         return OptionState(from_wad(s.shortOI), from_wad(s.longOI), s.listed, s.reserveUnits, from_wad(s.payoffWad),
                            s.settled)
 
@@ -423,7 +423,7 @@ class MarginAccount(Client):
             return CollateralStatus(from_units(health.collateral, token.decimals),
                                     from_units(health.required, token.decimals), token.symbol)
 
-        return [(pool(h.calls, base), pool(h.puts, quote_token)) for h in self.call("healthOf", accounts)]
+        return [(pool(h.calls, base), pool(h.puts, quote_token)) for h in self.call_struct("healthOf", accounts)]
 
     def liquidatable_amount(self, liquidator: str, account: str, option: Option, amount: Decimal) -> Decimal:
         """How much of ``account``'s short ``option`` a ``liquidate`` of ``amount`` (options)
@@ -442,7 +442,7 @@ class MarginAccount(Client):
 
     def status(self, account: str) -> MarginStatus:
         (calls, puts), = self.health_of([account])
-        fresh, = self.call("freshnessOf", [account])
+        fresh, = self.call_struct("freshnessOf", [account])
         return MarginStatus(
             account=account,
             calls=replace(calls, fresh=fresh.calls),

@@ -85,7 +85,7 @@ def test_anvil_killed_and_restarted_under_a_running_keeper(tmp_path, caplog):
         first = r.ctx.protocol.spot_oracle.call("latestRoundData")[0]
         proc.terminate()  # the node goes away (its state is saved to the file)
         proc.wait(20)
-        with caplog.at_level(logging.WARNING, logger="keepers"):
+        with caplog.at_level(logging.WARNING, logger="optio.keepers"):
             assert not r.cycle()  # a failed cycle, logged, not a crash
         assert any("rpc unreachable" in rec.getMessage() for rec in caplog.records)
         assert r.metrics.healthy is False
@@ -98,7 +98,7 @@ def test_anvil_killed_and_restarted_under_a_running_keeper(tmp_path, caplog):
         # Down for good: the error budget stops the loop cleanly with exit code 2.
         proc.terminate()
         proc.wait(20)
-        with caplog.at_level(logging.CRITICAL, logger="keepers"):
+        with caplog.at_level(logging.CRITICAL, logger="optio.keepers"):
             assert r.run() == 2
         assert any("error budget spent" in rec.getMessage() for rec in caplog.records)
     finally:

@@ -4,6 +4,7 @@ when it moved (stepping within the oracle's per-update bound), else stays quiet.
 from __future__ import annotations
 
 from optio.keepers import vol
+from optio.pricing.oracle_units import svi_from_wad
 from tests.keepers.conftest import runner
 from tests.keepers.scenario import build, now, post_spot
 
@@ -25,7 +26,7 @@ def test_vol_keeper_posts_the_fitted_surface_and_then_waits(w3, protocol, chain,
     r = runner(tmp_path, chain, deployed, "vol", table)
     params = one_post(r, protocol, keeper, sc.expiry)
     tenor = (sc.expiry - now(w3)) / vol.YEAR
-    assert abs(vol.atm_vol(vol.from_wad(params), tenor) - 0.9) < 0.01  # the simulated market's ATM vol
+    assert abs(vol.atm_vol(svi_from_wad(params), tenor) - 0.9) < 0.01  # the simulated market's ATM vol
     assert r.metrics.value("vol_fit_rmse") < 0.01
     assert r.cycle() and not r.txs.in_flight()  # unchanged within the heartbeat: quiet
 
@@ -48,7 +49,7 @@ def test_vol_keeper_fits_a_venue_snapshot_from_files(w3, protocol, chain, deploy
     shutil.copy(Path(__file__).parents[1] / "pricing" / "fixtures" / "deribit_btc_options.json", folder)
     r = runner(tmp_path, chain, deployed, "vol", f'source = "files"\nsnapshots = "{folder}"')
     params = one_post(r, protocol, keeper, sc.expiry)
-    assert 0.1 < vol.atm_vol(vol.from_wad(params), (sc.expiry - now(w3)) / vol.YEAR) < 3
+    assert 0.1 < vol.atm_vol(svi_from_wad(params), (sc.expiry - now(w3)) / vol.YEAR) < 3
 
 
 def test_vol_keeper_keeps_the_surface_fresh_to_the_trading_cutoff(w3, protocol, chain, deployed, keeper, tmp_path):

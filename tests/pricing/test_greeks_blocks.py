@@ -186,7 +186,7 @@ def test_without_libmvec_the_same_code_runs_on_scalar_libm(tmp_path):
     numba cache: the blocks still equal the scalar path, and implied vol still inverts the price."""
     script = (
         "import numpy as np\n"
-        "from pricing import vector_libm\n"
+        "from optio.pricing import _vector_libm as vector_libm\n"
         "assert not vector_libm.VECTOR_LIBM\n"
         "from tests.pricing.test_greeks_blocks import assert_close, scalar_greeks, wide_grid\n"
         "from optio.pricing.black_scholes import black_greeks\n"

@@ -29,7 +29,7 @@ def setup_logging(level: str = "INFO", stream=None) -> None:
     """JSON lines on ``stream`` (default stderr) for every logger under ``keepers``."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("keepers")
+    root = logging.getLogger("optio.keepers")
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False

@@ -1,4 +1,4 @@
-"""Vault attacks from the outside review of 6507dee, each on a live market (tests/market/conftest.py)
+"""Vault attacks from the outside review of 6507dee, each on a live market (tests/contracts/market/conftest.py)
 and each asserting that it no longer works:
 
 1. cancelled redeem requests freeze settlement: a spammer fills the queue with cancelled entries
