@@ -29,7 +29,7 @@ from optio.units import from_units, from_wad, to_units, to_wad
 from pricing.oracle_units import from_wad as svi_from_wad
 from pricing.oracle_units import to_wad as svi_to_wad
 from pricing.svi import SviParams
-from sim.model import marks
+from sim.marks import marks
 from sim.protocol import SIDES, Fill, Liquidation, Rejected, Settlement, Side, VaultView, option_key, side_of
 from sim.scenario import Scenario
 
