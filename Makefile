@@ -101,13 +101,11 @@ lint: install
 slither: install
 	$(PY) tools/slither_check.py
 
+# Every benchmark three times; docs/benchmarks.md gets each figure's median, min and max, the
+# commit and the date (BENCH_ONLY=sim,risk for some; python -m benchmarks.report --rewrite
+# rewrites the page from the saved runs in docs/benchmarks/).
 bench: install $(BUILD)
-	$(PY) -m benchmarks.gas
-	$(PY) -m benchmarks.pricing
-	$(PY) -m benchmarks.math_gas
-	$(PY) -m benchmarks.keepers
-	$(PY) -m benchmarks.sim
-	$(PY) -m benchmarks.risk
+	$(PY) -m benchmarks.report
 
 # The protocol's invariants under 10× the random actions of `make test`, on fresh seeds.
 fuzz: install $(BUILD)

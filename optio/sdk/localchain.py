@@ -15,7 +15,7 @@ from pathlib import Path
 from web3 import Web3
 
 from optio.sdk.artifacts import PROJECT_ROOT
-from optio.sdk.chain import DEV_MNEMONIC
+from optio.sdk.chain import DEV_MNEMONIC, http_provider
 from optio.sdk.errors import OptioError
 
 NODE_BIN = PROJECT_ROOT / "node_modules" / ".bin"
@@ -33,7 +33,7 @@ class LocalChain:
 
     @cached_property
     def w3(self) -> Web3:
-        return Web3(Web3.HTTPProvider(self.url, request_kwargs={"timeout": 30}))
+        return Web3(http_provider(self.url, timeout=30))
 
 
 def free_port() -> int:

@@ -36,6 +36,42 @@ def test_liquidates_every_underwater_account_in_one_block(w3, protocol, chain, d
     assert r.cycle() and not r.txs.in_flight()  # nothing is sent again for what was done
 
 
+def test_sends_each_chunk_as_soon_as_it_is_planned(w3, protocol, chain, deployed, keeper, tmp_path):
+    """send_chunk = 2 over three underwater sellers: two sends, the first already in the pool
+    when the second is planned; all three still land in one block."""
+    build(protocol, keeper)
+    r = runner(tmp_path, chain, deployed, "liquidator", "send_chunk = 2")
+    post_spot(protocol, keeper, "1700")
+    hold_blocks(w3)
+    submitted, submit_batch = [], r.txs.submit_batch
+
+    def recording(sends):
+        pooled = int(w3.provider.make_request("txpool_status", [])["result"]["pending"], 16)
+        submitted.append((len(sends), pooled))
+        return submit_batch(sends)
+
+    r.txs.submit_batch = recording
+    assert r.cycle()
+    assert submitted == [(2, 0), (1, 2)]  # (sent in this chunk, already waiting in the pool)
+    nonces = [f.nonce for f in r.txs.in_flight()]
+    assert nonces == list(range(nonces[0], nonces[0] + 3))  # one run of nonces across the chunks
+    mine(w3)
+    done = r.txs.poll()
+    assert [d.status for d in done] == ["mined"] * 3 and len({d.block for d in done}) == 1
+
+
+def test_one_chunk_by_default_below_two_hundred(w3, protocol, chain, deployed, keeper, tmp_path):
+    build(protocol, keeper)
+    r = runner(tmp_path, chain, deployed, "liquidator", "")
+    assert r.ctx.settings.send_chunk == 200
+    post_spot(protocol, keeper, "1700")
+    hold_blocks(w3)
+    sizes, submit_batch = [], r.txs.submit_batch
+    r.txs.submit_batch = lambda sends: sizes.append(len(sends)) or submit_batch(sends)
+    assert r.cycle()
+    assert sizes == [3]
+
+
 def test_two_liquidators_racing_never_liquidate_twice(w3, protocol, chain, deployed, keeper, tmp_path):
     from optio.sdk.chain import LocalSigner, dev_account
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from optio.pricing.black_scholes import SECONDS_PER_YEAR, black_price
+from optio.pricing.black_scholes import SECONDS_PER_YEAR
 from optio.pricing.quotes import quote
 from optio.pricing.svi import SviParams
 from optio.sdk.contracts import held_surface
@@ -34,6 +34,7 @@ from optio.sim.backtest.driver import (
     option_key,
     vault_of,
 )
+from optio.sim.backtest.marks import OptionTable, StepMarks
 from optio.sim.backtest.scenario import Scenario
 
 
@@ -71,23 +72,29 @@ class ModelProtocol:
         self.collateral: dict[int, dict[VaultName, float]] = defaultdict(lambda: {"call": 0.0, "put": 0.0})
         self.shorts: dict[int, dict[Option, float]] = defaultdict(dict)
         self.settlement_price: dict[int, float] = {}
+        self._table: OptionTable | None = None  # the book's options as arrays; None after it changes
+        self._step: StepMarks | None = None  # this step's marks; None after time, spot, a surface or the book moves
 
     # --- keeper actions -------------------------------------------------------------------------
 
     def set_time(self, t: int) -> None:
         self.t = t
+        self._step = None
 
     def post_spot(self, price: float) -> None:
         self.spot = price
+        self._step = None
         for expiry in self.boards:
             if expiry <= self.t and expiry not in self.settlement_price:
                 self.settlement_price[expiry] = price  # the first post at or after expiry
 
     def post_surface(self, expiry: int, params: SviParams) -> None:
         self.surfaces[expiry] = (params, self.t)
+        self._step = None
 
     def list_board(self, expiry: int, strikes: list[Decimal]) -> None:
         self.boards[expiry] = list(strikes)
+        self._table = self._step = None
         for k in strikes:
             for is_call in (True, False):
                 self.book[Option(expiry, k, is_call)] = _OptionBook()
@@ -121,6 +128,7 @@ class ModelProtocol:
         for strike in self.boards.pop(expiry):
             for is_call in (True, False):
                 del self.book[Option(expiry, strike, is_call)]  # settled: nothing live is left
+        self._table = self._step = None
         return Settlement(expiry, price, to_holders, from_sellers, bad)
 
     def liquidatable(self, sellers: list[int]) -> list[tuple[int, Option, Decimal]]:
@@ -297,8 +305,19 @@ class ModelProtocol:
         k = float(option.strike)
         return max(price - k, 0.0) / price if option.is_call else max(k - price, 0.0)
 
-    def _marks(self, options: list[Option], spot: float | np.ndarray, vol_scale: float) -> np.ndarray:
-        return marks(options, spot, self.t, self.surfaces, vol_scale)
+    def _marks(self, options: list[Option], spot: float, vol_scale: float) -> np.ndarray:
+        """``optio.sim.backtest.marks.marks`` of ``options``, from the step's table (priced once per step)."""
+        if self._step is None:
+            if self._table is None:
+                self._table = OptionTable(self.book)
+            stressed = 1 + self.s.vol_shock
+            self._step = StepMarks(self.t, self.surfaces, self._table, [
+                (self.spot, 1.0), (self._stressed_spot("call"), stressed), (self._stressed_spot("put"), stressed)])
+        return self._step.of(options, spot, vol_scale)
+
+    def _stressed_spot(self, vault: VaultName) -> float:
+        """The spot a vault's requirement is priced at: up for calls, down for puts."""
+        return self.spot * (1 + self.s.spot_shock if vault == "call" else 1 - self.s.spot_shock)
 
     def _nav(self, vault: VaultName) -> float:
         live = [(opt, o.short - o.long) for opt, o in self.book.items()
@@ -325,9 +344,8 @@ class ModelProtocol:
                     if vault_of(o) == vault and o.expiry > self.t]
             if not rows:
                 continue
-            stressed = self.spot * (1 + self.s.spot_shock if vault == "call" else 1 - self.s.spot_shock)
             options = [o for _, o, _ in rows]
-            value = self._marks(options, stressed, 1 + self.s.vol_shock)
+            value = self._marks(options, self._stressed_spot(vault), 1 + self.s.vol_shock)
             full = np.array([self._full(o) for o in options])
             need = np.array([n for _, _, n in rows]) * np.minimum(full, np.maximum(self.s.margin_floor * full, value))
             for (who, _, _), x in zip(rows, need, strict=True):
@@ -351,26 +369,6 @@ class ModelProtocol:
         else:
             self.shorts[who][option] = rest
 
-
-def marks(options: list[Option], spot: float | np.ndarray, t: int, surfaces: dict[int, tuple[SviParams, int]],
-          vol_scale: float = 1.0) -> np.ndarray:
-    """Black-Scholes mids at time ``t`` on the posted ``surfaces`` ((slice, posted at) by expiry;
-    the oracle holds the posted vols until the next post), vols × ``vol_scale``, in collateral
-    tokens per option: quote for puts, base (÷ spot) for calls. Vectorised."""
-    if not options:
-        return np.zeros(0)
-    spot = np.broadcast_to(np.asarray(spot, dtype=float), (len(options),))
-    strikes = np.array([float(o.strike) for o in options])
-    tau = np.array([(o.expiry - t) / SECONDS_PER_YEAR for o in options])
-    vols = np.empty(len(options))
-    for expiry in {o.expiry for o in options}:
-        sel = np.array([o.expiry == expiry for o in options])
-        posted, posted_at = surfaces[expiry]
-        held = held_surface(posted, posted_at, expiry, t)
-        vols[sel] = held.implied_vol(np.log(strikes[sel] / spot[sel]), tau[sel])
-    calls = np.array([o.is_call for o in options])
-    prices = black_price(spot, strikes, tau, vols * vol_scale, is_call=calls)
-    return np.where(calls, prices / spot, prices)
 
 
 def _dec(x: float) -> Decimal:

@@ -39,7 +39,7 @@ from optio.sim.backtest.driver import (
     option_key,
     vault_of,
 )
-from optio.sim.backtest.model import marks
+from optio.sim.backtest.marks import marks
 from optio.sim.backtest.scenario import Scenario
 
 GAS = 12_000_000

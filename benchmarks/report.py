@@ -1,0 +1,310 @@
+"""`make bench`: every benchmark run three times, and docs/benchmarks.md written from the runs —
+the median, min and max of each headline figure, the commit and the date — so that a figure
+that slips shows up as a number beside its target, not as a stale table in the README.
+
+    python -m benchmarks.report              # run them all, save their JSON, write the doc
+    BENCH_ONLY=sim,risk python -m benchmarks.report    # only these (the others' saved runs stay)
+    python -m benchmarks.report --rewrite    # write the doc again from the saved JSON, run nothing
+    python -m benchmarks.report --reps 5
+
+A benchmark that takes ``--reps`` (sim, keepers, risk) repeats itself and puts
+``<figure>_median``/``_min``/``_max``/``_runs`` on its JSON line (:func:`repeat`); the others
+(gas, pricing, math_gas) are run ``--reps`` times here and their runs summarised the same way.
+Each benchmark's last JSON line is saved in ``docs/benchmarks/<name>.json`` with the commit and
+the date it ran on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "benchmarks.md"
+RESULTS = ROOT / "docs" / "benchmarks"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline figure: where it is in the benchmark's JSON (a key, or a path of keys),
+    how it reads, and its target (``limit``: a number, or the key of a figure that holds it)."""
+
+    path: tuple[str, ...]
+    label: str
+    fmt: str = ",.2f"
+    limit: float | str | None = None
+    lower_is_better: bool = True
+
+    @property
+    def key(self) -> str:
+        return "/".join(self.path)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    command: str
+    figures: list[Figure] = field(default_factory=list)
+    repeats_itself: bool = False  # takes --reps and writes <figure>_median etc. itself
+
+
+def _f(*path: str, **kw) -> Figure:
+    return Figure(tuple(path), **kw)
+
+
+BENCHMARKS: list[Benchmark] = [
+    Benchmark("gas", "python -m benchmarks.gas", [
+        _f("vaults", "call", "deposit_new_lp", label="deposit, new LP, call vault (gas)", fmt=",.0f", limit=90_000),
+        _f("vaults", "put", "deposit_new_lp", label="deposit, new LP, put vault (gas)", fmt=",.0f", limit=90_000),
+        _f("oracles", "oracle_post", label="spot oracle post (gas)", fmt=",.0f", limit=50_000),
+        _f("market", "open_trade_cold", label="first trade of an option (gas)", fmt=",.0f", limit=150_000),
+        _f("market", "liquidation", label="liquidation (gas)", fmt=",.0f", limit=180_000),
+        _f("nav_gas_per_live_option", label="vault NAV per live option (gas)", fmt=",.0f"),
+    ]),
+    Benchmark("pricing", "python -m benchmarks.pricing", [
+        _f("iv", "random/optio", "iv_per_s", label="implied vol, random grid (options/s)", fmt=",.0f",
+           lower_is_better=False),
+        _f("iv", "hard/optio", "iv_per_s", label="implied vol, hard grid (options/s)", fmt=",.0f",
+           lower_is_better=False),
+        _f("iv", "random/py_vollib_vectorized", "iv_per_s", label="py_vollib_vectorized IV, random grid (options/s)",
+           fmt=",.0f", lower_is_better=False),
+        _f("price_greeks_per_s", "optio price+7 Greeks (blocks, libmvec lanes)", label="price + 7 Greeks (options/s)",
+           fmt=",.0f", lower_is_better=False),
+        _f("surface_fit_ms", label="SVI surface fit, 20 × 50 (ms)", fmt=".2f"),
+    ]),
+    Benchmark("math_gas", "python -m benchmarks.math_gas", [
+        _f("gas", "price", "max", label="on-chain price, max gas", fmt=",.0f", limit=2_500),
+        _f("gas", "quote", "max", label="on-chain quote, max gas", fmt=",.0f"),
+        _f("errors", "call_random", "max", label="call price max error vs engine (× spot)", fmt=".1e"),
+        _f("errors", "put_random", "max", label="put price max error vs engine (× spot)", fmt=".1e"),
+    ]),
+    Benchmark("keepers", "python -m benchmarks.keepers", [
+        _f("liquidation_blocks", label="blocks to liquidate 1,000 underwater accounts", fmt=".0f",
+           limit="target_blocks"),
+        _f("scan_10k_s", label="scan 10,000 accounts' health (s)", limit=1.0),
+        _f("oracle_blocks_max", label="oracle: blocks from a 2% move to its post (max of 8)", fmt=".0f", limit=1),
+    ], repeats_itself=True),
+    Benchmark("sim", "python -m benchmarks.sim", [
+        _f("model_s", label="model: 365 days, hourly steps (s)", limit=5.0),
+        _f("chain_s", label="chain: 30 days on Anvil (s)", fmt=".1f", limit=120.0),
+        _f("model_month_s", label="model: the same 30 days (s)", fmt=".3f"),
+    ], repeats_itself=True),
+    Benchmark("risk", "python -m benchmarks.risk", [
+        _f("page_cold_ms", label="dashboard ready with data, first load (ms)", fmt=",.0f", limit=2_000.0),
+        _f("page_warm_ms", label="dashboard ready with data, reload (ms)", fmt=",.0f", limit=2_000.0),
+        _f("aggregate_ms", label="aggregate 10,000 positions (ms)", fmt=".1f", limit=100.0),
+        _f("refresh_ms", label="service refresh from the chain (ms)", fmt=",.0f"),
+    ], repeats_itself=True),
+]
+BY_NAME = {b.name: b for b in BENCHMARKS}
+
+
+# --- what each benchmark calls ------------------------------------------------------------------
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    """Median, min and max of one figure's runs."""
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def repeat(run: Callable[[], dict], reps: int, figures: Sequence[str]) -> dict:
+    """``run()`` ``reps`` times. Returns the figures of the median run of the first of
+    ``figures`` (so a table made from them is one real run), and for each of ``figures``
+    ``<figure>_median``, ``_min``, ``_max`` and ``_runs`` (every run's value, in order)."""
+    if reps < 1:
+        raise ValueError("reps must be at least 1")
+    runs = []
+    for i in range(reps):
+        runs.append(run())
+        if reps > 1:
+            print(f"run {i + 1} of {reps}: " + ", ".join(f"{f} {runs[-1][f]:g}" for f in figures), file=sys.stderr)
+    order = sorted(range(reps), key=lambda i: runs[i][figures[0]])
+    out = dict(runs[order[(reps - 1) // 2]])
+    for f in figures:
+        values = [r[f] for r in runs]
+        for stat, value in summary(values).items():
+            out[f"{f}_{stat}"] = value
+        out[f"{f}_runs"] = values
+    out["reps"] = reps
+    return out
+
+
+# --- running and saving ---------------------------------------------------------------------------
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def commit() -> str:
+    """The short commit, with ``-dirty`` if tracked files differ from it (the saved runs and
+    this doc aside: they change as ``make bench`` goes)."""
+    head = _git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = _git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                 ":!docs/benchmarks", ":!docs/benchmarks.md")
+    return head + ("-dirty" if dirty else "")
+
+
+def last_json(stdout: str) -> dict:
+    """A benchmark's figures: the last line of its output that is a JSON object."""
+    for line in reversed(stdout.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            return json.loads(line)
+    raise ValueError("no JSON line in the benchmark's output")
+
+
+def lookup(figures: dict, path: Sequence[str]):
+    value = figures
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _run_once(bench: Benchmark, extra: list[str]) -> dict:
+    """Runs the benchmark as a subprocess, its tables shown as they come, and returns its JSON."""
+    cmd = [sys.executable, "-m", f"benchmarks.{bench.name}", *extra]
+    print(f"$ {' '.join(cmd[2:])}", flush=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stdout:  # type: ignore[union-attr]
+        print(line, end="", flush=True)
+        lines.append(line)
+    if proc.wait() != 0:
+        raise RuntimeError(f"benchmarks.{bench.name} exited with {proc.returncode}")
+    return last_json("".join(lines))
+
+
+def run_benchmark(bench: Benchmark, reps: int) -> dict:
+    """The benchmark's figures over ``reps`` runs (``<figure>_median`` … for its figures)."""
+    if bench.repeats_itself:
+        return _run_once(bench, ["--reps", str(reps)])
+    runs = [_run_once(bench, []) for _ in range(reps)]
+    keys = [f.key for f in bench.figures]
+    flat = [{f.key: lookup(r, f.path) for f in bench.figures} for r in runs]
+    out = dict(runs[-1])
+    for key in keys:
+        values = [r[key] for r in flat]
+        if all(isinstance(v, int | float) for v in values):
+            for stat, value in summary(values).items():
+                out[f"{key}_{stat}"] = value
+            out[f"{key}_runs"] = values
+    out["reps"] = reps
+    return out
+
+
+def save(bench: Benchmark, figures: dict, directory: Path | None = None) -> Path:
+    directory = directory or RESULTS
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{bench.name}.json"
+    record = {"benchmark": bench.name, "command": bench.command, "commit": commit(),
+              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "reps": figures.get("reps", 1),
+              "figures": figures}
+    path.write_text(json.dumps(record, indent=1, default=float) + "\n")
+    return path
+
+
+# --- the doc ----------------------------------------------------------------------------------------
+
+
+def _stats(bench: Benchmark, fig: Figure, figures: dict) -> dict[str, float] | None:
+    key = fig.key if not bench.repeats_itself else fig.path[-1]
+    if f"{key}_median" in figures:
+        return {s: figures[f"{key}_{s}"] for s in ("median", "min", "max")}
+    value = lookup(figures, fig.path)
+    return {"median": value, "min": value, "max": value} if isinstance(value, int | float) else None
+
+
+def _limit(fig: Figure, figures: dict) -> float | None:
+    if isinstance(fig.limit, str):
+        value = lookup(figures, (fig.limit,))
+        return float(value) if isinstance(value, int | float) else None
+    return fig.limit
+
+
+def render(records: dict[str, dict]) -> str:
+    """docs/benchmarks.md from the saved records (benchmark name: record)."""
+    out = ["# Benchmarks", "",
+           "Written by `make bench` (`python -m benchmarks.report`): every benchmark run three times on",
+           "one machine, each figure's median and the spread of the runs (min – max), the commit and",
+           "the date of the run. A target is met on the median. `BENCH_ONLY=sim,risk make bench`",
+           "re-runs some of them; `python -m benchmarks.report --rewrite` rewrites this page from",
+           "the saved runs (`docs/benchmarks/<name>.json`). Timings depend on the machine and on",
+           "what else runs on it: compare figures measured on the same one.", ""]
+    for bench in BENCHMARKS:
+        record = records.get(bench.name)
+        if record is None:
+            continue
+        figures = record["figures"]
+        out += [f"## {bench.name}", "",
+                f"`{record['command']}` — commit `{record['commit']}`, {record['date']}, "
+                f"{record['reps']} run{'s' if record['reps'] != 1 else ''}.", "",
+                "| figure | median | min – max | target |", "|---|---:|---:|---|"]
+        for fig in bench.figures:
+            stats = _stats(bench, fig, figures)
+            if stats is None:
+                out.append(f"| {fig.label} | – | | |")
+                continue
+            median, low, high = (format(stats[s], fig.fmt) for s in ("median", "min", "max"))
+            limit = _limit(fig, figures)
+            target = ""
+            if limit is not None:
+                met = stats["median"] <= limit if fig.lower_is_better else stats["median"] >= limit
+                target = f"{'≤' if fig.lower_is_better else '≥'} {format(limit, fig.fmt)} {'✓' if met else '✗'}"
+            out.append(f"| {fig.label} | {median} | {low} – {high} | {target} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def load_records(directory: Path | None = None) -> dict[str, dict]:
+    directory = directory or RESULTS
+    records = {}
+    for bench in BENCHMARKS:
+        path = directory / f"{bench.name}.json"
+        if path.exists():
+            records[bench.name] = json.loads(path.read_text())
+    return records
+
+
+def write_doc(directory: Path | None = None, doc: Path | None = None) -> Path:
+    doc = doc or DOC
+    doc.write_text(render(load_records(directory)))
+    return doc
+
+
+def selected(only: str | None) -> list[Benchmark]:
+    if not only:
+        return list(BENCHMARKS)
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
+    return [BY_NAME[n] for n in names]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rewrite", action="store_true", help="only rewrite the doc from the saved JSON")
+    parser.add_argument("--reps", type=int, default=3, help="runs of each benchmark (default 3)")
+    args = parser.parse_args(argv)
+    if not args.rewrite:
+        for bench in selected(os.environ.get("BENCH_ONLY")):
+            save(bench, run_benchmark(bench, args.reps))
+    print(f"wrote {write_doc()}")
+
+
+if __name__ == "__main__":
+    main()
