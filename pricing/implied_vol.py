@@ -34,6 +34,10 @@ class IVStatus(IntEnum):
     EXPIRED = blocks.EXPIRED
     #: A non-finite or out-of-domain input (negative forward, strike, time or discount).
     INVALID_INPUT = blocks.INVALID_INPUT
+    #: The price determines no volatility: it is the intrinsic value on the forward exactly (a zero
+    #: price out of the money included), or its time value underflows to zero once divided by
+    #: ``√(F·K)``. Every small enough σ gives it; σ = 0 would be a guess, not an answer.
+    NO_INFORMATION = blocks.NO_INFORMATION
 
 
 @dataclass(frozen=True)
