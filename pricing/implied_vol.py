@@ -12,6 +12,7 @@ to 1e-13 relative wherever one ulp of σ moves the price by less than that, and 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -76,7 +77,7 @@ def implied_vol_black(price, forward, strike, expiry_years, *, is_call, discount
         :class:`ImpliedVol` with annualised vols and per-element status.
     """
     flat, shape = flat_inputs(price, forward, strike, expiry_years, discount, flags=call_flags(is_call))
-    n = int(np.prod(shape))
+    n = math.prod(shape)
     vol = np.empty(n)
     status = np.empty(n, dtype=np.int8)
     if n:
