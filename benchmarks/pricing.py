@@ -1,8 +1,17 @@
 """The pricing engine against its peers, side by side in one run, with mpmath as the truth.
 
-    python -m benchmarks.pricing [--n 1000000]
+    python -m benchmarks.pricing [--seed 1] [--reps 3] [--n 1000000]
 
-Throughput is options per second on one core (best of 3, the same inputs for everyone); errors
+The headline figures are repeated ``--reps`` times (at least 3) on grids drawn from ``--seed`` and
+reported as min/median/max, each repetition timing optio and py_vollib_vectorized side by side
+(alternating which goes first): implied vol on a desk grid (F = 3000, K 0.5–2F, 1 day – 1 year,
+σ 20–150%, the out-of-the-money side) and on a minutes-to-expiry crypto grid (60 s – 1 h,
+σ 30–300%, strikes within ±4 total-vol standard deviations), in calls of 64 options (a chain),
+price + 7 Greeks per second, and the SVI fit of a noisy crypto surface (1 day – 1 year, one-sided
+wings, 1 vol point of noise): its time, its RMSE against an unconstrained per-slice fit's, its
+ATM error. Then, once: the peer table below.
+
+Peer table: throughput is options per second on one core (best of 3, the same inputs for everyone); errors
 are against mpmath at 40 digits on a sample, on a random grid and on a hard grid (deep in and
 out of the money, minutes to expiry, vols to 1000%). Peers: py_vollib_vectorized (numba),
 fast-vollib (numpy backend, and numba for reference), QuantLib (Brent, its defaults), and
@@ -23,11 +32,11 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from optio.pricing.black_scholes import black_greeks, black_price
-from optio.pricing.implied_vol import implied_vol_black
+from optio.pricing.black_scholes import SECONDS_PER_YEAR, black_greeks, black_price
+from optio.pricing.implied_vol import IVStatus, implied_vol_black
 from optio.pricing.normalised_black import otm_call
-from optio.pricing.surface import fit_surface
-from optio.pricing.svi import SviParams
+from optio.pricing.surface import SsviParams, fit_surface
+from optio.pricing.svi import SviParams, fit_slices, rmse_vol
 
 MINUTE = 1 / 525600
 EPS = np.finfo(float).eps
@@ -51,6 +60,149 @@ def hard_grid(n: int, seed: int = 2):
     return m, t, vol, rng.random(n) < 0.5
 
 
+FORWARD = 3000.0
+
+
+def desk_grid(n: int, rng):
+    """F = 3000, K 0.5–2F, 1 day – 1 year, σ 20–150% (log-uniform), the out-of-the-money side."""
+    strike = FORWARD * np.exp(rng.uniform(np.log(0.5), np.log(2.0), n))
+    t = np.exp(rng.uniform(np.log(1 / 365), 0.0, n))
+    vol = np.exp(rng.uniform(np.log(0.2), np.log(1.5), n))
+    return strike, t, vol, strike >= FORWARD
+
+
+def crypto_grid(n: int, rng):
+    """Minutes to expiry: 60 s – 1 h, σ 30–300% (log-uniform), ln(K/F) within ±4 σ√T, the
+    out-of-the-money side."""
+    t = np.exp(rng.uniform(np.log(60.0), np.log(3600.0), n)) / SECONDS_PER_YEAR
+    vol = np.exp(rng.uniform(np.log(0.3), np.log(3.0), n))
+    strike = FORWARD * np.exp(rng.uniform(-4.0, 4.0, n) * vol * np.sqrt(t))
+    return strike, t, vol, strike >= FORWARD
+
+
+def spread(values) -> dict:
+    """min, median and max of repeated measurements."""
+    v = np.asarray(values, dtype=float)
+    return {"min": float(np.min(v)), "median": float(np.median(v)), "max": float(np.max(v))}
+
+
+def _pvv_black(price, strike, t, calls):
+    from py_vollib_vectorized import vectorized_implied_volatility
+
+    flags = np.where(calls, "c", "p")
+    return np.asarray(vectorized_implied_volatility(price, FORWARD, strike, t, 0.0, flags, return_as="numpy"))
+
+
+def _optio_black(price, strike, t, calls):
+    return implied_vol_black(price, FORWARD, strike, t, is_call=calls).vol
+
+
+def side_by_side(grid, reps: int):
+    """IV ratio to py_vollib_vectorized on one grid, ``reps`` times (each a timing of both on the
+    same inputs, alternating which runs first), and both engines' accuracy."""
+    strike, t, vol, calls = grid
+    price = black_price(FORWARD, strike, t, vol, is_call=calls)
+    engines = {"optio": _optio_black, "py_vollib_vectorized": _pvv_black}
+    for fn in engines.values():
+        fn(price[:1000], strike[:1000], t[:1000], calls[:1000])  # compile
+    times = {name: [] for name in engines}
+    for r in range(reps):
+        for name in (list(engines) if r % 2 == 0 else list(engines)[::-1]):
+            times[name].append(_timed(lambda name=name: engines[name](price, strike, t, calls)))
+    ratios = [p / o for p, o in zip(times["py_vollib_vectorized"], times["optio"], strict=True)]
+    g = black_greeks(FORWARD, strike, t, vol, is_call=calls)
+    ok = sensitive(price, g.vega, vol)
+    accuracy = {}
+    for name, fn in engines.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            iv = fn(price, strike, t, calls)
+        good = ok & np.isfinite(iv)
+        with np.errstate(invalid="ignore"):
+            back = black_price(FORWARD, strike[good], t[good], iv[good], is_call=calls[good])
+        accuracy[name] = {
+            "iv_per_s_median": float(strike.size / np.median(times[name])),
+            "max_sigma_rel_err": float(np.max(np.abs(iv[good] - vol[good]) / vol[good])),
+            "max_reprice_rel_err": float(np.max(np.abs(back - price[good]) / price[good])),
+            "failed": float(np.sum(ok & ~np.isfinite(iv)) / max(int(ok.sum()), 1)),
+        }
+    status = implied_vol_black(price, FORWARD, strike, t, is_call=calls).status
+    accuracy["optio"]["no_information"] = float(np.mean(status == IVStatus.NO_INFORMATION))
+    return {"ratio": spread(ratios), "engines": accuracy}
+
+
+def batch64(grid, reps: int, calls_per_rep: int = 400):
+    """IV ratio at 64 options a call (a chain), ``calls_per_rep`` calls a repetition."""
+    strike, t, vol, calls = (a[:64 * calls_per_rep] for a in grid)
+    price = black_price(FORWARD, strike, t, vol, is_call=calls)
+    chunks = [slice(i, i + 64) for i in range(0, strike.size, 64)]
+    engines = {"optio": _optio_black, "py_vollib_vectorized": _pvv_black}
+    times = {name: [] for name in engines}
+    for fn in engines.values():
+        fn(price[:64], strike[:64], t[:64], calls[:64])
+
+    def loop(fn):
+        for c in chunks:
+            fn(price[c], strike[c], t[c], calls[c])
+
+    for r in range(reps):
+        for name in (list(engines) if r % 2 == 0 else list(engines)[::-1]):
+            times[name].append(_timed(lambda name=name: loop(engines[name])))
+    ratios = [p / o for p, o in zip(times["py_vollib_vectorized"], times["optio"], strict=True)]
+    return {"ratio": spread(ratios), "optio_us_per_call_median": float(np.median(times["optio"]) / len(chunks) * 1e6)}
+
+
+def greeks_rates(grid, reps: int):
+    strike, t, vol, calls = grid
+    black_greeks(FORWARD, strike[:1000], t[:1000], vol[:1000], is_call=calls[:1000])
+    rates = [strike.size / _timed(lambda: black_greeks(FORWARD, strike, t, vol, is_call=calls)) for _ in range(reps)]
+    return spread(rates)
+
+
+def noisy_crypto_surface(rng, expiries: int = 20, strikes: int = 50):
+    """A crypto-like arbitrage-free surface (SSVI, η(1 + |ρ|) ≤ 2), 1 day – 1 year, quoted with one
+    vol point of noise: strikes from −2 to +4 ATM standard deviations, the far call wing (k above
+    2.5 of them) quoted on the ask only (one-sided, no weight), spreads widening in the wings."""
+    t = np.exp(np.linspace(np.log(1 / 365), 0.0, expiries))
+    rho = rng.uniform(-0.35, 0.1)
+    eta = rng.uniform(0.8, 1.9 / (1 + abs(rho)))
+    atm = rng.uniform(0.45, 0.7) + rng.uniform(0.05, 0.3) * np.exp(-t / rng.uniform(0.03, 0.2))
+    true = SsviParams(rho=rho, eta=eta, gamma=0.5)
+    slices = [true.slice(a * a * ti) for a, ti in zip(atm, t, strict=True)]
+    ks, bid, ask = [], [], []
+    for p, ti, a in zip(slices, t, atm, strict=True):
+        sd = a * np.sqrt(ti)
+        k = np.linspace(-2.0 * sd, 4.0 * sd, strikes)
+        mid = p.implied_vol(k, ti) + rng.normal(0.0, 0.01, strikes)
+        half = 0.005 + 0.0025 * np.abs(k) / sd
+        b = mid - half
+        b[k > 2.5 * sd] = np.nan
+        ks.append(k)
+        bid.append(b)
+        ask.append(mid + half)
+    return t, ks, bid, ask, slices, atm
+
+
+def svi_noisy(seed: int, reps: int):
+    """Each repetition a surface of its own (from the seed): fit time (best of 3, standalone calls),
+    RMSE against the unconstrained per-slice raw SVI fit of the same quotes, ATM error."""
+    times, ratios, atm_errors, methods = [], [], [], []
+    for r in range(reps):
+        t, ks, bid, ask, _true, atm = noisy_crypto_surface(np.random.default_rng([seed, r]))
+        fit = fit_surface(t, ks, bid, ask)
+        times.append(min(_timed(lambda t=t, ks=ks, bid=bid, ask=ask: fit_surface(t, ks, bid, ask)) for _ in range(3)))
+        mids = [np.where(np.isfinite(b), 0.5 * (b + a), np.nan) for b, a in zip(bid, ask, strict=True)]
+        weights = [np.where(np.isfinite(b), 1.0 / np.maximum(a - b, 0.005), 0.0) for b, a in zip(bid, ask, strict=True)]
+        total = [np.where(np.isfinite(v), v, 0.0) ** 2 * ti for v, ti in zip(mids, t, strict=True)]
+        free = fit_slices(ks, total, weights, t)
+        ours = [rmse_vol(p, k, w, q, ti) for p, k, w, q, ti in zip(fit.slices, ks, total, weights, t, strict=True)]
+        ratios.append(float(np.sqrt(np.mean(np.square(ours))) / np.sqrt(np.mean([f.rmse_vol ** 2 for f in free]))))
+        atm_errors.append(float(100 * np.max(np.abs([fit.implied_vol(i, 0.0) - atm[i] for i in range(len(t))]))))
+        methods.append(fit.method)
+    return {"fit_ms": spread(np.array(times) * 1e3), "rmse_ratio": spread(ratios), "atm_err_vp": spread(atm_errors),
+            "methods": methods}
+
+
 def best_rate(fn, n: int, repeats: int = 3) -> float:
     best = np.inf
     for _ in range(repeats):
@@ -70,7 +222,7 @@ def mp_time_value(m, t, vol) -> float:
 
 def sensitive(price, vega, vol):
     """Vega not negligible: the double price's own rounding moves σ by less than 1e-13·σ."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return (price > 1e-290) & (4 * EPS * price / vega < 1e-13 * vol)
 
 
@@ -135,9 +287,9 @@ def peers():
 SLOW = {"QuantLib", "vollib"}
 
 
-def iv_rows(n: int):
+def iv_rows(n: int, peer_engines: dict):
     rows = {}
-    engines = {"optio": lambda p, m, t, c: implied_vol_black(p, 1.0, m, t, is_call=c).vol} | peers()
+    engines = {"optio": lambda p, m, t, c: implied_vol_black(p, 1.0, m, t, is_call=c).vol} | peer_engines
     for grid_name, grid in (("random", random_grid), ("hard", hard_grid)):
         m, t, vol, calls = grid(n)
         g = black_greeks(1.0, m, t, vol, is_call=calls)
@@ -230,9 +382,61 @@ def _timed(fn) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="options per grid (default 1,000,000)")
-    n = parser.parse_args().n
+    parser.add_argument("--seed", type=int, default=1, help="seed of the desk, crypto and SVI draws (default 1)")
+    parser.add_argument("--reps", type=int, default=3, help="repetitions of each headline figure (at least 3)")
+    parser.add_argument("--no-peers", action="store_true", help="skip the peer table (random and hard grids)")
+    args = parser.parse_args()
+    n, reps = args.n, max(args.reps, 3)
     console = Console()
-    ivs = iv_rows(n)
+    # The peers first: py_vollib_vectorized patches py_vollib's functions on import.
+    peer_engines = {} if args.no_peers else peers()
+    warnings.simplefilter("ignore")  # py_vollib_vectorized warns per call, listing indices
+    rng = np.random.default_rng(args.seed)
+    desk, crypto = desk_grid(n, rng), crypto_grid(n, rng)
+    headline = {
+        "desk": side_by_side(desk, reps),
+        "crypto": side_by_side(crypto, reps),
+        "batch64": batch64(desk_grid(64 * 400, rng), reps),
+        "greeks_per_s": greeks_rates(desk, reps),
+        "svi_noisy": svi_noisy(args.seed, reps),
+    }
+    head = Table(title=f"Seed {args.seed}, {reps} repetitions, {n:,} options per grid, one core: min / median / max")
+    for col in ("measure", "min", "median", "max"):
+        head.add_column(col, justify="left" if col == "measure" else "right")
+    rows = [("IV × py_vollib_vectorized, desk grid", headline["desk"]["ratio"], "{:.2f}"),
+            ("IV × py_vollib_vectorized, crypto minutes grid", headline["crypto"]["ratio"], "{:.2f}"),
+            ("IV × py_vollib_vectorized, 64 options a call", headline["batch64"]["ratio"], "{:.2f}"),
+            ("price + 7 Greeks per second, desk grid", headline["greeks_per_s"], "{:,.0f}"),
+            ("SVI noisy surface fit 20 × 50, ms (best of 3 calls)", headline["svi_noisy"]["fit_ms"], "{:.2f}"),
+            ("SVI noisy RMSE, ours / unconstrained per slice", headline["svi_noisy"]["rmse_ratio"], "{:.3f}"),
+            ("SVI noisy max ATM error, vol points", headline["svi_noisy"]["atm_err_vp"], "{:.3f}")]
+    for name, values, fmt in rows:
+        head.add_row(name, *(fmt.format(values[q]) for q in ("min", "median", "max")))
+    console.print(head)
+    acc = Table(title="Implied vol accuracy on the headline grids (σ errors where vega is not negligible)")
+    for col in ("grid", "engine", "IV/s (median)", "max |Δσ|/σ", "max reprice err", "failed"):
+        acc.add_column(col, justify="left" if col in ("grid", "engine") else "right")
+    for grid_name in ("desk", "crypto"):
+        for name, r in headline[grid_name]["engines"].items():
+            acc.add_row(grid_name, name, f"{r['iv_per_s_median']:,.0f}", f"{r['max_sigma_rel_err']:.1e}",
+                        f"{r['max_reprice_rel_err']:.1e}", f"{r['failed']:.2%}")
+    console.print(acc)
+    console.print(f"SVI noisy surfaces fitted as: {', '.join(headline['svi_noisy']['methods'])}")
+    keys = {
+        "seed": args.seed,
+        "reps": reps,
+        "iv_ratio_desk_median": headline["desk"]["ratio"]["median"],
+        "iv_ratio_crypto_median": headline["crypto"]["ratio"]["median"],
+        "iv_ratio_batch64_median": headline["batch64"]["ratio"]["median"],
+        "greeks_per_s_median": headline["greeks_per_s"]["median"],
+        "svi_noisy_fit_ms_median": headline["svi_noisy"]["fit_ms"]["median"],
+        "svi_noisy_rmse_ratio": headline["svi_noisy"]["rmse_ratio"]["median"],
+        "svi_noisy_atm_err_vp": headline["svi_noisy"]["atm_err_vp"]["median"],
+    }
+    if args.no_peers:
+        print(json.dumps(keys | {"headline": headline}, default=float))
+        return
+    ivs = iv_rows(n, peer_engines)
     prices = price_rows(n)
     truth = truth_errors()
     fit_ms = surface_fit_ms()
@@ -260,7 +464,8 @@ def main() -> None:
                       f"{r['greeks_max_rel_err_time_value']:.1e}")
     other.add_row("SVI surface fit 20 expiries × 50 strikes (ms, best of 7)", f"{fit_ms:.2f}")
     console.print(other)
-    figures = {
+    figures = keys | {
+        "headline": headline,
         "iv": {f"{g}/{name}": r for (g, name), r in ivs.items()},
         "price_greeks_per_s": prices,
         "price_vs_mpmath": truth,

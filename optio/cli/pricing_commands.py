@@ -84,6 +84,11 @@ def iv_command(spot, strike, expiry, right, rate, dividend, premium) -> None:
     result = implied_vol_bsm(premium, _positive("--spot", spot), _positive("--strike", strike), parse_expiry(expiry),
                              is_call=right == "call", rate=rate, dividend=dividend)
     status = IVStatus(int(result.status))
+    if status == IVStatus.NO_INFORMATION:
+        # Not an error, and not 0%: every small enough vol gives this price.
+        console.print(f"implied vol: no information (price {premium} is the intrinsic value, or its time value "
+                      "is too small to resolve: any small enough vol gives it)")
+        return
     if status != IVStatus.OK:
         raise click.ClickException(f"no implied vol: {status.name.lower().replace('_', ' ')} for price {premium}")
     console.print(f"implied vol {float(result.vol):.12%}")

@@ -37,6 +37,7 @@ from optio.pricing._normalised_black_blocks import (
     otm_values,
 )
 from optio.pricing._vector_libm import LANES, exp_block, log_block
+from optio.pricing.moneyness import add_octaves, log_moneyness, ratio_and_octaves, sqrt_product
 from optio.pricing.normalised_black import INV_SQRT_2PI, norm_cdf, otm_call_scalar
 
 STATUS_OK = 0
@@ -61,13 +62,13 @@ def valid_inputs(forward: float, strike: float, expiry_years: float, vol: float,
 
 @numba.njit(cache=True)
 def _log_moneyness(forward: float, strike: float) -> float:
-    return math.log(forward / strike)
+    return log_moneyness(forward, strike)
 
 
 @numba.njit(cache=True)
 def _undiscounted(forward: float, strike: float, x: float, s: float, sign: float) -> float:
     """Intrinsic value on the forward plus the out-of-the-money option's time value (parity)."""
-    return max(sign * (forward - strike), 0.0) + math.sqrt(forward * strike) * otm_call_scalar(-abs(x), s)
+    return max(sign * (forward - strike), 0.0) + sqrt_product(forward, strike) * otm_call_scalar(-abs(x), s)
 
 
 @numba.njit(inline="always")
@@ -163,18 +164,23 @@ def input_block(a, b, c, d, e, is_call, rows, call, start: int, count: int):
 
 
 @numba.njit(**_PASS)
-def _check(f, k, t, v, d, ratio, invalid, count: int) -> None:
-    """Flag the options outside the domain; ``ratio = F/K`` (1 where invalid, so its log is 0)."""
+def _check(f, k, t, v, d, ratio, octaves, invalid, count: int) -> None:
+    """Flag the options outside the domain; ``F/K = ratio·2^octaves``
+    (:func:`~optio.pricing.moneyness.ratio_and_octaves`; 1 and 0 where invalid, so the log is 0)."""
     for j in range(count):
         ok = valid_inputs(f[j], k[j], t[j], v[j], d[j])
         invalid[j] = not ok
-        ratio[j] = f[j] / k[j] if ok else 1.0
+        r, n = ratio_and_octaves(f[j], k[j])
+        ratio[j] = r if ok else 1.0
+        octaves[j] = n if ok else 0.0
 
 
 @numba.njit(**_PASS)
-def _arguments(log_ratio, t, v, sqrt_t, x, s, half_x, count: int) -> None:
-    """``x = −|ln(F/K)|`` (the out-of-the-money side), ``s = σ√T`` and ``x/2`` (for ``e^{x/2}``)."""
+def _arguments(log_ratio, octaves, t, v, sqrt_t, x, s, half_x, count: int) -> None:
+    """``ln(F/K)`` from ``ln ratio`` and the octaves (in place), ``x = −|ln(F/K)|`` (the
+    out-of-the-money side), ``s = σ√T`` and ``x/2`` (for ``e^{x/2}``)."""
     for j in range(count):
+        log_ratio[j] = add_octaves(log_ratio[j], octaves[j])
         sqrt_t[j] = math.sqrt(t[j])
         s[j] = v[j] * sqrt_t[j]
         x[j] = -abs(log_ratio[j])
@@ -203,7 +209,7 @@ def _greeks_from_parts(f, k, t, v, d, call, log_ratio, rate, sqrt_t, h, half_s, 
         cdf_down = 0.5 * erfc_down[j]
         cdf_up = 1.0 - tail_up if u > 0.0 else tail_up
         cdf_minus_up = tail_up if u > 0.0 else 1.0 - tail_up
-        sqrt_fk = math.sqrt(f[j] * k[j])
+        sqrt_fk = sqrt_product(f[j], k[j])
         intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
         p = d[j] * (intrinsic + sqrt_fk * value[j])
         # F·φ(d1) = K·φ(d2) = √(FK)·e^{−(h² + s²/4)/2}/√(2π): symmetric, no overflow.
@@ -225,19 +231,19 @@ def _prices(f, k, d, call, value, invalid, price, status, count: int) -> None:
     """``discount · (intrinsic on the forward + √(FK)·b)``; invalid options are flagged, not priced."""
     for j in range(count):
         intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
-        price[j] = d[j] * (intrinsic + math.sqrt(f[j] * k[j]) * value[j])
+        price[j] = d[j] * (intrinsic + sqrt_product(f[j], k[j]) * value[j])
         status[j] = STATUS_INVALID if invalid[j] else STATUS_OK
 
 
 #: Rows of the block scratch: the inputs of one element for all first (:func:`fill_broadcast`), then
 #: what :func:`_normalised_black` fills.
-_RATIO, _LOG_RATIO, _SQRT_T, _X, _S, _HALF_X, _HALF, _VALUE, _GAUSS = range(5, 14)
+_RATIO, _LOG_RATIO, _SQRT_T, _X, _S, _HALF_X, _HALF, _VALUE, _GAUSS, _OCTAVES = range(5, 15)
 
 
 @numba.njit(cache=True, error_model="numpy")
 def _scratch():
     """Rows of :data:`CHUNK` doubles and the flags one block needs."""
-    return (np.empty((14, CHUNK)), np.empty((OTM_ROWS, CHUNK)), np.empty(CHUNK, dtype=np.int8),
+    return (np.empty((15, CHUNK)), np.empty((OTM_ROWS, CHUNK)), np.empty(CHUNK, dtype=np.int8),
             np.empty(CHUNK, dtype=np.int64), np.empty(CHUNK, dtype=np.bool_), np.empty(CHUNK, dtype=np.bool_))
 
 
@@ -250,10 +256,10 @@ def _normalised_black(f, k, t, v, d, m: int, scratch, with_phi: bool) -> None:
     (:func:`~optio.pricing._normalised_black_blocks.otm_values`, the same ``b``)."""
     rows, work, region, index, invalid = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
     ratio, log_ratio, sqrt_t, x, s = rows[_RATIO], rows[_LOG_RATIO], rows[_SQRT_T], rows[_X], rows[_S]
-    half_x, half, value, gauss = rows[_HALF_X], rows[_HALF], rows[_VALUE], rows[_GAUSS]
-    _check(f, k, t, v, d, ratio, invalid, m)
+    half_x, half, value, gauss, octaves = rows[_HALF_X], rows[_HALF], rows[_VALUE], rows[_GAUSS], rows[_OCTAVES]
+    _check(f, k, t, v, d, ratio, octaves, invalid, m)
     log_block(ratio, log_ratio, m)
-    _arguments(log_ratio, t, v, sqrt_t, x, s, half_x, m)
+    _arguments(log_ratio, octaves, t, v, sqrt_t, x, s, half_x, m)
     exp_block(half_x, half, m)
     if with_phi:
         otm_calls(x, s, half, value, gauss, work, region, index, m)

@@ -21,8 +21,9 @@ per step; at the inflection point ``b`` takes one erfc), each two erfc and an ex
 series. Per option and one scalar libm call at a time that is most of a microsecond; over a
 block of options the libm calls run several lanes at a time (:mod:`optio.pricing._vector_libm`) and
 the arithmetic in passes that LLVM vectorises. Only the live options are inverted: a first pass
-over blocks of :data:`~optio.pricing._black_kernels.CHUNK` settles the rest (no vol, zero vol, at the
-money) and queues the live ones, :data:`INVERTED` of which are inverted at a time.
+over blocks of :data:`~optio.pricing._black_kernels.CHUNK` settles the rest (no vol, including a price
+that carries no information, and at the money) and queues the live ones, :data:`INVERTED` of which are inverted at a
+time.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from optio.pricing._black_kernels import CHUNK, fill_broadcast, input_block, val
 from optio.pricing._normalised_black_blocks import OTM_ROWS, otm_values, otm_values_rough
 from optio.pricing._scipy_special import erfinv
 from optio.pricing._vector_libm import erfc_block, exp_block, log_block
+from optio.pricing.moneyness import add_octaves, ratio_and_octaves, sqrt_product
 from optio.pricing.normalised_black import (
     INV_SQRT2,
     INV_SQRT_2PI,
@@ -47,11 +49,11 @@ from optio.pricing.normalised_black import (
 )
 
 #: Status codes per option (the values of :class:`optio.pricing.implied_vol.IVStatus`).
-OK, BELOW_INTRINSIC, ABOVE_MAXIMUM, EXPIRED, INVALID_INPUT = range(5)
+OK, BELOW_INTRINSIC, ABOVE_MAXIMUM, EXPIRED, INVALID_INPUT, NO_INFORMATION = range(6)
 
-#: What each option needs: nothing (its status is not OK), zero vol (price at intrinsic), the
-#: at-the-money inverse ``s = 2√2·erfinv(β)``, or the full inversion.
-_NONE, _ZERO, _AT_THE_MONEY, _LIVE = range(4)
+#: What each option needs: nothing (its status is not OK), the at-the-money inverse
+#: ``s = 2√2·erfinv(β)``, or the full inversion.
+_NONE, _AT_THE_MONEY, _LIVE = range(3)
 #: Which objective each option iterates on.
 LOWEST, MIDDLE, HIGHEST = range(3)
 #: A second step that moved ``s`` by more than this (relative) leaves up to ~this⁴: one more step.
@@ -75,20 +77,24 @@ _PASS = {"cache": True, "error_model": "numpy"}
 
 
 @numba.njit(**_PASS)
-def _check(p, f, k, t, d, ratio, status, count: int) -> None:
-    """Flag the options outside the domain; ``ratio = F/K`` (1 where invalid, so its log is 0)."""
+def _check(p, f, k, t, d, ratio, octaves, status, count: int) -> None:
+    """Flag the options outside the domain; ``F/K = ratio·2^octaves``
+    (:func:`~optio.pricing.moneyness.ratio_and_octaves`; 1 and 0 where invalid, so the log is 0)."""
     for j in range(count):
         # The price in the vol's place: |p| is in [0, ∞) exactly when p is finite.
         ok = valid_inputs(f[j], k[j], t[j], abs(p[j]), d[j])
         status[j] = OK if ok else INVALID_INPUT
-        ratio[j] = f[j] / k[j] if ok else 1.0
+        r, n = ratio_and_octaves(f[j], k[j])
+        ratio[j] = r if ok else 1.0
+        octaves[j] = n if ok else 0.0
 
 
 @numba.njit(**_PASS)
-def _out_of_the_money(log_ratio, x, half_x, count: int) -> None:
-    """``x = −|ln(F/K)|`` and ``x/2`` (in place, if ``x`` is ``log_ratio``)."""
+def _out_of_the_money(log_ratio, octaves, x, half_x, count: int) -> None:
+    """``x = −|ln(F/K)|`` from ``ln ratio`` and the octaves, and ``x/2`` (in place, if ``x`` is
+    ``log_ratio``)."""
     for j in range(count):
-        x[j] = -abs(log_ratio[j])
+        x[j] = -abs(add_octaves(log_ratio[j], octaves[j]))
         half_x[j] = 0.5 * x[j]
 
 
@@ -104,6 +110,10 @@ def _normalise(p, f, k, t, d, call, ratio, target, status, kind, count: int) -> 
     """``β = (price/discount − intrinsic on the forward)/√(FK)`` into ``target``, each option's
     status and kind (at the money where ``F/K`` is exactly 1, so that ``ln(F/K) = 0``).
 
+    ``β = 0`` is :data:`NO_INFORMATION`: a price at the intrinsic value, a zero price out of the
+    money, or a time value that underflows once normalised. Every small enough σ gives such a
+    price, so it determines none (σ = 0 with status OK was a silent wrong answer).
+
     Nothing here needs ``ln(F/K)``: only the options left to invert take its log (:func:`_invert`),
     a third of a chain whose far wings price to 0.
     """
@@ -111,16 +121,16 @@ def _normalise(p, f, k, t, d, call, ratio, target, status, kind, count: int) -> 
         undiscounted = p[j] / d[j]
         intrinsic = max(f[j] - k[j], 0.0) if call[j] else max(k[j] - f[j], 0.0)
         upper = f[j] if call[j] else k[j]
-        b = (undiscounted - intrinsic) / math.sqrt(f[j] * k[j])
+        b = (undiscounted - intrinsic) / sqrt_product(f[j], k[j])
         # Selects, not branches: the outcomes come in random order.
         code = status[j]
-        verdict = EXPIRED if (t[j] == 0.0) & (b > 0.0) else OK
+        verdict = EXPIRED if t[j] == 0.0 else OK
+        verdict = NO_INFORMATION if b == 0.0 else verdict
         verdict = ABOVE_MAXIMUM if undiscounted >= upper else verdict
         verdict = BELOW_INTRINSIC if b < 0.0 else verdict
         code = verdict if code == OK else code
         status[j] = code
         what = _AT_THE_MONEY if ratio[j] == 1.0 else _LIVE
-        what = _ZERO if b == 0.0 else what
         kind[j] = _NONE if code != OK else what
         target[j] = b
 
@@ -367,7 +377,7 @@ def _settle(t, target, kind, vol, count: int) -> None:
     """The vol of every option that needs no inversion; NaN for now where it is queued."""
     at_the_money = 0
     for j in range(count):
-        vol[j] = 0.0 if kind[j] == _ZERO else math.nan
+        vol[j] = math.nan
         at_the_money += kind[j] == _AT_THE_MONEY
     if at_the_money:
         for j in range(count):
@@ -377,13 +387,15 @@ def _settle(t, target, kind, vol, count: int) -> None:
 
 
 @numba.njit(**_PASS)
-def _enqueue(ratio, beta, t, kind, start: int, queue, where, queued: int, count: int) -> int:
-    """Append the live options of a block (F/K, β, T and their place in the batch) to the queue;
+def _enqueue(ratio, octaves, beta, t, kind, start: int, queue, where, queued: int, count: int) -> int:
+    """Append the live options of a block (F/K as ratio and octaves, β, T and their place in the
+    batch) to the queue;
     return its new length. Every option is written and only the live ones advance the end, so
     the loop has no branch to mispredict."""
-    queue_x, queue_beta, queue_t = queue[_QX], queue[_QBETA], queue[_QT]
+    queue_x, queue_n, queue_beta, queue_t = queue[_QX], queue[_QN], queue[_QBETA], queue[_QT]
     for j in range(count):
         queue_x[queued] = ratio[j]
+        queue_n[queued] = octaves[j]
         queue_beta[queued] = beta[j]
         queue_t[queued] = t[j]
         where[queued] = start + j
@@ -415,25 +427,27 @@ def _results(s, t, where, vol, count: int) -> None:
 #: side by side, 1024 against 256 options: random grid 61.5 -> 56.2 ns an option, hard grid
 #: unchanged; 2048 was no faster on the random grid and slower on the hard one (L2).
 INVERTED = 4 * CHUNK
-#: Rows of the queue of live options (F/K, then x; b_max; β; T), :data:`INVERTED` + :data:`CHUNK`
-#: long: a block's live options join it, and the first :data:`INVERTED` of them are inverted.
-_QX, _QHALF, _QBETA, _QT = range(4)
-_QUEUE_ROWS = 4
+#: Rows of the queue of live options (F/K's ratio, then x; b_max; β; T; F/K's octaves),
+#: :data:`INVERTED` + :data:`CHUNK` long: a block's live options join it, and the first
+#: :data:`INVERTED` of them are inverted.
+_QX, _QHALF, _QBETA, _QT, _QN = range(5)
+_QUEUE_ROWS = 5
 #: Rows of :func:`_scratch`; :func:`_invert` leaves ``s`` in row :data:`_S`.
 _ROWS = 17
 _S = 11
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _scratch():
-    """Rows of :data:`INVERTED` doubles, and the int8 and int64 blocks, that one inversion needs."""
-    return (np.empty((_ROWS, INVERTED)), np.empty((OTM_ROWS, INVERTED)), np.empty((NODE_ROWS, INVERTED)),
-            np.empty(INVERTED, dtype=np.int8), np.empty(INVERTED, dtype=np.int8), np.empty(INVERTED, dtype=np.int64))
+def _scratch(capacity: int = INVERTED):
+    """Rows of ``capacity`` doubles (:data:`INVERTED`, or fewer for a small batch), and the int8
+    and int64 rows, that one inversion needs."""
+    return (np.empty((_ROWS, capacity)), np.empty((OTM_ROWS, capacity)), np.empty((NODE_ROWS, capacity)),
+            np.empty(capacity, dtype=np.int8), np.empty(capacity, dtype=np.int8), np.empty(capacity, dtype=np.int64))
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _invert(x, half, beta, scratch, count: int) -> None:
-    """Implied ``s`` of ``count`` live options (``x`` holds ``F/K`` and ``0 < β``; ``x`` leaves as
+def _invert(x, octaves, half, beta, scratch, count: int) -> None:
+    """Implied ``s`` of ``count`` live options (``x`` holds ``F/K = x·2^octaves`` and ``0 < β``; ``x`` leaves as
     ``−|ln(F/K)|``, ``half`` as ``b_max = e^{x/2}``, β capped below it) into row :data:`_S` of
     ``scratch``.
 
@@ -445,7 +459,7 @@ def _invert(x, half, beta, scratch, count: int) -> None:
     arg_erfc, erfc_z, exp_a, exp_b, s, b, gauss = rows[7], rows[8], rows[9], rows[10], rows[_S], rows[12], rows[13]
     ln_arg, step, tail_p = rows[14], rows[15], rows[16]
     log_block(x, x, count)
-    _out_of_the_money(x, x, half, count)
+    _out_of_the_money(x, octaves, x, half, count)
     exp_block(half, half, count)
     _cap(beta, half, count)
     log_block(beta, ln_beta, count)
@@ -491,30 +505,39 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
     :func:`optio.pricing.implied_vol.implied_vol_black`; ``vol`` is NaN exactly where ``status != OK``.
     """
     n = status.size
-    rows = np.empty((7, CHUNK))
-    ratio, target = rows[5], rows[6]
+    rows = np.empty((8, CHUNK))
+    ratio, target, octaves = rows[5], rows[6], rows[7]
     broadcast_call = np.empty(CHUNK, dtype=np.bool_)
     fill_broadcast(price, forward, strike, expiry_years, discount, is_call, rows, broadcast_call)
     codes = np.empty(CHUNK, dtype=np.int8)
     kind = np.empty(CHUNK, dtype=np.int8)
-    scratch = _scratch()
+    # A chain of 64 options needs rows of 64, not of INVERTED: 360 KB of scratch was a fresh
+    # mapping of memory per call, page faults included (about 3 us of a 64-option call's 14).
+    capacity = min(INVERTED, max(n, 1))
+    scratch = _scratch(capacity)
     inverted = scratch[0][_S]
-    queue = np.empty((_QUEUE_ROWS, INVERTED + CHUNK))
-    where = np.empty(INVERTED + CHUNK, dtype=np.int64)
+    queue = np.empty((_QUEUE_ROWS, capacity + CHUNK))
+    where = np.empty(capacity + CHUNK, dtype=np.int64)
     queued = 0
     for start in range(0, n, CHUNK):
         m = min(CHUNK, n - start)
         p, f, k, t, d, call = input_block(price, forward, strike, expiry_years, discount, is_call, rows,
                                           broadcast_call, start, m)
-        _check(p, f, k, t, d, ratio, codes, m)
+        _check(p, f, k, t, d, ratio, octaves, codes, m)
         _normalise(p, f, k, t, d, call, ratio, target, codes, kind, m)
         _settle(t, target, kind, vol[start:start + m], m)
         status[start:start + m] = codes[:m]
-        queued = _enqueue(ratio, target, t, kind, start, queue, where, queued, m)
-        if queued >= INVERTED:
-            _invert(queue[_QX], queue[_QHALF], queue[_QBETA], scratch, INVERTED)
-            _results(inverted, queue[_QT], where, vol, INVERTED)
-            _dequeue(queue, where, INVERTED, queued)
-            queued -= INVERTED
-    _invert(queue[_QX], queue[_QHALF], queue[_QBETA], scratch, queued)
-    _results(inverted, queue[_QT], where, vol, queued)
+        queued = _enqueue(ratio, octaves, target, t, kind, start, queue, where, queued, m)
+        if queued >= capacity and start + m < n:  # the last block's queue is the call after the loop
+            _invert(queue[_QX], queue[_QN], queue[_QHALF], queue[_QBETA], scratch, capacity)
+            _results(inverted, queue[_QT], where, vol, capacity)
+            _dequeue(queue, where, capacity, queued)
+            queued -= capacity
+    # What is left, at most capacity at a time (the last block's queue may hold more), and no
+    # inversion of zero options (its three dozen empty passes cost a 64-option call ~6 us).
+    while queued > 0:
+        count = min(queued, capacity)
+        _invert(queue[_QX], queue[_QN], queue[_QHALF], queue[_QBETA], scratch, count)
+        _results(inverted, queue[_QT], where, vol, count)
+        _dequeue(queue, where, count, queued)
+        queued -= count

@@ -36,8 +36,8 @@ _SPLIT = 134217729.0
 #: Asymptotic options with ``z − t`` at least this (``a = 1/(z − t) ≤ 1/20``) converge to 1e-17
 #: within :data:`_FAST_TERMS` terms, those nearer the region's edge (``z − t ≥ 10``) within
 #: :data:`_SLOW_TERMS`: the k-th term is at most ``(2k−1)!!·(2k+1)·a^{2k}`` of the first
-#: (``tests/pricing`` checks both counts against that bound). A block whose asymptotic options
-#: all lie that far out takes the shorter series.
+#: (``tests/pricing`` checks both counts against that bound). The count is each option's own,
+#: from its ``z − t`` alone (:func:`_near_edge_brackets`): never from its neighbours in a block.
 _FAST_ASYMPTOTIC_Z = 20.0
 _FAST_TERMS = 12
 _SLOW_TERMS = 28
@@ -208,12 +208,30 @@ def _erfcx_differences(h, t, work, difference, count: int) -> None:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _nearest_to_edge(h, t, count: int) -> float:
-    """The smallest ``z − t = −h − t`` of the options (∞ for none): how many terms they need."""
-    nearest = math.inf
-    for j in range(count):
-        nearest = min(nearest, -h[j] - t[j])
-    return nearest
+def _near_edge_brackets(h, t, bracket, work, count: int) -> None:
+    """The asymptotic options with ``z − t`` below :data:`_FAST_ASYMPTOTIC_Z` again, by
+    :data:`_SLOW_TERMS` terms (over their bracket by :data:`_FAST_TERMS`): packed into ``work``
+    rows 7 to 10, run, and scattered back. Each option's count follows from its own ``z − t``.
+
+    Why not the block's count: a block took the longer series for all its options when any one
+    of them was near the edge, so an option's last bits depended on its neighbours.
+    """
+    near = 0
+    for i in range(count):
+        near += -h[i] - t[i] < _FAST_ASYMPTOTIC_Z
+    if near == 0:
+        return
+    near_h, near_t, near_bracket, near_index = work[7], work[8], work[9], work[10]
+    n = 0
+    for i in range(count):
+        if -h[i] - t[i] < _FAST_ASYMPTOTIC_Z:
+            near_h[n] = h[i]
+            near_t[n] = t[i]
+            near_index[n] = i  # a row of doubles holds the (exact) index
+            n += 1
+    slow_asymptotic_brackets(near_h, near_t, near_bracket, n)
+    for q in range(n):
+        bracket[int(near_index[q])] = near_bracket[q]
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -224,10 +242,9 @@ def _series_values(h, t, gauss, region, wanted: int, work, value, index, count: 
     packed_h, packed_t, bracket = work[4], work[5], work[6]
     m = _gather(region, wanted, h, t, index, packed_h, packed_t, count)
     if wanted == ASYMPTOTIC:
-        if rough or _nearest_to_edge(packed_h, packed_t, m) >= _FAST_ASYMPTOTIC_Z:
-            fast_asymptotic_brackets(packed_h, packed_t, bracket, m)
-        else:
-            slow_asymptotic_brackets(packed_h, packed_t, bracket, m)
+        fast_asymptotic_brackets(packed_h, packed_t, bracket, m)
+        if not rough:
+            _near_edge_brackets(packed_h, packed_t, bracket, work, m)
     elif wanted == TAYLOR:
         mills_ys(packed_h, work, bracket, m)
         for i in range(m):

@@ -72,84 +72,117 @@ ERFC_ZERO = 27.25
 EXP_ZERO = -745.14
 
 
-def _vector_lanes(symbol: str, zero: tuple[str, float] | None, lanes: int):
-    """An intrinsic ``f(src, dst, i)``: ``dst[i:i+lanes] = symbol(src[i:i+lanes])`` in one call.
+def _vector_lanes(symbol: str, zero: tuple[str, float] | None, lanes: int, benign: float):
+    """Intrinsics ``(whole, part)``: ``whole(src, dst, i)`` is ``dst[i:i+lanes] = symbol(src[i:i+lanes])``
+    in one call; ``part(src, dst, i, valid)`` the same for the first ``valid`` of those lanes only,
+    the others given ``benign`` (an argument with a plain result) and their results dropped, so
+    that no memory past ``i + valid`` is read or written and no lane ever sees garbage.
 
     ``zero = (comparison, bound)``: lanes with ``x <comparison> bound`` get 0 and go into the
     call as 0 (the result there is 0, and libmvec's slow path is never taken).
     """
+    vector = ir.VectorType(ir.DoubleType(), lanes)
+
+    def call(builder, x):
+        function = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vector, [vector]), symbol)
+        if zero is None:
+            return builder.call(function, [x])
+        zeros = ir.Constant(vector, [0.0] * lanes)
+        underflows = builder.fcmp_ordered(zero[0], x, ir.Constant(vector, [zero[1]] * lanes))
+        result = builder.call(function, [builder.select(underflows, zeros, x)])
+        return builder.select(underflows, zeros, result)
 
     @intrinsic
-    def apply(typingctx, src, dst, index):
+    def whole(typingctx, src, dst, index):
         def codegen(context, builder, signature, args):
             src_array = context.make_array(signature.args[0])(context, builder, args[0])
             dst_array = context.make_array(signature.args[1])(context, builder, args[1])
-            vector = ir.VectorType(ir.DoubleType(), lanes)
-            function = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vector, [vector]), symbol)
             load_from = builder.bitcast(builder.gep(src_array.data, [args[2]]), vector.as_pointer())
             store_to = builder.bitcast(builder.gep(dst_array.data, [args[2]]), vector.as_pointer())
-            x = builder.load(load_from, align=8)
-            if zero is None:
-                result = builder.call(function, [x])
-            else:
-                zeros = ir.Constant(vector, [0.0] * lanes)
-                underflows = builder.fcmp_ordered(zero[0], x, ir.Constant(vector, [zero[1]] * lanes))
-                result = builder.call(function, [builder.select(underflows, zeros, x)])
-                result = builder.select(underflows, zeros, result)
-            builder.store(result, store_to, align=8)
+            builder.store(call(builder, builder.load(load_from, align=8)), store_to, align=8)
             return context.get_dummy_value()
 
         return types.void(src, dst, index), codegen
 
-    return apply
+    @intrinsic
+    def part(typingctx, src, dst, index, valid):
+        def codegen(context, builder, signature, args):
+            src_array = context.make_array(signature.args[0])(context, builder, args[0])
+            dst_array = context.make_array(signature.args[1])(context, builder, args[1])
+            start, count = args[2], args[3]
+            # One vector through memory of its own: the valid lanes copied in, the rest benign.
+            slot = cgutils.alloca_once(builder, vector)
+            builder.store(ir.Constant(vector, [benign] * lanes), slot)
+            lane_pointer = builder.bitcast(slot, ir.DoubleType().as_pointer())
+            for lane in range(lanes):
+                here = ir.Constant(count.type, lane)
+                with builder.if_then(builder.icmp_signed("<", here, count)):
+                    element = builder.gep(src_array.data, [builder.add(start, ir.Constant(start.type, lane))])
+                    builder.store(builder.load(element), builder.gep(lane_pointer, [here]))
+            builder.store(call(builder, builder.load(slot)), slot)
+            for lane in range(lanes):
+                here = ir.Constant(count.type, lane)
+                with builder.if_then(builder.icmp_signed("<", here, count)):
+                    element = builder.gep(dst_array.data, [builder.add(start, ir.Constant(start.type, lane))])
+                    builder.store(builder.load(builder.gep(lane_pointer, [here])), element)
+            return context.get_dummy_value()
+
+        return types.void(src, dst, index, valid), codegen
+
+    return whole, part
 
 
 def _scalar_lanes(function):
-    """``f(src, dst, i)`` as :func:`_vector_lanes` gives it, by :data:`LANES` scalar libm calls."""
+    """``(whole, part)`` as :func:`_vector_lanes` gives them, by scalar libm calls."""
 
     @numba.njit(inline="always")
-    def apply(src, dst, index):  # pragma: no cover - machines without libmvec or AVX2
+    def whole(src, dst, index):  # pragma: no cover - machines without libmvec or AVX2
         for lane in range(index, index + LANES):
             dst[lane] = function(src[lane])
 
-    return apply
+    @numba.njit(inline="always")
+    def part(src, dst, index, valid):  # pragma: no cover - machines without libmvec or AVX2
+        for lane in range(index, index + valid):
+            dst[lane] = function(src[lane])
+
+    return whole, part
 
 
-def _block(lanes, scalar, width: int):
+def _block(lanes, width: int):
     """``block(src, dst, count)``: ``dst[:count] = f(src[:count])`` by whole vectors of ``width``
-    elements (``lanes``), the last one reaching past ``count`` while both arrays have room (so
-    ``dst`` is scratch up to the next multiple of ``width``), then ``scalar`` libm for any last
-    few; never a lane past either array. Rounding up keeps an option's result independent of where it sits in a block:
-    packing options changes no digit.
+    elements, and the last few by one more vector whose other lanes hold a benign argument
+    (:func:`_vector_lanes`). Every element goes through the same vector function whatever its
+    place, the size of the arrays or what lies past ``count`` (nothing there is read or
+    written): an option's result never depends on where it sits in a block or on its neighbours.
 
     Not cached on disk (numba does not cache closures); the cached kernels that call it carry
     it compiled in.
     """
+    whole, part = lanes
 
     @numba.njit
     def block(src, dst, count: int) -> None:
-        room = min(src.size, dst.size)
-        count = min(count, room)
-        whole = min(count + (width - count % width) % width, room - room % width)
-        for i in range(0, whole, width):
-            lanes(src, dst, i)
-        for i in range(whole, count):
-            dst[i] = scalar(src[i])
+        count = min(count, src.size, dst.size)
+        full = count - count % width
+        for i in range(0, full, width):
+            whole(src, dst, i)
+        if full < count:
+            part(src, dst, full, count - full)
 
     return block
 
 
 if VECTOR_LIBM:
-    _erfc4 = _vector_lanes(_NAMES["erfc"], (">=", ERFC_ZERO), LANES)
     _exp_name, _log_name, _width = ((_WIDE_NAMES["exp"], _WIDE_NAMES["log"], WIDE_LANES) if WIDE_LIBM
                                     else (_NAMES["exp"], _NAMES["log"], LANES))
-    _exp4 = _vector_lanes(_exp_name, ("<", EXP_ZERO), _width)
-    _log4 = _vector_lanes(_log_name, None, _width)
+    _erfc_lanes = _vector_lanes(_NAMES["erfc"], (">=", ERFC_ZERO), LANES, 0.0)
+    _exp_lanes = _vector_lanes(_exp_name, ("<", EXP_ZERO), _width, 0.0)
+    _log_lanes = _vector_lanes(_log_name, None, _width, 1.0)
 else:  # pragma: no cover - machines without libmvec or AVX2
-    _erfc4, _exp4, _log4 = (_scalar_lanes(function) for function in (math.erfc, math.exp, math.log))
+    _erfc_lanes, _exp_lanes, _log_lanes = (_scalar_lanes(function) for function in (math.erfc, math.exp, math.log))
     _width = LANES
 
 #: ``dst[:count] = erfc(src[:count])`` (and likewise exp, log), several lanes at a time.
-erfc_block = _block(_erfc4, math.erfc, LANES)
-exp_block = _block(_exp4, math.exp, _width)
-log_block = _block(_log4, math.log, _width)
+erfc_block = _block(_erfc_lanes, LANES)
+exp_block = _block(_exp_lanes, _width)
+log_block = _block(_log_lanes, _width)

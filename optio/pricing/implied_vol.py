@@ -12,6 +12,7 @@ to 1e-13 relative wherever one ulp of σ moves the price by less than that, and 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -34,6 +35,10 @@ class IVStatus(IntEnum):
     EXPIRED = blocks.EXPIRED
     #: A non-finite or out-of-domain input (negative forward, strike, time or discount).
     INVALID_INPUT = blocks.INVALID_INPUT
+    #: The price determines no volatility: it is the intrinsic value on the forward exactly (a zero
+    #: price out of the money included), or its time value underflows to zero once divided by
+    #: ``√(F·K)``. Every small enough σ gives it; σ = 0 would be a guess, not an answer.
+    NO_INFORMATION = blocks.NO_INFORMATION
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ def implied_vol_black(price, forward, strike, expiry_years, *, is_call, discount
         :class:`ImpliedVol` with annualised vols and per-element status.
     """
     flat, shape = flat_inputs(price, forward, strike, expiry_years, discount, flags=call_flags(is_call))
-    n = int(np.prod(shape))
+    n = math.prod(shape)
     vol = np.empty(n)
     status = np.empty(n, dtype=np.int8)
     if n:

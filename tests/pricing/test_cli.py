@@ -24,6 +24,16 @@ def test_price_then_iv_round_trip():
     assert back.exit_code == 0 and "implied vol 60.000000000000%" in back.output
 
 
+@pytest.mark.parametrize("premium", ["10", "0", "4e-323"])
+def test_iv_without_information_is_not_zero(premium):
+    # At the intrinsic value (spot 110, strike 100), a zero price out of the money, a price that
+    # underflows once normalised: no vol is determined, and the CLI says so instead of 0%.
+    strike = "100" if premium == "10" else "120"
+    out = run("iv", "--spot", "110", "--strike", strike, "--expiry", "30d", "--type", "call", "--price", premium)
+    assert out.exit_code == 0, out.output
+    assert "no information" in out.output and "%" not in out.output
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("iv", "--spot", "100", "--strike", "110", "--expiry", "30d", "--type", "call", "--price", "300"),
      "no implied vol: above maximum"),

@@ -1,10 +1,6 @@
 """Price with Greeks by blocks (libmvec lanes, series per region) equals the scalar path per option."""
 
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import mpmath as mp
 import numba
@@ -31,7 +27,6 @@ from optio.pricing._vector_libm import ERFC_ZERO, EXP_ZERO, erfc_block, exp_bloc
 from optio.pricing.black_scholes import Greeks, black_greeks, black_price
 from optio.pricing.normalised_black import ASYMPTOTIC_Z, asymptotic_bracket, mills_y, otm_call_scalar
 
-ROOT = Path(__file__).resolve().parents[2]
 MINUTE = 1 / 525600
 EPS = np.finfo(float).eps
 
@@ -162,7 +157,7 @@ def test_vector_libm_within_two_ulp_of_libm():
     r = np.exp(rng.uniform(-30, 30, z.size))
     for block, scalar, arg in ((erfc_block, math.erfc, z), (exp_block, math.exp, y), (log_block, math.log, r)):
         out = np.full(arg.size + 3, -1.0)
-        block(arg, out, arg.size)  # an odd count: whole vectors, then the scalar tail
+        block(arg, out, arg.size)  # an odd count: whole vectors, then one with benign lanes past it
         assert np.all(out[arg.size:] == -1.0)  # nothing written past count
         out = out[:arg.size]
         reference = np.array([scalar(a) for a in arg])
@@ -179,31 +174,6 @@ def test_mills_ratio_by_erfc_and_exp_matches_erfcx():
     mills_ys(h, work, y, h.size)
     reference = np.array([mills_y(u) for u in h])
     assert np.all(np.abs(y - reference) <= 8 * EPS * reference)
-
-
-def test_without_libmvec_the_same_code_runs_on_scalar_libm(tmp_path):
-    """OPTIO_SCALAR_LIBM=1 (as on a machine without libmvec or AVX2), in a fresh process and
-    numba cache: the blocks still equal the scalar path, and implied vol still inverts the price."""
-    script = (
-        "import numpy as np\n"
-        "from optio.pricing import _vector_libm as vector_libm\n"
-        "assert not vector_libm.VECTOR_LIBM\n"
-        "from tests.pricing.test_greeks_blocks import assert_close, scalar_greeks, wide_grid\n"
-        "from optio.pricing.black_scholes import black_greeks\n"
-        "m, t, vol, discount, calls = wide_grid(20_000, 4)\n"
-        "ours = black_greeks(1.0, m, t, vol, is_call=calls, discount=discount)\n"
-        "assert_close(ours, scalar_greeks(1.0, m, t, vol, discount, calls), m)\n"
-        "from optio.pricing.black_scholes import black_price\n"
-        "from optio.pricing.implied_vol import implied_vol_black\n"
-        "rng = np.random.default_rng(6)\n"
-        "m, t, vol = np.exp(rng.uniform(-0.5, 0.5, 5000)), rng.uniform(0.1, 2, 5000), rng.uniform(0.2, 2, 5000)\n"
-        "iv = implied_vol_black(black_price(1.0, m, t, vol, is_call=m > 1), 1.0, m, t, is_call=m > 1)\n"
-        "assert iv.ok.all() and np.max(np.abs(iv.vol / vol - 1)) < 1e-12, np.max(np.abs(iv.vol / vol - 1))\n"
-    )
-    env = os.environ | {"OPTIO_SCALAR_LIBM": "1", "NUMBA_CACHE_DIR": str(tmp_path)}
-    run = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
-                         timeout=600)
-    assert run.returncode == 0, run.stderr[-3000:]
 
 
 def _last_term_bound(terms: int, a: float) -> float:
