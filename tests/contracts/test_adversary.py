@@ -1,0 +1,466 @@
+"""Adversarial review of the fixes for the outside review (docs/security.md), on a real Anvil.
+
+Each test performs one attack on today's contracts. Attacks that WORK assert the damage (the
+test passes while the hole is open: flip the assertion once it is fixed); attacks that FAIL
+assert the defence (regression tests). The numbers each test prints are the report's.
+
+Works (holes): A exit-fee sniping (the "every share" waiver), B LP round trips around a 0.5%
+post when the vault is long, D front-running a post beyond the keeper threshold, E live slots
+held by closing to dust, E a liquidation leaving a short below the dust minimum, F spot jumps
+compounding across the jump window's edge.
+Held (regressions): C queue cancel/re-request games, expiry boundary, many live requests;
+D near-expiry gamma within 0.5%; E net delta limit across trade kinds.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from optio.sdk.chain import LocalSigner, dev_account
+from optio.sdk.errors import ContractRevert
+from optio.sdk.market import TradeKind
+from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
+from tests.helpers import admin_send, call, now, request_id_of, reverts, send, warp_to
+
+WAD = 10**18
+USDC = 10**6
+FOREVER = 2**255
+PENDING, CLAIMABLE = 1, 2
+
+
+def _signer(i: int) -> LocalSigner:
+    return LocalSigner(dev_account(i))
+
+
+def _snapshot(w3):
+    return w3.provider.make_request("evm_snapshot", [])["result"]
+
+
+def _revert(w3, snap):
+    assert w3.provider.make_request("evm_revert", [snap])["result"] is True
+
+
+def _deadline(lv) -> int:
+    return now(lv.w3) + 600
+
+
+def _set_limits(lv, **changes):
+    names = ("tradingCutoff", "minAmount", "inventoryScale", "maxNetDelta", "maxNetVega", "maxUtilisation",
+             "minLiveAmount")
+    limits = list(call(lv.market, "riskLimits"))
+    for name, value in changes.items():
+        limits[names.index(name)] = value
+    admin_send(lv.protocol, lv.market, "setRiskLimits", tuple(limits))
+
+
+def _deposit_units(vault, signer, units: int) -> None:
+    vault.asset.faucet(signer, str(Decimal(units) / 10**vault.asset.decimals))
+    send(vault.asset, signer, "approve", vault.address, 2**256 - 1)
+    send(vault, signer, "deposit", units, signer.address)
+
+
+def _redeem_all(vault, signer) -> int:
+    """Redeem every share ``signer`` holds; the assets received (units)."""
+    before = vault.asset.balance_units(signer.address)
+    send(vault, signer, "redeem", call(vault, "balanceOf", signer.address), signer.address, signer.address)
+    return vault.asset.balance_units(signer.address) - before
+
+
+# --- A. Exit fee sniping: the fee waiver for "every share" is bought with one deposit ----------
+
+
+@pytest.mark.parametrize("kind", ["put", "call"])
+def test_exit_fee_sniped_by_a_deposit_before_the_last_lp_leaves(live, kind):  # noqa: F811
+    """alice is the vault's only LP (the fixture's deposit) and redeems all her shares: her
+    preview and the contract waive the exit fee (`_payoutOf`: shares == totalSupply). The
+    attacker deposits a token amount in front of her transaction: her shares are no longer every
+    share, she pays 0.5% — to the attacker, now the only LP left, who redeems everything fee-free
+    (his shares are then every share)."""
+    w3 = live.w3
+    vault, alice, attacker = live.protocol.vault(kind), _signer(1), _signer(3)
+    unit = 10**vault.asset.decimals
+    shares = call(vault, "balanceOf", alice.address)
+    assert shares == call(vault, "totalSupply")
+
+    snap = _snapshot(w3)
+    honest = _redeem_all(vault, alice)  # what her transaction pays without the attacker
+    _revert(w3, snap)
+
+    stake = unit  # 1 WETH / 1 USDC
+    _deposit_units(vault, attacker, stake)
+    got = _redeem_all(vault, alice)
+    back = _redeem_all(vault, attacker)
+    profit, loss = back - stake, honest - got
+    print(f"\n{kind} vault: alice's exit {honest / unit:,.4f} -> {got / unit:,.4f} (lost {loss / unit:,.4f}); "
+          f"attacker staked {stake / unit} and took back {back / unit:,.4f}: profit {profit / unit:,.4f}")
+    # The hole: the attacker takes ~all of alice's 0.5% fee for a one-unit stake.
+    assert loss >= honest * 49 // 10_000, (honest, got)
+    assert profit >= loss * 99 // 100, (profit, loss)
+    assert call(vault, "totalSupply") == 0
+
+
+def test_exit_fee_sniped_from_a_large_queued_request(live, trader):  # noqa: F811
+    """The queue: alice (sole LP) queues all her shares behind locked collateral. When the
+    options close, `closeLong` (or anyone's serveQueue) fills her at the mark. The attacker
+    deposits just before the fill and redeems after: he takes alice's exit fee."""
+    w3, m = live.w3, live.market
+    vault, alice, attacker = live.protocol.vault("call"), _signer(1), _signer(3)
+    opt = live.option("2000")
+    m.trade(trader, opt, TradeKind.BUY, "80")  # 80 WETH of alice's 100 locked
+    shares = call(vault, "balanceOf", alice.address)
+    rid = request_id_of(vault, send(vault, alice, "requestRedeem", shares, alice.address, alice.address))
+    assert call(vault, "redeemRequest", rid)[1] == PENDING  # not served: the collateral is locked
+
+    snap = _snapshot(w3)
+    m.trade(trader, opt, TradeKind.CLOSE_LONG, "80")  # unlocks and serves the queue
+    honest = call(vault, "redeemRequest", rid)[3]
+    _revert(w3, snap)
+
+    stake = WAD // 10  # 0.1 WETH in front of the close
+    _deposit_units(vault, attacker, stake)
+    m.trade(trader, opt, TradeKind.CLOSE_LONG, "80")
+    r = call(vault, "redeemRequest", rid)
+    assert r[1] == CLAIMABLE
+    back = _redeem_all(vault, attacker)
+    profit, loss = back - stake, honest - r[3]
+    print(f"\nqueued exit: alice {honest / WAD:.4f} -> {r[3] / WAD:.4f} WETH (lost {loss / WAD:.4f}); "
+          f"attacker staked 0.1, profit {profit / WAD:.4f} WETH")
+    assert loss > honest * 49 // 10_000 and profit > loss * 99 // 100, (honest, r[3], profit)
+
+
+# --- B. The exit fee does not bound the share-price move of a book the vault is long -----------
+
+
+def _vault_long_puts(live, trader, n: str = "3000"):  # noqa: F811
+    """Traders sell ``n`` ATM puts to the put vault (margin shorts): the vault pays ~105 USDC a put
+    out of free liquidity and carries their delta, |Δ|·S ≈ 1,000 USDC a put, 10x the premium."""
+    margin = live.protocol.margin
+    live.market.quote_token.faucet(trader, "2000000")
+    margin.deposit(trader, False, "2000000")
+    live.market.trade(trader, live.option("2000", "put"), TradeKind.SELL, n)
+
+
+@pytest.mark.parametrize("game", ["deposit-before-down-post", "withdraw-before-up-post"])
+def test_lp_games_around_a_half_percent_post_pay_when_the_vault_is_long(live, trader, game):  # noqa: F811
+    """The exit-fee argument (docs/security.md, finding 3) bounds the share price move of a
+    0.5% post by utilisation x 0.5% — true of the options the vault writes (covered by collateral),
+    false of those it buys: a long is paid with premium, not collateral, and moves |Δ|·S·m per
+    option. With 3,000 ATM puts bought from margin sellers the put vault's share price moves ~1.5%
+    on a 0.5% post, three times the exit fee: carol's round trip around the post pays."""
+    w3 = live.w3
+    vault, carol = live.protocol.vault("put"), _signer(4)
+    _vault_long_puts(live, trader)
+    down = game == "deposit-before-down-post"
+    new_spot = Decimal(2000) * (Decimal("0.995") if down else Decimal("1.005"))
+    price_before = call(vault, "convertToAssets", 10**18)
+    stake = 500_000 * USDC
+
+    if down:  # carol has nothing in the vault: deposit in front of the post, leave after it
+        _deposit_units(vault, carol, stake)
+        warp(w3, 2)
+        live.post_spot(new_spot)
+        out = _redeem_all(vault, carol)
+        profit = out - stake
+        baseline = 0
+    else:  # carol holds 500k: leave in front of the post, come back after; against holding
+        _deposit_units(vault, carol, stake)
+        shares = call(vault, "balanceOf", carol.address)
+        snap = _snapshot(w3)
+        warp(w3, 2)
+        live.post_spot(new_spot)
+        held = call(vault, "convertToAssets", shares)  # holding through the post (before any exit)
+        _revert(w3, snap)
+        out = _redeem_all(vault, carol)
+        warp(w3, 2)
+        live.post_spot(new_spot)
+        send(vault, carol, "deposit", out, carol.address)
+        now_worth = call(vault, "convertToAssets", call(vault, "balanceOf", carol.address))
+        profit, baseline = now_worth - held, held
+    price_after = call(vault, "convertToAssets", 10**18)
+    print(f"\n{game}: share price {price_before} -> {price_after} ({price_after / price_before - 1:+.3%}); "
+          f"carol's gain over {'nothing' if down else 'holding'}: {profit / USDC:,.2f} USDC on 500,000 "
+          f"(exit fee 0.5%)")
+    assert profit > 1_000 * USDC, f"{game}: {profit / USDC:,.2f} USDC (baseline {baseline})"
+
+
+# --- C. The redeem queue (held) ---------------------------------------------------------------
+
+
+def _pending_ids(vault) -> list[int]:
+    n, i, out = call(vault, "queueLength"), call(vault, "queueHead"), []
+    while i < n:
+        out.append(i)
+        i = call(vault, "nextPendingRequest", i)
+    return out
+
+
+def test_queue_cancel_and_rerequest_games_skip_and_overpay_nothing(live, trader):  # noqa: F811
+    """Six LPs from six addresses queue behind locked collateral; the head, a middle one and the
+    tail cancel, two re-request (to the tail), one cancels twice, one claims twice, one cancels
+    someone else's. A close frees enough for some: they fill strictly in list order, each at the
+    mark less the fee, nobody is skipped, nothing filled is paid twice."""
+    m = live.market
+    vault = live.protocol.vault("call")
+    lps = [_signer(i) for i in (3, 4, 5, 6, 0, 8)]
+    for lp in lps:
+        _deposit_units(vault, lp, 10 * WAD)
+    opt = live.option("2000")
+    m.trade(trader, opt, TradeKind.BUY, "150")  # 150 of 160 WETH locked
+    rid = {}
+    for lp in lps:
+        rid[lp.address] = request_id_of(vault, send(vault, lp, "requestRedeem", call(vault, "balanceOf", lp.address),
+                                                    lp.address, lp.address))
+    ids = [rid[lp.address] for lp in lps]
+    assert _pending_ids(vault) == ids
+    with reverts("NotController"):
+        send(vault, lps[0], "cancelRedeemRequest", ids[1])
+    for i in (0, 2, 5):  # head, middle, tail
+        send(vault, lps[i], "cancelRedeemRequest", ids[i])
+    with reverts("WrongRequestStatus"):
+        send(vault, lps[2], "cancelRedeemRequest", ids[2])
+    again = {}
+    for i in (5, 0):  # re-requests go to the tail, in the order made
+        again[i] = request_id_of(vault, send(vault, lps[i], "requestRedeem", call(vault, "balanceOf", lps[i].address),
+                                             lps[i].address, lps[i].address))
+    order = [ids[1], ids[3], ids[4], again[5], again[0]]
+    assert _pending_ids(vault) == order
+    total_pending = sum(call(vault, "redeemRequest", i)[2] for i in order)
+    assert call(vault, "pendingShares") == total_pending
+
+    m.trade(trader, opt, TradeKind.CLOSE_LONG, "30")  # frees ~ 30 WETH minus the premium: not all
+    served = [i for i in order if call(vault, "redeemRequest", i)[1] == CLAIMABLE]
+    assert served == order[:len(served)] and 0 < len(served) < len(order), served  # a prefix: FIFO
+    assert _pending_ids(vault) == order[len(served):]
+    # Every fill at one mark less the fee: per share, no more than 99.5% of what a share that
+    # stays is worth after the pass (the LPs who stay are never diluted by a fill).
+    per_share_after = call(vault, "convertToAssets", 10**30)
+    for i in served:
+        r = call(vault, "redeemRequest", i)
+        assert r[3] * 10**30 // r[2] <= per_share_after * 995 // 1000 + 1, (r, per_share_after)
+    lp_of = {ids[1]: lps[1], ids[3]: lps[3], ids[4]: lps[4], again[5]: lps[5], again[0]: lps[0]}
+    first = served[0]
+    paid = call(vault, "redeemRequest", first)[3]
+    got = vault.asset.balance_units(lp_of[first].address)
+    send(vault, lp_of[first], "claim", first, lp_of[first].address)
+    assert vault.asset.balance_units(lp_of[first].address) - got == paid
+    with reverts("WrongRequestStatus"):
+        send(vault, lp_of[first], "claim", first, lp_of[first].address)
+    with reverts("WrongRequestStatus"):
+        send(vault, lp_of[first], "cancelRedeemRequest", first)
+    print(f"\nqueue: {len(served)} of {len(order)} served in order after 3 cancels and 2 re-requests; "
+          f"claimable {call(vault, 'claimableAssets') / WAD:.4f} WETH reserved")
+
+
+def test_queue_waits_across_expiry_until_the_settlement_price(live, trader, keeper):  # noqa: F811
+    """A request queued behind ITM calls at the epoch boundary: after expiry and before the
+    settlement price nothing fills (serveQueue, or a settle attempt); once the price is recorded
+    the request fills at the payoff mark, and `settle` afterwards leaves the share price where
+    the fill put it (the LPs who stay lost nothing to the leaver)."""
+    w3, m = live.w3, live.market
+    vault, carol = live.protocol.vault("call"), _signer(4)
+    _deposit_units(vault, carol, 10 * WAD)
+    m.trade(trader, live.option("1800"), TradeKind.BUY, "95")  # 95 of 110 WETH locked
+    rid = request_id_of(vault, send(vault, carol, "requestRedeem", call(vault, "balanceOf", carol.address),
+                                    carol.address, carol.address))
+    warp_to(w3, live.expiry + 30)
+    assert call(m, "optionsLiability", vault.address)[1] is False
+    send(vault, carol, "serveQueue", 16)
+    with reverts("SettlementNotRecorded"):
+        send(m, keeper, "settle", live.expiry)
+    assert call(vault, "redeemRequest", rid)[1] == PENDING
+    live.post_spot("2100")  # the settlement price
+    assert call(m, "optionsLiability", vault.address)[1] is True
+    m.settle(keeper, live.expiry)  # unlocks and serves
+    r = call(vault, "redeemRequest", rid)
+    assert r[1] == CLAIMABLE
+    # alice's shares after: the fill took exactly carol's share less the fee.
+    alice_assets = call(vault, "convertToAssets", call(vault, "balanceOf", _signer(1).address))
+    total = call(vault, "totalAssets")
+    assert alice_assets <= total and total - alice_assets < 10
+    print(f"\nboundary: carol filled {r[3] / WAD:.6f} WETH at the settlement mark; "
+          f"alice holds {alice_assets / WAD:.6f}")
+
+
+def test_many_requesters_cannot_stretch_a_serve(live, trader):  # noqa: F811
+    """400 live (not cancelled) requests from one LP: a serve is bounded
+    by maxRequests (16 in settle/closeLong), so closeLong stays cheap; the spammer's requests are
+    served at cost to it (the exit fee on each) and never skip the real LP's place."""
+    m = live.market
+    vault, attacker = live.protocol.vault("call"), _signer(3)
+    opt = live.option("2000")
+    m.trade(trader, opt, TradeKind.BUY, "90")
+    _deposit_units(vault, attacker, WAD)
+    # Live requests: each needs a transaction's worth of calls; 400 of them stand for any number
+    # (the serve's work does not depend on how many wait behind the first 16).
+    shares = call(vault, "balanceOf", attacker.address)
+    for _ in range(400):
+        send(vault, attacker, "requestRedeem", shares // 1000, attacker.address, attacker.address)
+    rid = request_id_of(vault, send(vault, _signer(1), "requestRedeem", 10**24, _signer(1).address,
+                                    _signer(1).address))
+    gas = m.contract.functions.closeLong(opt.id, 90 * WAD, 0, _deadline(live)).estimate_gas(
+        {"from": trader.address})
+    m.trade(trader, opt, TradeKind.CLOSE_LONG, "90")
+    assert call(vault, "queueHead") == 16 and call(vault, "redeemRequest", rid)[1] == PENDING
+    print(f"\n400 live requests queued: closeLong {gas:,} gas, served 16")
+    assert gas < 1_500_000
+
+
+# --- D. Front-running the spot post -------------------------------------------------------------
+
+
+def _round_trip(live, trader, opt, amount: str, new_spot: Decimal) -> Decimal:  # noqa: F811
+    """Buy ``amount`` of ``opt``, the keeper posts ``new_spot``, sell them back: profit in USD."""
+    m = live.market
+    token = m.token_of(opt)
+    before = token.balance_units(trader.address)
+    m.trade(trader, opt, TradeKind.BUY, amount)
+    warp(live.w3, 2)
+    live.post_spot(new_spot)
+    m.trade(trader, opt, TradeKind.CLOSE_LONG, amount)
+    change = token.balance_units(trader.address) - before
+    return Decimal(change) / WAD * new_spot if opt.is_call else Decimal(change) / USDC
+
+
+@pytest.mark.parametrize("move", ["0.0075", "0.01", "0.02"])
+def test_front_running_a_post_beyond_the_keeper_threshold_pays(live, trader, move):  # noqa: F811
+    """The move fee covers moves up to `moveWad` = 0.5%, the keeper's deviation threshold. But
+    the threshold is the *least* move the keeper posts, not the most: it polls, and whatever the
+    market did since its last post lands in one post (the oracle accepts up to 25% a window). A
+    1% post — one missed poll in a fast market — is visible in the mempool and pays again."""
+    live.market.list_strikes(live.keeper, live.expiry, ["1500"])
+    profit = _round_trip(live, trader, live.option("1500"), "40", Decimal(2000) * (1 + Decimal(move)))
+    print(f"\nfront-run 40 calls @1500 around a +{move} post: profit {profit:,.2f} USD")
+    if move == "0.0075":  # break-even lies near 0.8% for this book
+        assert profit < 0
+    else:
+        assert profit > 100, profit
+
+
+NEAR = ["2000", "2005", "2010", "2015", "2020", "2030"]
+
+
+def test_front_running_near_expiry_gamma_within_the_threshold_loses(live, trader):  # noqa: F811
+    """The move fee's Γ term is Γ at the pre-post spot (first order). Near the trading cutoff an
+    OTM call just above spot has little Γ before the post and a lot after: the tightest case for
+    the bound. 6.5 minutes before expiry, calls 0-1.5% OTM, a +0.5% post: every round trip loses."""
+    w3 = live.w3
+    live.market.list_strikes(live.keeper, live.expiry, [k for k in NEAR if k != "2000"])
+    warp_to(w3, live.expiry - 390)
+    live.refresh("2000")
+    results = {}
+    for k in NEAR:
+        snap = _snapshot(w3)
+        live.post_surface()
+        results[k] = _round_trip(live, trader, live.option(k), "40", Decimal("2010"))
+        _revert(w3, snap)
+    print("\nnear-expiry +0.5% front-runs (USD):", {k: f"{v:,.2f}" for k, v in results.items()})
+    assert all(v < 0 for v in results.values()), results
+
+
+# --- E. Live slots, exposure limits, margin dust ------------------------------------------------
+
+FAR_CALLS = [str(3000 + 50 * i) for i in range(64)]
+
+
+def test_live_slots_filled_by_buying_the_minimum_and_closing_to_dust(live, attacker, trader):  # noqa: F811
+    """Finding 4's fix: an opening trade must leave at least `minLiveAmount` (1 option), which
+    was to cost 64 WETH of locked collateral. But a close may leave dust (by design): buy 1,
+    close 0.999, and the slot stays taken by 0.001 option — the collateral comes back, the
+    slot does not. All 64 call slots for a round trip's spread each."""
+    m = live.market
+    for i in range(0, 64, 32):
+        m.list_strikes(live.keeper, live.expiry, FAR_CALLS[i:i + 32])
+    m.base.faucet(attacker, "5")
+    send(m.base, attacker, "approve", m.address, FOREVER)
+    before = m.base.balance_units(attacker.address)
+    for strike in FAR_CALLS:
+        oid = live.option(strike).id
+        send(m, attacker, "buy", oid, WAD, FOREVER, _deadline(live))
+        send(m, attacker, "closeLong", oid, WAD - WAD // 1000, 0, _deadline(live))
+    cost = before - m.base.balance_units(attacker.address)
+    locked = call(live.protocol.vault("call"), "lockedAssets")
+    print(f"\n64 slots held at 0.001 each: cost {cost / WAD:.5f} WETH ({cost / WAD * 2000:,.2f} USD), "
+          f"vault collateral locked {locked / WAD:.3f} WETH (the fix expected 64)")
+    assert len(call(m, "liveOptions", True)) == 64
+    with reverts("TooManyLiveOptions"):
+        m.trade(trader, live.option("2000"), TradeKind.BUY, "1")
+    assert locked < WAD // 10 and cost * 2000 < 300 * WAD
+
+
+def test_net_delta_limit_holds_across_trade_kinds(live, trader):  # noqa: F811
+    """maxNetDelta 20: buys, margin sells, closes on three strikes in alternation, including a
+    sign flip through zero: every trade that would leave |net delta| above 20 while raising it
+    reverts, and the vault never ends beyond the limit."""
+    _set_limits(live, maxNetDelta=20 * WAD)
+    m, margin = live.market, live.protocol.margin
+    margin.deposit(trader, True, "40")
+    refused, worst = 0, 0
+    plan = [("1800", TradeKind.BUY, "12"), ("2200", TradeKind.SELL, "20"), ("1800", TradeKind.BUY, "12"),
+            ("2200", TradeKind.CLOSE_SHORT, "20"), ("2000", TradeKind.BUY, "20"),
+            ("1800", TradeKind.CLOSE_LONG, "12"),
+            ("2000", TradeKind.BUY, "20"), ("2200", TradeKind.SELL, "30"), ("1800", TradeKind.BUY, "30")]
+    for strike, kind, amount in plan:
+        try:
+            m.trade(trader, live.option(strike), kind, amount)
+        except ContractRevert as err:
+            assert err.name in ("NetDeltaLimit", "BelowRequirement", "InsufficientOpenInterest"), err
+            refused += err.name == "NetDeltaLimit"
+        delta = call(m, "portfolio", True)[1]
+        worst = max(worst, abs(delta))
+    print(f"\nnet delta limit 20: worst |delta| {worst / WAD:.3f}, {refused} trades refused")
+    assert refused and worst <= 20 * WAD
+
+
+def test_liquidation_leaves_a_short_below_the_dust_minimum(live, trader):  # noqa: F811
+    """Finding 13's fix: a short is 0 or at least `dustAmount` (1 option), for opens and
+    closeShort alike. `liquidate` does not check it: when the close factor would leave dust the
+    whole position may go (maxAmount = position), and the liquidator picks any amount up to it —
+    position − 1 wei leaves a 1-wei short (and a 1-wei vault long holding a live slot) whose
+    liquidation nobody pays gas for."""
+    m, margin = live.market, live.protocol.margin
+    put = live.option("2200", "put")
+    margin.deposit(trader, False, "5000")
+    m.trade(trader, put, TradeKind.SELL, "1.5")
+    required = call(margin, "required", trader.address, False)
+    send(margin, trader, "withdraw", False, call(margin, "putCollateral", trader.address) - required,
+         trader.address)
+    warp(live.w3, 2)
+    live.post_spot("1980")
+    assert call(margin, "putCollateral", trader.address) < call(margin, "required", trader.address, False)
+    liquidator = _signer(6)
+    send(margin, liquidator, "liquidate", trader.address, put.id, 3 * WAD // 2 - 1)
+    left = call(margin, "shortOf", trader.address, put.id)
+    state = call(m, "optionState", put.id)
+    print(f"\nafter liquidating 1.5 - 1 wei: short left {left} wei (minimum {call(margin, 'config')[6]}), "
+          f"vault long {state[1]} wei, still a live slot")
+    assert state[1] == 1
+    assert left == 1
+    assert put.id in call(m, "liveOptions", False)
+
+
+# --- F. Oracles ----------------------------------------------------------------------------------
+
+
+def test_spot_jumps_compound_across_the_window_edge(live):  # noqa: F811
+    """Finding 11's fix: a post moves at most 25% from an anchor that resets to the *previous
+    post* once the anchor is older than the window (1 h). A post at the last second of a window
+    may move 25% from the old anchor; the next second the anchor resets to that very post and
+    the next may move 25% more: +56% in two seconds (a compromised or buggy keeper), where the
+    rule promises 25% per hour."""
+    w3, oracle, keeper = live.w3, live.protocol.spot_oracle, live.keeper
+    warp(w3, 3700)  # an outage: the next post is unchecked and resets nothing
+    t = now(w3)
+    oracle.post(keeper, "2000", t)
+    warp_to(w3, t + 1)
+    oracle.post(keeper, "2000", t + 1)  # anchor := (2000, t)
+    warp_to(w3, t + 3599)
+    oracle.post(keeper, "2000", t + 3599)
+    warp_to(w3, t + 3600)
+    oracle.post(keeper, "2500", t + 3600)  # +25% from the anchor, in the window
+    warp_to(w3, t + 3601)
+    oracle.post(keeper, "3125", t + 3601)  # anchor := (2500, t + 3600): +25% again
+    price = call(oracle, "latestPrice")[0]
+    print(f"\nspot 2000 -> {price / WAD:,.0f} in two seconds (t+3599 -> t+3601), bound 25% per hour")
+    assert price == 3125 * WAD
