@@ -268,7 +268,7 @@ def test_same_bits_alone_permuted_and_at_any_position():
 def test_scratch_contents_do_not_matter():
     """The block functions' results, with their scratch (and the rows past ``count``) holding NaN,
     infinities, zeros or random garbage: the same bits."""
-    from optio.pricing import implied_vol_blocks as ivb
+    from optio.pricing import _implied_vol_blocks as ivb
     from optio.pricing._normalised_black_blocks import OTM_ROWS, otm_calls, otm_values, otm_values_rough
 
     m, t, vol, _discount, _calls = determinism_grid(4000, seed=23)
@@ -320,7 +320,7 @@ def test_libm_blocks_give_each_element_the_same_bits_anywhere(name):
     no room for a whole vector (the caller's own inputs, read in place), or among NaN: every
     element goes through the same vector function (before, the last few of a short array took
     scalar libm, which differs from libmvec in about a quarter of the last bits)."""
-    from optio.pricing import vector_libm
+    from optio.pricing import _vector_libm as vector_libm
 
     block = getattr(vector_libm, f"{name}_block")
     rng = np.random.default_rng(8)
@@ -353,7 +353,7 @@ llvm.get_host_cpu_features = _without_avx512
 """
 
 _CHECKS = """
-from optio.pricing import vector_libm
+from optio.pricing import _vector_libm as vector_libm
 assert vector_libm.WIDE_LIBM is False and vector_libm.VECTOR_LIBM is {vector}
 from tests.pricing import test_implied_vol as iv_tests, test_iv_scale_and_batches as batch_tests
 iv_tests.test_batch_accuracy_on_a_wide_grid()
