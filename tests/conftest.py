@@ -4,6 +4,14 @@ inside an EVM snapshot that is reverted afterwards (tests never see each other's
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+# Each test worker compiles the numba kernels into a cache of its own, set before anything imports
+# numba: two workers filling one cache from cold at once (a clean clone in CI) is the one setting
+# in which pricing results have come out wrong, in a worker, for tests that pass alone.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".numba-cache"
+                                              / os.environ["PYTEST_XDIST_WORKER"]))
 
 import pytest
 from web3 import Web3
