@@ -86,3 +86,14 @@ def admin_send(protocol, client: Client, fn: str, *args: object, signer: Signer 
 
     timelock = admin.timelock_of(protocol)
     return admin.schedule_and_execute(signer or LocalSigner(dev_account(0)), client, fn, *args, timelock=timelock)
+
+
+def set_risk_limits(protocol, market: Client, **changes: int) -> None:
+    """``OptionMarket.setRiskLimits`` (through the admin) with the named RiskLimits fields
+    changed and the rest as they are; field positions come from the ABI, not from the test."""
+    outputs = next(f for f in market.contract.abi if f.get("name") == "riskLimits")["outputs"]
+    names = [c["name"] for c in outputs[0]["components"]]
+    limits = list(call(market, "riskLimits"))
+    for name, value in changes.items():
+        limits[names.index(name)] = value
+    admin_send(protocol, market, "setRiskLimits", tuple(limits))

@@ -22,7 +22,7 @@ from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import TradeKind
 from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
-from tests.helpers import admin_send, call, now, request_id_of, reverts, send, warp_to
+from tests.helpers import call, now, request_id_of, reverts, send, set_risk_limits, warp_to
 
 WAD = 10**18
 USDC = 10**6
@@ -47,12 +47,7 @@ def _deadline(lv) -> int:
 
 
 def _set_limits(lv, **changes):
-    names = ("tradingCutoff", "minAmount", "inventoryScale", "maxNetDelta", "maxNetVega", "maxUtilisation",
-             "minLiveAmount")
-    limits = list(call(lv.market, "riskLimits"))
-    for name, value in changes.items():
-        limits[names.index(name)] = value
-    admin_send(lv.protocol, lv.market, "setRiskLimits", tuple(limits))
+    set_risk_limits(lv.protocol, lv.market, **changes)
 
 
 def _deposit_units(vault, signer, units: int) -> None:

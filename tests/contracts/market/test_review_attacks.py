@@ -11,7 +11,7 @@ import pytest
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import Option, TradeKind
 from tests.contracts.market.conftest import SURFACE, WEEK, warp
-from tests.helpers import admin_send, call, now, reverts, send
+from tests.helpers import admin_send, call, now, reverts, send, set_risk_limits
 
 WAD = 10**18
 USDC = 10**6
@@ -19,13 +19,7 @@ FOREVER = 2**255
 
 
 def _set_limits(live, **changes):
-    """Risk limits with the named fields changed (by IOptionMarket.RiskLimits position)."""
-    names = ("tradingCutoff", "minAmount", "inventoryScale", "maxNetDelta", "maxNetVega", "maxUtilisation",
-             "minLiveAmount")
-    limits = list(call(live.market, "riskLimits"))
-    for name, value in changes.items():
-        limits[names.index(name)] = value
-    admin_send(live.protocol, live.market, "setRiskLimits", tuple(limits))
+    set_risk_limits(live.protocol, live.market, **changes)
 
 
 def _set_move_fee(live, move_wad: int) -> None:

@@ -18,7 +18,7 @@ from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import Option, TradeKind
 from tests.contracts.market.conftest import SURFACE, WEEK, warp
-from tests.helpers import admin_send, call, now, reverts, send, warp_to
+from tests.helpers import call, now, reverts, send, set_risk_limits, warp_to
 
 WAD = 10**18
 USDC = 10**6
@@ -177,9 +177,7 @@ def test_short_below_the_minimum_is_refused(live, trader):
     minimum = call(margin, "config")[6]
     margin.deposit(trader, False, "20000")
     # The market's own minimum open interest (finding 4) off: this tests the margin account's.
-    limits = list(call(live.market, "riskLimits"))
-    limits[6] = 0
-    admin_send(live.protocol, live.market, "setRiskLimits", tuple(limits))
+    set_risk_limits(live.protocol, live.market, minLiveAmount=0)
     put = live.option("2000", "put")
     with reverts("ShortBelowMinimum", minimum=minimum):
         send(live.market, trader, "sell", put.id, minimum - 1, 0, now(live.w3) + 600)
