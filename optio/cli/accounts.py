@@ -4,36 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 import click
 from eth_account import Account
 from web3 import Web3
 
+from optio.cli.secrets import SECRETS, looks_secret, redact  # noqa: F401 - re-exported
 from optio.sdk.chain import LOCAL_CHAIN_IDS, LocalSigner, dev_account
 from optio.sdk.errors import InvalidInput
 
 
 def ape_accounts_dir() -> Path:
     return Path(os.environ.get("APE_DATA_FOLDER", Path.home() / ".ape")) / "accounts"
-
-
-#: Strings given as --account that looked like secrets: error messages never show them.
-SECRETS: set[str] = set()
-
-
-def looks_secret(spec: str) -> bool:
-    """A private key (64 hex digits, with or without 0x) or a mnemonic (12 words or more)."""
-    text = spec.strip()
-    return bool(re.fullmatch(r"(0x)?[0-9a-fA-F]{60,}", text)) or len(text.split()) >= 12
-
-
-def redact(message: str) -> str:
-    """``message`` with every secret seen as --account replaced."""
-    for secret in SECRETS:
-        message = message.replace(secret.strip(), "<secret not shown>")
-    return message
 
 
 def resolve_signer(w3: Web3, spec: str) -> LocalSigner:

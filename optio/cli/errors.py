@@ -16,7 +16,7 @@ def one_line_errors() -> Iterator[None]:
     try:
         yield
     except OptioError as err:
-        from optio.cli.accounts import redact  # an --account mistyped as a key is never echoed
+        from optio.cli.secrets import redact  # an --account mistyped as a key is never echoed
 
         raise click.ClickException(redact(str(err))) from None
 

@@ -10,7 +10,46 @@ from web3.types import TxReceipt
 
 from optio.sdk.contracts import VaultStatus
 
-console = Console(highlight=False)
+#: soft_wrap: a line longer than the terminal is left whole (the terminal folds it), so a log
+#: line never splits a figure from its label.
+console = Console(highlight=False, soft_wrap=True)
+
+
+def _text(cell) -> str:
+    return cell.plain if hasattr(cell, "plain") else str(cell)
+
+
+def show(table: Table, drop: tuple[str, ...] = ()) -> None:
+    """Print ``table`` without ever cutting a number ('…'), at 80 columns or in a log: a number
+    column is as wide as its widest figure, text wraps between words; if that is still too wide,
+    the columns named in ``drop`` go, in that order; if even that is not enough, the table is
+    printed wider than the terminal rather than with a cut figure."""
+    for column in table.columns:
+        cells = [_text(c) for c in column.cells] + [_text(column.header)]
+        if column.justify == "right":
+            column.no_wrap = True
+            column.min_width = max(len(c) for c in cells)
+        else:
+            column.min_width = max((len(w) for c in cells for w in c.split()), default=1)
+    width = console.width
+
+    def least() -> int:  # every figure whole, text wrapped at its longest word; box and padding
+        return sum(c.min_width for c in table.columns) + 3 * len(table.columns) + 1
+
+    for name in drop:
+        if least() <= width:
+            break
+        table.columns[:] = [c for c in table.columns if _text(c.header) != name]
+    if least() <= width:
+        console.print(table)
+    else:
+        console.print(table, width=console.measure(table).maximum)
+
+
+def tx_list(receipts: list[TxReceipt]) -> list[dict]:
+    """Receipts as JSON-ready rows: hash, block, gas."""
+    return [{"tx": r["transactionHash"].to_0x_hex(), "block": r["blockNumber"], "gas": r["gasUsed"]}
+            for r in receipts]
 
 
 def _fmt(value: Decimal, places: int = 6) -> str:

@@ -9,11 +9,24 @@ from decimal import Decimal
 import click
 from rich.table import Table
 
+from optio.cli.context import emit_json
 from optio.cli.params import AMOUNT
-from optio.cli.render import console, print_receipts
+from optio.cli.render import console, print_receipts, show, tx_list
 from optio.sdk.chain import Signer
 from optio.sdk.errors import InvalidInput
-from optio.sdk.market import MarginStatus, Option, QuoteView, TradeKind
+from optio.sdk.market import (
+    BoardRow,
+    MarginStatus,
+    Option,
+    PositionPnl,
+    QuoteView,
+    SideHealth,
+    TradeKind,
+    board_rows,
+    iso_expiry,
+    margin_health,
+    positions_pnl,
+)
 from optio.sdk.protocol import Protocol
 from optio.sdk.units import parse_amount
 
@@ -48,7 +61,7 @@ def parse_option(expiry: str, strike: str, right: str) -> Option:
 
 
 def _when(expiry: int) -> str:
-    return datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return iso_expiry(expiry)
 
 
 def quote_table(q: QuoteView) -> Table:
@@ -67,59 +80,141 @@ def quote_table(q: QuoteView) -> Table:
     return t
 
 
-def show_quote(protocol: Protocol, option: Option, side: str, amount: str) -> None:
-    console.print(quote_table(protocol.market.quote(option, SIDES[side], amount)))
+def show_quote(protocol: Protocol, option: Option, side: str, amount: str, *, as_json: bool = False) -> None:
+    q = protocol.market.quote(option, SIDES[side], amount)
+    if as_json:
+        emit_json(_quote_json(q))
+        return
+    show(quote_table(q))
+
+
+def _quote_json(q: QuoteView) -> dict:
+    data = {k: v for k, v in q.__dict__.items() if k not in ("option", "kind")}
+    return {"option": _option_json(q.option), "side": q.kind.name.lower(), **data, "engine_gap": q.engine_gap}
+
+
+def _option_json(option: Option) -> dict:
+    return {"expiry": iso_expiry(option.expiry), "expiry_unix": option.expiry, "strike": option.strike,
+            "type": option.right, "id": str(option.id)}
 
 
 def trade(protocol: Protocol, signer: Signer, option: Option, side: str, amount: str, limit: str | None,
-          slippage: str) -> None:
+          slippage: str, *, as_json: bool = False) -> None:
     slip = parse_amount(slippage, name="slippage")
     if not Decimal(0) <= slip < 1:
         raise InvalidInput(f"slippage must be in [0, 1), got {slip}")
     kind = SIDES[side]
     q = protocol.market.quote(option, kind, amount)
-    console.print(quote_table(q))
+    if not as_json:
+        show(quote_table(q))
     receipt = protocol.market.trade(signer, option, kind, amount, limit=limit, slippage=slip)
+    if as_json:
+        emit_json({"trade": side, "quote": _quote_json(q), "txs": tx_list([receipt])})
+        return
     print_receipts(f"{side} {amount} {option}", [receipt])
 
 
-def close(protocol: Protocol, signer: Signer, option: Option, amount: str | None) -> None:
-    print_receipts(f"closed {option}", [protocol.market.close(signer, option, amount)])
+def close(protocol: Protocol, signer: Signer, option: Option, amount: str | None, *, as_json: bool = False) -> None:
+    receipt = protocol.market.close(signer, option, amount)
+    if as_json:
+        emit_json({"closed": _option_json(option), "txs": tx_list([receipt])})
+        return
+    print_receipts(f"closed {option}", [receipt])
 
 
-def exercise(protocol: Protocol, signer: Signer, option: Option, holders: tuple[str, ...]) -> None:
+def exercise(protocol: Protocol, signer: Signer, option: Option, holders: tuple[str, ...], *,
+             as_json: bool = False) -> None:
     market = protocol.market
     who = list(holders) or market.holders(option)
     if not who:
-        raise InvalidInput(f"nobody holds {option}")
-    print_receipts(f"exercised {option} for {len(who)} holder(s)", [market.exercise_for(signer, option, who)])
+        raise InvalidInput(f"nobody holds {option} (closed or exercised already)")
+    receipt = market.exercise_for(signer, option, who)
+    if as_json:
+        emit_json({"exercised": _option_json(option), "holders": who, "txs": tx_list([receipt])})
+        return
+    print_receipts(f"exercised {option} for {len(who)} holder(s)", [receipt])
 
 
-def settle(protocol: Protocol, signer: Signer, expiry: int) -> None:
-    print_receipts(f"settled {_when(expiry)}", [protocol.market.settle(signer, expiry)])
+def settle(protocol: Protocol, signer: Signer, expiry: int, *, as_json: bool = False) -> None:
+    receipt = protocol.market.settle(signer, expiry)
+    if as_json:
+        emit_json({"settled": iso_expiry(expiry), "txs": tx_list([receipt])})
+        return
+    print_receipts(f"settled {_when(expiry)}", [receipt])
 
 
-def list_board(protocol: Protocol, signer: Signer, expiry: int, strikes: str) -> None:
+def list_board(protocol: Protocol, signer: Signer, expiry: int, strikes: str, *, as_json: bool = False) -> None:
     values = [s.strip() for s in strikes.split(",") if s.strip()]
-    print_receipts(f"listed {len(values)} strike(s) for {_when(expiry)}",
-                   [protocol.market.list_strikes(signer, expiry, values)])
+    receipt = protocol.market.list_strikes(signer, expiry, values)
+    if as_json:
+        emit_json({"listed": iso_expiry(expiry), "strikes": values, "txs": tx_list([receipt])})
+        return
+    print_receipts(f"listed {len(values)} strike(s) for {_when(expiry)}", [receipt])
 
 
-def board(protocol: Protocol, owner: str) -> None:
+def _num(value, fmt: str) -> str:
+    return "—" if value is None else format(value, fmt)
+
+
+def board(protocol: Protocol, owner: str, expiry: int | None = None, *, as_json: bool = False) -> None:
+    """Bid/ask, implied vol and Greeks per strike of one expiry (default: every live one)."""
     market = protocol.market
-    t = Table(title="Optio board", title_justify="left")
-    for col in ("expiry", "strike", "type", "settled", "open (vault short / long)", "you hold"):
-        t.add_column(col, justify="right")
-    for expiry in market.expiries():
-        for option in market.options(expiry):
-            st = market.state(option)
-            held = market.long_balance(owner, option)
-            t.add_row(_when(expiry), f"{option.strike.normalize():f}", option.right, "yes" if st.settled else "no",
-                      f"{st.vault_short.normalize():f} / {st.vault_long.normalize():f}", f"{held.normalize():f}")
-    console.print(t)
+    expiries = [expiry] if expiry is not None else market.expiries()
+    if expiry is not None and expiry not in market.expiries():
+        raise InvalidInput(f"no board for {_when(expiry)} (listed: "
+                           f"{', '.join(_when(e) for e in market.expiries()) or 'none'})")
+    rows = {e: board_rows(market, e, owner) for e in expiries}
+    if as_json:
+        emit_json({"owner": owner, "boards": [{"expiry": iso_expiry(e), "rows": [_row_json(r) for r in rs]}
+                                              for e, rs in rows.items()]})
+        return
+    for e, rs in rows.items():
+        show(board_table(e, rs), drop=("open short/long", "you", "gamma", "theta", "vega"))
 
 
-def margin_status_table(s: MarginStatus) -> Table:
+def _row_json(r: BoardRow) -> dict:
+    return {**_option_json(r.option), **{k: v for k, v in r.__dict__.items() if k != "option"}}
+
+
+def board_table(expiry: int, rows: list[BoardRow]) -> Table:
+    t = Table(title=f"Board {_when(expiry)}: per option, in USDC (vega per vol point, theta per day)",
+              title_justify="left")
+    for col in ("strike", "type", "bid", "ask", "IV", "delta", "gamma", "vega", "theta", "open short/long", "you"):
+        t.add_column(col, justify="left" if col == "type" else "right")
+    for r in rows:
+        t.add_row(f"{r.option.strike.normalize():f}", r.option.right + (" (settled)" if r.settled else ""),
+                  _num(r.bid, ",.2f"), _num(r.ask, ",.2f"), _num(r.vol, ".2%"), _num(r.delta, ".4f"),
+                  _num(r.gamma, ".6f"), _num(r.vega, ".4f"), _num(r.theta, ".4f"),
+                  f"{r.vault_short.normalize():f}/{r.vault_long.normalize():f}", f"{r.held.normalize():f}")
+    return t
+
+
+def positions(protocol: Protocol, owner: str, *, as_json: bool = False) -> None:
+    """Every option the account traded: amount, premiums, payouts, mark and P&L."""
+    rows = positions_pnl(protocol.market, owner)
+    if as_json:
+        emit_json({"owner": owner, "positions": [{**_option_json(p.option),
+                                                  **{k: v for k, v in p.__dict__.items() if k != "option"}}
+                                                 for p in rows]})
+        return
+    if not rows:
+        console.print(f"{owner} has traded no option")
+        return
+    show(positions_table(owner, rows), drop=("payouts", "received", "token"))
+
+
+def positions_table(owner: str, rows: list[PositionPnl]) -> Table:
+    t = Table(title=f"Positions of {owner} (amounts in each option's collateral token; mark: what closing fetches)",
+              title_justify="left")
+    for col in ("option", "amount", "token", "paid", "received", "payouts", "mark", "P&L"):
+        t.add_column(col, justify="left" if col in ("option", "token") else "right")
+    for p in rows:
+        t.add_row(str(p.option), f"{p.amount.normalize():f}", p.token, f"{p.paid:,.6f}", f"{p.received:,.6f}",
+                  f"{p.payouts:,.6f}", _num(p.mark, ",.6f"), _num(p.pnl, "+,.6f"))
+    return t
+
+
+def margin_status_table(s: MarginStatus, health: dict[bool, SideHealth] | None = None) -> Table:
     t = Table(title=f"Margin account {s.account}", title_justify="left")
     t.add_column("")
     t.add_column(f"calls ({s.calls.token})", justify="right")
@@ -127,8 +222,12 @@ def margin_status_table(s: MarginStatus) -> Table:
     t.add_row("collateral", f"{s.calls.collateral:,.6f}", f"{s.puts.collateral:,.6f}")
     t.add_row("required", f"{s.calls.required:,.6f}", f"{s.puts.required:,.6f}")
     t.add_row("healthy", "yes" if s.calls.healthy else "NO", "yes" if s.puts.healthy else "NO")
+    if health:
+        t.add_row("health (collateral ÷ required)", *(_num(health[c].ratio, ".3f") for c in (True, False)))
+        t.add_row("liquidation at spot (USDC)", *(_num(health[c].liquidation_spot, ",.2f") for c in (True, False)))
     for option, amount in s.shorts:
-        t.add_row(f"short {option.right} {option.strike.normalize():f} @ {_when(option.expiry)}", f"{amount}", "")
+        t.add_row(f"short {option.right} {option.strike.normalize():f} @ {_when(option.expiry)}",
+                  f"{amount.normalize():f} options", "")
     return t
 
 
@@ -142,8 +241,13 @@ def margin_withdraw(protocol: Protocol, signer: Signer, side: str, amount: str) 
     print_receipts(f"withdrew {amount} of {side} margin", [receipt])
 
 
-def margin_status(protocol: Protocol, account: str) -> None:
-    console.print(margin_status_table(protocol.margin.status(account)))
+def margin_status(protocol: Protocol, account: str, *, as_json: bool = False) -> None:
+    status, health = margin_health(protocol.market, account)
+    if as_json:
+        emit_json({"account": account, "calls": health[True], "puts": health[False],
+                   "shorts": [{**_option_json(o), "amount": a} for o, a in status.shorts]})
+        return
+    show(margin_status_table(status, health))
 
 
 def option_options(fn):

@@ -2,44 +2,31 @@
 
 Layer: imports :mod:`optio.pricing` only; every service (keepers, risk, sim, cli) reaches the chain
 through it.
+
+The names below load on first use (PEP 562): importing ``optio.sdk.errors`` alone, as the
+``optio`` command does before it knows it needs a chain, imports neither web3 nor the pricing
+kernels.
 """
 
+from __future__ import annotations
 
-from optio.sdk.chain import LocalSigner, Signer, connect, dev_account
-from optio.sdk.contracts import SpotOracle, SviParams, Token, Vault, VolOracle
-from optio.sdk.deploy import DeployConfig, deploy_protocol
-from optio.sdk.deployment import Deployment, load_deployment
-from optio.sdk.errors import (
-    BuildMissing,
-    ContractRevert,
-    InsufficientBalance,
-    InvalidInput,
-    NoDeployment,
-    OptioError,
-    RpcUnreachable,
-)
-from optio.sdk.protocol import Protocol
+import importlib
 
-__all__ = [
-    "BuildMissing",
-    "ContractRevert",
-    "DeployConfig",
-    "Deployment",
-    "InsufficientBalance",
-    "InvalidInput",
-    "LocalSigner",
-    "NoDeployment",
-    "OptioError",
-    "Protocol",
-    "RpcUnreachable",
-    "Signer",
-    "SpotOracle",
-    "SviParams",
-    "Token",
-    "Vault",
-    "VolOracle",
-    "connect",
-    "deploy_protocol",
-    "dev_account",
-    "load_deployment",
-]
+_WHERE = {
+    "LocalSigner": "chain", "Signer": "chain", "connect": "chain", "dev_account": "chain",
+    "SpotOracle": "contracts", "SviParams": "contracts", "Token": "contracts", "Vault": "contracts",
+    "VolOracle": "contracts",
+    "DeployConfig": "deploy", "deploy_protocol": "deploy",
+    "Deployment": "deployment", "load_deployment": "deployment",
+    "BuildMissing": "errors", "ContractRevert": "errors", "InsufficientBalance": "errors", "InvalidInput": "errors",
+    "NoDeployment": "errors", "OptioError": "errors", "RpcUnreachable": "errors",
+    "Protocol": "protocol",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"optio.sdk.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'optio.sdk' has no attribute {name!r}")

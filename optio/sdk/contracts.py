@@ -10,7 +10,7 @@ from functools import cached_property
 
 from web3 import Web3
 from web3.contract import Contract
-from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError, MismatchedABI
 from web3.types import TxReceipt
 
 from optio.pricing.oracle_units import svi_from_wad, svi_to_wad
@@ -107,6 +107,43 @@ class RedeemRequestView:
     status: str
     shares: Decimal
     assets: Decimal
+
+
+@dataclass(frozen=True)
+class DepositPreview:
+    """What a deposit of ``assets`` would mint now (no fee on entry)."""
+
+    assets: Decimal
+    shares: Decimal
+    asset_symbol: str
+
+
+@dataclass(frozen=True)
+class WithdrawPreview:
+    """What a withdrawal would do now, in the asset's (and share's) human units: ``assets_now``
+    paid at once for ``shares_now`` after ``fee`` (the exit fee, left to the LPs who stay), and
+    ``shares_queued`` put in the redeem queue (worth about ``assets_queued`` at today's price)."""
+
+    assets_now: Decimal
+    shares_now: Decimal
+    fee: Decimal
+    shares_queued: Decimal
+    assets_queued: Decimal
+    asset_symbol: str
+
+
+@dataclass(frozen=True)
+class VaultEffects:
+    """What mined vault transactions did, read from their events (human units): assets paid out
+    and shares burnt by withdrawals, requests queued (id, shares), claims paid (id, assets) and
+    requests cancelled (id, shares returned)."""
+
+    assets_paid: Decimal
+    shares_burnt: Decimal
+    shares_minted: Decimal
+    queued: tuple[tuple[int, Decimal], ...]
+    claimed: tuple[tuple[int, Decimal], ...]
+    cancelled: tuple[tuple[int, Decimal], ...]
 
 
 @dataclass(frozen=True)
@@ -219,7 +256,7 @@ class Vault(Client):
         max_withdraw = self.call("maxWithdraw", signer.address)
         receipts: list[TxReceipt] = []
         if amount is None:
-            shares_now = self.call("maxRedeem", signer.address)
+            shares_now = self._redeemable_now(signer.address, shares_held)
             rest_shares = shares_held - shares_now
             if rest_shares and not queue_rest:
                 raise InvalidInput(self._only_available(max_withdraw))
@@ -249,11 +286,104 @@ class Vault(Client):
         receipts.append(self.request_redeem_shares(signer, rest_shares))
         return receipts
 
+    def _redeemable_now(self, owner: str, shares_held: int) -> int:
+        """Shares to redeem at once in a whole exit: ``maxRedeem``, less 0.1% when free liquidity
+        caps it. The cap moves with the options' mark, which moves with the clock: redeeming the
+        cap exactly, read at one block, reverts in the next (``ERC4626ExceededMaxRedeem``); the
+        0.1% goes to the queue with the rest."""
+        shares_now = self.call("maxRedeem", owner)
+        return shares_now if shares_now >= shares_held else shares_now * 999 // 1000
+
     def _only_available(self, max_withdraw: int) -> str:
         return (
             f"only {self._assets(max_withdraw)} {self.asset.symbol} can be withdrawn now (the rest backs open "
             "options or queued requests): pass --queue to queue the rest"
         )
+
+    def preview_deposit(self, amount: Decimal | str) -> DepositPreview:
+        """Shares a deposit of ``amount`` would mint now (nothing sent)."""
+        units = self._asset_units(amount)
+        return DepositPreview(self._assets(units), self._shares(self.call("previewDeposit", units)), self.asset.symbol)
+
+    def preview_withdraw(self, owner: str, amount: Decimal | str | None, *,
+                         queue_rest: bool = False) -> WithdrawPreview:
+        """What :meth:`withdraw` would do for ``owner`` now (nothing sent): raises as it would."""
+        shares_held = self.call("balanceOf", owner)
+        if shares_held == 0:
+            raise InsufficientBalance(f"{owner} holds no {self.call('symbol')} shares")
+        max_withdraw = self.call("maxWithdraw", owner)
+        if amount is None:
+            shares_now = self._redeemable_now(owner, shares_held)
+            rest = shares_held - shares_now
+            if rest and not queue_rest:
+                raise InvalidInput(self._only_available(max_withdraw))
+            assets_now = self.call("previewRedeem", shares_now) if shares_now else 0
+        else:
+            units = self._asset_units(amount)
+            owned = self.call("previewRedeem", shares_held)
+            if units > owned:
+                raise InsufficientBalance(
+                    f"withdrawal of {amount} exceeds the position of {self._assets(owned)} {self.asset.symbol}"
+                )
+            if units <= max_withdraw:
+                assets_now, shares_now, rest = units, self.call("previewWithdraw", units), 0
+            elif not queue_rest:
+                raise InvalidInput(self._only_available(max_withdraw))
+            else:
+                assets_now = max_withdraw
+                shares_now = self.call("previewWithdraw", max_withdraw) if max_withdraw else 0
+                rest = min(self.call("previewWithdraw", units - max_withdraw), shares_held - shares_now)
+        gross_now = self.call("convertToAssets", shares_now) if shares_now else 0
+        return WithdrawPreview(
+            assets_now=self._assets(assets_now),
+            shares_now=self._shares(shares_now),
+            fee=self._assets(max(gross_now - assets_now, 0)),
+            shares_queued=self._shares(rest),
+            assets_queued=self._assets(self.call("previewRedeem", rest) if rest else 0),
+            asset_symbol=self.asset.symbol,
+        )
+
+    def effects(self, receipts: list[TxReceipt]) -> VaultEffects:
+        """What ``receipts`` (this vault's transactions) did, from the vault's events."""
+        events = self.contract.events
+        paid = burnt = minted = 0
+        queued, claimed, cancelled = [], [], []
+        for receipt in receipts:
+            for log in receipt["logs"]:
+                if Web3.to_checksum_address(log["address"]) != self.address:
+                    continue
+                for event in (events.Withdraw, events.Deposit, events.RedeemRequest, events.RedeemClaimed,
+                              events.RedeemCancelled):
+                    try:
+                        args = event().process_log(log)["args"]
+                    except MismatchedABI:  # another event of this vault
+                        continue
+                    name = event.event_name
+                    if name == "Withdraw":
+                        paid += args["assets"]
+                        burnt += args["shares"]
+                    elif name == "Deposit":
+                        minted += args["shares"]
+                    elif name == "RedeemRequest":
+                        queued.append((int(args["requestId"]), self._shares(args["shares"])))
+                    elif name == "RedeemClaimed":
+                        claimed.append((int(args["requestId"]), self._assets(args["assets"])))
+                    else:
+                        cancelled.append((int(args["requestId"]), self._shares(args["shares"])))
+                    break
+        return VaultEffects(self._assets(paid), self._shares(burnt), self._shares(minted), tuple(queued),
+                            tuple(claimed), tuple(cancelled))
+
+    def cancel_request(self, signer: Signer, request_id: int) -> TxReceipt:
+        """Cancel the signer's pending redeem request ``request_id`` (its shares come back)."""
+        mine = {r.request_id: r for r in self.requests_of(signer.address)}
+        if request_id not in mine:
+            ids = ", ".join(f"#{i} ({r.status})" for i, r in mine.items()) or "none"
+            raise InvalidInput(f"request #{request_id} is not one of {signer.address}'s (yours: {ids})")
+        if mine[request_id].status != "pending":
+            status = mine[request_id].status
+            raise InvalidInput(f"request #{request_id} is {status}: only a pending one can be cancelled")
+        return self.transact(signer, "cancelRedeemRequest", request_id, action="cancelRedeemRequest")
 
     def request_redeem_shares(self, signer: Signer, shares: int) -> TxReceipt:
         if shares <= 0:
@@ -262,10 +392,20 @@ class Vault(Client):
 
     def claim_all(self, signer: Signer) -> list[TxReceipt]:
         """Claim every fulfilled request of the signer; ``InvalidInput`` if there is none."""
-        claimable = [r for r in self.requests_of(signer.address) if r.status == "claimable"]
+        mine = self.requests_of(signer.address)
+        served: list[TxReceipt] = []
+        if any(r.status == "pending" for r in mine) and self.requests_to_serve(50):
+            # The queue can be served now (anyone may): serve it rather than wait for a keeper.
+            served.append(self.serve_queue(signer))
+            mine = self.requests_of(signer.address)
+        claimable = [r for r in mine if r.status == "claimable"]
         if not claimable:
-            raise InvalidInput(f"{signer.address} has no claimable redeem request")
-        return [self.transact(signer, "claim", r.request_id, signer.address, action="claim") for r in claimable]
+            pending = [f"#{r.request_id} ({r.shares} shares)" for r in mine if r.status == "pending"]
+            why = (f": {', '.join(pending)} still queued, waiting for free liquidity (options to expire or "
+                   "deposits)") if pending else ""
+            raise InvalidInput(f"{signer.address} has no claimable redeem request{why}")
+        return served + [self.transact(signer, "claim", r.request_id, signer.address, action="claim")
+                         for r in claimable]
 
     def serve_queue(self, signer: Signer, max_requests: int = 50) -> TxReceipt:
         return self.transact(signer, "serveQueue", max_requests, action="serveQueue")

@@ -11,8 +11,8 @@ from web3.utils.address import get_create_address
 from optio.sdk.artifacts import artifact
 from optio.sdk.chain import LOCAL_CHAIN_IDS, Signer, transact
 from optio.sdk.contracts import Client
-from optio.sdk.deployment import ContractRecord, Deployment, save_deployment
-from optio.sdk.errors import InvalidInput, OptioError
+from optio.sdk.deployment import ContractRecord, Deployment, load_deployment, manifest_path, save_deployment
+from optio.sdk.errors import InvalidInput, NoDeployment, OptioError
 from optio.sdk.units import to_wad
 
 MAX_UINT96 = 2**96 - 1
@@ -95,6 +95,19 @@ def _role_holder(name: str, value: str | None, default: str) -> str:
     if int(address, 16) == 0:
         raise InvalidInput(f"{name}: the zero address cannot hold a role")
     return address
+
+
+def live_manifest(w3: Web3) -> str | None:
+    """The manifest of ``w3``'s chain if it is a real chain's (not a local one) and still matches
+    the chain (code at every address): a deploy would overwrite it. None otherwise (local chains
+    are redeployed at will; a stale manifest records nothing live)."""
+    if w3.eth.chain_id in LOCAL_CHAIN_IDS:
+        return None
+    try:
+        load_deployment(w3)
+    except NoDeployment:
+        return None
+    return str(manifest_path(w3.eth.chain_id))
 
 
 def check_timelock_delay(delay: object) -> int:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from web3 import Web3
 
 from optio.sdk.artifacts import PROJECT_ROOT, load_artifacts
+from optio.sdk.chain import LOCAL_CHAIN_IDS
 from optio.sdk.errors import NoDeployment
 
 
@@ -77,7 +78,7 @@ def load_deployment(w3: Web3, path: Path | None = None) -> Deployment:
         raise NoDeployment(f"{target} is for chain {deployment.chain_id}, but the RPC is chain {chain_id}")
     for key, rec in deployment.contracts.items():
         if len(w3.eth.get_code(Web3.to_checksum_address(rec.address))) == 0:
-            raise NoDeployment(
-                f"{target} is stale: no code at {key} {rec.address} (was the chain restarted?): deploy again"
-            )
+            advice = ("was the local chain restarted? `optio deploy` again" if chain_id in LOCAL_CHAIN_IDS else
+                      "is the RPC the chain of that deployment? (the manifest is kept; do not deploy over it)")
+            raise NoDeployment(f"{target} is stale: no code at {key} {rec.address} ({advice})")
     return deployment

@@ -8,7 +8,9 @@ WETH, puts: USDC); expiries are Unix seconds.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import IntEnum
 
@@ -19,6 +21,7 @@ from optio.pricing.black_scholes import SECONDS_PER_YEAR
 from optio.pricing.oracle_units import svi_from_wad
 from optio.pricing.quotes import QuoteParams
 from optio.pricing.quotes import quote as engine_quote
+from optio.pricing.svi import SviParams
 from optio.sdk import option_id
 from optio.sdk.chain import Signer, simulate
 from optio.sdk.contracts import Client, SpotOracle, Token, VolOracle
@@ -27,6 +30,11 @@ from optio.sdk.units import from_units, from_wad, parse_amount, to_units, to_wad
 
 DEFAULT_SLIPPAGE = Decimal("0.01")
 DEFAULT_DEADLINE = 600  # seconds after the latest block
+
+
+def iso_expiry(expiry: int) -> str:
+    """An expiry (Unix s) as people write it: ``2027-06-25 08:00 UTC``."""
+    return datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 class TradeKind(IntEnum):
@@ -78,7 +86,7 @@ class Option:
         return "call" if self.is_call else "put"
 
     def __str__(self) -> str:
-        return f"{self.right} {self.strike.normalize():f} @ {self.expiry}"
+        return f"{self.right} {self.strike.normalize():f} @ {iso_expiry(self.expiry)}"
 
 
 @dataclass(frozen=True)
@@ -456,3 +464,219 @@ class MarginAccount(Client):
         if value <= 0:
             raise InvalidInput(f"amount must be positive, got {value}")
         return to_units(value, token.decimals, name="amount")
+
+
+# --- what traders look at: the board, P&L, margin health --------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One listed option as a trader sees it: the chain's bid and ask for one option (quote units
+    per option, None where the vault would not trade), the surface's implied vol at the strike,
+    Black-Scholes Greeks at that vol (delta per 1 of spot, gamma per 1 of spot², vega per vol
+    point, theta per day; per option, in quote units), open interest and the owner's holding."""
+
+    option: Option
+    bid: Decimal | None
+    ask: Decimal | None
+    vol: float | None
+    delta: float | None
+    gamma: float | None
+    vega: float | None
+    theta: float | None
+    vault_short: Decimal
+    vault_long: Decimal
+    held: Decimal
+    settled: bool
+
+
+@dataclass(frozen=True)
+class PositionPnl:
+    """An account's position in one option and its P&L, in the option's collateral token (calls:
+    WETH, puts: USDC): ``amount`` > 0 long, < 0 short (margin); premiums paid and received, payouts
+    at expiry, the open amount marked at what closing would fetch now (bid for a long, minus the
+    ask for a short; the payoff once settled), and ``pnl`` = received + payouts + mark − paid."""
+
+    option: Option
+    amount: Decimal
+    token: str
+    paid: Decimal
+    received: Decimal
+    payouts: Decimal
+    mark: Decimal | None
+    pnl: Decimal | None
+
+
+@dataclass(frozen=True)
+class SideHealth:
+    """One side of a margin account: collateral and requirement (the side's token), the health
+    ratio collateral ÷ requirement (None with no requirement), and the spot (USDC per WETH) at
+    which the requirement would exceed the collateral, the account becoming liquidatable (None:
+    no spot does — the collateral covers the full exposure, or there are no shorts)."""
+
+    token: str
+    collateral: Decimal
+    required: Decimal
+    ratio: float | None
+    liquidation_spot: float | None
+
+
+def _greeks(spot: float, strike: float, tau: float, vol: float, is_call: bool) -> tuple[float, ...]:
+    from optio.pricing.black_scholes import bsm_greeks
+
+    g = bsm_greeks(spot, strike, tau, vol, is_call=is_call)
+    return float(g.delta), float(g.gamma), float(g.vega_per_point), float(g.theta_per_day)
+
+
+def board_rows(market: Market, expiry: int, owner: str | None = None) -> list[BoardRow]:
+    """Every option of ``expiry``: bid/ask for one option, implied vol and Greeks."""
+    now = market.w3.eth.get_block("latest")["timestamp"]
+    spot_feed = market.spot_oracle.feed()
+    surface = market.vol_oracle.surface(expiry)
+    tau = max(expiry - now, 0) / SECONDS_PER_YEAR
+    rows = []
+    for option in market.options(expiry):
+        st = market.state(option)
+        prices: dict[TradeKind, Decimal | None] = {}
+        for kind in (TradeKind.SELL, TradeKind.BUY):
+            try:
+                prices[kind] = market.quote(option, kind, Decimal(1)).per_option
+            except (ContractRevert, InvalidInput):
+                prices[kind] = None
+        vol = greeks = None
+        if spot_feed.value is not None and surface.value is not None and tau > 0:
+            spot = float(spot_feed.value)
+            vol = float(surface.value.implied_vol(math.log(float(option.strike) / spot), tau))
+            greeks = _greeks(spot, float(option.strike), tau, vol, option.is_call)
+        delta, gamma, vega, theta = greeks or (None,) * 4
+        held = market.long_balance(owner, option) if owner else Decimal(0)
+        rows.append(BoardRow(option, prices[TradeKind.SELL], prices[TradeKind.BUY], vol, delta, gamma, vega, theta,
+                             st.vault_short, st.vault_long, held, st.settled))
+    return rows
+
+
+def positions_pnl(market: Market, owner: str) -> list[PositionPnl]:
+    """Every option ``owner`` traded, with its P&L (premiums from the market's ``Traded``
+    events, payouts from ``Exercised`` and the margin account's ``ShortSettled``)."""
+    owner = Web3.to_checksum_address(owner)
+    book: dict[int, dict[str, int]] = {}
+
+    def entry(option_id: int) -> dict[str, int]:
+        return book.setdefault(option_id, {"long": 0, "short": 0, "paid": 0, "received": 0, "payouts": 0})
+
+    events = market.contract.events
+    for log in events.Traded.get_logs(from_block=market.from_block, argument_filters={"trader": owner}):
+        a = log["args"]
+        e = entry(a["id"])
+        kind = TradeKind(a["kind"])
+        e["paid" if kind.trader_pays else "received"] += a["premium"]
+        sign = 1 if kind in (TradeKind.BUY, TradeKind.SELL) else -1
+        e["long" if kind in (TradeKind.BUY, TradeKind.CLOSE_LONG) else "short"] += sign * a["amount"]
+    for log in events.Exercised.get_logs(from_block=market.from_block, argument_filters={"holder": owner}):
+        entry(log["args"]["id"])["payouts"] += log["args"]["payout"]
+    for log in market.margin.contract.events.ShortSettled.get_logs(
+            from_block=market.from_block, argument_filters={"account": owner}):
+        entry(log["args"]["id"])["payouts"] -= log["args"]["paid"]
+    out = []
+    for oid, e in book.items():
+        option = Option.from_id(oid)
+        token = market.token_of(option)
+        long_now = market.long_balance_wad(owner, option)
+        short_now = market.margin.call("shortOf", owner, oid)
+        state = market.state(option)
+        mark: Decimal | None = Decimal(0)
+        if long_now or short_now:
+            mark = _mark_open(market, option, state, from_wad(long_now), from_wad(short_now), token)
+        paid, received, payouts = (from_units(e[k], token.decimals) for k in ("paid", "received", "payouts"))
+        pnl = None if mark is None else received + payouts + mark - paid
+        out.append(PositionPnl(option, from_wad(long_now - short_now), token.symbol, paid, received, payouts, mark,
+                               pnl))
+    return sorted(out, key=lambda p: (p.option.expiry, p.option.strike, not p.option.is_call))
+
+
+def _mark_open(market: Market, option: Option, state: OptionState, long_amount: Decimal, short_amount: Decimal,
+               token: Token) -> Decimal | None:
+    """What closing the open amounts would fetch now (negative for a short); None when no quote."""
+    if state.settled:
+        return (long_amount - short_amount) * state.payoff + 0  # + 0: no "-0"
+    try:
+        value = Decimal(0)
+        if long_amount:
+            value += market.quote(option, TradeKind.CLOSE_LONG, long_amount).premium
+        if short_amount:
+            value -= market.quote(option, TradeKind.CLOSE_SHORT, short_amount).premium
+        return value
+    except (ContractRevert, InvalidInput):
+        return None
+
+
+def requirement_at(market: Market, shorts: list[tuple[Option, Decimal]], spot: float, now: int,
+                   config: tuple[float, float, float], surfaces: dict[int, SviParams | None]) -> dict[bool, float]:
+    """The margin requirement of ``shorts`` at ``spot`` (USDC per WETH), by side (True: calls in
+    WETH, False: puts in USDC): the contract's rule off the chain, in floats — Σ amount × min(full,
+    max(floor·full, value at the stressed spot and vol)), calls stressed up, puts down.
+    ``config`` is (spot shock, vol shock, floor); ``surfaces`` the held slices by expiry."""
+    from optio.pricing.black_scholes import black_price
+
+    spot_shock, vol_shock, floor = config
+    out = {True: 0.0, False: 0.0}
+    for option, amount in shorts:
+        k = float(option.strike)
+        stressed = spot * (1 + spot_shock if option.is_call else 1 - spot_shock)
+        full = 1.0 if option.is_call else k
+        tau = (option.expiry - now) / SECONDS_PER_YEAR
+        surface = surfaces.get(option.expiry)
+        if tau <= 0 or surface is None:
+            payoff = max(stressed - k, 0.0) / stressed if option.is_call else max(k - stressed, 0.0)
+            value = payoff if tau <= 0 else full
+        else:
+            vol = float(surface.implied_vol(math.log(k / stressed), tau)) * (1 + vol_shock)
+            price = float(black_price(stressed, k, tau, vol, is_call=option.is_call))
+            value = price / stressed if option.is_call else price
+        out[option.is_call] += float(amount) * min(full, max(floor * full, value))
+    return out
+
+
+def margin_health(market: Market, account: str) -> tuple[MarginStatus, dict[bool, SideHealth]]:
+    """The account's margin status and, per side, its health ratio and liquidation spot, solved
+    by bisection on :func:`requirement_at` (requirement rises with spot for calls, falls for puts)."""
+    status = market.margin.status(account)
+    spot_feed = market.spot_oracle.feed()
+    now = market.w3.eth.get_block("latest")["timestamp"]
+    c = market.margin.call_struct("config")
+    config = (float(from_wad(c.spotShockWad)), float(from_wad(c.volShockWad)), float(from_wad(c.floorWad)))
+    live = [(o, a) for o, a in status.shorts if a > 0]
+    surfaces = {e: market.vol_oracle.surface(e).value for e in {o.expiry for o, _ in live}}
+    out = {}
+    for is_call, side in ((True, status.calls), (False, status.puts)):
+        mine = [(o, a) for o, a in live if o.is_call == is_call]
+        ratio = float(side.collateral / side.required) if side.required > 0 else None
+        where = None
+        if mine and spot_feed.value is not None:
+            collateral = float(side.collateral)
+
+            def short_of(s: float, mine=mine, is_call=is_call, collateral=collateral) -> float:
+                return requirement_at(market, mine, s, now, config, surfaces)[is_call] - collateral
+
+            where = _crossing(short_of, float(spot_feed.value), rising=is_call)
+        out[is_call] = SideHealth(side.token, side.collateral, side.required, ratio, where)
+    return status, out
+
+
+def _crossing(f, spot: float, *, rising: bool) -> float | None:
+    """The spot where ``f`` (requirement − collateral) turns positive, searching up from ``spot``
+    if ``rising`` else down; ``spot`` itself if it already is; None if it never does."""
+    if f(spot) > 0:
+        return spot
+    lo, hi = (spot, spot * 1000) if rising else (spot * 1e-6, spot)
+    if (f(hi) if rising else f(lo)) <= 0:
+        return None
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if (f(mid) > 0) == rising:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo < 1e-6 * spot:
+            break
+    return hi if rising else lo

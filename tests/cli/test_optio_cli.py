@@ -68,7 +68,7 @@ def test_bad_input_sends_nothing(user_chain, args, fragments):
 
 def test_unknown_vault_is_a_usage_error(user_chain):
     run = user_chain.optio("lp", "deposit", "--vault", "strangle", "--amount", "1")
-    assert run.code == 2 and "'strangle' is not one of 'call', 'put'" in run.err
+    assert run.code == 1 and "'strangle' is not one of 'call', 'put'" in run.err
 
 
 def test_unreachable_rpc(user_chain):

@@ -1,0 +1,91 @@
+"""`optio lp …`: deposit, withdraw, claim, cancel and status of vault positions."""
+
+from __future__ import annotations
+
+import click
+
+from optio.cli.context import Context, json_option, one_line_errors
+from optio.cli.params import AMOUNT
+
+VAULT = click.Choice(["call", "put"])
+
+
+@click.group()
+def lp() -> None:
+    """Deposit, withdraw, claim and inspect vault positions."""
+
+
+@lp.command("deposit")
+@click.option("--vault", type=VAULT, required=True, help="call (WETH) or put (USDC)")
+@click.option("--amount", required=True, type=AMOUNT, help="Asset amount, e.g. 1000 (USDC) or 1.5 (WETH)")
+@click.option("--preview", is_flag=True, help="Show the shares it would mint; send nothing")
+@click.option("--min-shares", type=AMOUNT, default=None, help="Refuse (nothing sent) if it would mint fewer shares")
+@json_option
+@click.pass_obj
+@one_line_errors
+def lp_deposit(ctx: Context, vault: str, amount: str, preview: bool, min_shares: str | None, as_json: bool) -> None:
+    """Deposit AMOUNT of the vault's asset."""
+    from optio.cli import lp as actions
+
+    actions.deposit(*ctx.protocol_and_signer(), vault, amount, preview=preview, min_shares=min_shares,
+                    as_json=as_json)
+
+
+@lp.command("withdraw")
+@click.option("--vault", type=VAULT, required=True)
+@click.option("--amount", default=None, type=AMOUNT, help="Asset amount to withdraw")
+@click.option("--all", "withdraw_all", is_flag=True, help="Withdraw the whole position")
+@click.option("--queue", is_flag=True, help="Queue what free liquidity cannot pay now (claim it once served)")
+@click.option("--preview", is_flag=True, help="Show what it would pay now and queue, and the fee; send nothing")
+@click.option("--min-assets", type=AMOUNT, default=None,
+              help="Refuse (nothing sent) if it would pay and queue less than this")
+@json_option
+@click.pass_obj
+@one_line_errors
+def lp_withdraw(ctx: Context, vault: str, amount: str | None, withdraw_all: bool, queue: bool, preview: bool,
+                min_assets: str | None, as_json: bool) -> None:
+    """Withdraw now what free liquidity allows; with --queue, queue the rest."""
+    if (amount is None) == (not withdraw_all):
+        raise click.UsageError("give exactly one of --amount or --all")
+    from optio.cli import lp as actions
+
+    actions.withdraw(*ctx.protocol_and_signer(), vault, amount, queue, preview=preview, min_assets=min_assets,
+                     as_json=as_json)
+
+
+@lp.command("claim")
+@click.option("--vault", type=VAULT, required=True)
+@json_option
+@click.pass_obj
+@one_line_errors
+def lp_claim(ctx: Context, vault: str, as_json: bool) -> None:
+    """Claim served queued withdrawals (serving the queue first when it can be)."""
+    from optio.cli import lp as actions
+
+    actions.claim(*ctx.protocol_and_signer(), vault, as_json=as_json)
+
+
+@lp.command("cancel")
+@click.argument("request_id", type=click.IntRange(0))
+@click.option("--vault", type=VAULT, required=True)
+@json_option
+@click.pass_obj
+@one_line_errors
+def lp_cancel(ctx: Context, request_id: int, vault: str, as_json: bool) -> None:
+    """Cancel your pending queued withdrawal REQUEST_ID (its shares come back)."""
+    from optio.cli import lp as actions
+
+    actions.cancel(*ctx.protocol_and_signer(), vault, request_id, as_json=as_json)
+
+
+@lp.command("status")
+@click.option("--vault", type=click.Choice(["call", "put", "all"]), default="all")
+@json_option
+@click.pass_obj
+@one_line_errors
+def lp_status(ctx: Context, vault: str, as_json: bool) -> None:
+    """Both vaults and your position in them."""
+    from optio.cli import lp as actions
+
+    protocol, signer = ctx.protocol_and_signer()
+    actions.status(protocol, signer.address, vault, as_json=as_json)
