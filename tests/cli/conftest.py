@@ -54,6 +54,7 @@ def user_chain(tmp_path_factory):
         env = dict(os.environ)
         env.update(
             OPTIO_DEPLOYMENTS_DIR=str(deployments),
+            OPTIO_CONFIG_DIR=str(deployments / "config"),  # the remembered --rpc, not the user's
             APE_FOUNDRY_HOST=chain.url,  # ape-foundry attaches to this Anvil instead of starting one
             PATH=f"{BIN}:{ROOT / 'node_modules' / '.bin'}:{env['PATH']}",
             SOLCX_BINARY_PATH=str(ROOT / ".solcx"),
