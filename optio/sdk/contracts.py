@@ -40,10 +40,17 @@ class Client:
         # outputs would collapse into one.
         self._structs: Contract = w3.eth.contract(address=self.address, abi=abi, decode_tuples=True)
 
-    def transact(self, signer: Signer, fn: str, *args: object, action: str | None = None) -> TxReceipt:
-        """Send ``fn(*args)`` through ``optio.sdk.chain.transact`` (simulated first)."""
+    def transact(self, signer: Signer, fn: str, *args: object, action: str | None = None,
+                 token: Token | None = None, wads: bool = True) -> TxReceipt:
+        """Send ``fn(*args)`` through ``optio.sdk.chain.transact`` (simulated first). A revert's
+        token amounts read in ``token``'s units when given (``ContractRevert.in_token``)."""
         data = self.contract.encode_abi(fn, args=list(args))
-        return transact(self.w3, signer, self.address, data, action=action or fn)
+        try:
+            return transact(self.w3, signer, self.address, data, action=action or fn)
+        except ContractRevert as err:
+            if token is None:
+                raise
+            raise err.in_token(token.symbol, token.decimals, wads=wads) from None
 
     def call(self, fn: str, *args: object):
         """Read-only call; a revert raises the decoded ``ContractRevert``."""
@@ -206,6 +213,11 @@ class Vault(Client):
     @cached_property
     def asset(self) -> Token:
         return Token(self.w3, self.call("asset"))
+
+    def transact(self, signer: Signer, fn: str, *args: object, action: str | None = None,
+                 token: Token | None = None, wads: bool = False) -> TxReceipt:
+        """As ``Client.transact``; a revert's asset amounts in the vault's asset."""
+        return super().transact(signer, fn, *args, action=action, token=token or self.asset, wads=wads)
 
     @cached_property
     def share_decimals(self) -> int:

@@ -37,8 +37,13 @@ def chain_time(w3: Web3) -> int:
 
 def post_price(protocol: Protocol, signer: Signer, price: Decimal | str) -> int:
     """Post spot ``price`` (USDC per WETH) observed at the latest block's time; that time."""
-    require_local(protocol.w3)
-    now = chain_time(protocol.w3)
+    w3 = protocol.w3
+    require_local(w3)
+    now = chain_time(w3)
+    last = protocol.spot_oracle.feed().updated_at
+    if last is not None and last >= now:  # posted in this very second: the next one must be later
+        w3.provider.make_request("evm_mine", [])
+        now = chain_time(w3)
     protocol.spot_oracle.post(signer, price, now)
     return now
 

@@ -238,7 +238,11 @@ class Market(Client):
         amount_dec = parse_amount(amount, name="amount")
         if amount_dec <= 0:
             raise InvalidInput(f"amount must be positive, got {amount_dec}")
-        q = self.call_struct("quote", option.id, int(kind), to_wad(amount_dec, name="amount"))
+        try:
+            q = self.call_struct("quote", option.id, int(kind), to_wad(amount_dec, name="amount"))
+        except ContractRevert as err:
+            token = self.token_of(option)
+            raise err.in_token(token.symbol, token.decimals) from None
         premium_units, inventory, utilisation, spot = q.premium, q.inventoryWad, q.utilisationWad, q.spotWad
         token = self.token_of(option)
         engine_per_option = self._engine_per_option(option, kind, from_wad(inventory), from_wad(utilisation))
@@ -315,7 +319,7 @@ class Market(Client):
         deadline = self.w3.eth.get_block("latest")["timestamp"] + DEFAULT_DEADLINE
         fn = {TradeKind.BUY: "buy", TradeKind.SELL: "sell", TradeKind.CLOSE_LONG: "closeLong"}.get(kind, "closeShort")
         amount_wad = to_wad(q.amount, name="amount")
-        return self.transact(signer, fn, option.id, amount_wad, limit_units, deadline, action=fn)
+        return self.transact(signer, fn, option.id, amount_wad, limit_units, deadline, action=fn, token=token)
 
     def _check_funds(self, signer: Signer, option: Option, kind: TradeKind, q: QuoteView, token: Token) -> None:
         if kind is TradeKind.BUY and token.balance_units(signer.address) < q.premium_units:
@@ -408,7 +412,7 @@ class MarginAccount(Client):
             )
         if token.call("allowance", signer.address, self.address) < units:
             token.approve_units(signer, self.address, units)
-        return self.transact(signer, "deposit", calls_pool, units, action="margin deposit")
+        return self.transact(signer, "deposit", calls_pool, units, action="margin deposit", token=token)
 
     def withdraw(self, signer: Signer, calls_pool: bool, amount: Decimal | str) -> TxReceipt:
         token = self.token(calls_pool)
@@ -420,7 +424,8 @@ class MarginAccount(Client):
             raise InvalidInput(
                 f"only {free} {token.symbol} can leave: {pool.collateral} posted, {pool.required} required"
             )
-        return self.transact(signer, "withdraw", calls_pool, units, signer.address, action="margin withdraw")
+        return self.transact(signer, "withdraw", calls_pool, units, signer.address, action="margin withdraw",
+                             token=token)
 
     def health_of(self, accounts: list[str]) -> list[tuple[CollateralStatus, CollateralStatus]]:
         """(calls, puts) collateral and requirement of each account, each in its pool's token

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from optio.sdk.units import WAD
+#: optio.sdk.units.WAD, not imported: optio.sdk.errors names options by their id through this
+#: module, and units imports errors.
+WAD = 10**18
 
 _EXPIRY_SHIFT = 160
 _STRIKE_MASK = (1 << 159) - 1

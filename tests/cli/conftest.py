@@ -84,5 +84,7 @@ def world(user_chain, tmp_path_factory):
     protocol.vol_oracle.post(keeper, expiry, SviParams(a=0.01, b=0.02, rho=-0.3, m=0.0, sigma=0.1))
     for token, amount in (("weth", "10"), ("usdc", "10000")):
         assert user_chain.optio("faucet", "--token", token, "--amount", amount).code == 0
+    # A small put-vault position, for the withdrawal guards' rows (--min-assets).
+    assert user_chain.optio("lp", "deposit", "--vault", "put", "--amount", "10").code == 0
     folder = tmp_path_factory.mktemp("bad-input")
     return {"expiry": expiry, "folder": folder, "manifest": manifest}
