@@ -142,6 +142,12 @@ BENCHMARKS: list[Benchmark] = [
         _f("aggregate_ms", label="aggregate 10,000 positions (ms)", fmt=".1f", limit=100.0),
         _f("refresh_ms", label="service refresh from the chain (ms)", fmt=",.0f"),
     ], repeats_itself=True),
+    Benchmark("cli", "python -m benchmarks.cli", [
+        _f("cli_help_s", label="optio --help, start to exit (s)", fmt=".3f", limit=0.5),
+        _f("chainless_help_s", label="optio trade quote --help, no chain (s)", fmt=".3f", limit=0.5),
+        _f("price_s", label="optio price, the engine loaded (s)", fmt=".3f"),
+        _f("python_s", label="python -c pass, the peer (s)", fmt=".3f"),
+    ], repeats_itself=True),
 ]
 BY_NAME = {b.name: b for b in BENCHMARKS}
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 import click
-from web3 import Web3
 
 #: No token amount or option count is larger: a bigger one is a typo (1e80), and refusing it here
 #: keeps it from reaching the ABI encoder (uint256) as a traceback.
@@ -44,6 +43,8 @@ class Address(click.ParamType):
     def convert(self, value, param, ctx):
         if value is None:
             return value
+        from web3 import Web3  # here, not at the top: `optio --help` and the help of every command load no web3
+
         text = str(value).strip()
         if not Web3.is_address(text):
             self.fail(f"{text!r} is not an address (0x and 40 hex digits)", param, ctx)

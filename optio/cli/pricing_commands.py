@@ -10,11 +10,9 @@ import numpy as np
 from rich.table import Table
 
 from optio.cli.render import console
-from optio.pricing.black_scholes import bsm_greeks
-from optio.pricing.chains import RowError, load_snapshot
-from optio.pricing.implied_vol import IVStatus, implied_vol_bsm
-from optio.pricing.market_surface import fit_chain
-from optio.pricing.oracle_units import OracleRangeError, svi_to_wad
+
+# The engine's modules load inside each command: `optio price` needs only black_scholes, and the
+# help of these commands none of them.
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([mhdwy])$")
 _YEARS_PER_UNIT = {"m": 1 / 525600, "h": 1 / 8760, "d": 1 / 365, "w": 7 / 365, "y": 1.0}
@@ -58,6 +56,8 @@ def _market_options(fn):
 @click.option("--vol", type=float, required=True, help="Annualised vol, 0.6 = 60%")
 def price_command(spot, strike, expiry, right, rate, dividend, vol) -> None:
     """Black-Scholes-Merton price and Greeks of one option."""
+    from optio.pricing.black_scholes import bsm_greeks
+
     if not (np.isfinite(vol) and vol >= 0):
         raise click.BadParameter(f"--vol must be ≥ 0, got {vol}")
     g = bsm_greeks(_positive("--spot", spot), _positive("--strike", strike), parse_expiry(expiry), vol,
@@ -81,6 +81,8 @@ def price_command(spot, strike, expiry, right, rate, dividend, vol) -> None:
 @click.option("--price", "premium", type=float, required=True, help="Option price")
 def iv_command(spot, strike, expiry, right, rate, dividend, premium) -> None:
     """Implied volatility of one price (Let's Be Rational)."""
+    from optio.pricing.implied_vol import IVStatus, implied_vol_bsm
+
     result = implied_vol_bsm(premium, _positive("--spot", spot), _positive("--strike", strike), parse_expiry(expiry),
                              is_call=right == "call", rate=rate, dividend=dividend)
     status = IVStatus(int(result.status))
@@ -107,6 +109,10 @@ def surface_group() -> None:
 @click.option("--wad", is_flag=True, help="Also print the VolOracle's 18-decimal integers")
 def surface_fit(snapshot: Path, venue: str | None, underlying: str | None, plot: Path | None, wad: bool) -> None:
     """Normalise a snapshot, fit SVI per expiry, check static arbitrage, and show (or plot) the smiles."""
+    from optio.pricing.chains import RowError, load_snapshot
+    from optio.pricing.market_surface import fit_chain
+    from optio.pricing.oracle_units import OracleRangeError, svi_to_wad
+
     try:
         chain = load_snapshot(snapshot, venue)
         fit, smiles = fit_chain(chain.quotes, underlying)

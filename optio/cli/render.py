@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
-from web3.types import TxReceipt
 
-from optio.sdk.contracts import VaultStatus
+if TYPE_CHECKING:  # annotations only: printing needs neither web3 nor the SDK
+    from web3.types import TxReceipt
+
+    from optio.sdk.contracts import VaultStatus
 
 #: soft_wrap: a line longer than the terminal is left whole (the terminal folds it), so a log
 #: line never splits a figure from its label.

@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from optio.cli.context import emit_json
-from optio.cli.params import AMOUNT
+from optio.cli.options import option_options, order_options
 from optio.cli.render import console, print_receipts, show, tx_list
 from optio.sdk.chain import Signer
 from optio.sdk.errors import InvalidInput
@@ -248,21 +248,6 @@ def margin_status(protocol: Protocol, account: str, *, as_json: bool = False) ->
                    "shorts": [{**_option_json(o), "amount": a} for o, a in status.shorts]})
         return
     show(margin_status_table(status, health))
-
-
-def option_options(fn):
-    """--expiry/--strike/--type: which option, for the `optio` command and the ape scripts."""
-    fn = click.option("--type", "right", type=click.Choice(["call", "put"]), required=True)(fn)
-    fn = click.option("--strike", required=True, help="Strike in USDC, e.g. 2000")(fn)
-    return click.option("--expiry", required=True, help="Unix seconds or ISO date (2026-12-25 = 08:00 UTC)")(fn)
-
-
-def order_options(fn):
-    """--amount/--limit/--slippage of a buy or a sell."""
-    fn = click.option("--slippage", default="0.01", show_default=True, help="Fraction of the quote")(fn)
-    limit_help = "Premium limit in the collateral token (default: quote ± slippage)"
-    fn = click.option("--limit", default=None, type=AMOUNT, help=limit_help)(fn)
-    return click.option("--amount", required=True, type=AMOUNT, help="Options (1 = one option on one WETH)")(fn)
 
 
 def order_script(side: str) -> click.Command:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from optio.cli.context import Context, json_option, one_line_errors
+from optio.cli.options import SIDE_NAMES, option_options, order_options
 from optio.cli.params import AMOUNT
-from optio.cli.trade import SIDES, option_options, order_options
 
 
 def _actions():
@@ -22,7 +22,7 @@ def trade() -> None:
 
 @trade.command("quote")
 @option_options
-@click.option("--side", type=click.Choice(list(SIDES)), default="buy", show_default=True)
+@click.option("--side", type=click.Choice(list(SIDE_NAMES)), default="buy", show_default=True)
 @click.option("--amount", default="1", show_default=True, type=AMOUNT, help="Options (1 = one option on one WETH)")
 @json_option
 @click.pass_obj
