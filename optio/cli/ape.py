@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from web3 import Web3
 from web3.types import TxParams
 
 from optio.cli.errors import one_line
+from optio.sdk.errors import InvalidInput
 from optio.sdk.protocol import Protocol
 
 
@@ -67,4 +69,11 @@ class ApeSigner:
 
 
 def protocol_from(provider: Any) -> Protocol:
+    """The deployment on ape's chain; ``InvalidInput`` if ape started a node of its own (nothing
+    answered where it looked, APE_FOUNDRY_HOST or 127.0.0.1:8545): that fresh, empty chain holds
+    no deployment, and acting on it would hide that the intended node is down."""
+    if getattr(provider, "process", None) is not None:
+        where = os.environ.get("APE_FOUNDRY_HOST") or getattr(provider, "uri", "127.0.0.1:8545")
+        raise InvalidInput(f"nothing answered at {where}, so ape started an empty node of its own (stopped again; "
+                           "nothing sent): start your node, or point APE_FOUNDRY_HOST at it")
     return Protocol.load(provider.web3)

@@ -46,11 +46,11 @@ def deploy(ctx: Context, keeper: str | None, lister: str | None, guardian: str |
     from optio.sdk.deploy import DeployConfig, deploy_protocol, live_manifest
 
     w3 = ctx.w3()
-    signer = ctx.signer(w3)
     existing = live_manifest(w3)
     if existing and not force:
         raise click.ClickException(f"{existing} already records a live deployment on chain {w3.eth.chain_id}: "
                                    "deploying again would replace it (pass --force, or set OPTIO_DEPLOYMENTS_DIR)")
+    signer = ctx.signer(w3)
     roles = {"keeper": keeper, "lister": lister, "guardian": guardian, "admin": admin}
     config = DeployConfig(**roles) if timelock_delay is None else DeployConfig(**roles, timelock_delay=timelock_delay)
     deployment = deploy_protocol(w3, signer, config)

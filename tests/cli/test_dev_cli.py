@@ -173,3 +173,35 @@ def test_margin_health_and_liquidation_spot(chain):  # after the tests above: a 
     # ... and at the liquidation spot the requirement meets the collateral.
     at = requirement_at(protocol.market, shorts, health[False].liquidation_spot, now, config, surfaces)[False]
     assert at == pytest.approx(float(margin_status.puts.collateral), rel=1e-5)
+
+
+def test_deploy_never_replaces_a_live_manifest_on_a_real_chain(tmp_path, monkeypatch):
+    """A chain id outside the local ones, whose manifest names live code: deploy refuses (the
+    mocks refuse such chains, so the live code here is a one-byte contract)."""
+    from optio.sdk.deployment import ContractRecord, Deployment, save_deployment
+
+    monkeypatch.setenv("OPTIO_DEPLOYMENTS_DIR", str(tmp_path / "deployments"))
+    with local_chain("anvil", chain_id=4242) as chain:
+        w3 = chain.w3
+        sender = dev_account(0).address
+        tx = w3.eth.send_transaction({"from": sender, "data": "0x600160005360016000f3"})  # runtime code: 0x01
+        address = w3.eth.wait_for_transaction_receipt(tx)["contractAddress"]
+        record = ContractRecord(address=address, artifact="SpotOracle", bytecode_hash="0x")
+        save_deployment(Deployment(chain_id=4242, deployer=sender, deploy_block=1, contracts={"SpotOracle": record}))
+        block = w3.eth.block_number
+        env = dict(os.environ, OPTIO_CONFIG_DIR=str(tmp_path / "cfg"))
+        run = subprocess.run([str(BIN / "optio"), "--rpc", chain.url, "deploy"], capture_output=True, text=True,
+                             env=env, timeout=60, cwd=ROOT)
+        lines = [line for line in run.stderr.splitlines() if line.strip()]
+        assert run.returncode == 1 and len(lines) == 1 and "already records a live deployment" in lines[0], run.stderr
+        assert w3.eth.block_number == block
+
+
+def test_ape_never_acts_on_a_node_it_started_itself(user_chain):
+    from optio.sdk.localchain import free_port
+
+    env = dict(user_chain.env, APE_FOUNDRY_HOST=f"http://127.0.0.1:{free_port()}")
+    cmd = [str(BIN / "ape"), "run", "status", "--network", "ethereum:local:foundry", "--account", "TEST::1"]
+    run = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert run.returncode != 0
+    assert "ape started an empty node of its own" in run.stderr, run.stderr[-2000:]
