@@ -358,6 +358,8 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
             margin.openShort(msg.sender, id, amount, premium);
         } else if (kind == TradeKind.CloseLong) {
             uint256 shortOI = o.shortOI;
+            // A close leaves none or at least the minimum: closing to dust held a live slot.
+            if (shortOI != amount) _checkLiveAmount(id, shortOI - amount);
             uint256 unlock = _locked(isCall, strike, shortOI) - _locked(isCall, strike, shortOI - amount);
             o.shortOI = uint96(shortOI - amount);
             _removeLiveIfFlat(o, isCall);
@@ -394,9 +396,22 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         q.inventoryWad = _inventory((netBefore + netAfter) / 2, limits.inventoryScale);
         q.utilisationWad = _utilisationAfter(kind, isCall, strike, o.shortOI, amount);
         if (withBook) {
+            // The delta the vault may carry: the limit, and at most maxUtilisation × its idle
+            // assets in delta (× spot for puts) — what its collateral bounds for the options it
+            // writes, so that the options it buys cannot move its share price further on a post
+            // than the exit fee (see IOptioVault).
+            uint256 capacity = _toWad(isCall, _vault(isCall).idleAssets()).mulWad(limits.maxUtilisation);
+            if (!isCall) capacity = capacity.divWad(q.spotWad);
             OptionPricer.TradePrice memory p = pricer.tradePriceWithBook(
                 OptionPricer.TradeInput(
-                    id, vaultSells, q.spotWad, params, q.inventoryWad, q.utilisationWad, amount, limits.maxNetDelta,
+                    id,
+                    vaultSells,
+                    q.spotWad,
+                    params,
+                    q.inventoryWad,
+                    q.utilisationWad,
+                    amount,
+                    FixedPointMathLib.min(limits.maxNetDelta, capacity),
                     limits.maxNetVega
                 ),
                 _fees,

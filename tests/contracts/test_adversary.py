@@ -63,16 +63,16 @@ def _redeem_all(vault, signer) -> int:
     return vault.asset.balance_units(signer.address) - before
 
 
-# --- A. Exit fee sniping: the fee waiver for "every share" is bought with one deposit ----------
+# --- A. Exit fee sniping (fixed): the fee no longer depends on who stays -----------------------
 
 
 @pytest.mark.parametrize("kind", ["put", "call"])
-def test_exit_fee_sniped_by_a_deposit_before_the_last_lp_leaves(live, kind):  # noqa: F811
-    """alice is the vault's only LP (the fixture's deposit) and redeems all her shares: her
-    preview and the contract waive the exit fee (`_payoutOf`: shares == totalSupply). The
-    attacker deposits a token amount in front of her transaction: her shares are no longer every
-    share, she pays 0.5% — to the attacker, now the only LP left, who redeems everything fee-free
-    (his shares are then every share)."""
+def test_exit_fee_not_sniped_by_a_deposit_before_the_last_lp_leaves(live, kind):  # noqa: F811
+    """alice is the vault's only LP (the fixture's deposit) and redeems all her shares. The
+    attacker deposits one unit in front of her transaction, to be the LP who stays and receives
+    her 0.5% fee. At 3b651b6 (the "every share" waiver) this took 4,999.99 USDC. Now every exit
+    pays the fee, to the protocol, whoever stays: her exit pays the same, his stake loses its own
+    exit fee."""
     w3 = live.w3
     vault, alice, attacker = live.protocol.vault(kind), _signer(1), _signer(3)
     unit = 10**vault.asset.decimals
@@ -88,18 +88,55 @@ def test_exit_fee_sniped_by_a_deposit_before_the_last_lp_leaves(live, kind):  # 
     got = _redeem_all(vault, alice)
     back = _redeem_all(vault, attacker)
     profit, loss = back - stake, honest - got
-    print(f"\n{kind} vault: alice's exit {honest / unit:,.4f} -> {got / unit:,.4f} (lost {loss / unit:,.4f}); "
-          f"attacker staked {stake / unit} and took back {back / unit:,.4f}: profit {profit / unit:,.4f}")
-    # The hole: the attacker takes ~all of alice's 0.5% fee for a one-unit stake.
-    assert loss >= honest * 49 // 10_000, (honest, got)
-    assert profit >= loss * 99 // 100, (profit, loss)
-    assert call(vault, "totalSupply") == 0
+    print(f"\n{kind} vault: alice's exit {honest / unit:,.4f} -> {got / unit:,.4f} (lost {loss / unit:,.6f}); "
+          f"attacker staked {stake / unit} and took back {back / unit:,.6f}: profit {profit / unit:,.6f}")
+    assert abs(loss) <= 1, (honest, got)
+    assert profit < 0, profit
+    assert call(vault, "totalSupply") == 0 and call(vault, "totalAssets") == 0  # nothing left behind
 
 
-def test_exit_fee_sniped_from_a_large_queued_request(live, trader):  # noqa: F811
+@pytest.mark.parametrize("version", ["ours", "naive"])
+def test_exit_fee_sniping_against_a_vault_crediting_the_whole_fee(w3, deployer, version):
+    """The same attack on a stand-alone put vault (valued at cash), ours against a naive one that
+    credits every exit fee in full to whoever stays (contracts/mocks/NaiveFeeCreditVault.sol):
+    the naive vault gives the one-unit stake the whole fee of a 1M exit."""
+    from optio.sdk.contracts import Client
+    from optio.sdk.deploy import deploy_contract
+
+    usdc_address = deploy_contract(w3, deployer, "MockERC20", "USD Coin", "USDC", 6, 10**16)
+    usdc = Client(w3, usdc_address, artifact_name="MockERC20")
+    name = "PutVault" if version == "ours" else "NaiveFeeCreditPutVault"
+    address = deploy_contract(w3, deployer, name, usdc.address, 6, 2**96 - 1, deployer.address, 5 * 10**15)
+    vault = Client(w3, address, artifact_name=name)
+    alice, attacker = _signer(1), _signer(3)
+    for who, units in ((alice, 1_000_000 * USDC), (attacker, USDC)):
+        send(usdc, who, "faucet", units)
+        send(usdc, who, "approve", vault.address, 2**256 - 1)
+    send(vault, alice, "deposit", 1_000_000 * USDC, alice.address)
+    send(vault, attacker, "deposit", USDC, attacker.address)
+    got = _redeem_all_raw(vault, usdc, alice)
+    profit = _redeem_all_raw(vault, usdc, attacker) - USDC
+    print(f"\n{version}: alice got {got / USDC:,.2f} USDC for 1,000,000; attacker's profit on 1 USDC "
+          f"{profit / USDC:,.6f}")
+    assert got == 995_000 * USDC  # the fee is the same either way
+    if version == "ours":
+        assert profit < 0 and call(vault, "protocolFees") > 4_999 * USDC
+    else:
+        assert profit > 4_900 * USDC  # the whole fee, less the stake's own exit fee
+
+
+def _redeem_all_raw(vault, token, signer) -> int:
+    before = call(token, "balanceOf", signer.address)
+    send(vault, signer, "redeem", call(vault, "balanceOf", signer.address), signer.address, signer.address)
+    return call(token, "balanceOf", signer.address) - before
+
+
+def test_exit_fee_not_sniped_from_a_large_queued_request(live, trader):  # noqa: F811
     """The queue: alice (sole LP) queues all her shares behind locked collateral. When the
     options close, `closeLong` (or anyone's serveQueue) fills her at the mark. The attacker
-    deposits just before the fill and redeems after: he takes alice's exit fee."""
+    deposits just before the fill and redeems after, to take her exit fee: at 3b651b6 he took
+    ~0.5 WETH on a 0.1 WETH stake; now the fee goes to the protocol and his round trip loses
+    (his share of the close's spread is less than his own exit fee: finding 5's argument)."""
     w3, m = live.w3, live.market
     vault, alice, attacker = live.protocol.vault("call"), _signer(1), _signer(3)
     opt = live.option("2000")
@@ -120,9 +157,10 @@ def test_exit_fee_sniped_from_a_large_queued_request(live, trader):  # noqa: F81
     assert r[1] == CLAIMABLE
     back = _redeem_all(vault, attacker)
     profit, loss = back - stake, honest - r[3]
-    print(f"\nqueued exit: alice {honest / WAD:.4f} -> {r[3] / WAD:.4f} WETH (lost {loss / WAD:.4f}); "
-          f"attacker staked 0.1, profit {profit / WAD:.4f} WETH")
-    assert loss > honest * 49 // 10_000 and profit > loss * 99 // 100, (honest, r[3], profit)
+    print(f"\nqueued exit: alice {honest / WAD:.6f} -> {r[3] / WAD:.6f} WETH (lost {loss / WAD:.9f}); "
+          f"attacker staked 0.1, profit {profit / WAD:.9f} WETH")
+    # Her fill moves only by the stake's share of the close's spread (he was an LP during it).
+    assert loss < honest // 10_000 and profit < 0, (honest, r[3], profit)
 
 
 # --- B. The exit fee does not bound the share-price move of a book the vault is long -----------
