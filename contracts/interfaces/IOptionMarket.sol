@@ -55,8 +55,11 @@ interface IOptionMarket is IOptionsMark {
     /// @param minLiveAmount Smallest open interest an opening trade may leave on the side it
     /// opens (the vault's short OI for a Buy, its long OI for a Sell), wad options. Dust in the
     /// MAX_LIVE_OPTIONS slots cost ~6 USD for all 64; at one option each it costs 64 options'
-    /// ask and their collateral. Closes, settlement, liquidation and exercise may leave less.
-    /// A mitigation: the real fix, no cap shared by every trader, is the book's redesign.
+    /// ask and their collateral. It is also every token holder's smallest non-zero position
+    /// (OptionToken.minBalance: buys, closes and transfers alike), so no close or transfer can
+    /// leave a live option's short open interest as dust; margin shorts keep their own minimum
+    /// (IMarginAccount.dustAmount), liquidations included. A mitigation: the real fix, no cap
+    /// shared by every trader, is the book's redesign.
     struct RiskLimits {
         uint32 tradingCutoff;
         uint96 minAmount;

@@ -358,8 +358,6 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
             margin.openShort(msg.sender, id, amount, premium);
         } else if (kind == TradeKind.CloseLong) {
             uint256 shortOI = o.shortOI;
-            // A close leaves none or at least the minimum: closing to dust held a live slot.
-            if (shortOI != amount) _checkLiveAmount(id, shortOI - amount);
             uint256 unlock = _locked(isCall, strike, shortOI) - _locked(isCall, strike, shortOI - amount);
             o.shortOI = uint96(shortOI - amount);
             _removeLiveIfFlat(o, isCall);
@@ -594,6 +592,9 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         if (l.inventoryScale == 0) revert InvalidConfig("inventoryScale", 0);
         if (l.maxUtilisation > WAD) revert InvalidConfig("maxUtilisation", l.maxUtilisation);
         _limits = l;
+        // Positions are zero or at least the live minimum (OptionToken.minBalance), so closes
+        // and transfers cannot leave an option's open interest as dust in a live slot.
+        optionToken.setMinBalance(l.minLiveAmount);
         emit RiskLimitsSet(l);
     }
 }
