@@ -130,6 +130,8 @@ contract SpotOracle is ISpotOracle, AccessControl {
         private
         returns (Anchor memory anchor)
     {
+        // A zero window is the per-post bound (each post against the previous): the naive rule.
+        if (window == 0) return prev;
         anchor = _anchor;
         Anchor memory candidate = _candidate;
         if (candidate.timestamp == 0) {

@@ -88,6 +88,7 @@ contract VolOracle is IVolOracle, AccessControl {
         private
         returns (PackedSurface memory anchor)
     {
+        if (window == 0) return prev; // the per-post bound, as SpotOracle
         anchor = _anchors[expiry];
         PackedSurface memory candidate = _candidates[expiry];
         if (candidate.updatedAt == 0) {
