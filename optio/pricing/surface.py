@@ -95,7 +95,8 @@ def calendar_violations(expiry_years, slices: list[SviParams], tolerance: float 
     slices' :func:`optio.pricing.svi.check_grid`, so |k| ≤ 10 and ±6√T around each ``m``)."""
     found = []
     for i in range(1, len(slices)):
-        k = np.union1d(check_grid(slices[i - 1], expiry_years[i - 1]), check_grid(slices[i], expiry_years[i]))
+        # Concatenated, not merged: a point checked twice costs less than sorting 4,500 of them.
+        k = np.concatenate([check_grid(slices[i - 1], expiry_years[i - 1]), check_grid(slices[i], expiry_years[i])])
         drop = slices[i - 1].total_variance(k) - slices[i].total_variance(k)
         j = int(np.argmax(drop))
         if drop[j] > tolerance:

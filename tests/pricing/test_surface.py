@@ -61,6 +61,14 @@ def test_calendar_violation_is_caught_and_ssvi_is_arbitrage_free():
     assert slices[1].total_variance(0.0) == pytest.approx(0.03)
 
 
+def test_calendar_check_covers_k_to_10_not_only_6_sqrt_t():
+    # Total variance rises with T at the money and on the left; the shorter slice's steeper right
+    # wing crosses the longer one's at k = 8, far beyond ±6√T (±2.7 here).
+    early, late = SviParams(0.01, 0.02, 0.5, 0.0, 0.1), SviParams(0.09, 0.02, 0.0, 0.0, 0.1)
+    found = calendar_violations([0.1, 0.2], [early, late])
+    assert found and 8.0 < found[0].log_moneyness <= 10.0
+
+
 def test_violating_quotes_are_rejected_or_fitted_arbitrage_free():
     ts = np.array([0.1, 0.2])
     ks = [np.linspace(-0.5, 0.5, 30)] * 2
