@@ -87,7 +87,7 @@ def make(ctx: Context):
     market, vol_oracle, spot_oracle = ctx.protocol.market, ctx.protocol.vol_oracle, ctx.protocol.spot_oracle
     sim = SmileSimulator(seed=s.seed, atm_vol=s.atm_vol, vol_of_vol=s.vol_of_vol)
     fit_rmse = ctx.metrics.gauge("vol_fit_rmse", "Largest per-expiry RMSE (vol) of the last fit")
-    rejected = ctx.metrics.counter("vol_fit_rejected", "Fits rejected (arbitrage the repair could not remove)")
+    rejected = ctx.metrics.counter("vol_fit_rejected", "Fits rejected (quotes the arbitrage-free fit misses)")
 
     def fit(head: Head) -> SurfaceFit | None:
         if s.source == "files":
