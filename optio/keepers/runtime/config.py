@@ -123,6 +123,7 @@ class RuntimeConfig(_Strict):
     retry_backoff_s: list[float] = Field(default=[0.5, 1.0, 2.0, 4.0])
     error_budget: int = Field(default=5, ge=1)  # consecutive failed cycles before a clean stop
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # None: no HTTP server
+    metrics_host: str = "127.0.0.1"  # the address /metrics listens on ("0.0.0.0" in a container)
     once_wait_s: float = Field(default=60.0, ge=0)  # --once: how long to wait for its transactions
 
     @field_validator("rpc_urls")
