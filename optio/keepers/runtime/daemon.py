@@ -31,6 +31,7 @@ from optio.keepers.runtime.keys import load_key
 from optio.keepers.runtime.metrics import Metrics
 from optio.keepers.runtime.rpc import FailoverProvider
 from optio.keepers.runtime.txs import Outcome, TxManager
+from optio.sdk.chain import node_accounts
 from optio.sdk.contracts import Client
 from optio.sdk.deployment import load_deployment
 from optio.sdk.errors import InvalidInput, OptioError, RpcUnreachable
@@ -131,7 +132,7 @@ class Runner:
             chain_id = self.w3.eth.chain_id
         except RpcUnreachable as err:
             raise RpcUnreachable(f"cannot start: {err}") from None
-        self.account = load_key(rt.key, chain_id, env)
+        self.account = load_key(rt.key, chain_id, env, node_accounts(self.w3) if rt.key.kind == "dev" else None)
         deployment = load_deployment(self.w3, rt.deployment)
         self.metrics = Metrics(name)
         state_dir = rt.state_dir
