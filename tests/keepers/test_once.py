@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -141,3 +142,19 @@ def test_keys_new_makes_a_0600_keystore_a_keeper_can_read(tmp_path):
     unset = CliRunner().invoke(keys, ["new", "--out", str(tmp_path / "d.json"), "--password-env", "NOPE_PW"],
                                env={"NOPE_PW": None})
     assert unset.exit_code == 1 and "NOPE_PW" in unset.output
+
+
+def test_the_demos_configs_keep_their_paths_with_a_relative_run_dir(tmp_path, monkeypatch):
+    from optio.cli.demo.system import keeper_tables, write_keeper_config
+
+    monkeypatch.chdir(tmp_path)
+    run_dir = tmp_path / ".demo"
+    run_dir.mkdir()
+    (run_dir / "snapshots").mkdir()
+    (tmp_path / "deployment.json").write_text("{}")
+    table = keeper_tables(1, Path(".demo/snapshots"), 12)["vol"]
+    path = write_keeper_config(Path(".demo"), "vol", "http://127.0.0.1:8545", Path("deployment.json"),
+                               'kind = "dev"\nindex = 0', table)
+    cfg = load_config(path, "vol", env={})
+    assert cfg.runtime.state_dir == run_dir / "state" / "vol" and cfg.runtime.deployment == tmp_path / "deployment.json"
+    assert cfg.keeper["snapshots"] == str(run_dir / "snapshots")
