@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -22,6 +23,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyAddress,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -123,7 +125,7 @@ class RuntimeConfig(_Strict):
     retry_backoff_s: list[float] = Field(default=[0.5, 1.0, 2.0, 4.0])
     error_budget: int = Field(default=5, ge=1)  # consecutive failed cycles before a clean stop
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # None: no HTTP server
-    metrics_host: str = "127.0.0.1"  # the address /metrics listens on ("0.0.0.0" in a container)
+    metrics_host: IPvAnyAddress = IPv4Address("127.0.0.1")  # the address /metrics listens on ("0.0.0.0" in a container)
     once_wait_s: float = Field(default=60.0, ge=0)  # --once: how long to wait for its transactions
 
     @field_validator("rpc_urls")

@@ -150,7 +150,7 @@ class Runner:
         self.metrics_port: int | None = None
         if rt.metrics_port is not None:  # bound at start-up, so a taken port is a one-line refusal
             try:
-                self.metrics_port = self.metrics.serve(rt.metrics_port, rt.metrics_host)
+                self.metrics_port = self.metrics.serve(rt.metrics_port, str(rt.metrics_host))
             except OSError as err:
                 raise InvalidInput(f"runtime.metrics_port {rt.metrics_port} cannot be served: "
                                    f"{err.strerror or err} (in use by another process?)") from None
