@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from optio.keepers.runtime.daemon import KEEPERS
+from optio.keepers.runtime.daemon import EXIT_REFUSED, KEEPERS
 from optio.sdk.errors import OptioError
 
 
@@ -30,7 +30,7 @@ def main(name: str, config_path: str, once: bool, dry_run: bool, log_level: str)
         runner = Runner(name, load_config(config_path, name), dry_run=dry_run, once=once)
     except OptioError as err:
         click.echo(f"error: {err}", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_REFUSED)
     sys.exit(runner.run())
 
 

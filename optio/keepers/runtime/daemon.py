@@ -7,7 +7,8 @@ keeper's clock, never the machine's). The handler reads the chain and sends thro
 A handler that cannot do its job this cycle (no price, no acceptable fit) says so with
 ``ctx.unable(reason)``: a ``--once`` run then exits with :data:`EXIT_UNABLE`.
 
-Exit codes (``python -m optio.keepers`` and ``optio keeper run``; docs/keepers.md):
+The exit codes of ``python -m optio.keepers`` and ``optio keeper run`` are the ``EXIT_*``
+constants below (the table in docs/keepers.md).
 """
 
 from __future__ import annotations
