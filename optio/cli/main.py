@@ -364,6 +364,10 @@ def _add_risk() -> None:
 
 _add_risk()
 
+from optio.cli.keys import keys as keys_group  # noqa: E402 - `optio keys new` (imports click only)
+
+cli.add_command(keys_group)
+
 
 def main() -> None:
     """The `optio` entry point: a usage error is one line too (click prints three: usage, a hint

@@ -154,7 +154,8 @@ def deploy_protocol(
         return record(key, name, deploy_contract(w3, signer, name, *args))
 
     if (cfg.weth is None or cfg.usdc is None) and chain_id not in LOCAL_CHAIN_IDS:
-        raise InvalidInput(f"chain {chain_id} is not a local chain: give the WETH and USDC token addresses")
+        raise InvalidInput(f"chain {chain_id} is not a local chain: give the WETH and USDC token addresses "
+                           "(the mock tokens refuse any chain but 31337 and 1337)")
     weth = cfg.weth or record(
         "WETH", "MockERC20", deploy_contract(w3, signer, "MockERC20", "Wrapped Ether", "WETH", 18, 10**6 * 10**18)
     )
