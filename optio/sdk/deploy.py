@@ -37,7 +37,7 @@ class DeployConfig:
     put_decimals_offset: int = 12
     call_deposit_cap: int = MAX_UINT96  # base-asset units
     put_deposit_cap: int = MAX_UINT96  # quote-asset units
-    exit_fee_wad: int = to_wad("0.005")  # of what an exit pays, left to the LPs who stay (max 2%)
+    exit_fee_wad: int = to_wad("0.005")  # of what an exit pays, set aside for the protocol (max 2%)
     keeper: str | None = None  # posts spot and vol (KEEPER_ROLE, VOL_KEEPER_ROLE); default: deployer
     guardian: str | None = None  # may pause the market and deposits (GUARDIAN_ROLE); default: deployer
     # Options market: AMM fees (fractions of vol, or of spot for base_fee), as optio.pricing.quotes.
