@@ -394,12 +394,16 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         q.inventoryWad = _inventory((netBefore + netAfter) / 2, limits.inventoryScale);
         q.utilisationWad = _utilisationAfter(kind, isCall, strike, o.shortOI, amount);
         if (withBook) {
-            // The delta the vault may carry: the limit, and at most maxUtilisation × its idle
-            // assets in delta (× spot for puts) — what its collateral bounds for the options it
-            // writes, so that the options it buys cannot move its share price further on a post
-            // than the exit fee (see IOptioVault).
-            uint256 capacity = _toWad(isCall, _vault(isCall).idleAssets()).mulWad(limits.maxUtilisation);
-            if (!isCall) capacity = capacity.divWad(q.spotWad);
+            // The delta the vault may carry: the limit, and for an opening trade at most
+            // maxUtilisation × its idle assets in delta (÷ spot for puts) — what its collateral
+            // bounds for the options it writes, so that the options it buys cannot move its share
+            // price further on a post than the exit fee (see IOptioVault). Not for closes: one
+            // that raises |delta| in a book net the other way must not leave a holder stuck.
+            uint256 capacity = type(uint256).max;
+            if (kind < TradeKind.CloseLong) {
+                capacity = _toWad(isCall, _vault(isCall).idleAssets()).mulWad(limits.maxUtilisation);
+                if (!isCall) capacity = capacity.divWad(q.spotWad);
+            }
             OptionPricer.TradePrice memory p = pricer.tradePriceWithBook(
                 OptionPricer.TradeInput(
                     id,
