@@ -118,6 +118,8 @@ BENCHMARKS: list[Benchmark] = [
         _f("svi_noisy_fit_ms_median", label="SVI fit of a noisy 20 × 50 surface (ms)", limit=10.0),
         _f("svi_noisy_rmse_ratio", label="SVI noisy RMSE, ours / unconstrained", limit=1.1),
         _f("svi_noisy_atm_err_vp", label="SVI noisy ATM error (vol points)", limit=0.3),
+        _f("svi_noisy_free_atm_err_vp", label="SVI noisy ATM error of the unconstrained fit (vol points)"),
+        _f("svi_noisy_shape_known_atm_err_vp", label="SVI noisy ATM error, true shape, level fitted (vp)"),
     ], repeats_itself=True),
     Benchmark("math_gas", "python -m benchmarks.math_gas", [
         _f("gas", "price", "max", label="on-chain price, max gas", fmt=",.0f", limit=2_500),

@@ -20,16 +20,26 @@ pragma solidity 0.8.28;
 ///   on), `withdraw` and `redeem` revert `MarkNotFresh` and `maxWithdraw`/`maxRedeem` are zero.
 ///   An LP's way out is delayed while the book cannot be marked — queue it, and it fills at the
 ///   next fresh mark — never priced at the bound. Deposits are refused at such a mark too.
-/// - Every exit (withdraw, redeem, queued fill) pays `exitFeeWad` of the assets it would pay;
-///   the fee stays in the vault for the LPs who stay. Default 0.5% (0.005e18): the oracle
+/// - Every exit (withdraw, redeem, queued fill) pays `exitFeeWad` of the assets it would pay,
+///   set aside for the protocol (`protocolFees`, collected by the admin: the timelock), never
+///   credited to the LPs who stay: a credit made a stake a claim on other LPs' exits (a
+///   one-unit deposit in front of the last LP's exit took her whole fee at 3b651b6), and even
+///   capped at the fee rate on the stake it paid back the stake's own exit fee. The fee is a
+///   deterrent, not income: default 0.5% (0.005e18): the oracle
 ///   keeper posts spot when it moves 0.5% (keepers/oracle.py `deviation = 0.005`), so the
-///   share price an LP can see coming before a post moves by at most utilisation × Δspot
-///   (the vault's net delta × spot is at most the collateral locked, |delta|·S ≤ collateral
-///   per option), ≤ 0.95 × 0.5% < 0.5%: leaving before a post and coming back after costs more
+///   share price an LP can see coming before a post moves by at most about maxUtilisation ×
+///   Δspot (the vault's |net delta| × spot is at most maxUtilisation × its idle assets: see
+///   below), ≤ 0.95 × 0.5% < 0.5% (the second-order gamma term aside): leaving before a post and coming back after costs more
 ///   than it saves. The same fee makes just-in-time liquidity around a trade (deposit → trade →
 ///   withdraw) cost more than the spread it would capture. At most `MAX_EXIT_FEE_WAD` (2%).
-///   A redeem or queued fill of every share outstanding pays no fee: no LP stays to receive it
-///   (it would sit in the empty vault for the next depositor); a `withdraw` always pays it.
+///   The fee does not depend on who else is in the vault, so no one can change what an exit
+///   pays, or receive it, by depositing in front of it. When the last share leaves and nothing
+///   is locked, the rounding left in the vault goes to `protocolFees` too: an empty vault holds
+///   nothing, and the next depositor starts at the initial share price.
+/// - The market keeps each vault's |net delta| (options of base; × spot for the put vault) at
+///   most `maxUtilisation` × the vault's idle assets (see IOptionMarket.RiskLimits): written
+///   options satisfy it through their collateral, options the vault buys must satisfy it too,
+///   so that a move of the keeper's 0.5% threshold moves the share price by less than the fee.
 interface IOptioVault {
     /* TYPES */
 
@@ -98,6 +108,9 @@ interface IOptioVault {
     event DepositCapSet(uint256 depositCap);
     event OptionsMarkSet(address optionsMark);
     event ExitFeeSet(uint256 exitFeeWad);
+    /// @notice The protocol's share of an exit fee (or an empty vault's rounding) was set aside.
+    event ProtocolFeeAccrued(uint256 assets);
+    event ProtocolFeesCollected(address indexed to, uint256 assets);
 
     /* LP */
 
@@ -163,10 +176,20 @@ interface IOptioVault {
     /// `requestId` is the last pending one or not pending at all.
     function nextPendingRequest(uint256 requestId) external view returns (uint256);
 
-    /// @notice Fraction of the assets an exit would pay that is withheld and left to the LPs
-    /// who stay, wad (0.005e18 = 0.5%). See the design notes above.
+    /// @notice Fraction of the assets an exit would pay that is withheld for the protocol, wad
+    /// (0.005e18 = 0.5%). See the design notes above.
     function exitFeeWad() external view returns (uint64);
 
     /// @notice Sets the exit fee (at most `MAX_EXIT_FEE_WAD`, 2%). Admin only.
     function setExitFee(uint256 exitFeeWad) external;
+
+    /// @notice Exit fees set aside for the protocol (not part of `totalAssets`), asset units.
+    function protocolFees() external view returns (uint96);
+
+    /// @notice Pays every protocol fee set aside to `to`. Admin only.
+    function collectProtocolFees(address to) external returns (uint256 assets);
+
+    /// @notice The vault's balance less what fulfilled requests and the protocol are owed,
+    /// asset units (locked collateral included).
+    function idleAssets() external view returns (uint256);
 }

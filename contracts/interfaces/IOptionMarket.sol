@@ -44,14 +44,22 @@ interface IOptionMarket is IOptionsMark {
     /// domain's shortest expiry).
     /// @param minAmount Smallest trade, wad options.
     /// @param inventoryScale Net short options per strike at which the skew is full, wad.
-    /// @param maxNetDelta Largest |net delta| per vault, wad options of base.
+    /// @param maxNetDelta Largest |net delta| per vault, wad options of base. An opening trade
+    /// (Buy, Sell) that raises |net delta| must also leave it within `maxUtilisation` × the vault's idle assets (in base
+    /// for calls, divided by spot for puts): written options meet that through their collateral;
+    /// options the vault buys are paid with premium, and without it a book long 10× its premium in
+    /// delta moved the share price three times the exit fee on a 0.5% post. The revert is
+    /// `NetDeltaLimit` with the smaller of the two bounds.
     /// @param maxNetVega Largest |net vega| per vault, quote wad per 1.00 of vol.
     /// @param maxUtilisation Largest locked / gross assets per vault after a trade, wad fraction.
     /// @param minLiveAmount Smallest open interest an opening trade may leave on the side it
     /// opens (the vault's short OI for a Buy, its long OI for a Sell), wad options. Dust in the
     /// MAX_LIVE_OPTIONS slots cost ~6 USD for all 64; at one option each it costs 64 options'
-    /// ask and their collateral. Closes, settlement, liquidation and exercise may leave less.
-    /// A mitigation: the real fix, no cap shared by every trader, is the book's redesign.
+    /// ask and their collateral. It is also every token holder's smallest non-zero position
+    /// (OptionToken.minBalance: buys, closes and transfers alike), so no close or transfer can
+    /// leave a live option's short open interest as dust; margin shorts keep their own minimum
+    /// (IMarginAccount.dustAmount), liquidations included. A mitigation: the real fix, no cap
+    /// shared by every trader, is the book's redesign.
     struct RiskLimits {
         uint32 tradingCutoff;
         uint96 minAmount;

@@ -155,6 +155,8 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
         MarginConfig memory c = _config;
         uint256 maxAmount = _maxLiquidation(isCall, position, collateral, midWad, c);
         if (amount > maxAmount) revert LiquidationTooLarge(amount, maxAmount);
+        // A partial liquidation leaves at least dust, so that the rest is worth liquidating.
+        _checkMinimum(account, id, position - amount);
 
         // The cost rounds up and the bonus down: both in the vault's favour.
         uint256 midUnits = _units(isCall, amount, midWad, true);

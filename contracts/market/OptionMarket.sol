@@ -394,9 +394,26 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         q.inventoryWad = _inventory((netBefore + netAfter) / 2, limits.inventoryScale);
         q.utilisationWad = _utilisationAfter(kind, isCall, strike, o.shortOI, amount);
         if (withBook) {
+            // The delta the vault may carry: the limit, and for an opening trade at most
+            // maxUtilisation × its idle assets in delta (÷ spot for puts) — what its collateral
+            // bounds for the options it writes, so that the options it buys cannot move its share
+            // price further on a post than the exit fee (see IOptioVault). Not for closes: one
+            // that raises |delta| in a book net the other way must not leave a holder stuck.
+            uint256 capacity = type(uint256).max;
+            if (kind < TradeKind.CloseLong) {
+                capacity = _toWad(isCall, _vault(isCall).idleAssets()).mulWad(limits.maxUtilisation);
+                if (!isCall) capacity = capacity.divWad(q.spotWad);
+            }
             OptionPricer.TradePrice memory p = pricer.tradePriceWithBook(
                 OptionPricer.TradeInput(
-                    id, vaultSells, q.spotWad, params, q.inventoryWad, q.utilisationWad, amount, limits.maxNetDelta,
+                    id,
+                    vaultSells,
+                    q.spotWad,
+                    params,
+                    q.inventoryWad,
+                    q.utilisationWad,
+                    amount,
+                    FixedPointMathLib.min(limits.maxNetDelta, capacity),
                     limits.maxNetVega
                 ),
                 _fees,
@@ -579,6 +596,9 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         if (l.inventoryScale == 0) revert InvalidConfig("inventoryScale", 0);
         if (l.maxUtilisation > WAD) revert InvalidConfig("maxUtilisation", l.maxUtilisation);
         _limits = l;
+        // Positions are zero or at least the live minimum (OptionToken.minBalance), so closes
+        // and transfers cannot leave an option's open interest as dust in a live slot.
+        optionToken.setMinBalance(l.minLiveAmount);
         emit RiskLimitsSet(l);
     }
 }

@@ -15,9 +15,15 @@ import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 contract OptionToken is ERC1155 {
     /// @notice The only minter and burner.
     address public immutable market;
+    /// @notice Smallest non-zero position, wad options (the market's `minLiveAmount`): every
+    /// balance is zero or at least this, so an option's open interest (the sum of its balances)
+    /// is too, and a live slot cannot be held by dust — whether closed to dust or split off by a
+    /// transfer — while every holder can still close a whole position.
+    uint256 public minBalance;
 
     error NotMarket(address caller);
     error ZeroMarket();
+    error BalanceBelowMinimum(address account, uint256 id, uint256 balance, uint256 minimum);
 
     constructor(address market_) ERC1155("") {
         if (market_ == address(0)) revert ZeroMarket();
@@ -35,5 +41,26 @@ contract OptionToken is ERC1155 {
 
     function burn(address from, uint256 id, uint256 amount) external onlyMarket {
         _burn(from, id, amount);
+    }
+
+    function setMinBalance(uint256 minimum) external onlyMarket {
+        minBalance = minimum;
+    }
+
+    /// @dev Every mint, burn and transfer leaves both sides at zero or at least `minBalance`.
+    function _update(address from, address to, uint256[] memory ids, uint256[] memory values) internal override {
+        super._update(from, to, ids, values);
+        uint256 minimum = minBalance;
+        if (minimum == 0) return;
+        for (uint256 i; i < ids.length; ++i) {
+            _checkBalance(from, ids[i], minimum);
+            _checkBalance(to, ids[i], minimum);
+        }
+    }
+
+    function _checkBalance(address account, uint256 id, uint256 minimum) private view {
+        if (account == address(0)) return;
+        uint256 balance = balanceOf(account, id);
+        if (balance != 0 && balance < minimum) revert BalanceBelowMinimum(account, id, balance, minimum);
     }
 }

@@ -43,6 +43,11 @@ abstract contract OptionValuation {
         return roundUp ? FixedPointMathLib.divUp(wad, scale) : wad / scale;
     }
 
+    /// @dev Token units to collateral-asset wad.
+    function _toWad(bool isCall, uint256 units) internal view returns (uint256) {
+        return units * (isCall ? _baseScale : _quoteScale);
+    }
+
     /// @dev `amount` options at `perOptionWad` (collateral wad) in token units.
     function _units(bool isCall, uint256 amount, uint256 perOptionWad, bool roundUp) internal view returns (uint256) {
         uint256 wad = roundUp

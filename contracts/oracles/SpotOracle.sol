@@ -63,6 +63,8 @@ contract SpotOracle is ISpotOracle, AccessControl {
     mapping(uint256 expiry => Settlement) private _settlements;
     string private _description;
     Anchor private _anchor;
+    /// @dev The next anchor, once it is a window old (see `_advanceAnchor`).
+    Anchor private _candidate;
     /// @dev Round r lives at index r % HISTORY_SIZE.
     Round[HISTORY_SIZE] private _history;
 
@@ -92,20 +94,20 @@ contract SpotOracle is ISpotOracle, AccessControl {
             revert TimestampTooOld(timestamp, block.timestamp - cfg.maxAge);
         }
         // The jump bound only applies against a fresh previous price: after an outage the market
-        // may really have moved further, and refusing it would brick the feed. It is measured
-        // from an anchor, not from the previous post, so that posts cannot compound within a
-        // window; jumpWindow <= maxAge, so the first post after an outage resets the anchor.
+        // may really have moved further, and refusing it would brick the feed (the post then
+        // becomes the anchor). It is measured from an anchor at least `jumpWindow` old, never
+        // from a recent post: an anchor reset to the previous post at the window's edge let two
+        // posts two seconds apart compound two jumps (2000 → 2500 → 3125).
         if (prev.roundId != 0 && timestamp - prev.updatedAt <= cfg.maxAge) {
-            Anchor memory anchor = _anchor;
-            if (timestamp - anchor.timestamp > cfg.jumpWindow) {
-                anchor = Anchor(prev.priceWad, prev.updatedAt);
-                _anchor = anchor;
-            }
+            Anchor memory anchor = _advanceAnchor(Anchor(prev.priceWad, prev.updatedAt), timestamp, cfg.jumpWindow);
             uint256 diff = priceWad > anchor.priceWad ? priceWad - anchor.priceWad : anchor.priceWad - priceWad;
             // diff / anchor > maxJump, without division (rounds nothing).
             if (diff * 1e18 > uint256(cfg.maxJumpWad) * anchor.priceWad) {
                 revert PriceJumpTooLarge(priceWad, anchor.priceWad, cfg.maxJumpWad);
             }
+        } else {
+            _anchor = Anchor(uint128(priceWad), uint64(timestamp));
+            delete _candidate;
         }
 
         uint64 roundId = prev.roundId + 1;
@@ -116,6 +118,29 @@ contract SpotOracle is ISpotOracle, AccessControl {
         emit PricePosted(roundId, priceWad, timestamp, msg.sender);
 
         if (timestamp >= cfg.nextExpiry) _crossExpiries(priceWad, timestamp, prev, cfg);
+    }
+
+    /// @dev The jump bound's reference for a post at `timestamp`. Two slots: the anchor, and a
+    /// candidate (a price recorded when the anchor last moved). A candidate at least `window` old
+    /// becomes the anchor and the previous price the next candidate; so the anchor is a price
+    /// observed at least one window before the post (and, while the keeper posts, at most two
+    /// plus the gap between posts): a price cannot move more than maxJump against any price of
+    /// the last window, whatever the timing of the posts.
+    function _advanceAnchor(Anchor memory prev, uint256 timestamp, uint256 window)
+        private
+        returns (Anchor memory anchor)
+    {
+        // A zero window is the per-post bound (each post against the previous): the naive rule.
+        if (window == 0) return prev;
+        anchor = _anchor;
+        Anchor memory candidate = _candidate;
+        if (candidate.timestamp == 0) {
+            _candidate = prev;
+        } else if (timestamp - candidate.timestamp >= window) {
+            anchor = candidate;
+            _anchor = candidate;
+            _candidate = prev;
+        }
     }
 
     /* SETTLEMENT */

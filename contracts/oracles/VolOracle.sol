@@ -38,9 +38,11 @@ contract VolOracle is IVolOracle, AccessControl {
 
     Config private _config;
     mapping(uint256 expiry => PackedSurface) private _surfaces;
-    /// @dev The move bound's reference per expiry: an earlier surface, at most `jumpWindow` old
-    /// when used (reset to the previous surface otherwise).
+    /// @dev The move bound's reference per expiry: a surface at least `jumpWindow` old (or the
+    /// first after an outage).
     mapping(uint256 expiry => PackedSurface) private _anchors;
+    /// @dev The next anchor per expiry, once it is a window old.
+    mapping(uint256 expiry => PackedSurface) private _candidates;
 
     /* CONSTRUCTOR */
 
@@ -65,19 +67,42 @@ contract VolOracle is IVolOracle, AccessControl {
         // The move bound only applies against a previous surface at most maxAge old, for the
         // same reason as the spot jump bound: after an outage the market may really have moved
         // further. Only maxAge, not the tenor rule: near expiry the keeper's posts stay bounded.
-        // Against an anchor, not the previous post, so that posts cannot compound; jumpWindow <=
-        // maxAge, so the first post after an outage resets the anchor.
+        // Against an anchor at least a jump window old, never a recent post, so that posts
+        // cannot compound across the window's edge (the anchor and its candidate work as in
+        // SpotOracle._advanceAnchor); the first post after an outage becomes the anchor.
         if (prev.updatedAt != 0 && block.timestamp - prev.updatedAt <= cfg.maxAge) {
-            PackedSurface memory anchor = _anchors[expiry];
-            if (block.timestamp - anchor.updatedAt > cfg.jumpWindow) {
-                anchor = prev;
-                _anchors[expiry] = prev;
-            }
+            PackedSurface memory anchor = _advanceAnchor(expiry, prev, cfg.jumpWindow);
             _checkMove(p, tau, _unpack(anchor), expiry - anchor.updatedAt, cfg.maxAtmMoveWad);
+        } else {
+            delete _candidates[expiry];
+            _anchors[expiry] = _pack(p);
         }
 
-        // Safe casts: ranges checked in `_checkParams`.
-        _surfaces[expiry] = PackedSurface({
+        _surfaces[expiry] = _pack(p);
+        emit SurfacePosted(expiry, p.a, p.b, p.rho, p.m, p.sigma, atmVolWad, msg.sender);
+    }
+
+    /// @dev The move bound's reference for a post now (see SpotOracle._advanceAnchor): a
+    /// candidate a window old becomes the anchor, the previous surface the next candidate.
+    function _advanceAnchor(uint256 expiry, PackedSurface memory prev, uint256 window)
+        private
+        returns (PackedSurface memory anchor)
+    {
+        if (window == 0) return prev; // the per-post bound, as SpotOracle
+        anchor = _anchors[expiry];
+        PackedSurface memory candidate = _candidates[expiry];
+        if (candidate.updatedAt == 0) {
+            _candidates[expiry] = prev;
+        } else if (block.timestamp - candidate.updatedAt >= window) {
+            anchor = candidate;
+            _anchors[expiry] = candidate;
+            _candidates[expiry] = prev;
+        }
+    }
+
+    /// @dev A posted surface as stored now. Safe casts: ranges checked in `_checkParams`.
+    function _pack(SviParams calldata p) private view returns (PackedSurface memory) {
+        return PackedSurface({
             a: int96(p.a),
             m: int96(p.m),
             updatedAt: uint64(block.timestamp),
@@ -85,7 +110,6 @@ contract VolOracle is IVolOracle, AccessControl {
             rho: int64(p.rho),
             sigma: uint96(uint256(p.sigma))
         });
-        emit SurfacePosted(expiry, p.a, p.b, p.rho, p.m, p.sigma, atmVolWad, msg.sender);
     }
 
     /* ADMIN */

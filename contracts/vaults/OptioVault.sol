@@ -60,6 +60,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     uint40 private _tail;
     /// @inheritdoc IOptioVault
     uint64 public exitFeeWad;
+    /// @inheritdoc IOptioVault
+    uint96 public protocolFees;
     Entry[] private _requests;
 
     /// @dev A request as stored: the public Request with its neighbours in the list of pending
@@ -130,8 +132,10 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         if (!fresh) revert MarkNotFresh();
         uint256 maxAssets = _maxWithdrawAt(owner, total);
         if (assets > maxAssets) revert ERC4626ExceededMaxWithdraw(owner, assets, maxAssets);
-        shares = _toShares(_grossOf(assets), total, Math.Rounding.Ceil);
+        uint256 gross = _grossOf(assets);
+        shares = _toShares(gross, total, Math.Rounding.Ceil);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
+        _accrueProtocolFee(_protocolShareOf(gross, gross - assets, total));
     }
 
     function redeem(uint256 shares, address receiver, address owner)
@@ -144,8 +148,10 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         if (!fresh) revert MarkNotFresh();
         uint256 maxShares = _maxRedeemAt(owner, total);
         if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
-        assets = _payoutOf(shares, total);
+        uint256 gross = _toAssets(shares, total, Math.Rounding.Floor);
+        assets = _netOf(gross);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
+        _accrueProtocolFee(_protocolShareOf(gross, gross - assets, total));
     }
 
     /* REDEEM QUEUE */
@@ -264,6 +270,15 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         _setExitFee(exitFeeWad_);
     }
 
+    /// @inheritdoc IOptioVault
+    function collectProtocolFees(address to) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant returns (uint256 assets) {
+        if (to == address(0)) revert ZeroAddress();
+        assets = protocolFees;
+        protocolFees = 0;
+        emit ProtocolFeesCollected(to, assets);
+        IERC20(asset()).safeTransfer(to, assets);
+    }
+
     /// @notice Stops deposits and mints; never withdrawals, requests, claims or cancels.
     function pause() external onlyRole(GUARDIAN_ROLE) {
         _pause();
@@ -283,6 +298,11 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @inheritdoc IOptioVault
     function utilisation() external view returns (uint256) {
         return _utilisation(lockedAssets, _idleAssets());
+    }
+
+    /// @inheritdoc IOptioVault
+    function idleAssets() external view returns (uint256) {
+        return _idleAssets();
     }
 
     /// @inheritdoc IOptioVault
@@ -324,10 +344,9 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return _toShares(_grossOf(assets), totalAssets(), Math.Rounding.Ceil);
     }
 
-    /// @notice Assets paid for `shares` after the exit fee (rounded down, the fee up; no fee
-    /// when `shares` is every share outstanding).
+    /// @notice Assets paid for `shares` after the exit fee (rounded down, the fee up).
     function previewRedeem(uint256 shares) public view override returns (uint256) {
-        return _payoutOf(shares, totalAssets());
+        return _netOf(_toAssets(shares, totalAssets(), Math.Rounding.Floor));
     }
 
     /// @inheritdoc IOptioVault
@@ -425,26 +444,41 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return idle > owedToQueue ? idle - owedToQueue : 0;
     }
 
+    /// @dev An exit's whole gross (payout and fee) must be free: the fee's protocol share
+    /// leaves the LPs' assets too (`_grossOf(_netOf(x)) <= x`, so the withdraw fits).
     function _maxWithdrawAt(address owner, uint256 total) private view returns (uint256) {
-        return Math.min(_netOf(_toAssets(balanceOf(owner), total, Math.Rounding.Floor)), _freeLiquidityAt(total));
+        return _netOf(Math.min(_toAssets(balanceOf(owner), total, Math.Rounding.Floor), _freeLiquidityAt(total)));
     }
 
     function _maxRedeemAt(address owner, uint256 total) private view returns (uint256) {
         uint256 shares = balanceOf(owner);
         uint256 free = _freeLiquidityAt(total);
-        // All of them when free liquidity pays what they redeem for (converting the liquidity
-        // back to shares would round a whole position down by a few wei).
-        if (_payoutOf(shares, total) <= free) return shares;
-        // The largest gross whose net fits (rounded down), then its shares (rounded down).
-        return _toShares(_grossFloorOf(free), total, Math.Rounding.Floor);
+        // All of them when free liquidity covers their gross (converting the liquidity back to
+        // shares would round a whole position down by a few wei).
+        if (_toAssets(shares, total, Math.Rounding.Floor) <= free) return shares;
+        return _toShares(free, total, Math.Rounding.Floor);
     }
 
-    /// @dev What redeeming (or filling) `shares` pays at `total`: the gross rounded down, less
-    /// the exit fee — waived when they are every share outstanding, since the fee goes to the
-    /// LPs who stay and none do (it would sit in an empty vault for the next depositor).
-    function _payoutOf(uint256 shares, uint256 total) private view returns (uint256) {
-        uint256 gross = _toAssets(shares, total, Math.Rounding.Floor);
-        return shares == totalSupply() ? gross : _netOf(gross);
+    /// @dev The part of an exit's `fee` that leaves the LPs' assets for the protocol: all of it.
+    /// A fee credited to the LPs who stay made a stake a claim on other LPs' exits: a one-unit
+    /// deposit in front of the last LP's exit took all of her fee, and even capped at the fee
+    /// rate on the stake, the credit paid back the stake's own exit fee, which is what makes a
+    /// deposit just around a trade or a post cost more than it captures. The fee deters those
+    /// round trips; it does not need to go to anyone in the vault. Virtual for the test mock
+    /// that credits the stayers (contracts/mocks/NaiveFeeCreditVault.sol).
+    function _protocolShareOf(uint256, uint256 fee, uint256) internal view virtual returns (uint256) {
+        return fee;
+    }
+
+    /// @dev Moves `assets` out of the LPs' assets into protocol fees; once no share is left and
+    /// nothing is locked, the rounding left behind too (a wei left in an empty vault would make
+    /// the next depositor's share price twice the initial one).
+    function _accrueProtocolFee(uint256 assets) private {
+        if (totalSupply() == 0 && lockedAssets == 0) assets = _idleAssets();
+        if (assets == 0) return;
+        // Safe cast: the fees are part of the vault's balance, < 2^96 for any real token supply.
+        protocolFees += uint96(assets);
+        emit ProtocolFeeAccrued(assets);
     }
 
     /// @dev What an exit paying `gross` (before the fee) pays out: the fee rounded up, so the
@@ -456,11 +490,6 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @dev The gross an exit must give up to pay `net`, rounded up (the leaver pays the rounding).
     function _grossOf(uint256 net) private view returns (uint256) {
         return net.mulDiv(1e18, 1e18 - exitFeeWad, Math.Rounding.Ceil);
-    }
-
-    /// @dev The largest gross whose payout `_netOf` is at most `net`, rounded down.
-    function _grossFloorOf(uint256 net) private view returns (uint256) {
-        return net.mulDiv(1e18, 1e18 - exitFeeWad, Math.Rounding.Floor);
     }
 
     function _setExitFee(uint256 feeWad) private {
@@ -497,14 +526,14 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         _serveQueue(SERVE_ON_UNLOCK);
     }
 
-    /// @dev Assets held for LPs: the balance less what fulfilled requests are owed.
     /// @dev Locked over idle assets, wad, rounded up (a limit must not pass on rounding).
     function _utilisation(uint256 locked, uint256 idle) private pure returns (uint256) {
         return idle == 0 ? 0 : Math.mulDiv(locked, 1e18, idle, Math.Rounding.Ceil);
     }
 
+    /// @dev Assets held for LPs: the balance less what fulfilled requests and the protocol are owed.
     function _idleAssets() private view returns (uint256) {
-        return IERC20(asset()).balanceOf(address(this)) - claimableAssets;
+        return IERC20(asset()).balanceOf(address(this)) - claimableAssets - protocolFees;
     }
 
     /// @dev Fulfils pending requests in order at the current share price less the exit fee until
@@ -521,13 +550,16 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         if (!fresh) return 0;
         uint256 locked = lockedAssets;
         uint256 idle = _idleAssets();
+        uint256 toProtocol;
         while (link != 0 && served < maxRequests) {
             uint256 id = link - 1;
             Entry storage r = _requests[id];
             uint256 shares = r.shares;
             // Gross rounded down, fee rounded up: the leaver gets no more than the shares are worth.
-            uint256 assets = _payoutOf(shares, total);
-            if (assets > (idle > locked ? idle - locked : 0)) break;
+            uint256 gross = _toAssets(shares, total, Math.Rounding.Floor);
+            if (gross > (idle > locked ? idle - locked : 0)) break;
+            uint256 assets = _netOf(gross);
+            uint256 fee = _protocolShareOf(gross, gross - assets, total);
 
             link = r.next;
             r.status = RequestStatus.Claimable;
@@ -536,8 +568,9 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             pendingShares -= shares;
             claimableAssets += uint128(assets);
             _burn(address(this), shares);
-            total -= assets;
-            idle -= assets;
+            total -= assets + fee;
+            idle -= assets + fee;
+            toProtocol += fee;
             emit RedeemFulfilled(id, r.controller, shares, assets);
             served++;
         }
@@ -545,6 +578,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         _head = link;
         if (link == 0) _tail = 0;
         else _requests[link - 1].prev = 0;
+        _accrueProtocolFee(toProtocol);
     }
 
     function _controlledRequest(uint256 requestId, RequestStatus expected)

@@ -11,7 +11,7 @@ from eth_account import Account
 from web3 import Web3
 
 from optio.cli.secrets import SECRETS, looks_secret, redact  # noqa: F401 - re-exported
-from optio.sdk.chain import LOCAL_CHAIN_IDS, LocalSigner, dev_account
+from optio.sdk.chain import LocalSigner, Signer, dev_signer
 from optio.sdk.errors import InvalidInput
 
 
@@ -19,7 +19,7 @@ def ape_accounts_dir() -> Path:
     return Path(os.environ.get("APE_DATA_FOLDER", Path.home() / ".ape")) / "accounts"
 
 
-def resolve_signer(w3: Web3, spec: str) -> LocalSigner:
+def resolve_signer(w3: Web3, spec: str) -> Signer:
     """``dev:N`` (local chains only) or the alias of an ape keystore account (``ape accounts
     import``), decrypted with ``OPTIO_PASSWORD`` or a prompt. Private keys never come from
     the command line, and one given by mistake is never printed back."""
@@ -28,15 +28,10 @@ def resolve_signer(w3: Web3, spec: str) -> LocalSigner:
         raise InvalidInput("--account takes dev:N or an ape account alias, never a private key or mnemonic "
                            "(the value is not shown): import the key with `ape accounts import ALIAS`")
     if spec.startswith("dev:"):
-        chain_id = w3.eth.chain_id
-        if chain_id not in LOCAL_CHAIN_IDS:
-            raise InvalidInput(
-                f"dev accounts exist only on local chains, not chain {chain_id}: use an ape account alias"
-            )
         index = spec.removeprefix("dev:")
         if not index.isdigit():
             raise InvalidInput(f"account {spec!r}: expected dev:N with N a number")
-        return LocalSigner(dev_account(int(index)))
+        return dev_signer(w3, int(index))  # the rule: optio.sdk.chain.is_dev_node (docs/keepers.md#dev-accounts)
     keyfile = ape_accounts_dir() / f"{spec}.json"
     if not keyfile.exists():
         raise InvalidInput(f"no account {spec!r}: not dev:N and no keystore at {keyfile}")

@@ -13,7 +13,7 @@ from rich.table import Table
 from optio.cli.errors import one_line_errors
 from optio.cli.render import console
 from optio.sdk.errors import InvalidInput
-from optio.sim.backtest.agreement import agrees, compare
+from optio.sim.backtest.agreement import REL_TOL, agrees, compare
 from optio.sim.backtest.driver import ASSET, VAULTS
 from optio.sim.backtest.report import write_report
 from optio.sim.backtest.result import Result
@@ -43,15 +43,26 @@ def _run(scenario: Scenario, mode: str, quiet: bool) -> Result:
 
 
 def _summary_table(result: Result) -> Table:
+    """One row per figure, one column per vault (in its asset): fits 80 columns."""
     table = Table(title=f"{result.mode} backtest: {result.scenario.days:g} days, seed {result.scenario.seed}")
-    for col in ("vault", "NAV", "share price", "premiums", "fees", "option P&L", "liquidations", "LP P&L", "max util."):
-        table.add_column(col, justify="right")
+    table.add_column("figure")
     for vault in VAULTS:
-        p = result.pnl_breakdown(vault)
-        table.add_row(f"{vault} ({ASSET[vault]})", f"{result.nav[vault][-1]:,.4f}",
-                      f"{result.share_price[vault][-1]:.6f}",
-                      *(f"{p[k]:,.4f}" for k in ("premiums", "fees", "option_pnl", "liquidations", "total")),
-                      f"{max(result.utilisation[vault]):.1%}")
+        table.add_column(f"{vault} vault ({ASSET[vault]})", justify="right")
+    pnl = {vault: result.pnl_breakdown(vault) for vault in VAULTS}
+    rows = [
+        ("NAV", lambda v: f"{result.nav[v][-1]:,.4f}"),
+        ("share price", lambda v: f"{result.share_price[v][-1]:.6f}"),
+        ("premiums (at mid)", lambda v: f"{pnl[v]['premiums']:,.4f}"),
+        ("fees (AMM edge)", lambda v: f"{pnl[v]['fees']:,.4f}"),
+        ("option P&L", lambda v: f"{pnl[v]['option_pnl']:,.4f}"),
+        ("liquidations", lambda v: f"{pnl[v]['liquidations']:,.4f}"),
+        ("LP P&L", lambda v: f"{pnl[v]['total']:,.4f}"),
+        ("max utilisation", lambda v: f"{max(result.utilisation[v]):.1%}"),
+        ("max drawdown (share price)", lambda v: f"{result.max_drawdown(v):.2%}"),
+        ("LP yield, annualised", lambda v: f"{result.annualised_yield(v):+.2%}"),
+    ]
+    for name, cell in rows:
+        table.add_row(name, *(cell(v) for v in VAULTS))
     return table
 
 
@@ -69,10 +80,13 @@ def _summary_table(result: Result) -> Table:
 @click.option("--compare", "both", is_flag=True, help="Run both modes and check that they agree")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/backtest"),
               show_default=True, help="Report folder (plots, index.html, figures.json)")
+@click.option("--trades-csv", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every filled trade to this CSV (time, trader, kind, vault, option, amount, premium, "
+                   "mid value, edge)")
 @click.option("--quiet", is_flag=True, help="No progress bar")
 @one_line_errors()
 def backtest(prices: Path | None, days: float, seed: int, mode: str, start: int | None, settings: tuple[str, ...],
-             sweep: str | None, both: bool, out: Path, quiet: bool) -> None:
+             sweep: str | None, both: bool, out: Path, trades_csv: Path | None, quiet: bool) -> None:
     """Replay a price path through the protocol with seeded LPs and traders; write a report.
 
     The last line printed is the figures as one JSON object."""
@@ -82,6 +96,10 @@ def backtest(prices: Path | None, days: float, seed: int, mode: str, start: int 
     if start is not None:
         values["start"] = start
     scenario = scenario_from(values)
+    if trades_csv is not None and (sweep or both):
+        raise InvalidInput("--trades-csv goes with a single run (not --sweep or --compare)")
+    if trades_csv is not None and not trades_csv.absolute().parent.is_dir():
+        raise InvalidInput(f"--trades-csv {trades_csv}: folder {trades_csv.absolute().parent} does not exist")
     if sweep:
         _sweep(scenario, sweep)
         return
@@ -92,6 +110,8 @@ def backtest(prices: Path | None, days: float, seed: int, mode: str, start: int 
     page = write_report(result, out)
     console.print(_summary_table(result))
     console.print(f"Report: {page} ({result.elapsed_s:.1f} s)")
+    if trades_csv is not None:
+        console.print(f"Trades: {trades_csv} ({result.write_trades_csv(trades_csv)} rows)")
     print(json.dumps(result.summary()))
 
 
@@ -102,9 +122,9 @@ def _sweep(base: Scenario, spec: str) -> None:
     if not sep or field not in Scenario.model_fields or not raw:
         raise InvalidInput(f"--sweep {spec!r}: expected FIELD=V1,V2,… with FIELD one of the scenario's fields")
     table = Table(title=f"model sweep of {field} ({base.days:g} days, seed {base.seed})")
-    for col in (field, "call LP P&L (WETH)", "put LP P&L (USDC)", "call fees", "put fees", "trades", "refused",
-                "bad debt (USDC)", "run (s)"):
-        table.add_column(col, justify="right")
+    for col in (field, "call LP P&L (WETH)", "put LP P&L (USDC)", "call fees", "put fees", "trades",
+                "declined (price)", "refused", "bad debt (USDC)", "run (s)"):
+        table.add_column(col, justify="right", overflow="fold")
     rows = []
     for value in raw.split(","):
         scenario = scenario_from({**base.model_dump(), field: value.strip()})
@@ -112,11 +132,12 @@ def _sweep(base: Scenario, spec: str) -> None:
         trades = sum(v for k, v in r.counts.items() if k.startswith("trades:"))
         row = {field: value.strip(), "call_pnl": r.lp_pnl("call"), "put_pnl": r.lp_pnl("put"),
                "call_fees": r.ledger["call"].fees, "put_fees": r.ledger["put"].fees, "trades": trades,
-               "refused": sum(r.rejected.values()), "put_bad_debt": r.bad_debt["put"], "elapsed_s": r.elapsed_s}
+               "declined": r.counts.get("declined:price", 0), "refused": sum(r.rejected.values()),
+               "put_bad_debt": r.bad_debt["put"], "elapsed_s": r.elapsed_s}
         rows.append(row)
         table.add_row(row[field], f"{row['call_pnl']:,.4f}", f"{row['put_pnl']:,.2f}", f"{row['call_fees']:,.4f}",
-                      f"{row['put_fees']:,.2f}", str(trades), str(row["refused"]), f"{row['put_bad_debt']:,.2f}",
-                      f"{r.elapsed_s:.2f}")
+                      f"{row['put_fees']:,.2f}", str(trades), str(row["declined"]), str(row["refused"]),
+                      f"{row['put_bad_debt']:,.2f}", f"{r.elapsed_s:.2f}")
     console.print(table)
     print(json.dumps({"sweep": field, "rows": rows}))
 
@@ -125,15 +146,25 @@ def _compare(scenario: Scenario, quiet: bool) -> None:
     """Both modes on one scenario; a table of the largest gaps; exit 1 if they disagree."""
     model, chain = _run(scenario, "model", quiet), _run(scenario, "chain", quiet)
     gaps = compare(model, chain)
-    table = Table(title=f"model against chain, {scenario.days:g} days, seed {scenario.seed} (largest gaps first)")
-    for col in ("figure", "model", "chain", "gap"):
-        table.add_column(col, justify="right")
+    table = Table(title=f"model against chain, {scenario.days:g} days, seed {scenario.seed} (largest gaps first)",
+                  caption="gap = |model − chain| in the figure's unit; relative gap = that over the larger value "
+                          "(P&L parts: over the vault's deposits); the modes agree when every relative gap "
+                          f"≤ {REL_TOL:g}")
+    for col in ("figure", "unit", "model", "chain", "gap", "relative gap"):
+        table.add_column(col, justify="right", overflow="fold")
     for g in gaps[:12]:
-        table.add_row(g.figure, f"{g.model:,.9g}", f"{g.chain:,.9g}", f"{g.relative:.2e}")
+        table.add_row(g.figure, g.unit, f"{g.model:,.9g}", f"{g.chain:,.9g}", f"{g.absolute:.3g}",
+                      f"{g.relative:.2e}")
     console.print(table)
     ok = agrees(gaps)
-    console.print("[green]✓ the modes agree[/]" if ok else "[red]✗ the modes disagree[/]")
-    print(json.dumps({"agree": ok, "max_gap": gaps[0].relative if gaps else 0.0,
-                      "model_s": model.elapsed_s, "chain_s": chain.elapsed_s}))
+    worst = gaps[0] if gaps else None
+    console.print(("[green]✓ the modes agree[/]" if ok else "[red]✗ the modes disagree[/]")
+                  + (f": largest relative gap {worst.relative:.2e} ({worst.figure}, {worst.absolute:.3g} {worst.unit})"
+                     if worst else ""))
+    print(json.dumps({"agree": ok, "max_gap": worst.relative if worst else 0.0, "max_gap_unit": "relative",
+                      "max_gap_figure": worst.figure if worst else None,
+                      "max_gap_absolute": worst.absolute if worst else 0.0,
+                      "max_gap_absolute_unit": worst.unit if worst else None,
+                      "rel_tol": REL_TOL, "model_s": model.elapsed_s, "chain_s": chain.elapsed_s}))
     if not ok:
         raise SystemExit(1)

@@ -31,6 +31,7 @@ COMMANDS = {
     "backtest": ("optio.cli.backtest:backtest", "LPs and traders through the contracts or a model of them."),
     "keeper": ("optio.cli.keeper_command:keeper", "Keeper daemons (the same as `python -m optio.keepers`)."),
     "risk": ("optio.risk.__main__:main", "The risk service and its dashboard."),
+    "keys": ("optio.cli.keys:keys", "Encrypted keystores for keepers and scripts."),
 }
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from optio.formats.guardian_decisions import append_decision, decisions_file
+from optio.keepers.runtime.config import ConfigPath
 from optio.keepers.runtime.daemon import Context, Head
 from optio.keepers.runtime.txs import Outcome
 
@@ -47,7 +48,7 @@ class Settings(BaseModel):
     vol_jump_window_s: float = Field(default=3600, gt=0)
     hysteresis: float = Field(default=0.2, ge=0, lt=1)  # resume when every measure ≤ limit × (1 − this)
     resume_after_s: float = Field(default=0, ge=0)  # chain seconds in bounds before the pause is lifted
-    decisions: Path | None = None  # default: <state_dir>/guardian-decisions.jsonl
+    decisions: ConfigPath | None = None  # default: <state_dir>/guardian-decisions.jsonl
 
 
 def limits_of(s: Settings) -> dict[str, float]:

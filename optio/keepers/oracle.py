@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from optio.keepers.runtime.config import InputFile
 from optio.keepers.runtime.daemon import Context, Head
 from optio.keepers.sources import GbmJumpSource, PriceSource, ReplaySource, RestSource, aggregate
 from optio.sdk.errors import ContractRevert
@@ -30,7 +30,7 @@ class _Source(BaseModel):
 
 class ReplayConfig(_Source):
     kind: Literal["replay"]
-    path: Path
+    path: InputFile  # CSV of `timestamp,price` rows; relative: from the config file's folder
     max_age_s: int = Field(default=300, gt=0)
 
 
@@ -98,6 +98,8 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
         agg = aggregate(quotes, max_deviation=s.max_deviation, min_sources=s.min_sources)
         if agg.price is None:
             no_price.set(1)
+            ctx.unable(f"no price: {len(agg.used)} source(s) agree, {s.min_sources} needed "
+                       f"(missing: {', '.join(agg.missing) or 'none'}; outliers: {', '.join(agg.rejected) or 'none'})")
             log.warning("no price: not posting", extra={"missing": agg.missing, "outliers": agg.rejected})
             return
         no_price.set(0)

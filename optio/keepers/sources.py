@@ -128,8 +128,8 @@ class RestSource:
     """An exchange's public ticker over HTTPS. ``fetch(url, timeout)`` is injectable: tests give
     recorded responses (no exchange is reachable from CI)."""
 
-    def __init__(self, venue: str, url: str, *, timeout: float = 3.0, fetch: Callable[[str, float], str] = http_get,
-                 name: str | None = None):
+    def __init__(self, venue: str, url: str, *, timeout: float = 3.0,
+                 fetch: Callable[[str, float], str] | None = None, name: str | None = None):
         if venue not in PARSERS:
             raise ValueError(f"unknown venue {venue!r}: choose one of {', '.join(PARSERS)}")
         self.name, self.venue, self.url, self.timeout, self.fetch = name or venue, venue, url, timeout, fetch
@@ -137,7 +137,8 @@ class RestSource:
 
     def price(self, at: int) -> Decimal | None:
         try:
-            value = PARSERS[self.venue](self.fetch(self.url, self.timeout))
+            fetch = self.fetch or http_get  # looked up at the call: tests replace the module's http_get
+            value = PARSERS[self.venue](fetch(self.url, self.timeout))
         except (OSError, ValueError, KeyError, TypeError, InvalidOperation) as err:
             self.last_error = f"{type(err).__name__}: {err}"
             log.warning("price source failed", extra={"source": self.name, "error": self.last_error})

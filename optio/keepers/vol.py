@@ -16,12 +16,12 @@ cutoff as long as ``min_tenor_s`` is at most the cutoff divided by (1 - fraction
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from optio.keepers.runtime.config import InputDir
 from optio.keepers.runtime.daemon import Context, Head
 from optio.pricing.black_scholes import SECONDS_PER_YEAR
 from optio.pricing.chains import load_snapshot
@@ -40,7 +40,7 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     source: Literal["files", "sim"] = "sim"
-    snapshots: Path | None = None  # folder of venue snapshots (files): the newest file is used
+    snapshots: InputDir | None = None  # folder of venue snapshots (files): the newest file is used
     seed: int = 7  # sim: the path of ATM vol
     atm_vol: float = Field(default=0.7, gt=0.01, lt=5)  # sim: the level ATM vol reverts to, per year
     vol_of_vol: float = Field(default=0.5, ge=0)  # sim: per √year
@@ -49,6 +49,12 @@ class Settings(BaseModel):
     # Boards closer to expiry are left alone; 300 s (the default trading cutoff) keeps surfaces
     # fresh past the cutoff, for the margin marks of open positions.
     min_tenor_s: int = Field(default=300, ge=60)
+
+    @model_validator(mode="after")
+    def _snapshots_for_files(self):
+        if self.source == "files" and self.snapshots is None:
+            raise ValueError('source = "files" needs `snapshots`, the folder of venue snapshot files')
+        return self
 
 
 def slice_for(fit: SurfaceFit, tenor_years: float) -> SviParams:
@@ -82,18 +88,17 @@ def refresh_after(heartbeat_s: int, tau_fraction: float, tenor_at_post_s: int) -
 
 def make(ctx: Context):
     s: Settings = ctx.settings  # type: ignore[assignment]
-    if s.source == "files" and (s.snapshots is None or not s.snapshots.is_dir()):
-        raise ValueError(f"[vol] snapshots: {s.snapshots} is not a folder")
     market, vol_oracle, spot_oracle = ctx.protocol.market, ctx.protocol.vol_oracle, ctx.protocol.spot_oracle
     sim = SmileSimulator(seed=s.seed, atm_vol=s.atm_vol, vol_of_vol=s.vol_of_vol)
     fit_rmse = ctx.metrics.gauge("vol_fit_rmse", "Largest per-expiry RMSE (vol) of the last fit")
-    rejected = ctx.metrics.counter("vol_fit_rejected", "Fits rejected (arbitrage the repair could not remove)")
+    rejected = ctx.metrics.counter("vol_fit_rejected", "Fits rejected (quotes the arbitrage-free fit misses)")
 
     def fit(head: Head) -> SurfaceFit | None:
         if s.source == "files":
             files = sorted(s.snapshots.glob("*.json"), key=lambda p: p.stat().st_mtime)  # type: ignore[union-attr]
             if not files:
                 log.warning("no snapshot file", extra={"folder": str(s.snapshots)})
+                ctx.unable(f"no snapshot file in {s.snapshots}")
                 return None
             quotes = load_snapshot(files[-1]).quotes
         else:
@@ -103,6 +108,7 @@ def make(ctx: Context):
         if not surface.accepted:
             rejected.inc()
             log.warning("fit rejected", extra={"reasons": surface.reasons[:3]})
+            ctx.unable(f"fit rejected: {'; '.join(surface.reasons[:3])}")
             return None
         fit_rmse.set(float(np.max(surface.rmse_vol)))
         return surface

@@ -23,7 +23,8 @@ from web3.types import RPCEndpoint, TxParams, TxReceipt
 from optio.sdk.artifacts import decode_revert
 from optio.sdk.errors import ContractRevert, InvalidInput, RpcUnreachable
 
-#: Chain ids of local test chains (Anvil/Hardhat, Ganache), where dev accounts and mocks exist.
+#: Chain ids of local test chains (Anvil/Hardhat, Ganache), where mock tokens exist; dev accounts
+#: exist there and on any node that lists accounts of its own (:func:`is_dev_node`).
 LOCAL_CHAIN_IDS = frozenset({31337, 1337})
 #: The mnemonic Anvil and Ganache (as the tests start it) derive their funded accounts from.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
@@ -59,6 +60,44 @@ def dev_account(index: int) -> LocalAccount:
     return Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
 
 
+def node_accounts(w3: Web3) -> list[str]:
+    """The accounts the node holds unlocked (``eth_accounts``): a dev node's; none on a public
+    RPC endpoint (an error counts as none)."""
+    try:
+        return [Web3.to_checksum_address(a) for a in w3.provider.make_request("eth_accounts", []).get("result") or []]
+    except Exception:
+        return []
+
+
+def is_dev_node(w3: Web3, accounts: list[str] | None = None) -> bool:
+    """The rule for dev accounts: chain 31337 or 1337, or any node that lists accounts of its own
+    (Anvil, Hardhat, Ganache at any chain id, e.g. ``--chain-id 4242``); public RPC endpoints
+    list none. (Mock tokens are narrower: ``MockERC20`` refuses any chain but 31337 and 1337.)"""
+    return w3.eth.chain_id in LOCAL_CHAIN_IDS or bool(node_accounts(w3) if accounts is None else accounts)
+
+
+def holds_dev_mnemonic(accounts: list[str]) -> bool:
+    """Whether a node's accounts are the test mnemonic's (Anvil; Ganache with ``--wallet.mnemonic``)
+    rather than random ones (a plain ``ganache``)."""
+    return not accounts or dev_account(0).address in accounts
+
+
+def dev_signer(w3: Web3, index: int) -> Signer:
+    """``dev:N`` on a dev node (:func:`is_dev_node`): the test mnemonic's account N signed
+    locally when the node holds the mnemonic's accounts, else the node's own N-th account, signed
+    by the node (a plain ``ganache`` with random accounts). ``InvalidInput`` elsewhere."""
+    accounts = node_accounts(w3)
+    if not is_dev_node(w3, accounts):
+        raise InvalidInput(f"dev accounts exist only on local chains, not chain {w3.eth.chain_id} (its node lists "
+                           "no accounts of its own): use an ape account alias")
+    if holds_dev_mnemonic(accounts):
+        return LocalSigner(dev_account(index))
+    if index >= len(accounts):
+        raise InvalidInput(f"dev:{index}: this node has {len(accounts)} accounts of its own "
+                           f"(dev:0..dev:{len(accounts) - 1})")
+    return NodeSigner(accounts[index])
+
+
 class Signer(Protocol):
     """Anything that can send a prepared transaction from ``address``."""
 
@@ -86,6 +125,17 @@ class LocalSigner:
         tx.update(fee_fields(w3))
         signed = self.account.sign_transaction(tx)
         return w3.eth.send_raw_transaction(signed.raw_transaction)
+
+
+@dataclass
+class NodeSigner:
+    """An account the node holds unlocked and signs for (``eth_sendTransaction``): a dev node's
+    own accounts when they are not the test mnemonic's (a plain ``ganache``)."""
+
+    address: str
+
+    def send(self, w3: Web3, tx: TxParams) -> bytes:
+        return w3.eth.send_transaction({**tx, "from": self.address, **fee_fields(w3)})
 
 
 def fee_fields(w3: Web3) -> dict[str, int]:

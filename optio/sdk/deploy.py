@@ -37,7 +37,7 @@ class DeployConfig:
     put_decimals_offset: int = 12
     call_deposit_cap: int = MAX_UINT96  # base-asset units
     put_deposit_cap: int = MAX_UINT96  # quote-asset units
-    exit_fee_wad: int = to_wad("0.005")  # of what an exit pays, left to the LPs who stay (max 2%)
+    exit_fee_wad: int = to_wad("0.005")  # of what an exit pays, set aside for the protocol (max 2%)
     keeper: str | None = None  # posts spot and vol (KEEPER_ROLE, VOL_KEEPER_ROLE); default: deployer
     guardian: str | None = None  # may pause the market and deposits (GUARDIAN_ROLE); default: deployer
     # Options market: AMM fees (fractions of vol, or of spot for base_fee), as optio.pricing.quotes.
@@ -167,7 +167,8 @@ def deploy_protocol(
         return record(key, name, deploy_contract(w3, signer, name, *args))
 
     if (cfg.weth is None or cfg.usdc is None) and chain_id not in LOCAL_CHAIN_IDS:
-        raise InvalidInput(f"chain {chain_id} is not a local chain: give the WETH and USDC token addresses")
+        raise InvalidInput(f"chain {chain_id} is not a local chain: give the WETH and USDC token addresses "
+                           "(the mock tokens refuse any chain but 31337 and 1337)")
     weth = cfg.weth or record(
         "WETH", "MockERC20", deploy_contract(w3, signer, "MockERC20", "Wrapped Ether", "WETH", 18, 10**6 * 10**18)
     )

@@ -57,7 +57,8 @@ def _binary(name: str) -> str:
     return found
 
 
-def _command(kind: str, port: int, block_time: float | None, chain_id: int | None, extra: list[str]) -> list[str]:
+def _command(kind: str, port: int, block_time: float | None, chain_id: int | None, extra: list[str],
+             dev_mnemonic: bool = True) -> list[str]:
     if kind == "anvil":
         cmd = [_binary("anvil"), "--port", str(port), "--mnemonic", DEV_MNEMONIC, "--silent", *extra]
         if block_time:
@@ -66,12 +67,12 @@ def _command(kind: str, port: int, block_time: float | None, chain_id: int | Non
             cmd += ["--chain-id", str(chain_id)]
         return cmd
     if kind == "ganache":
+        mnemonic = ["--wallet.mnemonic", DEV_MNEMONIC] if dev_mnemonic else []  # else: random accounts
         cmd = [
             _binary("ganache"),
             "--server.port",
             str(port),
-            "--wallet.mnemonic",
-            DEV_MNEMONIC,
+            *mnemonic,
             "--chain.chainId",
             str(chain_id or 1337),
             "--logging.quiet",
@@ -95,9 +96,11 @@ def local_chain(
     log: Path | None = None,
     startup_timeout: float = 30.0,
     extra_args: list[str] | None = None,
+    dev_mnemonic: bool = True,
 ) -> Iterator[LocalChain]:
     """Run a local chain for the duration of the block and stop it afterwards. ``extra_args`` go
-    to the node's command line as they are (``["--accounts", "30"]`` for Anvil).
+    to the node's command line as they are (``["--accounts", "30"]`` for Anvil). Ganache with
+    ``dev_mnemonic=False`` is a plain ``ganache``: random accounts, not the test mnemonic's.
 
     Raises ``PortInUse`` (starting nothing) if ``port`` already has a listener.
     """
@@ -105,7 +108,7 @@ def local_chain(
     if port_in_use(port):
         raise PortInUse(f"port {port} is already taken: stop whatever listens there, or choose another port")
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
-    command = _command(kind, port, block_time, chain_id, extra_args or [])
+    command = _command(kind, port, block_time, chain_id, extra_args or [], dev_mnemonic)
     # Its own session: a Ctrl-C in the terminal reaches the Python process, which stops the node
     # after whatever depends on it.
     proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

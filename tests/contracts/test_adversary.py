@@ -18,10 +18,11 @@ from decimal import Decimal
 
 import pytest
 
+from optio.pricing.svi import SviParams
 from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import TradeKind
-from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
+from tests.contracts.market.conftest import SURFACE, live, trader, warp  # noqa: F401 (fixtures)
 from tests.helpers import call, now, request_id_of, reverts, send, set_risk_limits, warp_to
 
 WAD = 10**18
@@ -63,16 +64,16 @@ def _redeem_all(vault, signer) -> int:
     return vault.asset.balance_units(signer.address) - before
 
 
-# --- A. Exit fee sniping: the fee waiver for "every share" is bought with one deposit ----------
+# --- A. Exit fee sniping (fixed): the fee no longer depends on who stays -----------------------
 
 
 @pytest.mark.parametrize("kind", ["put", "call"])
-def test_exit_fee_sniped_by_a_deposit_before_the_last_lp_leaves(live, kind):  # noqa: F811
-    """alice is the vault's only LP (the fixture's deposit) and redeems all her shares: her
-    preview and the contract waive the exit fee (`_payoutOf`: shares == totalSupply). The
-    attacker deposits a token amount in front of her transaction: her shares are no longer every
-    share, she pays 0.5% — to the attacker, now the only LP left, who redeems everything fee-free
-    (his shares are then every share)."""
+def test_exit_fee_not_sniped_by_a_deposit_before_the_last_lp_leaves(live, kind):  # noqa: F811
+    """alice is the vault's only LP (the fixture's deposit) and redeems all her shares. The
+    attacker deposits one unit in front of her transaction, to be the LP who stays and receives
+    her 0.5% fee. At 3b651b6 (the "every share" waiver) this took 4,999.99 USDC. Now every exit
+    pays the fee, to the protocol, whoever stays: her exit pays the same, his stake loses its own
+    exit fee."""
     w3 = live.w3
     vault, alice, attacker = live.protocol.vault(kind), _signer(1), _signer(3)
     unit = 10**vault.asset.decimals
@@ -88,18 +89,55 @@ def test_exit_fee_sniped_by_a_deposit_before_the_last_lp_leaves(live, kind):  # 
     got = _redeem_all(vault, alice)
     back = _redeem_all(vault, attacker)
     profit, loss = back - stake, honest - got
-    print(f"\n{kind} vault: alice's exit {honest / unit:,.4f} -> {got / unit:,.4f} (lost {loss / unit:,.4f}); "
-          f"attacker staked {stake / unit} and took back {back / unit:,.4f}: profit {profit / unit:,.4f}")
-    # The hole: the attacker takes ~all of alice's 0.5% fee for a one-unit stake.
-    assert loss >= honest * 49 // 10_000, (honest, got)
-    assert profit >= loss * 99 // 100, (profit, loss)
-    assert call(vault, "totalSupply") == 0
+    print(f"\n{kind} vault: alice's exit {honest / unit:,.4f} -> {got / unit:,.4f} (lost {loss / unit:,.6f}); "
+          f"attacker staked {stake / unit} and took back {back / unit:,.6f}: profit {profit / unit:,.6f}")
+    assert abs(loss) <= 1, (honest, got)
+    assert profit < 0, profit
+    assert call(vault, "totalSupply") == 0 and call(vault, "totalAssets") == 0  # nothing left behind
 
 
-def test_exit_fee_sniped_from_a_large_queued_request(live, trader):  # noqa: F811
+@pytest.mark.parametrize("version", ["ours", "naive"])
+def test_exit_fee_sniping_against_a_vault_crediting_the_whole_fee(w3, deployer, version):
+    """The same attack on a stand-alone put vault (valued at cash), ours against a naive one that
+    credits every exit fee in full to whoever stays (contracts/mocks/NaiveFeeCreditVault.sol):
+    the naive vault gives the one-unit stake the whole fee of a 1M exit."""
+    from optio.sdk.contracts import Client
+    from optio.sdk.deploy import deploy_contract
+
+    usdc_address = deploy_contract(w3, deployer, "MockERC20", "USD Coin", "USDC", 6, 10**16)
+    usdc = Client(w3, usdc_address, artifact_name="MockERC20")
+    name = "PutVault" if version == "ours" else "NaiveFeeCreditPutVault"
+    address = deploy_contract(w3, deployer, name, usdc.address, 6, 2**96 - 1, deployer.address, 5 * 10**15)
+    vault = Client(w3, address, artifact_name=name)
+    alice, attacker = _signer(1), _signer(3)
+    for who, units in ((alice, 1_000_000 * USDC), (attacker, USDC)):
+        send(usdc, who, "faucet", units)
+        send(usdc, who, "approve", vault.address, 2**256 - 1)
+    send(vault, alice, "deposit", 1_000_000 * USDC, alice.address)
+    send(vault, attacker, "deposit", USDC, attacker.address)
+    got = _redeem_all_raw(vault, usdc, alice)
+    profit = _redeem_all_raw(vault, usdc, attacker) - USDC
+    print(f"\n{version}: alice got {got / USDC:,.2f} USDC for 1,000,000; attacker's profit on 1 USDC "
+          f"{profit / USDC:,.6f}")
+    assert got == 995_000 * USDC  # the fee is the same either way
+    if version == "ours":
+        assert profit < 0 and call(vault, "protocolFees") > 4_999 * USDC
+    else:
+        assert profit > 4_900 * USDC  # the whole fee, less the stake's own exit fee
+
+
+def _redeem_all_raw(vault, token, signer) -> int:
+    before = call(token, "balanceOf", signer.address)
+    send(vault, signer, "redeem", call(vault, "balanceOf", signer.address), signer.address, signer.address)
+    return call(token, "balanceOf", signer.address) - before
+
+
+def test_exit_fee_not_sniped_from_a_large_queued_request(live, trader):  # noqa: F811
     """The queue: alice (sole LP) queues all her shares behind locked collateral. When the
     options close, `closeLong` (or anyone's serveQueue) fills her at the mark. The attacker
-    deposits just before the fill and redeems after: he takes alice's exit fee."""
+    deposits just before the fill and redeems after, to take her exit fee: at 3b651b6 he took
+    ~0.5 WETH on a 0.1 WETH stake; now the fee goes to the protocol and his round trip loses
+    (his share of the close's spread is less than his own exit fee: finding 5's argument)."""
     w3, m = live.w3, live.market
     vault, alice, attacker = live.protocol.vault("call"), _signer(1), _signer(3)
     opt = live.option("2000")
@@ -120,33 +158,48 @@ def test_exit_fee_sniped_from_a_large_queued_request(live, trader):  # noqa: F81
     assert r[1] == CLAIMABLE
     back = _redeem_all(vault, attacker)
     profit, loss = back - stake, honest - r[3]
-    print(f"\nqueued exit: alice {honest / WAD:.4f} -> {r[3] / WAD:.4f} WETH (lost {loss / WAD:.4f}); "
-          f"attacker staked 0.1, profit {profit / WAD:.4f} WETH")
-    assert loss > honest * 49 // 10_000 and profit > loss * 99 // 100, (honest, r[3], profit)
+    print(f"\nqueued exit: alice {honest / WAD:.6f} -> {r[3] / WAD:.6f} WETH (lost {loss / WAD:.9f}); "
+          f"attacker staked 0.1, profit {profit / WAD:.9f} WETH")
+    # Her fill moves only by the stake's share of the close's spread (he was an LP during it).
+    assert loss < honest // 10_000 and profit < 0, (honest, r[3], profit)
 
 
-# --- B. The exit fee does not bound the share-price move of a book the vault is long -----------
+# --- B. LP round trips around a post when the vault is long (fixed: delta within the assets) ---
 
 
-def _vault_long_puts(live, trader, n: str = "3000"):  # noqa: F811
-    """Traders sell ``n`` ATM puts to the put vault (margin shorts): the vault pays ~105 USDC a put
-    out of free liquidity and carries their delta, |Δ|·S ≈ 1,000 USDC a put, 10x the premium."""
-    margin = live.protocol.margin
-    live.market.quote_token.faucet(trader, "2000000")
+def _vault_long_puts(live, trader) -> Decimal:  # noqa: F811
+    """Traders sell ATM puts to the put vault (margin shorts): the vault pays ~105 USDC a put out
+    of free liquidity and carries their delta, |Δ|·S ≈ 1,000 USDC a put, 10x the premium. At
+    3b651b6 3,000 of them passed (a share price move of ~1.5% on a 0.5% post); now the vault's
+    |net delta|·S may not pass maxUtilisation × its idle assets: sell in lots of 100 until
+    refused. Returns the puts the vault bought."""
+    margin, m = live.protocol.margin, live.market
+    m.quote_token.faucet(trader, "2000000")
     margin.deposit(trader, False, "2000000")
-    live.market.trade(trader, live.option("2000", "put"), TradeKind.SELL, n)
+    put = live.option("2000", "put")
+    with reverts("NetDeltaLimit"):
+        m.trade(trader, put, TradeKind.SELL, "3000")
+    sold = Decimal(0)
+    while True:
+        try:
+            m.trade(trader, put, TradeKind.SELL, "100")
+        except ContractRevert as err:
+            assert err.name == "NetDeltaLimit", err
+            break
+        sold += 100
+    return sold
 
 
 @pytest.mark.parametrize("game", ["deposit-before-down-post", "withdraw-before-up-post"])
-def test_lp_games_around_a_half_percent_post_pay_when_the_vault_is_long(live, trader, game):  # noqa: F811
-    """The exit-fee argument (docs/security.md, finding 3) bounds the share price move of a
-    0.5% post by utilisation x 0.5% — true of the options the vault writes (covered by collateral),
-    false of those it buys: a long is paid with premium, not collateral, and moves |Δ|·S·m per
-    option. With 3,000 ATM puts bought from margin sellers the put vault's share price moves ~1.5%
-    on a 0.5% post, three times the exit fee: carol's round trip around the post pays."""
+def test_lp_games_around_a_half_percent_post_lose_when_the_vault_is_long(live, trader, game):  # noqa: F811
+    """The exit-fee argument (docs/security.md, finding 3) bounds the share price move of a 0.5%
+    post by maxUtilisation × 0.5%: at 3b651b6 true of the options the vault writes (covered by
+    collateral), false of those it buys (3,000 ATM puts: ~1.5% on a 0.5% post, carol's round
+    trip made +2,163 USDC on 500k). The market now keeps |net delta|·S within maxUtilisation ×
+    the vault's idle assets: with as many puts as that allows, carol's round trip loses."""
     w3 = live.w3
     vault, carol = live.protocol.vault("put"), _signer(4)
-    _vault_long_puts(live, trader)
+    bought = _vault_long_puts(live, trader)
     down = game == "deposit-before-down-post"
     new_spot = Decimal(2000) * (Decimal("0.995") if down else Decimal("1.005"))
     price_before = call(vault, "convertToAssets", 10**18)
@@ -174,10 +227,11 @@ def test_lp_games_around_a_half_percent_post_pay_when_the_vault_is_long(live, tr
         now_worth = call(vault, "convertToAssets", call(vault, "balanceOf", carol.address))
         profit, baseline = now_worth - held, held
     price_after = call(vault, "convertToAssets", 10**18)
-    print(f"\n{game}: share price {price_before} -> {price_after} ({price_after / price_before - 1:+.3%}); "
-          f"carol's gain over {'nothing' if down else 'holding'}: {profit / USDC:,.2f} USDC on 500,000 "
-          f"(exit fee 0.5%)")
-    assert profit > 1_000 * USDC, f"{game}: {profit / USDC:,.2f} USDC (baseline {baseline})"
+    print(f"\n{game}: vault bought {bought} puts (3,000 refused); share price {price_before} -> {price_after} "
+          f"({price_after / price_before - 1:+.3%}); carol's gain over {'nothing' if down else 'holding'}: "
+          f"{profit / USDC:,.2f} USDC on 500,000 (exit fee 0.5%)")
+    assert bought >= 100
+    assert profit < 0, f"{game}: {profit / USDC:,.2f} USDC (baseline {baseline})"
 
 
 # --- C. The redeem queue (held) ---------------------------------------------------------------
@@ -359,29 +413,25 @@ def test_front_running_near_expiry_gamma_within_the_threshold_loses(live, trader
 FAR_CALLS = [str(3000 + 50 * i) for i in range(64)]
 
 
-def test_live_slots_filled_by_buying_the_minimum_and_closing_to_dust(live, attacker, trader):  # noqa: F811
-    """Finding 4's fix: an opening trade must leave at least `minLiveAmount` (1 option), which
-    was to cost 64 WETH of locked collateral. But a close may leave dust (by design): buy 1,
-    close 0.999, and the slot stays taken by 0.001 option — the collateral comes back, the
-    slot does not. All 64 call slots for a round trip's spread each."""
+def test_live_slots_not_held_by_closing_to_dust(live, attacker, trader):  # noqa: F811
+    """Finding 4's fix: an opening trade must leave at least `minLiveAmount` (1 option). At
+    3b651b6 a close could leave dust: buy 1, close 0.999, and the slot stayed taken by 0.001
+    option — all 64 call slots for 38.6 USD. Now every position is zero or at least the minimum
+    (OptionToken.minBalance), so the open interest is too: the dust close reverts, so does a
+    transfer splitting dust off, and a whole close frees the slot."""
     m = live.market
-    for i in range(0, 64, 32):
-        m.list_strikes(live.keeper, live.expiry, FAR_CALLS[i:i + 32])
+    oid = live.option("3000").id
+    m.list_strikes(live.keeper, live.expiry, ["3000"]) if not call(m, "isListed", oid) else None
     m.base.faucet(attacker, "5")
     send(m.base, attacker, "approve", m.address, FOREVER)
-    before = m.base.balance_units(attacker.address)
-    for strike in FAR_CALLS:
-        oid = live.option(strike).id
-        send(m, attacker, "buy", oid, WAD, FOREVER, _deadline(live))
+    send(m, attacker, "buy", oid, WAD, FOREVER, _deadline(live))
+    with reverts("BalanceBelowMinimum", account=attacker.address, id=oid, balance=WAD // 1000, minimum=WAD):
         send(m, attacker, "closeLong", oid, WAD - WAD // 1000, 0, _deadline(live))
-    cost = before - m.base.balance_units(attacker.address)
-    locked = call(live.protocol.vault("call"), "lockedAssets")
-    print(f"\n64 slots held at 0.001 each: cost {cost / WAD:.5f} WETH ({cost / WAD * 2000:,.2f} USD), "
-          f"vault collateral locked {locked / WAD:.3f} WETH (the fix expected 64)")
-    assert len(call(m, "liveOptions", True)) == 64
-    with reverts("TooManyLiveOptions"):
-        m.trade(trader, live.option("2000"), TradeKind.BUY, "1")
-    assert locked < WAD // 10 and cost * 2000 < 300 * WAD
+    with reverts("BalanceBelowMinimum"):  # split off by a transfer, to be closed whole elsewhere
+        send(m.option_token, attacker, "safeTransferFrom", attacker.address, trader.address, oid,
+             WAD - WAD // 1000, b"")
+    send(m, attacker, "closeLong", oid, WAD, 0, _deadline(live))  # a whole position always closes
+    assert oid not in call(m, "liveOptions", True)
 
 
 def test_net_delta_limit_holds_across_trade_kinds(live, trader):  # noqa: F811
@@ -408,12 +458,12 @@ def test_net_delta_limit_holds_across_trade_kinds(live, trader):  # noqa: F811
     assert refused and worst <= 20 * WAD
 
 
-def test_liquidation_leaves_a_short_below_the_dust_minimum(live, trader):  # noqa: F811
-    """Finding 13's fix: a short is 0 or at least `dustAmount` (1 option), for opens and
-    closeShort alike. `liquidate` does not check it: when the close factor would leave dust the
-    whole position may go (maxAmount = position), and the liquidator picks any amount up to it —
-    position − 1 wei leaves a 1-wei short (and a 1-wei vault long holding a live slot) whose
-    liquidation nobody pays gas for."""
+def test_liquidation_cannot_leave_a_short_below_the_dust_minimum(live, trader):  # noqa: F811
+    """Finding 13's fix: a short is 0 or at least `dustAmount` (1 option). At 3b651b6
+    `liquidate` did not check it: when the close factor would leave dust the whole position may
+    go (maxAmount = position), and a liquidator taking position − 1 wei left a 1-wei short (and
+    a 1-wei vault long holding a live slot) whose liquidation pays nobody's gas. Now that
+    reverts `ShortBelowMinimum`, and the whole position goes."""
     m, margin = live.market, live.protocol.margin
     put = live.option("2200", "put")
     margin.deposit(trader, False, "5000")
@@ -425,37 +475,66 @@ def test_liquidation_leaves_a_short_below_the_dust_minimum(live, trader):  # noq
     live.post_spot("1980")
     assert call(margin, "putCollateral", trader.address) < call(margin, "required", trader.address, False)
     liquidator = _signer(6)
-    send(margin, liquidator, "liquidate", trader.address, put.id, 3 * WAD // 2 - 1)
-    left = call(margin, "shortOf", trader.address, put.id)
-    state = call(m, "optionState", put.id)
-    print(f"\nafter liquidating 1.5 - 1 wei: short left {left} wei (minimum {call(margin, 'config')[6]}), "
-          f"vault long {state[1]} wei, still a live slot")
-    assert state[1] == 1
-    assert left == 1
-    assert put.id in call(m, "liveOptions", False)
+    with reverts("ShortBelowMinimum", account=trader.address, id=put.id, amount=1):
+        send(margin, liquidator, "liquidate", trader.address, put.id, 3 * WAD // 2 - 1)
+    send(margin, liquidator, "liquidate", trader.address, put.id, 3 * WAD // 2)
+    assert call(margin, "shortOf", trader.address, put.id) == 0
+    assert call(m, "optionState", put.id)[1] == 0 and put.id not in call(m, "liveOptions", False)
 
 
 # --- F. Oracles ----------------------------------------------------------------------------------
 
 
-def test_spot_jumps_compound_across_the_window_edge(live):  # noqa: F811
-    """Finding 11's fix: a post moves at most 25% from an anchor that resets to the *previous
-    post* once the anchor is older than the window (1 h). A post at the last second of a window
-    may move 25% from the old anchor; the next second the anchor resets to that very post and
-    the next may move 25% more: +56% in two seconds (a compromised or buggy keeper), where the
-    rule promises 25% per hour."""
+def test_spot_jumps_do_not_compound_across_the_window_edge(live):  # noqa: F811
+    """Finding 11's fix: a post moves at most 25% from an anchor. At 3b651b6 the anchor reset to
+    the *previous post* once older than the window (1 h): a post at the last second of a window
+    moved 25% from the old anchor, and the next second 25% more from that very post: 2000 → 3125
+    in two seconds. Now the anchor is a price at least a window old: the second jump reverts,
+    and the feed still moves 25% a window (3125 passes once a 2500 is the anchor: within two)."""
     w3, oracle, keeper = live.w3, live.protocol.spot_oracle, live.keeper
-    warp(w3, 3700)  # an outage: the next post is unchecked and resets nothing
+    warp(w3, 3700)  # an outage: the next post is unchecked and becomes the anchor
     t = now(w3)
     oracle.post(keeper, "2000", t)
     warp_to(w3, t + 1)
-    oracle.post(keeper, "2000", t + 1)  # anchor := (2000, t)
+    oracle.post(keeper, "2000", t + 1)
     warp_to(w3, t + 3599)
     oracle.post(keeper, "2000", t + 3599)
     warp_to(w3, t + 3600)
     oracle.post(keeper, "2500", t + 3600)  # +25% from the anchor, in the window
     warp_to(w3, t + 3601)
-    oracle.post(keeper, "3125", t + 3601)  # anchor := (2500, t + 3600): +25% again
+    with reverts("PriceJumpTooLarge", priceWad=3125 * WAD, previousPriceWad=2000 * WAD):
+        oracle.post(keeper, "3125", t + 3601)
+    for at in (5400, 7199):  # keep the feed fresh: 2500 becomes the candidate, then the anchor
+        warp_to(w3, t + at)
+        oracle.post(keeper, "2500", t + at)
+    warp_to(w3, t + 9000)
+    oracle.post(keeper, "3125", t + 9000)  # 2500 (t + 5400) is a window old: +25% from it
     price = call(oracle, "latestPrice")[0]
-    print(f"\nspot 2000 -> {price / WAD:,.0f} in two seconds (t+3599 -> t+3601), bound 25% per hour")
+    print("\nspot 2000 -> 2500 at the window's edge, 3125 a second later refused, accepted 1.5 hours later")
     assert price == 3125 * WAD
+
+
+def _surface(vol_scale: str):
+    """The fixture's surface with every vol times ``vol_scale`` (total variance times its square)."""
+    c2 = float(vol_scale) ** 2
+    return SviParams(a=SURFACE.a * c2, b=SURFACE.b * c2, rho=SURFACE.rho, m=SURFACE.m, sigma=SURFACE.sigma)
+
+
+def test_surface_moves_do_not_compound_across_the_window_edge(live):  # noqa: F811
+    """The same rule for the vol oracle: vols move at most 50% a window from an anchor at least a
+    window old, so a 40% move at the window's edge cannot be followed by another a second later
+    (at 3b651b6 the anchor reset to the previous surface at the edge, as for spot)."""
+    w3 = live.w3
+    warp(w3, 3 * 3600 + 60)  # an outage of the vol feed (3 h): the next surface is the anchor
+    live.post_spot("2000")
+    live.post_surface(_surface("1"))
+    warp(w3, 1)
+    live.post_surface(_surface("1"))
+    warp(w3, 3598)
+    live.post_surface(_surface("1"))
+    warp(w3, 2)
+    live.post_surface(_surface("1.4"))  # +40% from the anchor: within 50%
+    warp(w3, 2)
+    with pytest.raises(ContractRevert) as refused:
+        live.post_surface(_surface("1.96"))  # +40% from the last, +96% from the anchor
+    assert refused.value.name in ("AtmVolMoveTooLarge", "VolMoveTooLarge"), refused.value

@@ -70,7 +70,7 @@ def keeper_tables(seed: int, snapshots: Path, block_s: int) -> dict[str, str]:
     return {
         "oracle": f"deviation = 0.002\nheartbeat_s = 900\n[[oracle.sources]]\nkind = \"gbm\"\nseed = {seed}\n"
                   "s0 = 3000.0\nvol = 0.8\njumps_per_day = 2.0\njump_size = 0.02\n",
-        "vol": f"source = \"files\"\nsnapshots = \"{snapshots}\"\nthreshold = 0.01\nheartbeat_s = 900\n"
+        "vol": f"source = \"files\"\nsnapshots = \"{snapshots.absolute()}\"\nthreshold = 0.01\nheartbeat_s = 900\n"
                f"min_tenor_s = {2 * block_s}\n",
         "liquidator": "gas_margin = 0.0\n",
         "settler": "",
@@ -89,8 +89,8 @@ def write_keeper_config(run_dir: Path, name: str, rpc: str, manifest: Path, key:
     metrics = "" if metrics_port is None else f"metrics_port = {metrics_port}\n"
     path.write_text(f"""[runtime]
 rpc_urls = ["{rpc}"]
-deployment = "{manifest}"
-state_dir = "{run_dir / 'state' / name}"
+deployment = "{manifest.absolute()}"
+state_dir = "{(run_dir / 'state' / name).absolute()}"
 interval_s = {interval_s}
 confirmations = 0
 {metrics}
@@ -107,6 +107,7 @@ def start_services(sup: Supervisor, rpc: str, manifest: Path, keys: dict[str, st
     """The feed, the keepers and the risk service; returns each keeper's metrics port and the
     dashboard's URL (``dashboard_port``, or a free port if it is taken)."""
     snapshots = sup.run_dir / "snapshots"
+    snapshots.mkdir(parents=True, exist_ok=True)  # the vol keeper checks its folder at start-up
     sup.start("feed", [sys.executable, "-m", "optio.sim.feed", "--rpc", rpc, "--deployment", str(manifest),
                        "--out", str(snapshots), "--seed", str(seed)])
     ports = {}

@@ -4,20 +4,66 @@ The file has a ``[runtime]`` table (chain, key, transactions, operations) and on
 after the keeper (its own settings, validated by the keeper's model). Any runtime field can be
 overridden from the environment as ``OPTIO_KEEPER_<FIELD>`` (``OPTIO_KEEPER_RPC_URLS`` takes a
 comma-separated list). Private keys never appear in the file: see :class:`KeyConfig`.
+
+Relative paths in the file (``deployment``, ``state_dir``, a keystore, a replayed price file, a
+snapshot folder…) are read from the config file's folder, whatever the working directory; a
+relative path given in an ``OPTIO_KEEPER_*`` variable is read from the working directory.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from ipaddress import IPv4Address
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyAddress,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from optio.sdk.errors import InvalidInput
 
 ENV_PREFIX = "OPTIO_KEEPER_"
+#: Runtime fields that are paths: an environment override of one is read from the working directory.
+_PATH_FIELDS = ("deployment", "state_dir")
+
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    """``value`` against the config file's folder (the validation context's ``base_dir``)."""
+    value = value.expanduser()
+    base = (info.context or {}).get("base_dir")
+    return value if value.is_absolute() or base is None else Path(base) / value
+
+
+def _existing_file(value: Path, info: ValidationInfo) -> Path:
+    path = _resolve(value, info)
+    if not path.is_file():
+        raise ValueError(f"file {path} does not exist (a relative path is read from the config file's folder)")
+    return path
+
+
+def _existing_dir(value: Path, info: ValidationInfo) -> Path:
+    path = _resolve(value, info)
+    if not path.is_dir():
+        raise ValueError(f"folder {path} does not exist (a relative path is read from the config file's folder)")
+    return path
+
+
+#: A path in a keeper config: relative ones are read from the config file's folder.
+ConfigPath = Annotated[Path, AfterValidator(_resolve)]
+#: The same, and the file must exist (checked at start-up: one line naming the key and the path).
+InputFile = Annotated[Path, AfterValidator(_existing_file)]
+#: The same for a folder.
+InputDir = Annotated[Path, AfterValidator(_existing_dir)]
 
 
 class _Strict(BaseModel):
@@ -31,15 +77,17 @@ class KeyConfig(_Strict):
       environment variable ``password_env`` or the file ``password_file``.
     - ``ape``: the ape account ``alias`` (its keystore in ``$APE_DATA_FOLDER/accounts``), password
       as for ``keystore``.
-    - ``dev``: funded dev account ``index`` of a local chain (31337/1337 only: refused elsewhere).
+    - ``dev``: funded dev account ``index`` of a local dev node (the rule of
+      :func:`optio.sdk.chain.is_dev_node`; refused elsewhere). Anvil and Ganache started with
+      the standard test mnemonic hold it.
     """
 
     kind: Literal["keystore", "ape", "dev"]
-    path: Path | None = None
+    path: ConfigPath | None = None
     alias: str | None = None
     index: int | None = Field(default=None, ge=0, lt=1000)
     password_env: str | None = None
-    password_file: Path | None = None
+    password_file: ConfigPath | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> KeyConfig:
@@ -68,8 +116,8 @@ class RuntimeConfig(_Strict):
 
     rpc_urls: list[str] = Field(min_length=1)
     key: KeyConfig
-    deployment: Path | None = None  # a deployment manifest; default: deployments/<chain id>.json
-    state_dir: Path = Path(".keeper-state")
+    deployment: InputFile | None = None  # a deployment manifest; default: deployments/<chain id>.json
+    state_dir: ConfigPath = Path(".keeper-state")
     interval_s: float = Field(default=2.0, gt=0)  # between cycles
     confirmations: int = Field(default=1, ge=0)  # blocks on top of a receipt before it counts
     fees: FeeConfig = FeeConfig()
@@ -77,6 +125,8 @@ class RuntimeConfig(_Strict):
     retry_backoff_s: list[float] = Field(default=[0.5, 1.0, 2.0, 4.0])
     error_budget: int = Field(default=5, ge=1)  # consecutive failed cycles before a clean stop
     metrics_port: int | None = Field(default=None, ge=0, le=65535)  # None: no HTTP server
+    metrics_host: IPvAnyAddress = IPv4Address("127.0.0.1")  # the address /metrics listens on ("0.0.0.0" in a container)
+    once_wait_s: float = Field(default=60.0, ge=0)  # --once: how long to wait for its transactions
 
     @field_validator("rpc_urls")
     @classmethod
@@ -92,6 +142,15 @@ class KeeperConfig(_Strict):
 
     runtime: RuntimeConfig
     keeper: dict = Field(default_factory=dict)
+    file: Path | None = None  # the config file; relative paths in it are read from its folder
+
+    @property
+    def base_dir(self) -> Path | None:
+        return None if self.file is None else self.file.parent
+
+    def where(self) -> str:
+        """`` (config file PATH)``, to end a one-line refusal with; empty without a file."""
+        return f" (config file {self.file})" if self.file else ""
 
 
 def load_config(path: Path | str, keeper: str, env: dict[str, str] | None = None) -> KeeperConfig:
@@ -110,8 +169,12 @@ def load_config(path: Path | str, keeper: str, env: dict[str, str] | None = None
         if name.startswith(ENV_PREFIX):
             field = name[len(ENV_PREFIX) :].lower()
             runtime[field] = value.split(",") if field == "rpc_urls" else value
+            if field in _PATH_FIELDS:
+                runtime[field] = str(Path.cwd() / Path(value).expanduser())
+    path = path.absolute()
     try:
-        return KeeperConfig(runtime=runtime, keeper=raw.get(keeper, {}))
+        return KeeperConfig.model_validate({"runtime": runtime, "keeper": raw.get(keeper, {}), "file": path},
+                                           context={"base_dir": path.parent})
     except ValidationError as err:
         raise InvalidInput(f"config file {path}: {one_line(err)}") from None
 
@@ -120,7 +183,8 @@ def one_line(err: ValidationError) -> str:
     """The first validation problem as ``field.path: message``."""
     first = err.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "(top)"
-    return f"{where}: {first['msg']}" + (f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else "")
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{where}: {message}" + (f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else "")
 
 
 def _refuse_plain_keys(raw: dict, path: Path) -> None:

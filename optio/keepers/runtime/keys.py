@@ -10,16 +10,26 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from optio.keepers.runtime.config import KeyConfig
-from optio.sdk.chain import LOCAL_CHAIN_IDS, dev_account
+from optio.sdk.chain import LOCAL_CHAIN_IDS, dev_account, holds_dev_mnemonic
 from optio.sdk.errors import InvalidInput
 
 
-def load_key(cfg: KeyConfig, chain_id: int, env: dict[str, str] | None = None) -> LocalAccount:
+def load_key(cfg: KeyConfig, chain_id: int, env: dict[str, str] | None = None,
+             node_accounts: list[str] | None = None) -> LocalAccount:
     """Decrypt the configured key. ``InvalidInput`` (one line) on a missing file, a missing or
-    wrong password, or a dev key on a chain that is not local."""
+    wrong password, or a dev key where there is none: on a chain that is not a dev node (chain
+    31337/1337, or a node listing ``node_accounts`` of its own: ``optio.sdk.chain.is_dev_node``),
+    or on a dev node whose accounts are not the test mnemonic's (a plain ``ganache``: the keeper
+    signs itself and cannot use keys only the node holds)."""
     if cfg.kind == "dev":
-        if chain_id not in LOCAL_CHAIN_IDS:
-            raise InvalidInput(f"runtime.key: a dev key is for local chains only (this is chain {chain_id})")
+        accounts = node_accounts or []
+        if chain_id not in LOCAL_CHAIN_IDS and not accounts:
+            raise InvalidInput(f"runtime.key: a dev key is for local chains only (this is chain {chain_id}, "
+                               "and its node lists no accounts of its own)")
+        if not holds_dev_mnemonic(accounts):
+            raise InvalidInput("runtime.key: this node's accounts are not the test mnemonic's (a plain ganache?), "
+                               "and a keeper signs itself: use a keystore (`optio keys new`, funded from a node "
+                               "account) or start the node with the test mnemonic")
         return dev_account(cfg.index or 0)
     path = cfg.path if cfg.kind == "keystore" else _ape_keystore(cfg.alias or "")
     try:

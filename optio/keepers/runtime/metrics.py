@@ -27,8 +27,8 @@ class Metrics:
         self.attempts = Counter(names.TX_ATTEMPTS, "Transactions by outcome", ["outcome"],
                                 registry=self.registry)
         self.balance = Gauge(names.WALLET_BALANCE, "The keeper's native balance", registry=self.registry)
-        self.lag = Gauge(names.LAG, "Chain head time minus the last cycle's view of it",
-                         registry=self.registry)
+        self.lag = Gauge(names.LAG, "Seconds from the head block's timestamp to the end of the cycle that "
+                         "acted on it (machine clock)", registry=self.registry)
         self.errors = Counter(names.CYCLE_ERRORS, "Cycles that failed", ["kind"], registry=self.registry)
         self.healthy = True
         self.reason = "starting"

@@ -104,6 +104,9 @@ class TxManager:
         self._fees_cache: tuple[float, tuple[int, int]] | None = None
         #: The latest finished transactions (mined, reverted, replaced), newest last.
         self.finished: deque[Outcome] = deque(maxlen=1000)
+        #: Every final outcome, in order: refused, dry-run, mined, reverted, replaced (a ``--once``
+        #: run reads those of its cycle).
+        self.outcomes: list[Outcome] = []
         self._chain_nonce: int | None = None
         self._load()
 
@@ -306,6 +309,8 @@ class TxManager:
         return self._count(outcome)
 
     def _count(self, outcome: Outcome, name: str | None = None) -> Outcome:
+        if name is None:
+            self.outcomes.append(outcome)
         if self.metrics:
             self.metrics.attempts.labels(outcome=name or outcome.status).inc()
         return outcome

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optio.sim.backtest.driver import VAULTS
+from optio.sim.backtest.driver import ASSET, VAULTS
 from optio.sim.backtest.result import Result
 
 REL_TOL = 1e-6
@@ -18,32 +18,47 @@ REL_TOL = 1e-6
 
 @dataclass(frozen=True)
 class Gap:
+    """One figure in both modes. ``unit`` is the figure's own (``count``, ``WETH``, ``USDC``,
+    ``WETH per share``…): the absolute gap is in it; the relative gap is a plain fraction."""
+
     figure: str
     model: float
     chain: float
     scale: float | None = None  # what the gap is measured against (default: the larger value)
+    unit: str = ""
+
+    @property
+    def absolute(self) -> float:
+        """|model − chain|, in :attr:`unit`."""
+        return abs(self.model - self.chain)
 
     @property
     def relative(self) -> float:
+        """|model − chain| over :attr:`scale` (default the larger of the two, in absolute value)."""
         scale = self.scale or max(abs(self.model), abs(self.chain), 1e-12)
         return abs(self.model - self.chain) / scale
+
+    @property
+    def measured_against(self) -> str:
+        return "the vault's deposits" if self.scale else "the larger value"
 
 
 def compare(model: Result, chain: Result) -> list[Gap]:
     """Every compared figure, worst first: counts (exact), each vault's NAV, share price, LP P&L
     parts and utilisation at every step (the largest gap of each series)."""
-    gaps = [Gap(f"count {k}", float(model.counts.get(k, 0)), float(chain.counts.get(k, 0)))
+    gaps = [Gap(f"count {k}", float(model.counts.get(k, 0)), float(chain.counts.get(k, 0)), unit="count")
             for k in sorted(set(model.counts) | set(chain.counts))]
-    gaps += [Gap(f"refused {k}", float(model.rejected.get(k, 0)), float(chain.rejected.get(k, 0)))
+    gaps += [Gap(f"refused {k}", float(model.rejected.get(k, 0)), float(chain.rejected.get(k, 0)), unit="count")
              for k in sorted(set(model.rejected) | set(chain.rejected))]
     for vault in VAULTS:
-        for name, series in (("NAV", "nav"), ("share price", "share_price")):
+        asset = ASSET[vault]
+        for name, series, unit in (("NAV", "nav", asset), ("share price", "share_price", f"{asset} per share")):
             pairs = zip(getattr(model, series)[vault], getattr(chain, series)[vault], strict=True)
-            gaps.append(max((Gap(f"{vault} {name}", m, c) for m, c in pairs), key=lambda g: g.relative))
+            gaps.append(max((Gap(f"{vault} {name}", m, c, unit=unit) for m, c in pairs), key=lambda g: g.relative))
         for part, value in model.pnl_breakdown(vault).items():
             # P&L parts are small differences of large numbers: measure their gaps against the deposits.
             scale = max(model.ledger[vault].deposits, 1.0)
-            gaps.append(Gap(f"{vault} {part}", value, chain.pnl_breakdown(vault)[part], scale))
+            gaps.append(Gap(f"{vault} {part}", value, chain.pnl_breakdown(vault)[part], scale, unit=asset))
     return sorted(gaps, key=lambda g: g.relative, reverse=True)
 
 

@@ -68,7 +68,7 @@ class Engine:
                 self.users.open_accounts()
             else:
                 tradable = [(e, k) for e, k in sorted(self.boards.items()) if e - self.s.trading_cutoff_s - 60 > t]
-                self.users.act(step, spot, tradable)
+                self.users.act(step, spot, tradable, t=t, atm_vol=float(self.path.atm_vols[step]))
             self._record(step)
             if self.progress:
                 self.progress(step, len(self.path.times) - 1)

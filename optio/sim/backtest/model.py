@@ -210,6 +210,8 @@ class ModelProtocol:
         utilisation = min(v.locked / v.idle, 1.0) if v.idle else 0.0
         if kind == TradeKind.BUY:  # the market charges the utilisation the buy leaves
             utilisation = min((v.locked + n * self._full(option)) / v.idle, 1.0) if v.idle else 1.0
+        # Floats: a vault whose last lock was released holds -1e-17 locked, not 0 (the contract: 0).
+        utilisation = max(utilisation, 0.0)
         tenor = (option.expiry - self.t) / SECONDS_PER_YEAR
         posted, posted_at = self.surfaces[option.expiry]
         held = held_surface(posted, posted_at, option.expiry, self.t)  # what the oracle serves now

@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 from optio.pricing.black_scholes import SECONDS_PER_YEAR
 from optio.pricing.smile_model import skewed_slice
@@ -37,24 +38,37 @@ def write_report(result: Result, out: Path) -> Path:
     return page
 
 
-def _nav_and_share_price(r: Result, days: np.ndarray, path: Path) -> None:
-    fig, axes = plt.subplots(3, 1, figsize=(10, 9), sharex=True)
+COLORS = {"call": "tab:blue", "put": "tab:red"}
+
+
+def nav_figure(r: Result, days: np.ndarray):
+    """Spot, then one panel per vault: its NAV in its own asset (left axis) — no twin axes, each
+    panel has one unit — and its share price beneath, both vaults' on one axis (assets per share,
+    both start at 1)."""
+    fig, axes = plt.subplots(2 + len(VAULTS), 1, figsize=(10, 11), sharex=True,
+                             gridspec_kw={"height_ratios": [1, *([1] * len(VAULTS)), 1]})
     axes[0].plot(days, r.spots, color="black", lw=1)
     axes[0].set_ylabel("spot (USDC per WETH)")
-    for vault, color in zip(VAULTS, ("tab:blue", "tab:red"), strict=True):
-        axes[1].plot(days, r.share_price[vault], color=color, label=f"{vault} vault")
-    axes[1].set_ylabel("share price (assets per share)")
-    axes[1].legend()
-    ax2 = axes[2].twinx()
-    axes[2].plot(days, r.nav["call"], color="tab:blue", label="call vault NAV (WETH)")
-    ax2.plot(days, r.nav["put"], color="tab:red", label="put vault NAV (USDC)")
-    axes[2].set_ylabel("call vault NAV (WETH)")
-    ax2.set_ylabel("put vault NAV (USDC)")
-    axes[2].set_xlabel("day")
+    for ax, vault in zip(axes[1:], VAULTS, strict=False):
+        ax.plot(days, r.nav[vault], color=COLORS[vault])
+        ax.set_ylabel(f"{vault} vault NAV ({ASSET[vault]})")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.6g}"))  # 1,350,000, not 1.35 × 1e6
+        ax.set_title(f"{vault} vault: NAV, max drawdown of its share price {r.max_drawdown(vault):.2%}, "
+                     f"LP yield {r.annualised_yield(vault):+.2%} a year", fontsize=9, loc="left")
+    for vault in VAULTS:
+        axes[-1].plot(days, r.share_price[vault], color=COLORS[vault], label=f"{vault} vault")
+    axes[-1].set_ylabel("share price (assets per share)")
+    axes[-1].legend()
+    axes[-1].set_xlabel("day")
     for ax in axes:
         ax.grid(alpha=0.3)
     fig.suptitle(f"{r.mode} mode, seed {r.scenario.seed}")
     fig.tight_layout()
+    return fig
+
+
+def _nav_and_share_price(r: Result, days: np.ndarray, path: Path) -> None:
+    fig = nav_figure(r, days)
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
@@ -132,7 +146,8 @@ def _html(r: Result, figures: dict) -> str:
         rows.append(
             f"<tr><td>{vault}</td><td>{v['nav']:,.4f} {ASSET[vault]}</td><td>{v['share_price']:.6f}</td>"
             f"<td>{pnl['premiums']:,.4f}</td><td>{pnl['fees']:,.4f}</td><td>{pnl['option_pnl']:,.4f}</td>"
-            f"<td>{pnl['liquidations']:,.4f}</td><td>{pnl['total']:,.4f}</td><td>{v['max_utilisation']:.1%}</td></tr>")
+            f"<td>{pnl['liquidations']:,.4f}</td><td>{pnl['total']:,.4f}</td><td>{v['max_utilisation']:.1%}</td>"
+            f"<td>{v['max_drawdown']:.2%}</td><td>{v['annualised_yield']:+.2%}</td></tr>")
     counts = "".join(f"<li>{html.escape(k)}: {v}</li>" for k, v in sorted(figures["counts"].items()))
     refused = sorted(figures["rejected"].items())
     rejected = "".join(f"<li>{html.escape(k)}: {v}</li>" for k, v in refused) or "<li>none</li>"
@@ -147,7 +162,10 @@ table{{border-collapse:collapse}}tr:nth-child(even){{background:#f3f3f3}}</style
 {r.scenario.step_hours:g}-hour steps · {r.scenario.traders} traders ({r.scenario.sellers} on margin),
 {r.scenario.lps} LPs · ran in {r.elapsed_s:.1f} s</p>
 <table><tr><th>vault</th><th>NAV</th><th>share price</th><th>premiums</th><th>fees</th><th>option P&amp;L</th>
-<th>liquidations</th><th>LP P&amp;L</th><th>max utilisation</th></tr>{''.join(rows)}</table>
+<th>liquidations</th><th>LP P&amp;L</th><th>max utilisation</th><th>max drawdown</th>
+<th>LP yield / year</th></tr>{''.join(rows)}</table>
+<p>Max drawdown: the largest fall of the share price from an earlier high. LP yield: the share
+price's growth over the run, compounded to a 365-day year.</p>
 <h2>Activity</h2><ul>{counts}</ul><h2>Refused by the protocol</h2><ul>{rejected}</ul>
 {images}
 <p>Figures: <a href="figures.json">figures.json</a></p></body></html>

@@ -56,6 +56,11 @@ class Scenario(BaseModel):
     trade_prob: float = Field(default=0.05, ge=0, le=1)  # per trader per step
     close_prob: float = Field(default=0.3, ge=0, le=1)  # of a trade, that it closes a position
     max_amount: float = Field(default=2.0, ge=0.01, le=1000)  # options per trade, uniform from a tenth of it
+    # Demand: a trader opening a position accepts an AMM edge over the mid up to its tolerance, in
+    # vol terms (edge / (vega × vol): 0.1 = a vol 10% off the mid's), drawn per wish from an
+    # exponential law of this mean (so it trades with probability exp(−edge / mean)); None: traders
+    # ignore the price.
+    edge_tolerance: float | None = Field(default=0.3, gt=0, le=100)
     # Protocol parameters (as deployed).
     half_spread: float = Field(default=0.02, ge=0, le=1)
     skew: float = Field(default=0.05, ge=0, le=1)

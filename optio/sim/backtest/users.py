@@ -13,8 +13,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from optio.sdk.market import Option, TradeKind
-from optio.sim.backtest.agents import Roster, draws, lp_moves, trader_wishes
+from optio.sim.backtest.agents import Roster, draws, lp_moves, relative_edge, tolerances, trader_wishes
 from optio.sim.backtest.driver import Fill, ProtocolDriver, Rejected, VaultName, vault_of
+from optio.sim.backtest.result import TradeRecord
 from optio.sim.backtest.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 class Users:
     def __init__(self, scenario: Scenario, driver: ProtocolDriver, roster: Roster, result: Result):
         self.s, self.d, self.roster, self.result = scenario, driver, roster, result
+        self.t: int | None = None  # the step's time, for the trade records
         self.longs: dict[int, dict[Option, Decimal]] = defaultdict(dict)
         self.shorts: dict[int, dict[Option, Decimal]] = defaultdict(dict)
 
@@ -55,9 +57,14 @@ class Users:
         self.result.ledger[vault].deposits += amount
         self.result.counts["deposits"] += 1
 
-    def act(self, step: int, spot: float, tradable: list[tuple[int, list[Decimal]]]) -> None:
-        """The LPs' and traders' actions at ``step``; ``tradable``: open boards with their strikes."""
+    def act(self, step: int, spot: float, tradable: list[tuple[int, list[Decimal]]], *, t: int | None = None,
+            atm_vol: float | None = None) -> None:
+        """The LPs' and traders' actions at ``step``; ``tradable``: open boards with their strikes.
+        With the step's time ``t`` and ATM vol, traders weigh the price before opening a position
+        (:mod:`optio.sim.backtest.agents`); without them (the running demo) they do not."""
+        self.t = t
         u = draws(self.s, step, len(self.roster.lps) + len(self.roster.traders))
+        tolerance = dict(zip(self.roster.traders, tolerances(self.s, step, len(self.roster.traders)), strict=True))
         for who, vault, deposits in lp_moves(self.s, self.roster, u[: len(self.roster.lps)]):
             if deposits:
                 self._deposit(who, vault, (self.s.lp_call_deposit if vault == "call" else self.s.lp_put_deposit) / 10)
@@ -74,6 +81,11 @@ class Users:
             self.result.counts["withdrawals"] += 1
         for wish in trader_wishes(self.s, self.roster, u[len(self.roster.lps):], tradable, spot, self.longs,
                                   self.shorts):
+            if wish.kind.opens and t is not None and atm_vol is not None:
+                edge = relative_edge(self.s, wish.option, wish.kind, spot, t, atm_vol)
+                if edge > tolerance[wish.who]:
+                    self.result.counts["declined:price"] += 1
+                    continue
             try:
                 fill = self.d.trade(wish.who, wish.option, wish.kind, wish.amount)
             except Rejected as err:
@@ -86,6 +98,10 @@ class Users:
         lg.premiums += fill.mid_value if fill.kind.trader_pays else -fill.mid_value
         lg.fees += fill.edge
         self.result.counts[f"trades:{fill.kind.name.lower()}"] += 1
+        self.result.trades.append(TradeRecord(self.t, who, fill.kind.name.lower(), vault_of(fill.option),
+                                              fill.option.expiry, float(fill.option.strike),
+                                              "call" if fill.option.is_call else "put", float(fill.amount),
+                                              fill.premium, fill.mid_value, fill.edge))
         book = self.shorts[who] if fill.kind in (TradeKind.SELL, TradeKind.CLOSE_SHORT) else self.longs[who]
         self.adjust(book, fill.option, fill.amount if fill.kind.opens else -fill.amount)
 

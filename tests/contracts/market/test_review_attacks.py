@@ -131,16 +131,21 @@ def test_naive_dust_fills_the_live_slots(live, attacker, trader):
         m.trade(trader, live.option("2000"), TradeKind.BUY, "1")
 
 
-def test_closing_to_dust_is_never_blocked(live, trader):
+def test_positions_are_zero_or_the_minimum(live, trader):
+    """A close may not leave dust (it held a live slot: docs/security.md, adversary E1), and
+    nobody is ever stuck: a whole position always closes."""
     m = live.market
     opt = live.option("2000")
     m.trade(trader, opt, TradeKind.BUY, "1.5")
-    m.trade(trader, opt, TradeKind.CLOSE_LONG, "1.2")  # leaves 0.3 < the minimum: a close may
+    with reverts("BalanceBelowMinimum", balance=3 * WAD // 10, minimum=WAD):
+        m.trade(trader, opt, TradeKind.CLOSE_LONG, "1.2")
+    m.trade(trader, opt, TradeKind.CLOSE_LONG, "0.5")  # leaves the minimum
+    m.trade(trader, opt, TradeKind.CLOSE_LONG, "1")  # the whole position
+    assert m.state(opt).vault_short == 0
     m.base.approve_units(trader, m.address, FOREVER)
-    assert m.state(opt).vault_short == Decimal("0.3")
-    with reverts("LiveAmountTooSmall"):  # adding to dust must reach the minimum
+    with reverts("LiveAmountTooSmall"):  # opening below the minimum
         send(m, trader, "buy", opt.id, WAD // 2, FOREVER, now(live.w3) + 600)
-    m.trade(trader, opt, TradeKind.BUY, "0.7")
+    m.trade(trader, opt, TradeKind.BUY, "1")
 
 
 # --- 5. Utilisation in the quote --------------------------------------------------------------

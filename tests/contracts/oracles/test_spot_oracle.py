@@ -124,8 +124,8 @@ def test_large_move_after_outage_is_accepted(w3, oracle, keeper):
 
 
 def test_jump_bound_is_per_window_not_per_post(w3, oracle, keeper):
-    """Within the window every post is measured from the anchor; once the anchor is older than
-    the window it resets to the previous price, so a larger move takes real time."""
+    """Every post is measured from an anchor at least a window old (or the first price): never
+    from a recent post, so moves cannot compound, and a larger move takes real time."""
     ts0 = now(w3)
     post(oracle, keeper, 2000 * WAD, ts0)
     warp(w3, 10)
@@ -134,9 +134,15 @@ def test_jump_bound_is_per_window_not_per_post(w3, oracle, keeper):
     with reverts("PriceJumpTooLarge", priceWad=2600 * WAD, previousPriceWad=2000 * WAD):
         post(oracle, keeper, 2600 * WAD, now(w3))  # +4% from the previous, +30% from the anchor
     post(oracle, keeper, 1500 * WAD, now(w3))  # -25% from the anchor (-40% from the previous)
-    warp_to(w3, ts0 + 3601)  # the anchor (2000 at ts0) is now older than the window
-    post(oracle, keeper, 1875 * WAD, now(w3))  # anchor := 1500, the previous price; +25%
-    assert call(oracle, "latestPrice")[0] == 1875 * WAD
+    t1500 = now(w3)
+    warp_to(w3, ts0 + 3601)  # 2000 (the candidate since the second post) is a window old
+    post(oracle, keeper, 1875 * WAD, now(w3))  # against 2000: 1500 is not a window old yet
+    warp(w3, 10)
+    with reverts("PriceJumpTooLarge", previousPriceWad=2000 * WAD):
+        post(oracle, keeper, 2550 * WAD, now(w3))
+    warp_to(w3, t1500 + 3601)  # now 1500 is: the anchor
+    post(oracle, keeper, 1870 * WAD, now(w3))  # +24.7% from 1500
+    assert call(oracle, "latestPrice")[0] == 1870 * WAD
     warp(w3, 10)
     with reverts("PriceJumpTooLarge", previousPriceWad=1500 * WAD):
         post(oracle, keeper, 1900 * WAD, now(w3))
