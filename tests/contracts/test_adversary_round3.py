@@ -6,8 +6,8 @@ Works: B1 capacity bypassed by deposit -> trade -> withdraw (|delta|*S/idle 3.34
 price on a -0.5% post, a 100k round trip +657 USDC); E1 a raised minimum strands small holders' transfers; F a
 sustained -16%/h trend is refused for 15 min of each cycle (anchor up to ~2 windows old).
 Fixed since: B2 the capacity blocked a buyer's close in a mixed book (10 of 400 closable): closes
-are now checked against maxNetDelta only. Held: A the sweep never takes the value of options the vault is long; E1b exercise under a
-raised minimum."""
+are now checked against maxNetDelta only. Held: A the sweep never takes the value of options the
+vault is long; E1b exercise under a raised minimum."""
 
 from __future__ import annotations
 
@@ -112,7 +112,8 @@ def test_delta_capacity_blocks_a_buyers_close(live, trader):  # noqa: F811
             except ContractRevert:
                 continue
     print(f"\nB2: vault long {sold} puts@2200, net delta {delta / WAD:.1f}; buyer's close of 400: {outcome};"
-          f" largest partial close that passed: {part}; maxNetDelta {max_net_delta / WAD:,.0f}, capacity ~{capacity:,.1f}")
+          f" largest partial close that passed: {part}; maxNetDelta {max_net_delta / WAD:,.0f},"
+          f" capacity ~{capacity:,.1f}")
     # Fixed: the delta capacity applies to opening trades only; maxNetDelta (10,000 here) to all.
     assert outcome == "closed", outcome
 
