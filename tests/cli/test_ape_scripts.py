@@ -21,12 +21,14 @@ def test_ape_deposit_status_withdraw(deployed):
 
     status = deployed.ape("status", "--vault", "put", account="TEST::2")
     assert status.code == 0, status.err
-    assert "750.000000" in next(line for line in status.out.splitlines() if "your position" in line)
+    # What an exit pays: 750 less the 0.5% exit fee.
+    assert "746.250000" in next(line for line in status.out.splitlines() if "your position" in line)
 
     out = deployed.ape("withdraw", "--vault", "put", "--all", account="TEST::2")
     assert out.code == 0, out.err + out.out
     status = deployed.ape("status", "--vault", "put", account="TEST::2").out
-    assert "2,000.000000" in next(line for line in status.splitlines() if "wallet balance" in line)
+    # Everything back but the 0.5% exit fee on the 750 (3.75 USDC, the protocol's).
+    assert "1,996.250000" in next(line for line in status.splitlines() if "wallet balance" in line)
 
 
 def test_ape_bad_input_sends_nothing(deployed):

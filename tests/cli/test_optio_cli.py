@@ -32,7 +32,7 @@ def test_lp_round_trip(user_chain):
     status = user_chain.optio("lp", "status")
     assert status.code == 0
     row = next(line for line in status.out.splitlines() if "your position" in line)
-    assert "1.500000" in row and "1,000.000000" in row
+    assert "1.492500" in row and "995.000000" in row  # what an exit pays: less the 0.5% exit fee
 
     out = user_chain.optio("lp", "withdraw", "--vault", "put", "--amount", "400")
     assert out.code == 0, out.err
@@ -40,8 +40,9 @@ def test_lp_round_trip(user_chain):
     assert out.code == 0, out.err
     status = user_chain.optio("lp", "status", "--vault", "put").out
     row = next(line for line in status.splitlines() if "your position" in line)
-    # The withdrawal's 0.5% exit fee stays in the vault, hers (the sole LP): 600 less a rounding unit.
-    assert abs(float(row.split("│")[2].replace(",", "")) - 600) < 0.01, row
+    # 400 out cost 400 / 0.995 of her 1,000 (the fee goes to the protocol); her exit now pays
+    # what is left less the fee: (1,000 − 402.01) × 0.995 = 595.00.
+    assert abs(float(row.split("│")[2].replace(",", "")) - (1000 - 400 / 0.995) * 0.995) < 0.01, row
     assert "4,400.000000" in next(line for line in status.splitlines() if "wallet balance" in line)
 
 
@@ -101,6 +102,7 @@ def test_demo_runs_a_whole_options_cycle(user_chain):
         assert f"settler: {action} mined" in run.out, action
     assert "bad debt: 0.00 USDC; live options left: 0" in run.out
     cells = [line.split("│") for line in run.out.splitlines()]
-    rows = [c for c in cells if len(c) == 6 and c[1].strip() in ("alice", "bob", "carol", "dave")]
+    rows = [c for c in cells if len(c) == 6 and c[1].strip() in ("alice", "bob", "carol", "dave", "protocol")]
     totals = [float(c[4].replace(",", "")) for c in rows]
-    assert len(totals) == 4 and abs(sum(totals)) < 0.05  # what traders won, LPs lost, and back
+    # What traders won, LPs lost, and the protocol's exit fees: zero-sum.
+    assert len(totals) == 5 and abs(sum(totals)) < 0.05

@@ -38,10 +38,10 @@ def test_book_follows_trades_transfers_liquidations_and_exercise(w3, protocol, c
     # A token passed to another holder moves the long with it.
     friend = LocalSigner(dev_account(31))
     m.option_token.transact(sc.holder, "safeTransferFrom", sc.holder.address, friend.address, sc.call.id,
-                            5 * 10**17, b"")
-    m.trade(sc.holder, sc.call, TradeKind.CLOSE_LONG, "0.5")
+                            10**18, b"")  # positions are 0 or at least the minimum (1 option)
+    m.trade(sc.holder, sc.call, TradeKind.CLOSE_LONG, "1")
     step_by_step.sync()
-    assert step_by_step.longs[(friend.address, sc.call.id)] == 5 * 10**17
+    assert step_by_step.longs[(friend.address, sc.call.id)] == 10**18
     assert_matches_chain(step_by_step, protocol, options)
 
     post_spot(protocol, keeper, "1700")  # the put sellers go under: the liquidator takes some

@@ -223,6 +223,10 @@ class ModelProtocol:
         opened = o.short if kind == TradeKind.BUY else o.long if kind == TradeKind.SELL else None
         if opened is not None and opened + n < self.min_live * (1 - 1e-12):
             raise Rejected("LiveAmountTooSmall")
+        if kind in (TradeKind.BUY, TradeKind.CLOSE_LONG):  # a holder's balance: 0 or at least the minimum
+            left = self.holdings[who].get(option, 0.0) + (n if kind == TradeKind.BUY else -n)
+            if left > 1e-12 and left < self.min_live * (1 - 1e-12):
+                raise Rejected("BalanceBelowMinimum")
         fill = Fill(option, kind, amount, n * per, n * mid)
         getattr(self, f"_{kind.name.lower()}")(who, option, o, v, n, fill.premium)
         return fill
