@@ -465,6 +465,10 @@ class Vault(Client):
         """Assets ``owner`` can withdraw now (ERC-4626 ``maxWithdraw``)."""
         return self._assets(self.call("maxWithdraw", owner))
 
+    def protocol_fees(self) -> Decimal:
+        """Exit fees set aside for the protocol (IOptioVault.protocolFees), asset units as Decimal."""
+        return self._assets(self.call("protocolFees"))
+
     def shares_of(self, owner: str) -> Decimal:
         return self._shares(self.call("balanceOf", owner))
 

@@ -151,8 +151,7 @@ def run_demo(port: int = 8545) -> None:
             du = end[name]["USDC"] - start[name]["USDC"]
             table.add_row(name, _fmt(dw, sign=True), _fmt(du, sign=True), f"{dw * spot + du:+,.2f}")
         # Exit fees go to the protocol (IOptioVault): the row that makes the table sum to zero.
-        fee_weth = Decimal(p.vault("call").call("protocolFees")) / 10**p.vault("call").asset.decimals
-        fee_usdc = Decimal(p.vault("put").call("protocolFees")) / 10**p.vault("put").asset.decimals
+        fee_weth, fee_usdc = p.vault("call").protocol_fees(), p.vault("put").protocol_fees()
         table.add_row("protocol", _fmt(fee_weth, sign=True), _fmt(fee_usdc, sign=True),
                       f"{fee_weth * spot + fee_usdc:+,.2f}")
         console.print(table)

@@ -75,7 +75,8 @@ def test_close_short_buys_back_from_collateral(live, trader):
     m.close(trader, opt)
     after = margin.status(trader.address)
     assert after.shorts == ()
-    assert before - after.puts.collateral == ask.premium
+    paid = before - after.puts.collateral
+    assert ask.premium - ask.premium / 1000 <= paid <= ask.premium  # the ask decays between blocks
     assert after.puts.required == 0
 
 
