@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def test_plain_ganache_dev_accounts_are_the_nodes_own(tmp_path):
         status = optio(chain.url, tmp_path, "lp", "status", "--vault", "call", account="dev:1")
         assert status.returncode == 0, status.stderr
         protocol = Protocol(w3, load_deployment(w3, tmp_path / "1337.json"))
-        assert protocol.vault("call").status(accounts[1]).owner_assets == 2
+        assert protocol.vault("call").status(accounts[1]).owner_assets == Decimal("1.99")
         # A keeper signs itself: a dev key on this node is a one-line refusal that says what to do.
         config = tmp_path / "oracle.toml"
         config.write_text(f"""
