@@ -86,7 +86,7 @@ def deploy(deployer):
     pricer = OptionPricer.deploy(spot, vol, tx)
     # The token's minter is the market's address, known before the market is deployed.
     market_address = deployer.get_deployment_address(deployer.nonce + 1)
-    token = OptionToken.deploy(market_address, tx)
+    token = OptionToken.deploy(market_address, CONFIG["min_live_wad"], tx)  # the market's minLiveAmount
     fees = _values("half_spread_wad", "skew_wad", "base_fee_wad", "utilisation_fee_wad", "move_fee_wad")
     limits = _values("trading_cutoff", "min_trade_wad", "inventory_scale_wad", "max_net_delta_wad",
                      "max_net_vega_wad", "max_utilisation_wad", "min_live_wad")

@@ -29,8 +29,8 @@ pragma solidity 0.8.28;
 ///   keeper posts spot when it moves 0.5% (keepers/oracle.py `deviation = 0.005`), so the
 ///   share price an LP can see coming before a post moves by at most about maxUtilisation ×
 ///   Δspot (the vault's |net delta| × spot is at most maxUtilisation × its idle assets: see
-///   below), ≤ 0.95 × 0.5% < 0.5% (the second-order gamma term aside): leaving before a post and coming back after costs more
-///   than it saves. The same fee makes just-in-time liquidity around a trade (deposit → trade →
+///   below), ≤ 0.95 × 0.5% < 0.5% (the second-order gamma term aside): leaving before a post
+///   and coming back after costs more than it saves. The same fee makes just-in-time liquidity around a trade (deposit → trade →
 ///   withdraw) cost more than the spread it would capture. At most `MAX_EXIT_FEE_WAD` (2%).
 ///   The fee does not depend on who else is in the vault, so no one can change what an exit
 ///   pays, or receive it, by depositing in front of it. When the last share leaves and nothing

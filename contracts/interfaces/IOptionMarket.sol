@@ -45,8 +45,8 @@ interface IOptionMarket is IOptionsMark {
     /// @param minAmount Smallest trade, wad options.
     /// @param inventoryScale Net short options per strike at which the skew is full, wad.
     /// @param maxNetDelta Largest |net delta| per vault, wad options of base. An opening trade
-    /// (Buy, Sell) that raises |net delta| must also leave it within `maxUtilisation` × the vault's idle assets (in base
-    /// for calls, divided by spot for puts): written options meet that through their collateral;
+    /// (Buy, Sell) that raises |net delta| must also leave it within `maxUtilisation` × the
+    /// vault's idle assets (in base for calls, divided by spot for puts): written options meet that through their collateral;
     /// options the vault buys are paid with premium, and without it a book long 10× its premium in
     /// delta moved the share price three times the exit fee on a 0.5% post. The revert is
     /// `NetDeltaLimit` with the smaller of the two bounds.

@@ -232,8 +232,13 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         _setFees(fees_);
     }
 
+    /// @notice Replaces the limits; the option token's smallest position follows `minLiveAmount`
+    /// (at deployment the token is given it: see OptionToken's constructor).
     function setRiskLimits(RiskLimits calldata limits) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setRiskLimits(limits);
+        // Positions are zero or at least the live minimum (OptionToken.minBalance), so closes
+        // and transfers cannot leave an option's open interest as dust in a live slot.
+        optionToken.setMinBalance(limits.minLiveAmount);
     }
 
     /// @notice Stops Buy and Sell; never closing, settlement, exercise or liquidation.
@@ -596,9 +601,6 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         if (l.inventoryScale == 0) revert InvalidConfig("inventoryScale", 0);
         if (l.maxUtilisation > WAD) revert InvalidConfig("maxUtilisation", l.maxUtilisation);
         _limits = l;
-        // Positions are zero or at least the live minimum (OptionToken.minBalance), so closes
-        // and transfers cannot leave an option's open interest as dust in a live slot.
-        optionToken.setMinBalance(l.minLiveAmount);
         emit RiskLimitsSet(l);
     }
 }

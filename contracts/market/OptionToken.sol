@@ -25,9 +25,13 @@ contract OptionToken is ERC1155 {
     error ZeroMarket();
     error BalanceBelowMinimum(address account, uint256 id, uint256 balance, uint256 minimum);
 
-    constructor(address market_) ERC1155("") {
+    /// @param minBalance_ The market's `minLiveAmount` at deployment: the market sets it on every
+    /// later change, but not from its constructor (a call from a constructor to a contract bound
+    /// to its address fails where a node simulates the creation at another address: Ganache).
+    constructor(address market_, uint256 minBalance_) ERC1155("") {
         if (market_ == address(0)) revert ZeroMarket();
         market = market_;
+        minBalance = minBalance_;
     }
 
     modifier onlyMarket() {

@@ -4,21 +4,16 @@ line before it sends anything."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 
 from optio.cli.context import Context, one_line_errors
 from optio.cli.params import AMOUNT
+from optio.sdk.utc import utc_time
 
 
 @click.group()
 def dev() -> None:
     """Local chains: post a price or a surface, warp time, grant a role."""
-
-
-def _when(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @dev.command("price")
@@ -34,7 +29,7 @@ def dev_price(ctx: Context, usd: str) -> None:
     require_local(w3)
     protocol, signer = ctx.protocol(w3), ctx.signer(w3)
     at = post_price(protocol, signer, usd)
-    console.print(f"[green]✓[/] spot {usd} USDC per WETH posted at {_when(at)}")
+    console.print(f"[green]✓[/] spot {usd} USDC per WETH posted at {utc_time(at)}")
 
 
 @dev.command("surface")
@@ -50,7 +45,7 @@ def dev_surface(ctx: Context, vol: float) -> None:
     require_local(w3)
     posted = post_flat_surfaces(ctx.protocol(w3), ctx.signer(w3), vol)
     for s in posted:
-        console.print(f"[green]✓[/] flat {s.vol:.2%} surface posted for {_when(s.expiry)}")
+        console.print(f"[green]✓[/] flat {s.vol:.2%} surface posted for {utc_time(s.expiry)}")
 
 
 @dev.command("warp")
@@ -76,7 +71,7 @@ def dev_warp(ctx: Context, seconds: int | None, to_expiry: str | None) -> None:
     else:
         target = parse_expiry(to_expiry)
     head = warp_to(w3, target)
-    console.print(f"[green]✓[/] chain time is now {_when(head)} (block {w3.eth.block_number})")
+    console.print(f"[green]✓[/] chain time is now {utc_time(head)} (block {w3.eth.block_number})")
 
 
 @dev.command("grant")

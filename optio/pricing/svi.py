@@ -120,13 +120,8 @@ def fit_slices(
         One :class:`SliceFit` per expiry, feasible for VolOracle (b ≥ 0, |ρ| < 1, σ > 0, wing
         bound, non-negative minimum variance).
     """
-    n_exp = len(log_moneyness)
-    width = max(len(k) for k in log_moneyness)
-    k = np.zeros((n_exp, width))
-    w = np.zeros((n_exp, width))
-    wt = np.zeros((n_exp, width))
-    for i, (ki, wi, qi) in enumerate(zip(log_moneyness, total_variance, weights, strict=True)):
-        k[i, : len(ki)], w[i, : len(wi)], wt[i, : len(qi)] = ki, wi, qi
+    k, w, wt = _padded(log_moneyness, total_variance, weights)
+    n_exp = len(k)
     wt = wt / np.maximum(wt.sum(axis=1, keepdims=True), 1e-300)
     k_lo = np.array([ki.min() for ki in log_moneyness])
     k_hi = np.array([ki.max() for ki in log_moneyness])
@@ -168,6 +163,16 @@ def fit_slices(
         error = rmse_vol(params, log_moneyness[i], total_variance[i], weights[i], expiry_years[i])
         fits.append(SliceFit(float(expiry_years[i]), params, error))
     return fits
+
+
+def _padded(log_moneyness, total_variance, weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-expiry rows of unequal length as three (expiries × longest row) arrays, zero-padded:
+    a padded point has weight 0, so it adds nothing to any fit."""
+    shape = (len(log_moneyness), max(len(row) for row in log_moneyness))
+    k, w, q = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for i, (ki, wi, qi) in enumerate(zip(log_moneyness, total_variance, weights, strict=True)):
+        k[i, : len(ki)], w[i, : len(wi)], q[i, : len(qi)] = ki, wi, qi
+    return k, w, q
 
 
 def _model_and_jacobian(k, theta):
@@ -299,13 +304,8 @@ def fit_arbitrage_free(
     t = np.asarray(expiry_years, dtype=np.float64)
     if np.any(np.diff(t) < 0):
         raise ValueError("fit_arbitrage_free needs ascending expiries")
-    n_exp = len(log_moneyness)
-    width = max(len(k) for k in log_moneyness)
-    k = np.zeros((n_exp, width))
-    w = np.zeros((n_exp, width))
-    q = np.zeros((n_exp, width))
-    for i, (ki, wi, qi) in enumerate(zip(log_moneyness, total_variance, weights, strict=True)):
-        k[i, : len(ki)], w[i, : len(wi)], q[i, : len(qi)] = ki, wi, qi
+    k, w, q = _padded(log_moneyness, total_variance, weights)
+    n_exp = len(k)
     q = np.where(q > 0, q, 0.0)
     q = q / np.maximum(q.sum(axis=1, keepdims=True), 1e-300)  # the weights of rmse_vol
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -211,16 +211,9 @@ def transact(w3: Web3, signer: Signer, to: str | None, data: str, *, action: str
     tx: TxParams = {"from": signer.address, "data": data, "value": value}
     if to is not None:  # None: contract creation
         tx["to"] = to
-    # Ganache simulates a creation at another address than the one it mines it at, so a
-    # constructor calling a contract bound to its address (OptionMarket → OptionToken) reverts
-    # in simulation only: there a creation is sent with half a block's gas (a revert still raises).
-    if to is None and "ganache" in w3.client_version.lower():
-        tx["gas"] = w3.eth.get_block("latest")["gasLimit"] // 2
-    else:
-        simulate(w3, tx, action)
+    simulate(w3, tx, action)
     try:
-        if "gas" not in tx:
-            tx["gas"] = int(w3.eth.estimate_gas(tx) * GAS_HEADROOM)
+        tx["gas"] = int(w3.eth.estimate_gas(tx) * GAS_HEADROOM)
     except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
         raise revert_of(err, action) from None
     try:

@@ -126,9 +126,19 @@ class DepositPreview:
 
 
 @dataclass(frozen=True)
+class _ExitPlan:
+    """An exit as the vault will see it, raw units: redeem ``redeem_shares`` (a whole exit) or
+    withdraw ``withdraw_units`` of the asset now, then queue ``queued_shares``."""
+
+    redeem_shares: int = 0
+    withdraw_units: int = 0
+    queued_shares: int = 0
+
+
+@dataclass(frozen=True)
 class WithdrawPreview:
     """What a withdrawal would do now, in the asset's (and share's) human units: ``assets_now``
-    paid at once for ``shares_now`` after ``fee`` (the exit fee, left to the LPs who stay), and
+    paid at once for ``shares_now`` after ``fee`` (the exit fee, the protocol's), and
     ``shares_queued`` put in the redeem queue (worth about ``assets_queued`` at today's price)."""
 
     assets_now: Decimal
@@ -262,24 +272,30 @@ class Vault(Client):
         What free liquidity allows leaves at once; the rest is queued (``requestRedeem``) if
         ``queue_rest``, else ``InvalidInput`` says how much is available now and nothing is sent.
         """
-        shares_held = self.call("balanceOf", signer.address)
-        if shares_held == 0:
-            raise InsufficientBalance(f"{signer.address} holds no {self.call('symbol')} shares")
-        max_withdraw = self.call("maxWithdraw", signer.address)
+        plan = self._plan_exit(signer.address, amount, queue_rest)
+        me = signer.address
         receipts: list[TxReceipt] = []
-        if amount is None:
-            shares_now = self._redeemable_now(signer.address, shares_held)
-            rest_shares = shares_held - shares_now
-            if rest_shares and not queue_rest:
-                raise InvalidInput(self._only_available(max_withdraw))
-            if shares_now:
-                receipts.append(
-                    self.transact(signer, "redeem", shares_now, signer.address, signer.address, action="redeem")
-                )
-            if rest_shares:
-                receipts.append(self.request_redeem_shares(signer, rest_shares))
-            return receipts
+        if plan.redeem_shares:
+            receipts.append(self.transact(signer, "redeem", plan.redeem_shares, me, me, action="redeem"))
+        if plan.withdraw_units:
+            receipts.append(self.transact(signer, "withdraw", plan.withdraw_units, me, me, action="withdraw"))
+        if plan.queued_shares:  # at most what is left: the instant part burnt what it burnt when mined
+            receipts.append(self.request_redeem_shares(signer, min(plan.queued_shares, self.call("balanceOf", me))))
+        return receipts
 
+    def _plan_exit(self, owner: str, amount: Decimal | str | None, queue_rest: bool) -> _ExitPlan:
+        """What an exit of ``amount`` (``None``: everything) does now: the one rule behind
+        :meth:`withdraw` and :meth:`preview_withdraw`. Raises as the withdrawal would."""
+        shares_held = self.call("balanceOf", owner)
+        if shares_held == 0:
+            raise InsufficientBalance(f"{owner} holds no {self.call('symbol')} shares")
+        max_withdraw = self.call("maxWithdraw", owner)
+        if amount is None:
+            shares_now = self._redeemable_now(owner, shares_held)
+            rest = shares_held - shares_now
+            if rest and not queue_rest:
+                raise InvalidInput(self._only_available(max_withdraw))
+            return _ExitPlan(redeem_shares=shares_now, queued_shares=rest)
         units = self._asset_units(amount)
         owned = self.call("previewRedeem", shares_held)
         if units > owned:
@@ -287,16 +303,12 @@ class Vault(Client):
                 f"withdrawal of {amount} exceeds the position of {self._assets(owned)} {self.asset.symbol}"
             )
         if units <= max_withdraw:
-            return [self.transact(signer, "withdraw", units, signer.address, signer.address, action="withdraw")]
+            return _ExitPlan(withdraw_units=units)
         if not queue_rest:
             raise InvalidInput(self._only_available(max_withdraw))
-        if max_withdraw:
-            receipts.append(
-                self.transact(signer, "withdraw", max_withdraw, signer.address, signer.address, action="withdraw")
-            )
-        rest_shares = min(self.call("previewWithdraw", units - max_withdraw), self.call("balanceOf", signer.address))
-        receipts.append(self.request_redeem_shares(signer, rest_shares))
-        return receipts
+        shares_now = self.call("previewWithdraw", max_withdraw) if max_withdraw else 0
+        rest = min(self.call("previewWithdraw", units - max_withdraw), shares_held - shares_now)
+        return _ExitPlan(withdraw_units=max_withdraw, queued_shares=rest)
 
     def _redeemable_now(self, owner: str, shares_held: int) -> int:
         """Shares to redeem at once in a whole exit: ``maxRedeem``, less 0.1% when free liquidity
@@ -320,31 +332,13 @@ class Vault(Client):
     def preview_withdraw(self, owner: str, amount: Decimal | str | None, *,
                          queue_rest: bool = False) -> WithdrawPreview:
         """What :meth:`withdraw` would do for ``owner`` now (nothing sent): raises as it would."""
-        shares_held = self.call("balanceOf", owner)
-        if shares_held == 0:
-            raise InsufficientBalance(f"{owner} holds no {self.call('symbol')} shares")
-        max_withdraw = self.call("maxWithdraw", owner)
-        if amount is None:
-            shares_now = self._redeemable_now(owner, shares_held)
-            rest = shares_held - shares_now
-            if rest and not queue_rest:
-                raise InvalidInput(self._only_available(max_withdraw))
-            assets_now = self.call("previewRedeem", shares_now) if shares_now else 0
+        plan = self._plan_exit(owner, amount, queue_rest)
+        if plan.withdraw_units:
+            assets_now, shares_now = plan.withdraw_units, self.call("previewWithdraw", plan.withdraw_units)
         else:
-            units = self._asset_units(amount)
-            owned = self.call("previewRedeem", shares_held)
-            if units > owned:
-                raise InsufficientBalance(
-                    f"withdrawal of {amount} exceeds the position of {self._assets(owned)} {self.asset.symbol}"
-                )
-            if units <= max_withdraw:
-                assets_now, shares_now, rest = units, self.call("previewWithdraw", units), 0
-            elif not queue_rest:
-                raise InvalidInput(self._only_available(max_withdraw))
-            else:
-                assets_now = max_withdraw
-                shares_now = self.call("previewWithdraw", max_withdraw) if max_withdraw else 0
-                rest = min(self.call("previewWithdraw", units - max_withdraw), shares_held - shares_now)
+            shares_now = plan.redeem_shares
+            assets_now = self.call("previewRedeem", shares_now) if shares_now else 0
+        rest = plan.queued_shares
         gross_now = self.call("convertToAssets", shares_now) if shares_now else 0
         return WithdrawPreview(
             assets_now=self._assets(assets_now),

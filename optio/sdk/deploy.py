@@ -189,7 +189,7 @@ def deploy_protocol(
     # The token's minter is an immutable: the market's CREATE address, the deployment after it
     # (checked once the market is deployed).
     market_address = get_create_address(deployer, w3.eth.get_transaction_count(deployer, "pending") + 1)
-    token = deploy("OptionToken", market_address)
+    token = deploy("OptionToken", market_address, cfg.min_live_wad)  # the market's minLiveAmount
     fees = (cfg.half_spread_wad, cfg.skew_wad, cfg.base_fee_wad, cfg.utilisation_fee_wad, cfg.move_fee_wad)
     limits = (
         cfg.trading_cutoff,

@@ -58,8 +58,9 @@ def _role_name(value: object) -> str | None:
 def _shown(field: str, value: object, token: tuple[str, int] | None, wads: bool) -> str:
     """One error field as a person reads it: a role by name, a time as a UTC date, a token amount
     in the token's units, an option id as the option."""
-    from datetime import UTC, datetime
     from decimal import Decimal
+
+    from optio.sdk.utc import utc_time
 
     role = _role_name(value)
     if role:
@@ -67,14 +68,14 @@ def _shown(field: str, value: object, token: tuple[str, int] | None, wads: bool)
     if isinstance(value, bool) or not isinstance(value, int):
         return str(value)
     if field in TIME_FIELDS and 10**9 <= value < 10**11:
-        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return utc_time(value)
     if field in DURATION_FIELDS:
         return f"{value} s"
     if field == "id" and value >= 2**160:
         from optio.sdk.option_id import expiry_of, is_call, strike_wad_of
 
         strike = Decimal(strike_wad_of(value)).scaleb(-18).normalize()
-        when = datetime.fromtimestamp(expiry_of(value), UTC).strftime("%Y-%m-%d %H:%M UTC")
+        when = utc_time(expiry_of(value), seconds=False)
         return f"{'call' if is_call(value) else 'put'} {strike:f} @ {when}"
     if token is not None and field in TOKEN_FIELDS:
         symbol, decimals = token

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from decimal import Decimal
 from enum import IntEnum
 
@@ -18,6 +17,7 @@ from web3 import Web3
 from web3.types import TxReceipt
 
 from optio.pricing.black_scholes import SECONDS_PER_YEAR
+from optio.pricing.margin_rule import bounded_requirement, stressed_spot
 from optio.pricing.oracle_units import svi_from_wad
 from optio.pricing.quotes import QuoteParams
 from optio.pricing.quotes import quote as engine_quote
@@ -27,6 +27,7 @@ from optio.sdk.chain import Signer, simulate
 from optio.sdk.contracts import Client, SpotOracle, Token, VolOracle
 from optio.sdk.errors import ContractRevert, InsufficientBalance, InvalidInput
 from optio.sdk.units import from_units, from_wad, parse_amount, to_units, to_wad
+from optio.sdk.utc import utc_time
 
 DEFAULT_SLIPPAGE = Decimal("0.01")
 DEFAULT_DEADLINE = 600  # seconds after the latest block
@@ -34,7 +35,7 @@ DEFAULT_DEADLINE = 600  # seconds after the latest block
 
 def iso_expiry(expiry: int) -> str:
     """An expiry (Unix s) as people write it: ``2027-06-25 08:00 UTC``."""
-    return datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return utc_time(expiry, seconds=False)
 
 
 class TradeKind(IntEnum):
@@ -627,7 +628,7 @@ def requirement_at(market: Market, shorts: list[tuple[Option, Decimal]], spot: f
     out = {True: 0.0, False: 0.0}
     for option, amount in shorts:
         k = float(option.strike)
-        stressed = spot * (1 + spot_shock if option.is_call else 1 - spot_shock)
+        stressed = stressed_spot(spot, spot_shock, is_call=option.is_call)
         full = 1.0 if option.is_call else k
         tau = (option.expiry - now) / SECONDS_PER_YEAR
         surface = surfaces.get(option.expiry)
@@ -638,7 +639,7 @@ def requirement_at(market: Market, shorts: list[tuple[Option, Decimal]], spot: f
             vol = float(surface.implied_vol(math.log(k / stressed), tau)) * (1 + vol_shock)
             price = float(black_price(stressed, k, tau, vol, is_call=option.is_call))
             value = price / stressed if option.is_call else price
-        out[option.is_call] += float(amount) * min(full, max(floor * full, value))
+        out[option.is_call] += float(amount) * float(bounded_requirement(value, full, floor))
     return out
 
 

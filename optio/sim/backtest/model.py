@@ -18,6 +18,7 @@ from decimal import Decimal
 import numpy as np
 
 from optio.pricing.black_scholes import SECONDS_PER_YEAR
+from optio.pricing.margin_rule import bounded_requirement, stressed_spot
 from optio.pricing.quotes import quote
 from optio.pricing.svi import SviParams
 from optio.sdk.contracts import held_surface
@@ -323,7 +324,7 @@ class ModelProtocol:
 
     def _stressed_spot(self, vault: VaultName) -> float:
         """The spot a vault's requirement is priced at: up for calls, down for puts."""
-        return self.spot * (1 + self.s.spot_shock if vault == "call" else 1 - self.s.spot_shock)
+        return stressed_spot(self.spot, self.s.spot_shock, is_call=vault == "call")
 
     def _nav(self, vault: VaultName) -> float:
         live = [(opt, o.short - o.long) for opt, o in self.book.items()
@@ -353,7 +354,7 @@ class ModelProtocol:
             options = [o for _, o, _ in rows]
             value = self._marks(options, self._stressed_spot(vault), 1 + self.s.vol_shock)
             full = np.array([self._full(o) for o in options])
-            need = np.array([n for _, _, n in rows]) * np.minimum(full, np.maximum(self.s.margin_floor * full, value))
+            need = np.array([n for _, _, n in rows]) * bounded_requirement(value, full, self.s.margin_floor)
             for (who, _, _), x in zip(rows, need, strict=True):
                 out[(who, vault)] = out.get((who, vault), 0.0) + float(x)
         return out
