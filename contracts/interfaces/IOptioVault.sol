@@ -28,7 +28,7 @@ pragma solidity 0.8.28;
 ///   deterrent, not income: default 0.5% (0.005e18): the oracle
 ///   keeper posts spot when it moves 0.5% (keepers/oracle.py `deviation = 0.005`), so the
 ///   share price an LP can see coming before a post moves by at most about maxUtilisation ×
-///   Δspot (the vault's |net delta| × spot is at most maxUtilisation × its idle assets: see
+///   Δspot (the vault's |net delta| × spot is at most maxUtilisation × its assets: see
 ///   below), ≤ 0.95 × 0.5% < 0.5% (the second-order gamma term aside): leaving before a post
 ///   and coming back after costs more than it saves. The same fee makes just-in-time liquidity around a trade (deposit → trade →
 ///   withdraw) cost more than the spread it would capture. At most `MAX_EXIT_FEE_WAD` (2%).
@@ -36,10 +36,10 @@ pragma solidity 0.8.28;
 ///   pays, or receive it, by depositing in front of it. When the last share leaves and nothing
 ///   is locked, the rounding left in the vault goes to `protocolFees` too: an empty vault holds
 ///   nothing, and the next depositor starts at the initial share price.
-/// - The market keeps each vault's |net delta| (options of base; × spot for the put vault) at
-///   most `maxUtilisation` × the vault's idle assets (see IOptionMarket.RiskLimits): written
-///   options satisfy it through their collateral, options the vault buys must satisfy it too,
-///   so that a move of the keeper's 0.5% threshold moves the share price by less than the fee.
+/// - The market keeps the delta of the options each vault buys (options of base; × spot for the
+///   put vault) at most `maxUtilisation` × its unlocked assets (see IOptionMarket.RiskLimits);
+///   written options are bounded by their collateral, and the two have opposite deltas, so a
+///   move of the keeper's 0.5% threshold moves the share price by less than the fee.
 interface IOptioVault {
     /* TYPES */
 
@@ -180,7 +180,9 @@ interface IOptioVault {
     /// (0.005e18 = 0.5%). See the design notes above.
     function exitFeeWad() external view returns (uint64);
 
-    /// @notice Sets the exit fee (at most `MAX_EXIT_FEE_WAD`, 2%). Admin only.
+    /// @notice Sets the exit fee (at most `MAX_EXIT_FEE_WAD`, 2%). Admin only. A raise applies
+    /// to requests made after it: those already queued pay at most the fee in force when they
+    /// were made (they may be unable to leave before the raise runs, timelock or not).
     function setExitFee(uint256 exitFeeWad) external;
 
     /// @notice Exit fees set aside for the protocol (not part of `totalAssets`), asset units.
@@ -192,4 +194,8 @@ interface IOptioVault {
     /// @notice The vault's balance less what fulfilled requests and the protocol are owed,
     /// asset units (locked collateral included).
     function idleAssets() external view returns (uint256);
+
+    /// @notice Idle assets less the collateral locked under written options, asset units: what
+    /// the vault's bought options may carry in delta (IOptionMarket.RiskLimits.maxNetDelta).
+    function unlockedAssets() external view returns (uint256);
 }

@@ -44,12 +44,15 @@ interface IOptionMarket is IOptionsMark {
     /// domain's shortest expiry).
     /// @param minAmount Smallest trade, wad options.
     /// @param inventoryScale Net short options per strike at which the skew is full, wad.
-    /// @param maxNetDelta Largest |net delta| per vault, wad options of base. An opening trade
-    /// (Buy, Sell) that raises |net delta| must also leave it within `maxUtilisation` × the
-    /// vault's idle assets (in base for calls, divided by spot for puts): written options meet that through their collateral;
-    /// options the vault buys are paid with premium, and without it a book long 10× its premium in
-    /// delta moved the share price three times the exit fee on a 0.5% post. The revert is
-    /// `NetDeltaLimit` with the smaller of the two bounds.
+    /// @param maxNetDelta Largest |net delta| per vault, wad options of base. The delta capacity
+    /// comes on top: a Sell (the vault buys) must leave the delta of the options the vault bought,
+    /// Σ longOI·|delta|, within `maxUtilisation` × its unlocked assets (idle less locked; in base
+    /// for calls, divided by spot for puts), else `NetDeltaLimit(boughtDelta, capacity)`. Written options meet that
+    /// bound through their collateral; bought ones are paid with premium, and without it a book
+    /// long 10× its premium in delta moved the share price three times the exit fee on a 0.5%
+    /// post. Written and bought options of one vault have opposite deltas, so |net| stays within
+    /// it too. On the bought options, not the net: a net cap blocked holders' closes in a mixed
+    /// book, and let offsetting written legs be opened and closed around it.
     /// @param maxNetVega Largest |net vega| per vault, quote wad per 1.00 of vol.
     /// @param maxUtilisation Largest locked / gross assets per vault after a trade, wad fraction.
     /// @param minLiveAmount Smallest open interest an opening trade may leave on the side it

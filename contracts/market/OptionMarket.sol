@@ -399,14 +399,15 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         q.inventoryWad = _inventory((netBefore + netAfter) / 2, limits.inventoryScale);
         q.utilisationWad = _utilisationAfter(kind, isCall, strike, o.shortOI, amount);
         if (withBook) {
-            // The delta the vault may carry: the limit, and for an opening trade at most
-            // maxUtilisation × its idle assets in delta (÷ spot for puts) — what its collateral
-            // bounds for the options it writes, so that the options it buys cannot move its share
-            // price further on a post than the exit fee (see IOptioVault). Not for closes: one
-            // that raises |delta| in a book net the other way must not leave a holder stuck.
+            // The delta capacity: the options the vault buys may carry at most maxUtilisation ×
+            // its unlocked assets in delta (÷ spot for puts) — what collateral bounds for the
+            // options it writes — so that neither moves its share price further on a post than
+            // the exit fee (see IOptioVault). Unlocked, not idle: closing written options pays
+            // out of idle assets up to their collateral, which must not be room for bought delta.
+            // Only a Sell raises it; closes are never held up by it.
             uint256 capacity = type(uint256).max;
-            if (kind < TradeKind.CloseLong) {
-                capacity = _toWad(isCall, _vault(isCall).idleAssets()).mulWad(limits.maxUtilisation);
+            if (kind == TradeKind.Sell) {
+                capacity = _toWad(isCall, _vault(isCall).unlockedAssets()).mulWad(limits.maxUtilisation);
                 if (!isCall) capacity = capacity.divWad(q.spotWad);
             }
             OptionPricer.TradePrice memory p = pricer.tradePriceWithBook(
@@ -418,7 +419,8 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
                     q.inventoryWad,
                     q.utilisationWad,
                     amount,
-                    FixedPointMathLib.min(limits.maxNetDelta, capacity),
+                    limits.maxNetDelta,
+                    capacity,
                     limits.maxNetVega
                 ),
                 _fees,

@@ -43,6 +43,8 @@ contract OptionPricer {
     /// read strictly. @param inventoryWad, utilisationWad As `AmmQuote`.
     /// @param amount Options traded, wad: the trade's own share of the book's Greeks.
     /// @param maxNetDelta, maxNetVega The market's limits (`IOptionMarket.RiskLimits`).
+    /// @param maxBoughtDelta Largest Σ longOI·|delta| of the options the vault bought, wad
+    /// options of base, after a trade that raises it (the market's delta capacity).
     struct TradeInput {
         uint256 id;
         bool vaultSells;
@@ -52,6 +54,7 @@ contract OptionPricer {
         uint256 utilisationWad;
         uint256 amount;
         uint256 maxNetDelta;
+        uint256 maxBoughtDelta;
         uint256 maxNetVega;
     }
 
@@ -72,7 +75,8 @@ contract OptionPricer {
         uint256 vegaBound;
     }
 
-    /// @dev What `_valueBook` knows before its pass (see there), and the stale bounds it sums.
+    /// @dev What `_valueBook` knows before its pass (see there), the stale bounds it sums, and
+    /// the delta of the options the vault bought (Σ longOI·|delta|, stale ones at |delta| = 1).
     struct BookCache {
         uint256 expiry;
         IVolOracle.SviParams params;
@@ -83,6 +87,7 @@ contract OptionPricer {
         uint256 vega;
         uint256 deltaBound;
         uint256 vegaBound;
+        uint256 boughtDelta;
     }
 
     /// @dev φ(0) = 1/√(2π), wad: the largest vega per 1.00 of vol is S·φ(0)·√τ.
@@ -163,7 +168,7 @@ contract OptionPricer {
         p.mid = isCall ? q.call : q.put;
         p.vol = q.vol;
         p.vega = q.vega;
-        BookCache memory cache = BookCache(expiry, t.params, true, t.id, p.mid, q.callDelta, q.vega, 0, 0);
+        BookCache memory cache = BookCache(expiry, t.params, true, t.id, p.mid, q.callDelta, q.vega, 0, 0, 0);
         (,p.netDelta, p.netVega,) = _valueBook(isCall, bookAfter, t.spot, true, cache);
         (p.deltaBound, p.vegaBound) = (cache.deltaBound, cache.vegaBound);
         // The trade moved the option's net short by ±amount; its Greeks entered as −net·Greek.
@@ -175,6 +180,10 @@ contract OptionPricer {
             revert NetDeltaLimit(p.netDelta, t.maxNetDelta);
         }
         if (_breaks(p.netVega, p.netVegaBefore, p.vegaBound, t.maxNetVega)) revert NetVegaLimit(p.netVega, t.maxNetVega);
+        // Only a Sell raises the bought delta (the vault buys); the market passes the capacity
+        // for Sells only. Against the bought options alone, not the net: written options are
+        // bounded by their collateral, and a net cap let offsetting written legs be closed after.
+        if (cache.boughtDelta > t.maxBoughtDelta) revert NetDeltaLimit(int256(cache.boughtDelta), t.maxBoughtDelta);
     }
 
     /// @dev A limit breaks when the trade raises |net| and leaves |net| + the stale bound above
@@ -250,9 +259,15 @@ contract OptionPricer {
             valueWad += net >= 0 ? int256(uint256(net).mulWadUp(perOption)) : -int256(uint256(-net).mulWad(perOption));
             int256 delta = isCall ? int256(callDelta) : int256(callDelta) - int256(WAD);
             netDelta -= net * delta / int256(WAD);
+            _addBought(cache, e.longOI, delta);
             netVega -= net * int256(vega) / int256(WAD);
         }
         return (valueWad, netDelta, netVega, allFresh);
+    }
+
+    /// @dev Adds `longOI` options of `delta` (wad, signed) to the bought delta, rounded up.
+    function _addBought(BookCache memory cache, uint256 longOI, int256 delta) private pure {
+        if (longOI != 0) cache.boughtDelta += longOI.mulWadUp(FixedPointMathLib.abs(delta));
     }
 
     /// @dev A stale entry: its shorts' full collateral as the liability (longs at zero), and its
@@ -264,6 +279,7 @@ contract OptionPricer {
     {
         uint256 absNet = e.shortOI > e.longOI ? e.shortOI - e.longOI : e.longOI - e.shortOI;
         cache.deltaBound += absNet;
+        cache.boughtDelta += e.longOI;
         // √(τ in years) rounded up (+1 wei), so the bound stays an upper bound.
         uint256 maxVega = spot.mulWadUp(PHI_0).mulWadUp(FixedPointMathLib.sqrt(tau * WAD * WAD / 365 days) + 1);
         cache.vegaBound += absNet.mulWadUp(maxVega);

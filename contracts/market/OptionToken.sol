@@ -24,6 +24,7 @@ contract OptionToken is ERC1155 {
     error NotMarket(address caller);
     error ZeroMarket();
     error BalanceBelowMinimum(address account, uint256 id, uint256 balance, uint256 minimum);
+    error TransferBelowMinimum(uint256 id, uint256 amount, uint256 minimum);
 
     /// @param minBalance_ The market's `minLiveAmount` at deployment: the market sets it on every
     /// later change, but not from its constructor (a call from a constructor to a contract bound
@@ -51,14 +52,24 @@ contract OptionToken is ERC1155 {
         minBalance = minimum;
     }
 
-    /// @dev Every mint, burn and transfer leaves both sides at zero or at least `minBalance`.
+    /// @dev Every mint, burn and transfer leaves both sides at zero or at least `minBalance`, and
+    /// a transfer between holders moves at least `minBalance`: a smaller gift would leave its
+    /// receiver unable to close the position she had exactly (her close would leave dust). One
+    /// exception: a whole position moved to an address holding none makes no dust (a wallet
+    /// migration stays possible after the minimum was raised above a position).
     function _update(address from, address to, uint256[] memory ids, uint256[] memory values) internal override {
         super._update(from, to, ids, values);
         uint256 minimum = minBalance;
         if (minimum == 0) return;
+        bool transfer = from != address(0) && to != address(0);
         for (uint256 i; i < ids.length; ++i) {
-            _checkBalance(from, ids[i], minimum);
-            _checkBalance(to, ids[i], minimum);
+            uint256 id = ids[i];
+            if (transfer) {
+                if (balanceOf(from, id) == 0 && balanceOf(to, id) == values[i]) continue;
+                if (values[i] < minimum) revert TransferBelowMinimum(id, values[i], minimum);
+            }
+            _checkBalance(from, id, minimum);
+            _checkBalance(to, id, minimum);
         }
     }
 

@@ -95,16 +95,14 @@ contract SpotOracle is ISpotOracle, AccessControl {
         }
         // The jump bound only applies against a fresh previous price: after an outage the market
         // may really have moved further, and refusing it would brick the feed (the post then
-        // becomes the anchor). It is measured from an anchor at least `jumpWindow` old, never
-        // from a recent post: an anchor reset to the previous post at the window's edge let two
-        // posts two seconds apart compound two jumps (2000 → 2500 → 3125).
+        // becomes the anchor). It is measured from an anchor at least `jumpWindow` old (an anchor
+        // reset to the previous post at the window's edge let two posts two seconds apart
+        // compound two jumps: 2000 → 2500 → 3125) and from the previous post (against the anchor
+        // alone, posts seconds apart swung 2500 → 1500 → 2500).
         if (prev.roundId != 0 && timestamp - prev.updatedAt <= cfg.maxAge) {
             Anchor memory anchor = _advanceAnchor(Anchor(prev.priceWad, prev.updatedAt), timestamp, cfg.jumpWindow);
-            uint256 diff = priceWad > anchor.priceWad ? priceWad - anchor.priceWad : anchor.priceWad - priceWad;
-            // diff / anchor > maxJump, without division (rounds nothing).
-            if (diff * 1e18 > uint256(cfg.maxJumpWad) * anchor.priceWad) {
-                revert PriceJumpTooLarge(priceWad, anchor.priceWad, cfg.maxJumpWad);
-            }
+            _checkJump(priceWad, anchor.priceWad, cfg.maxJumpWad);
+            _checkJump(priceWad, prev.priceWad, cfg.maxJumpWad);
         } else {
             _anchor = Anchor(uint128(priceWad), uint64(timestamp));
             delete _candidate;
@@ -120,12 +118,19 @@ contract SpotOracle is ISpotOracle, AccessControl {
         if (timestamp >= cfg.nextExpiry) _crossExpiries(priceWad, timestamp, prev, cfg);
     }
 
+    /// @dev |price − reference| / reference ≤ maxJump, compared without division (rounds nothing).
+    function _checkJump(uint256 priceWad, uint256 referenceWad, uint256 maxJumpWad) private pure {
+        uint256 diff = priceWad > referenceWad ? priceWad - referenceWad : referenceWad - priceWad;
+        if (diff * 1e18 > maxJumpWad * referenceWad) revert PriceJumpTooLarge(priceWad, referenceWad, maxJumpWad);
+    }
+
     /// @dev The jump bound's reference for a post at `timestamp`. Two slots: the anchor, and a
     /// candidate (a price recorded when the anchor last moved). A candidate at least `window` old
     /// becomes the anchor and the previous price the next candidate; so the anchor is a price
     /// observed at least one window before the post (and, while the keeper posts, at most two
-    /// plus the gap between posts): a price cannot move more than maxJump against any price of
-    /// the last window, whatever the timing of the posts.
+    /// plus the gap between posts). With the previous post also a reference (`post`), posts less
+    /// than a window apart stay within maxJump of one anchor and of each other: they cannot
+    /// compound, and they cannot swing by more than maxJump from one post to the next.
     function _advanceAnchor(Anchor memory prev, uint256 timestamp, uint256 window)
         private
         returns (Anchor memory anchor)

@@ -67,12 +67,15 @@ contract VolOracle is IVolOracle, AccessControl {
         // The move bound only applies against a previous surface at most maxAge old, for the
         // same reason as the spot jump bound: after an outage the market may really have moved
         // further. Only maxAge, not the tenor rule: near expiry the keeper's posts stay bounded.
-        // Against an anchor at least a jump window old, never a recent post, so that posts
-        // cannot compound across the window's edge (the anchor and its candidate work as in
-        // SpotOracle._advanceAnchor); the first post after an outage becomes the anchor.
+        // Against an anchor at least a jump window old, so that posts cannot compound across the
+        // window's edge, and against the previous surface, so that they cannot swing around the
+        // anchor (as in SpotOracle.post); the first post after an outage becomes the anchor.
         if (prev.updatedAt != 0 && block.timestamp - prev.updatedAt <= cfg.maxAge) {
             PackedSurface memory anchor = _advanceAnchor(expiry, prev, cfg.jumpWindow);
             _checkMove(p, tau, _unpack(anchor), expiry - anchor.updatedAt, cfg.maxAtmMoveWad);
+            if (anchor.updatedAt != prev.updatedAt) {
+                _checkMove(p, tau, _unpack(prev), expiry - prev.updatedAt, cfg.maxAtmMoveWad);
+            }
         } else {
             delete _candidates[expiry];
             _anchors[expiry] = _pack(p);

@@ -63,6 +63,10 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @inheritdoc IOptioVault
     uint96 public protocolFees;
     Entry[] private _requests;
+    /// @dev Requests with ids below `_raisedAtRequest` were made before the last fee raise and
+    /// pay at most `_feeBeforeRaise` (see `_setExitFee`).
+    uint64 private _feeBeforeRaise;
+    uint40 private _raisedAtRequest;
 
     /// @dev A request as stored: the public Request with its neighbours in the list of pending
     /// requests (links: request id + 1, 0 for none), packed into the controller's slot.
@@ -306,6 +310,13 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     }
 
     /// @inheritdoc IOptioVault
+    function unlockedAssets() external view returns (uint256) {
+        uint256 idle = _idleAssets();
+        uint256 locked = lockedAssets;
+        return idle > locked ? idle - locked : 0;
+    }
+
+    /// @inheritdoc IOptioVault
     function freeLiquidity() public view returns (uint256) {
         return _freeLiquidityNow(_idleAssets());
     }
@@ -484,7 +495,11 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @dev What an exit paying `gross` (before the fee) pays out: the fee rounded up, so the
     /// payout rounds down (in the favour of the LPs who stay).
     function _netOf(uint256 gross) private view returns (uint256) {
-        return gross - gross.mulDiv(exitFeeWad, 1e18, Math.Rounding.Ceil);
+        return _netAt(gross, exitFeeWad);
+    }
+
+    function _netAt(uint256 gross, uint256 feeWad) private pure returns (uint256) {
+        return gross - gross.mulDiv(feeWad, 1e18, Math.Rounding.Ceil);
     }
 
     /// @dev The gross an exit must give up to pay `net`, rounded up (the leaver pays the rounding).
@@ -492,8 +507,17 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return net.mulDiv(1e18, 1e18 - exitFeeWad, Math.Rounding.Ceil);
     }
 
+    /// @dev A raise does not reach the requests already queued (they cannot leave otherwise while
+    /// the collateral is locked): they pay at most the lowest fee in force since the first raise
+    /// they predate. Fees go to the protocol, so a raise on them took their money for the admin.
     function _setExitFee(uint256 feeWad) private {
         if (feeWad > MAX_EXIT_FEE_WAD) revert ExitFeeTooHigh(feeWad, MAX_EXIT_FEE_WAD);
+        uint256 current = exitFeeWad;
+        if (feeWad > current && _requests.length != 0) {
+            if (_raisedAtRequest != 0 && _feeBeforeRaise < current) current = _feeBeforeRaise;
+            _feeBeforeRaise = uint64(current);
+            _raisedAtRequest = uint40(_requests.length);
+        }
         exitFeeWad = uint64(feeWad); // safe cast: at most 2e16
         emit ExitFeeSet(feeWad);
     }
@@ -551,6 +575,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         uint256 locked = lockedAssets;
         uint256 idle = _idleAssets();
         uint256 toProtocol;
+        uint256 feeWad = exitFeeWad;
+        (uint256 olderFee, uint256 raisedAt) = (Math.min(_feeBeforeRaise, feeWad), _raisedAtRequest);
         while (link != 0 && served < maxRequests) {
             uint256 id = link - 1;
             Entry storage r = _requests[id];
@@ -558,7 +584,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             // Gross rounded down, fee rounded up: the leaver gets no more than the shares are worth.
             uint256 gross = _toAssets(shares, total, Math.Rounding.Floor);
             if (gross > (idle > locked ? idle - locked : 0)) break;
-            uint256 assets = _netOf(gross);
+            uint256 assets = _netAt(gross, id < raisedAt ? olderFee : feeWad);
             uint256 fee = _protocolShareOf(gross, gross - assets, total);
 
             link = r.next;

@@ -427,7 +427,7 @@ def test_live_slots_not_held_by_closing_to_dust(live, attacker, trader):  # noqa
     send(m, attacker, "buy", oid, WAD, FOREVER, _deadline(live))
     with reverts("BalanceBelowMinimum", account=attacker.address, id=oid, balance=WAD // 1000, minimum=WAD):
         send(m, attacker, "closeLong", oid, WAD - WAD // 1000, 0, _deadline(live))
-    with reverts("BalanceBelowMinimum"):  # split off by a transfer, to be closed whole elsewhere
+    with reverts("TransferBelowMinimum"):  # split off by a transfer, to be closed whole elsewhere
         send(m.option_token, attacker, "safeTransferFrom", attacker.address, trader.address, oid,
              WAD - WAD // 1000, b"")
     send(m, attacker, "closeLong", oid, WAD, 0, _deadline(live))  # a whole position always closes

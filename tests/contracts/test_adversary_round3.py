@@ -121,10 +121,11 @@ def test_delta_capacity_blocks_a_buyers_close(live, trader):  # noqa: F811
 # --- E1. minBalance ----------------------------------------------------------------------------------
 
 
-def test_raised_minimum_strands_small_holders_transfers_not_closes(live, trader):  # noqa: F811
-    """The admin raises minLiveAmount (= OptionToken.minBalance) from 1 to 5 options: a holder of
-    2 can no longer move them to a fresh address (a wallet migration, a sale OTC) or close part;
-    a whole close and exercise still work (HELD for closes/exercise, a transfer freeze)."""
+def test_raised_minimum_strands_no_whole_position(live, trader):  # noqa: F811
+    """The admin raises minLiveAmount (= OptionToken.minBalance) from 1 to 5 options. At 690cf90 a
+    holder of 2 could no longer move them to a fresh address (a wallet migration) or close part.
+    Now a whole position moves to an address holding none (no dust is made); part of it neither
+    moves nor closes; a whole close and exercise work."""
     m = live.market
     holder, fresh = _signer(5), _signer(7)
     m.base.faucet(holder, "10")
@@ -132,17 +133,18 @@ def test_raised_minimum_strands_small_holders_transfers_not_closes(live, trader)
     opt = live.option("2000")
     m.trade(holder, opt, TradeKind.BUY, "2")
     _set_limits(live, minLiveAmount=5 * WAD)
-    with reverts("BalanceBelowMinimum"):
-        send(m.option_token, holder, "safeTransferFrom", holder.address, fresh.address, opt.id, 2 * WAD, b"")
+    with reverts("TransferBelowMinimum"):
+        send(m.option_token, holder, "safeTransferFrom", holder.address, fresh.address, opt.id, WAD, b"")
     with reverts("BalanceBelowMinimum"):
         send(m, holder, "closeLong", opt.id, WAD, 0, _deadline(live))
-    # batch of the same id twice: checked on the final balances only
-    with reverts("BalanceBelowMinimum"):
+    # a batch of the same id twice is not a whole position moved in one piece
+    with reverts("TransferBelowMinimum"):
         send(m.option_token, holder, "safeBatchTransferFrom", holder.address, fresh.address, [opt.id, opt.id],
              [WAD, WAD], b"")
-    send(m, holder, "closeLong", opt.id, 2 * WAD, 0, _deadline(live))
-    assert call(m.option_token, "balanceOf", holder.address, opt.id) == 0
-    print("\nE1: raised minimum: whole transfer of 2 to a fresh address refused, whole close passes")
+    send(m.option_token, holder, "safeTransferFrom", holder.address, fresh.address, opt.id, 2 * WAD, b"")
+    send(m, fresh, "closeLong", opt.id, 2 * WAD, 0, _deadline(live))
+    assert call(m.option_token, "balanceOf", fresh.address, opt.id) == 0
+    print("\nE1: raised minimum: the whole 2 moved to a fresh address and closed whole; part refused")
 
 
 def test_exercise_and_settlement_unaffected_by_minimum(live, trader, keeper):  # noqa: F811

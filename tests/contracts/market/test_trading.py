@@ -215,14 +215,15 @@ def test_exposure_limits(live, trader, deployer):
     admin_send(live.protocol, m, "setRiskLimits", (*limits[:4], 100 * WAD, *limits[5:]))
     with reverts("NetVegaLimit"):
         _raw_buy(live, trader, opt, amount_wad=2 * WAD)
-    # maxUtilisation also bounds |net delta| by that fraction of the vault's idle assets (100
-    # WETH): 1% → 1 option of delta, below the 1.66 two ITM calls carry.
+    # maxUtilisation also bounds the delta of the options the vault buys by that fraction of its
+    # idle assets (100 WETH): 1% → 1 option of delta, below the 1.66 two ITM calls carry.
     admin_send(live.protocol, m, "setRiskLimits", (*limits[:5], WAD // 100, *limits[6:]))
     idle = call(live.protocol.vault("call"), "idleAssets")
+    live.protocol.margin.deposit(trader, True, "10")
     with reverts("NetDeltaLimit", maxNetDelta=idle // 100):
-        _raw_buy(live, trader, opt, amount_wad=2 * WAD)
+        m.trade(trader, opt, TradeKind.SELL, "2")
     admin_send(live.protocol, m, "setRiskLimits", (*limits[:5], WAD * 19 // 1000, *limits[6:]))
-    with reverts("UtilisationLimit"):  # the delta fits 1.9, the 2 WETH locked do not fit 1.9%
+    with reverts("UtilisationLimit"):  # written options are bounded by their collateral instead
         _raw_buy(live, trader, opt, amount_wad=2 * WAD)
     with reverts("InvalidConfig"):
         admin_send(live.protocol, m, "setRiskLimits", (59, *limits[1:]))

@@ -124,8 +124,8 @@ def test_large_move_after_outage_is_accepted(w3, oracle, keeper):
 
 
 def test_jump_bound_is_per_window_not_per_post(w3, oracle, keeper):
-    """Every post is measured from an anchor at least a window old (or the first price): never
-    from a recent post, so moves cannot compound, and a larger move takes real time."""
+    """Every post is measured from an anchor at least a window old (or the first price) and from
+    the previous post, so moves cannot compound, and a larger move takes real time."""
     ts0 = now(w3)
     post(oracle, keeper, 2000 * WAD, ts0)
     warp(w3, 10)
@@ -133,7 +133,11 @@ def test_jump_bound_is_per_window_not_per_post(w3, oracle, keeper):
     warp(w3, 10)
     with reverts("PriceJumpTooLarge", priceWad=2600 * WAD, previousPriceWad=2000 * WAD):
         post(oracle, keeper, 2600 * WAD, now(w3))  # +4% from the previous, +30% from the anchor
-    post(oracle, keeper, 1500 * WAD, now(w3))  # -25% from the anchor (-40% from the previous)
+    with reverts("PriceJumpTooLarge", priceWad=1500 * WAD, previousPriceWad=2500 * WAD):
+        post(oracle, keeper, 1500 * WAD, now(w3))  # -25% from the anchor, -40% from the previous
+    post(oracle, keeper, 1900 * WAD, now(w3))
+    warp(w3, 10)
+    post(oracle, keeper, 1500 * WAD, now(w3))  # -25% from the anchor, -21% from the previous
     t1500 = now(w3)
     warp_to(w3, ts0 + 3601)  # 2000 (the candidate since the second post) is a window old
     post(oracle, keeper, 1875 * WAD, now(w3))  # against 2000: 1500 is not a window old yet
