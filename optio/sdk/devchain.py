@@ -15,6 +15,7 @@ from optio.pricing.svi import SviParams
 from optio.sdk.chain import LOCAL_CHAIN_IDS, Signer, send_unsimulated
 from optio.sdk.contracts import Client
 from optio.sdk.errors import InvalidInput, OptioError
+from optio.sdk.localchain import set_next_timestamp
 from optio.sdk.protocol import Protocol
 
 #: The roles `grant_role` knows, and the manifest's contracts that define each.
@@ -84,7 +85,7 @@ def warp_to(w3: Web3, timestamp: int) -> int:
     now = chain_time(w3)
     if timestamp <= now:
         raise InvalidInput(f"cannot warp back: the chain is at {now}, asked for {timestamp}")
-    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+    set_next_timestamp(w3, timestamp)
     w3.provider.make_request("evm_mine", [])
     return chain_time(w3)
 

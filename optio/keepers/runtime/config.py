@@ -44,26 +44,22 @@ def _resolve(value: Path, info: ValidationInfo) -> Path:
     return value if value.is_absolute() or base is None else Path(base) / value
 
 
-def _existing_file(value: Path, info: ValidationInfo) -> Path:
-    path = _resolve(value, info)
-    if not path.is_file():
-        raise ValueError(f"file {path} does not exist (a relative path is read from the config file's folder)")
-    return path
-
-
-def _existing_dir(value: Path, info: ValidationInfo) -> Path:
-    path = _resolve(value, info)
-    if not path.is_dir():
-        raise ValueError(f"folder {path} does not exist (a relative path is read from the config file's folder)")
-    return path
+def _existing(noun: str, exists):
+    """A validator: the resolved path, which ``exists`` (Path.is_file or Path.is_dir) must accept."""
+    def check(value: Path, info: ValidationInfo) -> Path:
+        path = _resolve(value, info)
+        if not exists(path):
+            raise ValueError(f"{noun} {path} does not exist (a relative path is read from the config file's folder)")
+        return path
+    return check
 
 
 #: A path in a keeper config: relative ones are read from the config file's folder.
 ConfigPath = Annotated[Path, AfterValidator(_resolve)]
 #: The same, and the file must exist (checked at start-up: one line naming the key and the path).
-InputFile = Annotated[Path, AfterValidator(_existing_file)]
+InputFile = Annotated[Path, AfterValidator(_existing("file", Path.is_file))]
 #: The same for a folder.
-InputDir = Annotated[Path, AfterValidator(_existing_dir)]
+InputDir = Annotated[Path, AfterValidator(_existing("folder", Path.is_dir))]
 
 
 class _Strict(BaseModel):
