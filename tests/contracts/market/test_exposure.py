@@ -64,7 +64,7 @@ def test_fused_greeks_equal_the_full_book_pass(live, two_boards, strike, board, 
     params, _ = call(live.protocol.vol_oracle, "getParams", expiry)
     fees = call(m, "fees")
     inventory, utilisation = WAD // 10, WAD // 5
-    trade = (option.id, vault_sells, spot, params, inventory, utilisation, amount, 2**96 - 1, 2**96 - 1)
+    trade = (option.id, vault_sells, spot, params, inventory, utilisation, amount, 2**96 - 1, 2**96 - 1, 2**96 - 1)
     fused = call(pricer, "tradePriceWithBook", trade, fees, book)
     _, delta, vega, fresh = call(pricer, "valueBook", True, book)
     assert fresh
