@@ -37,6 +37,9 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     uint256 public constant SERVE_ON_UNLOCK = 16;
     /// @notice Largest exit fee, wad (2%).
     uint256 public constant MAX_EXIT_FEE_WAD = 0.02e18;
+    /// @dev A request's fee (Entry.feeMicros): the exit fee in force when it was made, in units
+    /// of 1e12 wad (0.0001%), rounded up; its fill pays the lower of it and the fee in force then.
+    uint256 private constant FEE_UNIT = 1e12;
 
     uint8 private immutable _offset;
 
@@ -63,20 +66,19 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @inheritdoc IOptioVault
     uint96 public protocolFees;
     Entry[] private _requests;
-    /// @dev Requests with ids below `_raisedAtRequest` were made before the last fee raise and
-    /// pay at most `_feeBeforeRaise` (see `_setExitFee`).
-    uint64 private _feeBeforeRaise;
-    uint40 private _raisedAtRequest;
 
     /// @dev A request as stored: the public Request with its neighbours in the list of pending
-    /// requests (links: request id + 1, 0 for none), packed into the controller's slot.
+    /// requests (links: request id + 1, 0 for none), packed into the controller's slot, and the
+    /// exit fee in force when it was made (a raise does not reach a queued LP, who may be unable
+    /// to leave before it runs; fees go to the protocol, so a raise on her took her money).
     struct Entry {
         address controller;
         RequestStatus status;
         uint40 prev;
         uint40 next;
-        uint128 shares;
+        uint112 shares;
         uint128 assets;
+        uint16 feeMicros;
     }
 
     /* CONSTRUCTOR */
@@ -168,7 +170,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     {
         if (shares == 0) revert ZeroAmount();
         if (controller == address(0)) revert ZeroAddress();
-        if (shares > type(uint128).max) revert AmountTooLarge(shares);
+        if (shares > type(uint112).max) revert AmountTooLarge(shares);
         if (owner != msg.sender) _spendAllowance(owner, msg.sender, shares);
 
         requestId = _requests.length;
@@ -176,7 +178,9 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         if (requestId >= type(uint40).max) revert AmountTooLarge(requestId);
         uint40 link = uint40(requestId + 1);
         uint40 tail = _tail;
-        _requests.push(Entry(controller, RequestStatus.Pending, tail, 0, uint128(shares), 0));
+        // Safe casts: shares checked above; the fee is at most 2e16 / 1e12 = 20,000 < 2^16.
+        uint16 fee = uint16((uint256(exitFeeWad) + FEE_UNIT - 1) / FEE_UNIT);
+        _requests.push(Entry(controller, RequestStatus.Pending, tail, 0, uint112(shares), 0, fee));
         if (tail == 0) _head = link;
         else _requests[tail - 1].next = link;
         _tail = link;
@@ -507,17 +511,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return net.mulDiv(1e18, 1e18 - exitFeeWad, Math.Rounding.Ceil);
     }
 
-    /// @dev A raise does not reach the requests already queued (they cannot leave otherwise while
-    /// the collateral is locked): they pay at most the lowest fee in force since the first raise
-    /// they predate. Fees go to the protocol, so a raise on them took their money for the admin.
     function _setExitFee(uint256 feeWad) private {
         if (feeWad > MAX_EXIT_FEE_WAD) revert ExitFeeTooHigh(feeWad, MAX_EXIT_FEE_WAD);
-        uint256 current = exitFeeWad;
-        if (feeWad > current && _requests.length != 0) {
-            if (_raisedAtRequest != 0 && _feeBeforeRaise < current) current = _feeBeforeRaise;
-            _feeBeforeRaise = uint64(current);
-            _raisedAtRequest = uint40(_requests.length);
-        }
         exitFeeWad = uint64(feeWad); // safe cast: at most 2e16
         emit ExitFeeSet(feeWad);
     }
@@ -576,7 +571,6 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         uint256 idle = _idleAssets();
         uint256 toProtocol;
         uint256 feeWad = exitFeeWad;
-        (uint256 olderFee, uint256 raisedAt) = (Math.min(_feeBeforeRaise, feeWad), _raisedAtRequest);
         while (link != 0 && served < maxRequests) {
             uint256 id = link - 1;
             Entry storage r = _requests[id];
@@ -584,7 +578,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             // Gross rounded down, fee rounded up: the leaver gets no more than the shares are worth.
             uint256 gross = _toAssets(shares, total, Math.Rounding.Floor);
             if (gross > (idle > locked ? idle - locked : 0)) break;
-            uint256 assets = _netAt(gross, id < raisedAt ? olderFee : feeWad);
+            uint256 assets = _netAt(gross, Math.min(uint256(r.feeMicros) * FEE_UNIT, feeWad));
             uint256 fee = _protocolShareOf(gross, gross - assets, total);
 
             link = r.next;

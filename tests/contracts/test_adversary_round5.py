@@ -1,0 +1,211 @@
+"""Fifth adversarial round, on 88cecd4 (bought-delta capacity on Sells, oracle posts bounded by the
+previous post, whole-position token transfers, exit-fee raise boundary). WORKS tests assert the
+damage (open holes, docs/security.md), HELD and FIXED tests assert the defence; the printed
+figures are the report's.
+
+Works (open): B4 the bought-delta capacity is measured at the Sell's spot, and far-OTM bought
+options grow past it on a move; F4 the anchor's and the previous post's bands can fail to meet,
+refusing every price until the last post is maxAge old.
+Fixed: G3 a second fee raise under-charged requests made between raises (each request now keeps
+its own fee). Held: E5 the whole-position transfer exception creates no dust."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from optio.sdk.errors import ContractRevert
+from optio.sdk.market import TradeKind
+from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
+from tests.contracts.test_adversary import _deposit_units, _redeem_all, _signer
+from tests.helpers import admin_send, call, send
+
+WAD = 10**18
+USDC = 10**6
+
+
+def _sell_until_refused(m, signer, opt, lot: str, cap: int = 200_000) -> tuple[Decimal, str]:
+    done = Decimal(0)
+    while done < cap:
+        try:
+            m.trade(signer, opt, TradeKind.SELL, lot)
+        except ContractRevert as err:
+            return done, err.name
+        done += Decimal(lot)
+    return done, "cap"
+
+
+def _put_ratio(live, spot: Decimal) -> Decimal:  # noqa: F811
+    """|net delta| x S / unlocked assets of the put vault (the capacity bounds it by 0.95 on a Sell)."""
+    delta = abs(call(live.market, "portfolio", False)[1])
+    unlocked = call(live.protocol.vault("put"), "unlockedAssets")
+    return Decimal(delta) / WAD * spot / (Decimal(unlocked) / USDC)
+
+
+def _round_trip(live, stake_usdc: int, post: Decimal) -> tuple[Decimal, int]:  # noqa: F811
+    vault, dave = live.protocol.vault("put"), _signer(6)
+    stake = stake_usdc * USDC
+    _deposit_units(vault, dave, stake)
+    before = call(vault, "convertToAssets", 10**18)
+    warp(live.w3, 2)
+    live.post_spot(post)
+    after = call(vault, "convertToAssets", 10**18)
+    profit = _redeem_all(vault, dave) - stake
+    return Decimal(after) / Decimal(before) - 1, profit
+
+
+# --- B4. The capacity is measured at the Sell's spot: far-OTM bought options grow into it ----------
+
+
+def test_bought_delta_outgrows_the_capacity_after_a_spot_move(live, trader):  # noqa: F811
+    """WORKS (High/Medium). The capacity bounds Σ longOI·|delta| at the spot of the Sell. A trader
+    sells far-OTM puts (1600, |delta| ~0.03) to the vault up to the capacity; spot then falls 10%
+    (one post, within maxJump) and their |delta| grows several-fold with no check (no trade
+    raises it). A 100k LP round trip around the next -0.5% post then beats the exit fee."""
+    m = live.market
+    live.market.list_strikes(live.keeper, live.expiry, ["1600"])
+    m.quote_token.faucet(trader, "3000000")
+    live.protocol.margin.deposit(trader, False, "3000000")
+    p1600 = live.option("1600", "put")
+    sold, why = _sell_until_refused(m, trader, p1600, "2000")
+    ratio0 = _put_ratio(live, Decimal(2000))
+    for px in ("1900", "1800"):
+        warp(live.w3, 60)
+        live.refresh(px)
+    ratio1 = _put_ratio(live, Decimal(1800))
+    move, profit = _round_trip(live, 100_000, Decimal(1800) * Decimal("0.995"))
+    print(
+        f"\nB4: {sold} 1600 puts sold to the vault (stopped by {why}); |d|S/unlocked {ratio0:.3f} at 2000 -> "
+        f"{ratio1:.3f} at 1800; share price on a -0.5% post {move:+.3%}; 100k round trip {profit / USDC:+,.2f} USDC"
+    )
+    assert ratio0 <= Decimal("0.951")
+    assert ratio1 > 2 * ratio0
+    assert move > Decimal("0.005") and profit > 0
+
+
+# --- G3. Two raises: requests made between them fall back to the fee before the first ---------------
+
+
+def _two_requests_fees(live, trader, second_raise: bool) -> tuple[int, int]:  # noqa: F811
+    """alice (sole LP, 1M) queues 1 share at 0.5% while buyers lock 90%; the admin raises the fee to
+    1%; alice queues the rest of her shares (at 1%); optionally a second raise to 2%; the buyers
+    close and the queue fills. (protocolFees, gross of the second request)."""
+    m, vault, alice = live.market, live.protocol.vault("put"), _signer(1)
+    m.quote_token.faucet(trader, "1000000")
+    put = live.option("2000", "put")
+    m.trade(trader, put, TradeKind.BUY, "450")
+    send(vault, alice, "requestRedeem", 10**6, alice.address, alice.address)
+    admin_send(live.protocol, vault, "setExitFee", 10**16)
+    shares = call(vault, "balanceOf", alice.address)
+    send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
+    if second_raise:
+        admin_send(live.protocol, vault, "setExitFee", 2 * 10**16)
+    m.trade(trader, put, TradeKind.CLOSE_LONG, "450")
+    req = call(vault, "redeemRequest", 1)
+    assert req[1] != 0  # filled
+    return call(vault, "protocolFees"), req[3]
+
+
+def test_second_raise_charges_each_request_its_own_fee(live, trader):  # noqa: F811
+    """FIXED (was Low). At 88cecd4 `_setExitFee` kept one boundary: a second raise moved it past the
+    requests made at 1% and gave them the fee before the *first* raise (0.5%): alice's ~1M exit
+    requested at 1% paid 10,078.03 USDC of fee after one raise, 5,039.01 after a second raise to
+    2%. Now each request records the fee in force when it was made and its fill pays the lower of
+    that and the fee then: 1% either way."""
+    from tests.contracts.test_adversary import _revert, _snapshot
+
+    w3 = live.w3
+    snap = _snapshot(w3)
+    fees_one, paid_one = _two_requests_fees(live, trader, False)
+    _revert(w3, snap)
+    fees_two, paid_two = _two_requests_fees(live, trader, True)
+    print(
+        f"\nG3: ~1M exit requested at 1%: fee {fees_one / USDC:,.2f} USDC (paid {paid_one / USDC:,.2f})"
+        " after one raise; "
+        f"{fees_two / USDC:,.2f} (paid {paid_two / USDC:,.2f}) after a second raise to 2%"
+    )
+    assert abs(fees_two - fees_one) <= USDC and abs(paid_two - paid_one) <= 10 * USDC
+
+
+# --- F4. The two bounds (anchor, previous post) can leave no price to post --------------------------
+
+
+def test_spot_feed_bricked_when_anchor_and_previous_post_bands_do_not_meet(live):  # noqa: F811
+    """WORKS (Low: liveness, needs a wild path). The anchor becomes an older candidate at the window's
+    edge while the previous post is checked against a different (higher) anchor, so the previous
+    post can sit further than (1+j)/(1-j) from the new anchor: the bands [A(1-j), A(1+j)] and
+    [P(1-j), P(1+j)] are disjoint and every price is refused until P is maxAge old. Path (j 25%, window
+    = maxAge = 1 h): 2000 -> 2500 -> 1875 -> 1500 | 1875 -> 2344 -> 2930 -> 3125, then nothing posts
+    (not 3125, not 2000, not the anchor). The stuck span is (t_P - t_low) + (maxAge - window): here
+    seconds, at most ~1 h with these defaults, while the last post stays fresh and tradable."""
+    from optio.sdk.errors import ContractRevert as Revert
+
+    w3, oracle = live.w3, live.protocol.spot_oracle
+    cfg = call(oracle, "config")
+    max_age, j, window = cfg[0], Decimal(cfg[3]) / WAD, cfg[5]
+    print(f"\nF4: maxAge {max_age}s, maxJump {j}, jumpWindow {window}s")
+    assert window > 0 and max_age > 10
+    warp(w3, max_age + 100)
+    live.post_spot("2000")  # anchor 2000 (t0), no candidate
+    warp(w3, 1)
+    live.post_spot("2000")  # candidate := 2000 (t0)
+    warp(w3, window - 3)
+    up = Decimal(2000) * (1 + j)
+    live.post_spot(up)  # +j: the prev at the next advance
+    warp(w3, 2)
+    live.post_spot(up)  # advance: anchor 2000 (t0), candidate := up
+    path = []
+    p = up
+    warp(w3, window - 6)  # the low must be posted just before `up` is a window old
+    low = Decimal(2000) * (1 - j)
+    while p > low:  # down to 2000(1-j) in steps of at most j from the previous post
+        p = max(p * (1 - j), low)
+        warp(w3, 1)
+        live.post_spot(p)
+        path.append(p)
+    # `up` is now a window old: the next post makes it the anchor and `low` the candidate
+    warp(w3, 2)
+    p = max(low * (1 + j), up * (1 - j))
+    live.post_spot(p)
+    path.append(p)
+    while p < up * (1 + j):
+        p = min(p * (1 + j), up * (1 + j))
+        warp(w3, 1)
+        live.post_spot(p)
+        path.append(p)
+    warp(w3, window)  # now the candidate (low) becomes the anchor at the next post
+    refused = []
+    for price in (low, low * (1 + j), p * (1 - j), p, Decimal(2000)):
+        try:
+            live.post_spot(price)
+        except Revert as err:
+            assert err.name == "PriceJumpTooLarge", err
+            refused.append(price)
+    print(f"F4: path 2000 -> {up} -> {[f'{x:.2f}' for x in path]}; refused afterwards: {[f'{x:.2f}' for x in refused]}")
+    assert len(refused) == 5
+    warp(w3, max_age)  # the last post is stale: the next one resets the anchor
+    live.post_spot(p)
+    assert call(oracle, "latestPrice")[0] == int(p * WAD)
+
+
+# --- E5. The whole-position exception -------------------------------------------------------------
+
+
+def test_whole_position_exception_creates_no_dust(live, trader):  # noqa: F811
+    """HELD. The exception (sender left at zero, receiver holding exactly the amount) cannot be
+    used to move dust: a batch with a repeated id (4.5 + 0.5 of a 5 position to a fresh address)
+    fails on the 0.5 leg, a sub-minimum self-transfer fails, and the whole 5 moves in one leg."""
+    m = live.market
+    opt, fresh = live.option("2000", "put"), _signer(7)
+    m.trade(trader, opt, TradeKind.BUY, "5")
+    tok, oid = m.option_token, opt.id
+    from tests.helpers import reverts
+
+    with reverts("TransferBelowMinimum"):
+        send(tok, trader, "safeBatchTransferFrom", trader.address, fresh.address, [oid, oid],
+             [9 * WAD // 2, WAD // 2], b"")
+    with reverts("TransferBelowMinimum"):
+        send(tok, trader, "safeTransferFrom", trader.address, trader.address, oid, WAD // 2, b"")
+    with reverts("TransferBelowMinimum"):
+        send(tok, trader, "safeBatchTransferFrom", trader.address, fresh.address, [oid, oid], [5 * WAD, 0], b"")
+    send(tok, trader, "safeTransferFrom", trader.address, fresh.address, oid, 5 * WAD, b"")
+    assert call(tok, "balanceOf", fresh.address, oid) == 5 * WAD
