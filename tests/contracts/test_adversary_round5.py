@@ -4,18 +4,20 @@ damage (open holes, docs/security.md), HELD and FIXED tests assert the defence; 
 figures are the report's.
 
 Works (open): B4 the bought-delta capacity is measured at the Sell's spot, and far-OTM bought
-options grow past it on a move; F4 the anchor's and the previous post's bands can fail to meet,
-refusing every price until the last post is maxAge old.
-Fixed: G3 a second fee raise under-charged requests made between raises (each request now keeps
-its own fee). Held: E5 the whole-position transfer exception creates no dust."""
+options grow past it on a move.
+Fixed: F4 the anchor's and the previous post's bands could fail to meet, refusing every price
+until the last post was maxAge old (naive version beside it); G3 a second fee raise under-charged
+requests made between raises (each request now keeps its own fee). Held: E5 the whole-position transfer exception creates no dust."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import TradeKind
-from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
+from tests.contracts.market.conftest import live, naive_protocol, open_market, trader, warp  # noqa: F401 (fixtures)
 from tests.contracts.test_adversary import _deposit_units, _redeem_all, _signer
 from tests.helpers import admin_send, call, send
 
@@ -129,16 +131,8 @@ def test_second_raise_charges_each_request_its_own_fee(live, trader):  # noqa: F
 # --- F4. The two bounds (anchor, previous post) can leave no price to post --------------------------
 
 
-def test_spot_feed_bricked_when_anchor_and_previous_post_bands_do_not_meet(live):  # noqa: F811
-    """WORKS (Low: liveness, needs a wild path). The anchor becomes an older candidate at the window's
-    edge while the previous post is checked against a different (higher) anchor, so the previous
-    post can sit further than (1+j)/(1-j) from the new anchor: the bands [A(1-j), A(1+j)] and
-    [P(1-j), P(1+j)] are disjoint and every price is refused until P is maxAge old. Path (j 25%, window
-    = maxAge = 1 h): 2000 -> 2500 -> 1875 -> 1500 | 1875 -> 2344 -> 2930 -> 3125, then nothing posts
-    (not 3125, not 2000, not the anchor). The stuck span is (t_P - t_low) + (maxAge - window): here
-    seconds, at most ~1 h with these defaults, while the last post stays fresh and tradable."""
-    from optio.sdk.errors import ContractRevert as Revert
-
+def _wild_path(live) -> tuple[Decimal, Decimal, Decimal, Decimal]:  # noqa: F811
+    """Posts the wild path and waits a window; returns (maxJump j, low, up, last post p)."""
     w3, oracle = live.w3, live.protocol.spot_oracle
     cfg = call(oracle, "config")
     max_age, j, window = cfg[0], Decimal(cfg[3]) / WAD, cfg[5]
@@ -172,19 +166,62 @@ def test_spot_feed_bricked_when_anchor_and_previous_post_bands_do_not_meet(live)
         warp(w3, 1)
         live.post_spot(p)
         path.append(p)
-    warp(w3, window)  # now the candidate (low) becomes the anchor at the next post
+    # The candidate (low, posted 5 s before p) becomes the anchor at the next post, a window old;
+    # p stays fresh, and the candidate p does not mature, for the five tries after (one a second).
+    warp(w3, window - 6)
+    print(f"F4: path 2000 -> {up} -> {[f'{x:.2f}' for x in path]}")
+    return j, low, up, p
+
+
+def _tries(live, prices) -> list[Decimal]:  # noqa: F811
+    """Posts each price in turn; the ones refused (PriceJumpTooLarge)."""
     refused = []
-    for price in (low, low * (1 + j), p * (1 - j), p, Decimal(2000)):
+    for price in prices:
+        warp(live.w3, 1)
         try:
             live.post_spot(price)
-        except Revert as err:
+        except ContractRevert as err:
             assert err.name == "PriceJumpTooLarge", err
             refused.append(price)
-    print(f"F4: path 2000 -> {up} -> {[f'{x:.2f}' for x in path]}; refused afterwards: {[f'{x:.2f}' for x in refused]}")
+    return refused
+
+
+@pytest.fixture
+def naive_band_live(w3, deployer, keeper, guardian, alice):
+    return open_market(w3, naive_protocol(w3, deployer, keeper, guardian, SpotOracle="NaiveBandSpotOracle"), keeper, alice)
+
+
+def test_spot_feed_bricked_on_the_naive_two_band_rule(naive_band_live):
+    """NAIVE (the strict rule of round 4: within a jump of the anchor and of the previous post).
+    The anchor becomes an older candidate at the window's edge while the previous post was checked
+    against a different (higher) anchor, so the previous post can sit further than (1+j)/(1-j) from
+    the new anchor: the bands [A(1-j), A(1+j)] and [P(1-j), P(1+j)] are disjoint and every price is
+    refused until P is maxAge old. Path (j 25%, window = maxAge = 1 h): 2000 -> 2500 -> 1875 -> 1500
+    | 1875 -> 2344 -> 2930 -> 3125, then nothing posts (not 3125, not 2000, not the anchor)."""
+    live = naive_band_live
+    j, low, up, p = _wild_path(live)
+    refused = _tries(live, (low, low * (1 + j), p * (1 - j), p, Decimal(2000)))
+    print(f"F4 naive: refused afterwards: {[f'{x:.2f}' for x in refused]}")
     assert len(refused) == 5
-    warp(w3, max_age)  # the last post is stale: the next one resets the anchor
+    max_age = call(live.protocol.spot_oracle, "config")[0]
+    warp(live.w3, max_age)  # the last post is stale: the next one resets the anchor
     live.post_spot(p)
-    assert call(oracle, "latestPrice")[0] == int(p * WAD)
+    assert call(live.protocol.spot_oracle, "latestPrice")[0] == int(p * WAD)
+
+
+def test_spot_feed_walks_back_toward_the_anchor_when_the_bands_do_not_meet(live):  # noqa: F811
+    """FIXED (F4, round 5). The same path; a post outside the anchor's band is accepted when it is
+    no further from the anchor than the previous post (and within a jump of it): the keeper posts
+    p(1-j), 2000 and 1800 at once. Posts still cannot compound away from the anchor: from p(1-j), a
+    +20% post (within a jump of it) moves away from the anchor (1500) and is refused."""
+    j, low, up, p = _wild_path(live)
+    back = p * (1 - j)
+    away = back * Decimal("1.2")
+    refused = _tries(live, (low, back, away, Decimal(2000), Decimal(1800)))
+    print(f"F4 fixed: refused afterwards: {[f'{x:.2f}' for x in refused]}")
+    # low: more than a jump from p; away: within a jump of back but further from the anchor (low)
+    assert refused == [low, away]
+    assert call(live.protocol.spot_oracle, "latestPrice")[0] == 1800 * WAD
 
 
 # --- E5. The whole-position exception -------------------------------------------------------------
