@@ -48,18 +48,36 @@ def test_constants_are_the_engines():
     """The regions, thresholds and codes the scalar path copies (it cannot import them: numba)."""
     nb = normalised_black
     assert (scalar.ASYMPTOTIC_Z, scalar.ASYMPTOTIC_TERMS, scalar.SMALL_T, scalar.TAYLOR_ORDER) == (
-        nb.ASYMPTOTIC_Z, nb._ASYMPTOTIC_TERMS, nb.SMALL_T, nb._TAYLOR_ORDER)
+        nb.ASYMPTOTIC_Z,
+        nb._ASYMPTOTIC_TERMS,
+        nb.SMALL_T,
+        nb._TAYLOR_ORDER,
+    )
     assert scalar.INVERSE_ODD_FACTORIALS == nb._INVERSE_ODD_FACTORIALS
     assert scalar.NAIVE_ERROR_ULPS == nb.NAIVE_ERROR_ULPS
     assert (scalar.INV_SQRT2, scalar.INV_SQRT_2PI, scalar.SQRT_2PI, scalar.SQRT_PI_OVER_2) == (
-        nb.INV_SQRT2, nb.INV_SQRT_2PI, nb.SQRT_2PI, nb.SQRT_PI_OVER_2)
+        nb.INV_SQRT2,
+        nb.INV_SQRT_2PI,
+        nb.SQRT_2PI,
+        nb.SQRT_PI_OVER_2,
+    )
     iv = _implied_vol_blocks
     assert scalar.THIRD_STEP_ABOVE == iv.THIRD_STEP_ABOVE
     assert (scalar.LOWEST, scalar.MIDDLE, scalar.HIGHEST) == (iv.LOWEST, iv.MIDDLE, iv.HIGHEST)
     assert (scalar._AS_C0, scalar._AS_C1, scalar._AS_C2, scalar._AS_D1, scalar._AS_D2, scalar._AS_D3) == (
-        iv._AS_C0, iv._AS_C1, iv._AS_C2, iv._AS_D1, iv._AS_D2, iv._AS_D3)
+        iv._AS_C0,
+        iv._AS_C1,
+        iv._AS_C2,
+        iv._AS_D1,
+        iv._AS_D2,
+        iv._AS_D3,
+    )
     assert (scalar._BELOW_ONE, scalar._TINY, scalar._LN_HALF, scalar._LN_SMALLEST) == (
-        iv._BELOW_ONE, iv._TINY, iv._LN_HALF, iv._LN_SMALLEST)
+        iv._BELOW_ONE,
+        iv._TINY,
+        iv._LN_HALF,
+        iv._LN_SMALLEST,
+    )
     assert (scalar.R_MIN, scalar.R_MAX) == (_rational_cubic.R_MIN, _rational_cubic.R_MAX)
     assert (scalar.LN2_HI, scalar.LN2_LO) == (moneyness.LN2_HI, moneyness.LN2_LO)
     assert {name: code for code, name in enumerate(scalar.STATUS_NAMES)} == {s.name: s.value for s in IVStatus}
@@ -78,8 +96,10 @@ def _scales(spot, strike, t, vol, rate, dividend, is_call) -> dict[str, float]:
     d1 = abs(math.log(forward / strike)) / s + s / 2 if s > 0 else 0.0
     vega = abs(float(g.vega))
     return {
-        "theta": abs(float(g.theta)) + vega * vol / (2 * t) + abs(rate * float(g.price))
-                 + abs((rate - dividend) * forward * float(g.delta)),
+        "theta": abs(float(g.theta))
+        + vega * vol / (2 * t)
+        + abs(rate * float(g.price))
+        + abs((rate - dividend) * forward * float(g.delta)),
         "rho": t * abs(float(g.price)) + t * forward * abs(float(g.delta)),
         "vanna": vega * (d1 + s) / (forward * s) * growth if s > 0 else 0.0,
         "volga": vega * d1 * (d1 + s) / vol if s > 0 else 0.0,
@@ -126,17 +146,20 @@ def test_greeks_agree_deep_in_and_out_of_the_money_and_at_tiny_expiries(spot, m,
     assert_greeks_agree(spot, spot * m, t, vol, rate, dividend, is_call)
 
 
-@pytest.mark.parametrize(("forward", "strike", "t", "vol"), [
-    (100.0, 100.0, 0.0, 0.5),  # expired at the money: Dirac gamma, −inf theta
-    (100.0, 90.0, 0.0, 0.5),  # expired in the money
-    (100.0, 100.0, 1.0, 0.0),  # no vol
-    (100.0, 120.0, 1.0, 0.0),
-    (100.0, 100.0, 1.0, 1e200),  # σ√T overflows: the upper bound
-    (1e300, 1e-300, 1.0, 0.5),  # F·K and F/K out of range: the scaled forms
-    (1e-300, 1e300, 1.0, 0.5),
-    (2.0, 1.0, 1e-300, 1e-300),
-    (100.0, 100.0, SECOND, 0.01),
-])
+@pytest.mark.parametrize(
+    ("forward", "strike", "t", "vol"),
+    [
+        (100.0, 100.0, 0.0, 0.5),  # expired at the money: Dirac gamma, −inf theta
+        (100.0, 90.0, 0.0, 0.5),  # expired in the money
+        (100.0, 100.0, 1.0, 0.0),  # no vol
+        (100.0, 120.0, 1.0, 0.0),
+        (100.0, 100.0, 1.0, 1e200),  # σ√T overflows: the upper bound
+        (1e300, 1e-300, 1.0, 0.5),  # F·K and F/K out of range: the scaled forms
+        (1e-300, 1e300, 1.0, 0.5),
+        (2.0, 1.0, 1e-300, 1e-300),
+        (100.0, 100.0, SECOND, 0.01),
+    ],
+)
 @pytest.mark.parametrize("is_call", [True, False])
 def test_black_greeks_limits_are_the_engines(forward, strike, t, vol, is_call):
     engine = black_greeks(forward, strike, t, vol, is_call=is_call, discount=0.97)
@@ -146,22 +169,32 @@ def test_black_greeks_limits_are_the_engines(forward, strike, t, vol, is_call):
         assert a == b or abs(a - b) <= 1e-12 * abs(a), (name, a, b)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"spot": -1.0}, "forward/spot must be positive and finite"),
-    ({"strike": 0.0}, "strike must be positive and finite"),
-    ({"expiry_years": -0.1}, "expiry_years must be ≥ 0 and finite"),
-    ({"vol": float("nan")}, "vol must be ≥ 0 and finite"),
-    ({"rate": float("inf")}, "rate must be finite"),
-    ({"dividend": float("nan")}, "dividend must be finite"),
-    ({"spot": 1e308, "rate": 10.0}, "forward/spot must be positive and finite; got inf"),
-    ({"rate": 1000.0, "dividend": 1000.0}, "discount must be positive and finite"),  # e^{-1000} = 0
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"spot": -1.0}, "forward/spot must be positive and finite"),
+        ({"strike": 0.0}, "strike must be positive and finite"),
+        ({"expiry_years": -0.1}, "expiry_years must be ≥ 0 and finite"),
+        ({"vol": float("nan")}, "vol must be ≥ 0 and finite"),
+        ({"rate": float("inf")}, "rate must be finite"),
+        ({"dividend": float("nan")}, "dividend must be finite"),
+        ({"spot": 1e308, "rate": 10.0}, "forward/spot must be positive and finite; got inf"),
+        ({"rate": 1000.0, "dividend": 1000.0}, "discount must be positive and finite"),  # e^{-1000} = 0
+    ],
+)
 def test_bad_input_is_refused_as_the_engine_refuses_it(kwargs, message):
     args = {"spot": 100.0, "strike": 100.0, "expiry_years": 1.0, "vol": 0.2, "rate": 0.0, "dividend": 0.0} | kwargs
     for function in (bsm_greeks, scalar.bsm_greeks):
         with pytest.raises(PricingInputError, match=message), np.errstate(over="ignore", invalid="ignore"):
-            function(args["spot"], args["strike"], args["expiry_years"], args["vol"], is_call=True, rate=args["rate"],
-                     dividend=args["dividend"])
+            function(
+                args["spot"],
+                args["strike"],
+                args["expiry_years"],
+                args["vol"],
+                is_call=True,
+                rate=args["rate"],
+                dividend=args["dividend"],
+            )
 
 
 def test_hull_values_and_docstrings():
@@ -169,9 +202,15 @@ def test_hull_values_and_docstrings():
 
     g = scalar.bsm_greeks(49, 50, 0.3846, 0.2, is_call=True, rate=0.05)
     assert (round(g.delta, 3), round(g.gamma, 3), round(g.vega, 1), round(g.theta, 2), round(g.rho, 2)) == (
-        0.522, 0.066, 12.1, -4.31, 8.91)
-    assert scalar.bsm_price(42, 40, 0.5, 0.2, is_call=True, rate=0.1) == float(bsm_price(42, 40, 0.5, 0.2, is_call=True,
-                                                                                          rate=0.1))
+        0.522,
+        0.066,
+        12.1,
+        -4.31,
+        8.91,
+    )
+    assert scalar.bsm_price(42, 40, 0.5, 0.2, is_call=True, rate=0.1) == float(
+        bsm_price(42, 40, 0.5, 0.2, is_call=True, rate=0.1)
+    )
     result = doctest.testmod(scalar)
     assert result.attempted >= 2 and result.failed == 0
 
@@ -205,8 +244,12 @@ def test_implied_vol_agrees_with_the_engine(m, t, vol, rate, is_call):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.floats(0.001, 0.2), st.floats(5.0, 1000.0), st.floats(0.999, 1.001)),
-       st.one_of(years, tiny_years), st.floats(0.001, 10.0), st.booleans())
+@given(
+    st.one_of(st.floats(0.001, 0.2), st.floats(5.0, 1000.0), st.floats(0.999, 1.001)),
+    st.one_of(years, tiny_years),
+    st.floats(0.001, 10.0),
+    st.booleans(),
+)
 def test_implied_vol_agrees_deep_in_and_out_of_the_money_and_at_tiny_expiries(m, t, vol, is_call):
     price = float(black_price(1.0, m, t, vol, is_call=is_call))
     assert_iv_agrees(price, 1.0, m, t, is_call)
@@ -233,26 +276,29 @@ def test_bsm_round_trip_matches_the_engine(spot, m, t, vol, rate, dividend, is_c
         assert abs(one.vol - vol) <= 1e-12 * vol + resolvable
 
 
-@pytest.mark.parametrize(("price", "forward", "strike", "t", "is_call", "status"), [
-    (9.0, 100.0, 90.0, 0.5, True, "BELOW_INTRINSIC"),
-    (101.0, 100.0, 90.0, 0.5, True, "ABOVE_MAXIMUM"),
-    (5.0, 100.0, 110.0, 0.5, False, "BELOW_INTRINSIC"),
-    (-1.0, 1.0, 2.0, 1.0, True, "BELOW_INTRINSIC"),
-    (1.0, 1.0, 2.0, 1.0, True, "ABOVE_MAXIMUM"),
-    (3.0, 100.0, 110.0, 0.5, True, "OK"),
-    (0.0, 100.0, 100.0, 0.5, True, "NO_INFORMATION"),  # a zero price at the money
-    (10.0, 110.0, 100.0, 30 / 365, True, "NO_INFORMATION"),  # the intrinsic value exactly
-    (4e-323, 110.0, 120.0, 30 / 365, True, "NO_INFORMATION"),  # time value underflows once normalised
-    (0.0, 100.0, 150.0, SECOND, True, "NO_INFORMATION"),
-    (4.0, 100.0, 100.0, 0.0, True, "EXPIRED"),
-    (float("nan"), 100.0, 100.0, 0.5, True, "INVALID_INPUT"),
-    (float("inf"), 1.0, 1.0, 1.0, True, "INVALID_INPUT"),
-    (1.0, -100.0, 100.0, 0.5, True, "INVALID_INPUT"),
-    (1.0, 100.0, 100.0, float("inf"), True, "INVALID_INPUT"),
-    (0.5, 1.0, 1.0, 1.0, True, "OK"),  # at the money: erfinv
-    (1.0 - 2.0**-52, 1.0, 1.0, 1.0, True, "OK"),  # at the money, a hair below the maximum
-    (1e-300, 1.0, 1.0, 1.0, False, "OK"),
-])
+@pytest.mark.parametrize(
+    ("price", "forward", "strike", "t", "is_call", "status"),
+    [
+        (9.0, 100.0, 90.0, 0.5, True, "BELOW_INTRINSIC"),
+        (101.0, 100.0, 90.0, 0.5, True, "ABOVE_MAXIMUM"),
+        (5.0, 100.0, 110.0, 0.5, False, "BELOW_INTRINSIC"),
+        (-1.0, 1.0, 2.0, 1.0, True, "BELOW_INTRINSIC"),
+        (1.0, 1.0, 2.0, 1.0, True, "ABOVE_MAXIMUM"),
+        (3.0, 100.0, 110.0, 0.5, True, "OK"),
+        (0.0, 100.0, 100.0, 0.5, True, "NO_INFORMATION"),  # a zero price at the money
+        (10.0, 110.0, 100.0, 30 / 365, True, "NO_INFORMATION"),  # the intrinsic value exactly
+        (4e-323, 110.0, 120.0, 30 / 365, True, "NO_INFORMATION"),  # time value underflows once normalised
+        (0.0, 100.0, 150.0, SECOND, True, "NO_INFORMATION"),
+        (4.0, 100.0, 100.0, 0.0, True, "EXPIRED"),
+        (float("nan"), 100.0, 100.0, 0.5, True, "INVALID_INPUT"),
+        (float("inf"), 1.0, 1.0, 1.0, True, "INVALID_INPUT"),
+        (1.0, -100.0, 100.0, 0.5, True, "INVALID_INPUT"),
+        (1.0, 100.0, 100.0, float("inf"), True, "INVALID_INPUT"),
+        (0.5, 1.0, 1.0, 1.0, True, "OK"),  # at the money: erfinv
+        (1.0 - 2.0**-52, 1.0, 1.0, 1.0, True, "OK"),  # at the money, a hair below the maximum
+        (1e-300, 1.0, 1.0, 1.0, False, "OK"),
+    ],
+)
 def test_status_codes_and_edges(price, forward, strike, t, is_call, status):
     assert scalar.implied_vol_black(price, forward, strike, t, is_call=is_call).reason == status
     assert_iv_agrees(price, forward, strike, t, is_call)
@@ -284,8 +330,13 @@ def test_erfcx_is_scipys(z):
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.one_of(st.floats(0.0, 1.0, exclude_max=True), st.floats(5e-324, 1e-10),
-                 st.floats(-60.0, -1e-300).map(lambda v: -math.expm1(v))))
+@given(
+    st.one_of(
+        st.floats(0.0, 1.0, exclude_max=True),
+        st.floats(5e-324, 1e-10),
+        st.floats(-60.0, -1e-300).map(lambda v: -math.expm1(v)),
+    )
+)
 def test_erfinv_is_scipys_and_within_an_ulp_or_two(y):
     assume(y < 1.0)
     got = scalar.erfinv(y)
@@ -305,6 +356,8 @@ def test_erfinv_ends():
 @settings(max_examples=300, deadline=None)
 @given(st.floats(-40.0, 0.0), st.floats(1e-6, 50.0))
 def test_normalised_black_is_the_engines(x, s):
-    assert scalar.otm_call(x, s) == pytest.approx(float(normalised_black.otm_call(np.array([x]), np.array([s]))[0]),
-                                                  rel=1e-13 + 4 * _gaussian_exponent(math.exp(x), 1.0, 1.0, s) * EPS,
-                                                  abs=0)
+    assert scalar.otm_call(x, s) == pytest.approx(
+        float(normalised_black.otm_call(np.array([x]), np.array([s]))[0]),
+        rel=1e-13 + 4 * _gaussian_exponent(math.exp(x), 1.0, 1.0, s) * EPS,
+        abs=0,
+    )
