@@ -1,7 +1,11 @@
-"""Start-up of the `optio` command: `optio --help` (target ≤ 0.5 s) and the help of a chain
-command, `optio trade quote --help` (no chain, target ≤ 0.5 s), beside their peer, a bare
-`python -c pass`, and `optio price …` (no chain, but the pricing engine: numba and scipy load,
-no target here).
+"""Start-up of the `optio` command: `optio --help` and every command that needs no chain, each
+from start to exit (target ≤ 0.5 s), beside their peer, a bare `python -c pass`.
+
+The chain-less commands: the help of a chain command (`optio trade quote --help`), `optio price`
+and `optio iv` (one option: the scalar path, :mod:`optio.pricing.scalar`, in pure Python),
+`optio iv` at the money (its erfinv branch), `optio surface fit` of a venue snapshot (a batch: the
+vectorised engine, numba and scipy) and `optio keys new` (most of it is the keystore's scrypt,
+whose cost is the keystore's protection; no target here).
 
 Each command runs as a user runs it, a new process each time: ``--n`` times a run (5), ``--reps``
 runs (3). A run's figure is the median of its ``--n`` timings; the table and the JSON line give
@@ -9,19 +13,23 @@ the median of the runs' figures and their spread (min, max).
 
     python -m benchmarks.cli [--n 5] [--reps 3]
 
-The last line is one JSON object: ``cli_help_s``, ``chainless_help_s``, ``price_s``,
-``python_s`` (each the median of the runs), with ``_min``, ``_max`` and ``_runs``.
+The last line is one JSON object: ``python_s``, ``cli_help_s``, ``chainless_help_s``,
+``cli_price_s``, ``cli_iv_s``, ``cli_iv_atm_s``, ``cli_surface_fit_s``, ``cli_keys_new_s`` (each
+the median of the runs), each with ``_median``, ``_min``, ``_max`` and ``_runs``.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -32,25 +40,46 @@ from benchmarks.report import repeat
 ROOT = Path(__file__).resolve().parents[1]
 OPTIO = str(Path(sys.executable).parent / "optio")
 TARGET_S = 0.5
-COMMANDS = {
+SNAPSHOT = "tests/pricing/fixtures/deribit_btc_options.json"
+_MARKET = ["--spot", "3000", "--strike", "3200", "--expiry", "30d", "--type", "call"]
+#: Fresh keystore paths for `optio keys new` (it never overwrites one).
+_KEYSTORES = Path(tempfile.mkdtemp(prefix="optio-bench-keys-"))
+_KEYSTORE_IDS = itertools.count()
+
+
+def _keys_new() -> list[str]:
+    return [OPTIO, "keys", "new", "--out", str(_KEYSTORES / f"k{next(_KEYSTORE_IDS)}.json")]
+
+
+#: key → (argv, or a function giving a fresh one each time; label; target in seconds or None).
+COMMANDS: dict[str, tuple[list[str] | Callable[[], list[str]], str, float | None]] = {
     "python_s": ([sys.executable, "-c", "pass"], "python -c pass (the peer)", None),
     "cli_help_s": ([OPTIO, "--help"], "optio --help", TARGET_S),
     "chainless_help_s": ([OPTIO, "trade", "quote", "--help"], "optio trade quote --help", TARGET_S),
-    "price_s": ([OPTIO, "price", "--spot", "3000", "--strike", "3200", "--expiry", "30d", "--vol", "0.65",
-                 "--type", "call"], "optio price … (the engine: numba, scipy)", None),
+    "cli_price_s": ([OPTIO, "price", *_MARKET, "--vol", "0.65"], "optio price (one option, Greeks)", TARGET_S),
+    "cli_iv_s": ([OPTIO, "iv", *_MARKET, "--price", "150"], "optio iv (one option)", TARGET_S),
+    "cli_iv_atm_s": (
+        [OPTIO, "iv", "--spot", "3000", "--strike", "3000", "--expiry", "30d", "--type", "put", "--price", "200"],
+        "optio iv at the money",
+        TARGET_S,
+    ),
+    "cli_surface_fit_s": ([OPTIO, "surface", "fit", SNAPSHOT], "optio surface fit (a chain snapshot)", TARGET_S),
+    "cli_keys_new_s": (_keys_new, "optio keys new (scrypt)", None),
 }
 FIGURES = tuple(COMMANDS)
 
 
-def time_once(argv: list[str]) -> float:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+def time_once(argv: list[str] | Callable[[], list[str]]) -> float:
+    argv = argv() if callable(argv) else argv
+    env = dict(os.environ, PYTHONPATH=str(ROOT), KEEPER_PASSWORD="benchmark")
     start = time.perf_counter()
     subprocess.run(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     return time.perf_counter() - start
 
 
 def one_run(n: int) -> dict:
-    """Each command ``n`` times (one untimed warm-up first: the OS caches the files); the median."""
+    """Each command ``n`` times (one untimed warm-up first: the OS caches the files, numba its
+    kernels); the median."""
     out = {}
     for key, (argv, _, _) in COMMANDS.items():
         time_once(argv)
@@ -71,8 +100,14 @@ def main(argv: list[str] | None = None) -> None:
     for key, (_, label, target) in COMMANDS.items():
         med = figures[f"{key}_median"]
         met = "" if target is None else f"≤ {target} {'met' if med <= target else 'NOT met'}"
-        table.add_row(label, f"{med:.3f}", f"{figures[f'{key}_min']:.3f}", f"{figures[f'{key}_max']:.3f}",
-                      f"{med / peer:.1f}", met)
+        table.add_row(
+            label,
+            f"{med:.3f}",
+            f"{figures[f'{key}_min']:.3f}",
+            f"{figures[f'{key}_max']:.3f}",
+            f"{med / peer:.1f}",
+            met,
+        )
     Console(width=120).print(table)
     record = {k: figures[f"{k}_median"] for k in FIGURES}
     for k in FIGURES:

@@ -147,7 +147,12 @@ BENCHMARKS: list[Benchmark] = [
     Benchmark("cli", "python -m benchmarks.cli", [
         _f("cli_help_s", label="optio --help, start to exit (s)", fmt=".3f", limit=0.5),
         _f("chainless_help_s", label="optio trade quote --help, no chain (s)", fmt=".3f", limit=0.5),
-        _f("price_s", label="optio price, the engine loaded (s)", fmt=".3f"),
+        _f("cli_price_s", label="optio price, one option and its Greeks, no chain (s)", fmt=".3f", limit=0.5),
+        _f("cli_iv_s", label="optio iv, one option, no chain (s)", fmt=".3f", limit=0.5),
+        _f("cli_iv_atm_s", label="optio iv at the money, no chain (s)", fmt=".3f", limit=0.5),
+        _f("cli_surface_fit_s", label="optio surface fit, a 66-quote snapshot, no chain (s)", fmt=".3f",
+           limit=0.5),
+        _f("cli_keys_new_s", label="optio keys new, scrypt included, no chain (s)", fmt=".3f"),
         _f("python_s", label="python -c pass, the peer (s)", fmt=".3f"),
     ], repeats_itself=True),
 ]

@@ -1,18 +1,23 @@
-"""`optio price`, `optio iv` and `optio surface fit`: a quick look with the pricing engine (no chain)."""
+"""`optio price`, `optio iv` and `optio surface fit`: a quick look with the pricing engine (no chain).
+
+`optio price` and `optio iv` price one option: they take the engine's scalar path,
+:mod:`optio.pricing.scalar` (pure Python, the same mathematics to ~1e-12, implied vol to the
+conditioning of the price), and so start in a fraction of the second that numpy, numba and
+scipy take to load (``python -m benchmarks.cli``: ``cli_price_s``, ``cli_iv_s``). `optio surface
+fit` inverts and fits a whole chain: the vectorised engine, loaded inside the command, so that
+the help of these commands loads none of it.
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
 import click
-import numpy as np
 from rich.table import Table
 
 from optio.cli.render import console
-
-# The engine's modules load inside each command: `optio price` needs only black_scholes, and the
-# help of these commands none of them.
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([mhdwy])$")
 _YEARS_PER_UNIT = {"m": 1 / 525600, "h": 1 / 8760, "d": 1 / 365, "w": 7 / 365, "y": 1.0}
@@ -27,13 +32,13 @@ def parse_expiry(text: str) -> float:
         years = float(text)
     except ValueError:
         raise click.BadParameter(f"{text!r}: give years (0.25) or a duration like 30d, 2w, 6h, 15m") from None
-    if not np.isfinite(years) or years < 0:
+    if not math.isfinite(years) or years < 0:
         raise click.BadParameter(f"{text!r}: expiry must be ≥ 0")
     return years
 
 
 def _positive(name: str, value: float) -> float:
-    if not (np.isfinite(value) and value > 0):
+    if not (math.isfinite(value) and value > 0):
         raise click.BadParameter(f"{name} must be a positive number, got {value}")
     return value
 
@@ -56,12 +61,15 @@ def _market_options(fn):
 @click.option("--vol", type=float, required=True, help="Annualised vol, 0.6 = 60%")
 def price_command(spot, strike, expiry, right, rate, dividend, vol) -> None:
     """Black-Scholes-Merton price and Greeks of one option."""
-    from optio.pricing.black_scholes import bsm_greeks
+    from optio.pricing.scalar import PricingInputError, bsm_greeks
 
-    if not (np.isfinite(vol) and vol >= 0):
+    if not (math.isfinite(vol) and vol >= 0):
         raise click.BadParameter(f"--vol must be ≥ 0, got {vol}")
-    g = bsm_greeks(_positive("--spot", spot), _positive("--strike", strike), parse_expiry(expiry), vol,
-                   is_call=right == "call", rate=rate, dividend=dividend)
+    try:
+        g = bsm_greeks(_positive("--spot", spot), _positive("--strike", strike), parse_expiry(expiry), vol,
+                       is_call=right == "call", rate=rate, dividend=dividend)
+    except PricingInputError as exc:  # a rate that is not finite, a forward that overflows
+        raise click.ClickException(str(exc)) from None
     table = Table(title=f"{right} K={strike:g} on S={spot:g}, T={expiry}, σ={vol:.2%}")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -81,19 +89,18 @@ def price_command(spot, strike, expiry, right, rate, dividend, vol) -> None:
 @click.option("--price", "premium", type=float, required=True, help="Option price")
 def iv_command(spot, strike, expiry, right, rate, dividend, premium) -> None:
     """Implied volatility of one price (Let's Be Rational)."""
-    from optio.pricing.implied_vol import IVStatus, implied_vol_bsm
+    from optio.pricing import scalar
 
-    result = implied_vol_bsm(premium, _positive("--spot", spot), _positive("--strike", strike), parse_expiry(expiry),
-                             is_call=right == "call", rate=rate, dividend=dividend)
-    status = IVStatus(int(result.status))
-    if status == IVStatus.NO_INFORMATION:
+    result = scalar.implied_vol_bsm(premium, _positive("--spot", spot), _positive("--strike", strike),
+                                    parse_expiry(expiry), is_call=right == "call", rate=rate, dividend=dividend)
+    if result.status == scalar.NO_INFORMATION:
         # Not an error, and not 0%: every small enough vol gives this price.
         console.print(f"implied vol: no information (price {premium} is the intrinsic value, or its time value "
                       "is too small to resolve: any small enough vol gives it)")
         return
-    if status != IVStatus.OK:
-        raise click.ClickException(f"no implied vol: {status.name.lower().replace('_', ' ')} for price {premium}")
-    console.print(f"implied vol {float(result.vol):.12%}")
+    if result.status != scalar.OK:
+        raise click.ClickException(f"no implied vol: {result.reason.lower().replace('_', ' ')} for price {premium}")
+    console.print(f"implied vol {result.vol:.12%}")
 
 
 @click.group("surface")

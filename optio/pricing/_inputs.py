@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from optio.pricing._errors import PricingInputError
 
-class PricingInputError(ValueError):
-    """An input outside the model's domain, naming the parameter and the first bad element."""
-
+__all__ = ["PricingInputError", "as_arrays", "call_flags", "flat_inputs", "require"]
 
 _CALL_WORDS = {"c": True, "call": True, "p": False, "put": False}
 

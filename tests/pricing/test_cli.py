@@ -1,5 +1,8 @@
-"""`optio price | iv | surface fit`: numbers match the engine; bad input is one clear line."""
+"""`optio price | iv | surface fit`: numbers match the engine; bad input is one clear line; one option
+loads neither numpy nor numba nor scipy."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,34 @@ def test_price_then_iv_round_trip():
     assert back.exit_code == 0 and "implied vol 60.000000000000%" in back.output
 
 
+@pytest.mark.parametrize("args", [
+    ["price", "--spot", "3000", "--strike", "3200", "--expiry", "30d", "--type", "call", "--vol", "0.65"],
+    ["iv", "--spot", "3000", "--strike", "3200", "--expiry", "30d", "--type", "call", "--price", "150"],
+    ["iv", "--spot", "3000", "--strike", "3000", "--expiry", "30d", "--type", "put", "--price", "200"],
+])
+def test_one_option_loads_neither_numpy_nor_numba_nor_scipy(args):
+    # The scalar path (optio.pricing.scalar): what keeps `optio price` and `optio iv` ≤ 0.5 s
+    # (python -m benchmarks.cli).
+    code = ("import sys\nfrom optio.cli.main import cli\n"
+            f"cli.main({args!r}, standalone_mode=False)\n"
+            "print('HEAVY', [m for m in ('numpy', 'numba', 'scipy', 'web3') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).parents[2])
+    assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+    assert ("implied vol" if args[0] == "iv" else "vanna") in out.stdout
+
+
+def test_price_and_greeks_are_the_engines():
+    from optio.pricing.black_scholes import bsm_greeks
+
+    out = run("price", "--spot", "3000", "--strike", "3200", "--expiry", "30d", "--type", "put", "--vol", "0.65",
+              "--rate", "0.05", "--dividend", "0.01")
+    assert out.exit_code == 0, out.output
+    g = bsm_greeks(3000, 3200, 30 / 365, 0.65, is_call=False, rate=0.05, dividend=0.01)
+    for value in (g.price, g.delta, g.gamma, g.vega_per_point, g.theta_per_day, g.rho / 100, g.vanna, g.volga):
+        assert f"{float(value):,.6g}" in out.output
+
+
 @pytest.mark.parametrize("premium", ["10", "0", "4e-323"])
 def test_iv_without_information_is_not_zero(premium):
     # At the intrinsic value (spot 110, strike 100), a zero price out of the money, a price that
@@ -43,10 +74,17 @@ def test_iv_without_information_is_not_zero(premium):
      "give years (0.25) or a duration"),
     (("price", "--spot", "-1", "--strike", "110", "--expiry", "1", "--type", "call", "--vol", "0.6"),
      "--spot must be a positive number"),
+    (("price", "--spot", "100", "--strike", "110", "--expiry", "1", "--type", "call", "--vol", "0.6", "--rate", "inf"),
+     "rate must be finite"),
+    (("price", "--spot", "1e308", "--strike", "110", "--expiry", "1", "--type", "call", "--vol", "0.6", "--rate", "10"),
+     "forward/spot must be positive and finite; got inf"),
+    (("iv", "--spot", "100", "--strike", "110", "--expiry", "1", "--type", "call", "--price", "5", "--rate", "nan"),
+     "no implied vol: invalid input"),
 ])
 def test_bad_input_is_one_line(args, message):
     out = run(*args)
     assert out.exit_code != 0 and message in out.output
+    assert out.exception is None or isinstance(out.exception, SystemExit), out.exception
 
 
 def test_surface_fit_reports_rejections_and_plots(tmp_path):
