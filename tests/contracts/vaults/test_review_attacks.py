@@ -79,14 +79,14 @@ SAMPLE_ENTRIES = 1_000
 @pytest.mark.parametrize("version", ["ours", "naive"])
 def test_cancelled_requests_do_not_freeze_settlement(
     w3,
-    live,
-    trader,
+    live,  # noqa: F811
+    trader,  # noqa: F811
     deployer,
     attacker,
     alice,
     keeper,
     guardian,
-    version,  # noqa: F811
+    version,
 ):
     if version == "naive":  # cancelled requests stay in the queue, walked by every serve
         live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveCancelQueueCallVault")
@@ -200,15 +200,15 @@ def _fresh_preview(lv, vault, shares: int, expiry2: int) -> int:
 @pytest.mark.parametrize("trigger", ["serveQueue", "closeLong", "settle"])
 def test_queued_lp_is_not_forced_out_at_a_stale_mark(
     w3,
-    live,
-    trader,
+    live,  # noqa: F811
+    trader,  # noqa: F811
     deployer,
     attacker,
     alice,
     keeper,
     guardian,
     trigger,
-    version,  # noqa: F811
+    version,
 ):
     if version == "naive":  # exits paid at any mark
         live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveStaleFillCallVault")
