@@ -148,7 +148,7 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
         (uint256 spot,) = spotOracle.latestPrice(); // reverts StalePrice / NoPrice: never on an old price
         // A stale surface on any board of the side counted its shorts full: that shortfall is
         // the keepers' lateness, not the account's.
-        if (!fresh) revert RequirementNotFresh(account, isCall);
+        if (!_liquidatesOn(fresh)) revert RequirementNotFresh(account, isCall);
         (IVolOracle.SviParams memory params,) = volOracle.getParams(expiry);
         (uint256 mid,,) = pricer.mark(isCall, strike, spot, expiry - block.timestamp, params, WAD);
         uint256 midWad = Collateral.fromQuote(isCall, mid, spot, true);
@@ -167,8 +167,8 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
         // (and a self-liquidator would take it). maxBonus ≤ mid·bonus ≤ mid·penalty, as
         // bonusWad ≤ penaltyWad (setConfig), so cost − maxBonus ≥ midUnits: the vault's share
         // covers mid before any bonus is paid.
-        uint256 toVault = FixedPointMathLib.min(cost - maxBonus, collateral);
-        bonus = FixedPointMathLib.min(maxBonus, collateral - toVault);
+        uint256 toVault;
+        (toVault, bonus) = _liquidationSplit(cost, maxBonus, collateral);
         uint256 badDebt = midUnits > toVault ? midUnits - toVault : 0;
 
         _reduceShort(account, id, amount);
@@ -282,7 +282,7 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
             } else if (!spotFresh) {
                 fresh = false;
             } else if (expired) {
-                perOption = _bounded(full, c.floorWad, _payoffUp(isCall, strike, stressed));
+                perOption = _expiredRequirement(isCall, strike, spot, stressed, full, c.floorWad);
             } else {
                 (IVolOracle.SviParams memory params, bool ok) = OracleReads.tryParams(volOracle, expiry);
                 if (ok) {
@@ -295,6 +295,39 @@ contract MarginAccount is IMarginAccount, OptionValuation, AccessControl, Reentr
             }
             total += _units(isCall, amount, perOption, true);
         }
+    }
+
+    /// @dev Per option, an expired short whose settlement price is not recorded yet: its payoff
+    /// at the stressed spot, bounded as a live short's (the settlement price may still move).
+    /// Virtual for the test mock that asks the payoff at the latest spot, unstressed, as 6507dee
+    /// did (contracts/mocks/NaiveMarginAccounts.sol, finding 7).
+    function _expiredRequirement(bool isCall, uint256 strike, uint256, uint256 stressed, uint256 full, uint256 floorWad)
+        internal
+        pure
+        virtual
+        returns (uint256)
+    {
+        return _bounded(full, floorWad, _payoffUp(isCall, strike, stressed));
+    }
+
+    /// @dev Whether a liquidation may rest on a requirement whose inputs were `fresh`: only then
+    /// (a stale board counts its shorts full, the keepers' lateness, not the account's). Virtual
+    /// for the test mock that liquidates on it, as 6507dee did (NaiveMarginAccounts.sol, finding 8).
+    function _liquidatesOn(bool fresh) internal pure virtual returns (bool) {
+        return fresh;
+    }
+
+    /// @dev A liquidation's `collateral` split between the vault and the liquidator: the vault
+    /// first, up to `cost − maxBonus`, the liquidator from what is left. Virtual for the test
+    /// mock that pays the bonus first, as 6507dee did (NaiveMarginAccounts.sol, finding 13).
+    function _liquidationSplit(uint256 cost, uint256 maxBonus, uint256 collateral)
+        internal
+        pure
+        virtual
+        returns (uint256 toVault, uint256 bonus)
+    {
+        toVault = FixedPointMathLib.min(cost - maxBonus, collateral);
+        bonus = FixedPointMathLib.min(maxBonus, collateral - toVault);
     }
 
     /// @dev min(full, max(floor·full, value)), the floor rounded up.

@@ -136,12 +136,7 @@ contract VolOracle is IVolOracle, AccessControl {
         params = _unpack(s);
         if (block.timestamp > s.updatedAt) {
             // Fresh implies age <= fraction·τ_post < τ_post, so expiry > block.timestamp here.
-            int256 tauNow = int256(expiry - block.timestamp);
-            int256 tauPost = int256(expiry - s.updatedAt);
-            // Total variance of the posted vols over τ_now. Truncates towards zero: at most 1 wei
-            // of a and b, far below any slice's variance (see IVolOracle).
-            params.a = params.a * tauNow / tauPost;
-            params.b = params.b * tauNow / tauPost;
+            params = _atTauNow(params, expiry - block.timestamp, expiry - s.updatedAt);
         }
         return (params, s.updatedAt);
     }
@@ -264,6 +259,22 @@ contract VolOracle is IVolOracle, AccessControl {
         uint256 neu = wNew * tauRef * tauPrev;
         uint256 old = wPrev * tauRef * tauNew;
         return (neu > ref ? neu - ref : ref - neu) <= (old > ref ? old - ref : ref - old);
+    }
+
+    /// @dev The posted surface `p` (total variance over `tauPost`) as the total variance of the
+    /// same vols over `tauNow`: a and b scaled by τ_now/τ_post. Truncates towards zero: at most
+    /// 1 wei of a and b, far below any slice's variance (see IVolOracle). Virtual for the test
+    /// mock that serves the posted total variance as is, as 6507dee did: read over a shorter τ,
+    /// its vols grow as √(τ_post/τ_now) (contracts/mocks/NaiveVolOracle.sol, finding 9).
+    function _atTauNow(SviParams memory p, uint256 tauNow, uint256 tauPost)
+        internal
+        pure
+        virtual
+        returns (SviParams memory)
+    {
+        p.a = p.a * int256(tauNow) / int256(tauPost);
+        p.b = p.b * int256(tauNow) / int256(tauPost);
+        return p;
     }
 
     /// @dev A total variance as a rate's numerator: ≤ 0 (a surface the checks would reject at

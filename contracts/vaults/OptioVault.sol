@@ -134,7 +134,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         nonReentrant
         returns (uint256 shares)
     {
-        (uint256 total, bool fresh) = _mark();
+        (uint256 total, bool fresh) = _exitMark();
         if (!fresh) revert MarkNotFresh();
         uint256 maxAssets = _maxWithdrawAt(owner, total);
         if (assets > maxAssets) revert ERC4626ExceededMaxWithdraw(owner, assets, maxAssets);
@@ -150,7 +150,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         nonReentrant
         returns (uint256 assets)
     {
-        (uint256 total, bool fresh) = _mark();
+        (uint256 total, bool fresh) = _exitMark();
         if (!fresh) revert MarkNotFresh();
         uint256 maxShares = _maxRedeemAt(owner, total);
         if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
@@ -193,7 +193,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     function cancelRedeemRequest(uint256 requestId) external nonReentrant {
         Entry storage r = _controlledRequest(requestId, RequestStatus.Pending);
         uint256 shares = r.shares;
-        _unlink(r);
+        _dropCancelled(r);
         r.status = RequestStatus.Cancelled;
         pendingShares -= shares;
         _transfer(address(this), r.controller, shares);
@@ -342,14 +342,14 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @notice The owner's assets less the exit fee, capped by free liquidity; zero while the
     /// options cannot be marked (an exit then reverts `MarkNotFresh`).
     function maxWithdraw(address owner) public view override returns (uint256) {
-        (uint256 total, bool fresh) = _mark();
+        (uint256 total, bool fresh) = _exitMark();
         return fresh ? _maxWithdrawAt(owner, total) : 0;
     }
 
     /// @notice The owner's shares, capped by the shares free liquidity can pay net of the exit
     /// fee (rounded down); zero while the options cannot be marked.
     function maxRedeem(address owner) public view override returns (uint256) {
-        (uint256 total, bool fresh) = _mark();
+        (uint256 total, bool fresh) = _exitMark();
         return fresh ? _maxRedeemAt(owner, total) : 0;
     }
 
@@ -425,6 +425,13 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         uint256 gross = _idleAssets();
         if (liability < 0) return (gross + uint256(-liability), fresh);
         total = gross > uint256(liability) ? gross - uint256(liability) : 0;
+    }
+
+    /// @dev The mark every exit is priced at (withdraw, redeem, their maxima, queued fills):
+    /// `_mark`, which refuses them while it is not fresh. Virtual for the test mock that exits at
+    /// any mark, as 6507dee did (contracts/mocks/NaiveQueueVaults.sol, finding 2).
+    function _exitMark() internal view virtual returns (uint256 total, bool fresh) {
+        return _mark();
     }
 
     /// @dev OpenZeppelin's conversion formula (virtual shares and the +1 virtual asset) at `total`.
@@ -517,6 +524,13 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         emit ExitFeeSet(feeWad);
     }
 
+    /// @dev A cancelled request leaves the list of pending requests, so no serve walks it.
+    /// Virtual for the test mock that leaves it there, as the array queue of 6507dee did
+    /// (contracts/mocks/NaiveQueueVaults.sol, finding 1).
+    function _dropCancelled(Entry storage e) internal virtual {
+        _unlink(e);
+    }
+
     /// @dev Takes a pending request out of the list of pending requests, in O(1).
     function _unlink(Entry storage e) private {
         uint40 prev = e.prev;
@@ -565,7 +579,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         if (link == 0 || maxRequests == 0) return 0;
         // Marked once: each fulfilment moves `assets` from the LPs' total into reserved claims
         // and burns its shares, so the total is carried forward instead of re-marked.
-        (uint256 total, bool fresh) = _mark();
+        (uint256 total, bool fresh) = _exitMark();
         if (!fresh) return 0;
         uint256 locked = lockedAssets;
         uint256 idle = _idleAssets();
@@ -574,6 +588,12 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         while (link != 0 && served < maxRequests) {
             uint256 id = link - 1;
             Entry storage r = _requests[id];
+            if (r.status != RequestStatus.Pending) {
+                // Never on ours (a cancel unlinks): the naive mock's cancelled requests stay
+                // linked and are passed over without counting, as the array queue of 6507dee did.
+                link = r.next;
+                continue;
+            }
             uint256 shares = r.shares;
             // Gross rounded down, fee rounded up: the leaver gets no more than the shares are worth.
             uint256 gross = _toAssets(shares, total, Math.Rounding.Floor);

@@ -82,9 +82,21 @@ def naive_protocol(w3, deployer, keeper, guardian, **replace: str) -> Protocol:
     return Protocol(w3, deploy_protocol(w3, deployer, config, save=False, replace=replace))
 
 
+def naive_live(w3, deployer, keeper, guardian, alice, trader, **replace: str) -> Live:
+    """``live`` on a deployment with the ``replace`` naive versions, ``trader`` funded as the
+    ``trader`` fixture funds bob."""
+    lv = open_market(w3, naive_protocol(w3, deployer, keeper, guardian, **replace), keeper, alice)
+    _fund(lv, trader)
+    return lv
+
+
+def _fund(lv: Live, signer) -> None:
+    lv.market.base.faucet(signer, "50")
+    lv.market.quote_token.faucet(signer, "200000")
+
+
 @pytest.fixture
 def trader(bob, live):
     """bob with WETH and USDC in his wallet."""
-    live.market.base.faucet(bob, "50")
-    live.market.quote_token.faucet(bob, "200000")
+    _fund(live, bob)
     return bob

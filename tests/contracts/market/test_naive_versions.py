@@ -35,7 +35,7 @@ from optio.sdk.contracts import Client
 from optio.sdk.deploy import deploy_contract
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import TradeKind
-from tests.contracts.market.conftest import Live, naive_protocol, open_market, warp
+from tests.contracts.market.conftest import Live, naive_live, naive_protocol, open_market, warp
 from tests.helpers import admin_send, call, now, reverts, send
 
 WAD = 10**18
@@ -100,8 +100,9 @@ def test_free_option_around_withdraw(w3, protocol, live, trader, deployer, keepe
     settle: at a fair price he takes his share of the loss; at a cash price the LPs who stay
     pay his share."""
     if version == "naive":  # the vault's mark is set once: the naive vault ignores it from the start
-        live = _cash_vault_market(w3, protocol, deployer, keeper, guardian, alice, trader,
-                                  CallVault="NaiveCashCallVault")
+        live = _cash_vault_market(
+            w3, protocol, deployer, keeper, guardian, alice, trader, CallVault="NaiveCashCallVault"
+        )
     vault = live.protocol.vault("call")
     admin_send(live.protocol, vault, "setExitFee", 0)  # the exit fee, another defence, off: the mark alone
     carol = LocalSigner(dev_account(4))
@@ -113,8 +114,11 @@ def test_free_option_around_withdraw(w3, protocol, live, trader, deployer, keepe
         live.post_spot(price)
     live.post_surface()
     shares = call(vault, "balanceOf", carol.address)
-    fair = shares * (call(live.market, "optionsLiability", vault.address)[0] * -1
-                     + vault.asset.balance_units(vault.address) + 1) // (call(vault, "totalSupply") + 10**6)
+    fair = (
+        shares
+        * (call(live.market, "optionsLiability", vault.address)[0] * -1 + vault.asset.balance_units(vault.address) + 1)
+        // (call(vault, "totalSupply") + 10**6)
+    )
     before = vault.asset.balance_units(carol.address)
     send(vault, carol, "redeem", shares, carol.address, carol.address)
     paid = vault.asset.balance_units(carol.address) - before
@@ -133,8 +137,7 @@ def test_free_option_around_deposit(w3, protocol, live, trader, deployer, keeper
     accounts are settled and leaves after must pay for that receivable: at a fair price he gains
     nothing; at a cash price he takes a share of it from the LPs who were there."""
     if version == "naive":
-        live = _cash_vault_market(w3, protocol, deployer, keeper, guardian, alice, trader,
-                                  PutVault="NaiveCashPutVault")
+        live = _cash_vault_market(w3, protocol, deployer, keeper, guardian, alice, trader, PutVault="NaiveCashPutVault")
     vault = live.protocol.vault("put")
     admin_send(live.protocol, vault, "setExitFee", 0)  # the exit fee, another defence, off: the mark alone
     live.protocol.margin.deposit(trader, False, "20000")
@@ -158,12 +161,10 @@ def test_free_option_around_deposit(w3, protocol, live, trader, deployer, keeper
     else:  # about half of the 4,000 USDC receivable
         assert gained > 1_000 * 10**6, f"naive vault: the depositor gained only {gained}"
 
+
 def _cash_vault_market(w3, protocol, deployer, keeper, guardian, alice, trader, **naive: str) -> Live:
     """A live market whose vault values itself at cash (no options mark), the trader funded."""
-    live = _market("naive", w3, protocol, deployer, keeper, guardian, alice, **naive)
-    live.market.base.faucet(trader, "50")
-    live.market.quote_token.faucet(trader, "200000")
-    return live
+    return naive_live(w3, deployer, keeper, guardian, alice, trader, **naive)
 
 
 def _market(version: str, w3, protocol, deployer, keeper, guardian, alice, **naive: str) -> Live:
@@ -277,12 +278,12 @@ def test_no_liquidation_of_the_healthy_part(live, trader, deployer, version):
     live.market.trade(trader, opt, TradeKind.SELL, "10")
     warp(live.w3, 2)
     live.post_spot("1700")
-    (_, (collateral, required)), = call(margin, "healthOf", [trader.address])
+    ((_, (collateral, required)),) = call(margin, "healthOf", [trader.address])
     assert collateral < required
     liquidator = LocalSigner(dev_account(6))
     snapshot = live.w3.provider.make_request("evm_snapshot", [])["result"]
     send(margin, liquidator, "liquidate", trader.address, opt.id, 5 * WAD)
-    (_, (collateral, required)), = call(margin, "healthOf", [trader.address])
+    ((_, (collateral, required)),) = call(margin, "healthOf", [trader.address])
     assert collateral >= required  # half was enough: the rest is healthy on both versions
     live.w3.provider.make_request("evm_revert", [snapshot])
     if version == "ours":

@@ -1,7 +1,8 @@
 """The outside review's oracle attacks (findings 9 and 11), each asserting the attack fails.
 
 - 9: a surface of total variance posted 2 h 59 m before expiry and read 600 s before expiry
-  annualises to √(w/τ_now): vols ×4.23, and the vault sells puts at four times their value;
+  annualises to √(w/τ_now): vols ×4.23, and the vault buys puts at four times their value
+  (``[naive]``: the VolOracle serving the posted total variance as is, NaiveVolOracle);
 - 11a: six spot posts in six seconds, each within the 25% jump bound, compound 2,000 → 7,626;
 - 11b: the vol bound checked only the ATM point: one post moved the 1800-put vol 0.84 → 2.70;
 - 11c: a settlement observation was accepted 5 h after the settlement grace.
@@ -12,11 +13,14 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+import pytest
+
+from optio.pricing.black_scholes import bsm_price
 from optio.pricing.oracle_units import round_to_wad
 from optio.pricing.svi import SviParams
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import TradeKind
-from tests.contracts.market.conftest import SURFACE, WEEK, Live
+from tests.contracts.market.conftest import SURFACE, WEEK, Live, naive_protocol
 from tests.helpers import admin_send, call, now, reverts, send, warp, warp_to
 
 WAD = 10**18
@@ -79,6 +83,46 @@ def test_rescaled_surface_holds_posted_vols(w3, protocol, keeper, alice):
     q = lv.market.quote(lv.option("1800", "put"), TradeKind.BUY, "1")
     ratio = float(q.vol) / _posted_vol(SURFACE, 1800, 2000)
     assert ratio < 1.1, f"quoted vol is x{ratio:.2f} the posted one"
+
+
+@pytest.mark.parametrize("version", ["ours", "naive"])
+def test_vault_buys_near_expiry_at_the_posted_vol(w3, protocol, deployer, keeper, guardian, alice, bob, version):
+    """The tau-fraction freshness (the other defence) relaxed to 99% on both versions, so a
+    surface posted 3 h before expiry still prices the last 10 minutes, and the move fee (finding
+    3's, which alone floors this bid at 0) off, so the bid is the surface's: a trader sells 10 ATM
+    puts to the put vault with 600 s left. Ours pays at most their value at the posted vol (a
+    bid); the naive oracle's total variance, read over τ_now, quotes √(τ_post/τ_now) × the vol and
+    the vault pays a multiple of their value."""
+    if version == "naive":
+        protocol = naive_protocol(w3, deployer, keeper, guardian, VolOracle="NaiveVolOracle")
+    lv = _short_board(w3, protocol, keeper, alice, 3 * 3600 + 60)
+    vol = protocol.vol_oracle
+    cfg = list(call(vol, "config"))
+    cfg[2] = 99 * WAD // 100
+    admin_send(protocol, vol, "setConfig", tuple(cfg))
+    fees = list(call(protocol.market, "fees"))
+    fees[4] = 0  # moveWad
+    admin_send(protocol, protocol.market, "setFees", tuple(fees))
+    warp_to(w3, lv.expiry - 600)
+    lv.post_spot("2000")
+    put = lv.option("2000", "put")
+    posted = _posted_vol(SURFACE, 2000, 2000)
+    quoted = float(lv.market.quote(put, TradeKind.SELL, "10").vol)
+    usdc, vault = lv.market.quote_token, protocol.vault("put")
+    usdc.faucet(bob, "20000")
+    protocol.margin.deposit(bob, False, "20000")
+    before = usdc.balance_units(vault.address)
+    lv.market.trade(bob, put, TradeKind.SELL, "10")
+    paid = before - usdc.balance_units(vault.address)
+    fair = 10 * float(bsm_price(2000.0, 2000.0, (lv.expiry - now(w3)) / YEAR, posted, is_call=False)) * 10**6
+    print(
+        f"\n{version}: 600 s before expiry, quoted vol {quoted:.4f} (x{quoted / posted:.2f} the posted "
+        f"{posted:.4f}); the vault paid {paid / 10**6:.2f} USDC for 10 ATM puts worth {fair / 10**6:.2f}"
+    )
+    if version == "naive":
+        assert quoted > 2 * posted and paid > 2 * fair, (quoted, posted, paid, fair)
+    else:
+        assert abs(quoted / posted - 1) < 0.01 and 0 < paid <= fair, (quoted, posted, paid, fair)
 
 
 # --- finding 11a: spot moves bounded per unit of time -----------------------------------------

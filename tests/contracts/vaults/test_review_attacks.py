@@ -1,9 +1,11 @@
 """Vault attacks from the outside review of 6507dee, each on a live market (tests/contracts/market/conftest.py)
-and each asserting that it no longer works:
+and each asserting that it no longer works; ``[naive]`` runs the same attack against a vault
+that keeps 6507dee's behaviour (contracts/mocks/NaiveQueueVaults.sol), where it must still work:
 
 1. cancelled redeem requests freeze settlement: a spammer fills the queue with cancelled entries
-   that every release used to walk;
-2. queued LPs forced out at the stale-oracle mark (serveQueue, settle or closeLong by anyone);
+   that every release used to walk (naive: cancelled requests stay in the queue and are walked);
+2. queued LPs forced out at the stale-oracle mark (serveQueue, settle or closeLong by anyone; naive:
+   exits are paid at any mark);
 3+5. an LP front-running the keeper's spot post, and just-in-time liquidity around a trade: the
    exit fee (naive = the fee set to zero, where both attacks pay);
 10. the options mark rewired after deployment.
@@ -20,7 +22,15 @@ from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.contracts import Client
 from optio.sdk.deploy import deploy_contract
 from optio.sdk.market import TradeKind
-from tests.contracts.market.conftest import STRIKES, SURFACE, WEEK, live, trader, warp  # noqa: F401 (fixtures)
+from tests.contracts.market.conftest import (  # noqa: F401 (fixtures)
+    STRIKES,
+    SURFACE,
+    WEEK,
+    live,
+    naive_live,
+    trader,
+    warp,
+)
 from tests.helpers import admin_send, call, now, request_id_of, reverts, send
 
 WAD = 10**18
@@ -62,10 +72,25 @@ def _deadline(lv) -> int:
 # 1. Cancelled requests must not freeze settlement.
 
 SPAM_ENTRIES = 20_000
+#: Cancelled entries behind which a serve's gas is sampled: the walk's cost per cancelled entry.
+SAMPLE_ENTRIES = 1_000
 
 
-def test_cancelled_requests_do_not_freeze_settlement(live, trader, deployer, attacker, alice, keeper):  # noqa: F811
-    w3, m = live.w3, live.market
+@pytest.mark.parametrize("version", ["ours", "naive"])
+def test_cancelled_requests_do_not_freeze_settlement(
+    w3,
+    live,  # noqa: F811
+    trader,  # noqa: F811
+    deployer,
+    attacker,
+    alice,
+    keeper,
+    guardian,
+    version,
+):
+    if version == "naive":  # cancelled requests stay in the queue, walked by every serve
+        live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveCancelQueueCallVault")
+    m = live.market
     vault = live.protocol.vault("call")
     spammer = Client(w3, deploy_contract(w3, deployer, "QueueSpammer", vault.address), artifact_name="QueueSpammer")
     vault.asset.faucet(attacker, "1")
@@ -73,17 +98,38 @@ def test_cancelled_requests_do_not_freeze_settlement(live, trader, deployer, att
     send(vault, attacker, "transfer", spammer.address, 10)
     itm = live.option("1800", "call")  # ITM at spot 2000
     m.trade(trader, itm, TradeKind.BUY, "10")
+    shares = call(vault, "convertToShares", 10 * WAD)
+
+    def serve_gas_behind_the_spam() -> int | None:
+        """Gas of serveQueue(16) once alice's request queues behind what is spammed so far."""
+        snap = _snapshot(w3)
+        send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
+        gas = _gas(vault, attacker, "serveQueue", 16)
+        _revert(w3, snap)
+        return gas
 
     per_entry = _gas(spammer, attacker, "spam", 20) / 20
     batch = int(25_000_000 / per_entry)
     made = 0
-    while made < SPAM_ENTRIES:
-        k = min(batch, SPAM_ENTRIES - made)
-        send(spammer, attacker, "spam", k)
-        made += k
-    print(f"\nspam: {per_entry:,.0f} gas per cancelled entry, {batch} per tx")
+
+    def spam_to(entries: int) -> None:
+        nonlocal made
+        while made < entries:
+            k = min(batch, entries - made)
+            send(spammer, attacker, "spam", k)
+            made += k
+
+    walk = [serve_gas_behind_the_spam()]
+    spam_to(SAMPLE_ENTRIES)
+    walk.append(serve_gas_behind_the_spam())
+    walk_per_entry = (walk[1] - walk[0]) / SAMPLE_ENTRIES
+    spam_to(SPAM_ENTRIES)
+    print(
+        f"\n{version}: spam {per_entry:,.0f} gas per cancelled entry, {batch} per tx; a serve walks "
+        f"{walk_per_entry:,.1f} gas per cancelled entry ({walk[0]:,} gas behind none, {walk[1]:,} behind "
+        f"{SAMPLE_ENTRIES:,})"
+    )
     assert call(vault, "queueLength") == SPAM_ENTRIES
-    shares = call(vault, "convertToShares", 10 * WAD)
     rid = request_id_of(vault, send(vault, alice, "requestRedeem", shares, alice.address, alice.address))
 
     gas: dict[str, int | None] = {}
@@ -102,7 +148,16 @@ def test_cancelled_requests_do_not_freeze_settlement(live, trader, deployer, att
     warp(w3, live.expiry - now(w3) + 60)
     live.post_spot("2000")
     measure("settle", m, keeper, "settle", live.expiry)
-    print("gas behind 20,000 cancelled requests:", {k: f"{v:,}" if v else "> 30M (fails)" for k, v in gas.items()})
+    print(
+        f"{version}: gas behind 20,000 cancelled requests:",
+        {k: f"{v:,}" if v else "> 30M (fails)" for k, v in gas.items()},
+    )
+    if version == "naive":  # each release walks every cancelled entry: none fits in a block
+        assert walk_per_entry > 1_000, f"naive: the walk costs only {walk_per_entry} gas per cancelled entry"
+        print(f"naive: a 30M block walks at most ~{BLOCK_GAS / walk_per_entry:,.0f} cancelled entries")
+        assert gas == dict.fromkeys(gas), f"naive: a release still fits behind {SPAM_ENTRIES} cancelled: {gas}"
+        return
+    assert walk_per_entry < 1, f"a serve walks {walk_per_entry} gas per cancelled entry"
     assert all(g is not None and g < BLOCK_GAS for g in gas.values()), f"gas behind {SPAM_ENTRIES} cancelled: {gas}"
     assert all(g < 1_000_000 for g in gas.values()), f"the walk still grows with cancelled entries: {gas}"
     assert served == dict.fromkeys(gas, True), f"the real request was not served: {served}"
@@ -128,9 +183,36 @@ def _two_boards_and_a_queued_lp(lv, trader):  # noqa: F811
     return vault, carol, rid, expiry2
 
 
+def _fresh_preview(lv, vault, shares: int, expiry2: int) -> int:
+    """What ``shares`` redeem for at the next fresh mark (spot and both boards posted again),
+    read in a snapshot that is reverted: the fair price of an exit now."""
+    snap = _snapshot(lv.w3)
+    warp(lv.w3, 2)
+    lv.refresh()
+    _post_surface(lv, expiry2)
+    assert call(lv.market, "optionsLiability", vault.address)[1] is True
+    fair = call(vault, "previewRedeem", shares)
+    _revert(lv.w3, snap)
+    return fair
+
+
+@pytest.mark.parametrize("version", ["ours", "naive"])
 @pytest.mark.parametrize("trigger", ["serveQueue", "closeLong", "settle"])
-def test_queued_lp_is_not_forced_out_at_a_stale_mark(live, trader, attacker, keeper, trigger):  # noqa: F811
-    w3, m = live.w3, live.market
+def test_queued_lp_is_not_forced_out_at_a_stale_mark(
+    w3,
+    live,  # noqa: F811
+    trader,  # noqa: F811
+    deployer,
+    attacker,
+    alice,
+    keeper,
+    guardian,
+    trigger,
+    version,
+):
+    if version == "naive":  # exits paid at any mark
+        live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveStaleFillCallVault")
+    m = live.market
     vault, _, rid, expiry2 = _two_boards_and_a_queued_lp(live, trader)
     if trigger == "settle":  # board 1 expires; board 2's surface is a week old
         warp(w3, live.expiry - now(w3) + 60)
@@ -139,6 +221,7 @@ def test_queued_lp_is_not_forced_out_at_a_stale_mark(live, trader, attacker, kee
         warp(w3, 3 * 3600 + 60)
         live.refresh()
     assert call(m, "optionsLiability", vault.address)[1] is False, "the mark must be stale here"
+    fair = _fresh_preview(live, vault, call(vault, "redeemRequest", rid)[2], expiry2)
 
     if trigger == "serveQueue":
         send(vault, attacker, "serveQueue", 16)
@@ -147,6 +230,13 @@ def test_queued_lp_is_not_forced_out_at_a_stale_mark(live, trader, attacker, kee
     else:
         m.settle(attacker, live.expiry)
     r = call(vault, "redeemRequest", rid)
+    if version == "naive":  # filled at the bound: board 2's calls counted at full collateral
+        print(
+            f"\nnaive: {trigger} filled carol's request at the stale mark for {r[3] / WAD:.2f} WETH against "
+            f"{fair / WAD:.2f} at the next fresh mark ({r[3] / fair - 1:+.1%})"
+        )
+        assert r[1] == CLAIMABLE and r[3] < fair * 9 // 10, (r, fair)
+        return
     assert r[1] == PENDING, f"{trigger} filled the request at the stale mark: {r[3] / (100 * WAD) - 1:+.1%}"
     assert call(vault, "claimableAssets") == 0
 
@@ -165,12 +255,27 @@ def test_queued_lp_is_not_forced_out_at_a_stale_mark(live, trader, attacker, kee
     assert fair >= 99 * WAD, f"carol's 100 WETH filled at {fair / WAD}"
 
 
-def test_no_instant_exit_at_a_stale_mark(live, trader):  # noqa: F811
-    vault, carol, rid, _ = _two_boards_and_a_queued_lp(live, trader)
+@pytest.mark.parametrize("version", ["ours", "naive"])
+def test_no_instant_exit_at_a_stale_mark(w3, live, trader, deployer, keeper, guardian, alice, version):  # noqa: F811
+    if version == "naive":  # exits paid at any mark
+        live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveStaleFillCallVault")
+    vault, carol, rid, expiry2 = _two_boards_and_a_queued_lp(live, trader)
     send(vault, carol, "cancelRedeemRequest", rid)
     warp(live.w3, 3 * 3600 + 60)
     live.refresh()
     shares = call(vault, "balanceOf", carol.address)
+    if version == "naive":  # she may leave now, at the bound
+        exit_shares = call(vault, "maxRedeem", carol.address)
+        fair = _fresh_preview(live, vault, exit_shares, expiry2)
+        before = vault.asset.balance_units(carol.address)
+        send(vault, carol, "redeem", exit_shares, carol.address, carol.address)
+        paid = vault.asset.balance_units(carol.address) - before
+        print(
+            f"\nnaive: carol redeemed {exit_shares / shares:.0%} of her shares at the stale mark for "
+            f"{paid / WAD:.2f} WETH against {fair / WAD:.2f} at the next fresh mark ({paid / fair - 1:+.1%})"
+        )
+        assert exit_shares > 0 and paid < fair * 9 // 10, (exit_shares, paid, fair)
+        return
     assert call(vault, "maxWithdraw", carol.address) == 0
     assert call(vault, "maxRedeem", carol.address) == 0
     with reverts("MarkNotFresh"):
