@@ -18,10 +18,12 @@ import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interf
 ///    freshness check (they are history); older rounds and round 0 revert `NoDataForRound`.
 ///
 /// Moves are bounded per unit of time, not per post: a post may move at most `maxJumpWad` away
-/// from an anchor price; the anchor is reset to the previous price once it is older than
-/// `jumpWindow` (observation time). So within any `jumpWindow` the price moves at most
-/// `maxJumpWad` from where it was, and compounding moves need real time. The bound is lifted
-/// when the previous price is stale (an outage: the market may really have moved further).
+/// from an anchor price at least `jumpWindow` old (observation time) and from the previous post.
+/// So within any `jumpWindow` the price moves at most `maxJumpWad` from where it was, and
+/// compounding moves need real time. A post outside the anchor's band is accepted when it is no
+/// further from the anchor than the previous post (the two bands may not meet after the anchor
+/// advances). The bound is lifted when the previous price is stale (an outage: the market may
+/// really have moved further).
 interface ISpotOracle is AggregatorV3Interface {
     /* ERRORS */
 
@@ -35,8 +37,8 @@ interface ISpotOracle is AggregatorV3Interface {
     /// pending expiry).
     error TimestampTooOld(uint256 timestamp, uint256 oldestAccepted);
     /// @notice Thrown when a price moves more than `maxJumpWad` (relative, 1e18 = 100%) from the
-    /// anchor price (`previousPriceWad`: the price at the start of the jump window) while the
-    /// previous price is still fresh.
+    /// reference `previousPriceWad` (the anchor, or the previous post) while the previous price
+    /// is still fresh.
     error PriceJumpTooLarge(uint256 priceWad, uint256 previousPriceWad, uint256 maxJumpWad);
     /// @notice Thrown when a price is too large for the packed 128-bit storage.
     error PriceTooLarge(uint256 priceWad);
