@@ -20,10 +20,9 @@ import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interf
 /// Moves are bounded per unit of time, not per post: a post may move at most `maxJumpWad` away
 /// from an anchor price at least `jumpWindow` old (observation time) and from the previous post.
 /// So within any `jumpWindow` the price moves at most `maxJumpWad` from where it was, and
-/// compounding moves need real time. A post outside the anchor's band is accepted when it is no
-/// further from the anchor than the previous post (the two bands may not meet after the anchor
-/// advances). The bound is lifted when the previous price is stale (an outage: the market may
-/// really have moved further).
+/// compounding moves need real time. Each anchor is within `maxJumpWad` of the one before (its
+/// candidate is clamped into that band), so some price can always be posted. The bound is lifted
+/// when the previous price is stale (an outage: the market may really have moved further).
 interface ISpotOracle is AggregatorV3Interface {
     /* ERRORS */
 

@@ -22,9 +22,7 @@ pragma solidity 0.8.28;
 /// Move bound: a post's vols at five log-moneyness points k = z·σ_atm·√τ_now, z ∈ {−2,−1,0,1,2}
 /// (σ_atm the anchor's ATM vol), may differ by at most `maxAtmMoveWad` (relative) from the
 /// anchor surface's vols at the same k, and from the previous surface's. The anchor is a surface
-/// at least `jumpWindow` old: moves are bounded per unit of time, not per post. A point outside
-/// the anchor's band passes when its variance rate is no further from the anchor's than the
-/// previous surface's (the two bands may not meet after the anchor advances). The
+/// at least `jumpWindow` old: moves are bounded per unit of time, not per post. The
 /// bound is lifted when the previous surface is older than `maxAge` (an outage), not when it is
 /// only stale by the tenor rule (the keeper's posts near expiry stay bounded).
 interface IVolOracle {

@@ -4,19 +4,16 @@ pragma solidity 0.8.28;
 import {SpotOracle} from "../oracles/SpotOracle.sol";
 
 /// @title NaiveBandSpotOracle
-/// @notice Test mock, never deployed: the SpotOracle with the strict two-band rule of round 4 —
-/// every post within a jump of the anchor and of the previous post. The naive version the F4
-/// liveness test must beat: after a wild path the two bands do not meet and no price posts.
+/// @notice Test mock, never deployed: the SpotOracle of round 4, whose candidate is the previous
+/// post as it is (not clamped into the band of the anchor it will follow). The naive version the
+/// F4 liveness test must beat: after a wild path the next anchor's band and the previous post's
+/// do not meet, and no price posts until the previous post is maxAge old.
 contract NaiveBandSpotOracle is SpotOracle {
     constructor(address admin, string memory description_, Config memory config_)
         SpotOracle(admin, description_, config_)
     {}
 
-    function _checkAgainstAnchor(uint256 priceWad, uint256 anchorWad, uint256, uint256 maxJumpWad)
-        internal
-        pure
-        override
-    {
-        if (!_withinJump(priceWad, anchorWad, maxJumpWad)) revert PriceJumpTooLarge(priceWad, anchorWad, maxJumpWad);
+    function _candidateOf(Anchor memory prev, uint256, uint256) internal pure override returns (Anchor memory) {
+        return prev;
     }
 }

@@ -100,8 +100,9 @@ contract SpotOracle is ISpotOracle, AccessControl {
         // compound two jumps: 2000 → 2500 → 3125) and from the previous post (against the anchor
         // alone, posts seconds apart swung 2500 → 1500 → 2500).
         if (prev.roundId != 0 && timestamp - prev.updatedAt <= cfg.maxAge) {
-            Anchor memory anchor = _advanceAnchor(Anchor(prev.priceWad, prev.updatedAt), timestamp, cfg.jumpWindow);
-            _checkAgainstAnchor(priceWad, anchor.priceWad, prev.priceWad, cfg.maxJumpWad);
+            Anchor memory anchor =
+                _advanceAnchor(Anchor(prev.priceWad, prev.updatedAt), timestamp, cfg.jumpWindow, cfg.maxJumpWad);
+            _checkJump(priceWad, anchor.priceWad, cfg.maxJumpWad);
             _checkJump(priceWad, prev.priceWad, cfg.maxJumpWad);
         } else {
             _anchor = Anchor(uint128(priceWad), uint64(timestamp));
@@ -120,33 +121,8 @@ contract SpotOracle is ISpotOracle, AccessControl {
 
     /// @dev |price − reference| / reference ≤ maxJump, compared without division (rounds nothing).
     function _checkJump(uint256 priceWad, uint256 referenceWad, uint256 maxJumpWad) private pure {
-        if (!_withinJump(priceWad, referenceWad, maxJumpWad)) revert PriceJumpTooLarge(priceWad, referenceWad, maxJumpWad);
-    }
-
-    /// @dev The anchor's bound, or a post no further from the anchor than the previous one (and,
-    /// as always, within a jump of it). When the anchor advances to an older candidate, the
-    /// previous post (checked against the anchor before) can lie beyond the new anchor's band by
-    /// more than a jump, and then no price met both bounds until the previous post was maxAge old
-    /// (round 5, F4). Accepting a post that does not move away from the anchor keeps the feed
-    /// live, and posts still cannot compound away from the anchor: each one outside its band is
-    /// no further from it than the last. Virtual only for the test mock with the strict bound
-    /// (contracts/mocks/NaiveBandSpotOracle.sol).
-    function _checkAgainstAnchor(uint256 priceWad, uint256 anchorWad, uint256 prevWad, uint256 maxJumpWad)
-        internal
-        pure
-        virtual
-    {
-        if (_withinJump(priceWad, anchorWad, maxJumpWad)) return;
-        if (_distance(priceWad, anchorWad) <= _distance(prevWad, anchorWad)) return;
-        revert PriceJumpTooLarge(priceWad, anchorWad, maxJumpWad);
-    }
-
-    function _withinJump(uint256 priceWad, uint256 referenceWad, uint256 maxJumpWad) internal pure returns (bool) {
-        return _distance(priceWad, referenceWad) * 1e18 <= maxJumpWad * referenceWad;
-    }
-
-    function _distance(uint256 a, uint256 b) private pure returns (uint256) {
-        return a > b ? a - b : b - a;
+        uint256 diff = priceWad > referenceWad ? priceWad - referenceWad : referenceWad - priceWad;
+        if (diff * 1e18 > maxJumpWad * referenceWad) revert PriceJumpTooLarge(priceWad, referenceWad, maxJumpWad);
     }
 
     /// @dev The jump bound's reference for a post at `timestamp`. Two slots: the anchor, and a
@@ -156,7 +132,12 @@ contract SpotOracle is ISpotOracle, AccessControl {
     /// plus the gap between posts). With the previous post also a reference (`post`), posts less
     /// than a window apart stay within maxJump of one anchor and of each other: they cannot
     /// compound, and they cannot swing by more than maxJump from one post to the next.
-    function _advanceAnchor(Anchor memory prev, uint256 timestamp, uint256 window)
+    /// A candidate is recorded clamped into the band of the anchor it will follow
+    /// (`_candidateOf`), so each anchor is within maxJump of the one before and the previous post
+    /// is always within (1 + maxJump)/(1 − maxJump) of a new anchor: the two bands meet and some
+    /// price can always be posted (round 5, F4: unclamped, they could be disjoint after a wild
+    /// path, refusing every price until the last post was maxAge old).
+    function _advanceAnchor(Anchor memory prev, uint256 timestamp, uint256 window, uint256 maxJumpWad)
         private
         returns (Anchor memory anchor)
     {
@@ -165,12 +146,30 @@ contract SpotOracle is ISpotOracle, AccessControl {
         anchor = _anchor;
         Anchor memory candidate = _candidate;
         if (candidate.timestamp == 0) {
-            _candidate = prev;
+            _candidate = _candidateOf(prev, anchor.priceWad, maxJumpWad);
         } else if (timestamp - candidate.timestamp >= window) {
             anchor = candidate;
             _anchor = candidate;
-            _candidate = prev;
+            _candidate = _candidateOf(prev, candidate.priceWad, maxJumpWad);
         }
+    }
+
+    /// @dev `prev` clamped into [anchor − d, anchor + d], d = anchor·maxJump rounded down (inside
+    /// the band). A clamp, not a refusal: the candidate is only the next reference, the posted
+    /// price stands. Virtual only for the test mock that records the previous post as it is
+    /// (contracts/mocks/NaiveBandSpotOracle.sol).
+    function _candidateOf(Anchor memory prev, uint256 anchorWad, uint256 maxJumpWad)
+        internal
+        pure
+        virtual
+        returns (Anchor memory)
+    {
+        uint256 d = anchorWad * maxJumpWad / 1e18;
+        uint256 price = prev.priceWad;
+        if (price > anchorWad + d) price = anchorWad + d;
+        else if (price + d < anchorWad) price = anchorWad - d;
+        // Safe cast: between the anchor and the previous post, both uint128.
+        return Anchor(uint128(price), prev.timestamp);
     }
 
     /* SETTLEMENT */

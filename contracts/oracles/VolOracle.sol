@@ -72,16 +72,10 @@ contract VolOracle is IVolOracle, AccessControl {
         // anchor (as in SpotOracle.post); the first post after an outage becomes the anchor.
         if (prev.updatedAt != 0 && block.timestamp - prev.updatedAt <= cfg.maxAge) {
             PackedSurface memory anchor = _advanceAnchor(expiry, prev, cfg.jumpWindow);
-            Surface memory previous = Surface(_unpack(prev), expiry - prev.updatedAt);
-            bool distinct = anchor.updatedAt != prev.updatedAt;
-            _checkMove(
-                Surface(p, tau),
-                Surface(_unpack(anchor), expiry - anchor.updatedAt),
-                previous,
-                distinct && _walksBackToAnchor(),
-                cfg.maxAtmMoveWad
-            );
-            if (distinct) _checkMove(Surface(p, tau), previous, previous, false, cfg.maxAtmMoveWad);
+            _checkMove(p, tau, _unpack(anchor), expiry - anchor.updatedAt, cfg.maxAtmMoveWad);
+            if (anchor.updatedAt != prev.updatedAt) {
+                _checkMove(p, tau, _unpack(prev), expiry - prev.updatedAt, cfg.maxAtmMoveWad);
+            }
         } else {
             delete _candidates[expiry];
             _anchors[expiry] = _pack(p);
@@ -193,28 +187,17 @@ contract VolOracle is IVolOracle, AccessControl {
         if (block.timestamp > s.updatedAt + maxAge) revert StaleSurface(expiry, s.updatedAt, maxAge);
     }
 
-    /// @dev A surface with its tenor at its post (τ_post, seconds): its vols are w(k)/τ_post.
-    struct Surface {
-        SviParams params;
-        uint256 tau;
-    }
-
-    /// @dev Compares the posted vols of `p` with the reference's posted vols (each at its own
-    /// τ_post) at k = z·σ_atm·√τ, z ∈ {−2, −1, 0, 1, 2}, σ_atm the reference's ATM vol: both
-    /// sides in the same, annualised meaning, at the same k. With `towardRef` (the reference is
-    /// the anchor and `prev` the previous surface), a point beyond the bound passes when it is no
-    /// further from the anchor's variance rate than the previous surface's: as SpotOracle's
-    /// `_checkAgainstAnchor`, the bands of the anchor and of the previous post may not meet after
-    /// the anchor advances to an older candidate, and a post that does not move away from the
-    /// anchor keeps the board live without letting posts compound away from it (round 5, F4).
-    function _checkMove(Surface memory p, Surface memory ref, Surface memory prev, bool towardRef, uint256 maxMove)
+    /// @dev Compares the posted vols of `p` (tenor `tau`) with the anchor's posted vols (tenor
+    /// `anchorTau`, its own τ_post) at k = z·σ_atm·√τ, z ∈ {−2, −1, 0, 1, 2}, σ_atm the anchor's
+    /// ATM vol: both sides in the same, annualised meaning, at the same k.
+    function _checkMove(SviParams memory p, uint256 tau, SviParams memory anchor, uint256 anchorTau, uint256 maxMove)
         private
         pure
     {
-        // σ_atm·√τ = √(w_ref(0)·τ/τ_ref), wad; w_ref(0) > 0 by the check at its post.
-        uint256 refAtmVariance = uint256(SVI.totalVariance(ref.params, 0));
-        int256 step = int256((refAtmVariance * p.tau * 1e18 / ref.tau).sqrt());
-        // |σ_new − σ_old| ≤ m·σ_old is (1 − m)² ≤ (w_new/τ) / (w_old/τ_ref) ≤ (1 + m)²: compared
+        // σ_atm·√τ = √(w_anchor(0)·τ/τ_anchor), wad; w_anchor(0) > 0 by the check at its post.
+        uint256 anchorAtmVariance = uint256(SVI.totalVariance(anchor, 0));
+        int256 step = int256((anchorAtmVariance * tau * 1e18 / anchorTau).sqrt());
+        // |σ_new − σ_old| ≤ m·σ_old is (1 − m)² ≤ (w_new/τ) / (w_old/τ_anchor) ≤ (1 + m)²: compared
         // cross-multiplied, without the two square roots per point. Both squares round towards
         // the stricter bound (hi down, lo up), by at most 1e-18 of the variance ratio.
         uint256 hiWad = (1e18 + maxMove) * (1e18 + maxMove) / 1e18;
@@ -223,42 +206,18 @@ contract VolOracle is IVolOracle, AccessControl {
         int8[5] memory zs = [int8(0), -1, 1, -2, 2];
         for (uint256 i; i < 5; i++) {
             int256 k = zs[i] * step;
-            uint256 wNew = _nonNegative(SVI.totalVariance(p.params, k));
-            uint256 wRef = _nonNegative(SVI.totalVariance(ref.params, k));
-            uint256 newRate = wNew * ref.tau * 1e18;
-            uint256 oldRate = wRef * p.tau;
+            uint256 newRate = _nonNegative(SVI.totalVariance(p, k)) * anchorTau * 1e18;
+            uint256 oldRate = _nonNegative(SVI.totalVariance(anchor, k)) * tau;
             // The squares are wads on purpose (see above), so the products stay far from overflow.
             // slither-disable-next-line divide-before-multiply
-            if (newRate <= hiWad * oldRate && newRate >= loWad * oldRate) continue;
-            if (towardRef && _noFurther(wNew, p.tau, wRef, ref.tau, _nonNegative(SVI.totalVariance(prev.params, k)), prev.tau)) {
-                continue;
+            if (newRate > hiWad * oldRate || newRate < loWad * oldRate) {
+                // The vols themselves only for the error.
+                uint256 newVol = SVI.impliedVolOrZero(p, k, tau);
+                uint256 oldVol = SVI.impliedVolOrZero(anchor, k, anchorTau);
+                if (k == 0) revert AtmVolMoveTooLarge(newVol, oldVol, maxMove);
+                revert VolMoveTooLarge(k, newVol, oldVol, maxMove);
             }
-            // The vols themselves only for the error.
-            uint256 newVol = SVI.impliedVolOrZero(p.params, k, p.tau);
-            uint256 oldVol = SVI.impliedVolOrZero(ref.params, k, ref.tau);
-            if (k == 0) revert AtmVolMoveTooLarge(newVol, oldVol, maxMove);
-            revert VolMoveTooLarge(k, newVol, oldVol, maxMove);
         }
-    }
-
-    /// @dev Whether a point beyond the anchor's bound may pass by not moving away from it (see
-    /// `_checkMove`). Virtual only for the test mock with the strict two-band rule
-    /// (contracts/mocks/NaiveBandVolOracle.sol).
-    function _walksBackToAnchor() internal pure virtual returns (bool) {
-        return true;
-    }
-
-    /// @dev |wNew/τNew − wRef/τRef| ≤ |wPrev/τPrev − wRef/τRef|, each side × τNew·τRef·τPrev
-    /// (variances below 1e21 and tenors below 2^40 s keep the products far from overflow).
-    function _noFurther(uint256 wNew, uint256 tauNew, uint256 wRef, uint256 tauRef, uint256 wPrev, uint256 tauPrev)
-        private
-        pure
-        returns (bool)
-    {
-        uint256 ref = wRef * tauNew * tauPrev;
-        uint256 neu = wNew * tauRef * tauPrev;
-        uint256 old = wPrev * tauRef * tauNew;
-        return (neu > ref ? neu - ref : ref - neu) <= (old > ref ? old - ref : ref - old);
     }
 
     /// @dev The posted surface `p` (total variance over `tauPost`) as the total variance of the
