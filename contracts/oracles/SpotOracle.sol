@@ -119,10 +119,15 @@ contract SpotOracle is ISpotOracle, AccessControl {
         if (timestamp >= cfg.nextExpiry) _crossExpiries(priceWad, timestamp, prev, cfg);
     }
 
-    /// @dev |price − reference| / reference ≤ maxJump, compared without division (rounds nothing).
+    /// @dev |price − reference| ≤ reference·maxJump + 1 wei, compared without division. The wei of
+    /// slack keeps the feed live at the bands' edge: a new anchor's band and the previous post's
+    /// can meet in a single real point, A(1 − maxJump²), and when it was not a whole wei no price
+    /// posted until the previous post was maxAge old (round 7, L1); with it they share a whole wei.
     function _checkJump(uint256 priceWad, uint256 referenceWad, uint256 maxJumpWad) private pure {
         uint256 diff = priceWad > referenceWad ? priceWad - referenceWad : referenceWad - priceWad;
-        if (diff * 1e18 > maxJumpWad * referenceWad) revert PriceJumpTooLarge(priceWad, referenceWad, maxJumpWad);
+        if (diff * 1e18 > maxJumpWad * referenceWad + 1e18) {
+            revert PriceJumpTooLarge(priceWad, referenceWad, maxJumpWad);
+        }
     }
 
     /// @dev The jump bound's reference for a post at `timestamp`. Two slots: the anchor, and a
