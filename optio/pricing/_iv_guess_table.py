@@ -19,7 +19,7 @@ Black evaluations (at the inflection point, at the edge of the option's branch, 
 Why a table, not a formula: the two coordinates take one logarithm each, the spline sixteen
 coefficients and an exponential; nothing else. Why a B-spline: it interpolates to fourth order
 with only 4 × 4 coefficients per point, read as four rows of four neighbouring floats
-(:func:`spline_at`), and its coefficients are single precision (143 KB → 70 KB, within the L2 cache;
+(:func:`spline_in_cell`), and its coefficients are single precision (143 KB → 70 KB, within the L2 cache;
 a relative 6e-8 of ``ln s``, far below the spline's own error).
 
 The table is built once per process, on first use, from the engine's own inversion (the
@@ -161,11 +161,19 @@ def coordinates(ln_a: float, ln_minus_2_ln_b: float) -> tuple[float, float]:
 
 
 @numba.njit(inline="always")
-def spline_at(table, u: float, v: float) -> float:
-    """The B-spline at table coordinates ``(u, v)`` (from :func:`coordinates`): ``ln s``."""
-    i = np.int64(u)
-    k = np.int64(v)
-    return _spline_block(table, (i - 1) * COLUMNS + (k - 1), u - i, v - k)
+def cell(u: float, v: float) -> tuple[float, float, float]:
+    """The first of the 4 × 4 coefficients around table coordinates ``(u, v)``, as a float (an
+    exact integer: a double-to-int32 conversion runs several lanes at a time, to int64 it does not),
+    and the offsets within the cell."""
+    row = math.floor(u)
+    column = math.floor(v)
+    return (row - 1.0) * COLUMNS + (column - 1.0), u - row, v - column
+
+
+@numba.njit(inline="always")
+def spline_in_cell(table, first: int, p: float, q: float) -> float:
+    """The B-spline at offsets ``(p, q)`` within the cell whose first coefficient is ``first``: ``ln s``."""
+    return _spline_block(table, first, p, q)
 
 
 @numba.njit(inline="always")
