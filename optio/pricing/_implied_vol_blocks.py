@@ -36,6 +36,7 @@ import numpy as np
 from optio.pricing import _iv_guess_table as guess_table
 from optio.pricing import _rational_cubic as rc
 from optio.pricing._black_kernels import CHUNK, fill_broadcast, input_block, valid_inputs
+from optio.pricing._disjoint import DISJOINT
 from optio.pricing._normalised_black_blocks import OTM_ROWS, otm_values, otm_values_rough
 from optio.pricing._scipy_special import erfinv
 from optio.pricing._vector_libm import erfc_block, exp_block, log_block
@@ -516,20 +517,16 @@ ACCEPT_STEP = 5e-5
 POLISH_ELASTICITY = 450.0
 
 
-@numba.njit(**_PASS)
-def _table_arguments(x, ln_beta, arg_a, arg_b, count: int) -> None:
-    """What the table's coordinates take the log of: ``a = −x`` and ``−2 ln B = −2(ln β − x/2)``."""
+@numba.njit(**DISJOINT)
+def _table_cells(x, ln_beta, first, p, q, count: int) -> None:
+    """Each option's cell of the table (its first coefficient, as a float) and offsets in it, from
+    ``a = −x`` and ``−2 ln B = −2(ln β − x/2)``: their logs by :func:`~optio.pricing._iv_guess_table.rough_log`,
+    in this pass, several options at a time (:func:`_table_guesses` reads the cells one option at
+    a time). Two libm logs and a pass of their own cost 3.5 ns an option more."""
     for j in range(count):
-        arg_a[j] = -x[j]
-        arg_b[j] = -2.0 * ln_beta[j] + x[j]
-
-
-@numba.njit(**_PASS)
-def _table_cells(ln_a, ln_b, first, p, q, count: int) -> None:
-    """Each option's cell of the table (its first coefficient, as a float) and offsets in it:
-    several options at a time (:func:`_table_guesses` reads the cells one option at a time)."""
-    for j in range(count):
-        u, v = guess_table.coordinates(ln_a[j], ln_b[j])
+        ln_a = guess_table.rough_log(-x[j])
+        ln_b = guess_table.rough_log(-2.0 * ln_beta[j] + x[j])
+        u, v = guess_table.coordinates(ln_a, ln_b)
         first[j], p[j], q[j] = guess_table.cell(u, v)
 
 
@@ -543,13 +540,16 @@ def _table_guesses(table, first, p, q, ln_s, count: int) -> None:
         ln_s[j] = guess_table.spline_in_cell(table, np.int64(np.int32(first[j])), p[j], q[j])
 
 
-@numba.njit(**_PASS)
-def _table_branches(x, s, branch, count: int) -> None:
-    """The objective of each option's step: ``1/ln b`` below the inflection point ``s_c = √(2|x|)``
+@numba.njit(**DISJOINT)
+def _table_branches(x, ln_s, s, branch, count: int) -> None:
+    """``s`` from the table's ``ln s`` (:func:`~optio.pricing._iv_guess_table.rough_exp`), and the
+    objective of each option's step: ``1/ln b`` below the inflection point ``s_c = √(2|x|)``
     (nearly linear in ``s`` there), ``b`` itself above it. The table's domain stops short of the
     upper tail (``B ≤ 0.7``), where the rational guess takes ``ln(b_max − b)``."""
     for j in range(count):
-        branch[j] = LOWEST if s[j] * s[j] < -2.0 * x[j] else MIDDLE
+        sj = guess_table.rough_exp(ln_s[j])
+        s[j] = sj
+        branch[j] = LOWEST if sj * sj < -2.0 * x[j] else MIDDLE
 
 
 @numba.njit(**_PASS)
@@ -571,7 +571,7 @@ def _invert_by_table(queue, count: int, scratch, table) -> int:
     settled so, 0 for each that goes the rational guess's way (:data:`ACCEPT_STEP`). Returns how
     many do. The queue is left as it was but for β, capped below ``b_max`` (as :func:`_invert` does)."""
     rows, work, _nodes, branch, region, index = scratch
-    x, half, ln_beta, ln_a, ln_b = rows[0], rows[1], rows[2], rows[3], rows[4]
+    x, half, ln_beta, ln_s = rows[0], rows[1], rows[2], rows[3]
     s, b, gauss, ln_arg, step = rows[_S], rows[12], rows[13], rows[14], rows[_ACCEPTED]
     beta = queue[_QBETA]
     log_block(queue[_QX], x, count)
@@ -579,13 +579,9 @@ def _invert_by_table(queue, count: int, scratch, table) -> int:
     exp_block(half, half, count)
     _cap(beta, half, count)
     log_block(beta, ln_beta, count)
-    _table_arguments(x, ln_beta, ln_a, ln_b, count)
-    log_block(ln_a, ln_a, count)
-    log_block(ln_b, ln_b, count)
-    _table_cells(ln_a, ln_b, rows[5], rows[6], rows[7], count)
-    _table_guesses(table, rows[5], rows[6], rows[7], s, count)
-    exp_block(s, s, count)
-    _table_branches(x, s, branch, count)
+    _table_cells(x, ln_beta, rows[5], rows[6], rows[7], count)
+    _table_guesses(table, rows[5], rows[6], rows[7], ln_s, count)
+    _table_branches(x, ln_s, s, branch, count)
     otm_values(x, s, half, b, gauss, work, region, index, count)
     _log_arguments(beta, half, b, branch, ln_arg, count)
     log_block(ln_arg, ln_arg, count)

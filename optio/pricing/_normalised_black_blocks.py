@@ -17,6 +17,7 @@ import math
 
 import numba
 
+from optio.pricing._disjoint import DISJOINT
 from optio.pricing._vector_libm import erfc_block, exp_block
 from optio.pricing.normalised_black import (
     ASYMPTOTIC_Z,
@@ -235,51 +236,134 @@ def _near_edge_brackets(h, t, bracket, work, count: int) -> None:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _series_values(h, t, gauss, region, wanted: int, work, value, index, count: int, rough: bool = False) -> None:
-    """``value = e^{−(h²+t²)/2}/√(2π) · (Y(h+t) − Y(h−t))`` for the options of region ``wanted``
-    (:data:`TAYLOR`, :data:`ASYMPTOTIC` or :data:`ERFCX`), packed, run through the series or the
-    difference, and scattered back."""
-    packed_h, packed_t, bracket = work[4], work[5], work[6]
-    if wanted == TAYLOR and _taylor_for_all(h, t, gauss, region, work, value, count):
+def _pack(region, wanted: int, h, t, index, packed_h, packed_t, m: int, count: int) -> None:
+    """:func:`_gather` for a count ``m`` already known."""
+    k = 0
+    if 8 * m >= count:
+        for j in range(count):
+            index[k] = j
+            packed_h[k] = h[j]
+            packed_t[k] = t[j]
+            k += region[j] == wanted
         return
-    m = _gather(region, wanted, h, t, index, packed_h, packed_t, count)
-    if wanted == ASYMPTOTIC:
-        fast_asymptotic_brackets(packed_h, packed_t, bracket, m)
-        if not rough:
-            _near_edge_brackets(packed_h, packed_t, bracket, work, m)
-    elif wanted == TAYLOR:
-        mills_ys(packed_h, work, bracket, m)
-        for i in range(m):
-            bracket[i] = taylor_bracket(packed_h[i], packed_t[i], bracket[i])
-    else:
-        _erfcx_differences(packed_h, packed_t, work, bracket, m)
+    for j in range(count):
+        if region[j] == wanted:
+            index[k] = j
+            packed_h[k] = h[j]
+            packed_t[k] = t[j]
+            k += 1
+
+
+@numba.njit(**DISJOINT)
+def _scatter(index, gauss, bracket, value, m: int) -> None:
+    """``value = e^{−(h²+t²)/2}/√(2π) · bracket`` of each packed option, at its place."""
     for i in range(m):
         j = index[i]
         value[j] = INV_SQRT_2PI * gauss[j] * bracket[i]
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _taylor_for_all(h, t, gauss, region, work, value, count: int) -> bool:
+def _series_values(h, t, gauss, region, wanted: int, work, value, index, count: int, rough: bool = False) -> None:
+    """``value = e^{−(h²+t²)/2}/√(2π) · (Y(h+t) − Y(h−t))`` for the options of region ``wanted``
+    (:data:`TAYLOR`, :data:`ASYMPTOTIC` or :data:`ERFCX`), packed, run through the series or the
+    difference, and scattered back."""
+    m = 0
+    for j in range(count):
+        m += region[j] == wanted
+    _region_values(h, t, gauss, region, wanted, work, value, index, count, m, rough)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _region_values(h, t, gauss, region, wanted: int, work, value, index, count: int, m: int, rough: bool) -> None:
+    """:func:`_series_values` for the ``m`` options of region ``wanted`` (counted already)."""
+    if m == 0:
+        return
+    packed_h, packed_t, bracket = work[4], work[5], work[6]
+    if wanted == TAYLOR:
+        if 8 * m >= 7 * count:
+            _taylor_for_all(h, t, gauss, region, work, value, count)
+            return
+        _pack(region, wanted, h, t, index, packed_h, packed_t, m, count)
+        z, z_squared, z_squared_low, erfc_z = work[0], work[1], work[2], work[3]
+        _mills_arguments(packed_h, z, z_squared, z_squared_low, m)
+        erfc_block(z, erfc_z, m)
+        exp_block(z_squared, z_squared, m)
+        _taylor_scatter(packed_h, packed_t, erfc_z, z_squared, z_squared_low, index, gauss, value, m)
+        return
+    _pack(region, wanted, h, t, index, packed_h, packed_t, m, count)
+    if wanted == ASYMPTOTIC:
+        fast_asymptotic_brackets(packed_h, packed_t, bracket, m)
+        if not rough:
+            _near_edge_brackets(packed_h, packed_t, bracket, work, m)
+    else:
+        _erfcx_differences(packed_h, packed_t, work, bracket, m)
+    _scatter(index, gauss, bracket, value, m)
+
+
+@numba.njit(**DISJOINT)
+def _mills_arguments(h, z, z_squared, z_squared_low, count: int) -> None:
+    """:func:`mills_ys`' first pass: ``z = −h/√2`` and ``z²`` as an exact pair (Veltkamp's split)."""
+    for j in range(count):
+        zj = -INV_SQRT2 * h[j]
+        scaled = _SPLIT * zj
+        high = scaled - (scaled - zj)
+        low = zj - high
+        square = zj * zj
+        z[j] = zj
+        z_squared[j] = square
+        z_squared_low[j] = ((high * high - square) + 2.0 * high * low) + low * low
+
+
+@numba.njit(**DISJOINT)
+def _taylor_scatter(h, t, erfc_z, exp_z_squared, z_squared_low, index, gauss, value, m: int) -> None:
+    """``Y(h)`` as :func:`mills_ys` forms it, the Taylor bracket from it, and ``b`` of each packed
+    option at its place: one pass (three before)."""
+    for i in range(m):
+        y = SQRT_PI_OVER_2 * erfc_z[i] * (exp_z_squared[i] * (1.0 + z_squared_low[i]))
+        bracket = taylor_bracket(h[i], t[i], y)
+        j = index[i]
+        value[j] = INV_SQRT_2PI * gauss[j] * bracket
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _taylor_for_all(h, t, gauss, region, work, value, count: int) -> None:
     """Where nearly all options take the Taylor series (all of the crypto grid's), it runs over
     every option, unpacked, and only theirs keep its value: packing them and scattering back cost
     more than the others' share of the work (2 ns an option of the crypto grid; at the desk
-    grid's 74% it was 2 ns slower). The same series and lanes either way, so the same bits. False
-    (nothing done) below 7 in 8."""
-    m = 0
-    for j in range(count):
-        m += region[j] == TAYLOR
-    if 8 * m < 7 * count:
-        return False
+    grid's 74% it was 2 ns slower). The same series and lanes either way, so the same bits."""
     # The others' h replaced by 0 (their results are dropped): far out of the money, e^{h²/2}
     # overflows, and libmvec takes such lanes the slow way.
-    taylor_h, y = work[4], work[6]
+    taylor_h = work[4]
+    z, z_squared, z_squared_low, erfc_z = work[0], work[1], work[2], work[3]
+    _taylor_arguments(h, region, taylor_h, z, z_squared, z_squared_low, count)
+    erfc_block(z, erfc_z, count)
+    exp_block(z_squared, z_squared, count)
+    _taylor_in_place(taylor_h, t, erfc_z, z_squared, z_squared_low, region, gauss, value, count)
+
+
+@numba.njit(**DISJOINT)
+def _taylor_arguments(h, region, taylor_h, z, z_squared, z_squared_low, count: int) -> None:
+    """:func:`_mills_arguments` of every option's ``h``, 0 for those outside :data:`TAYLOR`."""
     for j in range(count):
-        taylor_h[j] = h[j] if region[j] == TAYLOR else 0.0
-    mills_ys(taylor_h, work, y, count)
+        hj = h[j] if region[j] == TAYLOR else 0.0
+        taylor_h[j] = hj
+        zj = -INV_SQRT2 * hj
+        scaled = _SPLIT * zj
+        high = scaled - (scaled - zj)
+        low = zj - high
+        square = zj * zj
+        z[j] = zj
+        z_squared[j] = square
+        z_squared_low[j] = ((high * high - square) + 2.0 * high * low) + low * low
+
+
+@numba.njit(**DISJOINT)
+def _taylor_in_place(h, t, erfc_z, exp_z_squared, z_squared_low, region, gauss, value, count: int) -> None:
+    """:func:`_taylor_scatter` unpacked: every option's series, kept where it is :data:`TAYLOR`."""
     for j in range(count):
-        bracket = taylor_bracket(taylor_h[j], t[j], y[j])
+        y = SQRT_PI_OVER_2 * erfc_z[j] * (exp_z_squared[j] * (1.0 + z_squared_low[j]))
+        bracket = taylor_bracket(h[j], t[j], y)
         value[j] = INV_SQRT_2PI * gauss[j] * bracket if region[j] == TAYLOR else value[j]
-    return True
 
 
 @numba.njit(inline="always")
@@ -300,29 +384,72 @@ def _inaccurate_region(h: float, t: float) -> int:
     return TAYLOR if t < SMALL_T else region
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _two_terms(h, t, half, erfc_up, erfc_down, region, value, ulps: float, count: int) -> None:
+@numba.njit(**DISJOINT)
+def _two_terms(h, t, half, erfc_up, erfc_down, region, value, ulps: float, count: int) -> tuple[int, int, int]:
     """The two-term ``b`` of every option; a :data:`NAIVE` one whose error estimate exceeds
-    ``ulps`` goes to :func:`_inaccurate_region` (the series overwrite their own options' values)."""
+    ``ulps`` goes to :func:`_inaccurate_region` (the series overwrite their own options' values).
+    Returns how many went to :data:`TAYLOR`, :data:`ERFCX` and :data:`SCALAR`."""
+    taylor = 0
+    erfcx = 0
+    scalar = 0
     for j in range(count):
         first, two_term = _two_term(h[j], t[j], half[j], erfc_up[j], erfc_down[j])
         value[j] = two_term
         inaccurate = not two_term_is_accurate(h[j] + t[j], first, two_term, ulps)
-        region[j] = _inaccurate_region(h[j], t[j]) if (region[j] == NAIVE) & inaccurate else region[j]
+        moved = (region[j] == NAIVE) & inaccurate
+        code = _inaccurate_region(h[j], t[j]) if moved else region[j]
+        region[j] = code
+        taylor += moved & (code == TAYLOR)
+        erfcx += moved & (code == ERFCX)
+        scalar += moved & (code == SCALAR)
+    return taylor, erfcx, scalar
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count: int, rough: bool = False) -> None:
-    """``b`` of the options outside the two-term formula: each series, and the erfcx difference,
-    over its region's packed options; the scalar function for the :data:`SCALAR` ones (limits, and
-    erfcx differences too far out for lanes). ``rough``: the asymptotic series by
-    :data:`_FAST_TERMS` terms whatever ``z − t`` (within 8e-12 at the region's edge)."""
-    _series_values(h, t, gauss, region, ASYMPTOTIC, work, value, index, count, rough)
-    _series_values(h, t, gauss, region, TAYLOR, work, value, index, count)
-    _series_values(h, t, gauss, region, ERFCX, work, value, index, count)
+def _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count: int, rough: bool, asymptotic: int,
+                       taylor: int, erfcx: int, scalar: int) -> None:
+    """``b`` of the options outside the two-term formula (their counts by region given): each
+    series, and the erfcx difference, over its region's packed options; the scalar function for
+    the :data:`SCALAR` ones (limits, and erfcx differences too far out for lanes). ``rough``: the
+    asymptotic series by :data:`_FAST_TERMS` terms whatever ``z − t`` (within 8e-12 at the
+    region's edge)."""
+    _region_values(h, t, gauss, region, ASYMPTOTIC, work, value, index, count, asymptotic, rough)
+    _region_values(h, t, gauss, region, TAYLOR, work, value, index, count, taylor, rough)
+    _region_values(h, t, gauss, region, ERFCX, work, value, index, count, erfcx, rough)
+    if scalar:
+        for j in range(count):
+            if region[j] == SCALAR:
+                value[j] = otm_call_scalar(x[j], s[j])
+
+
+@numba.njit(**DISJOINT)
+def _front(x, s, h, t, arg_pdf, arg_up, arg_down, region, taylor_below: float, count: int) -> tuple[int, int, int, int]:
+    """One pass for what every option needs first: ``h = x/s``, ``t = s/2``, the arguments of
+    ``e^{−(h²+t²)/2}`` and of the two Φ(h ± t) (:func:`_gaussian_arguments`, :func:`_erfc_arguments`),
+    and the region (:func:`series_regions`). Returns how many are :data:`NAIVE`,
+    :data:`ASYMPTOTIC`, :data:`TAYLOR` and :data:`SCALAR` (four passes before, and a count pass
+    per region after)."""
+    naive = 0
+    asymptotic = 0
+    taylor = 0
+    scalar = 0
     for j in range(count):
-        if region[j] == SCALAR:
-            value[j] = otm_call_scalar(x[j], s[j])
+        hj = x[j] / s[j]
+        tj = 0.5 * s[j]
+        h[j] = hj
+        t[j] = tj
+        arg_pdf[j] = -0.5 * (hj * hj + tj * tj)
+        arg_up[j] = abs(hj + tj) * INV_SQRT2
+        arg_down[j] = -(hj - tj) * INV_SQRT2
+        code = TAYLOR if tj < taylor_below else NAIVE
+        code = ASYMPTOTIC if hj + tj < -ASYMPTOTIC_Z else code
+        code = SCALAR if not 0.0 < tj < math.inf else code
+        region[j] = code
+        naive += code == NAIVE
+        asymptotic += code == ASYMPTOTIC
+        taylor += code == TAYLOR
+        scalar += code == SCALAR
+    return naive, asymptotic, taylor, scalar
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -346,15 +473,17 @@ def _erfc_arguments(h, t, arg_up, arg_down, count: int) -> None:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _naive_values(h, t, half, region, work, value, index, ulps: float, count: int, naive: int) -> None:
+def _naive_values(h, t, half, region, work, value, index, ulps: float, count: int,
+                  naive: int) -> tuple[int, int, int]:
     """The two-term ``b`` of the :data:`NAIVE` options only, packed to the front, then scattered
-    back; :func:`_inaccurate_region` where its error estimate exceeds ``ulps``."""
+    back; :func:`_inaccurate_region` where its error estimate exceeds ``ulps``. Returns how many
+    went to :data:`TAYLOR`, :data:`ERFCX` and :data:`SCALAR`."""
     packed_h, packed_t, packed_half = work[WORK_ROWS + 2], work[WORK_ROWS + 3], work[WORK_ROWS + 5]
     arg_up, arg_down, erfc_up, erfc_down = work[WORK_ROWS + 6], work[WORK_ROWS + 7], work[0], work[1]
     # As in _gather: none, nothing; a few, a loop that branches on them (well predicted where they
     # are rare); more, one that writes every option and advances on theirs.
     if naive == 0:
-        return
+        return 0, 0, 0
     m = 0
     if 8 * naive < count:
         for j in range(count):
@@ -374,12 +503,20 @@ def _naive_values(h, t, half, region, work, value, index, ulps: float, count: in
     _erfc_arguments(packed_h, packed_t, arg_up, arg_down, m)
     erfc_block(arg_up, erfc_up, m)
     erfc_block(arg_down, erfc_down, m)
+    taylor = 0
+    erfcx = 0
+    scalar = 0
     for i in range(m):
         first, two_term = _two_term(packed_h[i], packed_t[i], packed_half[i], erfc_up[i], erfc_down[i])
         j = index[i]
         value[j] = two_term
         if not two_term_is_accurate(packed_h[i] + packed_t[i], first, two_term, ulps):
-            region[j] = _inaccurate_region(packed_h[i], packed_t[i])
+            code = _inaccurate_region(packed_h[i], packed_t[i])
+            region[j] = code
+            taylor += code == TAYLOR
+            erfcx += code == ERFCX
+            scalar += code == SCALAR
+    return taylor, erfcx, scalar
 
 
 #: The two-term formula's error estimate that :func:`otm_values_rough` accepts, in ulps: about
@@ -403,17 +540,17 @@ def _normalised_black(x, s, half, value, gauss, work, region, index, rough: bool
     h, t, arg_up, arg_down = work[H_ROW], work[T_ROW], work[WORK_ROWS + 2], work[WORK_ROWS + 3]
     arg_pdf, erfc_up, erfc_down = work[WORK_ROWS + 4], work[ERFC_UP], work[ERFC_DOWN]
     ulps = ROUGH_ERROR_ULPS if rough else NAIVE_ERROR_ULPS
-    _gaussian_arguments(x, s, h, t, arg_pdf, count)
+    naive, asymptotic, taylor, scalar = _front(x, s, h, t, arg_pdf, arg_up, arg_down, region,
+                                               0.0 if rough else SMALL_T, count)
     exp_block(arg_pdf, gauss, count)
-    naive = series_regions(h, t, region, 0.0 if rough else SMALL_T, count)
     if every_phi or 2 * naive > count:
-        _erfc_arguments(h, t, arg_up, arg_down, count)
         erfc_block(arg_up, erfc_up, count)
         erfc_block(arg_down, erfc_down, count)
-        _two_terms(h, t, half, erfc_up, erfc_down, region, value, ulps, count)
+        more_taylor, erfcx, more_scalar = _two_terms(h, t, half, erfc_up, erfc_down, region, value, ulps, count)
     else:
-        _naive_values(h, t, half, region, work, value, index, ulps, count, naive)
-    _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count, rough)
+        more_taylor, erfcx, more_scalar = _naive_values(h, t, half, region, work, value, index, ulps, count, naive)
+    _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count, rough, asymptotic, taylor + more_taylor,
+                       erfcx, scalar + more_scalar)
 
 
 @numba.njit(cache=True, error_model="numpy")
