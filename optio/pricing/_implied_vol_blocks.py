@@ -79,19 +79,6 @@ _PASS = {"cache": True, "error_model": "numpy"}
 
 
 @numba.njit(**_PASS)
-def _check(p, f, k, t, d, ratio, octaves, status, count: int) -> None:
-    """Flag the options outside the domain; ``F/K = ratio·2^octaves``
-    (:func:`~optio.pricing.moneyness.ratio_and_octaves`; 1 and 0 where invalid, so the log is 0)."""
-    for j in range(count):
-        # The price in the vol's place: |p| is in [0, ∞) exactly when p is finite.
-        ok = valid_inputs(f[j], k[j], t[j], abs(p[j]), d[j])
-        status[j] = OK if ok else INVALID_INPUT
-        r, n = ratio_and_octaves(f[j], k[j])
-        ratio[j] = r if ok else 1.0
-        octaves[j] = n if ok else 0.0
-
-
-@numba.njit(**_PASS)
 def _out_of_the_money(log_ratio, octaves, x, half_x, count: int) -> None:
     """``x = −|ln(F/K)|`` from ``ln ratio`` and the octaves, and ``x/2`` (in place, if ``x`` is
     ``log_ratio``)."""
@@ -107,33 +94,74 @@ def _cap(beta, half, count: int) -> None:
         beta[j] = min(beta[j], _BELOW_ONE * half[j])
 
 
-@numba.njit(**_PASS)
-def _normalise(p, f, k, t, d, call, ratio, target, status, kind, count: int) -> None:
-    """``β = (price/discount − intrinsic on the forward)/√(FK)`` into ``target``, each option's
-    status and kind (at the money where ``F/K`` is exactly 1, so that ``ln(F/K) = 0``).
+#: F and K both within [2^-500, 2^500]: F/K and F·K are normal doubles, so ``ratio_and_octaves``
+#: gives ``(F/K, 0)`` and ``sqrt_product`` ``√(F·K)``, bit for bit (:mod:`optio.pricing.moneyness`).
+_SAFE_LO, _SAFE_HI = 2.0**-500, 2.0**500
+
+
+@numba.njit(inline="always")
+def _verdict(p: float, f: float, k: float, t: float, d: float, call: bool, sqrt_fk: float, ok: bool):
+    """β and the status of one option (``ok``: its inputs are in the domain)."""
+    undiscounted = p / d
+    intrinsic = max(f - k, 0.0) if call else max(k - f, 0.0)
+    upper = f if call else k
+    b = (undiscounted - intrinsic) / sqrt_fk
+    verdict = EXPIRED if t == 0.0 else OK
+    verdict = NO_INFORMATION if b == 0.0 else verdict
+    verdict = ABOVE_MAXIMUM if undiscounted >= upper else verdict
+    verdict = BELOW_INTRINSIC if b < 0.0 else verdict
+    return b, verdict if ok else INVALID_INPUT
+
+
+@numba.njit(**DISJOINT)
+def _check_and_normalise(p, f, k, t, d, call, ratio, octaves, target, status, kind, count: int) -> int:
+    """Flag the options outside the domain; ``β = (price/discount − intrinsic on the forward)/√(FK)``
+    into ``target``; each option's status and kind (at the money where ``F/K`` is exactly 1, so
+    that ``ln(F/K) = 0``); ``F/K = ratio·2^octaves``
+    (:func:`~optio.pricing.moneyness.ratio_and_octaves`; 1 and 0 where invalid, so the log is 0).
 
     ``β = 0`` is :data:`NO_INFORMATION`: a price at the intrinsic value, a zero price out of the
     money, or a time value that underflows once normalised. Every small enough σ gives such a
-    price, so it determines none (σ = 0 with status OK was a silent wrong answer).
+    price, so it determines none (σ = 0 with status OK was a silent wrong answer). Nothing here
+    needs ``ln(F/K)``: only the options left to invert take its log.
 
-    Nothing here needs ``ln(F/K)``: only the options left to invert take its log (:func:`_invert`),
-    a third of a chain whose far wings price to 0.
-    """
+    F/K and √(F·K) come directly where F and K are within [2^-500, 2^500] (the same bits as the
+    scaled forms there); returns how many are not, which :func:`_renormalise` redoes. As two
+    passes, each with the scaled forms' integer work on every option, this cost about 3 ns an
+    option more."""
+    unsafe = 0
     for j in range(count):
-        undiscounted = p[j] / d[j]
-        intrinsic = max(f[j] - k[j], 0.0) if call[j] else max(k[j] - f[j], 0.0)
-        upper = f[j] if call[j] else k[j]
-        b = (undiscounted - intrinsic) / sqrt_product(f[j], k[j])
-        # Selects, not branches: the outcomes come in random order.
-        code = status[j]
-        verdict = EXPIRED if t[j] == 0.0 else OK
-        verdict = NO_INFORMATION if b == 0.0 else verdict
-        verdict = ABOVE_MAXIMUM if undiscounted >= upper else verdict
-        verdict = BELOW_INTRINSIC if b < 0.0 else verdict
-        code = verdict if code == OK else code
+        fj = f[j]
+        kj = k[j]
+        # The price in the vol's place: |p| is in [0, ∞) exactly when p is finite.
+        ok = valid_inputs(fj, kj, t[j], abs(p[j]), d[j])
+        safe = (fj >= _SAFE_LO) & (fj <= _SAFE_HI) & (kj >= _SAFE_LO) & (kj <= _SAFE_HI)
+        unsafe += not safe
+        r = fj / kj
+        b, code = _verdict(p[j], fj, kj, t[j], d[j], call[j], math.sqrt(fj * kj), ok)
+        ratio[j] = r if ok else 1.0
+        octaves[j] = 0.0
         status[j] = code
-        what = _AT_THE_MONEY if ratio[j] == 1.0 else _LIVE
-        kind[j] = _NONE if code != OK else what
+        kind[j] = _NONE if code != OK else (_AT_THE_MONEY if (r == 1.0) & ok else _LIVE)
+        target[j] = b
+    return unsafe
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _renormalise(p, f, k, t, d, call, ratio, octaves, target, status, kind, count: int) -> None:
+    """:func:`_check_and_normalise` for the options outside [2^-500, 2^500], by the scaled forms."""
+    for j in range(count):
+        fj = f[j]
+        kj = k[j]
+        if (fj >= _SAFE_LO) & (fj <= _SAFE_HI) & (kj >= _SAFE_LO) & (kj <= _SAFE_HI):
+            continue
+        ok = valid_inputs(fj, kj, t[j], abs(p[j]), d[j])
+        r, n = ratio_and_octaves(fj, kj)
+        b, code = _verdict(p[j], fj, kj, t[j], d[j], call[j], sqrt_product(fj, kj), ok)
+        ratio[j] = r if ok else 1.0
+        octaves[j] = n if ok else 0.0
+        status[j] = code
+        kind[j] = _NONE if code != OK else (_AT_THE_MONEY if ratio[j] == 1.0 else _LIVE)
         target[j] = b
 
 
@@ -587,43 +615,69 @@ def _invert_by_table(queue, count: int, scratch, table) -> int:
     log_block(ln_arg, ln_arg, count)
     step[:count] = math.inf
     _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, -1.0, count)
-    rejected = _accepted(x, ln_beta, s, step, count)
-    _polish(x, half, beta, ln_beta, s, b, gauss, step, branch, rows, work, region, index, count)
-    return rejected
+    return _accepted(x, ln_beta, s, step, count)
+
+
+#: Rows of the polish queue (:func:`_queue_polish`): ``x``, ``b_max``, β, ``ln β``, ``s``, the
+#: objective, T and the place in the batch.
+_PX, _PHALF, _PBETA, _PLN_BETA, _PS, _PBRANCH, _PT, _PWHERE = range(8)
+_POLISH_ROWS = 8
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _polish(x, half, beta, ln_beta, s, b, gauss, accepted, branch, rows, work, region, index, count: int) -> None:
-    """A second exact step for the accepted options whose elasticity exceeds
-    :data:`POLISH_ELASTICITY` (``b`` and ``gauss`` are the first step's, at its start), packed into
-    rows 3 to 10 and 16 of the scratch, and ``branch`` in place; ``s`` scattered back."""
-    px, phalf, pbeta, pln_beta, ps = rows[3], rows[4], rows[5], rows[6], rows[7]
-    pb, pgauss, pln_arg, pstep, where = rows[8], rows[9], rows[10], rows[16], rows[17]
+def _queue_polish(scratch, queue, where, count: int, polish, polished: int) -> int:
+    """Append the accepted options whose elasticity exceeds :data:`POLISH_ELASTICITY` (``b`` and
+    ``gauss`` are the first step's, at its start) to the polish queue, for :func:`_run_polish`;
+    returns its new length. Queued across inversions: a second step over the 3% of a block that
+    need it cost 3 ns an option of the whole desk grid, most of it the fixed cost of its passes."""
+    rows, branch = scratch[0], scratch[3]
+    x, half, ln_beta, s, b, gauss, accepted = rows[0], rows[1], rows[2], rows[_S], rows[12], rows[13], rows[_ACCEPTED]
+    beta, t = queue[_QBETA], queue[_QT]
     # A count first (a pass that runs several options at a time); then, for the few, a loop that
     # branches on each (well predicted where they are rare).
     m = 0
     for j in range(count):
         m += (accepted[j] != 0.0) & (s[j] * gauss[j] > POLISH_ELASTICITY * SQRT_2PI * b[j])
     if m == 0:
-        return
-    m = 0
+        return polished
     for j in range(count):
         if (accepted[j] != 0.0) & (s[j] * gauss[j] > POLISH_ELASTICITY * SQRT_2PI * b[j]):
-            px[m] = x[j]
-            phalf[m] = half[j]
-            pbeta[m] = beta[j]
-            pln_beta[m] = ln_beta[j]
-            ps[m] = s[j]
-            where[m] = j  # a row of doubles holds the (exact) index
-            branch[m] = branch[j]
-            m += 1
-    otm_values(px, ps, phalf, pb, pgauss, work, region, index, m)
-    _log_arguments(pbeta, phalf, pb, branch, pln_arg, m)
-    log_block(pln_arg, pln_arg, m)
-    pstep[:m] = math.inf
-    _householder(ps, px, pbeta, pln_beta, phalf, pb, pgauss, pln_arg, branch, pstep, -1.0, m)
-    for i in range(m):
-        s[int(where[i])] = ps[i]
+            polish[_PX, polished] = x[j]
+            polish[_PHALF, polished] = half[j]
+            polish[_PBETA, polished] = beta[j]
+            polish[_PLN_BETA, polished] = ln_beta[j]
+            polish[_PS, polished] = s[j]
+            polish[_PBRANCH, polished] = branch[j]
+            polish[_PT, polished] = t[j]
+            polish[_PWHERE, polished] = where[j]  # a row of doubles holds the (exact) index
+            polished += 1
+    return polished
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _run_polish(polish, count: int, scratch, vol) -> None:
+    """The second exact step of the first ``count`` options of the polish queue; ``σ = s/√T`` to
+    their places in the batch (over the first step's)."""
+    rows, work, branch, region, index = scratch[0], scratch[1], scratch[3], scratch[4], scratch[5]
+    b, gauss, ln_arg, step = rows[8], rows[9], rows[10], rows[16]
+    x, half, beta, ln_beta, s = polish[_PX], polish[_PHALF], polish[_PBETA], polish[_PLN_BETA], polish[_PS]
+    for i in range(count):
+        branch[i] = np.int8(polish[_PBRANCH, i])
+    otm_values(x, s, half, b, gauss, work, region, index, count)
+    _log_arguments(beta, half, b, branch, ln_arg, count)
+    log_block(ln_arg, ln_arg, count)
+    step[:count] = math.inf
+    _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, -1.0, count)
+    for i in range(count):
+        vol[int(polish[_PWHERE, i])] = s[i] / math.sqrt(polish[_PT, i])
+
+
+@numba.njit(**_PASS)
+def _drop_front(queue, done: int, queued: int) -> None:
+    """Move what is left past the first ``done`` columns of a queue to the front."""
+    for row in range(queue.shape[0]):
+        for i in range(done, queued):
+            queue[row, i - done] = queue[row, i]
 
 
 @numba.njit(**_PASS)
@@ -670,9 +724,12 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, ta
     # capacity join per inversion, and capacity of them are inverted the rational way at a time.
     spare = np.empty((_QUEUE_ROWS, 2 * capacity))
     spare_where = np.empty(2 * capacity, dtype=np.int64)
+    # The options that take a second exact step (POLISH_ELASTICITY), up to capacity a time.
+    polish = np.empty((_POLISH_ROWS, 2 * capacity))
     by_table = table.size > 0
     queued = 0
     spared = 0
+    polished = 0
     for start in range(0, n, CHUNK):
         m = min(CHUNK, n - start)
         p, f, k, t, d, call = input_block(price, forward, strike, expiry_years, discount, is_call, rows,
@@ -680,14 +737,19 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, ta
         # The codes go straight to the batch's status (a slice assignment from a block of codes
         # cost about 1 ns an option).
         codes = status[start:start + m]
-        _check(p, f, k, t, d, ratio, octaves, codes, m)
-        _normalise(p, f, k, t, d, call, ratio, target, codes, kind, m)
+        if _check_and_normalise(p, f, k, t, d, call, ratio, octaves, target, codes, kind, m):
+            _renormalise(p, f, k, t, d, call, ratio, octaves, target, codes, kind, m)
         _settle(t, target, kind, vol[start:start + m], m)
         queued = _enqueue(ratio, octaves, target, t, kind, start, queue, where, queued, m)
         if queued >= capacity and start + m < n:  # the last block's queue is the call after the loop
-            spared = _invert_queue(queue, where, capacity, scratch, table, by_table, vol, spare, spare_where, spared)
+            spared, polished = _invert_queue(queue, where, capacity, scratch, table, by_table, vol, spare, spare_where,
+                                             spared, polish, polished)
             _dequeue(queue, where, capacity, queued)
             queued -= capacity
+            if polished >= capacity:
+                _run_polish(polish, capacity, scratch, vol)
+                _drop_front(polish, capacity, polished)
+                polished -= capacity
             if spared >= capacity:
                 _invert(spare[_QX], spare[_QN], spare[_QHALF], spare[_QBETA], scratch, capacity)
                 _results(inverted, spare[_QT], spare_where, vol, capacity)
@@ -697,36 +759,51 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, ta
     # inversion of zero options (its three dozen empty passes cost a 64-option call ~6 us).
     while queued > 0:
         count = min(queued, capacity)
-        spared = _invert_queue(queue, where, count, scratch, table, by_table, vol, spare, spare_where, spared)
+        spared, polished = _invert_queue(queue, where, count, scratch, table, by_table, vol, spare, spare_where,
+                                         spared, polish, polished)
         _dequeue(queue, where, count, queued)
         queued -= count
+        while polished >= capacity or (polished > 0 and queued == 0):
+            count = min(polished, capacity)
+            _run_polish(polish, count, scratch, vol)
+            _drop_front(polish, count, polished)
+            polished -= count
         while spared >= capacity or (spared > 0 and queued == 0):
             count = min(spared, capacity)
             _invert(spare[_QX], spare[_QN], spare[_QHALF], spare[_QBETA], scratch, count)
             _results(inverted, spare[_QT], spare_where, vol, count)
             _dequeue(spare, spare_where, count, spared)
             spared -= count
+    # What the last full inversion left in the spare and polish queues, if the batch ended there.
     while spared > 0:
         count = min(spared, capacity)
         _invert(spare[_QX], spare[_QN], spare[_QHALF], spare[_QBETA], scratch, count)
         _results(inverted, spare[_QT], spare_where, vol, count)
         _dequeue(spare, spare_where, count, spared)
         spared -= count
+    while polished > 0:
+        count = min(polished, capacity)
+        _run_polish(polish, count, scratch, vol)
+        _drop_front(polish, count, polished)
+        polished -= count
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _invert_queue(queue, where, count: int, scratch, table, by_table: bool, vol, spare, spare_where,
-                  spared: int) -> int:
+def _invert_queue(queue, where, count: int, scratch, table, by_table: bool, vol, spare, spare_where, spared: int,
+                  polish, polished: int) -> tuple[int, int]:
     """The first ``count`` queued options: by the table's guess where it settles them (their vols
-    written), the others appended to the spare queue; all of them there without a table.
-    Returns the spare queue's new length."""
+    written; those to polish also queued for :func:`_run_polish`), the others appended to the
+    spare queue; all of them there without a table. Returns the spare and polish queues' new
+    lengths."""
     if by_table:
         _invert_by_table(queue, count, scratch, table)
-        return _settle_or_spare(scratch[0][_S], scratch[0][_ACCEPTED], queue, where, count, vol, spare, spare_where,
-                                spared)
+        polished = _queue_polish(scratch, queue, where, count, polish, polished)
+        spared = _settle_or_spare(scratch[0][_S], scratch[0][_ACCEPTED], queue, where, count, vol, spare, spare_where,
+                                  spared)
+        return spared, polished
     for i in range(count):
         for row in range(_QUEUE_ROWS):
             spare[row, spared] = queue[row, i]
         spare_where[spared] = where[i]
         spared += 1
-    return spared
+    return spared, polished
