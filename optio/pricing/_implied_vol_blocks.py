@@ -1,29 +1,37 @@
-"""Black-76 implied volatility, compiled: "Let's Be Rational" (Jäckel 2015) a block of options at a time.
+"""Black-76 implied volatility, compiled: a tabulated initial guess and one Householder step a block of
+options at a time, with "Let's Be Rational" (Jäckel 2015) where the table does not reach.
 
 The price is reduced to a normalised out-of-the-money call ``β`` at log-moneyness
 ``x = −|ln(F/K)| ≤ 0`` (subtracting the intrinsic value *on the forward*, and using put-call
 symmetry). Then, per option:
 
-1. the four-branch rational initial guess: around the inflection point ``s_c = √(2|x|)`` the
-   inverse ``s(β)`` is interpolated by rational cubics (:mod:`optio.pricing._rational_cubic`); in the two
-   tails the interpolation runs on transformed maps ``f_lower`` and ``f_upper`` whose inverses are
-   closed-form (an inverse normal, to 4.5e-4);
-2. two Householder steps of order 4 on an objective that is nearly linear in each branch:
-   ``1/ln b(s) − 1/ln β`` in the lowest, ``ln((b_max−β)/(b_max−b(s)))`` in the highest,
-   ``b(s) − β`` in between. A step of relative size δ leaves an error of order δ⁴; a third step
-   runs where the second still moved ``s`` by more than :data:`THIRD_STEP_ABOVE`.
+1. the initial guess: ``ln s`` from a cubic B-spline in ``ln|x|`` and ``ln √(−2 ln(β/b_max))``
+   (:mod:`optio.pricing._iv_guess_table`), within 3e-5 of ``s`` on the benchmark's grids and
+   2.5e-4 anywhere in the table's domain (``|x|`` from 1e-8 to 20, ``β/b_max`` from 1e-290 to 0.7);
+2. one Householder step of order 4 with the exact normalised Black
+   (:func:`optio.pricing._normalised_black_blocks.otm_values`), on ``1/ln b(s) − 1/ln β`` below the
+   inflection point ``s_c = √(2|x|)`` and ``b(s) − β`` above it: from a guess off by δ it leaves
+   ``c·δ⁴`` (``c`` below 5 over the domain), so a step of at most :data:`ACCEPT_STEP` leaves
+   machine precision. A second step where one ulp of ``s`` moves the price by more than 1e-13
+   (:data:`POLISH_ELASTICITY`), which lands on the double that reprices the input more often.
 
-Only the last step needs ``b`` to a few ulp: the guess's edge and the first step take it to
-~1e-11 (:func:`optio.pricing._normalised_black_blocks.otm_values_rough`), an error the last step removes.
+Options outside the table's domain, or whose step exceeded :data:`ACCEPT_STEP`, take Jäckel's way
+(:func:`_invert`, unchanged): the four-branch rational initial guess (around the inflection point
+the inverse ``s(β)`` interpolated by rational cubics, :mod:`optio.pricing._rational_cubic`; in the
+two tails on transformed maps whose inverses are closed-form), then two Householder steps (the
+first with ``b`` to ~1e-11, :func:`optio.pricing._normalised_black_blocks.otm_values_rough`), and a
+third where the second still moved ``s`` by more than :data:`THIRD_STEP_ABOVE`. On the desk and
+crypto grids 0.14% and none of the live options go that way; it costs about twice the table's way (three
+normalised Black evaluations for the guess and one per step, against one in all).
 
-Why in blocks: the inversion costs three normalised Black evaluations (the edge of the guess, one
-per step; at the inflection point ``b`` takes one erfc), each two erfc and an exponential or a
-series. Per option and one scalar libm call at a time that is most of a microsecond; over a
-block of options the libm calls run several lanes at a time (:mod:`optio.pricing._vector_libm`) and
-the arithmetic in passes that LLVM vectorises. Only the live options are inverted: a first pass
-over blocks of :data:`~optio.pricing._black_kernels.CHUNK` settles the rest (no vol, including a price
-that carries no information, and at the money) and queues the live ones, :data:`INVERTED` of which are inverted at a
-time.
+Why in blocks: per option and one scalar libm call at a time, an erfc is most of the cost of
+an option; over a block of options the libm calls run several lanes at a time
+(:mod:`optio.pricing._vector_libm`) and the arithmetic in passes that LLVM vectorises (the
+passes with many arrays compiled with them marked disjoint, :mod:`optio.pricing._disjoint`). Only
+the live options are inverted: a first pass over blocks of :data:`~optio.pricing._black_kernels.CHUNK`
+settles the rest (no vol, including a price that carries no information, and at the money) and
+queues the live ones, :data:`INVERTED` of which are inverted at a time; the options for Jäckel's
+way and for a second step wait in queues of their own.
 """
 
 from __future__ import annotations

@@ -8,19 +8,22 @@ The normalised problem has two inputs, ``a = |x| = |ln(F/K)|`` and the out-of-th
 the implied total vol's logarithm ``ln s(ξ, ζ)`` is smooth and slowly varying: far below the money
 ``s ≈ a/√(−2 ln B)``, so ``ln s ≈ ξ − ζ``, a plane; near the money (``a → 0``) ``s`` tends to its
 at-the-money value ``2√2·erfinv(B)``, exponentially fast in ξ. A cubic B-spline through ``ln s``
-at the nodes of a 96 × 160 grid over ``a`` in [1e-8, 20] and ``B`` in [1e-200, 0.7] (four nodes
+at the nodes of a 96 × 160 grid over ``a`` in [1e-8, 20] and ``B`` in [1e-290, 0.7] (four nodes
 of padding on each side) gives ``s`` within 2.5e-4 relative anywhere in that domain, within 3e-5
-on the benchmark's desk, crypto and hard grids. One Householder step of order four from there
-leaves ``c·δ⁴`` with ``c`` about 1e-2: below 1e-16, machine precision
-(:mod:`optio.pricing._implied_vol_blocks`); before, "Let's Be Rational"'s four-branch rational guess
-(within 10% in its lowest branch) needed a second step, and the guess itself cost three normalised
-Black evaluations (at the inflection point, at the edge of the option's branch, and the tail map).
+on the benchmark's desk, crypto and hard grids (``tests/pricing/test_iv_guess_table.py``).
+One Householder step of order four from a guess off by δ leaves ``c·δ⁴``, with ``c`` at most
+0.13 away from the inflection point and up to 5 near it where ``|x| > 2``: below 1e-18 on the
+benchmark grids, machine precision (:mod:`optio.pricing._implied_vol_blocks`). Before, "Let's
+Be Rational"'s four-branch rational guess (within 10% in its lowest branch) needed a second
+step, and the guess itself cost three normalised Black evaluations (at the inflection point, at
+the edge of the option's branch, and the tail map).
 
-Why a table, not a formula: the two coordinates take one logarithm each, the spline sixteen
-coefficients and an exponential; nothing else. Why a B-spline: it interpolates to fourth order
-with only 4 × 4 coefficients per point, read as four rows of four neighbouring floats
-(:func:`spline_in_cell`), and its coefficients are single precision (143 KB → 70 KB, within the L2 cache;
-a relative 6e-8 of ``ln s``, far below the spline's own error).
+Why a table, not a formula: the two coordinates take one logarithm each (:func:`rough_log`), the
+spline sixteen coefficients and an exponential (:func:`rough_exp`); nothing else. Why a
+B-spline: it interpolates to fourth order with only 4 × 4 coefficients per point, read as four
+rows of four neighbouring floats (:func:`spline_in_cell`), and its coefficients are single
+precision (70 KB rather than 140, within the L2 cache; a relative 6e-8 of ``ln s``, far below
+the spline's own error).
 
 The table is built once per process, on first use, from the engine's own inversion (the
 rational guess and its steps, which every option outside the domain still takes): ``ln s`` at
@@ -42,7 +45,7 @@ from optio.pricing.moneyness import _bits, _double
 
 #: The domain the table covers: ``a = |ln(F/K)|`` and ``B = β/b_max`` (beyond, the rational guess).
 A_LO, A_HI = 1e-8, 20.0
-B_LO, B_HI = 1e-200, 0.7
+B_LO, B_HI = 1e-290, 0.7
 #: Nodes along ξ = ln a and ζ = ln √(−2 ln B) inside the domain, and of padding on each side.
 NODES_A, NODES_Z = 96, 160
 PAD = 4
@@ -94,11 +97,24 @@ def build_table(implied_s) -> np.ndarray:
     ``implied_s(a, B)`` is the implied total vol of the normalised problem (arrays)."""
     xi, zeta = node_coordinates()
     a = np.exp(xi)[:, None] * np.ones(zeta.size)
-    b = np.exp(-0.5 * np.exp(2.0 * zeta))[None, :] * np.ones((xi.size, 1))
-    s = implied_s(a.ravel(), b.ravel()).reshape(a.shape)
-    if not np.all(np.isfinite(s) & (s > 0.0)):
+    ln_b = (-0.5 * np.exp(2.0 * zeta))[None, :] * np.ones((xi.size, 1))
+    # The padding past B_LO reaches prices that underflow (β = B·e^{−a/2} below the smallest
+    # normal double): there ln s continues the row's last two nodes in a straight line (far below
+    # the money ln s ≈ ξ − ζ, a plane). Only the spline's shape at the domain's edge depends on it.
+    computable = ln_b - 0.5 * a > math.log(1e-300)
+    s = np.full(a.shape, np.nan)
+    s[computable] = implied_s(a[computable], np.exp(ln_b[computable]))
+    if not np.all(np.isfinite(s[computable]) & (s[computable] > 0.0)):
         raise RuntimeError("implied vol's guess table: a node without a vol")
-    return np.ascontiguousarray(_prefilter(np.log(s)), dtype=np.float32)
+    ln_s = np.log(s)
+    for row in range(ln_s.shape[0]):
+        last = int(np.flatnonzero(computable[row])[-1])
+        step = ln_s[row, last] - ln_s[row, last - 1]
+        for column in range(last + 1, ln_s.shape[1]):
+            ln_s[row, column] = ln_s[row, last] + (column - last) * step
+        if PAD <= row < PAD + NODES_A and last < ln_s.shape[1] - 1 - PAD:
+            raise RuntimeError("implied vol's guess table: a node inside the domain without a vol")
+    return np.ascontiguousarray(_prefilter(ln_s), dtype=np.float32)
 
 
 #: B-spline weights of the four nodes around a point, as polynomials in its fractional offset p:

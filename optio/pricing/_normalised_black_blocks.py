@@ -38,20 +38,20 @@ _SPLIT = 134217729.0
 #: within :data:`_FAST_TERMS` terms, those nearer the region's edge (``z − t ≥ 10``) within
 #: :data:`_SLOW_TERMS`: the k-th term is at most ``(2k−1)!!·(2k+1)·a^{2k}`` of the first
 #: (``tests/pricing`` checks both counts against that bound). The count is each option's own,
-#: from its ``z − t`` alone (:func:`_near_edge_brackets`): never from its neighbours in a block.
+#: from its ``z − t`` alone (:func:`_asymptotic_values`): never from its neighbours in a block.
 _FAST_ASYMPTOTIC_Z = 20.0
 _FAST_TERMS = 12
 _SLOW_TERMS = 28
 #: Terms per run of the series that LLVM unrolls whole (a run of 27 it leaves rolled, and scalar).
 _UNROLLED_TERMS = 11
-#: Region codes of :func:`series_regions` (and :data:`ERFCX`, where the two-term formula is not
+#: Region codes of :func:`_front` (and :data:`ERFCX`, where the two-term formula is not
 #: accurate).
 NAIVE, ASYMPTOTIC, TAYLOR, SCALAR, ERFCX = 0, 1, 2, 3, 4
 #: ``Y(u) = erfc(z)·e^{z²}`` (``z = −u/√2``) in lanes while ``e^{z²}`` stays finite: |u| below
 #: this (z² < 685); beyond, the scalar function's erfcx.
 _LANES_Y_BELOW = 37.0
 
-#: Rows of scratch that the series need (:func:`_series_values`), each a block long.
+#: Rows of scratch that the series need (:func:`_region_values`), each a block long.
 WORK_ROWS = 12
 #: Rows of scratch that :func:`otm_calls` and its siblings need: :data:`WORK_ROWS`, then h, t,
 #: the erfc and exp arguments, the two erfc values, and one more for packing (:func:`_naive_values`).
@@ -59,58 +59,6 @@ OTM_ROWS = WORK_ROWS + 8
 #: Rows of :func:`otm_calls`'s scratch that hold ``h = x/s``, ``t = s/2``, ``erfc(|h + t|/√2)``
 #: and ``erfc(−(h − t)/√2)`` when it returns: d1 and Φ(h ± t) for the caller (delta).
 H_ROW, T_ROW, ERFC_UP, ERFC_DOWN = WORK_ROWS, WORK_ROWS + 1, WORK_ROWS + 5, WORK_ROWS + 6
-
-
-@numba.njit(cache=True, error_model="numpy")
-def series_regions(h, t, region, taylor_below: float, count: int) -> int:
-    """The region of each option by :func:`otm_call_scalar`'s rules, as far as ``h`` and ``t``
-    decide it: :data:`ASYMPTOTIC`, :data:`TAYLOR` for ``t`` below ``taylor_below``
-    (:data:`~optio.pricing.normalised_black.SMALL_T`; 0 for the rough evaluation, whose two-term formula
-    tries small ``t`` first), :data:`SCALAR` for ``s`` of 0 or ∞ (or NaN), and :data:`NAIVE` for
-    the rest, which the two-term formula's own error estimate may still send elsewhere
-    (:func:`_inaccurate_region`). Written as selects, not branches: regions come in random order,
-    and a mispredicted branch costs more than the test. Returns how many are :data:`NAIVE`.
-    """
-    naive = 0
-    for j in range(count):
-        code = TAYLOR if t[j] < taylor_below else NAIVE
-        code = ASYMPTOTIC if h[j] + t[j] < -ASYMPTOTIC_Z else code
-        code = SCALAR if not 0.0 < t[j] < math.inf else code
-        region[j] = code
-        naive += code == NAIVE
-    return naive
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _gather(region, wanted: int, h, t, index, packed_h, packed_t, count: int) -> int:
-    """Pack the options of region ``wanted`` (their index, h and t) to the front; return how many.
-
-    A count first (a pass LLVM vectorises): none, and nothing more is done; under one in eight,
-    a loop that branches on the region, well predicted when the region is rare; otherwise a loop
-    that writes every option and advances only on the wanted ones, since a branch taken in
-    random order mispredicts.
-    """
-    m = 0
-    for j in range(count):
-        m += region[j] == wanted
-    if m == 0:
-        return 0
-    dense = 8 * m >= count
-    m = 0
-    if dense:
-        for j in range(count):
-            index[m] = j
-            packed_h[m] = h[j]
-            packed_t[m] = t[j]
-            m += region[j] == wanted
-        return m
-    for j in range(count):
-        if region[j] == wanted:
-            index[m] = j
-            packed_h[m] = h[j]
-            packed_t[m] = t[j]
-            m += 1
-    return m
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -209,35 +157,11 @@ def _erfcx_differences(h, t, work, difference, count: int) -> None:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _near_edge_brackets(h, t, bracket, work, count: int) -> None:
-    """The asymptotic options with ``z − t`` below :data:`_FAST_ASYMPTOTIC_Z` again, by
-    :data:`_SLOW_TERMS` terms (over their bracket by :data:`_FAST_TERMS`): packed into ``work``
-    rows 7 to 10, run, and scattered back. Each option's count follows from its own ``z − t``.
-
-    Why not the block's count: a block took the longer series for all its options when any one
-    of them was near the edge, so an option's last bits depended on its neighbours.
-    """
-    near = 0
-    for i in range(count):
-        near += -h[i] - t[i] < _FAST_ASYMPTOTIC_Z
-    if near == 0:
-        return
-    near_h, near_t, near_bracket, near_index = work[7], work[8], work[9], work[10]
-    n = 0
-    for i in range(count):
-        if -h[i] - t[i] < _FAST_ASYMPTOTIC_Z:
-            near_h[n] = h[i]
-            near_t[n] = t[i]
-            near_index[n] = i  # a row of doubles holds the (exact) index
-            n += 1
-    slow_asymptotic_brackets(near_h, near_t, near_bracket, n)
-    for q in range(n):
-        bracket[int(near_index[q])] = near_bracket[q]
-
-
-@numba.njit(cache=True, error_model="numpy")
 def _pack(region, wanted: int, h, t, index, packed_h, packed_t, m: int, count: int) -> None:
-    """:func:`_gather` for a count ``m`` already known."""
+    """Pack the ``m`` options of region ``wanted`` (their index, h and t) to the front: under one in
+    eight, a loop that branches on the region, well predicted when the region is rare; otherwise a
+    loop that writes every option and advances only on the wanted ones, since a branch taken in
+    random order mispredicts."""
     k = 0
     if 8 * m >= count:
         for j in range(count):
@@ -263,19 +187,10 @@ def _scatter(index, gauss, bracket, value, m: int) -> None:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _series_values(h, t, gauss, region, wanted: int, work, value, index, count: int, rough: bool = False) -> None:
-    """``value = e^{−(h²+t²)/2}/√(2π) · (Y(h+t) − Y(h−t))`` for the options of region ``wanted``
+def _region_values(h, t, gauss, region, wanted: int, work, value, index, count: int, m: int, rough: bool) -> None:
+    """``value = e^{−(h²+t²)/2}/√(2π) · (Y(h+t) − Y(h−t))`` for the ``m`` options of region ``wanted``
     (:data:`TAYLOR`, :data:`ASYMPTOTIC` or :data:`ERFCX`), packed, run through the series or the
     difference, and scattered back."""
-    m = 0
-    for j in range(count):
-        m += region[j] == wanted
-    _region_values(h, t, gauss, region, wanted, work, value, index, count, m, rough)
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _region_values(h, t, gauss, region, wanted: int, work, value, index, count: int, m: int, rough: bool) -> None:
-    """:func:`_series_values` for the ``m`` options of region ``wanted`` (counted already)."""
     if m == 0:
         return
     packed_h, packed_t, bracket = work[4], work[5], work[6]
@@ -474,8 +389,14 @@ def _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count: int
 @numba.njit(**DISJOINT)
 def _front(x, s, h, t, arg_pdf, arg_up, arg_down, region, taylor_below: float, count: int) -> tuple[int, int, int, int]:
     """One pass for what every option needs first: ``h = x/s``, ``t = s/2``, the arguments of
-    ``e^{−(h²+t²)/2}`` and of the two Φ(h ± t) (:func:`_gaussian_arguments`, :func:`_erfc_arguments`),
-    and the region (:func:`series_regions`). Returns how many are :data:`NAIVE`,
+    ``e^{−(h²+t²)/2}`` and of the two Φ(h ± t) (Φ(u) = erfc(−u/√2)/2; Φ(h + t) from erfc of its
+    absolute value, so that its small tail above the money keeps its digits), and the region by
+    :func:`otm_call_scalar`'s rules as far as ``h`` and ``t`` decide it: :data:`ASYMPTOTIC`,
+    :data:`TAYLOR` for ``t`` below ``taylor_below`` (:data:`~optio.pricing.normalised_black.SMALL_T`;
+    0 for the rough evaluation, whose two-term formula tries small ``t`` first), :data:`SCALAR`
+    for ``s`` of 0 or ∞ (or NaN), and :data:`NAIVE` for the rest, which the two-term formula's own
+    error estimate may still send elsewhere (:func:`_inaccurate_region`); as selects, not branches
+    (regions come in random order). Returns how many are :data:`NAIVE`,
     :data:`ASYMPTOTIC`, :data:`TAYLOR` and :data:`SCALAR` (four passes before, and a count pass
     per region after)."""
     naive = 0
@@ -502,17 +423,6 @@ def _front(x, s, h, t, arg_pdf, arg_up, arg_down, region, taylor_below: float, c
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _gaussian_arguments(x, s, h, t, arg_pdf, count: int) -> None:
-    """``h = x/s``, ``t = s/2`` and the argument of ``e^{−(h²+t²)/2}``."""
-    for j in range(count):
-        hj = x[j] / s[j]
-        tj = 0.5 * s[j]
-        h[j] = hj
-        t[j] = tj
-        arg_pdf[j] = -0.5 * (hj * hj + tj * tj)
-
-
-@numba.njit(cache=True, error_model="numpy")
 def _erfc_arguments(h, t, arg_up, arg_down, count: int) -> None:
     """The erfc arguments of Φ(h ± t) (Φ(u) = erfc(−u/√2)/2; Φ(h + t) from erfc of its absolute
     value, so that its small tail above the money keeps its digits)."""
@@ -529,7 +439,7 @@ def _naive_values(h, t, half, region, work, value, index, ulps: float, count: in
     went to :data:`TAYLOR`, :data:`ERFCX` and :data:`SCALAR`."""
     packed_h, packed_t, packed_half = work[WORK_ROWS + 2], work[WORK_ROWS + 3], work[WORK_ROWS + 5]
     arg_up, arg_down, erfc_up, erfc_down = work[WORK_ROWS + 6], work[WORK_ROWS + 7], work[0], work[1]
-    # As in _gather: none, nothing; a few, a loop that branches on them (well predicted where they
+    # As in _pack: none, nothing; a few, a loop that branches on them (well predicted where they
     # are rare); more, one that writes every option and advances on theirs.
     if naive == 0:
         return 0, 0, 0
