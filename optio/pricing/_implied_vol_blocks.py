@@ -548,7 +548,7 @@ ACCEPT_STEP = 5e-5
 #: One ulp of ``s`` moves the price by its elasticity ``s·b'/b`` ulps: above this, by more than
 #: 1e-13. One step from the guess lands within an ulp or two of the computed function's root;
 #: a second step from there lands on it (repricing the input to the bit) more often, 93% of the
-#: time against 60% in a sample far out of the money. :func:`_polish` takes it for those options
+#: time against 60% in a sample far out of the money. :func:`_run_polish` takes it for those options
 #: only (3% of the desk grid, none of the crypto grid), as the rational guess's three steps did.
 POLISH_ELASTICITY = 450.0
 
