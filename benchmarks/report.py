@@ -54,6 +54,9 @@ class Benchmark:
     command: str
     figures: list[Figure] = field(default_factory=list)
     repeats_itself: bool = False  # takes --reps and writes <figure>_median etc. itself
+    #: Run once per seed (``--seed``); the first seed's run is ``<name>.json``, with the peers; the
+    #: others ``<name>-seed<N>.json``, headline figures only (``--no-peers``).
+    seeds: tuple[int, ...] = ()
 
 
 def _f(*path: str, **kw) -> Figure:
@@ -107,20 +110,24 @@ BENCHMARKS: list[Benchmark] = [
         _f("nav_gas_per_live_option", label="vault NAV per live option (gas)", fmt=",.0f"),
     ]),
     Benchmark("pricing", "python -m benchmarks.pricing", [
-        # benchmarks.pricing repeats itself (--reps) and reports each headline figure's median.
-        _f("iv_ratio_desk_median", label="implied vol × py_vollib_vectorized, desk grid", limit=15.0,
+        # benchmarks.pricing repeats itself (--reps): each headline figure's min, median and max
+        # over its repetitions (headline/<figure>), the issue's keys (<key>_median) beside them.
+        _f("headline", "desk", "ratio", label="implied vol × py_vollib_vectorized, desk grid", limit=15.0,
            lower_is_better=False),
-        _f("iv_ratio_crypto_median", label="implied vol × py_vollib_vectorized, minutes grid", limit=15.0,
+        _f("headline", "crypto", "ratio", label="implied vol × py_vollib_vectorized, minutes grid", limit=15.0,
            lower_is_better=False),
-        _f("iv_ratio_batch64_median", label="implied vol × py_vollib_vectorized, 64 options a call", limit=5.0,
+        _f("headline", "batch64", "ratio", label="implied vol × py_vollib_vectorized, 64 options a call", limit=5.0,
            lower_is_better=False),
-        _f("greeks_per_s_median", label="price + 7 Greeks (options/s)", fmt=",.0f", limit=25e6, lower_is_better=False),
-        _f("svi_noisy_fit_ms_median", label="SVI fit of a noisy 20 × 50 surface (ms)", limit=10.0),
-        _f("svi_noisy_rmse_ratio", label="SVI noisy RMSE, ours / unconstrained", limit=1.1),
-        _f("svi_noisy_atm_err_vp", label="SVI noisy ATM error (vol points)", limit=0.3),
-        _f("svi_noisy_free_atm_err_vp", label="SVI noisy ATM error of the unconstrained fit (vol points)"),
-        _f("svi_noisy_shape_known_atm_err_vp", label="SVI noisy ATM error, true shape, level fitted (vp)"),
-    ], repeats_itself=True),
+        _f("headline", "greeks_per_s", label="price + 7 Greeks (options/s)", fmt=",.0f", limit=25e6,
+           lower_is_better=False),
+        _f("headline", "svi_noisy", "fit_ms", label="SVI fit of a noisy 20 × 50 surface (ms)", limit=10.0),
+        _f("headline", "svi_noisy", "rmse_ratio", label="SVI noisy RMSE, ours / unconstrained", fmt=".3f", limit=1.1),
+        _f("headline", "svi_noisy", "atm_err_vp", label="SVI noisy ATM error (vol points)", fmt=".3f", limit=0.3),
+        _f("headline", "svi_noisy", "free_atm_err_vp",
+           label="SVI noisy ATM error of the unconstrained fit (vol points)", fmt=".3f"),
+        _f("headline", "svi_noisy", "shape_known_atm_err_vp",
+           label="SVI noisy ATM error, true shape, level fitted (vp)", fmt=".3f"),
+    ], repeats_itself=True, seeds=(1, 101, 202)),
     Benchmark("math_gas", "python -m benchmarks.math_gas", [
         _f("gas", "price", "max", label="on-chain price, max gas", fmt=",.0f", limit=2_500),
         _f("gas", "quote", "max", label="on-chain quote, max gas", fmt=",.0f"),
@@ -240,10 +247,12 @@ def _run_once(bench: Benchmark, extra: list[str]) -> dict:
     return last_json("".join(lines))
 
 
-def run_benchmark(bench: Benchmark, reps: int) -> dict:
-    """The benchmark's figures over ``reps`` runs (``<figure>_median`` … for its figures)."""
+def run_benchmark(bench: Benchmark, reps: int, seed: int | None = None) -> dict:
+    """The benchmark's figures over ``reps`` runs (``<figure>_median`` … for its figures), on
+    ``seed`` for a benchmark that takes seeds (the peers on its first seed only)."""
     if bench.repeats_itself:
-        return _run_once(bench, ["--reps", str(reps)])
+        extra = [] if seed is None else ["--seed", str(seed)] + (["--no-peers"] if seed != bench.seeds[0] else [])
+        return _run_once(bench, ["--reps", str(reps), *extra])
     runs = [_run_once(bench, []) for _ in range(reps)]
     keys = [f.key for f in bench.figures]
     flat = [{f.key: lookup(r, f.path) for f in bench.figures} for r in runs]
@@ -258,11 +267,14 @@ def run_benchmark(bench: Benchmark, reps: int) -> dict:
     return out
 
 
-def save(bench: Benchmark, figures: dict, directory: Path | None = None) -> Path:
+def save(bench: Benchmark, figures: dict, directory: Path | None = None, seed: int | None = None) -> Path:
+    """Save a run as ``<name>.json`` (``<name>-seed<N>.json`` for a seed after the first)."""
     directory = directory or RESULTS
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{bench.name}.json"
-    record = {"benchmark": bench.name, "command": bench.command, "commit": commit(),
+    extra = seed is not None and bench.seeds and seed != bench.seeds[0]
+    path = directory / (f"{bench.name}-seed{seed}.json" if extra else f"{bench.name}.json")
+    command = bench.command + (f" --seed {seed}" if seed is not None else "") + (" --no-peers" if extra else "")
+    record = {"benchmark": bench.name, "command": command, "commit": commit(),
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "reps": figures.get("reps", 1),
               "figures": figures}
     path.write_text(json.dumps(record, indent=1, default=float) + "\n")
@@ -273,10 +285,12 @@ def save(bench: Benchmark, figures: dict, directory: Path | None = None) -> Path
 
 
 def _stats(bench: Benchmark, fig: Figure, figures: dict) -> dict[str, float] | None:
+    value = lookup(figures, fig.path)
+    if isinstance(value, dict) and all(isinstance(value.get(s), int | float) for s in ("median", "min", "max")):
+        return {s: value[s] for s in ("median", "min", "max")}  # the benchmark's own spread
     key = fig.key if not bench.repeats_itself else fig.path[-1]
     if f"{key}_median" in figures:
         return {s: figures[f"{key}_{s}"] for s in ("median", "min", "max")}
-    value = lookup(figures, fig.path)
     return {"median": value, "min": value, "max": value} if isinstance(value, int | float) else None
 
 
@@ -297,37 +311,51 @@ def render(records: dict[str, dict]) -> str:
            "the saved runs (`docs/benchmarks/<name>.json`). Timings depend on the machine and on",
            "what else runs on it: compare figures measured on the same one.", ""]
     for bench in BENCHMARKS:
-        record = records.get(bench.name)
-        if record is None:
+        seeded = [records[f"{bench.name}-seed{seed}"] for seed in bench.seeds[1:]
+                  if f"{bench.name}-seed{seed}" in records]
+        if bench.name not in records:
             continue
-        figures = record["figures"]
-        out += [f"## {bench.name}", "",
-                f"`{record['command']}` — commit `{record['commit']}`, {record['date']}, "
-                f"{record['reps']} run{'s' if record['reps'] != 1 else ''}.", "",
-                "| figure | median | min – max | target |", "|---|---:|---:|---|"]
-        for fig in bench.figures:
-            stats = _stats(bench, fig, figures)
-            if stats is None:
-                out.append(f"| {fig.label} | – | | |")
-                continue
-            median, low, high = (format(stats[s], fig.fmt) for s in ("median", "min", "max"))
-            limit = _limit(fig, figures)
-            target = ""
-            if limit is not None:
-                met = stats["median"] <= limit if fig.lower_is_better else stats["median"] >= limit
-                target = f"{'≤' if fig.lower_is_better else '≥'} {format(limit, fig.fmt)} {'✓' if met else '✗'}"
-            out.append(f"| {fig.label} | {median} | {low} – {high} | {target} |")
-        out.append("")
+        out += [f"## {bench.name}", ""]
+        if seeded:
+            out += ["The headline figures on each seed's grids (`--seed`; the peers' table on the first); each",
+                    "figure's median and the spread (min – max) of the benchmark's own repetitions.", ""]
+        for record in (records[bench.name], *seeded):
+            if seeded:
+                out += [f"### seed {record['figures'].get('seed', '?')}", ""]
+            out += _table(bench, record)
     return "\n".join(out)
+
+
+def _table(bench: Benchmark, record: dict) -> list[str]:
+    """One record's table: its command, commit, date and runs, then each figure."""
+    figures = record["figures"]
+    out = [f"`{record['command']}` — commit `{record['commit']}`, {record['date']}, "
+           f"{record['reps']} run{'s' if record['reps'] != 1 else ''}.", "",
+           "| figure | median | min – max | target |", "|---|---:|---:|---|"]
+    for fig in bench.figures:
+        stats = _stats(bench, fig, figures)
+        if stats is None:
+            out.append(f"| {fig.label} | – | | |")
+            continue
+        median, low, high = (format(stats[s], fig.fmt) for s in ("median", "min", "max"))
+        limit = _limit(fig, figures)
+        target = ""
+        if limit is not None:
+            met = stats["median"] <= limit if fig.lower_is_better else stats["median"] >= limit
+            target = f"{'≤' if fig.lower_is_better else '≥'} {format(limit, fig.fmt)} {'✓' if met else '✗'}"
+        out.append(f"| {fig.label} | {median} | {low} – {high} | {target} |")
+    out.append("")
+    return out
 
 
 def load_records(directory: Path | None = None) -> dict[str, dict]:
     directory = directory or RESULTS
     records = {}
     for bench in BENCHMARKS:
-        path = directory / f"{bench.name}.json"
-        if path.exists():
-            records[bench.name] = json.loads(path.read_text())
+        for name in (bench.name, *(f"{bench.name}-seed{seed}" for seed in bench.seeds[1:])):
+            path = directory / f"{name}.json"
+            if path.exists():
+                records[name] = json.loads(path.read_text())
     return records
 
 
@@ -354,7 +382,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.rewrite:
         for bench in selected(os.environ.get("BENCH_ONLY")):
-            save(bench, run_benchmark(bench, args.reps))
+            for seed in bench.seeds or (None,):
+                save(bench, run_benchmark(bench, args.reps, seed), seed=seed)
     print(f"wrote {write_doc()}")
 
 

@@ -26,6 +26,7 @@ import math
 import numba
 import numpy as np
 
+from optio.pricing._disjoint import DISJOINT
 from optio.pricing._normalised_black_blocks import (
     ERFC_DOWN,
     ERFC_UP,
@@ -163,16 +164,44 @@ def input_block(a, b, c, d, e, is_call, rows, call, start: int, count: int):
             _block_of(e, rows[4], start, count), _block_of(is_call, call, start, count))
 
 
-@numba.njit(**_PASS)
-def _check(f, k, t, v, d, ratio, octaves, invalid, count: int) -> None:
+#: F and K both within [2^-500, 2^500]: F/K and F·K are normal doubles, so ``ratio_and_octaves``
+#: gives ``(F/K, 0)`` and ``sqrt_product`` ``√(F·K)``, bit for bit (:mod:`optio.pricing.moneyness`).
+_SAFE_LO, _SAFE_HI = 2.0**-500, 2.0**500
+
+
+@numba.njit(inline="always")
+def _safe(forward: float, strike: float) -> bool:
+    return (forward >= _SAFE_LO) & (forward <= _SAFE_HI) & (strike >= _SAFE_LO) & (strike <= _SAFE_HI)
+
+
+@numba.njit(**DISJOINT)
+def _check(f, k, t, v, d, ratio, octaves, sqrt_fk, invalid, count: int) -> int:
     """Flag the options outside the domain; ``F/K = ratio·2^octaves``
-    (:func:`~optio.pricing.moneyness.ratio_and_octaves`; 1 and 0 where invalid, so the log is 0)."""
+    (:func:`~optio.pricing.moneyness.ratio_and_octaves`; 1 and 0 where invalid, so the log is 0)
+    and ``√(F·K)`` (:func:`~optio.pricing.moneyness.sqrt_product`), directly where F and K are
+    within [2^-500, 2^500] (the same bits there); returns how many are not, which
+    :func:`_recheck` redoes. The scaled forms' integer work on every option cost 1.5 ns an option."""
+    unsafe = 0
     for j in range(count):
         ok = valid_inputs(f[j], k[j], t[j], v[j], d[j])
         invalid[j] = not ok
+        unsafe += not _safe(f[j], k[j])
+        ratio[j] = f[j] / k[j] if ok else 1.0
+        octaves[j] = 0.0
+        sqrt_fk[j] = math.sqrt(f[j] * k[j])
+    return unsafe
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _recheck(f, k, ratio, octaves, sqrt_fk, invalid, count: int) -> None:
+    """:func:`_check` for the options outside [2^-500, 2^500], by the scaled forms."""
+    for j in range(count):
+        if _safe(f[j], k[j]):
+            continue
         r, n = ratio_and_octaves(f[j], k[j])
-        ratio[j] = r if ok else 1.0
-        octaves[j] = n if ok else 0.0
+        ratio[j] = 1.0 if invalid[j] else r
+        octaves[j] = 0.0 if invalid[j] else n
+        sqrt_fk[j] = sqrt_product(f[j], k[j])
 
 
 @numba.njit(**_PASS)
@@ -194,56 +223,69 @@ def _rates(d, t, log_d, rate, count: int) -> None:
         rate[j] = -log_d[j] / t[j] if t[j] > 0.0 else 0.0
 
 
-@numba.njit(**_PASS)
-def _greeks_from_parts(f, k, t, v, d, call, log_ratio, rate, sqrt_t, h, half_s, erfc_up, erfc_down, gauss, value,
-                       price, delta, gamma, vega, theta, rho, vanna, volga, count: int) -> None:
+@numba.njit(**DISJOINT)
+def _greeks_from_parts(f, k, t, v, d, call, rows, work, price, delta, gamma, vega, theta, rho, vanna, volga,
+                       count: int) -> None:
     """Price and Greeks of a block from ``b`` and what it was built from (units of :func:`_greeks_one`).
 
-    ``h = −|x|/s``, ``half_s = s/2``, ``erfc_up = erfc(|h + s/2|/√2)`` and ``erfc_down =
-    erfc(−(h − s/2)/√2)``: Φ(d1) and Φ(−d1) come from these, so a put's tiny delta far in the
-    money keeps its digits.
+    From ``rows``: ``ln(F/K)``, ``√T``, ``b``, the Gaussian factor and the rate; from ``work``
+    (:func:`~optio.pricing._normalised_black_blocks.otm_calls`): ``h = −|x|/s``, ``s/2``,
+    ``erfc(|h + s/2|/√2)`` and ``erfc(−(h − s/2)/√2)``. Φ(d1) and Φ(−d1) come from these, so a
+    put's tiny delta far in the money keeps its digits.
+
+    Compiled with the arrays marked disjoint (:mod:`optio.pricing._disjoint`; the eight outputs
+    are rows of the caller's result, overlapping nothing else here): with run-time overlap checks
+    LLVM needed some hundred of them, gave up, and this pass ran one option at a time, about 9 ns
+    an option of the desk grid more.
     """
     for j in range(count):
-        u = h[j] + half_s[j]
-        tail_up = 0.5 * erfc_up[j]
-        cdf_down = 0.5 * erfc_down[j]
+        h = work[H_ROW, j]
+        half_s = work[T_ROW, j]
+        u = h + half_s
+        tail_up = 0.5 * work[ERFC_UP, j]
+        cdf_down = 0.5 * work[ERFC_DOWN, j]
         cdf_up = 1.0 - tail_up if u > 0.0 else tail_up
         cdf_minus_up = tail_up if u > 0.0 else 1.0 - tail_up
-        sqrt_fk = sqrt_product(f[j], k[j])
+        sqrt_fk = rows[_SQRT_FK, j]
         intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
-        p = d[j] * (intrinsic + sqrt_fk * value[j])
+        p = d[j] * (intrinsic + sqrt_fk * rows[_VALUE, j])
         # F·φ(d1) = K·φ(d2) = √(FK)·e^{−(h² + s²/4)/2}/√(2π): symmetric, no overflow.
-        forward_pdf = sqrt_fk * gauss[j] * INV_SQRT_2PI
+        forward_pdf = sqrt_fk * rows[_GAUSS, j] * INV_SQRT_2PI
         # d1 = h + s/2 below the money, −(h − s/2) above; Φ(±d1) from the same values.
-        in_the_money = log_ratio[j] > 0.0
-        d1 = half_s[j] - h[j] if in_the_money else u
+        in_the_money = rows[_LOG_RATIO, j] > 0.0
+        d1 = half_s - h if in_the_money else u
         cdf_d1 = (1.0 - cdf_down) if in_the_money else cdf_up
         cdf_minus_d1 = cdf_down if in_the_money else cdf_minus_up
         price[j] = p
         delta[j] = d[j] * (cdf_d1 if call[j] else -cdf_minus_d1)
         rho[j] = -t[j] * p
-        gamma[j], vega[j], theta[j], vanna[j], volga[j] = _sensitivities(d[j], f[j], forward_pdf, 2.0 * half_s[j],
-                                                                          sqrt_t[j], v[j], d1, rate[j], p)
+        gamma[j], vega[j], theta[j], vanna[j], volga[j] = _sensitivities(d[j], f[j], forward_pdf, 2.0 * half_s,
+                                                                          rows[_SQRT_T, j], v[j], d1, rows[_RATE, j], p)
 
 
 @numba.njit(**_PASS)
-def _prices(f, k, d, call, value, invalid, price, status, count: int) -> None:
+def _prices(f, k, d, call, sqrt_fk, value, invalid, price, status, count: int) -> None:
     """``discount · (intrinsic on the forward + √(FK)·b)``; invalid options are flagged, not priced."""
     for j in range(count):
         intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
-        price[j] = d[j] * (intrinsic + sqrt_product(f[j], k[j]) * value[j])
+        price[j] = d[j] * (intrinsic + sqrt_fk[j] * value[j])
         status[j] = STATUS_INVALID if invalid[j] else STATUS_OK
 
 
 #: Rows of the block scratch: the inputs of one element for all first (:func:`fill_broadcast`), then
 #: what :func:`_normalised_black` fills.
 _RATIO, _LOG_RATIO, _SQRT_T, _X, _S, _HALF_X, _HALF, _VALUE, _GAUSS, _OCTAVES = range(5, 15)
+#: Rows of the rate of each option's discount and of its log (the Greeks only).
+_RATE, _LOG_D = 15, 16
+#: Row of √(F·K) (:func:`_check`).
+_SQRT_FK = 17
+_SCRATCH_ROWS = 18
 
 
 @numba.njit(cache=True, error_model="numpy")
 def _scratch():
     """Rows of :data:`CHUNK` doubles and the flags one block needs."""
-    return (np.empty((15, CHUNK)), np.empty((OTM_ROWS, CHUNK)), np.empty(CHUNK, dtype=np.int8),
+    return (np.empty((_SCRATCH_ROWS, CHUNK)), np.empty((OTM_ROWS, CHUNK)), np.empty(CHUNK, dtype=np.int8),
             np.empty(CHUNK, dtype=np.int64), np.empty(CHUNK, dtype=np.bool_), np.empty(CHUNK, dtype=np.bool_))
 
 
@@ -257,7 +299,8 @@ def _normalised_black(f, k, t, v, d, m: int, scratch, with_phi: bool) -> None:
     rows, work, region, index, invalid = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
     ratio, log_ratio, sqrt_t, x, s = rows[_RATIO], rows[_LOG_RATIO], rows[_SQRT_T], rows[_X], rows[_S]
     half_x, half, value, gauss, octaves = rows[_HALF_X], rows[_HALF], rows[_VALUE], rows[_GAUSS], rows[_OCTAVES]
-    _check(f, k, t, v, d, ratio, octaves, invalid, m)
+    if _check(f, k, t, v, d, ratio, octaves, rows[_SQRT_FK], invalid, m):
+        _recheck(f, k, ratio, octaves, rows[_SQRT_FK], invalid, m)
     log_block(ratio, log_ratio, m)
     _arguments(log_ratio, octaves, t, v, sqrt_t, x, s, half_x, m)
     exp_block(half_x, half, m)
@@ -285,7 +328,7 @@ def black_price_flat(forward, strike, expiry_years, vol, discount, is_call, pric
                                           start, m)
         _normalised_black(f, k, t, v, d, m, scratch, False)
         end = start + m
-        _prices(f, k, d, call, rows[_VALUE], invalid, price[start:end], status[start:end], m)
+        _prices(f, k, d, call, rows[_SQRT_FK], rows[_VALUE], invalid, price[start:end], status[start:end], m)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -301,8 +344,7 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
     n = status.size
     scratch = _scratch()
     rows, work, region, invalid, broadcast_call = scratch[0], scratch[1], scratch[2], scratch[4], scratch[5]
-    log_ratio, sqrt_t, value, gauss = rows[_LOG_RATIO], rows[_SQRT_T], rows[_VALUE], rows[_GAUSS]
-    log_d, rate = np.empty(CHUNK), np.zeros(CHUNK)
+    rows[_RATE][:] = 0.0
     discounted = discount.size > 1 or discount[0] != 1.0
     fill_broadcast(forward, strike, expiry_years, vol, discount, is_call, rows, broadcast_call)
     for start in range(0, n, CHUNK):
@@ -311,11 +353,10 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
                                           start, m)
         _normalised_black(f, k, t, v, d, m, scratch, True)
         if discounted:
-            log_block(d, log_d, m)
-            _rates(d, t, log_d, rate, m)
+            log_block(d, rows[_LOG_D], m)
+            _rates(d, t, rows[_LOG_D], rows[_RATE], m)
         end = start + m
-        _greeks_from_parts(f, k, t, v, d, call, log_ratio, rate, sqrt_t, work[H_ROW], work[T_ROW], work[ERFC_UP],
-                           work[ERFC_DOWN], gauss, value, out[PRICE, start:end], out[DELTA, start:end],
+        _greeks_from_parts(f, k, t, v, d, call, rows, work, out[PRICE, start:end], out[DELTA, start:end],
                            out[GAMMA, start:end], out[VEGA, start:end], out[THETA, start:end], out[RHO, start:end],
                            out[VANNA, start:end], out[VOLGA, start:end], m)
         status[start:end] = STATUS_OK

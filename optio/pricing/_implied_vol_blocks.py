@@ -1,29 +1,37 @@
-"""Black-76 implied volatility, compiled: "Let's Be Rational" (Jäckel 2015) a block of options at a time.
+"""Black-76 implied volatility, compiled: a tabulated initial guess and one Householder step a block of
+options at a time, with "Let's Be Rational" (Jäckel 2015) where the table does not reach.
 
 The price is reduced to a normalised out-of-the-money call ``β`` at log-moneyness
 ``x = −|ln(F/K)| ≤ 0`` (subtracting the intrinsic value *on the forward*, and using put-call
 symmetry). Then, per option:
 
-1. the four-branch rational initial guess: around the inflection point ``s_c = √(2|x|)`` the
-   inverse ``s(β)`` is interpolated by rational cubics (:mod:`optio.pricing._rational_cubic`); in the two
-   tails the interpolation runs on transformed maps ``f_lower`` and ``f_upper`` whose inverses are
-   closed-form (an inverse normal, to 4.5e-4);
-2. two Householder steps of order 4 on an objective that is nearly linear in each branch:
-   ``1/ln b(s) − 1/ln β`` in the lowest, ``ln((b_max−β)/(b_max−b(s)))`` in the highest,
-   ``b(s) − β`` in between. A step of relative size δ leaves an error of order δ⁴; a third step
-   runs where the second still moved ``s`` by more than :data:`THIRD_STEP_ABOVE`.
+1. the initial guess: ``ln s`` from a cubic B-spline in ``ln|x|`` and ``ln √(−2 ln(β/b_max))``
+   (:mod:`optio.pricing._iv_guess_table`), within 3e-5 of ``s`` on the benchmark's grids and
+   2.5e-4 anywhere in the table's domain (``|x|`` from 1e-8 to 20, ``β/b_max`` from 1e-290 to 0.7);
+2. one Householder step of order 4 with the exact normalised Black
+   (:func:`optio.pricing._normalised_black_blocks.otm_values`), on ``1/ln b(s) − 1/ln β`` below the
+   inflection point ``s_c = √(2|x|)`` and ``b(s) − β`` above it: from a guess off by δ it leaves
+   ``c·δ⁴`` (``c`` below 5 over the domain), so a step of at most :data:`ACCEPT_STEP` leaves
+   machine precision. A second step where one ulp of ``s`` moves the price by more than 1e-13
+   (:data:`POLISH_ELASTICITY`), which lands on the double that reprices the input more often.
 
-Only the last step needs ``b`` to a few ulp: the guess's edge and the first step take it to
-~1e-11 (:func:`optio.pricing._normalised_black_blocks.otm_values_rough`), an error the last step removes.
+Options outside the table's domain, or whose step exceeded :data:`ACCEPT_STEP`, take Jäckel's way
+(:func:`_invert`, unchanged): the four-branch rational initial guess (around the inflection point
+the inverse ``s(β)`` interpolated by rational cubics, :mod:`optio.pricing._rational_cubic`; in the
+two tails on transformed maps whose inverses are closed-form), then two Householder steps (the
+first with ``b`` to ~1e-11, :func:`optio.pricing._normalised_black_blocks.otm_values_rough`), and a
+third where the second still moved ``s`` by more than :data:`THIRD_STEP_ABOVE`. On the desk and
+crypto grids 0.14% and none of the live options go that way; it costs about twice the table's way (three
+normalised Black evaluations for the guess and one per step, against one in all).
 
-Why in blocks: the inversion costs three normalised Black evaluations (the edge of the guess, one
-per step; at the inflection point ``b`` takes one erfc), each two erfc and an exponential or a
-series. Per option and one scalar libm call at a time that is most of a microsecond; over a
-block of options the libm calls run several lanes at a time (:mod:`optio.pricing._vector_libm`) and
-the arithmetic in passes that LLVM vectorises. Only the live options are inverted: a first pass
-over blocks of :data:`~optio.pricing._black_kernels.CHUNK` settles the rest (no vol, including a price
-that carries no information, and at the money) and queues the live ones, :data:`INVERTED` of which are inverted at a
-time.
+Why in blocks: per option and one scalar libm call at a time, an erfc is most of the cost of
+an option; over a block of options the libm calls run several lanes at a time
+(:mod:`optio.pricing._vector_libm`) and the arithmetic in passes that LLVM vectorises (the
+passes with many arrays compiled with them marked disjoint, :mod:`optio.pricing._disjoint`). Only
+the live options are inverted: a first pass over blocks of :data:`~optio.pricing._black_kernels.CHUNK`
+settles the rest (no vol, including a price that carries no information, and at the money) and
+queues the live ones, :data:`INVERTED` of which are inverted at a time; the options for Jäckel's
+way and for a second step wait in queues of their own.
 """
 
 from __future__ import annotations
@@ -33,8 +41,10 @@ import math
 import numba
 import numpy as np
 
+from optio.pricing import _iv_guess_table as guess_table
 from optio.pricing import _rational_cubic as rc
 from optio.pricing._black_kernels import CHUNK, fill_broadcast, input_block, valid_inputs
+from optio.pricing._disjoint import DISJOINT
 from optio.pricing._normalised_black_blocks import OTM_ROWS, otm_values, otm_values_rough
 from optio.pricing._scipy_special import erfinv
 from optio.pricing._vector_libm import erfc_block, exp_block, log_block
@@ -77,19 +87,6 @@ _PASS = {"cache": True, "error_model": "numpy"}
 
 
 @numba.njit(**_PASS)
-def _check(p, f, k, t, d, ratio, octaves, status, count: int) -> None:
-    """Flag the options outside the domain; ``F/K = ratio·2^octaves``
-    (:func:`~optio.pricing.moneyness.ratio_and_octaves`; 1 and 0 where invalid, so the log is 0)."""
-    for j in range(count):
-        # The price in the vol's place: |p| is in [0, ∞) exactly when p is finite.
-        ok = valid_inputs(f[j], k[j], t[j], abs(p[j]), d[j])
-        status[j] = OK if ok else INVALID_INPUT
-        r, n = ratio_and_octaves(f[j], k[j])
-        ratio[j] = r if ok else 1.0
-        octaves[j] = n if ok else 0.0
-
-
-@numba.njit(**_PASS)
 def _out_of_the_money(log_ratio, octaves, x, half_x, count: int) -> None:
     """``x = −|ln(F/K)|`` from ``ln ratio`` and the octaves, and ``x/2`` (in place, if ``x`` is
     ``log_ratio``)."""
@@ -105,33 +102,74 @@ def _cap(beta, half, count: int) -> None:
         beta[j] = min(beta[j], _BELOW_ONE * half[j])
 
 
-@numba.njit(**_PASS)
-def _normalise(p, f, k, t, d, call, ratio, target, status, kind, count: int) -> None:
-    """``β = (price/discount − intrinsic on the forward)/√(FK)`` into ``target``, each option's
-    status and kind (at the money where ``F/K`` is exactly 1, so that ``ln(F/K) = 0``).
+#: F and K both within [2^-500, 2^500]: F/K and F·K are normal doubles, so ``ratio_and_octaves``
+#: gives ``(F/K, 0)`` and ``sqrt_product`` ``√(F·K)``, bit for bit (:mod:`optio.pricing.moneyness`).
+_SAFE_LO, _SAFE_HI = 2.0**-500, 2.0**500
+
+
+@numba.njit(inline="always")
+def _verdict(p: float, f: float, k: float, t: float, d: float, call: bool, sqrt_fk: float, ok: bool):
+    """β and the status of one option (``ok``: its inputs are in the domain)."""
+    undiscounted = p / d
+    intrinsic = max(f - k, 0.0) if call else max(k - f, 0.0)
+    upper = f if call else k
+    b = (undiscounted - intrinsic) / sqrt_fk
+    verdict = EXPIRED if t == 0.0 else OK
+    verdict = NO_INFORMATION if b == 0.0 else verdict
+    verdict = ABOVE_MAXIMUM if undiscounted >= upper else verdict
+    verdict = BELOW_INTRINSIC if b < 0.0 else verdict
+    return b, verdict if ok else INVALID_INPUT
+
+
+@numba.njit(**DISJOINT)
+def _check_and_normalise(p, f, k, t, d, call, ratio, octaves, target, status, kind, count: int) -> int:
+    """Flag the options outside the domain; ``β = (price/discount − intrinsic on the forward)/√(FK)``
+    into ``target``; each option's status and kind (at the money where ``F/K`` is exactly 1, so
+    that ``ln(F/K) = 0``); ``F/K = ratio·2^octaves``
+    (:func:`~optio.pricing.moneyness.ratio_and_octaves`; 1 and 0 where invalid, so the log is 0).
 
     ``β = 0`` is :data:`NO_INFORMATION`: a price at the intrinsic value, a zero price out of the
     money, or a time value that underflows once normalised. Every small enough σ gives such a
-    price, so it determines none (σ = 0 with status OK was a silent wrong answer).
+    price, so it determines none (σ = 0 with status OK was a silent wrong answer). Nothing here
+    needs ``ln(F/K)``: only the options left to invert take its log.
 
-    Nothing here needs ``ln(F/K)``: only the options left to invert take its log (:func:`_invert`),
-    a third of a chain whose far wings price to 0.
-    """
+    F/K and √(F·K) come directly where F and K are within [2^-500, 2^500] (the same bits as the
+    scaled forms there); returns how many are not, which :func:`_renormalise` redoes. As two
+    passes, each with the scaled forms' integer work on every option, this cost about 3 ns an
+    option more."""
+    unsafe = 0
     for j in range(count):
-        undiscounted = p[j] / d[j]
-        intrinsic = max(f[j] - k[j], 0.0) if call[j] else max(k[j] - f[j], 0.0)
-        upper = f[j] if call[j] else k[j]
-        b = (undiscounted - intrinsic) / sqrt_product(f[j], k[j])
-        # Selects, not branches: the outcomes come in random order.
-        code = status[j]
-        verdict = EXPIRED if t[j] == 0.0 else OK
-        verdict = NO_INFORMATION if b == 0.0 else verdict
-        verdict = ABOVE_MAXIMUM if undiscounted >= upper else verdict
-        verdict = BELOW_INTRINSIC if b < 0.0 else verdict
-        code = verdict if code == OK else code
+        fj = f[j]
+        kj = k[j]
+        # The price in the vol's place: |p| is in [0, ∞) exactly when p is finite.
+        ok = valid_inputs(fj, kj, t[j], abs(p[j]), d[j])
+        safe = (fj >= _SAFE_LO) & (fj <= _SAFE_HI) & (kj >= _SAFE_LO) & (kj <= _SAFE_HI)
+        unsafe += not safe
+        r = fj / kj
+        b, code = _verdict(p[j], fj, kj, t[j], d[j], call[j], math.sqrt(fj * kj), ok)
+        ratio[j] = r if ok else 1.0
+        octaves[j] = 0.0
         status[j] = code
-        what = _AT_THE_MONEY if ratio[j] == 1.0 else _LIVE
-        kind[j] = _NONE if code != OK else what
+        kind[j] = _NONE if code != OK else (_AT_THE_MONEY if (r == 1.0) & ok else _LIVE)
+        target[j] = b
+    return unsafe
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _renormalise(p, f, k, t, d, call, ratio, octaves, target, status, kind, count: int) -> None:
+    """:func:`_check_and_normalise` for the options outside [2^-500, 2^500], by the scaled forms."""
+    for j in range(count):
+        fj = f[j]
+        kj = k[j]
+        if (fj >= _SAFE_LO) & (fj <= _SAFE_HI) & (kj >= _SAFE_LO) & (kj <= _SAFE_HI):
+            continue
+        ok = valid_inputs(fj, kj, t[j], abs(p[j]), d[j])
+        r, n = ratio_and_octaves(fj, kj)
+        b, code = _verdict(p[j], fj, kj, t[j], d[j], call[j], sqrt_product(fj, kj), ok)
+        ratio[j] = r if ok else 1.0
+        octaves[j] = n if ok else 0.0
+        status[j] = code
+        kind[j] = _NONE if code != OK else (_AT_THE_MONEY if ratio[j] == 1.0 else _LIVE)
         target[j] = b
 
 
@@ -433,8 +471,10 @@ INVERTED = 4 * CHUNK
 _QX, _QHALF, _QBETA, _QT, _QN = range(5)
 _QUEUE_ROWS = 5
 #: Rows of :func:`_scratch`; :func:`_invert` leaves ``s`` in row :data:`_S`.
-_ROWS = 17
+_ROWS = 18
 _S = 11
+#: Row of :func:`_scratch` where :func:`_invert_by_table` marks the options it settled.
+_ACCEPTED = 15
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -497,19 +537,189 @@ def _invert(x, octaves, half, beta, scratch, count: int) -> None:
         _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, threshold, count)
 
 
+#: The one exact step from the table's guess (:mod:`optio.pricing._iv_guess_table`, within 3e-5
+#: of ``s`` on the benchmark grids and 2.5e-4 anywhere in its domain) leaves ``c·δ⁴`` of a guess
+#: off by δ. Measured over the domain, ``c`` is at most 0.13 below the inflection point (the
+#: ``1/ln b`` objective) and far above it (``b``), and up to 5 within 10% of it where ``|x| > 2``:
+#: a step of at most this (relative) leaves below 3e-17. An option whose step moved ``s`` more may
+#: not be there yet, and goes the rational guess's way instead (:func:`_invert`), as does every
+#: option outside the table's domain.
+ACCEPT_STEP = 5e-5
+#: One ulp of ``s`` moves the price by its elasticity ``s·b'/b`` ulps: above this, by more than
+#: 1e-13. One step from the guess lands within an ulp or two of the computed function's root;
+#: a second step from there lands on it (repricing the input to the bit) more often, 93% of the
+#: time against 60% in a sample far out of the money. :func:`_run_polish` takes it for those options
+#: only (3% of the desk grid, none of the crypto grid), as the rational guess's three steps did.
+POLISH_ELASTICITY = 450.0
+
+
+@numba.njit(**DISJOINT)
+def _table_cells(x, ln_beta, first, p, q, count: int) -> None:
+    """Each option's cell of the table (its first coefficient, as a float) and offsets in it, from
+    ``a = −x`` and ``−2 ln B = −2(ln β − x/2)``: their logs by :func:`~optio.pricing._iv_guess_table.rough_log`,
+    in this pass, several options at a time (:func:`_table_guesses` reads the cells one option at
+    a time). Two libm logs and a pass of their own cost 3.5 ns an option more."""
+    for j in range(count):
+        ln_a = guess_table.rough_log(-x[j])
+        ln_b = guess_table.rough_log(-2.0 * ln_beta[j] + x[j])
+        u, v = guess_table.coordinates(ln_a, ln_b)
+        first[j], p[j], q[j] = guess_table.cell(u, v)
+
+
+@numba.njit(**_PASS)
+def _table_guesses(table, first, p, q, ln_s, count: int) -> None:
+    """``ln s`` from the table's B-spline in each option's cell: one option at a time, each
+    reading four rows of four floats in vector loads (a loop over options would gather them,
+    which costs more here than it saves). Split from :func:`_table_cells`: together, the
+    conversions to integers ran one option at a time too (11.8 ns an option against 8.1)."""
+    for j in range(count):
+        ln_s[j] = guess_table.spline_in_cell(table, np.int64(np.int32(first[j])), p[j], q[j])
+
+
+@numba.njit(**DISJOINT)
+def _table_branches(x, ln_s, s, branch, count: int) -> None:
+    """``s`` from the table's ``ln s`` (:func:`~optio.pricing._iv_guess_table.rough_exp`), and the
+    objective of each option's step: ``1/ln b`` below the inflection point ``s_c = √(2|x|)``
+    (nearly linear in ``s`` there), ``b`` itself above it. The table's domain stops short of the
+    upper tail (``B ≤ 0.7``), where the rational guess takes ``ln(b_max − b)``."""
+    for j in range(count):
+        sj = guess_table.rough_exp(ln_s[j])
+        s[j] = sj
+        branch[j] = LOWEST if sj * sj < -2.0 * x[j] else MIDDLE
+
+
+@numba.njit(**_PASS)
+def _accepted(x, ln_beta, s, step, count: int) -> int:
+    """How many options the table's way leaves unsettled: outside its domain, or a step above
+    :data:`ACCEPT_STEP` (or not finite). Step sizes are overwritten with 1 where accepted, 0 where not."""
+    rejected = 0
+    for j in range(count):
+        ok = guess_table.inside(-x[j], ln_beta[j] - 0.5 * x[j]) & (abs(step[j]) <= ACCEPT_STEP * s[j])
+        step[j] = 1.0 if ok else 0.0
+        rejected += not ok
+    return rejected
+
+
 @numba.njit(cache=True, error_model="numpy")
-def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vol, status):  # pragma: no cover
+def _invert_by_table(queue, count: int, scratch, table) -> int:
+    """Implied ``s`` of the first ``count`` queued options from the table's guess and one exact
+    Householder step, into row :data:`_S` of ``scratch``; row ``_ACCEPTED`` holds 1 for each option
+    settled so, 0 for each that goes the rational guess's way (:data:`ACCEPT_STEP`). Returns how
+    many do. The queue is left as it was but for β, capped below ``b_max`` (as :func:`_invert` does)."""
+    rows, work, _nodes, branch, region, index = scratch
+    x, half, ln_beta, ln_s = rows[0], rows[1], rows[2], rows[3]
+    s, b, gauss, ln_arg, step = rows[_S], rows[12], rows[13], rows[14], rows[_ACCEPTED]
+    beta = queue[_QBETA]
+    log_block(queue[_QX], x, count)
+    _out_of_the_money(x, queue[_QN], x, half, count)
+    exp_block(half, half, count)
+    _cap(beta, half, count)
+    log_block(beta, ln_beta, count)
+    _table_cells(x, ln_beta, rows[5], rows[6], rows[7], count)
+    _table_guesses(table, rows[5], rows[6], rows[7], ln_s, count)
+    _table_branches(x, ln_s, s, branch, count)
+    otm_values(x, s, half, b, gauss, work, region, index, count)
+    _log_arguments(beta, half, b, branch, ln_arg, count)
+    log_block(ln_arg, ln_arg, count)
+    step[:count] = math.inf
+    _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, -1.0, count)
+    return _accepted(x, ln_beta, s, step, count)
+
+
+#: Rows of the polish queue (:func:`_queue_polish`): ``x``, ``b_max``, β, ``ln β``, ``s``, the
+#: objective, T and the place in the batch.
+_PX, _PHALF, _PBETA, _PLN_BETA, _PS, _PBRANCH, _PT, _PWHERE = range(8)
+_POLISH_ROWS = 8
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _queue_polish(scratch, queue, where, count: int, polish, polished: int) -> int:
+    """Append the accepted options whose elasticity exceeds :data:`POLISH_ELASTICITY` (``b`` and
+    ``gauss`` are the first step's, at its start) to the polish queue, for :func:`_run_polish`;
+    returns its new length. Queued across inversions: a second step over the 3% of a block that
+    need it cost 3 ns an option of the whole desk grid, most of it the fixed cost of its passes."""
+    rows, branch = scratch[0], scratch[3]
+    x, half, ln_beta, s, b, gauss, accepted = rows[0], rows[1], rows[2], rows[_S], rows[12], rows[13], rows[_ACCEPTED]
+    beta, t = queue[_QBETA], queue[_QT]
+    # A count first (a pass that runs several options at a time); then, for the few, a loop that
+    # branches on each (well predicted where they are rare).
+    m = 0
+    for j in range(count):
+        m += (accepted[j] != 0.0) & (s[j] * gauss[j] > POLISH_ELASTICITY * SQRT_2PI * b[j])
+    if m == 0:
+        return polished
+    for j in range(count):
+        if (accepted[j] != 0.0) & (s[j] * gauss[j] > POLISH_ELASTICITY * SQRT_2PI * b[j]):
+            polish[_PX, polished] = x[j]
+            polish[_PHALF, polished] = half[j]
+            polish[_PBETA, polished] = beta[j]
+            polish[_PLN_BETA, polished] = ln_beta[j]
+            polish[_PS, polished] = s[j]
+            polish[_PBRANCH, polished] = branch[j]
+            polish[_PT, polished] = t[j]
+            polish[_PWHERE, polished] = where[j]  # a row of doubles holds the (exact) index
+            polished += 1
+    return polished
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _run_polish(polish, count: int, scratch, vol) -> None:
+    """The second exact step of the first ``count`` options of the polish queue; ``σ = s/√T`` to
+    their places in the batch (over the first step's)."""
+    rows, work, branch, region, index = scratch[0], scratch[1], scratch[3], scratch[4], scratch[5]
+    b, gauss, ln_arg, step = rows[8], rows[9], rows[10], rows[16]
+    x, half, beta, ln_beta, s = polish[_PX], polish[_PHALF], polish[_PBETA], polish[_PLN_BETA], polish[_PS]
+    for i in range(count):
+        branch[i] = np.int8(polish[_PBRANCH, i])
+    otm_values(x, s, half, b, gauss, work, region, index, count)
+    _log_arguments(beta, half, b, branch, ln_arg, count)
+    log_block(ln_arg, ln_arg, count)
+    step[:count] = math.inf
+    _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, -1.0, count)
+    for i in range(count):
+        vol[int(polish[_PWHERE, i])] = s[i] / math.sqrt(polish[_PT, i])
+
+
+@numba.njit(**_PASS)
+def _drop_front(queue, done: int, queued: int) -> None:
+    """Move what is left past the first ``done`` columns of a queue to the front."""
+    for row in range(queue.shape[0]):
+        for i in range(done, queued):
+            queue[row, i - done] = queue[row, i]
+
+
+@numba.njit(**_PASS)
+def _settle_or_spare(s, accepted, queue, where, count: int, vol, spare, spare_where, spared: int) -> int:
+    """``σ = s/√T`` of each option the table's way settled, to its place in the batch; the others
+    join the spare queue (for :func:`_invert`). Returns the spare queue's new length."""
+    queue_t = queue[_QT]
+    for i in range(count):
+        s[i] /= math.sqrt(queue_t[i])
+    for i in range(count):
+        if accepted[i] != 0.0:
+            vol[where[i]] = s[i]
+        else:
+            for row in range(_QUEUE_ROWS):
+                spare[row, spared] = queue[row, i]
+            spare_where[spared] = where[i]
+            spared += 1
+    return spared
+
+
+@numba.njit(cache=True, error_model="numpy")
+def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, table, vol, status):  # pragma: no cover
     """Black-76 implied vol of ``status.size`` options into ``vol`` and ``status`` (codes :data:`OK` …).
 
     Each input holds one element per option or one for all. Units as in
     :func:`optio.pricing.implied_vol.implied_vol_black`; ``vol`` is NaN exactly where ``status != OK``.
+    ``table`` is :mod:`optio.pricing._iv_guess_table`'s; an empty one sends every option the
+    rational guess's way (as while the table is being built).
     """
     n = status.size
     rows = np.empty((8, CHUNK))
     ratio, target, octaves = rows[5], rows[6], rows[7]
     broadcast_call = np.empty(CHUNK, dtype=np.bool_)
     fill_broadcast(price, forward, strike, expiry_years, discount, is_call, rows, broadcast_call)
-    codes = np.empty(CHUNK, dtype=np.int8)
     kind = np.empty(CHUNK, dtype=np.int8)
     # A chain of 64 options needs rows of 64, not of INVERTED: 360 KB of scratch was a fresh
     # mapping of memory per call, page faults included (about 3 us of a 64-option call's 14).
@@ -518,26 +728,90 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, vo
     inverted = scratch[0][_S]
     queue = np.empty((_QUEUE_ROWS, capacity + CHUNK))
     where = np.empty(capacity + CHUNK, dtype=np.int64)
+    # The options the table's way leaves (outside its domain, or a step too large): up to
+    # capacity join per inversion, and capacity of them are inverted the rational way at a time.
+    spare = np.empty((_QUEUE_ROWS, 2 * capacity))
+    spare_where = np.empty(2 * capacity, dtype=np.int64)
+    # The options that take a second exact step (POLISH_ELASTICITY), up to capacity a time.
+    polish = np.empty((_POLISH_ROWS, 2 * capacity))
+    by_table = table.size > 0
     queued = 0
+    spared = 0
+    polished = 0
     for start in range(0, n, CHUNK):
         m = min(CHUNK, n - start)
         p, f, k, t, d, call = input_block(price, forward, strike, expiry_years, discount, is_call, rows,
                                           broadcast_call, start, m)
-        _check(p, f, k, t, d, ratio, octaves, codes, m)
-        _normalise(p, f, k, t, d, call, ratio, target, codes, kind, m)
+        # The codes go straight to the batch's status (a slice assignment from a block of codes
+        # cost about 1 ns an option).
+        codes = status[start:start + m]
+        if _check_and_normalise(p, f, k, t, d, call, ratio, octaves, target, codes, kind, m):
+            _renormalise(p, f, k, t, d, call, ratio, octaves, target, codes, kind, m)
         _settle(t, target, kind, vol[start:start + m], m)
-        status[start:start + m] = codes[:m]
         queued = _enqueue(ratio, octaves, target, t, kind, start, queue, where, queued, m)
         if queued >= capacity and start + m < n:  # the last block's queue is the call after the loop
-            _invert(queue[_QX], queue[_QN], queue[_QHALF], queue[_QBETA], scratch, capacity)
-            _results(inverted, queue[_QT], where, vol, capacity)
+            spared, polished = _invert_queue(queue, where, capacity, scratch, table, by_table, vol, spare, spare_where,
+                                             spared, polish, polished)
             _dequeue(queue, where, capacity, queued)
             queued -= capacity
+            if polished >= capacity:
+                _run_polish(polish, capacity, scratch, vol)
+                _drop_front(polish, capacity, polished)
+                polished -= capacity
+            if spared >= capacity:
+                _invert(spare[_QX], spare[_QN], spare[_QHALF], spare[_QBETA], scratch, capacity)
+                _results(inverted, spare[_QT], spare_where, vol, capacity)
+                _dequeue(spare, spare_where, capacity, spared)
+                spared -= capacity
     # What is left, at most capacity at a time (the last block's queue may hold more), and no
     # inversion of zero options (its three dozen empty passes cost a 64-option call ~6 us).
     while queued > 0:
         count = min(queued, capacity)
-        _invert(queue[_QX], queue[_QN], queue[_QHALF], queue[_QBETA], scratch, count)
-        _results(inverted, queue[_QT], where, vol, count)
+        spared, polished = _invert_queue(queue, where, count, scratch, table, by_table, vol, spare, spare_where,
+                                         spared, polish, polished)
         _dequeue(queue, where, count, queued)
         queued -= count
+        while polished >= capacity or (polished > 0 and queued == 0):
+            count = min(polished, capacity)
+            _run_polish(polish, count, scratch, vol)
+            _drop_front(polish, count, polished)
+            polished -= count
+        while spared >= capacity or (spared > 0 and queued == 0):
+            count = min(spared, capacity)
+            _invert(spare[_QX], spare[_QN], spare[_QHALF], spare[_QBETA], scratch, count)
+            _results(inverted, spare[_QT], spare_where, vol, count)
+            _dequeue(spare, spare_where, count, spared)
+            spared -= count
+    # What the last full inversion left in the spare and polish queues, if the batch ended there.
+    while spared > 0:
+        count = min(spared, capacity)
+        _invert(spare[_QX], spare[_QN], spare[_QHALF], spare[_QBETA], scratch, count)
+        _results(inverted, spare[_QT], spare_where, vol, count)
+        _dequeue(spare, spare_where, count, spared)
+        spared -= count
+    while polished > 0:
+        count = min(polished, capacity)
+        _run_polish(polish, count, scratch, vol)
+        _drop_front(polish, count, polished)
+        polished -= count
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _invert_queue(queue, where, count: int, scratch, table, by_table: bool, vol, spare, spare_where, spared: int,
+                  polish, polished: int) -> tuple[int, int]:
+    """The first ``count`` queued options: by the table's guess where it settles them (their vols
+    written; those to polish also queued for :func:`_run_polish`), the others appended to the
+    spare queue; all of them there without a table. Returns the spare and polish queues' new
+    lengths."""
+    if by_table:
+        _invert_by_table(queue, count, scratch, table)
+        polished = _queue_polish(scratch, queue, where, count, polish, polished)
+        spared = _settle_or_spare(scratch[0][_S], scratch[0][_ACCEPTED], queue, where, count, vol, spare, spare_where,
+                                  spared)
+        return spared, polished
+    for i in range(count):
+        for row in range(_QUEUE_ROWS):
+            spare[row, spared] = queue[row, i]
+        spare_where[spared] = where[i]
+        spared += 1
+    return spared, polished

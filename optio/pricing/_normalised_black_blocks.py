@@ -17,6 +17,7 @@ import math
 
 import numba
 
+from optio.pricing._disjoint import DISJOINT
 from optio.pricing._vector_libm import erfc_block, exp_block
 from optio.pricing.normalised_black import (
     ASYMPTOTIC_Z,
@@ -37,20 +38,20 @@ _SPLIT = 134217729.0
 #: within :data:`_FAST_TERMS` terms, those nearer the region's edge (``z − t ≥ 10``) within
 #: :data:`_SLOW_TERMS`: the k-th term is at most ``(2k−1)!!·(2k+1)·a^{2k}`` of the first
 #: (``tests/pricing`` checks both counts against that bound). The count is each option's own,
-#: from its ``z − t`` alone (:func:`_near_edge_brackets`): never from its neighbours in a block.
+#: from its ``z − t`` alone (:func:`_asymptotic_values`): never from its neighbours in a block.
 _FAST_ASYMPTOTIC_Z = 20.0
 _FAST_TERMS = 12
 _SLOW_TERMS = 28
 #: Terms per run of the series that LLVM unrolls whole (a run of 27 it leaves rolled, and scalar).
 _UNROLLED_TERMS = 11
-#: Region codes of :func:`series_regions` (and :data:`ERFCX`, where the two-term formula is not
+#: Region codes of :func:`_front` (and :data:`ERFCX`, where the two-term formula is not
 #: accurate).
 NAIVE, ASYMPTOTIC, TAYLOR, SCALAR, ERFCX = 0, 1, 2, 3, 4
 #: ``Y(u) = erfc(z)·e^{z²}`` (``z = −u/√2``) in lanes while ``e^{z²}`` stays finite: |u| below
 #: this (z² < 685); beyond, the scalar function's erfcx.
 _LANES_Y_BELOW = 37.0
 
-#: Rows of scratch that the series need (:func:`_series_values`), each a block long.
+#: Rows of scratch that the series need (:func:`_region_values`), each a block long.
 WORK_ROWS = 12
 #: Rows of scratch that :func:`otm_calls` and its siblings need: :data:`WORK_ROWS`, then h, t,
 #: the erfc and exp arguments, the two erfc values, and one more for packing (:func:`_naive_values`).
@@ -58,58 +59,6 @@ OTM_ROWS = WORK_ROWS + 8
 #: Rows of :func:`otm_calls`'s scratch that hold ``h = x/s``, ``t = s/2``, ``erfc(|h + t|/√2)``
 #: and ``erfc(−(h − t)/√2)`` when it returns: d1 and Φ(h ± t) for the caller (delta).
 H_ROW, T_ROW, ERFC_UP, ERFC_DOWN = WORK_ROWS, WORK_ROWS + 1, WORK_ROWS + 5, WORK_ROWS + 6
-
-
-@numba.njit(cache=True, error_model="numpy")
-def series_regions(h, t, region, taylor_below: float, count: int) -> int:
-    """The region of each option by :func:`otm_call_scalar`'s rules, as far as ``h`` and ``t``
-    decide it: :data:`ASYMPTOTIC`, :data:`TAYLOR` for ``t`` below ``taylor_below``
-    (:data:`~optio.pricing.normalised_black.SMALL_T`; 0 for the rough evaluation, whose two-term formula
-    tries small ``t`` first), :data:`SCALAR` for ``s`` of 0 or ∞ (or NaN), and :data:`NAIVE` for
-    the rest, which the two-term formula's own error estimate may still send elsewhere
-    (:func:`_inaccurate_region`). Written as selects, not branches: regions come in random order,
-    and a mispredicted branch costs more than the test. Returns how many are :data:`NAIVE`.
-    """
-    naive = 0
-    for j in range(count):
-        code = TAYLOR if t[j] < taylor_below else NAIVE
-        code = ASYMPTOTIC if h[j] + t[j] < -ASYMPTOTIC_Z else code
-        code = SCALAR if not 0.0 < t[j] < math.inf else code
-        region[j] = code
-        naive += code == NAIVE
-    return naive
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _gather(region, wanted: int, h, t, index, packed_h, packed_t, count: int) -> int:
-    """Pack the options of region ``wanted`` (their index, h and t) to the front; return how many.
-
-    A count first (a pass LLVM vectorises): none, and nothing more is done; under one in eight,
-    a loop that branches on the region, well predicted when the region is rare; otherwise a loop
-    that writes every option and advances only on the wanted ones, since a branch taken in
-    random order mispredicts.
-    """
-    m = 0
-    for j in range(count):
-        m += region[j] == wanted
-    if m == 0:
-        return 0
-    dense = 8 * m >= count
-    m = 0
-    if dense:
-        for j in range(count):
-            index[m] = j
-            packed_h[m] = h[j]
-            packed_t[m] = t[j]
-            m += region[j] == wanted
-        return m
-    for j in range(count):
-        if region[j] == wanted:
-            index[m] = j
-            packed_h[m] = h[j]
-            packed_t[m] = t[j]
-            m += 1
-    return m
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -208,52 +157,177 @@ def _erfcx_differences(h, t, work, difference, count: int) -> None:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _near_edge_brackets(h, t, bracket, work, count: int) -> None:
-    """The asymptotic options with ``z − t`` below :data:`_FAST_ASYMPTOTIC_Z` again, by
-    :data:`_SLOW_TERMS` terms (over their bracket by :data:`_FAST_TERMS`): packed into ``work``
-    rows 7 to 10, run, and scattered back. Each option's count follows from its own ``z − t``.
-
-    Why not the block's count: a block took the longer series for all its options when any one
-    of them was near the edge, so an option's last bits depended on its neighbours.
-    """
-    near = 0
-    for i in range(count):
-        near += -h[i] - t[i] < _FAST_ASYMPTOTIC_Z
-    if near == 0:
+def _pack(region, wanted: int, h, t, index, packed_h, packed_t, m: int, count: int) -> None:
+    """Pack the ``m`` options of region ``wanted`` (their index, h and t) to the front: under one in
+    eight, a loop that branches on the region, well predicted when the region is rare; otherwise a
+    loop that writes every option and advances only on the wanted ones, since a branch taken in
+    random order mispredicts."""
+    k = 0
+    if 8 * m >= count:
+        for j in range(count):
+            index[k] = j
+            packed_h[k] = h[j]
+            packed_t[k] = t[j]
+            k += region[j] == wanted
         return
-    near_h, near_t, near_bracket, near_index = work[7], work[8], work[9], work[10]
-    n = 0
-    for i in range(count):
-        if -h[i] - t[i] < _FAST_ASYMPTOTIC_Z:
-            near_h[n] = h[i]
-            near_t[n] = t[i]
-            near_index[n] = i  # a row of doubles holds the (exact) index
-            n += 1
-    slow_asymptotic_brackets(near_h, near_t, near_bracket, n)
-    for q in range(n):
-        bracket[int(near_index[q])] = near_bracket[q]
+    for j in range(count):
+        if region[j] == wanted:
+            index[k] = j
+            packed_h[k] = h[j]
+            packed_t[k] = t[j]
+            k += 1
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _series_values(h, t, gauss, region, wanted: int, work, value, index, count: int, rough: bool = False) -> None:
-    """``value = e^{−(h²+t²)/2}/√(2π) · (Y(h+t) − Y(h−t))`` for the options of region ``wanted``
-    (:data:`TAYLOR`, :data:`ASYMPTOTIC` or :data:`ERFCX`), packed, run through the series or the
-    difference, and scattered back."""
-    packed_h, packed_t, bracket = work[4], work[5], work[6]
-    m = _gather(region, wanted, h, t, index, packed_h, packed_t, count)
-    if wanted == ASYMPTOTIC:
-        fast_asymptotic_brackets(packed_h, packed_t, bracket, m)
-        if not rough:
-            _near_edge_brackets(packed_h, packed_t, bracket, work, m)
-    elif wanted == TAYLOR:
-        mills_ys(packed_h, work, bracket, m)
-        for i in range(m):
-            bracket[i] = taylor_bracket(packed_h[i], packed_t[i], bracket[i])
-    else:
-        _erfcx_differences(packed_h, packed_t, work, bracket, m)
+@numba.njit(**DISJOINT)
+def _scatter(index, gauss, bracket, value, m: int) -> None:
+    """``value = e^{−(h²+t²)/2}/√(2π) · bracket`` of each packed option, at its place."""
     for i in range(m):
         j = index[i]
         value[j] = INV_SQRT_2PI * gauss[j] * bracket[i]
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _region_values(h, t, gauss, region, wanted: int, work, value, index, count: int, m: int, rough: bool) -> None:
+    """``value = e^{−(h²+t²)/2}/√(2π) · (Y(h+t) − Y(h−t))`` for the ``m`` options of region ``wanted``
+    (:data:`TAYLOR`, :data:`ASYMPTOTIC` or :data:`ERFCX`), packed, run through the series or the
+    difference, and scattered back."""
+    if m == 0:
+        return
+    packed_h, packed_t, bracket = work[4], work[5], work[6]
+    if wanted == TAYLOR:
+        if 8 * m >= 7 * count:
+            _taylor_for_all(h, t, gauss, region, work, value, count)
+            return
+        _pack(region, wanted, h, t, index, packed_h, packed_t, m, count)
+        z, z_squared, z_squared_low, erfc_z = work[0], work[1], work[2], work[3]
+        _mills_arguments(packed_h, z, z_squared, z_squared_low, m)
+        erfc_block(z, erfc_z, m)
+        exp_block(z_squared, z_squared, m)
+        _taylor_scatter(packed_h, packed_t, erfc_z, z_squared, z_squared_low, index, gauss, value, m)
+        return
+    if wanted == ASYMPTOTIC and not rough:
+        _asymptotic_values(h, t, gauss, region, work, value, index, count, m)
+        return
+    _pack(region, wanted, h, t, index, packed_h, packed_t, m, count)
+    if wanted == ASYMPTOTIC:
+        fast_asymptotic_brackets(packed_h, packed_t, bracket, m)
+    else:
+        _erfcx_differences(packed_h, packed_t, work, bracket, m)
+    _scatter(index, gauss, bracket, value, m)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _asymptotic_values(h, t, gauss, region, work, value, index, count: int, m: int) -> None:
+    """The ``m`` asymptotic options, each by the series its own ``z − t`` needs
+    (:data:`_FAST_TERMS` terms from :data:`_FAST_ASYMPTOTIC_Z` on, :data:`_SLOW_TERMS` below):
+    packed into two lists in one pass (rows 4 and 5 and ``index``; rows 7, 8 and 10), run, and
+    scattered back. Before, every one took the short series and those near the edge (71% of
+    the desk grid's) the long one too, after a second packing."""
+    fast_h, fast_t, fast_bracket = work[4], work[5], work[6]
+    near_h, near_t, near_bracket, near_index = work[7], work[8], work[9], work[10]
+    fast = 0
+    near = 0
+    if 8 * m >= count:
+        for j in range(count):
+            hj = h[j]
+            tj = t[j]
+            wanted = region[j] == ASYMPTOTIC
+            is_near = -hj - tj < _FAST_ASYMPTOTIC_Z
+            index[fast] = j
+            fast_h[fast] = hj
+            fast_t[fast] = tj
+            near_index[near] = j  # a row of doubles holds the (exact) index
+            near_h[near] = hj
+            near_t[near] = tj
+            fast += wanted & (not is_near)
+            near += wanted & is_near
+    else:
+        for j in range(count):
+            if region[j] == ASYMPTOTIC:
+                if -h[j] - t[j] < _FAST_ASYMPTOTIC_Z:
+                    near_index[near] = j
+                    near_h[near] = h[j]
+                    near_t[near] = t[j]
+                    near += 1
+                else:
+                    index[fast] = j
+                    fast_h[fast] = h[j]
+                    fast_t[fast] = t[j]
+                    fast += 1
+    if fast:
+        fast_asymptotic_brackets(fast_h, fast_t, fast_bracket, fast)
+        _scatter(index, gauss, fast_bracket, value, fast)
+    if near:
+        slow_asymptotic_brackets(near_h, near_t, near_bracket, near)
+        for i in range(near):
+            j = int(near_index[i])
+            value[j] = INV_SQRT_2PI * gauss[j] * near_bracket[i]
+
+
+@numba.njit(**DISJOINT)
+def _mills_arguments(h, z, z_squared, z_squared_low, count: int) -> None:
+    """:func:`mills_ys`' first pass: ``z = −h/√2`` and ``z²`` as an exact pair (Veltkamp's split)."""
+    for j in range(count):
+        zj = -INV_SQRT2 * h[j]
+        scaled = _SPLIT * zj
+        high = scaled - (scaled - zj)
+        low = zj - high
+        square = zj * zj
+        z[j] = zj
+        z_squared[j] = square
+        z_squared_low[j] = ((high * high - square) + 2.0 * high * low) + low * low
+
+
+@numba.njit(**DISJOINT)
+def _taylor_scatter(h, t, erfc_z, exp_z_squared, z_squared_low, index, gauss, value, m: int) -> None:
+    """``Y(h)`` as :func:`mills_ys` forms it, the Taylor bracket from it, and ``b`` of each packed
+    option at its place: one pass (three before)."""
+    for i in range(m):
+        y = SQRT_PI_OVER_2 * erfc_z[i] * (exp_z_squared[i] * (1.0 + z_squared_low[i]))
+        bracket = taylor_bracket(h[i], t[i], y)
+        j = index[i]
+        value[j] = INV_SQRT_2PI * gauss[j] * bracket
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _taylor_for_all(h, t, gauss, region, work, value, count: int) -> None:
+    """Where nearly all options take the Taylor series (all of the crypto grid's), it runs over
+    every option, unpacked, and only theirs keep its value: packing them and scattering back cost
+    more than the others' share of the work (2 ns an option of the crypto grid; at the desk
+    grid's 74% it was 2 ns slower). The same series and lanes either way, so the same bits."""
+    # The others' h replaced by 0 (their results are dropped): far out of the money, e^{h²/2}
+    # overflows, and libmvec takes such lanes the slow way.
+    taylor_h = work[4]
+    z, z_squared, z_squared_low, erfc_z = work[0], work[1], work[2], work[3]
+    _taylor_arguments(h, region, taylor_h, z, z_squared, z_squared_low, count)
+    erfc_block(z, erfc_z, count)
+    exp_block(z_squared, z_squared, count)
+    _taylor_in_place(taylor_h, t, erfc_z, z_squared, z_squared_low, region, gauss, value, count)
+
+
+@numba.njit(**DISJOINT)
+def _taylor_arguments(h, region, taylor_h, z, z_squared, z_squared_low, count: int) -> None:
+    """:func:`_mills_arguments` of every option's ``h``, 0 for those outside :data:`TAYLOR`."""
+    for j in range(count):
+        hj = h[j] if region[j] == TAYLOR else 0.0
+        taylor_h[j] = hj
+        zj = -INV_SQRT2 * hj
+        scaled = _SPLIT * zj
+        high = scaled - (scaled - zj)
+        low = zj - high
+        square = zj * zj
+        z[j] = zj
+        z_squared[j] = square
+        z_squared_low[j] = ((high * high - square) + 2.0 * high * low) + low * low
+
+
+@numba.njit(**DISJOINT)
+def _taylor_in_place(h, t, erfc_z, exp_z_squared, z_squared_low, region, gauss, value, count: int) -> None:
+    """:func:`_taylor_scatter` unpacked: every option's series, kept where it is :data:`TAYLOR`."""
+    for j in range(count):
+        y = SQRT_PI_OVER_2 * erfc_z[j] * (exp_z_squared[j] * (1.0 + z_squared_low[j]))
+        bracket = taylor_bracket(h[j], t[j], y)
+        value[j] = INV_SQRT_2PI * gauss[j] * bracket if region[j] == TAYLOR else value[j]
 
 
 @numba.njit(inline="always")
@@ -274,40 +348,78 @@ def _inaccurate_region(h: float, t: float) -> int:
     return TAYLOR if t < SMALL_T else region
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _two_terms(h, t, half, erfc_up, erfc_down, region, value, ulps: float, count: int) -> None:
+@numba.njit(**DISJOINT)
+def _two_terms(h, t, half, erfc_up, erfc_down, region, value, ulps: float, count: int) -> tuple[int, int, int]:
     """The two-term ``b`` of every option; a :data:`NAIVE` one whose error estimate exceeds
-    ``ulps`` goes to :func:`_inaccurate_region` (the series overwrite their own options' values)."""
+    ``ulps`` goes to :func:`_inaccurate_region` (the series overwrite their own options' values).
+    Returns how many went to :data:`TAYLOR`, :data:`ERFCX` and :data:`SCALAR`."""
+    taylor = 0
+    erfcx = 0
+    scalar = 0
     for j in range(count):
         first, two_term = _two_term(h[j], t[j], half[j], erfc_up[j], erfc_down[j])
         value[j] = two_term
         inaccurate = not two_term_is_accurate(h[j] + t[j], first, two_term, ulps)
-        region[j] = _inaccurate_region(h[j], t[j]) if (region[j] == NAIVE) & inaccurate else region[j]
+        moved = (region[j] == NAIVE) & inaccurate
+        code = _inaccurate_region(h[j], t[j]) if moved else region[j]
+        region[j] = code
+        taylor += moved & (code == TAYLOR)
+        erfcx += moved & (code == ERFCX)
+        scalar += moved & (code == SCALAR)
+    return taylor, erfcx, scalar
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count: int, rough: bool = False) -> None:
-    """``b`` of the options outside the two-term formula: each series, and the erfcx difference,
-    over its region's packed options; the scalar function for the :data:`SCALAR` ones (limits, and
-    erfcx differences too far out for lanes). ``rough``: the asymptotic series by
-    :data:`_FAST_TERMS` terms whatever ``z − t`` (within 8e-12 at the region's edge)."""
-    _series_values(h, t, gauss, region, ASYMPTOTIC, work, value, index, count, rough)
-    _series_values(h, t, gauss, region, TAYLOR, work, value, index, count)
-    _series_values(h, t, gauss, region, ERFCX, work, value, index, count)
-    for j in range(count):
-        if region[j] == SCALAR:
-            value[j] = otm_call_scalar(x[j], s[j])
+def _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count: int, rough: bool, asymptotic: int,
+                       taylor: int, erfcx: int, scalar: int) -> None:
+    """``b`` of the options outside the two-term formula (their counts by region given): each
+    series, and the erfcx difference, over its region's packed options; the scalar function for
+    the :data:`SCALAR` ones (limits, and erfcx differences too far out for lanes). ``rough``: the
+    asymptotic series by :data:`_FAST_TERMS` terms whatever ``z − t`` (within 8e-12 at the
+    region's edge)."""
+    _region_values(h, t, gauss, region, ASYMPTOTIC, work, value, index, count, asymptotic, rough)
+    _region_values(h, t, gauss, region, TAYLOR, work, value, index, count, taylor, rough)
+    _region_values(h, t, gauss, region, ERFCX, work, value, index, count, erfcx, rough)
+    if scalar:
+        for j in range(count):
+            if region[j] == SCALAR:
+                value[j] = otm_call_scalar(x[j], s[j])
 
 
-@numba.njit(cache=True, error_model="numpy")
-def _gaussian_arguments(x, s, h, t, arg_pdf, count: int) -> None:
-    """``h = x/s``, ``t = s/2`` and the argument of ``e^{−(h²+t²)/2}``."""
+@numba.njit(**DISJOINT)
+def _front(x, s, h, t, arg_pdf, arg_up, arg_down, region, taylor_below: float, count: int) -> tuple[int, int, int, int]:
+    """One pass for what every option needs first: ``h = x/s``, ``t = s/2``, the arguments of
+    ``e^{−(h²+t²)/2}`` and of the two Φ(h ± t) (Φ(u) = erfc(−u/√2)/2; Φ(h + t) from erfc of its
+    absolute value, so that its small tail above the money keeps its digits), and the region by
+    :func:`otm_call_scalar`'s rules as far as ``h`` and ``t`` decide it: :data:`ASYMPTOTIC`,
+    :data:`TAYLOR` for ``t`` below ``taylor_below`` (:data:`~optio.pricing.normalised_black.SMALL_T`;
+    0 for the rough evaluation, whose two-term formula tries small ``t`` first), :data:`SCALAR`
+    for ``s`` of 0 or ∞ (or NaN), and :data:`NAIVE` for the rest, which the two-term formula's own
+    error estimate may still send elsewhere (:func:`_inaccurate_region`); as selects, not branches
+    (regions come in random order). Returns how many are :data:`NAIVE`,
+    :data:`ASYMPTOTIC`, :data:`TAYLOR` and :data:`SCALAR` (four passes before, and a count pass
+    per region after)."""
+    naive = 0
+    asymptotic = 0
+    taylor = 0
+    scalar = 0
     for j in range(count):
         hj = x[j] / s[j]
         tj = 0.5 * s[j]
         h[j] = hj
         t[j] = tj
         arg_pdf[j] = -0.5 * (hj * hj + tj * tj)
+        arg_up[j] = abs(hj + tj) * INV_SQRT2
+        arg_down[j] = -(hj - tj) * INV_SQRT2
+        code = TAYLOR if tj < taylor_below else NAIVE
+        code = ASYMPTOTIC if hj + tj < -ASYMPTOTIC_Z else code
+        code = SCALAR if not 0.0 < tj < math.inf else code
+        region[j] = code
+        naive += code == NAIVE
+        asymptotic += code == ASYMPTOTIC
+        taylor += code == TAYLOR
+        scalar += code == SCALAR
+    return naive, asymptotic, taylor, scalar
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -320,27 +432,50 @@ def _erfc_arguments(h, t, arg_up, arg_down, count: int) -> None:
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _naive_values(h, t, half, region, work, value, index, ulps: float, count: int) -> None:
+def _naive_values(h, t, half, region, work, value, index, ulps: float, count: int,
+                  naive: int) -> tuple[int, int, int]:
     """The two-term ``b`` of the :data:`NAIVE` options only, packed to the front, then scattered
-    back; :func:`_inaccurate_region` where its error estimate exceeds ``ulps``."""
+    back; :func:`_inaccurate_region` where its error estimate exceeds ``ulps``. Returns how many
+    went to :data:`TAYLOR`, :data:`ERFCX` and :data:`SCALAR`."""
     packed_h, packed_t, packed_half = work[WORK_ROWS + 2], work[WORK_ROWS + 3], work[WORK_ROWS + 5]
     arg_up, arg_down, erfc_up, erfc_down = work[WORK_ROWS + 6], work[WORK_ROWS + 7], work[0], work[1]
+    # As in _pack: none, nothing; a few, a loop that branches on them (well predicted where they
+    # are rare); more, one that writes every option and advances on theirs.
+    if naive == 0:
+        return 0, 0, 0
     m = 0
-    for j in range(count):
-        index[m] = j
-        packed_h[m] = h[j]
-        packed_t[m] = t[j]
-        packed_half[m] = half[j]
-        m += region[j] == NAIVE
+    if 8 * naive < count:
+        for j in range(count):
+            if region[j] == NAIVE:
+                index[m] = j
+                packed_h[m] = h[j]
+                packed_t[m] = t[j]
+                packed_half[m] = half[j]
+                m += 1
+    else:
+        for j in range(count):
+            index[m] = j
+            packed_h[m] = h[j]
+            packed_t[m] = t[j]
+            packed_half[m] = half[j]
+            m += region[j] == NAIVE
     _erfc_arguments(packed_h, packed_t, arg_up, arg_down, m)
     erfc_block(arg_up, erfc_up, m)
     erfc_block(arg_down, erfc_down, m)
+    taylor = 0
+    erfcx = 0
+    scalar = 0
     for i in range(m):
         first, two_term = _two_term(packed_h[i], packed_t[i], packed_half[i], erfc_up[i], erfc_down[i])
         j = index[i]
         value[j] = two_term
         if not two_term_is_accurate(packed_h[i] + packed_t[i], first, two_term, ulps):
-            region[j] = _inaccurate_region(packed_h[i], packed_t[i])
+            code = _inaccurate_region(packed_h[i], packed_t[i])
+            region[j] = code
+            taylor += code == TAYLOR
+            erfcx += code == ERFCX
+            scalar += code == SCALAR
+    return taylor, erfcx, scalar
 
 
 #: The two-term formula's error estimate that :func:`otm_values_rough` accepts, in ulps: about
@@ -364,17 +499,17 @@ def _normalised_black(x, s, half, value, gauss, work, region, index, rough: bool
     h, t, arg_up, arg_down = work[H_ROW], work[T_ROW], work[WORK_ROWS + 2], work[WORK_ROWS + 3]
     arg_pdf, erfc_up, erfc_down = work[WORK_ROWS + 4], work[ERFC_UP], work[ERFC_DOWN]
     ulps = ROUGH_ERROR_ULPS if rough else NAIVE_ERROR_ULPS
-    _gaussian_arguments(x, s, h, t, arg_pdf, count)
+    naive, asymptotic, taylor, scalar = _front(x, s, h, t, arg_pdf, arg_up, arg_down, region,
+                                               0.0 if rough else SMALL_T, count)
     exp_block(arg_pdf, gauss, count)
-    naive = series_regions(h, t, region, 0.0 if rough else SMALL_T, count)
     if every_phi or 2 * naive > count:
-        _erfc_arguments(h, t, arg_up, arg_down, count)
         erfc_block(arg_up, erfc_up, count)
         erfc_block(arg_down, erfc_down, count)
-        _two_terms(h, t, half, erfc_up, erfc_down, region, value, ulps, count)
+        more_taylor, erfcx, more_scalar = _two_terms(h, t, half, erfc_up, erfc_down, region, value, ulps, count)
     else:
-        _naive_values(h, t, half, region, work, value, index, ulps, count)
-    _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count, rough)
+        more_taylor, erfcx, more_scalar = _naive_values(h, t, half, region, work, value, index, ulps, count, naive)
+    _series_and_scalar(x, s, h, t, gauss, region, work, value, index, count, rough, asymptotic, taylor + more_taylor,
+                       erfcx, scalar + more_scalar)
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -110,3 +110,32 @@ def test_the_figures_a_benchmark_repeats_are_the_ones_the_page_reads():
     for module, name in ((sim, "sim"), (keepers, "keepers"), (risk, "risk")):
         assert report.BY_NAME[name].repeats_itself
         assert [f.key for f in report.BY_NAME[name].figures] == list(module.FIGURES)
+
+
+def test_pricing_runs_each_seed_and_the_page_shows_each_seeds_spread(tmp_path, monkeypatch):
+    seen = []
+
+    def fake_run(bench, extra):
+        seed = int(extra[extra.index("--seed") + 1])
+        seen.append(extra)
+        ratio = {"min": 14.0 + seed / 1000, "median": 16.0, "max": 17.5}
+        return {"seed": seed, "iv_ratio_desk_median": 16.0, "greeks_per_s_median": 2e7,
+                "headline": {"desk": {"ratio": ratio}, "greeks_per_s": {"min": 1.9e7, "median": 2e7, "max": 2.1e7}}}
+
+    monkeypatch.setattr(report, "_run_once", fake_run)
+    monkeypatch.setattr(report, "commit", lambda: "abc1234")
+    bench = report.BY_NAME["pricing"]
+    for seed in bench.seeds:
+        report.save(bench, report.run_benchmark(bench, 3, seed), tmp_path, seed=seed)
+    first, *others = bench.seeds
+    assert seen[0] == ["--reps", "3", "--seed", str(first)]  # the peers' table on the first seed only
+    assert all(extra[-1] == "--no-peers" for extra in seen[1:])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["pricing.json", *(f"pricing-seed{s}.json" for s in others)])
+    doc = report.write_doc(tmp_path, tmp_path / "benchmarks.md").read_text()
+    for seed in bench.seeds:
+        assert f"### seed {seed}" in doc
+        low = f"{14.0 + seed / 1000:.2f}"
+        assert f"| implied vol × py_vollib_vectorized, desk grid | 16.00 | {low} – 17.50 | ≥ 15.00 ✓ |" in doc
+    assert "| price + 7 Greeks (options/s) | 20,000,000 | 19,000,000 – 21,000,000 | ≥ 25,000,000 ✗ |" in doc
+    assert f"`python -m benchmarks.pricing --seed {others[0]} --no-peers`" in doc
