@@ -43,6 +43,7 @@ import numpy as np
 
 from optio.pricing import _iv_guess_table as guess_table
 from optio.pricing import _rational_cubic as rc
+from optio.pricing import scalar
 from optio.pricing._black_kernels import CHUNK, fill_broadcast, input_block, valid_inputs
 from optio.pricing._disjoint import DISJOINT
 from optio.pricing._normalised_black_blocks import OTM_ROWS, otm_values, otm_values_rough
@@ -58,8 +59,10 @@ from optio.pricing.normalised_black import (
     two_term_is_accurate,
 )
 
-#: Status codes per option (the values of :class:`optio.pricing.implied_vol.IVStatus`).
+#: Status codes per option (the values of :class:`optio.pricing.implied_vol.IVStatus`), and
+#: :data:`DEFERRED`, which :func:`implied_vol_flat` leaves for its caller to settle.
 OK, BELOW_INTRINSIC, ABOVE_MAXIMUM, EXPIRED, INVALID_INPUT, NO_INFORMATION = range(6)
+DEFERRED = scalar.DEFERRED
 
 #: What each option needs: nothing (its status is not OK), the at-the-money inverse
 #: ``s = 2√2·erfinv(β)``, or the full inversion.
@@ -68,6 +71,13 @@ _NONE, _AT_THE_MONEY, _LIVE = range(3)
 LOWEST, MIDDLE, HIGHEST = range(3)
 #: A second step that moved ``s`` by more than this (relative) leaves up to ~this⁴: one more step.
 THIRD_STEP_ABOVE = 1e-5
+#: Exact steps at most, each past the second only where the last moved ``s`` by more than
+#: :data:`THIRD_STEP_ABOVE`. Three were the rule, whatever the third did: from a guess where ``b``
+#: rounds to its bound (``b_max − β`` a few hundred ulps of it) the steps crawl, and at
+#: ``x = −180``, ``1 − β/b_max = 2.2e-13`` the third left σ 2.3% off with status OK (the sixth
+#: settles it). An option still moving after the last is not settled: :data:`DEFERRED` to the
+#: one-option path's bracketed inversion (:func:`optio.pricing.scalar.bracketed_total_vol`).
+MAX_STEPS = 10
 
 _SQRT3 = math.sqrt(3.0)
 _TWO_PI = 2.0 * math.pi
@@ -107,18 +117,21 @@ def _cap(beta, half, count: int) -> None:
 _SAFE_LO, _SAFE_HI = 2.0**-500, 2.0**500
 
 
+#: The one-option path's status rule, compiled here: both paths decide an option's status alike.
+_status = numba.njit(inline="always")(scalar.verdict)
+
+
 @numba.njit(inline="always")
 def _verdict(p: float, f: float, k: float, t: float, d: float, call: bool, sqrt_fk: float, ok: bool):
-    """β and the status of one option (``ok``: its inputs are in the domain)."""
+    """β and the status of one option (``ok``: its inputs are in the domain); :data:`DEFERRED`
+    where β is below the normal doubles but the time value is not (left to
+    :func:`optio.pricing.scalar.bracketed_total_vol`)."""
     undiscounted = p / d
     intrinsic = max(f - k, 0.0) if call else max(k - f, 0.0)
     upper = f if call else k
-    b = (undiscounted - intrinsic) / sqrt_fk
-    verdict = EXPIRED if t == 0.0 else OK
-    verdict = NO_INFORMATION if b == 0.0 else verdict
-    verdict = ABOVE_MAXIMUM if undiscounted >= upper else verdict
-    verdict = BELOW_INTRINSIC if b < 0.0 else verdict
-    return b, verdict if ok else INVALID_INPUT
+    time_value = undiscounted - intrinsic
+    b = time_value / sqrt_fk
+    return b, _status(b, time_value, t, undiscounted >= upper) if ok else INVALID_INPUT
 
 
 @numba.njit(**DISJOINT)
@@ -138,6 +151,7 @@ def _check_and_normalise(p, f, k, t, d, call, ratio, octaves, target, status, ki
     passes, each with the scaled forms' integer work on every option, this cost about 3 ns an
     option more."""
     unsafe = 0
+    underflowed = 0
     for j in range(count):
         fj = f[j]
         kj = k[j]
@@ -152,12 +166,15 @@ def _check_and_normalise(p, f, k, t, d, call, ratio, octaves, target, status, ki
         status[j] = code
         kind[j] = _NONE if code != OK else (_AT_THE_MONEY if (r == 1.0) & ok else _LIVE)
         target[j] = b
-    return unsafe
+        underflowed += code == DEFERRED
+    return unsafe, underflowed
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _renormalise(p, f, k, t, d, call, ratio, octaves, target, status, kind, count: int) -> None:
-    """:func:`_check_and_normalise` for the options outside [2^-500, 2^500], by the scaled forms."""
+def _renormalise(p, f, k, t, d, call, ratio, octaves, target, status, kind, count: int) -> int:
+    """:func:`_check_and_normalise` for the options outside [2^-500, 2^500], by the scaled forms;
+    returns how many of them are :data:`DEFERRED`."""
+    underflowed = 0
     for j in range(count):
         fj = f[j]
         kj = k[j]
@@ -169,8 +186,12 @@ def _renormalise(p, f, k, t, d, call, ratio, octaves, target, status, kind, coun
         ratio[j] = r if ok else 1.0
         octaves[j] = n if ok else 0.0
         status[j] = code
-        kind[j] = _NONE if code != OK else (_AT_THE_MONEY if ratio[j] == 1.0 else _LIVE)
+        # At the money only where F/K is exactly 1: a ratio of 1.0 with octaves (F/K = 2^-1100, say)
+        # is ln(F/K) = -762, and was taken for at the money (σ ~ 1e-166 with status OK).
+        kind[j] = _NONE if code != OK else (_AT_THE_MONEY if (ratio[j] == 1.0) & (octaves[j] == 0.0) else _LIVE)
         target[j] = b
+        underflowed += code == DEFERRED
+    return underflowed
 
 
 @numba.njit(**_PASS)
@@ -193,10 +214,10 @@ def _at_centres(x, s_c, half, erfc_s_c, b_c, gauss_c, count: int) -> None:
         value = first - 0.5 * erfc_s_c[j] / half[j]
         b_c[j] = value
         gauss_c[j] = half[j]
-        inaccurate += not two_term_is_accurate(0.0, first, value)
+        inaccurate += not two_term_is_accurate(0.0, -s_c[j], first, value)
     if inaccurate:
         for j in range(count):
-            if not two_term_is_accurate(0.0, 0.5 * half[j], b_c[j]):
+            if not two_term_is_accurate(0.0, -s_c[j], 0.5 * half[j], b_c[j]):
                 b_c[j] = otm_call_scalar(x[j], s_c[j])
 
 
@@ -395,10 +416,13 @@ def _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, thre
                        else (2.0 * ratio * ratio + 3.0 * ratio * second + third if highest else third))
         update = newton * (1.0 + 0.5 * halley * newton) / (1.0 + newton * (halley + third_ratio * newton / 6.0))
         update = max(update, -0.5 * sj)  # never jump to or below zero
-        update = update if abs(update) < math.inf else 0.0  # a degenerate step keeps the last s
+        # A degenerate step (b(s) underflowed to 0, say) keeps the last s and counts as an infinite
+        # one: it settles nothing. It counted as 0, and an s stuck where b underflows (x = −761:
+        # σ 18% low) passed for converged, with status OK.
+        degenerate = not abs(update) < math.inf
         moving = abs(step[j]) > threshold * sj
-        s[j] = sj + update if moving else sj
-        step[j] = update if moving else 0.0
+        s[j] = sj + update if moving & (not degenerate) else sj
+        step[j] = (math.inf if degenerate else update) if moving else 0.0
 
 
 @numba.njit(**_PASS)
@@ -486,13 +510,14 @@ def _scratch(capacity: int = INVERTED):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _invert(x, octaves, half, beta, scratch, count: int) -> None:
+def _invert(x, octaves, half, beta, scratch, count: int) -> int:
     """Implied ``s`` of ``count`` live options (``x`` holds ``F/K = x·2^octaves`` and ``0 < β``; ``x`` leaves as
     ``−|ln(F/K)|``, ``half`` as ``b_max = e^{x/2}``, β capped below it) into row :data:`_S` of
     ``scratch``.
 
     Every option here is live: packing them first means a chain whose far wings price to 0, or
     a batch with invalid rows, spends nothing on them (65% of the hard grid's options).
+    Returns how many are not settled after :data:`MAX_STEPS` (their ``s`` is NaN).
     """
     rows, work, nodes, branch, region, index = scratch
     ln_beta, s_c, b_c, gauss_c, s_e, b_e, gauss_e = rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6]
@@ -521,13 +546,13 @@ def _invert(x, octaves, half, beta, scratch, count: int) -> None:
     _guesses(beta, x, half, b_e, branch, nodes, tail_p, s, tail_p, count)
     log_block(tail_p, tail_p, count)
     _tail_guesses(tail_p, x, branch, s, count)
-    # Householder: two steps for all, a third where the second still moved s.
+    # Householder: two steps for all, more (MAX_STEPS) where the last still moved s.
     step[:count] = math.inf
     # The first step from b to ~1e-11 (its error is the next step's to remove), the rest exact.
-    for attempt in range(3):
-        threshold = THIRD_STEP_ABOVE if attempt == 2 else -1.0
-        if attempt == 2 and _steps_above(step, s, threshold, count) == 0:
-            break
+    for attempt in range(MAX_STEPS):
+        threshold = THIRD_STEP_ABOVE if attempt >= 2 else -1.0
+        if attempt >= 2 and _steps_above(step, s, threshold, count) == 0:
+            return 0
         if attempt == 0:
             otm_values_rough(x, s, half, b, gauss, work, region, index, count)
         else:
@@ -535,6 +560,19 @@ def _invert(x, octaves, half, beta, scratch, count: int) -> None:
         _log_arguments(beta, half, b, branch, ln_arg, count)
         log_block(ln_arg, ln_arg, count)
         _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, threshold, count)
+    return _unsettled(step, s, count)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _unsettled(step, s, count: int) -> int:
+    """NaN for ``s`` where the last step still moved it by more than :data:`THIRD_STEP_ABOVE`
+    (relative); returns how many."""
+    unsettled = 0
+    for j in range(count):
+        if abs(step[j]) > THIRD_STEP_ABOVE * s[j]:
+            s[j] = math.nan
+            unsettled += 1
+    return unsettled
 
 
 #: The one exact step from the table's guess (:mod:`optio.pricing._iv_guess_table`, within 3e-5
@@ -712,6 +750,9 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, ta
 
     Each input holds one element per option or one for all. Units as in
     :func:`optio.pricing.implied_vol.implied_vol_black`; ``vol`` is NaN exactly where ``status != OK``.
+    Returns how many options may be :data:`DEFERRED` (at least as many as are): β below the
+    normal doubles, or steps that did not settle; their status says so and their vol is NaN,
+    for the caller to settle one at a time (the one-option path's bracketed inversion).
     ``table`` is :mod:`optio.pricing._iv_guess_table`'s; an empty one sends every option the
     rational guess's way (as while the table is being built).
     """
@@ -735,6 +776,8 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, ta
     # The options that take a second exact step (POLISH_ELASTICITY), up to capacity a time.
     polish = np.empty((_POLISH_ROWS, 2 * capacity))
     by_table = table.size > 0
+    underflowed = 0
+    unsettled = 0
     queued = 0
     spared = 0
     polished = 0
@@ -745,8 +788,12 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, ta
         # The codes go straight to the batch's status (a slice assignment from a block of codes
         # cost about 1 ns an option).
         codes = status[start:start + m]
-        if _check_and_normalise(p, f, k, t, d, call, ratio, octaves, target, codes, kind, m):
-            _renormalise(p, f, k, t, d, call, ratio, octaves, target, codes, kind, m)
+        unsafe, block_underflowed = _check_and_normalise(p, f, k, t, d, call, ratio, octaves, target, codes, kind, m)
+        if unsafe:
+            # The first pass's count may include unsafe options it judged by the direct forms: an
+            # overcount only makes the caller look (implied_vol_black), and finds none.
+            block_underflowed += _renormalise(p, f, k, t, d, call, ratio, octaves, target, codes, kind, m)
+        underflowed += block_underflowed
         _settle(t, target, kind, vol[start:start + m], m)
         queued = _enqueue(ratio, octaves, target, t, kind, start, queue, where, queued, m)
         if queued >= capacity and start + m < n:  # the last block's queue is the call after the loop
@@ -759,7 +806,7 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, ta
                 _drop_front(polish, capacity, polished)
                 polished -= capacity
             if spared >= capacity:
-                _invert(spare[_QX], spare[_QN], spare[_QHALF], spare[_QBETA], scratch, capacity)
+                unsettled += _invert(spare[_QX], spare[_QN], spare[_QHALF], spare[_QBETA], scratch, capacity)
                 _results(inverted, spare[_QT], spare_where, vol, capacity)
                 _dequeue(spare, spare_where, capacity, spared)
                 spared -= capacity
@@ -778,14 +825,14 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, ta
             polished -= count
         while spared >= capacity or (spared > 0 and queued == 0):
             count = min(spared, capacity)
-            _invert(spare[_QX], spare[_QN], spare[_QHALF], spare[_QBETA], scratch, count)
+            unsettled += _invert(spare[_QX], spare[_QN], spare[_QHALF], spare[_QBETA], scratch, count)
             _results(inverted, spare[_QT], spare_where, vol, count)
             _dequeue(spare, spare_where, count, spared)
             spared -= count
     # What the last full inversion left in the spare and polish queues, if the batch ended there.
     while spared > 0:
         count = min(spared, capacity)
-        _invert(spare[_QX], spare[_QN], spare[_QHALF], spare[_QBETA], scratch, count)
+        unsettled += _invert(spare[_QX], spare[_QN], spare[_QHALF], spare[_QBETA], scratch, count)
         _results(inverted, spare[_QT], spare_where, vol, count)
         _dequeue(spare, spare_where, count, spared)
         spared -= count
@@ -794,6 +841,17 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, ta
         _run_polish(polish, count, scratch, vol)
         _drop_front(polish, count, polished)
         polished -= count
+    if unsettled:
+        _defer_unsettled(vol, status, n)
+    return underflowed + unsettled
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _defer_unsettled(vol, status, n: int) -> None:
+    """:data:`DEFERRED` for the options :func:`_invert` could not settle (status OK, σ NaN)."""
+    for j in range(n):
+        if (status[j] == OK) & (vol[j] != vol[j]):
+            status[j] = DEFERRED
 
 
 @numba.njit(cache=True, error_model="numpy")

@@ -359,7 +359,7 @@ def _two_terms(h, t, half, erfc_up, erfc_down, region, value, ulps: float, count
     for j in range(count):
         first, two_term = _two_term(h[j], t[j], half[j], erfc_up[j], erfc_down[j])
         value[j] = two_term
-        inaccurate = not two_term_is_accurate(h[j] + t[j], first, two_term, ulps)
+        inaccurate = not two_term_is_accurate(h[j] + t[j], h[j] - t[j], first, two_term, ulps)
         moved = (region[j] == NAIVE) & inaccurate
         code = _inaccurate_region(h[j], t[j]) if moved else region[j]
         region[j] = code
@@ -469,7 +469,7 @@ def _naive_values(h, t, half, region, work, value, index, ulps: float, count: in
         first, two_term = _two_term(packed_h[i], packed_t[i], packed_half[i], erfc_up[i], erfc_down[i])
         j = index[i]
         value[j] = two_term
-        if not two_term_is_accurate(packed_h[i] + packed_t[i], first, two_term, ulps):
+        if not two_term_is_accurate(packed_h[i] + packed_t[i], packed_h[i] - packed_t[i], first, two_term, ulps):
             code = _inaccurate_region(packed_h[i], packed_t[i])
             region[j] = code
             taylor += code == TAYLOR

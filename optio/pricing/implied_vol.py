@@ -22,6 +22,7 @@ import numpy as np
 
 from optio.pricing import _implied_vol_blocks as blocks
 from optio.pricing import _iv_guess_table as guess_table
+from optio.pricing import scalar
 from optio.pricing._inputs import as_arrays, call_flags, flat_inputs
 from optio.pricing.black_scholes import forward_and_discount
 
@@ -39,8 +40,10 @@ class IVStatus(IntEnum):
     #: A non-finite or out-of-domain input (negative forward, strike, time or discount).
     INVALID_INPUT = blocks.INVALID_INPUT
     #: The price determines no volatility: it is the intrinsic value on the forward exactly (a zero
-    #: price out of the money included), or its time value underflows to zero once divided by
-    #: ``√(F·K)``. Every small enough σ gives it; σ = 0 would be a guess, not an answer.
+    #: price out of the money included), its time value is below the normal doubles (a
+    #: subnormal has lost digits), or it is so deep in or out of the money that σ cannot be
+    #: found from it (the log-space inversion did not settle). Every small enough σ gives the
+    #: first; σ = 0 would be a guess, not an answer.
     NO_INFORMATION = blocks.NO_INFORMATION
 
 
@@ -83,9 +86,22 @@ def implied_vol_black(price, forward, strike, expiry_years, *, is_call, discount
     n = math.prod(shape)
     vol = np.empty(n)
     status = np.empty(n, dtype=np.int8)
-    if n:
-        blocks.implied_vol_flat(*flat, _guess_table(), vol, status)
+    if n and blocks.implied_vol_flat(*flat, _guess_table(), vol, status):
+        _settle_deferred(flat, vol, status)
     return ImpliedVol(vol=vol.reshape(shape), status=status.reshape(shape))
+
+
+def _settle_deferred(flat: list[np.ndarray], vol: np.ndarray, status: np.ndarray) -> None:
+    """The options the blocks leave (:data:`~optio.pricing._implied_vol_blocks.DEFERRED`): β (time
+    value/√(F·K)) below the normal doubles while the time value is not, or Householder steps that
+    did not settle. The one-option path takes them, which inverts them by
+    :func:`optio.pricing.scalar.bracketed_total_vol` (one function for both paths) or says
+    NO_INFORMATION. Rare (F and K hundreds of orders apart, a time value hundreds of orders below
+    them, or a price within ~1e-9 of its bound far from the money), so one at a time in Python."""
+    for j in np.flatnonzero(status == blocks.DEFERRED):
+        price, forward, strike, t, discount, call = (float(a[j if a.size > 1 else 0]) for a in flat)
+        one = scalar.implied_vol_black(price, forward, strike, t, is_call=bool(call), discount=discount)
+        vol[j], status[j] = one.vol, one.status
 
 
 #: Without a table every option takes the rational guess; :func:`_guess_table` builds the table

@@ -43,6 +43,11 @@ SMALL_T = 0.21
 _TAYLOR_ORDER = 15
 #: ``1/(2k+1)!`` for the odd Taylor terms, rounded once.
 _INVERSE_ODD_FACTORIALS = tuple(1.0 / math.factorial(2 * k + 1) for k in range(_TAYLOR_ORDER // 2 + 1))
+#: ``Φ(u)`` is a normal double, with all its digits, from here up (``Φ(−37) = 5.7e-300``); below,
+#: it is subnormal or 0, and ``e^{−x/2}Φ(h − t)`` divided out of it keeps only what is left of
+#: its digits. That is reached only with F and K more than about e^{378} apart (``t > 18.5`` and
+#: ``h + t ≥ −10``): b(−1381.6, 52.56) = 0.49·e^{x/2} came out 0.4% too large, its second term lost.
+PHI_NORMAL_FROM = -37.0
 #: The naive two-term formula is kept where its estimated relative error, (larger term / result)
 #: × (1 + d1²) ulp, is at most this many ulp (≈ 3.6e-15): Φ(d1) amplifies the rounding of its
 #: argument by about d1², and the subtraction by the ratio of the terms; erfcx does neither.
@@ -114,11 +119,23 @@ def taylor_bracket(h: float, t: float, y: float) -> float:
 
 
 @numba.njit(inline="always")
-def two_term_is_accurate(u: float, first: float, value: float, ulps: float = NAIVE_ERROR_ULPS) -> bool:
-    """Whether the two-term ``b = first − e^{−x/2}Φ(h−t)`` (``u = h + t``, ``first = e^{x/2}Φ(u)``)
-    is within ``ulps`` of its rounding. Where ``u > 0.85``, Φ(u) > 0.8 dominates and it is well
-    conditioned (erfcx(−u/√2) would also overflow for large u)."""
-    return (u > 0.85) | (first * (1.0 + u * u) <= ulps * value)
+def two_term_is_accurate(u: float, down: float, first: float, value: float, ulps: float = NAIVE_ERROR_ULPS) -> bool:
+    """Whether the two-term ``b = first − e^{−x/2}Φ(h−t)`` (``u = h + t``, ``down = h − t``,
+    ``first = e^{x/2}Φ(u)``) is within ``ulps`` of its rounding. Where ``u > 0.85``, Φ(u) > 0.8
+    dominates and it is well conditioned (erfcx(−u/√2) would also overflow for large u); nowhere
+    where Φ(h − t) has lost digits to underflow (:data:`PHI_NORMAL_FROM`)."""
+    return ((u > 0.85) | (first * (1.0 + u * u) <= ulps * value)) & (down >= PHI_NORMAL_FROM)
+
+
+@numba.njit(inline="always")
+def second_term(h: float, t: float, half: float) -> float:
+    """``e^{−x/2}Φ(h − t)`` (``half = e^{x/2}``): directly while Φ(h − t) is a normal double, else
+    as ``e^{−(h²+t²)/2}·Y(h − t)/√(2π)`` (the same, since ``e^{−x/2}φ(h − t) = e^{−(h²+t²)/2}/√(2π)``),
+    which is subnormal only where the term itself is."""
+    down = h - t
+    if down >= PHI_NORMAL_FROM:
+        return norm_cdf(down) / half
+    return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * mills_y(down)
 
 
 @numba.njit(cache=True)
@@ -141,8 +158,10 @@ def otm_call_scalar(x: float, s: float) -> float:
         return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * taylor_bracket(h, t, mills_y(h))
     half = math.exp(0.5 * x)
     first = half * norm_cdf(h + t)
-    value = first - norm_cdf(h - t) / half
-    if two_term_is_accurate(h + t, first, value):
+    value = first - second_term(h, t, half)
+    # h − t need not be checked here: second_term keeps its digits below PHI_NORMAL_FROM too (the
+    # erfcx difference would overflow for large h + t, with e^{−(h²+t²)/2} subnormal).
+    if two_term_is_accurate(h + t, 0.0, first, value):
         return value
     return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * (mills_y(h + t) - mills_y(h - t))
 

@@ -52,13 +52,19 @@ SMALL_T = 0.21
 TAYLOR_ORDER = 15
 INVERSE_ODD_FACTORIALS = tuple(1.0 / math.factorial(2 * k + 1) for k in range(TAYLOR_ORDER // 2 + 1))
 NAIVE_ERROR_ULPS = 32.0
+PHI_NORMAL_FROM = -37.0
 
 #: Implied-vol status codes: the values of :class:`optio.pricing.implied_vol.IVStatus`.
 OK, BELOW_INTRINSIC, ABOVE_MAXIMUM, EXPIRED, INVALID_INPUT, NO_INFORMATION = range(6)
 STATUS_NAMES = ("OK", "BELOW_INTRINSIC", "ABOVE_MAXIMUM", "EXPIRED", "INVALID_INPUT", "NO_INFORMATION")
+#: Internal, never returned: an option the vectorised engine leaves to this module (a time
+#: value that is a normal double whose β = time value/√(F·K) is not, or steps that did not
+#: settle), which :func:`bracketed_total_vol` inverts, or NO_INFORMATION.
+DEFERRED = 6
 #: The objective each inversion iterates on (optio.pricing._implied_vol_blocks).
 LOWEST, MIDDLE, HIGHEST = range(3)
 THIRD_STEP_ABOVE = 1e-5
+MAX_STEPS = 10
 
 _SQRT3 = math.sqrt(3.0)
 _TWO_PI = 2.0 * math.pi
@@ -292,9 +298,18 @@ def taylor_bracket(h: float, t: float, y: float) -> float:
     return 2.0 * t * total
 
 
-def two_term_is_accurate(u: float, first: float, value: float, ulps: float = NAIVE_ERROR_ULPS) -> bool:
-    """Whether the two-term ``b = first − e^{−x/2}Φ(h−t)`` is within ``ulps`` of its rounding."""
-    return u > 0.85 or first * (1.0 + u * u) <= ulps * value
+def two_term_is_accurate(u: float, down: float, first: float, value: float, ulps: float = NAIVE_ERROR_ULPS) -> bool:
+    """Whether the two-term ``b = first − e^{−x/2}Φ(h−t)`` (``down = h − t``) is within ``ulps`` of
+    its rounding (optio.pricing.normalised_black.two_term_is_accurate)."""
+    return (u > 0.85 or first * (1.0 + u * u) <= ulps * value) and down >= PHI_NORMAL_FROM
+
+
+def second_term(h: float, t: float, half: float) -> float:
+    """``e^{−x/2}Φ(h − t)`` without the underflow of Φ (optio.pricing.normalised_black.second_term)."""
+    down = h - t
+    if down >= PHI_NORMAL_FROM:
+        return norm_cdf(down) / half
+    return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * mills_y(down)
 
 
 def otm_call(x: float, s: float) -> float:
@@ -314,8 +329,8 @@ def otm_call(x: float, s: float) -> float:
         return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * taylor_bracket(h, t, mills_y(h))
     half = math.exp(0.5 * x)
     first = half * norm_cdf(h + t)
-    value = first - norm_cdf(h - t) / half
-    if two_term_is_accurate(h + t, first, value):
+    value = first - second_term(h, t, half)
+    if two_term_is_accurate(h + t, 0.0, first, value):
         return value
     return INV_SQRT_2PI * math.exp(-0.5 * (h * h + t * t)) * (mills_y(h + t) - mills_y(h - t))
 
@@ -533,6 +548,21 @@ class OneImpliedVol(NamedTuple):
         return STATUS_NAMES[self.status]
 
 
+def verdict(b: float, time_value: float, t: float, at_or_above_maximum: bool) -> int:
+    """The status of an option from ``β = time value/√(F·K)``, its undiscounted time value, T and
+    whether the price reaches its upper bound; both paths decide so (the engine's blocks call
+    this too, compiled). A β below the normal doubles has lost digits: :data:`DEFERRED` where
+    the time value itself is a normal double (:func:`bracketed_total_vol` finds σ), else
+    :data:`NO_INFORMATION` (a subnormal time value determines σ to a few digits at best, and a
+    zero one not at all); so is β = 0 exactly. T = 0 with a price off the intrinsic value is
+    :data:`EXPIRED`."""
+    small = b < _TINY
+    status = (DEFERRED if (time_value >= _TINY) & (t > 0.0) else NO_INFORMATION) if small else OK
+    status = EXPIRED if (t == 0.0) & (b != 0.0) else status
+    status = ABOVE_MAXIMUM if at_or_above_maximum else status
+    return BELOW_INTRINSIC if b < 0.0 else status
+
+
 def _rational_cubic(
     x: float, x_l: float, x_r: float, y_l: float, y_r: float, d_l: float, d_r: float, r: float
 ) -> float:
@@ -595,7 +625,7 @@ def _initial_guess(beta: float, x: float, half: float) -> tuple[float, int]:
     first = 0.5 * half
     b_c = first - 0.5 * math.erfc(math.sqrt(-x)) / half
     gauss_c = half
-    if not two_term_is_accurate(0.0, first, b_c):
+    if not two_term_is_accurate(0.0, -s_c, first, b_c):
         b_c = otm_call(x, s_c)
     # The far end of the option's side of the inflection point: one Newton step from s_c.
     v_c = INV_SQRT_2PI * gauss_c
@@ -694,7 +724,111 @@ def _householder(s: float, x: float, beta: float, ln_beta: float, half: float, b
         third_ratio = third
     update = _div(newton * (1.0 + 0.5 * halley * newton), 1.0 + newton * (halley + third_ratio * newton / 6.0))
     update = max(update, -0.5 * s)  # never jump to or below zero
-    return update if abs(update) < math.inf else 0.0  # a degenerate step keeps the last s
+    return update if abs(update) < math.inf else math.inf  # degenerate: settles nothing
+
+
+#: ``ln √(2π)``: ``ln b = −(h²+t²)/2 − ln √(2π) + ln(Y(h+t) − Y(h−t))``.
+_LN_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+#: Steps of :func:`bracketed_total_vol` before it gives up (it needs a dozen or two).
+_BRACKETED_STEPS = 200
+
+
+def _log_value_and_ratio(x: float, s: float) -> tuple[float, float]:
+    """``ln b(x, s)`` and ``b'/b`` (per unit of ``s``) for ``x < 0``, without forming ``b``, which
+    may be below the doubles' normal range: ``b = e^{−(h²+t²)/2}/√(2π) · (Y(h+t) − Y(h−t))`` with
+    the bracket by :func:`otm_call`'s regions, and where ``h + t > 0.85`` (where ``Y(h+t)`` may
+    overflow) ``b = e^{x/2}(Φ(h+t) − φ(h+t)·Y(h−t))``, which has no cancellation there."""
+    h = x / s
+    t = 0.5 * s
+    u = h + t
+    ln_gauss = -0.5 * (h * h + t * t) - _LN_SQRT_2PI  # ln b' (b' = ∂b/∂s)
+    if u > 0.85:
+        ln_b = 0.5 * x + _log(norm_cdf(u) - INV_SQRT_2PI * _exp(-0.5 * u * u) * mills_y(h - t))
+        return ln_b, _exp(ln_gauss - ln_b)
+    if u < -ASYMPTOTIC_Z:
+        bracket = asymptotic_bracket(h, t)
+    elif t < SMALL_T:
+        bracket = taylor_bracket(h, t, mills_y(h))
+    else:
+        bracket = mills_y(u) - mills_y(h - t)
+    return ln_gauss + _log(bracket), _div(1.0, bracket)
+
+
+def _objective(x: float, s: float, half: float, upper: bool, target: float) -> tuple[float, float]:
+    """An increasing function of ``s`` that is 0 at the implied ``s``, and its derivative:
+    ``ln b − ln β`` (lower), or ``ln(b_max − β) − ln(b_max − b)`` (upper) with the gap
+    ``b_max − b = e^{x/2}Φ(−h−t) + e^{−x/2}Φ(h−t)`` a sum of two positive terms (as a
+    difference, ``b_max − b`` keeps only the gap's digits in ``b_max``'s ulps)."""
+    if not upper:
+        ln_b, ratio = _log_value_and_ratio(x, s)
+        return ln_b - target, ratio
+    h = x / s
+    t = 0.5 * s
+    gap = half * norm_cdf(-(h + t)) + second_term(h, t, half)
+    ln_gap = _log(gap)
+    return target - ln_gap, _exp(-0.5 * (h * h + t * t) - _LN_SQRT_2PI - ln_gap)
+
+
+def bracketed_total_vol(x: float, ln_beta: float, half: float, gap: float) -> float:
+    """The total vol ``s = σ√T`` with ``b(x, s) = β`` (given ``ln β``, ``half = b_max = e^{x/2}``
+    and ``gap = b_max − β``), for the options Householder's steps do not settle:
+
+    - β below the normal doubles (F and K far apart, or a time value far below √(F·K)): F =
+      1.5e68, K = 2.5e73 and a price of 8.4e-253 is β = 1.5e-323, three significant digits, and
+      σ came out 7e-5 too large with status OK;
+    - β so near ``b_max`` that ``b(s)`` rounds to it at the initial guess (``x = −183``,
+      ``1 − β/b_max = 8e-10``): the steps crawl or go back and forth, and the third left σ 54%
+      too large with status OK.
+
+    Safeguarded Newton (Numerical Recipes' rtsafe) on :func:`_objective`, in ``ln b`` below
+    ``b_max/2`` and in ``ln(b_max − b)`` above, neither formed as a difference of nearly equal
+    numbers: a bracket from the inflection point ``√(2|x|)`` outwards by doublings, then
+    Newton's step where it stays inside the bracket, else a geometric bisection, until a step
+    moves ``s`` by at most 4 ulps. NaN where that does not happen or ``s`` is not a normal
+    double: the caller reports NO_INFORMATION.
+
+    Pure Python, for both paths (the vectorised engine defers these options to it,
+    :func:`optio.pricing.implied_vol.implied_vol_black`): tens of microseconds an option, for
+    options that no desk grid holds.
+    """
+    if not (x < 0.0 and ln_beta < 0.5 * x and gap > 0.0):
+        return math.nan
+    upper = gap < 0.5 * half
+    target = _log(gap) if upper else ln_beta
+    s = math.sqrt(-2.0 * x)
+    value, slope = _objective(x, s, half, upper, target)
+    low, high = 0.0, math.inf
+    factor = 2.0 if value < 0.0 else 0.5
+    for _ in range(_BRACKETED_STEPS):  # the bracket: doublings (or halvings) from √(2|x|)
+        if not (value == value and _TINY < s < 1e10):
+            return math.nan
+        if value < 0.0:
+            low = s
+        else:
+            high = s
+        if low > 0.0 and high < math.inf:
+            break
+        s *= factor
+        value, slope = _objective(x, s, half, upper, target)
+    if not (low > 0.0 and high < math.inf):
+        return math.nan
+    for _ in range(_BRACKETED_STEPS):
+        newton = s - _div(value, slope)
+        following = newton if low < newton < high else math.sqrt(low * high)
+        step = following - s
+        s = following
+        if abs(step) <= 4.0 * _EPS * s:
+            return s if _TINY < s < math.inf else math.nan
+        value, slope = _objective(x, s, half, upper, target)
+        if value != value:
+            return math.nan
+        if value < 0.0:
+            low = s
+        else:
+            high = s
+        if high - low <= 4.0 * _EPS * s:
+            return s
+    return math.nan
 
 
 def implied_vol_black(
@@ -708,11 +842,15 @@ def implied_vol_black(
     ratio, octaves = ratio_and_octaves(f, k)
     undiscounted = p / d
     intrinsic = max(f - k, 0.0) if is_call else max(k - f, 0.0)
-    b = (undiscounted - intrinsic) / sqrt_product(f, k)
-    status = EXPIRED if t == 0.0 else OK
-    status = NO_INFORMATION if b == 0.0 else status
-    status = ABOVE_MAXIMUM if undiscounted >= (f if is_call else k) else status
-    status = BELOW_INTRINSIC if b < 0.0 else status
+    time_value = undiscounted - intrinsic
+    root = sqrt_product(f, k)
+    b = time_value / root
+    status = verdict(b, time_value, t, undiscounted >= (f if is_call else k))
+    if status == DEFERRED:  # β below the normal doubles
+        x = -abs(add_octaves(math.log(ratio), octaves))
+        half = math.exp(0.5 * x)
+        s = bracketed_total_vol(x, math.log(time_value) - math.log(root), half, half - b)
+        return OneImpliedVol(s / math.sqrt(t), OK) if s == s else OneImpliedVol(math.nan, NO_INFORMATION)
     if status != OK:
         return OneImpliedVol(math.nan, status)
     if ratio == 1.0 and octaves == 0.0:  # at the money: b(0, s) = erf(s/(2√2)) exactly
@@ -722,13 +860,20 @@ def implied_vol_black(
     beta = min(b, _BELOW_ONE * half)
     ln_beta = _log(beta)
     s, branch = _initial_guess(beta, x, half)
-    # Two steps for all, a third where the second still moved s by more than THIRD_STEP_ABOVE.
+    # Two steps for all, more where the last still moved s by more than THIRD_STEP_ABOVE, and no
+    # σ where it still did after MAX_STEPS (optio.pricing._implied_vol_blocks._invert).
     step = math.inf
-    for attempt in range(3):
-        if attempt == 2 and not abs(step) > THIRD_STEP_ABOVE * s:
+    for attempt in range(MAX_STEPS):
+        if attempt >= 2 and not abs(step) > THIRD_STEP_ABOVE * s:
             break
         step = _householder(s, x, beta, ln_beta, half, branch)
+        if step == math.inf:  # a degenerate step keeps the last s (b(s) underflowed, say)
+            break
         s += step
+    if not abs(step) <= THIRD_STEP_ABOVE * s:  # still moving: not settled (bracketed_total_vol)
+        s = bracketed_total_vol(x, ln_beta, half, half - beta)
+        if s != s:
+            return OneImpliedVol(math.nan, NO_INFORMATION)
     return OneImpliedVol(s / math.sqrt(t), OK)
 
 

@@ -55,6 +55,7 @@ def test_constants_are_the_engines():
     )
     assert scalar.INVERSE_ODD_FACTORIALS == nb._INVERSE_ODD_FACTORIALS
     assert scalar.NAIVE_ERROR_ULPS == nb.NAIVE_ERROR_ULPS
+    assert scalar.PHI_NORMAL_FROM == nb.PHI_NORMAL_FROM
     assert (scalar.INV_SQRT2, scalar.INV_SQRT_2PI, scalar.SQRT_2PI, scalar.SQRT_PI_OVER_2) == (
         nb.INV_SQRT2,
         nb.INV_SQRT_2PI,
@@ -63,6 +64,7 @@ def test_constants_are_the_engines():
     )
     iv = _implied_vol_blocks
     assert scalar.THIRD_STEP_ABOVE == iv.THIRD_STEP_ABOVE
+    assert (scalar.MAX_STEPS, scalar.DEFERRED) == (iv.MAX_STEPS, iv.DEFERRED)
     assert (scalar.LOWEST, scalar.MIDDLE, scalar.HIGHEST) == (iv.LOWEST, iv.MIDDLE, iv.HIGHEST)
     assert (scalar._AS_C0, scalar._AS_C1, scalar._AS_C2, scalar._AS_D1, scalar._AS_D2, scalar._AS_D3) == (
         iv._AS_C0,
@@ -310,14 +312,16 @@ def test_discount_that_is_not_positive_is_invalid():
 
 
 def test_forward_and_strike_2_to_the_1100_apart_are_not_at_the_money():
-    """F/K = 2^-1100 is 1.0 × 2^-1100 once scaled (optio.pricing.moneyness): the engine's blocks
-    take a ratio of 1.0 for the money (its ``_normalise``), the scalar path also checks the
-    octaves, and recovers σ."""
+    """F/K = 2^-1100 is 1.0 × 2^-1100 once scaled (optio.pricing.moneyness): both paths check the
+    octaves too (the engine's blocks took a ratio of 1.0 for the money, and gave σ ~ 1e-181 with
+    status OK), and recover σ."""
     forward, strike = 2.0**-100, 2.0**1000
     price = scalar.black_greeks(forward, strike, 1.0, 30.0, is_call=True).price
     assert price > 0
     one = scalar.implied_vol_black(price, forward, strike, 1.0, is_call=True)
     assert one.status == scalar.OK and one.vol == pytest.approx(30.0, rel=1e-12)
+    engine = implied_vol_black(price, forward, strike, 1.0, is_call=True)
+    assert engine.status == IVStatus.OK and float(engine.vol) == pytest.approx(30.0, rel=1e-12)
 
 
 # --- the special functions -------------------------------------------------------------------------

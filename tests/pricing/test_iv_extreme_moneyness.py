@@ -1,0 +1,182 @@
+"""Forward and strike far apart (|ln(F/K)| up to ~1400, F and K anywhere from 1e-300 to 1e300):
+no silent wrong answers (issue 28).
+
+The options are drawn so that their prices carry a time value — σ√T is taken relative to the
+inflection point ``√(2|ln(F/K)|)`` — and priced in mpmath, then rounded once to a double: the
+price is what a caller could hold. Both the vectorised engine and the one-option path must then
+give either σ to 1e-13 (plus what the double price and the rounding of ``ln(F/K)`` cannot tell
+apart), or a status other than OK where σ cannot be told from the price. Before, F/K = 2^-1100
+(ratio 1.0 × 2^-1100 once scaled) was taken for at the money by the engine's blocks: σ ~ 1e-166,
+status OK.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+
+from optio.pricing import scalar
+from optio.pricing.black_scholes import black_price
+from optio.pricing.implied_vol import IVStatus, implied_vol_black
+
+EPS = 2.0**-52
+TINY = 2.2250738585072014e-308
+MINUTE = 1 / 525600
+LN10 = math.log(10.0)
+
+#: ln F and ln K from ln 1e-300 to ln 1e300.
+log_level = st.floats(-300.0 * LN10, 300.0 * LN10)
+#: σ√T as a multiple of the inflection point's √(2|x|): deep out of the money to near the bound.
+spread = st.floats(math.log(0.02), math.log(8.0))
+
+
+class Truth:
+    """An option priced at 60 digits from its doubles F, K, T and σ."""
+
+    def __init__(self, forward: float, strike: float, t: float, vol: float, is_call: bool) -> None:
+        with mp.workdps(60):
+            f, k = mp.mpf(forward), mp.mpf(strike)
+            s = mp.mpf(vol) * mp.sqrt(mp.mpf(t))
+            x = mp.log(f / k)
+            d1, d2 = x / s + s / 2, x / s - s / 2
+            sign = 1 if is_call else -1
+            price = sign * (f * mp.ncdf(sign * d1) - k * mp.ncdf(sign * d2))
+            # The out-of-the-money call's terms (put-call symmetry): vega and the moneyness
+            # sensitivity of the time value, which is the same for the call and the put.
+            lo, hi = min(f, k), max(f, k)
+            e1, e2 = -abs(x) / s + s / 2, -abs(x) / s - s / 2
+            self.vega = float(lo * mp.npdf(e1) * mp.sqrt(mp.mpf(t)))  # ∂p/∂σ
+            self.moneyness = float((lo * mp.ncdf(e1) + hi * mp.ncdf(e2)) / 2)  # |∂p/∂x| at fixed √(FK)
+            self.price = float(price)
+            self.x = float(x)
+            self.intrinsic = float(max(sign * (f - k), 0))
+
+    def resolvable(self, price: float) -> float:
+        """What σ the double ``price`` cannot tell apart: four ulps of it, and what a rounding of
+        ``ln(F/K)`` of a few ulps moves the price by, both through vega."""
+        if self.vega == 0.0:
+            return math.inf
+        return (4 * max(EPS * price, 2.0**-1074) + 4 * EPS * (abs(self.x) + 1.0) * self.moneyness) / self.vega
+
+
+def option(log_f: float, log_k: float, log_spread: float, t: float, is_call: bool):
+    forward, strike = math.exp(log_f), math.exp(log_k)
+    s = math.exp(log_spread) * math.sqrt(2.0 * abs(log_f - log_k) + 1e-3)
+    return forward, strike, t, s / math.sqrt(t), is_call
+
+
+def assert_no_silent_wrong_answer(vol: float, status: int, truth: Truth, price: float, true_vol: float,
+                                  what: str) -> None:
+    """Status OK only with σ within 1e-13 (plus what the price cannot resolve); OK wherever σ can
+    be resolved from the double price (to a thousandth) and its time value is a normal double
+    below its bound; otherwise NO_INFORMATION or ABOVE_MAXIMUM, with NaN."""
+    resolvable = truth.resolvable(price)
+    if status == IVStatus.OK:
+        assert abs(vol - true_vol) <= 1e-13 * true_vol + resolvable, (what, vol, true_vol, resolvable)
+        return
+    assert math.isnan(vol), what
+    assert status in (IVStatus.NO_INFORMATION, IVStatus.ABOVE_MAXIMUM), (what, status)
+    # The time value must be a normal double too: a subnormal one has lost digits (the engine
+    # gives NO_INFORMATION there, as it did for one that underflows to 0).
+    identifiable = resolvable < 1e-3 * true_vol and price - truth.intrinsic >= TINY
+    assert not identifiable or status == IVStatus.ABOVE_MAXIMUM, (what, IVStatus(status).name, true_vol,
+                                                                  resolvable)
+
+
+def check_both_paths(forward: float, strike: float, t: float, true_vol: float, is_call: bool) -> None:
+    truth = Truth(forward, strike, t, true_vol, is_call)
+    price = truth.price
+    assume(price >= TINY and price > truth.intrinsic)
+    check_price(forward, strike, t, true_vol, is_call, truth, price)
+
+
+def check_price(forward: float, strike: float, t: float, true_vol: float, is_call: bool, truth: Truth,
+                price: float) -> None:
+    iv = implied_vol_black(price, forward, strike, t, is_call=is_call)
+    upper = forward if is_call else strike
+    if price >= upper * (1 - 4 * EPS):
+        assert iv.status in (IVStatus.OK, IVStatus.ABOVE_MAXIMUM)
+    assert_no_silent_wrong_answer(float(iv.vol), int(iv.status), truth, price, true_vol, "vector")
+    one = scalar.implied_vol_black(price, forward, strike, t, is_call=is_call)
+    assert_no_silent_wrong_answer(one.vol, one.status, truth, price, true_vol, "scalar")
+
+
+@settings(max_examples=400, deadline=None)
+@given(log_level, log_level, spread, st.floats(MINUTE, 5.0), st.booleans())
+@example(math.log(math.ldexp(1e300, -1100)), math.log(1e300), math.log(1.0), 1.0, True)
+@example(math.log(1e300), math.log(math.ldexp(1e300, -1100)), math.log(0.3), 1.0, False)
+@example(-300.0 * LN10, 300.0 * LN10, math.log(1.0), 1.0, True)
+@example(300.0 * LN10, -300.0 * LN10, math.log(0.05), 0.5, False)
+def test_implied_vol_far_apart_is_right_or_says_why_not(log_f, log_k, log_spread, t, is_call):
+    check_both_paths(*option(log_f, log_k, log_spread, t, is_call))
+
+
+@pytest.mark.parametrize("octaves", [-1100, 1100, -1080, 1080, -2000, 2000])
+@pytest.mark.parametrize("is_call", [True, False])
+def test_ratio_that_is_a_power_of_two_beyond_the_doubles_is_not_at_the_money(octaves, is_call):
+    """The issue's case: F/K = 2^-1100 is 1.0 × 2^-1100 once scaled (its mantissa ratio is exactly
+    1), which the engine's blocks took for at the money (σ ~ 1.8e-181, OK)."""
+    strike = 2.0**1000 if octaves < 0 else 2.0**-1000
+    forward = math.ldexp(strike, octaves) if abs(octaves) < 2000 else (2.0**-1000 if octaves < 0 else 2.0**1000)
+    strike = strike if abs(octaves) < 2000 else (2.0**1000 if octaves < 0 else 2.0**-1000)
+    s = math.sqrt(2.0 * abs(math.log(forward) - math.log(strike)))
+    for vol in (s, 0.5 * s, 0.2 * s, 3.0 * s):
+        truth = Truth(forward, strike, 1.0, vol, is_call)
+        check_price(forward, strike, 1.0, vol, is_call, truth, truth.price)
+
+
+@pytest.mark.parametrize(("price", "is_call"), [(0.5, True), (1e-40, True), (1e-300, True), (0.5, False)])
+def test_issue_example_is_never_the_at_the_money_vol(price, is_call):
+    """F/K = 2^-1100 (F = 2^-100, K = 2^1000) and a price that is a normal double: σ is far from
+    the at-the-money inverse's 1e-166, or there is no σ to give."""
+    forward, strike = 2.0**-100, 2.0**1000
+    price = price * forward if is_call else strike - forward + price * forward
+    for vol, status in ((float(implied_vol_black(price, forward, strike, 1.0, is_call=is_call).vol),
+                         int(implied_vol_black(price, forward, strike, 1.0, is_call=is_call).status)),
+                        tuple(scalar.implied_vol_black(price, forward, strike, 1.0, is_call=is_call))):
+        assert (status == IVStatus.OK and vol > 1.0) or (status != IVStatus.OK and math.isnan(vol)), (vol, status)
+        if status == IVStatus.OK:
+            back = float(black_price(forward, strike, 1.0, vol, is_call=is_call))
+            assert back == pytest.approx(price, rel=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(log_level, log_level, spread, st.floats(MINUTE, 5.0), st.booleans())
+@example(math.log(math.ldexp(1e300, -1100)), math.log(1e300), math.log(1.0), 1.0, True)
+@example(-300.0 * LN10, 300.0 * LN10, math.log(1.0), 1.0, True)
+def test_black_price_far_apart_is_the_price(log_f, log_k, log_spread, t, is_call):
+    """black_price and the one-option price with F and K far apart: the mpmath price to 1e-13 of
+    the time value, plus what a rounding of ln(F/K) or of σ√T moves it by (never inf, never a
+    wrong 0). Far out of the money one ulp of σ√T moves the price by ``(x/s)²`` ulps, ~1400."""
+    forward, strike, t, vol, is_call = option(log_f, log_k, log_spread, t, is_call)
+    truth = Truth(forward, strike, t, vol, is_call)
+    tolerance = (1e-13 * (truth.price - truth.intrinsic) + 4 * EPS * (abs(truth.x) + 1.0) * truth.moneyness
+                 + 4 * EPS * truth.price + 4 * EPS * vol * truth.vega + 1e-320)
+    for price in (float(black_price(forward, strike, t, vol, is_call=is_call)),
+                  scalar.black_greeks(forward, strike, t, vol, is_call=is_call).price):
+        assert math.isfinite(price)
+        assert abs(price - truth.price) <= tolerance, (price, truth.price, tolerance)
+
+
+def test_a_batch_settles_its_underflowed_options_in_place():
+    """Options whose β is below the normal doubles (time value/√(F·K) < 2^-1022) among ordinary
+    ones, with a broadcast forward and a per-option strike: each gets the one-option path's
+    answer at its own place, its neighbours theirs."""
+    forward = 1e200
+    strikes = np.array([1e200, 1e-100, 1.2e200, 1e-150, 1e200])
+    vols = np.array([0.3, 18.0, 0.4, 21.8, 0.25])
+    calls = np.array([True, False, False, False, True])
+    prices = np.array([Truth(forward, k, 1.0, v, c).price for k, v, c in zip(strikes, vols, calls, strict=True)])
+    beta = prices / np.sqrt(forward * strikes)  # the puts at 1e-100 and 1e-150 are out of the money
+    assert (beta[[1, 3]] < TINY).all() and (prices[[1, 3]] > 1e-300).all()
+    iv = implied_vol_black(prices, forward, strikes, 1.0, is_call=calls)
+    for j in range(strikes.size):
+        one = scalar.implied_vol_black(prices[j], forward, strikes[j], 1.0, is_call=bool(calls[j]))
+        assert int(iv.status[j]) == one.status == IVStatus.OK, j
+        assert float(iv.vol[j]) == pytest.approx(vols[j], rel=1e-12), j
+    assert iv.status.dtype == np.int8 and set(iv.reasons()) == {"OK"}
