@@ -41,6 +41,7 @@ import math
 import numba
 import numpy as np
 
+from optio.pricing import _compiled_twins as twins
 from optio.pricing import _iv_guess_table as guess_table
 from optio.pricing import _rational_cubic as rc
 from optio.pricing import scalar
@@ -60,7 +61,7 @@ from optio.pricing.normalised_black import (
 )
 
 #: Status codes per option (the values of :class:`optio.pricing.implied_vol.IVStatus`), and
-#: :data:`DEFERRED`, which :func:`implied_vol_flat` leaves for its caller to settle.
+#: :data:`DEFERRED`, which :func:`implied_vol_flat` settles at the end (never returned).
 OK, BELOW_INTRINSIC, ABOVE_MAXIMUM, EXPIRED, INVALID_INPUT, NO_INFORMATION = range(6)
 DEFERRED = scalar.DEFERRED
 
@@ -75,8 +76,8 @@ THIRD_STEP_ABOVE = 1e-5
 #: :data:`THIRD_STEP_ABOVE`. Three were the rule, whatever the third did: from a guess where ``b``
 #: rounds to its bound (``b_max − β`` a few hundred ulps of it) the steps crawl, and at
 #: ``x = −180``, ``1 − β/b_max = 2.2e-13`` the third left σ 2.3% off with status OK (the sixth
-#: settles it). An option still moving after the last is not settled: :data:`DEFERRED` to the
-#: one-option path's bracketed inversion (:func:`optio.pricing.scalar.bracketed_total_vol`).
+#: settles it). An option still moving after the last takes the one-option path's bracketed
+#: inversion (:func:`optio.pricing.scalar.bracketed_total_vol`, compiled), or NO_INFORMATION.
 MAX_STEPS = 10
 
 _SQRT3 = math.sqrt(3.0)
@@ -560,18 +561,19 @@ def _invert(x, octaves, half, beta, scratch, count: int) -> int:
         _log_arguments(beta, half, b, branch, ln_arg, count)
         log_block(ln_arg, ln_arg, count)
         _householder(s, x, beta, ln_beta, half, b, gauss, ln_arg, branch, step, threshold, count)
-    return _unsettled(step, s, count)
+    return _unsettled(step, s, x, ln_beta, half, beta, count)
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _unsettled(step, s, count: int) -> int:
-    """NaN for ``s`` where the last step still moved it by more than :data:`THIRD_STEP_ABOVE`
-    (relative); returns how many."""
+def _unsettled(step, s, x, ln_beta, half, beta, count: int) -> int:
+    """Where the last step still moved ``s`` by more than :data:`THIRD_STEP_ABOVE` (relative), the
+    bracketed inversion's ``s`` instead (:func:`optio.pricing.scalar.bracketed_total_vol`, compiled),
+    NaN where it does not settle either; returns how many are NaN."""
     unsettled = 0
     for j in range(count):
         if abs(step[j]) > THIRD_STEP_ABOVE * s[j]:
-            s[j] = math.nan
-            unsettled += 1
+            s[j] = twins.bracketed_total_vol(x[j], ln_beta[j], half[j], half[j] - beta[j])
+            unsettled += s[j] != s[j]
     return unsettled
 
 
@@ -750,9 +752,9 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, ta
 
     Each input holds one element per option or one for all. Units as in
     :func:`optio.pricing.implied_vol.implied_vol_black`; ``vol`` is NaN exactly where ``status != OK``.
-    Returns how many options may be :data:`DEFERRED` (at least as many as are): β below the
-    normal doubles, or steps that did not settle; their status says so and their vol is NaN,
-    for the caller to settle one at a time (the one-option path's bracketed inversion).
+    The options whose β is below the normal doubles (:data:`DEFERRED` by the first pass) and
+    those whose steps do not settle take the one-option path's bracketed inversion, compiled
+    (:mod:`optio.pricing._compiled_twins`), at the end.
     ``table`` is :mod:`optio.pricing._iv_guess_table`'s; an empty one sends every option the
     rational guess's way (as while the table is being built).
     """
@@ -841,17 +843,35 @@ def implied_vol_flat(price, forward, strike, expiry_years, discount, is_call, ta
         _run_polish(polish, count, scratch, vol)
         _drop_front(polish, count, polished)
         polished -= count
+    if underflowed:
+        _settle_underflowed(price, forward, strike, expiry_years, discount, is_call, vol, status, n)
     if unsettled:
-        _defer_unsettled(vol, status, n)
-    return underflowed + unsettled
+        _no_information_where_unsettled(vol, status, n)
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _defer_unsettled(vol, status, n: int) -> None:
-    """:data:`DEFERRED` for the options :func:`_invert` could not settle (status OK, σ NaN)."""
+def _settle_underflowed(price, forward, strike, expiry_years, discount, is_call, vol, status, n: int) -> None:
+    """The :data:`DEFERRED` options (β below the normal doubles, the time value not): σ from
+    ``ln β`` (:func:`optio.pricing.scalar.underflowed_vol`, compiled), or NO_INFORMATION. Rare
+    (135 of the desk grid's million), so one at a time."""
+    for j in range(n):
+        if status[j] == DEFERRED:
+            p = price[j if price.size > 1 else 0]
+            f = forward[j if forward.size > 1 else 0]
+            k = strike[j if strike.size > 1 else 0]
+            d = discount[j if discount.size > 1 else 0]
+            call = is_call[j if is_call.size > 1 else 0]
+            intrinsic = max(f - k, 0.0) if call else max(k - f, 0.0)
+            vol[j], status[j] = twins.underflowed_vol(f, k, expiry_years[j if expiry_years.size > 1 else 0],
+                                                     p / d - intrinsic)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _no_information_where_unsettled(vol, status, n: int) -> None:
+    """NO_INFORMATION for the options that no inversion settled (status OK, σ NaN)."""
     for j in range(n):
         if (status[j] == OK) & (vol[j] != vol[j]):
-            status[j] = DEFERRED
+            status[j] = NO_INFORMATION
 
 
 @numba.njit(cache=True, error_model="numpy")

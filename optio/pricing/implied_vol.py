@@ -22,7 +22,6 @@ import numpy as np
 
 from optio.pricing import _implied_vol_blocks as blocks
 from optio.pricing import _iv_guess_table as guess_table
-from optio.pricing import scalar
 from optio.pricing._inputs import as_arrays, call_flags, flat_inputs
 from optio.pricing.black_scholes import forward_and_discount
 
@@ -86,22 +85,9 @@ def implied_vol_black(price, forward, strike, expiry_years, *, is_call, discount
     n = math.prod(shape)
     vol = np.empty(n)
     status = np.empty(n, dtype=np.int8)
-    if n and blocks.implied_vol_flat(*flat, _guess_table(), vol, status):
-        _settle_deferred(flat, vol, status)
+    if n:
+        blocks.implied_vol_flat(*flat, _guess_table(), vol, status)
     return ImpliedVol(vol=vol.reshape(shape), status=status.reshape(shape))
-
-
-def _settle_deferred(flat: list[np.ndarray], vol: np.ndarray, status: np.ndarray) -> None:
-    """The options the blocks leave (:data:`~optio.pricing._implied_vol_blocks.DEFERRED`): β (time
-    value/√(F·K)) below the normal doubles while the time value is not, or Householder steps that
-    did not settle. The one-option path takes them, which inverts them by
-    :func:`optio.pricing.scalar.bracketed_total_vol` (one function for both paths) or says
-    NO_INFORMATION. Rare (F and K hundreds of orders apart, a time value hundreds of orders below
-    them, or a price within ~1e-9 of its bound far from the money), so one at a time in Python."""
-    for j in np.flatnonzero(status == blocks.DEFERRED):
-        price, forward, strike, t, discount, call = (float(a[j if a.size > 1 else 0]) for a in flat)
-        one = scalar.implied_vol_black(price, forward, strike, t, is_call=bool(call), discount=discount)
-        vol[j], status[j] = one.vol, one.status
 
 
 #: Without a table every option takes the rational guess; :func:`_guess_table` builds the table

@@ -787,9 +787,8 @@ def bracketed_total_vol(x: float, ln_beta: float, half: float, gap: float) -> fl
     moves ``s`` by at most 4 ulps. NaN where that does not happen or ``s`` is not a normal
     double: the caller reports NO_INFORMATION.
 
-    Pure Python, for both paths (the vectorised engine defers these options to it,
-    :func:`optio.pricing.implied_vol.implied_vol_black`): tens of microseconds an option, for
-    options that no desk grid holds.
+    One implementation for both paths: the vectorised engine runs this code compiled, with the
+    compiled helpers in the place of this module's (:mod:`optio.pricing._compiled_twins`).
     """
     if not (x < 0.0 and ln_beta < 0.5 * x and gap > 0.0):
         return math.nan
@@ -831,6 +830,20 @@ def bracketed_total_vol(x: float, ln_beta: float, half: float, gap: float) -> fl
     return math.nan
 
 
+def underflowed_vol(forward: float, strike: float, t: float, time_value: float) -> tuple[float, int]:
+    """σ and its status where β = time value/√(F·K) is below the normal doubles but the
+    (undiscounted) time value is not (:data:`DEFERRED`): :func:`bracketed_total_vol` from
+    ``ln β = ln(time value) − ln √(F·K)``, which keeps every digit, or NO_INFORMATION. The
+    vectorised engine runs this very code, compiled (:mod:`optio.pricing._compiled_twins`)."""
+    x = -abs(log_moneyness(forward, strike))
+    half = _exp(0.5 * x)
+    root = sqrt_product(forward, strike)
+    s = bracketed_total_vol(x, _log(time_value) - _log(root), half, half - time_value / root)
+    if s == s:
+        return s / math.sqrt(t), OK
+    return math.nan, NO_INFORMATION
+
+
 def implied_vol_black(
     price: float, forward: float, strike: float, expiry_years: float, *, is_call: bool, discount: float = 1.0
 ) -> OneImpliedVol:
@@ -847,10 +860,7 @@ def implied_vol_black(
     b = time_value / root
     status = verdict(b, time_value, t, undiscounted >= (f if is_call else k))
     if status == DEFERRED:  # β below the normal doubles
-        x = -abs(add_octaves(math.log(ratio), octaves))
-        half = math.exp(0.5 * x)
-        s = bracketed_total_vol(x, math.log(time_value) - math.log(root), half, half - b)
-        return OneImpliedVol(s / math.sqrt(t), OK) if s == s else OneImpliedVol(math.nan, NO_INFORMATION)
+        return OneImpliedVol(*underflowed_vol(f, k, t, time_value))
     if status != OK:
         return OneImpliedVol(math.nan, status)
     if ratio == 1.0 and octaves == 0.0:  # at the money: b(0, s) = erf(s/(2√2)) exactly
