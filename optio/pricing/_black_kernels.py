@@ -26,6 +26,7 @@ import math
 import numba
 import numpy as np
 
+from optio.pricing import _compiled_twins as twins
 from optio.pricing._disjoint import DISJOINT
 from optio.pricing._normalised_black_blocks import (
     ERFC_DOWN,
@@ -263,13 +264,32 @@ def _greeks_from_parts(f, k, t, v, d, call, rows, work, price, delta, gamma, veg
                                                                           rows[_SQRT_T, j], v[j], d1, rows[_RATE, j], p)
 
 
+#: The smallest normal double.
+_TINY = 2.2250738585072014e-308
+
+
 @numba.njit(**_PASS)
-def _prices(f, k, d, call, sqrt_fk, value, invalid, price, status, count: int) -> None:
-    """``discount · (intrinsic on the forward + √(FK)·b)``; invalid options are flagged, not priced."""
+def _prices(f, k, d, call, sqrt_fk, value, invalid, price, status, count: int) -> int:
+    """``discount · (intrinsic on the forward + √(FK)·b)``; invalid options are flagged, not priced.
+    Returns how many ``b`` are below the normal doubles (:func:`_subnormal_values`)."""
+    subnormal = 0
     for j in range(count):
         intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
         price[j] = d[j] * (intrinsic + sqrt_fk[j] * value[j])
         status[j] = STATUS_INVALID if invalid[j] else STATUS_OK
+        subnormal += value[j] < _TINY
+    return subnormal
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _subnormal_values(f, k, d, call, sqrt_fk, x, s, value, invalid, price, count: int) -> None:
+    """The price again where ``b`` is below the normal doubles, its time value from ``ln b``
+    (:func:`optio.pricing.scalar.time_value`, compiled): ``b`` has lost digits there, the time
+    value need not have (one at a time: rare, and each a log-space evaluation)."""
+    for j in range(count):
+        if (value[j] < _TINY) & (not invalid[j]):
+            intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
+            price[j] = d[j] * (intrinsic + twins.time_value(sqrt_fk[j], x[j], s[j], value[j]))
 
 
 #: Rows of the block scratch: the inputs of one element for all first (:func:`fill_broadcast`), then
@@ -328,7 +348,9 @@ def black_price_flat(forward, strike, expiry_years, vol, discount, is_call, pric
                                           start, m)
         _normalised_black(f, k, t, v, d, m, scratch, False)
         end = start + m
-        _prices(f, k, d, call, rows[_SQRT_FK], rows[_VALUE], invalid, price[start:end], status[start:end], m)
+        if _prices(f, k, d, call, rows[_SQRT_FK], rows[_VALUE], invalid, price[start:end], status[start:end], m):
+            _subnormal_values(f, k, d, call, rows[_SQRT_FK], rows[_X], rows[_S], rows[_VALUE], invalid,
+                              price[start:end], m)
 
 
 @numba.njit(cache=True, error_model="numpy")

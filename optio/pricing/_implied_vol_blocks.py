@@ -24,6 +24,15 @@ third where the second still moved ``s`` by more than :data:`THIRD_STEP_ABOVE`. 
 crypto grids 0.14% and none of the live options go that way; it costs about twice the table's way (three
 normalised Black evaluations for the guess and one per step, against one in all).
 
+What the steps do not settle: an option whose β (the normalised time value) is below the
+normal doubles, while its time value is not, has lost digits before any step (F and K hundreds
+of orders apart, or a price hundreds of orders below them); an option whose steps still move
+``s`` after :data:`MAX_STEPS` (a degenerate step, where ``b(s)`` underflowed, never settles)
+started where ``b`` rounds to 0 or to ``b_max``. Both take the one-option path's bracketed
+inversion in ``ln b`` or ``ln(b_max − b)`` (:func:`optio.pricing.scalar.bracketed_total_vol`,
+compiled by :mod:`optio.pricing._compiled_twins`), and are NO_INFORMATION where it does not
+settle either: never a σ with status OK that the steps did not converge to.
+
 Why in blocks: per option and one scalar libm call at a time, an erfc is most of the cost of
 an option; over a block of options the libm calls run several lanes at a time
 (:mod:`optio.pricing._vector_libm`) and the arithmetic in passes that LLVM vectorises (the

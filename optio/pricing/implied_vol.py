@@ -39,10 +39,10 @@ class IVStatus(IntEnum):
     #: A non-finite or out-of-domain input (negative forward, strike, time or discount).
     INVALID_INPUT = blocks.INVALID_INPUT
     #: The price determines no volatility: it is the intrinsic value on the forward exactly (a zero
-    #: price out of the money included), its time value is below the normal doubles (a
-    #: subnormal has lost digits), or it is so deep in or out of the money that σ cannot be
-    #: found from it (the log-space inversion did not settle). Every small enough σ gives the
-    #: first; σ = 0 would be a guess, not an answer.
+    #: price out of the money included; every small enough σ gives it, and σ = 0 would be a
+    #: guess, not an answer), its time value and β = time value/√(F·K) are both below the
+    #: normal doubles (a subnormal has lost digits), or no inversion settles on a σ (neither
+    #: Householder's steps nor the bracketed one, :func:`optio.pricing.scalar.bracketed_total_vol`).
     NO_INFORMATION = blocks.NO_INFORMATION
 
 

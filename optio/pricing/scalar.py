@@ -20,6 +20,9 @@ What differs, and why it costs no accuracy:
   above 1/2, where ``1 − y`` is exact), converged to the last bit of its residual;
 - implied vol evaluates ``b`` exactly at every step, where the blocks save time with a ~1e-11
   evaluation in the first ones (an error the last step removes either way);
+- the inversions Householder's steps do not settle (:func:`bracketed_total_vol`,
+  :func:`underflowed_vol`) are written here once: the engine runs this code compiled
+  (:mod:`optio.pricing._compiled_twins`);
 - ``math``'s exceptions are IEEE results here: ``exp`` overflows to inf, ``log(0)`` is −inf, a
   division by zero is ±inf or NaN, as in the compiled code.
 
@@ -434,7 +437,7 @@ def black_greeks(
     s = vol * sqrt_t
     x = -abs(log_ratio)
     sqrt_fk = sqrt_product(forward, strike)
-    price = discount * (max(sign * (forward - strike), 0.0) + sqrt_fk * otm_call(x, s))
+    price = discount * (max(sign * (forward - strike), 0.0) + time_value(sqrt_fk, x, s, otm_call(x, s)))
     rho = -expiry_years * price
     if not 0.0 < s < math.inf:
         at_money = log_ratio == 0.0 and s == 0.0
@@ -790,9 +793,10 @@ def bracketed_total_vol(x: float, ln_beta: float, half: float, gap: float) -> fl
     One implementation for both paths: the vectorised engine runs this code compiled, with the
     compiled helpers in the place of this module's (:mod:`optio.pricing._compiled_twins`).
     """
-    if not (x < 0.0 and ln_beta < 0.5 * x and gap > 0.0):
-        return math.nan
     upper = gap < 0.5 * half
+    # Above b_max/2 only the gap counts: β capped an ulp below b_max has ln β = x/2 to the double.
+    if not (x < 0.0 and gap > 0.0 and (upper or ln_beta < 0.5 * x)):
+        return math.nan
     target = _log(gap) if upper else ln_beta
     s = math.sqrt(-2.0 * x)
     value, slope = _objective(x, s, half, upper, target)
@@ -828,6 +832,18 @@ def bracketed_total_vol(x: float, ln_beta: float, half: float, gap: float) -> fl
         if high - low <= 4.0 * _EPS * s:
             return s
     return math.nan
+
+
+def time_value(sqrt_fk: float, x: float, s: float, b: float) -> float:
+    """The undiscounted time value ``√(F·K)·b(x, s)`` given ``b`` (``x ≤ 0``): where ``b`` is below
+    the normal doubles, as ``e^{ln √(F·K) + ln b}`` with ``ln b`` in log space
+    (:func:`_log_value_and_ratio`), since ``b`` has lost digits there while the time value may be
+    a normal double (F = 1, K = e^234, σ√T = 6.2: b ~ 1e-314, and the price 2.2e-10 off). The
+    engine's price kernel runs this very code, compiled (:mod:`optio.pricing._compiled_twins`)."""
+    if b >= _TINY or not (x < 0.0 and 0.0 < s < math.inf):
+        return sqrt_fk * b
+    ln_b, _ratio = _log_value_and_ratio(x, s)
+    return _exp(_log(sqrt_fk) + ln_b)
 
 
 def underflowed_vol(forward: float, strike: float, t: float, time_value: float) -> tuple[float, int]:

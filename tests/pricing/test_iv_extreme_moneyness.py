@@ -5,9 +5,14 @@ The options are drawn so that their prices carry a time value — σ√T is take
 inflection point ``√(2|ln(F/K)|)`` — and priced in mpmath, then rounded once to a double: the
 price is what a caller could hold. Both the vectorised engine and the one-option path must then
 give either σ to 1e-13 (plus what the double price and the rounding of ``ln(F/K)`` cannot tell
-apart), or a status other than OK where σ cannot be told from the price. Before, F/K = 2^-1100
-(ratio 1.0 × 2^-1100 once scaled) was taken for at the money by the engine's blocks: σ ~ 1e-166,
-status OK.
+apart), or a status other than OK where σ cannot be told from the price.
+
+What these found, each a σ with status OK that was wrong (the examples below): F/K = 2^-1100
+(ratio 1.0 × 2^-1100 once scaled) taken for at the money by the engine's blocks (σ ~ 1e-166);
+the two-term b dividing a Φ(h − t) that had underflowed (0.4% at x = −1381); β = time
+value/√(F·K) below the normal doubles, inverted from its few digits (7e-5 at F = 1.5e68); a
+degenerate Householder step (b(s) underflowed) taken for convergence (18% at x = −761); three
+steps and no more where b rounds to b_max at the guess (2.3% and 54% at x = −180 and −183).
 """
 
 from __future__ import annotations
@@ -112,6 +117,10 @@ def check_price(forward: float, strike: float, t: float, true_vol: float, is_cal
 @example(math.log(1e300), math.log(math.ldexp(1e300, -1100)), math.log(0.3), 1.0, False)
 @example(-300.0 * LN10, 300.0 * LN10, math.log(1.0), 1.0, True)
 @example(300.0 * LN10, -300.0 * LN10, math.log(0.05), 0.5, False)
+@example(157.0, 169.0, -2.75, 1.0, True)  # β = 1.5e-323 from a price of 8.4e-253
+@example(-104.0, 657.0, -0.59375, 1.0, True)  # a step to where b(s) underflows
+@example(-180.0, 0.0, 0.375, 1.0, True)  # 1 − β/b_max = 2.2e-13: steps crawl
+@example(-304.0, -121.0, 0.3125, 1.0, True)  # 1 − β/b_max = 8e-10, b(guess) = b_max
 def test_implied_vol_far_apart_is_right_or_says_why_not(log_f, log_k, log_spread, t, is_call):
     check_both_paths(*option(log_f, log_k, log_spread, t, is_call))
 
