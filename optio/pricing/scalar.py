@@ -67,7 +67,7 @@ DEFERRED = 6
 #: The objective each inversion iterates on (optio.pricing._implied_vol_blocks).
 LOWEST, MIDDLE, HIGHEST = range(3)
 THIRD_STEP_ABOVE = 1e-5
-MAX_STEPS = 10
+MAX_STEPS = 3
 
 _SQRT3 = math.sqrt(3.0)
 _TWO_PI = 2.0 * math.pi
@@ -886,8 +886,8 @@ def implied_vol_black(
     beta = min(b, _BELOW_ONE * half)
     ln_beta = _log(beta)
     s, branch = _initial_guess(beta, x, half)
-    # Two steps for all, more where the last still moved s by more than THIRD_STEP_ABOVE, and no
-    # σ where it still did after MAX_STEPS (optio.pricing._implied_vol_blocks._invert).
+    # Two steps for all, a third where the second still moved s by more than THIRD_STEP_ABOVE,
+    # and the bracketed inversion where the last still did (optio.pricing._implied_vol_blocks._invert).
     step = math.inf
     for attempt in range(MAX_STEPS):
         if attempt >= 2 and not abs(step) > THIRD_STEP_ABOVE * s:
