@@ -33,6 +33,9 @@ contract SpotOracle is ISpotOracle, AccessControl {
     uint64 private constant NO_EXPIRY = type(uint64).max;
     /// @notice Rounds served by `getRoundData` (the ring buffer's length).
     uint256 public constant HISTORY_SIZE = 64;
+    /// @notice Links in the chain of next anchors, one recorded every `jumpWindow / ANCHOR_LINKS`:
+    /// the anchor is between one window and one window plus one spacing old (see `_advanceAnchor`).
+    uint256 public constant ANCHOR_LINKS = 4;
 
     /* STORAGE */
 
@@ -49,6 +52,16 @@ contract SpotOracle is ISpotOracle, AccessControl {
         uint64 timestamp;
     }
 
+    /// @dev The anchor and where its successors lie in `_links`, one slot: a post reads it and,
+    /// to see whether the oldest link has matured, that link.
+    struct AnchorState {
+        uint128 priceWad;
+        uint64 timestamp;
+        uint40 newestAt; // the newest link's observation time
+        uint8 head; // index of the oldest link
+        uint8 length; // links recorded, at most ANCHOR_LINKS
+    }
+
     struct Settlement {
         uint128 priceWad;
         uint64 priceTimestamp;
@@ -62,9 +75,9 @@ contract SpotOracle is ISpotOracle, AccessControl {
     uint64[] private _pending;
     mapping(uint256 expiry => Settlement) private _settlements;
     string private _description;
-    Anchor private _anchor;
-    /// @dev The next anchor, once it is a window old (see `_advanceAnchor`).
-    Anchor private _candidate;
+    AnchorState private _anchor;
+    /// @dev The next anchors, oldest first from `_anchor.head` (a ring; see `_advanceAnchor`).
+    Anchor[ANCHOR_LINKS] private _links;
     /// @dev Round r lives at index r % HISTORY_SIZE.
     Round[HISTORY_SIZE] private _history;
 
@@ -105,8 +118,8 @@ contract SpotOracle is ISpotOracle, AccessControl {
             _checkJump(priceWad, anchor.priceWad, cfg.maxJumpWad);
             _checkJump(priceWad, prev.priceWad, cfg.maxJumpWad);
         } else {
-            _anchor = Anchor(uint128(priceWad), uint64(timestamp));
-            delete _candidate;
+            // Safe casts: priceWad checked above; timestamp <= block.timestamp. An empty chain.
+            _anchor = AnchorState(uint128(priceWad), uint64(timestamp), 0, 0, 0);
         }
 
         uint64 roundId = prev.roundId + 1;
@@ -130,33 +143,53 @@ contract SpotOracle is ISpotOracle, AccessControl {
         }
     }
 
-    /// @dev The jump bound's reference for a post at `timestamp`. Two slots: the anchor, and a
-    /// candidate (a price recorded when the anchor last moved). A candidate at least `window` old
-    /// becomes the anchor and the previous price the next candidate; so the anchor is a price
-    /// observed at least one window before the post (and, while the keeper posts, at most two
-    /// plus the gap between posts). With the previous post also a reference (`post`), posts less
-    /// than a window apart stay within maxJump of one anchor and of each other: they cannot
-    /// compound, and they cannot swing by more than maxJump from one post to the next.
-    /// A candidate is recorded clamped into the band of the anchor it will follow
-    /// (`_candidateOf`), so each anchor is within maxJump of the one before and the previous post
-    /// is always within (1 + maxJump)/(1 − maxJump) of a new anchor: the two bands meet and some
+    /// @dev The jump bound's reference for a post at `timestamp`: an anchor, a price observed at
+    /// least `window` before the post, and a chain of the next ones (`_links`), each a previous
+    /// post recorded at least window/ANCHOR_LINKS after the one before it. A link a window old
+    /// becomes the anchor, at most one a post. With one candidate the anchor was one to two
+    /// windows old, so a keeper tracking a steady fall could follow only (1 − maxJump) per two
+    /// windows while a compromised one could move (1 + maxJump) per window (rounds 3 and 7, trend
+    /// lag); with links window/4 apart the anchor is one window to one and a quarter old (plus
+    /// the gap between posts). The growth bound holds as before: every post is within maxJump of
+    /// a price observed a window earlier (links are posted prices, or clamped between a posted
+    /// price and an older link), and posts less than a window apart stay within maxJump of one
+    /// another through the previous-post bound (`post`).
+    /// Each link is recorded clamped into the band of the link before it (the anchor it will
+    /// follow; `_candidateOf`), and at most one link matures a post, so the anchor a post is
+    /// measured against is within maxJump of the one the previous post was measured against, and
+    /// the previous post within (1 + maxJump)/(1 − maxJump) of it: the two bands meet and some
     /// price can always be posted (round 5, F4: unclamped, they could be disjoint after a wild
     /// path, refusing every price until the last post was maxAge old).
     function _advanceAnchor(Anchor memory prev, uint256 timestamp, uint256 window, uint256 maxJumpWad)
         private
-        returns (Anchor memory anchor)
+        returns (Anchor memory)
     {
         // A zero window is the per-post bound (each post against the previous): the naive rule.
         if (window == 0) return prev;
-        anchor = _anchor;
-        Anchor memory candidate = _candidate;
-        if (candidate.timestamp == 0) {
-            _candidate = _candidateOf(prev, anchor.priceWad, maxJumpWad);
-        } else if (timestamp - candidate.timestamp >= window) {
-            anchor = candidate;
-            _anchor = candidate;
-            _candidate = _candidateOf(prev, candidate.priceWad, maxJumpWad);
+        AnchorState memory s = _anchor;
+        bool changed;
+        if (s.length != 0) {
+            Anchor memory oldest = _links[s.head];
+            if (timestamp - oldest.timestamp >= window) {
+                (s.priceWad, s.timestamp) = (oldest.priceWad, oldest.timestamp);
+                s.head = uint8((s.head + 1) % ANCHOR_LINKS);
+                s.length--;
+                changed = true;
+            }
         }
+        // A full ring (posts further apart than the links' spacing) records nothing: the anchor
+        // is then older than it needs to be, which only narrows what the feed accepts.
+        if (s.length < ANCHOR_LINKS && (s.length == 0 || prev.timestamp >= s.newestAt + window / ANCHOR_LINKS)) {
+            uint256 refWad =
+                s.length == 0 ? s.priceWad : _links[(s.head + s.length - 1) % ANCHOR_LINKS].priceWad;
+            _links[(s.head + s.length) % ANCHOR_LINKS] = _candidateOf(prev, refWad, maxJumpWad);
+            s.length++;
+            // Safe cast: a post's timestamp is at most block.timestamp, far below 2^40.
+            s.newestAt = uint40(prev.timestamp);
+            changed = true;
+        }
+        if (changed) _anchor = s;
+        return Anchor(s.priceWad, s.timestamp);
     }
 
     /// @dev `prev` clamped into [anchor − d, anchor + d], d = anchor·maxJump rounded down (inside
