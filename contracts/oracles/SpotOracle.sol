@@ -18,11 +18,14 @@ import {ISpotOracle} from "../interfaces/ISpotOracle.sol";
 ///    observation), the settlement price is the last price posted before E, flagged `isFallback`.
 ///    Timestamps only increase, so once the window has closed with no price in it the outcome
 ///    can no longer change: funds never wait on a price that will not come.
-/// The latest round is kept in one slot (readers pay one SLOAD), the anchor of the jump bound in
-/// another, and the last `HISTORY_SIZE` rounds in a ring buffer for `getRoundData`: a post
-/// writes two slots (~42k gas steady, ~59k while the ring fills for the first time; ~35k before
-/// the ring and the anchor). Settlement is recorded at post time for the expiries registered in
-/// advance, which is why expiries must be registered before prices pass them.
+/// The latest round is kept in one slot (readers pay one SLOAD), the anchor of the jump bound and
+/// its ring of links' state in another, the links in `ANCHOR_LINKS` more, and the last
+/// `HISTORY_SIZE` rounds in a ring buffer for `getRoundData`: a post writes two slots, three or
+/// four when a link matures or is recorded (measured with a post a minute: ~45.8k gas steady,
+/// ~49.7k when a link matures, ~58.0k when one is recorded, each four times a window, ~46.8k on
+/// average; more while the rings fill for the first time; ~35k before the rings and the anchor).
+/// Settlement is recorded at post time for the expiries registered in advance, which is why
+/// expiries must be registered before prices pass them.
 contract SpotOracle is ISpotOracle, AccessControl {
     /* CONSTANTS */
 
@@ -154,12 +157,17 @@ contract SpotOracle is ISpotOracle, AccessControl {
     /// a price observed a window earlier (links are posted prices, or clamped between a posted
     /// price and an older link), and posts less than a window apart stay within maxJump of one
     /// another through the previous-post bound (`post`).
-    /// Each link is recorded clamped into the band of the link before it (the anchor it will
-    /// follow; `_candidateOf`), and at most one link matures a post, so the anchor a post is
-    /// measured against is within maxJump of the one the previous post was measured against, and
-    /// the previous post within (1 + maxJump)/(1 − maxJump) of it: the two bands meet and some
-    /// price can always be posted (round 5, F4: unclamped, they could be disjoint after a wild
-    /// path, refusing every price until the last post was maxAge old).
+    /// Each link is recorded clamped into a quarter (1/ANCHOR_LINKS) of the band of the link
+    /// before it (the anchor it will follow; `_candidateOf`), and at most one link matures a
+    /// post, so the anchor a post is measured against is within maxJump/4 of the one the previous
+    /// post was measured against, and the previous post within (1 + maxJump)/(1 − maxJump/4) of
+    /// it: the two bands meet and some price can always be posted (round 5, F4: unclamped, they
+    /// could be disjoint after a wild path, refusing every price until the last post was maxAge
+    /// old). Why a quarter: up to four links mature a window, and clamped into a whole band each
+    /// could turn the anchor a whole jump, so a compromised keeper swung the price x2.96 within
+    /// one window (x2.22 on the single-candidate rule; round 8, S1). A quarter moves the anchor at
+    /// most (1 + maxJump/4)^4 ≈ (1 + maxJump) a window, as fast as the growth bound lets prices
+    /// move (x2.02); an honest fall faster than (1 − maxJump/4) a spacing lags (round 8, T1).
     function _advanceAnchor(Anchor memory prev, uint256 timestamp, uint256 window, uint256 maxJumpWad)
         private
         returns (Anchor memory)
@@ -184,7 +192,8 @@ contract SpotOracle is ISpotOracle, AccessControl {
                 s.length == 0 ? s.priceWad : _links[(s.head + s.length - 1) % ANCHOR_LINKS].priceWad;
             _links[(s.head + s.length) % ANCHOR_LINKS] = _candidateOf(prev, refWad, maxJumpWad);
             s.length++;
-            // Safe cast: a post's timestamp is at most block.timestamp, far below 2^40.
+            // Safe cast: a post's timestamp is at most block.timestamp, far below 2^40 (past it,
+            // in the year 36812, the cast wraps and only the spacing is lost: round 8, I1).
             s.newestAt = uint40(prev.timestamp);
             changed = true;
         }
@@ -192,17 +201,17 @@ contract SpotOracle is ISpotOracle, AccessControl {
         return Anchor(s.priceWad, s.timestamp);
     }
 
-    /// @dev `prev` clamped into [anchor − d, anchor + d], d = anchor·maxJump rounded down (inside
-    /// the band). A clamp, not a refusal: the candidate is only the next reference, the posted
-    /// price stands. Virtual only for the test mock that records the previous post as it is
-    /// (contracts/mocks/NaiveBandSpotOracle.sol).
+    /// @dev `prev` clamped into [anchor − d, anchor + d], d = anchor·maxJump/ANCHOR_LINKS rounded
+    /// down (inside a quarter of the band; see `_advanceAnchor`). A clamp, not a refusal: the link
+    /// is only a future reference, the posted price stands. Virtual only for the test mock that
+    /// records the previous post as it is (contracts/mocks/NaiveBandSpotOracle.sol).
     function _candidateOf(Anchor memory prev, uint256 anchorWad, uint256 maxJumpWad)
         internal
         pure
         virtual
         returns (Anchor memory)
     {
-        uint256 d = anchorWad * maxJumpWad / 1e18;
+        uint256 d = anchorWad * maxJumpWad / 1e18 / ANCHOR_LINKS;
         uint256 price = prev.priceWad;
         if (price > anchorWad + d) price = anchorWad + d;
         else if (price + d < anchorWad) price = anchorWad - d;
@@ -260,9 +269,19 @@ contract SpotOracle is ISpotOracle, AccessControl {
     /* ADMIN */
 
     /// @notice Replaces the configuration (keeps the pending-expiry cursor). Admin only.
+    /// A new jumpWindow or maxJumpWad restarts the anchor chain from the latest post, as an outage
+    /// does: the chain was built under the old rule (frozen while jumpWindow was 0, or clamped to
+    /// the old maxJump), and its anchor's band and the latest post's could be disjoint under the
+    /// new one, refusing every price until the latest post was maxAge old (round 8, C1). The
+    /// growth bound then counts from the latest post: at most one extra jump, once per change.
     function setConfig(Config calldata config_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         Config memory c = config_;
-        c.nextExpiry = _config.nextExpiry;
+        Config memory old = _config;
+        c.nextExpiry = old.nextExpiry;
+        if (c.jumpWindow != old.jumpWindow || c.maxJumpWad != old.maxJumpWad) {
+            Round memory last = _latest;
+            _anchor = AnchorState(last.priceWad, last.updatedAt, 0, 0, 0);
+        }
         _setConfig(c);
     }
 
