@@ -18,11 +18,14 @@ import {ISpotOracle} from "../interfaces/ISpotOracle.sol";
 ///    observation), the settlement price is the last price posted before E, flagged `isFallback`.
 ///    Timestamps only increase, so once the window has closed with no price in it the outcome
 ///    can no longer change: funds never wait on a price that will not come.
-/// The latest round is kept in one slot (readers pay one SLOAD), the anchor of the jump bound in
-/// another, and the last `HISTORY_SIZE` rounds in a ring buffer for `getRoundData`: a post
-/// writes two slots (~42k gas steady, ~59k while the ring fills for the first time; ~35k before
-/// the ring and the anchor). Settlement is recorded at post time for the expiries registered in
-/// advance, which is why expiries must be registered before prices pass them.
+/// The latest round is kept in one slot (readers pay one SLOAD), the anchor of the jump bound and
+/// its ring of links' state in another, the links in `ANCHOR_LINKS` more, and the last
+/// `HISTORY_SIZE` rounds in a ring buffer for `getRoundData`: a post writes two slots, three or
+/// four when a link matures or is recorded (measured with a post a minute: ~45.8k gas steady,
+/// ~49.7k when a link matures, ~58.0k when one is recorded, each four times a window, ~46.8k on
+/// average; more while the rings fill for the first time; ~35k before the rings and the anchor).
+/// Settlement is recorded at post time for the expiries registered in advance, which is why
+/// expiries must be registered before prices pass them.
 contract SpotOracle is ISpotOracle, AccessControl {
     /* CONSTANTS */
 
@@ -33,6 +36,9 @@ contract SpotOracle is ISpotOracle, AccessControl {
     uint64 private constant NO_EXPIRY = type(uint64).max;
     /// @notice Rounds served by `getRoundData` (the ring buffer's length).
     uint256 public constant HISTORY_SIZE = 64;
+    /// @notice Links in the chain of next anchors, one recorded every `jumpWindow / ANCHOR_LINKS`:
+    /// the anchor is between one window and one window plus one spacing old (see `_advanceAnchor`).
+    uint256 public constant ANCHOR_LINKS = 4;
 
     /* STORAGE */
 
@@ -49,6 +55,16 @@ contract SpotOracle is ISpotOracle, AccessControl {
         uint64 timestamp;
     }
 
+    /// @dev The anchor and where its successors lie in `_links`, one slot: a post reads it and,
+    /// to see whether the oldest link has matured, that link.
+    struct AnchorState {
+        uint128 priceWad;
+        uint64 timestamp;
+        uint40 newestAt; // the newest link's observation time
+        uint8 head; // index of the oldest link
+        uint8 length; // links recorded, at most ANCHOR_LINKS
+    }
+
     struct Settlement {
         uint128 priceWad;
         uint64 priceTimestamp;
@@ -62,9 +78,9 @@ contract SpotOracle is ISpotOracle, AccessControl {
     uint64[] private _pending;
     mapping(uint256 expiry => Settlement) private _settlements;
     string private _description;
-    Anchor private _anchor;
-    /// @dev The next anchor, once it is a window old (see `_advanceAnchor`).
-    Anchor private _candidate;
+    AnchorState private _anchor;
+    /// @dev The next anchors, oldest first from `_anchor.head` (a ring; see `_advanceAnchor`).
+    Anchor[ANCHOR_LINKS] private _links;
     /// @dev Round r lives at index r % HISTORY_SIZE.
     Round[HISTORY_SIZE] private _history;
 
@@ -105,8 +121,8 @@ contract SpotOracle is ISpotOracle, AccessControl {
             _checkJump(priceWad, anchor.priceWad, cfg.maxJumpWad);
             _checkJump(priceWad, prev.priceWad, cfg.maxJumpWad);
         } else {
-            _anchor = Anchor(uint128(priceWad), uint64(timestamp));
-            delete _candidate;
+            // Safe casts: priceWad checked above; timestamp <= block.timestamp. An empty chain.
+            _anchor = AnchorState(uint128(priceWad), uint64(timestamp), 0, 0, 0);
         }
 
         uint64 roundId = prev.roundId + 1;
@@ -130,46 +146,72 @@ contract SpotOracle is ISpotOracle, AccessControl {
         }
     }
 
-    /// @dev The jump bound's reference for a post at `timestamp`. Two slots: the anchor, and a
-    /// candidate (a price recorded when the anchor last moved). A candidate at least `window` old
-    /// becomes the anchor and the previous price the next candidate; so the anchor is a price
-    /// observed at least one window before the post (and, while the keeper posts, at most two
-    /// plus the gap between posts). With the previous post also a reference (`post`), posts less
-    /// than a window apart stay within maxJump of one anchor and of each other: they cannot
-    /// compound, and they cannot swing by more than maxJump from one post to the next.
-    /// A candidate is recorded clamped into the band of the anchor it will follow
-    /// (`_candidateOf`), so each anchor is within maxJump of the one before and the previous post
-    /// is always within (1 + maxJump)/(1 − maxJump) of a new anchor: the two bands meet and some
-    /// price can always be posted (round 5, F4: unclamped, they could be disjoint after a wild
-    /// path, refusing every price until the last post was maxAge old).
+    /// @dev The jump bound's reference for a post at `timestamp`: an anchor, a price observed at
+    /// least `window` before the post, and a chain of the next ones (`_links`), each a previous
+    /// post recorded at least window/ANCHOR_LINKS after the one before it. A link a window old
+    /// becomes the anchor, at most one a post. With one candidate the anchor was one to two
+    /// windows old, so a keeper tracking a steady fall could follow only (1 − maxJump) per two
+    /// windows while a compromised one could move (1 + maxJump) per window (rounds 3 and 7, trend
+    /// lag); with links window/4 apart the anchor is one window to one and a quarter old (plus
+    /// the gap between posts). The growth bound holds as before: every post is within maxJump of
+    /// a price observed a window earlier (links are posted prices, or clamped between a posted
+    /// price and an older link), and posts less than a window apart stay within maxJump of one
+    /// another through the previous-post bound (`post`).
+    /// Each link is recorded clamped into a quarter (1/ANCHOR_LINKS) of the band of the link
+    /// before it (the anchor it will follow; `_candidateOf`), and at most one link matures a
+    /// post, so the anchor a post is measured against is within maxJump/4 of the one the previous
+    /// post was measured against, and the previous post within (1 + maxJump)/(1 − maxJump/4) of
+    /// it: the two bands meet and some price can always be posted (round 5, F4: unclamped, they
+    /// could be disjoint after a wild path, refusing every price until the last post was maxAge
+    /// old). Why a quarter: up to four links mature a window, and clamped into a whole band each
+    /// could turn the anchor a whole jump, so a compromised keeper swung the price x2.96 within
+    /// one window (x2.22 on the single-candidate rule; round 8, S1). A quarter moves the anchor at
+    /// most (1 + maxJump/4)^4 ≈ (1 + maxJump) a window, as fast as the growth bound lets prices
+    /// move (x2.02); an honest fall faster than (1 − maxJump/4) a spacing lags (round 8, T1).
     function _advanceAnchor(Anchor memory prev, uint256 timestamp, uint256 window, uint256 maxJumpWad)
         private
-        returns (Anchor memory anchor)
+        returns (Anchor memory)
     {
         // A zero window is the per-post bound (each post against the previous): the naive rule.
         if (window == 0) return prev;
-        anchor = _anchor;
-        Anchor memory candidate = _candidate;
-        if (candidate.timestamp == 0) {
-            _candidate = _candidateOf(prev, anchor.priceWad, maxJumpWad);
-        } else if (timestamp - candidate.timestamp >= window) {
-            anchor = candidate;
-            _anchor = candidate;
-            _candidate = _candidateOf(prev, candidate.priceWad, maxJumpWad);
+        AnchorState memory s = _anchor;
+        bool changed;
+        if (s.length != 0) {
+            Anchor memory oldest = _links[s.head];
+            if (timestamp - oldest.timestamp >= window) {
+                (s.priceWad, s.timestamp) = (oldest.priceWad, oldest.timestamp);
+                s.head = uint8((s.head + 1) % ANCHOR_LINKS);
+                s.length--;
+                changed = true;
+            }
         }
+        // A full ring (posts further apart than the links' spacing) records nothing: the anchor
+        // is then older than it needs to be, which only narrows what the feed accepts.
+        if (s.length < ANCHOR_LINKS && (s.length == 0 || prev.timestamp >= s.newestAt + window / ANCHOR_LINKS)) {
+            uint256 refWad =
+                s.length == 0 ? s.priceWad : _links[(s.head + s.length - 1) % ANCHOR_LINKS].priceWad;
+            _links[(s.head + s.length) % ANCHOR_LINKS] = _candidateOf(prev, refWad, maxJumpWad);
+            s.length++;
+            // Safe cast: a post's timestamp is at most block.timestamp, far below 2^40 (past it,
+            // in the year 36812, the cast wraps and only the spacing is lost: round 8, I1).
+            s.newestAt = uint40(prev.timestamp);
+            changed = true;
+        }
+        if (changed) _anchor = s;
+        return Anchor(s.priceWad, s.timestamp);
     }
 
-    /// @dev `prev` clamped into [anchor − d, anchor + d], d = anchor·maxJump rounded down (inside
-    /// the band). A clamp, not a refusal: the candidate is only the next reference, the posted
-    /// price stands. Virtual only for the test mock that records the previous post as it is
-    /// (contracts/mocks/NaiveBandSpotOracle.sol).
+    /// @dev `prev` clamped into [anchor − d, anchor + d], d = anchor·maxJump/ANCHOR_LINKS rounded
+    /// down (inside a quarter of the band; see `_advanceAnchor`). A clamp, not a refusal: the link
+    /// is only a future reference, the posted price stands. Virtual only for the test mock that
+    /// records the previous post as it is (contracts/mocks/NaiveBandSpotOracle.sol).
     function _candidateOf(Anchor memory prev, uint256 anchorWad, uint256 maxJumpWad)
         internal
         pure
         virtual
         returns (Anchor memory)
     {
-        uint256 d = anchorWad * maxJumpWad / 1e18;
+        uint256 d = anchorWad * maxJumpWad / 1e18 / ANCHOR_LINKS;
         uint256 price = prev.priceWad;
         if (price > anchorWad + d) price = anchorWad + d;
         else if (price + d < anchorWad) price = anchorWad - d;
@@ -227,9 +269,19 @@ contract SpotOracle is ISpotOracle, AccessControl {
     /* ADMIN */
 
     /// @notice Replaces the configuration (keeps the pending-expiry cursor). Admin only.
+    /// A new jumpWindow or maxJumpWad restarts the anchor chain from the latest post, as an outage
+    /// does: the chain was built under the old rule (frozen while jumpWindow was 0, or clamped to
+    /// the old maxJump), and its anchor's band and the latest post's could be disjoint under the
+    /// new one, refusing every price until the latest post was maxAge old (round 8, C1). The
+    /// growth bound then counts from the latest post: at most one extra jump, once per change.
     function setConfig(Config calldata config_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         Config memory c = config_;
-        c.nextExpiry = _config.nextExpiry;
+        Config memory old = _config;
+        c.nextExpiry = old.nextExpiry;
+        if (c.jumpWindow != old.jumpWindow || c.maxJumpWad != old.maxJumpWad) {
+            Round memory last = _latest;
+            _anchor = AnchorState(last.priceWad, last.updatedAt, 0, 0, 0);
+        }
         _setConfig(c);
     }
 

@@ -490,7 +490,9 @@ def test_spot_jumps_do_not_compound_across_the_window_edge(live):  # noqa: F811
     the *previous post* once older than the window (1 h): a post at the last second of a window
     moved 25% from the old anchor, and the next second 25% more from that very post: 2000 → 3125
     in two seconds. Now the anchor is a price at least a window old: the second jump reverts,
-    and the feed still moves 25% a window (3125 passes once a 2500 is the anchor: within two)."""
+    and the feed still moves 25% a window (3125 passes once a 2500 is the anchor: within two).
+    Since round 8 the anchor climbs a quarter jump a link (one every 15 min): with 2500 posted
+    every 15 min, 3125 passes two windows after the 2500 (t + 10800; t + 9000 before)."""
     w3, oracle, keeper = live.w3, live.protocol.spot_oracle, live.keeper
     warp(w3, 3700)  # an outage: the next post is unchecked and becomes the anchor
     t = now(w3)
@@ -504,13 +506,16 @@ def test_spot_jumps_do_not_compound_across_the_window_edge(live):  # noqa: F811
     warp_to(w3, t + 3601)
     with reverts("PriceJumpTooLarge", priceWad=3125 * WAD, previousPriceWad=2000 * WAD):
         oracle.post(keeper, "3125", t + 3601)
-    for at in (5400, 7199):  # keep the feed fresh: 2500 becomes the candidate, then the anchor
+    for at in range(4500, 10800, 900):  # the links 2125, 2258, 2399, 2500 (t + 4500 .. 7200)
         warp_to(w3, t + at)
+        if at == 9900:
+            with reverts("PriceJumpTooLarge", priceWad=3125 * WAD):
+                oracle.post(keeper, "3125", t + at)  # against 2399
         oracle.post(keeper, "2500", t + at)
-    warp_to(w3, t + 9000)
-    oracle.post(keeper, "3125", t + 9000)  # 2500 (t + 5400) is a window old: +25% from it
+    warp_to(w3, t + 10800)
+    oracle.post(keeper, "3125", t + 10800)  # 2500 (t + 7200) is a window old: +25% from it
     price = call(oracle, "latestPrice")[0]
-    print("\nspot 2000 -> 2500 at the window's edge, 3125 a second later refused, accepted 1.5 hours later")
+    print("\nspot 2000 -> 2500 at the window's edge, 3125 a second later refused, accepted 2 hours later")
     assert price == 3125 * WAD
 
 

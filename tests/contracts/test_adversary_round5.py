@@ -21,7 +21,7 @@ from optio.sdk.errors import ContractRevert
 from optio.sdk.market import TradeKind
 from tests.contracts.market.conftest import live, naive_protocol, open_market, trader, warp  # noqa: F401 (fixtures)
 from tests.contracts.test_adversary import _deposit_units, _redeem_all, _signer
-from tests.helpers import admin_send, call, send
+from tests.helpers import admin_send, call, now, send, warp_to
 
 WAD = 10**18
 USDC = 10**6
@@ -133,58 +133,71 @@ def test_second_raise_charges_each_request_its_own_fee(live, trader):  # noqa: F
 # --- F4. The two bounds (anchor, previous post) can leave no price to post --------------------------
 
 
-def _wild_path(live) -> tuple[Decimal, Decimal, Decimal, Decimal]:  # noqa: F811
-    """Posts the wild path and waits a window; returns (maxJump j, low, up, last post p)."""
+def _at(live, price, t: int) -> None:  # noqa: F811
+    """Posts ``price`` observed at ``t`` (mining a block at t first if the chain is behind)."""
+    if now(live.w3) < t:
+        warp_to(live.w3, t)
+    live.protocol.spot_oracle.post(live.keeper, price, t)
+
+
+def _wild_path(live) -> tuple[Decimal, Decimal, Decimal, Decimal, int, Decimal | None]:  # noqa: F811
+    """Posts the wild path; returns (maxJump j, low, up, last post p, time of the first try, the
+    climb's price refused or None).
+
+    Timed for the links rule of round 8 (a link every window/4; on the single-candidate rule the
+    same prices ran: up a window after the reset, the descent just before up was a window old,
+    the climb right after). Here: up at t_u = t0 + window - 2 becomes a link; the descent puts
+    1875 just before t_u + window/4 and low (1500) just after, so low is up's next link (on our
+    rule clamped to 2343.75); the climb waits for up to mature (t_u + window), and the
+    tries start when low's link matures, a window after it was posted."""
     w3, oracle = live.w3, live.protocol.spot_oracle
     cfg = call(oracle, "config")
     max_age, j, window = cfg[0], Decimal(cfg[3]) / WAD, cfg[5]
     print(f"\nF4: maxAge {max_age}s, maxJump {j}, jumpWindow {window}s")
-    assert window > 0 and max_age > 10
-    warp(w3, max_age + 100)
-    live.post_spot("2000")  # anchor 2000 (t0), no candidate
-    warp(w3, 1)
-    live.post_spot("2000")  # candidate := 2000 (t0)
-    warp(w3, window - 3)
-    up = Decimal(2000) * (1 + j)
-    live.post_spot(up)  # +j: the prev at the next advance
-    warp(w3, 2)
-    live.post_spot(up)  # advance: anchor 2000 (t0), candidate := up
-    path = []
-    p = up
-    warp(w3, window - 6)  # the low must be posted just before `up` is a window old
-    low = Decimal(2000) * (1 - j)
+    assert window == max_age == 3600  # the timing below
+    t0 = now(w3) + max_age + 100
+    _at(live, Decimal(2000), t0)  # reset: anchor 2000 (t0)
+    _at(live, Decimal(2000), t0 + 1)  # link 2000 (t0)
+    up, low = Decimal(2000) * (1 + j), Decimal(2000) * (1 - j)
+    t_u = t0 + window - 2
+    _at(live, up, t_u)  # +j
+    _at(live, up, t0 + window)  # the link 2000 matures (the same anchor); link := up (t_u)
+    path, p, t = [], up, t_u + window // 4 - 2
     while p > low:  # down to 2000(1-j) in steps of at most j from the previous post
         p = max(p * (1 - j), low)
-        warp(w3, 1)
-        live.post_spot(p)
+        t += 1
+        _at(live, p, t)  # 1875 at t_u + 899, low at t_u + 900
         path.append(p)
-    # `up` is now a window old: the next post makes it the anchor and `low` the candidate
-    warp(w3, 2)
     p = max(low * (1 + j), up * (1 - j))
-    live.post_spot(p)
+    _at(live, p, t + 1)  # link := low (clamped on our rule)
     path.append(p)
+    t = t_u + window  # up matures: the anchor 2500 (on our rule up's link, 2125: see below)
+    stopped = None
     while p < up * (1 + j):
-        p = min(p * (1 + j), up * (1 + j))
-        warp(w3, 1)
-        live.post_spot(p)
+        nxt = min(p * (1 + j), up * (1 + j))
+        try:
+            _at(live, nxt, t)
+        except ContractRevert as err:
+            assert err.name == "PriceJumpTooLarge", err
+            stopped = nxt
+            break
+        p = nxt
         path.append(p)
-    # The candidate (low, posted 5 s before p) becomes the anchor at the next post, a window old;
-    # p stays fresh, and the candidate p does not mature, for the five tries after (one a second).
-    warp(w3, window - 6)
-    print(f"F4: path 2000 -> {up} -> {[f'{x:.2f}' for x in path]}")
-    return j, low, up, p
+        t += 1
+    print(f"F4: path 2000 -> {up} -> {[f'{x:.2f}' for x in path]}; climb refused at {stopped}")
+    return j, low, up, p, t_u + window // 4 + window, stopped
 
 
-def _tries(live, prices) -> list[Decimal]:  # noqa: F811
-    """Posts each price in turn; the ones refused (PriceJumpTooLarge)."""
+def _tries(live, prices, t: int) -> list[Decimal]:  # noqa: F811
+    """Posts each price in turn, one a second from t; the ones refused (PriceJumpTooLarge)."""
     refused = []
     for price in prices:
-        warp(live.w3, 1)
         try:
-            live.post_spot(price)
+            _at(live, price, t)
         except ContractRevert as err:
             assert err.name == "PriceJumpTooLarge", err
             refused.append(price)
+        t += 1
     return refused
 
 
@@ -203,8 +216,9 @@ def test_spot_feed_bricked_on_the_naive_two_band_rule(naive_band_live):
     refused until P is maxAge old. Path (j 25%, window = maxAge = 1 h): 2000 -> 2500 -> 1875 -> 1500
     | 1875 -> 2344 -> 2930 -> 3125, then nothing posts (not 3125, not 2000, not the anchor)."""
     lv = naive_band_live
-    j, low, _, p = _wild_path(lv)
-    refused = _tries(lv, (low, low * (1 + j), p * (1 - j), p, Decimal(2000)))
+    j, low, _, p, t, stopped = _wild_path(lv)
+    assert stopped is None
+    refused = _tries(lv, (low, low * (1 + j), p * (1 - j), p, Decimal(2000)), t)
     print(f"F4 naive: refused afterwards: {[f'{x:.2f}' for x in refused]}")
     assert len(refused) == 5
     max_age = call(lv.protocol.spot_oracle, "config")[0]
@@ -214,20 +228,19 @@ def test_spot_feed_bricked_on_the_naive_two_band_rule(naive_band_live):
 
 
 def test_spot_feed_stays_live_after_the_wild_path(live):  # noqa: F811
-    """FIXED (F4, round 5). The same path. A candidate is recorded clamped into the band of the
-    anchor it will follow: low (1500) became the candidate under the anchor 2500 and is kept as
-    1875, so the next anchor is 1875 and its band meets p's at p(1-j) = 2343.75: the keeper posts
-    p(1-j), 2000 and 1800 at once. Both bounds still hold: low is more than a jump from p, and
-    +20% from p(1-j) is more than a jump from the anchor 1875. (A first fix accepted any post no
-    further from the anchor than the previous one; round 6 walked it across the anchor, window
-    after window, without bound: tests/contracts/test_adversary_round6.py.)"""
-    j, low, _, p = _wild_path(live)
-    back = p * (1 - j)
-    away = back * Decimal("1.2")
-    refused = _tries(live, (low, back, away, Decimal(2000), Decimal(1800)))
+    """FIXED (F4, round 5). The same path. A link is recorded clamped into the band of the link
+    (anchor) it will follow: since round 8 into a quarter of it, so up (2500) is kept as 2125 and
+    the climb is refused at 2929.69 (more than a jump above 2125); low (1500) becomes the next link
+    as 1992.19, and the keeper posts p(1-j) = 1757.81, 2000 and 1800 at once; low, more than a
+    jump from p = 2343.75, stays refused. (With whole-band links the path went through to 3125,
+    the next anchor 1875 met p's band at p(1-j) = 2343.75: refused [low, p(1-j)·1.2]. A first fix
+    accepted any post no further from the anchor than the previous one; round 6 walked it across
+    the anchor, window after window, without bound: tests/contracts/test_adversary_round6.py.)"""
+    j, low, _, p, t, stopped = _wild_path(live)
+    assert stopped == Decimal("2929.6875") and p == Decimal("2343.75")
+    refused = _tries(live, (low, p * (1 - j), Decimal(2000), Decimal(1800)), t)
     print(f"F4 fixed: refused afterwards: {[f'{x:.2f}' for x in refused]}")
-    # low: more than a jump from p; away: within a jump of back, more than a jump from the anchor
-    assert refused == [low, away]
+    assert refused == [low]  # low: more than a jump from p
     assert call(live.protocol.spot_oracle, "latestPrice")[0] == 1800 * WAD
 
 

@@ -139,17 +139,19 @@ def test_jump_bound_is_per_window_not_per_post(w3, oracle, keeper):
     warp(w3, 10)
     post(oracle, keeper, 1500 * WAD, now(w3))  # -25% from the anchor, -21% from the previous
     t1500 = now(w3)
-    warp_to(w3, ts0 + 3601)  # 2000 (the candidate since the second post) is a window old
+    warp_to(w3, ts0 + 3601)  # 2000 (the first link, since the second post) is a window old
     post(oracle, keeper, 1875 * WAD, now(w3))  # against 2000: 1500 is not a window old yet
     warp(w3, 10)
     with reverts("PriceJumpTooLarge", previousPriceWad=2000 * WAD):
         post(oracle, keeper, 2550 * WAD, now(w3))
-    warp_to(w3, t1500 + 3601)  # now 1500 is: the anchor
-    post(oracle, keeper, 1870 * WAD, now(w3))  # +24.7% from 1500
+    # Now 1500's link is the anchor: 1500 recorded clamped into a quarter of 2000's band, 1875
+    # (round 8; the whole band kept 1500, and 1900 was refused here against it).
+    warp_to(w3, t1500 + 3601)
+    post(oracle, keeper, 1870 * WAD, now(w3))
     assert call(oracle, "latestPrice")[0] == 1870 * WAD
     warp(w3, 10)
-    with reverts("PriceJumpTooLarge", previousPriceWad=1500 * WAD):
-        post(oracle, keeper, 1900 * WAD, now(w3))
+    with reverts("PriceJumpTooLarge", previousPriceWad=1875 * WAD):
+        post(oracle, keeper, 2345 * WAD, now(w3))  # +25.07% from the anchor 1875
 
 
 def test_jump_window_zero_is_the_per_post_bound(w3, protocol, oracle, keeper):
