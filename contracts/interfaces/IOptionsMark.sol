@@ -13,3 +13,10 @@ interface IOptionsMark {
     /// bound (shorts at their full collateral, longs at zero) and the vault takes no deposits.
     function optionsLiability(address vault) external view returns (int256 assets, bool fresh);
 }
+
+/// @title IOptionsBook
+/// @notice What a vault asks the market to know whether its mark has a price input.
+interface IOptionsBook {
+    /// @notice Ids of the live options (open interest ≠ 0) of one side of the book.
+    function liveOptions(bool isCall) external view returns (uint256[] memory);
+}
