@@ -38,7 +38,8 @@ class DeployConfig:
     call_deposit_cap: int = MAX_UINT96  # base-asset units
     put_deposit_cap: int = MAX_UINT96  # quote-asset units
     exit_fee_wad: int = to_wad("0.005")  # of what an exit pays, set aside for the protocol (max 2%)
-    keeper: str | None = None  # posts spot and vol, fills LP requests (KEEPER_ROLE, VOL_KEEPER_ROLE, FILLER_ROLE); default: deployer
+    # Posts spot and vol, fills LP requests (KEEPER_ROLE, VOL_KEEPER_ROLE, FILLER_ROLE); default: deployer.
+    keeper: str | None = None
     guardian: str | None = None  # may pause the market and deposits (GUARDIAN_ROLE); default: deployer
     # Options market: AMM fees (fractions of vol, or of spot for base_fee), as optio.pricing.quotes.
     half_spread_wad: int = to_wad("0.02")
