@@ -72,7 +72,9 @@ def test_walkthrough_runs_as_written(tmp_path):
             assert "…" not in run.stdout, f"{shown} cut a figure:\n{run.stdout}"
             outputs[shown] = run.stdout
     said = "\n".join(outputs.values())
-    assert re.search(r"queued request #\d+: [\d.]+ shares", said)
+    assert re.search(r"queued redeem request #\d+: [\d.]+ shares", said)
+    assert re.search(r"queued deposit request #\d+: [\d,.]+ USDC", said)
+    assert re.search(r"put vault: 1 request\(s\) filled \(1 deposit", said)
     assert re.search(r"claimed request #\d+: [\d.]+ WETH paid", said)
     assert "nothing sent" in said  # the --preview
     assert re.search(r"liquidation at spot \(USDC\)\s*│\s*—\s*│\s*[\d,.]+", said)

@@ -6,8 +6,9 @@ Fixed since (each test quotes what it measured at 690cf90): B3 the delta capacit
 through a close (|d|S/idle 1.72, +0.68% on a -0.5% post); G the admin's fee raise reaching queued
 exits; F2/F3 spot and vol swinging +-maxJump around the anchor between posts; E4 a sub-minimum
 gift blocking a holder's exact close.
-Works (open): V a vol post of +5% (relative) moves the share price more than the exit fee (vega is unbounded);
-M an LP exits at a mark counting an insolvent seller's puts in full, ahead of the bad debt.
+Fixed since by forward-priced LP flows: V a vol post of +5% (relative) moved the share price more
+than the exit fee and an LP round trip around it paid (naive version beside ours).
+Works (open): M an LP exits at a mark counting an insolvent seller's puts in full, ahead of the bad debt.
 Held: the sweep takes the fee and rounding only; collectProtocolFees takes only the fees.
 """
 
@@ -19,8 +20,16 @@ import pytest
 
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import TradeKind
-from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
-from tests.contracts.test_adversary import _deposit_units, _redeem_all, _revert, _signer, _snapshot
+from tests.contracts.market.conftest import live, naive_live, trader, warp  # noqa: F401 (fixtures)
+from tests.contracts.test_adversary import (
+    _deposit_units,
+    _fill,
+    _redeem_all,
+    _revert,
+    _round_trip_around,
+    _signer,
+    _snapshot,
+)
 from tests.helpers import admin_send, call, reverts, send
 
 WAD = 10**18
@@ -145,8 +154,9 @@ def _queued_exit_fee(live, trader, fee_wad: int | None) -> tuple[int, int]:  # n
     if fee_wad is not None:
         admin_send(live.protocol, vault, "setExitFee", fee_wad)
     m.trade(trader, put, TradeKind.CLOSE_LONG, "450")
+    _fill(vault)
     req = call(vault, "redeemRequest", 0)
-    return call(vault, "protocolFees"), req[3]
+    return call(vault, "protocolFees"), req[5]
 
 
 def test_admin_fee_raise_does_not_reach_queued_exits(live, trader):  # noqa: F811
@@ -201,13 +211,21 @@ def _scaled_surface(k: str):
     return SviParams(a=SURFACE.a * c2, b=SURFACE.b * c2, rho=SURFACE.rho, m=SURFACE.m, sigma=SURFACE.sigma)
 
 
-def test_lp_round_trip_around_a_vol_post_when_the_vault_is_long_vega(live, trader):  # noqa: F811
+@pytest.mark.parametrize("version", ["naive", "ours"])
+def test_lp_round_trip_around_a_vol_post_when_the_vault_is_long_vega(w3, deployer, keeper, guardian, alice,
+                                                                      live, trader, version):  # noqa: F811
     """Margin sellers sell OTM 1800 puts to the put vault until the delta capacity refuses (low
     delta, so the capacity allows many; maxNetVega's default, 1e8 quote per vol, never binds).
     dave deposits 100k in front of a vol post that raises ATM vol, redeems after. At the vol
     keeper's 1% threshold the round trip loses; a bigger post (a vol spike within one poll, the
-    vol analogue of D) pays: the exit fee's bound covers spot moves only."""
-    w3, m, margin = live.w3, live.market, live.protocol.margin
+    vol analogue of D) paid on the naive vault (instant flows whatever the book, as at 690cf90:
+    +164 USDC at x1.05, +852 at x1.10). FIXED by forward-priced LP flows: on ours dave's deposit
+    is a request the keeper fills after its post, at the mark he could not see: every round trip
+    loses about the exit fee."""
+    if version == "naive":
+        live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveInstantCallVault",
+                          PutVault="NaiveInstantPutVault")
+    m, margin = live.market, live.protocol.margin
     vault, dave = live.protocol.vault("put"), _signer(6)
     m.quote_token.faucet(trader, "2000000")
     margin.deposit(trader, False, "2000000")
@@ -217,26 +235,31 @@ def test_lp_round_trip_around_a_vol_post_when_the_vault_is_long_vega(live, trade
     results = {}
     for k in ("1.01", "1.05", "1.10"):
         snap = _snapshot(w3)
-        stake = 100_000 * USDC
-        _deposit_units(vault, dave, stake)
         before = call(vault, "convertToAssets", 10**18)
-        warp(w3, 2)
-        live.post_spot("2000")
-        live.post_surface(_scaled_surface(k))
+
+        def post(k=k):
+            warp(w3, 2)
+            live.post_spot("2000")
+            live.post_surface(_scaled_surface(k))
+
+        profit = _round_trip_around(vault, dave, 100_000 * USDC, post)
         after = call(vault, "convertToAssets", 10**18)
-        profit = _redeem_all(vault, dave) - stake
         results[k] = (Decimal(after) / Decimal(before) - 1, profit)
         _revert(w3, snap)
     text = "; ".join(
         f"vol x{k}: share price {mv:+.3%}, 100k round trip {p / USDC:+,.2f}" for k, (mv, p) in results.items()
     )
     print(
-        f"\nV: vault bought {sold} 1800 puts; |d|S/idle {abs(delta) / WAD * 2000 / (idle / USDC):.3f}, "
+        f"\nV {version}: vault bought {sold} 1800 puts; |d|S/idle {abs(delta) / WAD * 2000 / (idle / USDC):.3f}, "
         f"vega {vega / WAD:,.0f} USDC per 1.00 vol "
         f"({vega / WAD * 0.008 / (idle / USDC):.3%} of idle per 1% of 80% vol); {text}"
     )
-    assert results["1.01"][1] < 0
-    assert results["1.10"][1] > 0
+    assert results["1.10"][0] > Decimal("0.005")  # the post moves the share price past the exit fee
+    if version == "naive":
+        assert results["1.01"][1] < 0
+        assert results["1.10"][1] > 0
+    else:
+        assert all(p < 0 for _, p in results.values()), results
 
 
 # --- E4. minBalance: a sub-minimum gift blocks an exact close ------------------------------------
