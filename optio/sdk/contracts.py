@@ -142,13 +142,15 @@ RedeemRequestView = RequestView
 
 @dataclass(frozen=True)
 class FillResult:
-    """What one ``serveQueue`` did: requests filled (deposits, redeems) and the share price (assets
-    per share) at the fill's block."""
+    """What one ``serveQueue`` did: requests filled (deposits, redeems), the share price (assets
+    per share) at the fill's block, and whether the vault's mark was fresh then (not fresh: spot
+    or a surface is stale, and nothing fills)."""
 
     receipt: TxReceipt
     deposits_filled: int
     redeems_filled: int
     share_price: Decimal
+    mark_fresh: bool = True
 
     @property
     def filled(self) -> int:
@@ -521,8 +523,19 @@ class Vault(Client):
         receipt = self.transact(signer, "serveQueue", max_requests, action="serveQueue")
         e = self.effects([receipt])
         one = 10**self.share_decimals
-        price = self.contract.functions.convertToAssets(one).call(block_identifier=receipt["blockNumber"])
-        return FillResult(receipt, len(e.deposits_filled), len(e.redeems_filled), self._assets(price))
+        block = receipt["blockNumber"]
+        price = self.contract.functions.convertToAssets(one).call(block_identifier=block)
+        return FillResult(receipt, len(e.deposits_filled), len(e.redeems_filled), self._assets(price),
+                          self.mark_fresh(block))
+
+    def mark_fresh(self, block: int | str = "latest") -> bool:
+        """Whether the market can mark this vault's options now (its ``optionsLiability`` says
+        fresh): requests fill, and exits pay, only then. True while no market is set."""
+        mark = self.call("optionsMark")
+        if int(mark, 16) == 0:
+            return True
+        market = Client(self.w3, mark, artifact_name="OptionMarket")
+        return bool(market.contract.functions.optionsLiability(self.address).call(block_identifier=block)[1])
 
     def serve_queue(self, signer: Signer, max_requests: int = 50) -> TxReceipt:
         """``serveQueue(max_requests)``: :meth:`fill`, the receipt only."""
@@ -616,6 +629,11 @@ class Vault(Client):
             return int(fn.call({"from": sender}) if sender else fn.call())
         except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
             raise revert_of(err, "serveQueue") from None
+
+    def exit_shares_units(self, asset_units: int) -> int:
+        """Shares (raw units) an exit paying ``asset_units`` (raw) after the exit fee burns at
+        today's mark (``previewWithdraw``): what to request to leave with that much."""
+        return int(self.call("previewWithdraw", asset_units))
 
     def max_exit(self, owner: str) -> Decimal:
         """Assets ``owner``'s exit could be paid at a fill now (after the exit fee): the position

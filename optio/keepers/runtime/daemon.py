@@ -169,9 +169,7 @@ class Runner:
             needed += [(client, role, f", or set {self.name}.fill = false") for client, role in extra(self.ctx)]
         for client, role, alternative in needed:
             if not client.has_role(role, self.account.address):
-                contract = type(client).__name__
-                if contract == "Vault":
-                    contract = client.call("symbol")
+                contract = getattr(client, "share_symbol", None) or type(client).__name__  # a vault: oCALL
                 raise InvalidInput(f"[{self.name}] the key {self.account.address} lacks {role} on {contract} "
                                    f"{client.address}: grant it through the timelock (docs/admin.md) or use the "
                                    f"keeper key{alternative}")

@@ -170,15 +170,46 @@ class ChainProtocol:
 
     # --- LPs and traders --------------------------------------------------------------------------
 
+    # While a vault holds live options its LP flows are requests filled at a later mark (forward
+    # pricing, docs/lp-flows.md). The model fills at the step's mark, so here the LP requests and
+    # the keeper (actor 0, FILLER_ROLE) fills in the same step: model and chain stay equal.
+
     def deposit(self, who: int, vault: VaultName, amount: float) -> None:
-        self._send(who, self.vault_c[vault], "deposit", self._units(vault, amount), self.addresses[who])
+        units, address, contract = self._units(vault, amount), self.addresses[who], self.vault_c[vault]
+        if self.vaults_sdk[vault].instant_flows_open():
+            self._send(who, contract, "deposit", units, address)
+            return
+        receipt = self._send(who, contract, "requestDeposit", units, address, address)
+        (request_id, _), = self.vaults_sdk[vault].effects([receipt]).deposits_queued
+        self._fill(who, vault, request_id)
 
     def max_withdraw(self, who: int, vault: VaultName) -> float:
-        return float(self.vaults_sdk[vault].max_withdraw(self.addresses[who]))
+        """What an exit could take now: instant (``maxWithdraw``) or, with options live, at a fill."""
+        sdk = self.vaults_sdk[vault]
+        address = self.addresses[who]
+        return float(sdk.max_withdraw(address) if sdk.instant_flows_open() else sdk.max_exit(address))
 
     def withdraw(self, who: int, vault: VaultName, amount: float) -> None:
-        address = self.addresses[who]
-        self._send(who, self.vault_c[vault], "withdraw", self._units(vault, amount), address, address)
+        address, sdk, contract = self.addresses[who], self.vaults_sdk[vault], self.vault_c[vault]
+        units = self._units(vault, amount)
+        if sdk.instant_flows_open():
+            self._send(who, contract, "withdraw", units, address, address)
+            return
+        shares = sdk.exit_shares_units(units)
+        receipt = self._send(who, contract, "requestRedeem", shares, address, address)
+        (request_id, _), = sdk.effects([receipt]).queued
+        self._fill(who, vault, request_id)
+        self._send(who, contract, "claim", request_id, address)
+
+    def _fill(self, who: int, vault: VaultName, request_id: int) -> None:
+        """The keeper fills the vault's queue; ``Rejected`` (the request cancelled) if it stayed
+        pending (a stale mark, or a redeem beyond free liquidity)."""
+        self._send(0, self.vault_c[vault], "serveQueue", 50)
+        request = self.vaults_sdk[vault].request(request_id)
+        if request.status == "pending":
+            fn = "cancelDepositRequest" if request.is_deposit else "cancelRedeemRequest"
+            self._send(who, self.vault_c[vault], fn, request_id)
+            raise Rejected("RequestNotFilled")
 
     def margin_deposit(self, who: int, vault: VaultName, amount: float) -> None:
         self._send(who, self.margin, "deposit", vault == "call", self._units(vault, amount))
