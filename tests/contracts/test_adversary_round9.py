@@ -6,8 +6,10 @@ F1 (WORKS, medium): a self-made blocker keeps the keeper from filling, so the re
 own fill. Redeem B (larger than free liquidity) heads the queue, R (fits) behind it; the keeper can
 fill neither for `fillDelay`; then, in front of a post she sees coming, she cancels B and fills R
 herself at the pre-post mark. The fallback meant for a keeper "that stopped filling" opens while
-the keeper fills every cycle. F1b: no second request needed: far-OTM calls of her own (a whole
-unit of collateral each, ~no delta) lock the liquidity; she closes them in front of the post.
+the keeper fills every cycle. Before a +5% post: R (30 WETH) +0.62 WETH over the forward fill,
+attacker net +0.36, alice (100 WETH LP) -0.37. F1b: no second request needed: far-OTM calls of
+her own (a whole unit of collateral each, ~no delta, 0.021 WETH for 60) lock the liquidity; she
+closes them in front of the post: her whole 100 WETH +1.38 WETH, alice -1.39 WETH.
 F7 (WORKS, low): in-line fills are at a mark the requester sees coming. The keeper fills in every
 cycle whose on-chain spot is within its 0.5% deviation of its sources, i.e. at the posted mark
 while the true price is up to 0.5% away. Entering when the lag makes the vault cheap and leaving
@@ -15,7 +17,8 @@ when it makes it rich, with a flat true exposure: +19.9 bp on the stake after th
 (the lags gave 68.5 bp) on a call vault short ITM calls.
 F2 (WORKS, low): deposits-first starves redeems. 50 one-wei deposit requests in front of the
 keeper's serveQueue(50) (its fill_max_requests) use its whole budget: a redeem waits (and, kept up
-for `fillDelay`, ages into F1's self-timed fill). No minimum request size.
+for `fillDelay`, ages into F1's self-timed fill). No minimum request size. 8.1M gas for the 50
+requests against the keeper's 1.05M per cycle.
 F3 (HELD): emptying the book (closing the only option) opens instant flows, but only at a mark
 that is idle assets: the post the attacker saw coming no longer moves it.
 F4 (HELD): expiry: nothing fills between expiry and the settlement price; settle takes the option
@@ -168,7 +171,8 @@ def test_releasable_lock_lets_a_lone_request_time_its_fill(live, trader):  # noq
     _fill(vault)
     assert fwd[1] == got[1] == CLAIMABLE
     loss = alice_fwd - _value(vault, alice.address)
-    print(f"\nF1b: 60 calls at 3000 bought for {paid / WAD:.6f}, closed for {back / WAD:.6f} WETH; her whole stake filled at the pre-post mark "
+    print(f"\nF1b: 60 calls at 3000 bought for {paid / WAD:.6f}, closed for {back / WAD:.6f} WETH; "
+          f"her whole stake filled at the pre-post mark "
           f"{got[5] / WAD:.4f} WETH vs {fwd[5] / WAD:.4f} forward: +{(got[5] - fwd[5]) / WAD:.4f} WETH; "
           f"alice loses {loss / WAD:.4f} WETH")
     assert got[5] - fwd[5] > call(vault, "exitFeeWad") * got[5] // WAD and loss > 0
@@ -382,7 +386,8 @@ def test_deposit_fill_records_its_shares_mod_2_128(w3, deployer):
     send(vault, _signer(6), "serveQueue", 1)  # anyone, fillDelay later
     minted = call(vault, "balanceOf", whale.address)
     recorded = call(vault, "redeemRequest", rid)[4]
-    print(f"\nF6: minted {minted:.4e} shares, recorded {recorded:.4e} (= minted mod 2^128: {recorded == minted % 2**128})")
+    print(f"\nF6: minted {minted:.4e} shares, recorded {recorded:.4e} "
+          f"(= minted mod 2^128: {recorded == minted % 2**128})")
     assert minted == units * 10**12 and minted > 2**128
     assert recorded == minted % 2**128 != minted
 
