@@ -8,7 +8,8 @@ exits; F2/F3 spot and vol swinging +-maxJump around the anchor between posts; E4
 gift blocking a holder's exact close.
 Fixed since by forward-priced LP flows: V a vol post of +5% (relative) moved the share price more
 than the exit fee and an LP round trip around it paid (naive version beside ours).
-Works (open): M an LP exits at a mark counting an insolvent seller's puts in full, ahead of the bad debt.
+Works (open): M an LP exits at a mark counting an insolvent seller's puts in full, ahead of the bad debt
+(since forward-priced LP flows through a request the keeper fills before the liquidation).
 Held: the sweep takes the fee and rounding only; collectProtocolFees takes only the fees.
 """
 
@@ -30,7 +31,7 @@ from tests.contracts.test_adversary import (
     _signer,
     _snapshot,
 )
-from tests.helpers import admin_send, call, reverts, send
+from tests.helpers import admin_send, call, request_id_of, reverts, send
 
 WAD = 10**18
 USDC = 10**6
@@ -64,7 +65,11 @@ def _put_ratio(live) -> Decimal:  # noqa: F811
 
 
 def _round_trip_down_post(live, stake_usdc: int) -> tuple[Decimal, int]:  # noqa: F811
-    """dave deposits in front of a -0.5% spot post and redeems after: (share price move, profit)."""
+    """dave deposits in front of a -0.5% spot post and redeems after: (share price move, profit).
+    The book is live, so both are requests (forward-priced LP flows); the keeper fills his
+    deposit before the post (at the mark of its previous cycle, as the instant deposit this
+    replaced) and his exit after: the share price move the capacity must bound, not hidden by a
+    fill after the post."""
     vault, dave = live.protocol.vault("put"), _signer(6)
     stake = stake_usdc * USDC
     _deposit_units(vault, dave, stake)
@@ -86,7 +91,9 @@ def test_delta_capacity_not_bypassed_by_offsetting_legs_and_a_close(live, trader
     -0.5% post moved the share price +0.677% and a 100k round trip made +173.95 USDC. Now the
     capacity bounds the delta of the options the vault bought (Σ longOI·|delta|), which written
     legs do not offset: the sells stop where selling alone stops, and the close leaves the book
-    within the capacity."""
+    within the capacity. (Since forward-priced LP flows dave's round trip goes through requests:
+    the keeper fills his deposit before the post and his exit after, so the figures still measure
+    the share price move against the exit fee: -414.37 USDC now.)"""
     w3, m = live.w3, live.market
     margin = live.protocol.margin
     m.quote_token.faucet(trader, "3000000")
@@ -181,21 +188,37 @@ def test_admin_fee_raise_does_not_reach_queued_exits(live, trader):  # noqa: F81
 
 def test_collect_takes_only_the_fees(live, trader):  # noqa: F811
     """HELD. collectProtocolFees pays protocolFees and nothing else: the LPs' total and share price
-    are unchanged by it (with options live and a request queued)."""
-    vault, m, carol = live.protocol.vault("put"), live.market, _signer(4)
+    are unchanged by it, with options live and requests outstanding. Since forward-priced LP flows
+    carol's deposit and exit are requests the keeper fills (the book is live); her exit is left
+    claimable and dave's deposit request pending (escrowed) across the collect: neither the
+    claim nor the escrow is touched, and carol's claim pays in full after it."""
+    vault, m, carol, dave = live.protocol.vault("put"), live.market, _signer(4), _signer(6)
     m.trade(trader, live.option("2000", "put"), TradeKind.BUY, "100")
-    _deposit_units(vault, carol, 100_000 * USDC)
-    _redeem_all(vault, carol)
+    assert not call(vault, "instantFlowsOpen")
+    _deposit_units(vault, carol, 100_000 * USDC)  # a request, filled by the keeper
+    rid = request_id_of(vault, send(vault, carol, "requestRedeem", call(vault, "balanceOf", carol.address),
+                                    carol.address, carol.address))
+    _fill(vault)
+    _deposit_units(vault, dave, 50_000 * USDC, fill=False)  # a request left pending
+    claimable, escrowed = call(vault, "claimableAssets"), call(vault, "pendingDepositAssets")
+    assert call(vault, "redeemRequest", rid)[1] == 2 and claimable == call(vault, "redeemRequest", rid)[5] > 0
+    assert escrowed == 50_000 * USDC
     fees = call(vault, "protocolFees")
     total, idle = call(vault, "totalAssets"), call(vault, "idleAssets")
+    balance = vault.asset.balance_units(vault.address)
     admin_send(live.protocol, vault, "collectProtocolFees", _signer(8).address)
     print(
         f"\nG2: collected {fees / USDC:,.2f} USDC (0.5% of carol's exit); LP total {total} -> "
-        f"{call(vault, 'totalAssets')}"
+        f"{call(vault, 'totalAssets')}; claimable {claimable / USDC:,.2f} and escrowed {escrowed / USDC:,.2f} kept"
     )
     assert fees > 0 and call(vault, "protocolFees") == 0
-    assert call(vault, "idleAssets") == idle  # exactly: only the fees left
+    assert vault.asset.balance_units(vault.address) == balance - fees  # exactly the fees left
+    assert call(vault, "idleAssets") == idle
+    assert call(vault, "claimableAssets") == claimable and call(vault, "pendingDepositAssets") == escrowed
     assert abs(call(vault, "totalAssets") - total) <= USDC  # the live puts' time decay between blocks
+    before = vault.asset.balance_units(carol.address)
+    send(vault, carol, "claim", rid, carol.address)
+    assert vault.asset.balance_units(carol.address) - before == claimable
     with reverts("AccessControlUnauthorizedAccount"):
         send(vault, carol, "collectProtocolFees", carol.address)
 
@@ -310,10 +333,13 @@ def test_lp_exits_ahead_of_known_bad_debt_at_the_full_mark(live, trader):  # noq
     """WORKS (Medium; pre-existing, not from this change). The vault's longs are marked at mid
     whatever the collateral behind them: a margin seller at his requirement (20% spot shock) is
     insolvent after a -25% post (the oracle's bound), yet until someone liquidates him the share
-    price counts his puts in full. carol (half the vault) redeems first: the bad debt the
-    liquidation then books falls on alice alone. Fix direction: mark a long at most at what its
-    account's collateral can pay (min(mid, collateral share)), or refuse exits while an account
-    backing the vault's longs is liquidatable."""
+    price counts his puts in full. carol (half the vault) exits first: the bad debt the
+    liquidation then books falls on alice alone. Since forward-priced LP flows her exit is a
+    request (instant exits are closed while the book is live), but that does not close this
+    hole: the keeper's fill after its post, at the mark before the liquidation, still lets her
+    out at the full mark (she requests, the keeper fills, she claims). Fix direction: mark a long
+    at most at what its account's collateral can pay (min(mid, collateral share)), or refuse
+    exits (fill nothing) while an account backing the vault's longs is liquidatable."""
     w3, m, margin = live.w3, live.market, live.protocol.margin
     vault, alice, carol, liq = live.protocol.vault("put"), _signer(1), _signer(4), _signer(9)
     _deposit_units(vault, carol, 1_000_000 * USDC)
@@ -338,7 +364,14 @@ def test_lp_exits_ahead_of_known_bad_debt_at_the_full_mark(live, trader):  # noq
     price_after_liq = call(vault, "convertToAssets", 10**18)
     carol_if_stays = call(vault, "previewRedeem", call(vault, "balanceOf", carol.address))
     _revert(w3, snap)
-    carol_out = _redeem_all(vault, carol)  # carol first, at the full mark
+    assert not call(vault, "instantFlowsOpen")
+    shares = call(vault, "balanceOf", carol.address)
+    rid = request_id_of(vault, send(vault, carol, "requestRedeem", shares, carol.address, carol.address))
+    before = vault.asset.balance_units(carol.address)
+    _fill(vault)  # the keeper's fill, before anyone liquidates: carol first, at the full mark
+    assert call(vault, "redeemRequest", rid)[1] == 2  # claimable
+    send(vault, carol, "claim", rid, carol.address)
+    carol_out = vault.asset.balance_units(carol.address) - before
     alice_before = call(vault, "convertToAssets", call(vault, "balanceOf", alice.address))
     liquidate()
     alice_after = call(vault, "convertToAssets", call(vault, "balanceOf", alice.address))
