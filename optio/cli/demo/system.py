@@ -152,12 +152,15 @@ class Demo:
 
 
 def roles_for_keepers(w3: Web3, deployment: Deployment, admin: LocalSigner, accounts: dict[str, str]) -> None:
-    """Each keeper signs with its own account (no two processes share a nonce): the oracle, vol
-    and guardian keepers get their roles from the admin, through the deployment's timelock (a
-    zero delay on the simulation's own deployments; with a delay, ``NotReady`` says when)."""
+    """Each keeper signs with its own account (no two processes share a nonce): the oracle (spot,
+    lister and both vaults' filler), vol and guardian keepers get their roles from the admin,
+    through the deployment's timelock (a zero delay on the simulation's own deployments; with a
+    delay, ``NotReady`` says when)."""
     timelock = Timelock(w3, deployment.address("Timelock"))
     for key, artifact, role, account in (("SpotOracle", "SpotOracle", "KEEPER_ROLE", accounts["oracle"]),
                                          ("SpotOracle", "SpotOracle", "LISTER_ROLE", accounts["oracle"]),
+                                         ("CallVault", "OptioVault", "FILLER_ROLE", accounts["oracle"]),
+                                         ("PutVault", "OptioVault", "FILLER_ROLE", accounts["oracle"]),
                                          ("VolOracle", "VolOracle", "VOL_KEEPER_ROLE", accounts["vol"]),
                                          ("OptionMarket", "OptionMarket", "GUARDIAN_ROLE", accounts["guardian"])):
         client = Client(w3, deployment.address(key), artifact_name=artifact)
