@@ -16,10 +16,13 @@ pragma solidity 0.8.28;
 ///   docs/security.md). So then `deposit`, `mint`, `withdraw` and `redeem` revert
 ///   `InstantFlowClosed` and their maxima are zero; LPs `requestDeposit` (assets escrowed) or
 ///   `requestRedeem` (shares escrowed), and the requests fill at the mark of a later fill that
-///   the requester does not time: the filler (FILLER_ROLE, the oracle keeper, which fills right
-///   after bringing the oracles in line with its sources) may fill any pending request; anyone
-///   may fill a request once it is `fillDelay` old (a keeper that stopped filling cannot trap
-///   LPs; then the requester can time her own fill, as any exit could before). Nothing else
+///   the requester does not time: only requests made before the latest spot post fill (a fill
+///   between posts is at a mark the requester saw, while the market may have moved by up to the
+///   keeper's threshold); the filler (FILLER_ROLE, the oracle keeper, which posts and then fills)
+///   may fill any of them; anyone else only once the filler has not called `serveQueue` for
+///   `fillDelay` and only requests that old (a keeper that stopped filling cannot trap LPs; then
+///   the requester can time her own fill, as any exit could before; request age alone let an LP
+///   time her own fill behind a head she blocked herself while the keeper was there). Nothing else
 ///   fills: settle, closeLong and unlocks no longer serve the queue on the side (a holder could
 ///   time those). Deposits fill first (they never wait on liquidity), then redeems in order.
 ///   Instant flows stay open while the vault has no live option: its mark is its idle assets,
@@ -173,11 +176,12 @@ interface IOptioVault {
     /// @notice Pays a fulfilled request's assets to `receiver`. Controller only.
     function claim(uint256 requestId, address receiver) external returns (uint256 assets);
 
-    /// @notice Fills up to `maxRequests` pending requests at the current mark: deposits first
-    /// (none while paused), then redeems in order while liquidity allows, each at the share price
-    /// less the exit fee; fills nothing while the options cannot be marked fresh. The filler
-    /// (FILLER_ROLE) fills any pending request; anyone else only those at least `fillDelay` old.
-    /// Visits only pending requests (at most `maxRequests` + 2). @return served Requests filled.
+    /// @notice Fills pending requests made before the latest spot post, at the current mark: up
+    /// to `maxRequests` deposits (none while paused), then up to `maxRequests` redeems in order
+    /// while liquidity allows, each at the share price less the exit fee; fills nothing while the
+    /// options cannot be marked fresh. The filler (FILLER_ROLE) fills any such request; anyone
+    /// else only while the filler has not called for `fillDelay`, and only requests that old.
+    /// Visits only pending requests. @return served Requests filled.
     function serveQueue(uint256 maxRequests) external returns (uint256 served);
 
     /* MARKET */
@@ -210,8 +214,11 @@ interface IOptioVault {
     function pendingDepositRequest(uint256 requestId, address controller) external view returns (uint256 assets);
     /// @notice Whether instant deposits and exits are open: the vault holds no live option.
     function instantFlowsOpen() external view returns (bool);
-    /// @notice Seconds after which anyone may fill a request (the filler may at once).
+    /// @notice Seconds after which anyone may fill a request (the filler may at once), once the
+    /// filler has not called `serveQueue` for as long.
     function fillDelay() external view returns (uint32);
+    /// @notice When the filler last called `serveQueue` (Unix s).
+    function lastFillerServe() external view returns (uint40);
     /// @notice Assets escrowed by pending deposit requests (not part of totalAssets).
     function pendingDepositAssets() external view returns (uint128);
     /// @notice The first pending deposit request, or `queueLength()` when none is pending.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ISpotOracle} from "./ISpotOracle.sol";
+
 /// @title IOptionsMark
 /// @notice What a vault asks the options market for when it values its shares: the
 /// mark-to-market value of its open options.
@@ -19,4 +21,8 @@ interface IOptionsMark {
 interface IOptionsBook {
     /// @notice Ids of the live options (open interest ≠ 0) of one side of the book.
     function liveOptions(bool isCall) external view returns (uint256[] memory);
+
+    /// @notice The spot oracle the book is marked with (a fill serves only requests made before
+    /// its latest post).
+    function spotOracle() external view returns (ISpotOracle);
 }

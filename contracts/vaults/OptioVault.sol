@@ -9,8 +9,10 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IOptioVault} from "../interfaces/IOptioVault.sol";
 import {IOptionsBook, IOptionsMark} from "../interfaces/IOptionsMark.sol";
+import {ISpotOracle} from "../interfaces/ISpotOracle.sol";
 
 // slither-disable-start uninitialized-local,incorrect-equality
 // False positives, by detector (tools/slither_check.py):
@@ -25,7 +27,8 @@ import {IOptionsBook, IOptionsMark} from "../interfaces/IOptionsMark.sol";
 /// options written (a liability). Rounding follows ERC-4626 in the vault's favour: shares minted
 /// and assets paid round down; shares burnt round up. Inflation attacks are made unprofitable by
 /// OpenZeppelin's virtual shares with `decimalsOffset` (10^offset virtual shares per asset unit).
-/// A pause stops deposits and mints only: withdrawals, requests, claims and cancels stay open.
+/// A pause stops deposits, mints and deposit requests (and their fills) only: withdrawals, redeem
+/// requests, claims and cancels stay open.
 abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using Math for uint256;
@@ -75,6 +78,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     uint128 public pendingDepositAssets;
     /// @inheritdoc IOptioVault
     uint32 public fillDelay = 1 hours;
+    /// @inheritdoc IOptioVault
+    uint40 public lastFillerServe;
     Entry[] private _requests;
 
     /// @dev A request as stored: its neighbours in its list of pending requests (links: request
@@ -251,8 +256,20 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @inheritdoc IOptioVault
     function serveQueue(uint256 maxRequests) external nonReentrant returns (uint256 served) {
-        // The filler fills any request; anyone else only those the filler left `fillDelay`.
-        uint256 madeBy = hasRole(FILLER_ROLE, msg.sender) ? type(uint256).max : block.timestamp - fillDelay;
+        uint256 madeBy = type(uint256).max;
+        if (hasRole(FILLER_ROLE, msg.sender)) {
+            // Safe cast: block.timestamp < 2^40.
+            lastFillerServe = uint40(block.timestamp);
+        } else {
+            // Anyone else fills only while the filler has been away `fillDelay`, and only requests
+            // that old. Request age alone let an LP time her own fill while the keeper was there:
+            // a request of hers too big for the liquidity blocked the head (the keeper's fills
+            // waited behind it), and once hers was old she cancelled the blocker, or freed the
+            // collateral she had locked, in front of a post she saw coming (round 9, F1).
+            uint256 delay = fillDelay;
+            if (block.timestamp < uint256(lastFillerServe) + delay) return 0;
+            madeBy = block.timestamp - delay;
+        }
         return _serveQueue(maxRequests, madeBy);
     }
 
@@ -335,7 +352,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         IERC20(asset()).safeTransfer(to, assets);
     }
 
-    /// @notice Stops deposits and mints; never withdrawals, requests, claims or cancels.
+    /// @notice Stops deposits, mints and deposit requests (queued ones wait); never withdrawals,
+    /// redeem requests, fills of redeems, claims or cancels.
     function pause() external onlyRole(GUARDIAN_ROLE) {
         _pause();
     }
@@ -695,8 +713,23 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         // carried forward instead of re-marked.
         (uint256 total, bool fresh) = _exitMark();
         if (!fresh) return 0;
-        if (!paused()) (served, total) = _fillDeposits(maxRequests, madeBy, total);
-        if (served < maxRequests) served += _fillRedeems(maxRequests - served, madeBy, total);
+        madeBy = Math.min(madeBy, _pricedSince());
+        uint256 deposits;
+        if (!paused()) (deposits, total) = _fillDeposits(maxRequests, madeBy, total);
+        // Each list its own budget: dust deposit requests in front cannot starve redeems (round 9, F2).
+        served = deposits + _fillRedeems(maxRequests, madeBy, total);
+    }
+
+    /// @dev The latest request time a fill may serve: strictly before the latest spot post. A fill
+    /// between posts is at a mark the requester saw, and the market may have moved since by up
+    /// to the keeper's threshold, which an LP could enter or leave on (round 9, F7): a request
+    /// waits for the next post (the keeper posts when requests wait). No limit while the vault
+    /// holds no live option (its mark has no price input, and spot may be missing or stale).
+    function _pricedSince() private view returns (uint256) {
+        if (!_hasLiveOptions()) return type(uint256).max;
+        // The mark was fresh with live options (checked by the caller): the spot read cannot revert.
+        (, uint256 updatedAt) = IOptionsBook(address(optionsMark)).spotOracle().latestPrice();
+        return updatedAt - 1;
     }
 
     /// @dev Mints each deposit's shares at `total` (rounded down: the depositor gets no more than
@@ -719,9 +752,9 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             uint256 shares = _toShares(assets, total, Math.Rounding.Floor);
             link = r.next;
             r.status = RequestStatus.Claimed;
-            // Safe cast: at most 2^112 assets times 10^offset virtual shares per unit at the
-            // initial price: below 2^128 for any real supply and offset.
-            r.result = uint128(shares);
+            // Checked: 2^112 assets times 10^offset shares per unit can pass 2^128 (a put vault's
+            // offset is 12; round 9, F6). A fill that large reverts rather than record a wrong amount.
+            r.result = SafeCast.toUint128(shares);
             r.next = 0;
             _mint(r.controller, shares);
             total += assets;
