@@ -67,7 +67,8 @@ def test_deposit_request_fills_at_the_mark_after_the_keepers_post(live, trader, 
     rid = _request_deposit(vault, alice, 10 * WAD)
     assert call(vault, "pendingDepositAssets") == 10 * WAD
     assert call(vault, "pendingDepositRequest", rid, alice.address) == 10 * WAD
-    assert abs(call(vault, "totalAssets") - total_before) < WAD // 10**6  # escrowed, not the LPs' (the mark decays a little a block)
+    # Escrowed, not the LPs' (the mark decays a little from one block to the next).
+    assert abs(call(vault, "totalAssets") - total_before) < WAD // 10**6
     assert call(vault, "depositQueueHead") == rid
     req = call(vault, "redeemRequest", rid)
     assert req[1:5] == (PENDING, True, now(live.w3), 0) and req[5] == 10 * WAD
