@@ -153,7 +153,7 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
             log.warning("no price: not posting", extra={"missing": agg.missing, "outliers": agg.rejected})
             return
         no_price.set(0)
-        reason = _due(oracle, agg.price, head, s)
+        reason = _due(oracle, agg.price, head, s, list(vaults.values()))
         if reason is None:  # the on-chain spot is within the threshold of the sources: in line
             fill(just_posted=False)
             return
@@ -167,8 +167,9 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
     return cycle
 
 
-def _due(oracle, price: Decimal, head: Head, s: Settings) -> str | None:
-    """Why a post is due now, or None."""
+def _due(oracle, price: Decimal, head: Head, s: Settings, vaults: list | None = None) -> str | None:
+    """Why a post is due now, or None. ``vaults`` (while filling): an LP request made at or after
+    the latest post waits for a post (a fill serves only requests made before it)."""
     try:
         last, updated_at = oracle.latest_round()
     except ContractRevert as err:  # StalePrice or NoPrice: a post is overdue
@@ -179,4 +180,8 @@ def _due(oracle, price: Decimal, head: Head, s: Settings) -> str | None:
         return "heartbeat"
     if any(e <= head.timestamp for e in oracle.pending_expiries()):
         return "settlement"
+    for vault in vaults or ():
+        made = vault.newest_pending_request_time()
+        if made is not None and made >= updated_at and head.timestamp > updated_at:
+            return "requests"
     return None

@@ -118,7 +118,9 @@ class RequestView:
     fill, 0 before) or ``"redeem"`` (``shares`` escrowed; ``assets`` reserved at its fill, 0
     before). ``status``: pending, claimable (a filled redeem: ``claim`` pays), claimed (a filled
     deposit, or a paid redeem), cancelled. ``requested_at``: Unix s while pending, else None;
-    ``fillable_by_anyone_at``: when anyone (not only the keeper) may fill it, while pending."""
+    ``fillable_by_anyone_at``: while pending, the earliest time anyone (not only the keeper) may
+    fill it: once it is the fill delay old and the keeper has not filled for as long. Any fill
+    serves only requests made before the latest spot post (the keeper posts, then fills)."""
 
     request_id: int
     kind: str
@@ -496,7 +498,8 @@ class Vault(Client):
 
     def claim_all(self, signer: Signer) -> list[TxReceipt]:
         """Claim every filled redeem request of the signer; ``InvalidInput`` if there is none.
-        Pending requests that anyone may fill now (older than the fill delay) are filled first."""
+        Pending requests the signer may fill now (the keeper away the fill delay, the requests as
+        old) are filled first."""
         mine = self.requests_of(signer.address)
         served: list[TxReceipt] = []
         if any(r.status == "pending" for r in mine) and self.requests_to_serve(50, sender=signer.address):
@@ -507,17 +510,20 @@ class Vault(Client):
         if not claimable:
             pending = [f"#{r.request_id} ({r.shares} shares)" for r in mine
                        if r.status == "pending" and not r.is_deposit]
-            why = (f": {', '.join(pending)} still queued, waiting for a fill (the keeper's next, or anyone's after "
-                   f"the {duration_text(self.fill_delay())} fill delay; free liquidity permitting)") if pending else ""
+            why = (f": {', '.join(pending)} still queued, waiting for a fill (the keeper's, after its next post; "
+                   f"anyone's if it stops filling for {duration_text(self.fill_delay())}; free liquidity permitting)"
+                   ) if pending else ""
             raise InvalidInput(f"{signer.address} has no claimable redeem request{why}")
         return served + [self.transact(signer, "claim", r.request_id, signer.address, action="claim")
                          for r in claimable]
 
     def fill(self, signer: Signer, max_requests: int = 50) -> FillResult:
-        """Fill up to ``max_requests`` pending requests at the current mark (``serveQueue``):
-        deposits first, then redeems in order while liquidity allows. A signer with FILLER_ROLE
-        (the keeper) fills any; anyone else only those at least :meth:`fill_delay` old. Nothing is
-        filled at a mark that is not fresh (the transaction still goes through)."""
+        """Fill pending requests made before the latest spot post at the current mark
+        (``serveQueue``): up to ``max_requests`` deposits, then up to ``max_requests`` redeems in
+        order while liquidity allows. A signer with FILLER_ROLE (the keeper) fills any of them;
+        anyone else only once the keeper has not filled for :meth:`fill_delay`, and only requests
+        that old. Nothing is filled at a mark that is not fresh (the transaction still goes
+        through)."""
         if max_requests <= 0:
             raise InvalidInput(f"max_requests must be positive, got {max_requests}")
         receipt = self.transact(signer, "serveQueue", max_requests, action="serveQueue")
@@ -556,10 +562,12 @@ class Vault(Client):
         """Request ``request_id`` (either kind) as the vault holds it now."""
         r = self.call_struct("redeemRequest", request_id)
         requested_at = int(r.requestedAt) or None
-        delay = self.fill_delay() if requested_at else 0
+        anyone_at = None
+        if requested_at:  # once it is fillDelay old and the filler has been away as long
+            anyone_at = max(requested_at, int(self.call("lastFillerServe"))) + self.fill_delay()
         return RequestView(request_id, "deposit" if r.isDeposit else "redeem", r.controller, REQUEST_STATUS[r.status],
                            self._shares(r.shares), self._assets(r.assets), self.asset.symbol, self.share_symbol,
-                           requested_at, requested_at + delay if requested_at else None)
+                           requested_at, anyone_at)
 
     @cached_property
     def share_symbol(self) -> str:
@@ -571,12 +579,26 @@ class Vault(Client):
         return bool(self.call("instantFlowsOpen"))
 
     def fill_delay(self) -> int:
-        """Seconds after which anyone may fill a request (the keeper, FILLER_ROLE, at once)."""
+        """Seconds after which anyone may fill a request, once the keeper (FILLER_ROLE, who may
+        at once) has not filled for as long."""
         return int(self.call("fillDelay"))
 
     def pending_deposit_assets(self) -> Decimal:
         """Assets escrowed by pending deposit requests (not part of total assets)."""
         return self._assets(self.call("pendingDepositAssets"))
+
+    def newest_pending_request_time(self, look_back: int = 16) -> int | None:
+        """When the newest pending request among the last ``look_back`` made was made (Unix s),
+        or None. A fill serves only requests made before the latest spot post: one made at or
+        after it waits for the next post."""
+        if not self.has_pending_requests():
+            return None
+        length = self.call("queueLength")
+        for request_id in range(length - 1, max(length - look_back, 0) - 1, -1):
+            r = self.call_struct("redeemRequest", request_id)
+            if r.requestedAt:
+                return int(r.requestedAt)
+        return None
 
     def has_pending_requests(self) -> bool:
         """Whether any deposit or redeem request is pending."""
@@ -621,7 +643,8 @@ class Vault(Client):
     def requests_to_serve(self, max_requests: int, *, sender: str | None = None) -> int:
         """How many pending requests ``serveQueue(max_requests)`` sent by ``sender`` would fill
         now (a simulation; by default as an account without FILLER_ROLE, which fills only
-        requests older than the fill delay); 0 when none is pending or the next does not fit."""
+        requests the fill delay old, once the filler has been away as long); 0 when none is
+        pending, none was made before the latest spot post, or the next does not fit."""
         if not self.has_pending_requests():
             return 0
         fn = self.contract.functions.serveQueue(max_requests)

@@ -93,6 +93,7 @@ def test_fills_a_pending_redeem_request_after_its_post(w3, protocol, chain, depl
     (request,) = vault.requests_of(lp.address)
     assert (request.kind, request.status) == ("redeem", "pending")
     assert vault.requests_to_serve(50) == 0  # younger than the fill delay: only the filler may fill it
+    _at(w3, w3.eth.get_block("latest")["timestamp"] + 5)  # the keeper's post comes later than the request
     table = 'deviation = 0.001\nheartbeat_s = 100000\nsources = [{kind = "gbm", seed = 3, s0 = 2100, vol = 0.01}]'
     r = runner(tmp_path, chain, deployed, "oracle", table)
     assert r.run() == 0  # --once: posts (2100 is 5% off), then fills
@@ -117,3 +118,23 @@ def test_refuses_to_start_without_filler_role_unless_fill_is_off(w3, protocol, c
     with pytest.raises(InvalidInput, match=r"lacks FILLER_ROLE .* or set oracle\.fill = false"):
         runner(tmp_path, chain, deployed, "oracle", table, key_index=other)
     assert runner(tmp_path, chain, deployed, "oracle", table + "\nfill = false", key_index=other)
+
+
+def test_a_request_made_after_the_latest_post_makes_a_post_due(w3, protocol, chain, deployed, keeper, tmp_path):
+    from optio.sdk.chain import LocalSigner, dev_account
+    from tests.keepers.scenario import build
+
+    build(protocol, keeper, sellers=1)
+    table = 'deviation = 0.5\nheartbeat_s = 100000\nsources = [{kind = "gbm", seed = 2, s0 = 2000, vol = 0.01}]'
+    r = runner(tmp_path, chain, deployed, "oracle", table)
+    assert r.cycle()
+    r.txs.wait(5)
+    rounds = protocol.spot_oracle.call("latestRoundData")[0]
+    assert r.cycle() and protocol.spot_oracle.call("latestRoundData")[0] == rounds  # nothing due
+    vault, lp = protocol.vault("put"), LocalSigner(dev_account(1))
+    vault.withdraw(lp, "1000", queue_rest=True)  # made after the post: waits for the next
+    _at(w3, w3.eth.get_block("latest")["timestamp"] + 3)
+    assert r.cycle()  # due: "requests"; posted, then filled
+    r.txs.wait(5)
+    assert protocol.spot_oracle.call("latestRoundData")[0] == rounds + 1
+    assert [q.status for q in vault.requests_of(lp.address)] == ["claimable"]

@@ -38,6 +38,9 @@ def test_instant_flows_close_and_requests_fill(live, keeper, alice, bob):
         deposit_id, "deposit", "pending", Decimal(300), "USDC")
     assert redeem.kind == "redeem" and redeem.request_id == deposit_id + 1 and redeem.shares > 0
     assert deposit.fillable_by_anyone_at == deposit.requested_at + 3600
+    assert v.requests_to_serve(50, sender=keeper.address) == 0  # made after the latest post: wait for the next
+    warp(live.w3, 5)
+    live.spot_oracle.post(keeper, "2000", live.w3.eth.get_block("latest")["timestamp"])
     assert v.requests_to_serve(50) == 0 and v.requests_to_serve(50, sender=keeper.address) == 2
     filled = v.fill(keeper)
     assert (filled.deposits_filled, filled.redeems_filled, filled.mark_fresh) == (1, 1, True)

@@ -202,8 +202,12 @@ class ChainProtocol:
         self._send(who, contract, "claim", request_id, address)
 
     def _fill(self, who: int, vault: VaultName, request_id: int) -> None:
-        """The keeper fills the vault's queue; ``Rejected`` (the request cancelled) if it stayed
-        pending (a stale mark, or a redeem beyond free liquidity)."""
+        """The keeper posts the step's spot again (a fill serves only requests made before the
+        latest post), then fills the vault's queue; ``Rejected`` (the request cancelled) if it
+        stayed pending (a stale mark, or a redeem beyond free liquidity)."""
+        t = int(self.w3.eth.get_block("latest")["timestamp"]) + 1
+        set_next_timestamp(self.w3, t)
+        self._send(0, self.p.spot_oracle.contract, "post", to_wad(repr(self.spot)), t)
         self._send(0, self.vault_c[vault], "serveQueue", 50)
         request = self.vaults_sdk[vault].request(request_id)
         if request.status == "pending":
