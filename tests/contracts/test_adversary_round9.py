@@ -1,34 +1,40 @@
 """Ninth adversarial round, on a4061c7 (forward-priced LP flows: no instant flows while a vault's
 side of the book is live; deposit and redeem requests filled by the FILLER_ROLE keeper, or by
-anyone once `fillDelay` old; deposits fill first, then redeems FIFO).
+anyone once `fillDelay` old; deposits fill first, then redeems FIFO). The WORKS findings were
+fixed at 5ecdb1f; their tests now perform the same attacks and assert the defence, with the
+figures measured at a4061c7 kept as "was".
 
-F1 (WORKS, medium): a self-made blocker keeps the keeper from filling, so the requester times her
-own fill. Redeem B (larger than free liquidity) heads the queue, R (fits) behind it; the keeper can
+F1 (medium; FIXED at 5ecdb1f, was: R +0.62 WETH, attacker net +0.36, alice -0.37; F1b +1.38 /
+alice -1.39): a self-made blocker kept the keeper from filling, so the requester timed her own
+fill. Redeem B (larger than free liquidity) heads the queue, R (fits) behind it; the keeper can
 fill neither for `fillDelay`; then, in front of a post she sees coming, she cancels B and fills R
-herself at the pre-post mark. The fallback meant for a keeper "that stopped filling" opens while
-the keeper fills every cycle. Before a +5% post: R (30 WETH) +0.62 WETH over the forward fill,
-attacker net +0.36, alice (100 WETH LP) -0.37. F1b: no second request needed: far-OTM calls of
-her own (a whole unit of collateral each, ~no delta, 0.021 WETH for 60) lock the liquidity; she
-closes them in front of the post: her whole 100 WETH +1.38 WETH, alice -1.39 WETH.
-F7 (WORKS, low): in-line fills are at a mark the requester sees coming. The keeper fills in every
-cycle whose on-chain spot is within its 0.5% deviation of its sources, i.e. at the posted mark
-while the true price is up to 0.5% away. Entering when the lag makes the vault cheap and leaving
-when it makes it rich, with a flat true exposure: +19.9 bp on the stake after the 50 bp exit fee
-(the lags gave 68.5 bp) on a call vault short ITM calls.
-F2 (WORKS, low): deposits-first starves redeems. 50 one-wei deposit requests in front of the
-keeper's serveQueue(50) (its fill_max_requests) use its whole budget: a redeem waits (and, kept up
-for `fillDelay`, ages into F1's self-timed fill). No minimum request size. 8.1M gas for the 50
-requests against the keeper's 1.05M per cycle.
+herself at the pre-post mark. The fallback meant for a keeper "that stopped filling" opened while
+the keeper filled every cycle. F1b: no second request needed: far-OTM calls of her own (a whole
+unit of collateral each, ~no delta, 0.021 WETH for 60) lock the liquidity; she closes them in
+front of the post. Fix: anyone but the filler fills only while the filler has not called
+serveQueue for `fillDelay` (`lastFillerServe`): her own serveQueue fills nothing, R fills after
+the post as forward.
+F7 (low; FIXED at 5ecdb1f, was: +19.9 bp on the stake after the 50 bp exit fee, the lags gave
+68.5 bp): in-line fills were at a mark the requester saw coming. The keeper filled in every cycle
+whose on-chain spot was within its 0.5% deviation of its sources, i.e. at the posted mark while
+the true price was up to 0.5% away; entering when the lag made the vault cheap and leaving when it
+made it rich, with a flat true exposure, paid. Fix: a fill serves only requests made strictly
+before the latest spot post (while the vault holds live options): the in-line fill fills nothing,
+a request waits for a post, made at the sources' price.
+F2 (low; FIXED at 5ecdb1f, was: 50 one-wei deposit requests, 8.1M gas, used the keeper's whole
+serveQueue(50): a 1 WETH redeem waited): deposits-first starved redeems. Fix: deposits and redeems
+each get `maxRequests`: the same dust leaves the redeem filled in the same call.
 F3 (HELD): emptying the book (closing the only option) opens instant flows, but only at a mark
 that is idle assets: the post the attacker saw coming no longer moves it.
 F4 (HELD): expiry: nothing fills between expiry and the settlement price; settle takes the option
 out of liveOptions and pays its reserve in the same transaction (the mark does not jump).
 F5 (HELD): escrow accounting: the empty-vault sweep leaves a pending deposit's escrow alone; a
 donation while a deposit is pending goes to the LPs of record, the depositor gets fewer shares.
-F6 (WORKS, info): NatSpec vs code: a deposit fill records its shares as uint128(shares), "below
-2^128 for any real supply and offset": with the put vault's offset 12 a fill above 3.4e26 units
-records shares mod 2^128 (the mint is right); and the pause NatSpec ("requests ... stay open")
-vs requestDeposit's whenNotPaused.
+F6 (info; FIXED at 5ecdb1f, was: a 4e26-unit fill recorded 4e38 shares mod 2^128, and the pause
+NatSpec said requests stay open while requestDeposit is whenNotPaused): a deposit fill recorded
+its shares as uint128(shares). Fix: SafeCast.toUint128 (such a fill reverts; the request can be
+cancelled; a fill below 2^128 shares records exactly) and the pause NatSpec now says deposit
+requests stop while paused.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ from tests.helpers import call, now, request_id_of, reverts, send, warp_to
 WAD = 10**18
 USDC = 10**6
 PENDING, CLAIMABLE, CLAIMED, CANCELLED = 1, 2, 3, 4
+#: What a second or two of anvil's wall clock between two paths moves the figures compared (units).
+TIME_NOISE = 10**13
 
 
 def _approve(vault, signer, units: int) -> None:
@@ -54,6 +62,10 @@ def _req_redeem(vault, signer, shares: int) -> int:
     return request_id_of(vault, send(vault, signer, "requestRedeem", shares, signer.address, signer.address))
 
 
+def _next_block_at(w3, timestamp: int) -> None:
+    w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+
+
 def _value(vault, who) -> int:
     return call(vault, "convertToAssets", call(vault, "balanceOf", who))
 
@@ -61,13 +73,18 @@ def _value(vault, who) -> int:
 # --- F1. A blocker of one's own: the keeper cannot fill, the requester times her fill ----------
 
 
-def test_blocker_request_lets_the_requester_time_her_own_fill(live, trader):  # noqa: F811
+def test_blocker_request_no_longer_lets_the_requester_time_her_own_fill(live, trader):  # noqa: F811
     """The attacker (an LP of 100 WETH, next to alice's 100) requests B = 70% of her shares, more
     than free liquidity with 150 ATM calls written, then R = the rest. The keeper refreshes and
     fills every half hour: nothing fills (FIFO: B does not fit). An hour later she sees the keeper's
     +5% post coming (a jump, a missed poll): in front of it she cancels B and calls serveQueue
-    herself (R is fillDelay old): R fills at the pre-post mark. Counterfactual: the forward fill
-    (the same cancel, the keeper's fill after its post)."""
+    herself (R is fillDelay old). Counterfactual: the forward fill (the same cancel, the keeper's
+    fill after its post).
+
+    Was (a4061c7): R filled at the pre-post mark, +0.62 WETH over the forward fill (exit fee ~0.16,
+    paid either way), the attacker's net +0.36 WETH, alice (100 WETH LP) -0.37 WETH.
+    Now (5ecdb1f): the keeper called serveQueue within `fillDelay`, so hers fills nothing; R
+    waits for the keeper's fill after the post, as forward: nothing gained, alice loses nothing."""
     w3, m = live.w3, live.market
     vault, alice, attacker = live.protocol.vault("call"), _signer(1), _signer(3)
     _approve(vault, attacker, 100 * WAD)
@@ -89,11 +106,16 @@ def test_blocker_request_lets_the_requester_time_her_own_fill(live, trader):  # 
         live.refresh("2000")
         _fill(vault)
         assert call(vault, "redeemRequest", b)[1] == PENDING and call(vault, "redeemRequest", r)[1] == PENDING
-    assert now(w3) - call(vault, "redeemRequest", r)[3] >= call(vault, "fillDelay")
+    delay = call(vault, "fillDelay")
+    assert now(w3) - call(vault, "redeemRequest", r)[3] >= delay  # R alone would have let her fill
+    assert now(w3) - call(vault, "lastFillerServe") < delay  # but the keeper is there
 
     snap = _snapshot(w3)
     # Forward (what the design promises): the fill comes after the post.
+    start = now(w3) + 1
+    _next_block_at(w3, start)  # both paths on the same clock (anvil's runs on across a revert)
     send(vault, attacker, "cancelRedeemRequest", b)
+    warp(w3, 0)  # a block, where the attack has her serveQueue
     warp(w3, 2)
     live.post_spot("2100")
     _fill(vault)
@@ -104,32 +126,42 @@ def test_blocker_request_lets_the_requester_time_her_own_fill(live, trader):  # 
     _revert(w3, snap)
 
     # The attack: cancel the blocker and fill R herself in front of the post.
+    away = now(w3) - call(vault, "lastFillerServe")
+    _next_block_at(w3, start)
     send(vault, attacker, "cancelRedeemRequest", b)
-    send(vault, attacker, "serveQueue", 10)  # not the filler: R is fillDelay old
-    got = call(vault, "redeemRequest", r)
-    assert got[1] == CLAIMABLE
+    would = vault.requests_to_serve(10, sender=attacker.address)
+    send(vault, attacker, "serveQueue", 10)  # not the filler, which called within fillDelay
+    assert would == 0 and call(vault, "redeemRequest", r)[1] == PENDING
     warp(w3, 2)
     live.post_spot("2100")
-    _fill(vault)
+    _fill(vault)  # the keeper's fill after its post, as forward
+    got = call(vault, "redeemRequest", r)
+    assert got[1] == CLAIMABLE
     alice_att = _value(vault, alice.address)
     mine_att = got[5] + _value(vault, attacker.address)
     gain = got[5] - fwd[5]
     loss = alice_fwd - alice_att
-    fee = call(vault, "exitFeeWad") * got[5] // WAD
-    print(f"\nF1: R ({r_shares / 1e24:,.2f}M shares) filled at the pre-post mark {got[5] / WAD:.4f} WETH vs "
-          f"{fwd[5] / WAD:.4f} forward: +{gain / WAD:.4f} WETH (exit fee ~{fee / WAD:.4f}, paid either way); "
-          f"alice (100 WETH LP) loses {loss / WAD:.4f} WETH; the attacker's net (R's claim + B's shares, "
-          f"which bore part of the post) +{(mine_att - mine_fwd) / WAD:.4f} WETH")
-    assert mine_att - mine_fwd > 0
-    assert gain > 3 * fee  # beyond the fee, which is paid either way
-    assert loss > 0
+    net = mine_att - mine_fwd
+    print(f"\nF1: her serveQueue in front of the post fills {would} (the keeper's last serveQueue {away} s "
+          f"before, fillDelay {delay} s); R ({r_shares / 1e24:,.2f}M shares) filled after the post at "
+          f"{got[5] / WAD:.4f} WETH vs {fwd[5] / WAD:.4f} forward: {gain / WAD:+.6f} WETH "
+          f"(was +0.62); alice {-loss / WAD:+.6f} WETH (was -0.37); the attacker's net {net / WAD:+.6f} "
+          f"WETH (was +0.36)")
+    # The two paths' clocks can still differ by a second (anvil's follows the wall clock), over
+    # which the mark moves ~2.5e-6 WETH: 1e-5 WETH is a few seconds, 1/36,000 of the old net.
+    assert net <= TIME_NOISE and gain <= TIME_NOISE and loss <= TIME_NOISE
 
 
-def test_releasable_lock_lets_a_lone_request_time_its_fill(live, trader):  # noqa: F811
+def test_releasable_lock_no_longer_lets_a_lone_request_time_its_fill(live, trader):  # noqa: F811
     """F1 without a second request: the attacker's own far-OTM calls (strike 3000, listed by the
     keeper as any strike; ~zero delta, yet a whole WETH of collateral each) lock the liquidity her
     redeem needs. The keeper cannot fill her for an hour; in front of the +5% post she closes them
-    (closeLong serves no request now) and fills her request herself at the pre-post mark."""
+    (closeLong serves no request) and calls serveQueue herself.
+
+    Was (a4061c7): her whole stake filled at the pre-post mark, +1.38 WETH over the forward fill;
+    alice -1.39 WETH (the 60 calls cost her 0.021 WETH).
+    Now (5ecdb1f): her serveQueue fills nothing while the keeper fills every cycle; the request
+    fills after the post, as forward."""
     w3, m = live.w3, live.market
     vault, alice, attacker = live.protocol.vault("call"), _signer(1), _signer(3)
     _approve(vault, attacker, 110 * WAD)
@@ -156,36 +188,48 @@ def test_releasable_lock_lets_a_lone_request_time_its_fill(live, trader):  # noq
         return m.base.balance_units(attacker.address) - before
 
     snap = _snapshot(w3)
+    start = now(w3) + 1
+    _next_block_at(w3, start)  # both paths on the same clock
     close_otm()
+    warp(w3, 0)  # a block, where the attack has her serveQueue
     warp(w3, 2)
     live.post_spot("2100")
     _fill(vault)
     fwd = call(vault, "redeemRequest", r)
     alice_fwd = _value(vault, alice.address)
     _revert(w3, snap)
+    _next_block_at(w3, start)
     back = close_otm()
     send(vault, attacker, "serveQueue", 10)
-    got = call(vault, "redeemRequest", r)
+    assert call(vault, "redeemRequest", r)[1] == PENDING  # the keeper is there: she fills nothing
     warp(w3, 2)
     live.post_spot("2100")
     _fill(vault)
+    got = call(vault, "redeemRequest", r)
     assert fwd[1] == got[1] == CLAIMABLE
     loss = alice_fwd - _value(vault, alice.address)
     print(f"\nF1b: 60 calls at 3000 bought for {paid / WAD:.6f}, closed for {back / WAD:.6f} WETH; "
-          f"her whole stake filled at the pre-post mark "
-          f"{got[5] / WAD:.4f} WETH vs {fwd[5] / WAD:.4f} forward: +{(got[5] - fwd[5]) / WAD:.4f} WETH; "
-          f"alice loses {loss / WAD:.4f} WETH")
-    assert got[5] - fwd[5] > call(vault, "exitFeeWad") * got[5] // WAD and loss > 0
+          f"her own serveQueue filled nothing; her whole stake filled after the post at "
+          f"{got[5] / WAD:.4f} WETH vs {fwd[5] / WAD:.4f} forward: {(got[5] - fwd[5]) / WAD:+.6f} WETH "
+          f"(was +1.38); alice {-loss / WAD:+.6f} WETH (was -1.39)")
+    assert got[5] - fwd[5] <= TIME_NOISE and loss <= TIME_NOISE
 
 
-def test_in_line_fills_at_a_stale_mark_on_both_legs(live, trader):  # noqa: F811
-    """The keeper fills in every cycle in which the on-chain spot is within its 0.5% deviation of
-    its sources, so a fill without a post is at a mark the requester sees coming (the on-chain
-    one) while the true price is up to 0.5% away. The attacker asks to deposit when the true price
-    is 0.49% below the posted 2000 (the call vault looks cheap), the keeper fills in line at 2000;
-    spot falls, the keeper posts 1980; the true price is back up 0.49% when she asks to redeem,
-    filled in line at 1980. Her true exposure was ~flat (1990.2 in, 1989.8 out): what she makes is
-    the two lags (~1% of the vault's delta) less the exit fee."""
+def test_in_line_fills_no_longer_at_a_stale_mark(live, trader):  # noqa: F811
+    """The keeper posts when its sources are 0.5% (its deviation) from the on-chain spot and fills
+    every cycle. The attacker asks to deposit when the true price is 0.49% below the posted 2000
+    (the call vault looks cheap), to be filled in line at 2000; spot falls, the keeper posts 1980;
+    the true price is back up 0.49% when she asks to redeem, to be filled in line at 1980. Her
+    true exposure is ~flat (1990.2 in, 1989.8 out): at a4061c7 she made the two lags (~1% of the
+    vault's delta) less the exit fee.
+
+    Was (a4061c7): +0.009946 WETH on 5 (+19.9 bp after the 50 bp exit fee); at the true prices
+    -48.6 bp: the lags gave 68.5 bp.
+    Now (5ecdb1f): a fill serves only requests made before the latest post. (a) The keeper's
+    in-line cycle (no post) fills nothing: her deposit waits for the 1980 post. (b) The keeper
+    posting when a request waits (the oracle keeper's reason `requests`, db6f57d), at its sources'
+    price, fills both legs at the true prices: the round trip makes what it makes at the true
+    prices, the lags give nothing."""
     from optio.keepers.oracle import Settings
 
     deviation = Decimal(repr(Settings.model_fields["deviation"].default))
@@ -195,23 +239,42 @@ def test_in_line_fills_at_a_stale_mark_on_both_legs(live, trader):  # noqa: F811
     m.trade(trader, live.option("1800"), TradeKind.BUY, "100")
     stake = 5 * WAD
 
-    def keeper_cycle(true_price: Decimal, honest_oracle: bool) -> None:
+    def keeper_cycle(true_price: Decimal, honest_oracle: bool, post_for_requests: bool = True) -> bool:
+        """Posts when due (or every cycle if ``honest_oracle``, or, if ``post_for_requests``, when
+        a pending request was made since the latest post: the keeper's `requests`), then fills.
+        Whether it posted."""
         warp(w3, 2)
-        onchain = Decimal(call(live.protocol.spot_oracle, "latestPrice")[0]) / WAD
-        if honest_oracle or abs(true_price - onchain) >= deviation * onchain:
+        onchain, updated_at = call(live.protocol.spot_oracle, "latestPrice")
+        onchain = Decimal(onchain) / WAD
+        due = honest_oracle or abs(true_price - onchain) >= deviation * onchain
+        made = vault.newest_pending_request_time()
+        posted = due or (post_for_requests and made is not None and made >= updated_at)
+        if posted:
             live.post_spot(true_price)
-        _fill(vault)
+        send(vault, FILLER, "serveQueue", 1_000)
+        return posted
+
+    # (a) The keeper of a4061c7's attack: no post for a request, the in-line fill.
+    snap = _snapshot(w3)
+    _approve(vault, attacker, stake)
+    keeper_cycle(Decimal("2000"), False, False)
+    rid = request_id_of(vault, send(vault, attacker, "requestDeposit", stake, attacker.address, attacker.address))
+    assert not keeper_cycle(Decimal("1990.2"), False, False)  # in line: no post
+    assert call(vault, "redeemRequest", rid)[1] == PENDING  # was: filled at the 2000 mark
+    assert keeper_cycle(Decimal("1980"), False, False)  # due: posted
+    assert call(vault, "redeemRequest", rid)[1] == CLAIMED  # at the mark of the 1980 post
+    _revert(w3, snap)
 
     def run(exact: bool) -> int:
-        """The round trip's result (units); ``exact``: every fill at the true price (a post each cycle)."""
+        """The round trip's result (units); ``exact``: a post every cycle."""
         _approve(vault, attacker, stake)
         keeper_cycle(Decimal("2000"), exact)
         send(vault, attacker, "requestDeposit", stake, attacker.address, attacker.address)
-        keeper_cycle(Decimal("1990.2"), exact)  # in line: filled at 2000
+        keeper_cycle(Decimal("1990.2"), exact)  # requests wait: posted, filled at 1990.2
         keeper_cycle(Decimal("1980"), exact)  # due: posted
         assert call(live.protocol.spot_oracle, "latestPrice")[0] == 1980 * WAD
         rid = _req_redeem(vault, attacker, call(vault, "balanceOf", attacker.address))
-        keeper_cycle(Decimal("1989.8"), exact)  # in line: filled at 1980
+        keeper_cycle(Decimal("1989.8"), exact)  # requests wait: posted, filled at 1989.8
         got = call(vault, "redeemRequest", rid)
         assert got[1] == CLAIMABLE
         return got[5] - stake
@@ -220,21 +283,26 @@ def test_in_line_fills_at_a_stale_mark_on_both_legs(live, trader):  # noqa: F811
     fair = run(exact=True)
     _revert(w3, snap)
     profit = run(exact=False)
-    assert call(live.protocol.spot_oracle, "latestPrice")[0] == 1980 * WAD  # never posted 1989.8
-    print(f"\nF7: {stake / WAD} WETH in at the 2000 mark (true 1990.2), out at the 1980 mark (true 1989.8): "
-          f"profit {profit / WAD:+.6f} WETH ({profit * 10_000 / stake:+.1f} bp, exit fee 50 bp paid); "
-          f"filled at the true prices {fair / WAD:+.6f} ({fair * 10_000 / stake:+.1f} bp): the lags gave "
-          f"{(profit - fair) * 10_000 / stake:.1f} bp")
-    assert profit > 0 > fair
+    print(f"\nF7: (a) the in-line cycle filled nothing, her deposit waited for the 1980 post; (b) {stake / WAD} "
+          f"WETH in at true 1990.2, out at true 1989.8, the keeper posting when requests wait: "
+          f"{profit / WAD:+.6f} WETH ({profit * 10_000 / stake:+.1f} bp, was +19.9); every cycle posted: "
+          f"{fair / WAD:+.6f} ({fair * 10_000 / stake:+.1f} bp): the lags gave "
+          f"{(profit - fair) * 10_000 / stake:+.2f} bp (was 68.5)")
+    assert profit < 0 and profit - fair <= stake // 10**5  # under 0.1 bp
 
 
 # --- F2. Deposits first: dust deposit requests eat the keeper's budget -------------------------
 
 
-def test_dust_deposit_requests_starve_the_keepers_redeem_fills(live, trader):  # noqa: F811
+def test_dust_deposit_requests_no_longer_starve_the_keepers_redeem_fills(live, trader):  # noqa: F811
     """The keeper fills with serveQueue(50) (oracle keeper's fill_max_requests default). alice
     asks to redeem 1 WETH of shares (fits); the attacker puts 50 one-wei deposit requests in front
-    of the keeper's fill: deposits fill first, the keeper's budget is spent on them, alice waits."""
+    of the keeper's fill.
+
+    Was (a4061c7): deposits filled first and spent the keeper's whole budget: alice's redeem waited
+    (8.1M gas of dust against the keeper's 1.05M a cycle).
+    Now (5ecdb1f): redeems have a budget of their own: the keeper's cycle (its post, then
+    serveQueue(50)) fills the 50 dust deposits and her redeem in the same call."""
     from optio.keepers.oracle import Settings
 
     budget = Settings.model_fields["fill_max_requests"].default
@@ -247,16 +315,15 @@ def test_dust_deposit_requests_starve_the_keepers_redeem_fills(live, trader):  #
     gas_attacker = 0
     for _ in range(budget):
         gas_attacker += send(vault, attacker, "requestDeposit", 1, attacker.address, attacker.address)["gasUsed"]
+    warp(live.w3, 1)
+    live.post_spot("2000")  # the keeper's post: a fill serves requests made before it
     receipt = send(vault, FILLER, "serveQueue", budget)
-    assert call(vault, "redeemRequest", rid)[1] == PENDING  # starved
+    assert call(vault, "redeemRequest", rid)[1] == CLAIMABLE  # was: pending, starved
     assert call(vault, "pendingDepositAssets") == 0
     minted = call(vault, "balanceOf", attacker.address)
-    print(f"\nF2: 50 one-wei deposit requests ({gas_attacker:,} gas, {gas_attacker // budget:,} each) used the "
-          f"keeper's serveQueue(50) ({receipt['gasUsed']:,} gas): alice's 1 WETH redeem still pending; the "
-          f"attacker got {minted:,} shares for 50 wei; kept up for fillDelay at a 12 s cycle: "
-          f"{gas_attacker * 300 / 1e6:,.0f}M gas")
-    send(vault, FILLER, "serveQueue", budget)  # the next cycle, without new dust, fills her
-    assert call(vault, "redeemRequest", rid)[1] == CLAIMABLE
+    print(f"\nF2: 50 one-wei deposit requests ({gas_attacker:,} gas, {gas_attacker // budget:,} each) in front "
+          f"of the keeper's serveQueue(50) ({receipt['gasUsed']:,} gas): all 50 filled ({minted:,} shares for "
+          f"50 wei) and alice's 1 WETH redeem filled in the same call (was: still pending)")
 
 
 # --- F3. Emptying the book to open instant flows -------------------------------------------------
@@ -364,12 +431,18 @@ def test_escrow_survives_the_empty_vault_sweep_and_donations_do_not_pay(live, tr
 # --- F6. NatSpec against the code ---------------------------------------------------------------
 
 
-def test_deposit_fill_records_its_shares_mod_2_128(w3, deployer):
+def test_deposit_fill_too_large_for_uint128_reverts_and_below_records_exactly(w3, deployer):
     """A put vault with the deployment's offset 12 on a 6-decimal token (its faucet raised): a
-    deposit request of 4e26 units (4e20 USDC, under the uint96 cap) fills for 4e38 shares, minted
-    in full, but the request records uint128(shares): `redeemRequest(id).shares` (and so the SDK)
-    reports shares mod 2^128. The cast's comment says 2^112 × 10^offset < 2^128 "for any real
-    supply and offset": with offset 12 that holds only below 3.4e26 units."""
+    deposit request of 4e26 units (4e20 USDC, under the uint96 cap) would fill for 4e38 shares,
+    above 2^128 (3.4e38).
+
+    Was (a4061c7): the fill minted 4e38 shares but recorded uint128(shares): `redeemRequest(id)`
+    (and so the SDK) reported shares mod 2^128.
+    Now (5ecdb1f): SafeCast.toUint128: that fill reverts (the request stays pending, its escrow
+    intact, and the whale can cancel it); a fill of 3e26 units (3e38 shares) records exactly.
+    Left: while such a request heads the deposit list every serveQueue reverts (redeems too) until
+    its requester cancels it; the cap (2^96 units by default) admits it, no 6-decimal token has
+    3.4e20 whole units."""
     from optio.sdk.contracts import Client
     from optio.sdk.deploy import deploy_contract
 
@@ -377,28 +450,51 @@ def test_deposit_fill_records_its_shares_mod_2_128(w3, deployer):
                    artifact_name="MockERC20")
     vault = Client(w3, deploy_contract(w3, deployer, "PutVault", token.address, 12, 2**96 - 1,
                                        deployer.address, 5 * 10**15), artifact_name="PutVault")
-    whale = _signer(5)
+    whale, anyone = _signer(5), _signer(6)
     units = 4 * 10**26
     send(token, whale, "faucet", units)
     send(token, whale, "approve", vault.address, 2**256 - 1)
     rid = request_id_of(vault, send(vault, whale, "requestDeposit", units, whale.address, whale.address))
     warp(w3, 3601)
-    send(vault, _signer(6), "serveQueue", 1)  # anyone, fillDelay later
+    with reverts("SafeCastOverflowedUintDowncast", bits=128, value=units * 10**12):
+        send(vault, anyone, "serveQueue", 1)  # anyone, fillDelay later (no filler ever called)
+    assert call(vault, "redeemRequest", rid)[1] == PENDING and call(vault, "pendingDepositAssets") == units
+    assert call(vault, "balanceOf", whale.address) == 0
+    send(vault, whale, "cancelDepositRequest", rid)
+    assert call(token, "balanceOf", whale.address) == units and call(vault, "pendingDepositAssets") == 0
+
+    smaller = 3 * 10**26
+    rid2 = request_id_of(vault, send(vault, whale, "requestDeposit", smaller, whale.address, whale.address))
+    warp(w3, 3601)
+    send(vault, anyone, "serveQueue", 1)
     minted = call(vault, "balanceOf", whale.address)
-    recorded = call(vault, "redeemRequest", rid)[4]
-    print(f"\nF6: minted {minted:.4e} shares, recorded {recorded:.4e} "
-          f"(= minted mod 2^128: {recorded == minted % 2**128})")
-    assert minted == units * 10**12 and minted > 2**128
-    assert recorded == minted % 2**128 != minted
+    recorded = call(vault, "redeemRequest", rid2)[4]
+    print(f"\nF6: a fill of {units:.0e} units ({units * 10**12:.1e} shares > 2^128) reverts "
+          f"SafeCastOverflowedUintDowncast (was: recorded mod 2^128); cancelled, escrow back; "
+          f"{smaller:.0e} units: minted {minted:.4e} shares, recorded {recorded:.4e} (equal: {recorded == minted})")
+    assert minted == smaller * 10**12 < 2**128
+    assert recorded == minted
 
 
-def test_pause_natspec_says_requests_stay_open_but_deposit_requests_revert(live, guardian):  # noqa: F811
-    """OptioVault's header and pause(): "A pause stops deposits and mints only: withdrawals,
-    requests, claims and cancels stay open". requestDeposit is whenNotPaused (its own NatSpec says
-    so): the two disagree. Redeem requests do stay open."""
+def test_pause_natspec_now_says_deposit_requests_stop(live, guardian):  # noqa: F811
+    """Was (a4061c7): OptioVault's header and pause() said "A pause stops deposits and mints only:
+    withdrawals, requests, claims and cancels stay open" while requestDeposit is whenNotPaused.
+    Now (5ecdb1f): the NatSpec (as compiled, in .build) says deposit requests stop while paused;
+    the code agrees: requestDeposit reverts EnforcedPause, redeem requests stay open."""
+    import json
+
+    from optio.sdk.artifacts import build_path
+
+    types = json.loads(build_path().read_text())["contractTypes"]
+    header = types["OptioVault"]["devdoc"]["details"]
+    pause = types["CallVault"]["userdoc"]["methods"]["pause()"]["notice"]
+    assert "A pause stops deposits, mints and deposit requests" in header
+    assert "requests, claims and cancels stay open" not in header.replace("redeem requests", "")
+    assert pause.startswith("Stops deposits, mints and deposit requests")
     vault, alice = live.protocol.vault("call"), _signer(1)
     _approve(vault, alice, WAD)
     send(vault, guardian, "pause")
     with reverts("EnforcedPause"):
         send(vault, alice, "requestDeposit", WAD, alice.address, alice.address)
     _req_redeem(vault, alice, 10**20)
+    print(f"\nF6b: pause() NatSpec: {pause!r}")
