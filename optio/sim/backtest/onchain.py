@@ -55,7 +55,12 @@ class ChainProtocol:
     with at least ``actors`` unlocked dev accounts); deploys them first unless given a
     ``deployment``. Funds actors 1.. with test tokens and approvals."""
 
-    def __init__(self, scenario: Scenario, w3: Web3, actors: int, deployment: Deployment | None = None):
+    def __init__(self, scenario: Scenario, w3: Web3, actors: int, deployment: Deployment | None = None, *,
+                 keeper_fills: bool = True):
+        """``keeper_fills``: actor 0 posts and fills an LP's request in the same step (the
+        backtest); False where a keeper process of its own fills (the running demo): requests
+        are only made, and an LP's filled exits are claimed at her next move."""
+        self.keeper_fills = keeper_fills
         self.s, self.w3 = scenario, w3
         self.addresses = [dev_account(i).address for i in range(actors)]
         self.deployment = deployment or deploy_protocol(w3, LocalSigner(dev_account(0)), scenario.deploy_config(),
@@ -181,7 +186,8 @@ class ChainProtocol:
             return
         receipt = self._send(who, contract, "requestDeposit", units, address, address)
         (request_id, _), = self.vaults_sdk[vault].effects([receipt]).deposits_queued
-        self._fill(who, vault, request_id)
+        if self.keeper_fills:
+            self._fill(who, vault, request_id)
 
     def max_withdraw(self, who: int, vault: VaultName) -> float:
         """What an exit could take now: instant (``maxWithdraw``) or, with options live, at a fill."""
@@ -196,6 +202,12 @@ class ChainProtocol:
             self._send(who, contract, "withdraw", units, address, address)
             return
         shares = sdk.exit_shares_units(units)
+        if not self.keeper_fills:  # the keeper process fills: claim what it filled, then request
+            for request in sdk.requests_of(address):
+                if request.status == "claimable":
+                    self._send(who, contract, "claim", request.request_id, address)
+            self._send(who, contract, "requestRedeem", shares, address, address)
+            return
         receipt = self._send(who, contract, "requestRedeem", shares, address, address)
         (request_id, _), = sdk.effects([receipt]).queued
         self._fill(who, vault, request_id)
