@@ -21,7 +21,8 @@ def _amount(value: Decimal) -> str:
 
 
 def _fill_when(v) -> str:
-    return f"fills at the keeper's next fill, or by anyone after {duration_text(v.fill_delay())}"
+    return (f"fills at the keeper's next fill (after its next post), or by anyone after "
+            f"{duration_text(v.fill_delay())} if the keeper stops filling")
 
 
 def deposit(protocol: Protocol, signer: Signer, vault: str, amount: str, *, preview: bool = False,
@@ -160,7 +161,7 @@ def requests(protocol: Protocol, owner: str, vault: str, *, as_json: bool = Fals
 
 def fill(protocol: Protocol, signer: Signer, max_requests: int = 50, *, as_json: bool = False) -> None:
     """Fill both vaults' pending requests as ``signer`` (the keeper fills any; others only those
-    older than the fill delay)."""
+    the fill delay old, once the keeper has been away as long)."""
     results = {}
     for key in VAULT_KEYS:
         v = protocol.vault(key)
