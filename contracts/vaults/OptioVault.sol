@@ -9,7 +9,6 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IOptioVault} from "../interfaces/IOptioVault.sol";
 import {IOptionsBook, IOptionsMark} from "../interfaces/IOptionsMark.sol";
 import {ISpotOracle} from "../interfaces/ISpotOracle.sol";
@@ -752,9 +751,11 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             uint256 shares = _toShares(assets, total, Math.Rounding.Floor);
             link = r.next;
             r.status = RequestStatus.Claimed;
-            // Checked: 2^112 assets times 10^offset shares per unit can pass 2^128 (a put vault's
-            // offset is 12; round 9, F6). A fill that large reverts rather than record a wrong amount.
-            r.result = SafeCast.toUint128(shares);
+            // The record saturates: 2^112 assets times 10^offset shares per unit can pass 2^128
+            // (a put vault's offset is 12). Truncating recorded a wrong amount (round 9, F6), and a
+            // checked cast made every fill revert behind such a request; the mint and the events
+            // carry the exact amount.
+            r.result = uint128(Math.min(shares, type(uint128).max));
             r.next = 0;
             _mint(r.controller, shares);
             total += assets;
