@@ -467,6 +467,7 @@ def test_deposit_fill_too_large_for_uint128_fills_and_saturates_its_record(w3, d
     assert call(vault, "redeemRequest", redeem)[1] == 2  # the redeem behind it filled (Claimable)
 
     smaller = 3 * 10**26
+    send(token, whale, "faucet", smaller)
     rid2 = request_id_of(vault, send(vault, whale, "requestDeposit", smaller, whale.address, whale.address))
     warp(w3, 3601)
     send(vault, anyone, "serveQueue", 1)
