@@ -99,8 +99,8 @@ def test_free_option_around_withdraw(w3, protocol, live, trader, deployer, keepe
     """An LP who sees the vault's written calls go deep in the money withdraws before they
     settle: at a fair price he takes his share of the loss; at a cash price the LPs who stay
     pay his share. Since forward-priced LP flows ours closes instant exits while the book is
-    live: carol's exit is a request the keeper fills at the mark (the naive cash vault has no
-    options mark, so its instant flows stay open)."""
+    live: carol's exit is a request the keeper fills at the mark after its next spot post (the
+    naive cash vault has no options mark, so its instant flows stay open)."""
     if version == "naive":  # the vault's mark is set once: the naive vault ignores it from the start
         live = _cash_vault_market(
             w3, protocol, deployer, keeper, guardian, alice, trader, CallVault="NaiveCashCallVault"
@@ -125,15 +125,17 @@ def test_free_option_around_withdraw(w3, protocol, live, trader, deployer, keepe
     if version == "ours":
         assert not call(vault, "instantFlowsOpen")
         rid = request_id_of(vault, send(vault, carol, "requestRedeem", shares, carol.address, carol.address))
+        warp(live.w3, 1)  # the keeper's cycle: a post after the request (spot unchanged), then its fill
+        live.post_spot("2900")
         send(vault, keeper, "serveQueue", 16)
         send(vault, carol, "claim", rid, carol.address)
     else:
         send(vault, carol, "redeem", shares, carol.address, carol.address)
     paid = vault.asset.balance_units(carol.address) - before
     if version == "ours":
-        # `fair` is read two blocks before the fill (the request's and the keeper's): the written
-        # calls' time value may decay by theta·2 s in between (the surface holds its vols, not its
-        # total variance).
+        # `fair` is read a few seconds before the fill (the request, the keeper's post a second
+        # later, its fill): the written calls' time value may decay by theta over those seconds
+        # in between (the surface holds its vols, not its total variance).
         assert paid <= fair + fair // 10**6
     else:
         assert paid > fair + WAD // 100, f"naive vault paid {paid}, fair {fair}"
@@ -249,9 +251,9 @@ def test_expired_option_marked_at_its_settlement_price(w3, protocol, deployer, k
     expiry), whatever spot does next. A depositor who sees spot rise after expiry deposits before
     the board is settled and redeems after: he must not gain. Since forward-priced LP flows the
     board's options keep the vault's instant flows closed until it is settled: carol's deposit is
-    a request, which the keeper fills after its 2900 post and before the settle (the worst case
-    for the LPs: forward pricing does not help here, the mark at τ = 0 must); she withdraws at
-    once after the settle, the book empty again."""
+    a request, which the keeper fills after its next 2900 post and before the settle (the worst
+    case for the LPs: forward pricing does not help here, the mark at τ = 0 must); she withdraws
+    at once after the settle, the book empty again."""
     live = _market(version, w3, protocol, deployer, keeper, guardian, alice, OptionPricer="NaiveExpiryPricer")
     live.market.base.faucet(bob, "50")
     live.market.trade(bob, live.option("1800"), TradeKind.BUY, "10")
@@ -269,6 +271,8 @@ def test_expired_option_marked_at_its_settlement_price(w3, protocol, deployer, k
     assert not call(vault, "instantFlowsOpen")
     send(vault.asset, carol, "approve", vault.address, 2**256 - 1)
     rid = request_id_of(vault, send(vault, carol, "requestDeposit", 100 * WAD, carol.address, carol.address))
+    warp(w3, 1)  # the keeper's cycle: a post after the request (spot still 2900), then its fill
+    live.post_spot("2900")
     send(vault, keeper, "serveQueue", 16)
     assert call(vault, "redeemRequest", rid)[4] > 0  # filled at the mark before the settle
     live.market.settle(keeper, live.expiry)

@@ -93,8 +93,8 @@ def test_no_free_option_around_settlement(live, trader, bob, alice, keeper):
     already marked at intrinsic, so depositing before settlement and withdrawing after gains
     nothing (it loses the rounding). Since forward-priced LP flows the board's live options keep
     instant flows closed until the settle: carol's deposit is a request, which the keeper fills
-    before the settle (the settle itself fills nothing); once the board is settled the book is
-    empty and she withdraws at once."""
+    before the settle, after its next spot post (the settle itself fills nothing); once the board
+    is settled the book is empty and she withdraws at once."""
     m = live.market
     vault = live.protocol.vault("call")
     m.trade(trader, live.option("1800"), TradeKind.BUY, "10")
@@ -108,6 +108,8 @@ def test_no_free_option_around_settlement(live, trader, bob, alice, keeper):
     send(m, bob, "settle", live.expiry)
     assert call(vault, "redeemRequest", rid)[1] == PENDING  # settling serves no request
     live.w3.provider.make_request("evm_revert", [snap])
+    warp(live.w3, 1)  # the keeper's cycle: a post after the request (spot unchanged), then its fill
+    live.post_spot("2400")
     send(vault, keeper, "serveQueue", 16)
     assert call(vault, "redeemRequest", rid)[1] == CLAIMED
     price_before = call(vault, "convertToAssets", one)

@@ -252,7 +252,8 @@ def test_stale_mark_stops_deposits_and_delays_exits(live, trader, alice, keeper)
     the keeper's fill, and fills at the next fresh mark. (Until the review of 6507dee, withdrawals
     went on at the bound: that priced LPs out. Until forward-priced LP flows the instant redeem
     reverted MarkNotFresh here; now the live book closes instant flows first: InstantFlowClosed,
-    and the fill is the keeper's, alice's request being younger than fillDelay.)"""
+    and the fill is the keeper's, after its next spot post: alice's request is younger than
+    fillDelay and the keeper is filling, so anyone else's serveQueue fills nothing.)"""
     m = live.market
     vault = live.protocol.vault("call")
     m.trade(trader, live.option("2000"), TradeKind.BUY, "1")
@@ -270,8 +271,9 @@ def test_stale_mark_stops_deposits_and_delays_exits(live, trader, alice, keeper)
     send(vault, alice, "requestRedeem", shares // 2, alice.address, alice.address)
     send(vault, keeper, "serveQueue", 16)
     assert call(vault, "pendingShares") == shares // 2
+    warp(live.w3, 1)  # the keeper's next cycle: a post after the request, then its fill
     live.refresh()
-    send(vault, alice, "serveQueue", 16)  # too young for anyone but the keeper
+    send(vault, alice, "serveQueue", 16)  # too young, and the keeper is filling: anyone's fills nothing
     assert call(vault, "pendingShares") == shares // 2
     send(vault, keeper, "serveQueue", 16)
     assert call(vault, "pendingShares") == 0 and call(vault, "claimableAssets") > 0

@@ -97,9 +97,10 @@ def test_cancelled_requests_do_not_freeze_settlement(
     """20,000 cancelled requests queue ahead of alice's real one. On 6507dee none of serveQueue,
     closeLong and settle fitted in a 30M block behind them (each walked the queue). Since
     forward-priced LP flows closeLong and settle serve no request at all (on either version: they
-    fit and fill nothing); the fills are serveQueue's, the keeper's at once and anyone's once a
-    request is fillDelay old. On ours each fits and fills alice's request; on the naive queue
-    (cancelled entries stay and are walked) neither fits."""
+    fit and fill nothing); the fills are serveQueue's, the keeper's after its next spot post and
+    anyone's once the keeper has been away fillDelay (and the request is that old). On ours each
+    fits and fills alice's request; on the naive queue (cancelled entries stay and are walked)
+    neither fits."""
     if version == "naive":  # cancelled requests stay in the queue, walked by every serve
         live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveCancelQueueCallVault")
     m = live.market
@@ -113,9 +114,12 @@ def test_cancelled_requests_do_not_freeze_settlement(
     shares = call(vault, "convertToShares", 10 * WAD)
 
     def serve_gas_behind_the_spam() -> int | None:
-        """Gas of the keeper's serveQueue(16) once alice's request queues behind what is spammed so far."""
+        """Gas of the keeper's serveQueue(16) once alice's request queues behind what is spammed so
+        far (after its next spot post, as the keeper fills: the fill reaches her request)."""
         snap = _snapshot(w3)
         send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
+        warp(w3, 1)
+        live.post_spot("2000")
         gas = _gas(vault, keeper, "serveQueue", 16)
         _revert(w3, snap)
         return gas
@@ -144,6 +148,8 @@ def test_cancelled_requests_do_not_freeze_settlement(
     )
     assert call(vault, "queueLength") == first + SPAM_ENTRIES
     rid = request_id_of(vault, send(vault, alice, "requestRedeem", shares, alice.address, alice.address))
+    warp(w3, 1)  # the keeper's cycle: a post after alice's request, then its fill (measured below)
+    live.post_spot("2000")
 
     gas: dict[str, int | None] = {}
     served: dict[str, bool] = {}
@@ -160,6 +166,8 @@ def test_cancelled_requests_do_not_freeze_settlement(
     measure("closeLong", m, trader, "closeLong", itm.id, 10 * WAD, 0, _deadline(live))
     warp(w3, call(vault, "fillDelay") + 1)  # a keeper that stopped filling: anyone may fill now
     live.refresh()
+    # Its measured fill was reverted: the filler has been away fillDelay, the request is that old.
+    assert now(w3) - call(vault, "lastFillerServe") > call(vault, "fillDelay")
     measure("anyone's serveQueue(16)", vault, attacker, "serveQueue", 16)
     warp(w3, live.expiry - now(w3) + 60)
     live.post_spot("2000")
@@ -235,9 +243,10 @@ def test_queued_lp_is_not_forced_out_at_a_stale_mark(
     """carol's request waits while the mark is stale (board 2's surface not posted). On 6507dee
     anyone's serveQueue, closeLong or settle filled it at the stale mark's bound (-38.8%). Since
     forward-priced LP flows closeLong and settle serve no request at all (on either version); the
-    fills left are anyone's serveQueue (carol's request is older than fillDelay) and the keeper's
-    (the filler), which on the naive vault (exits at any mark) pay her at the bound, and on ours
-    fill nothing until the next fresh mark, which fills her at the fair price."""
+    fills left are anyone's serveQueue (carol's request is older than fillDelay, and the keeper
+    has been away that long) and the keeper's (the filler, after its spot post), which on the
+    naive vault (exits at any mark) pay her at the bound, and on ours fill nothing until the next
+    fresh mark, where the keeper's fill after its post pays her the fair price."""
     if version == "naive":  # exits paid at any mark
         live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveStaleFillCallVault")
     m = live.market
@@ -249,7 +258,9 @@ def test_queued_lp_is_not_forced_out_at_a_stale_mark(
         warp(w3, 3 * 3600 + 60)
         live.refresh()
     assert call(m, "optionsLiability", vault.address)[1] is False, "the mark must be stale here"
-    assert now(w3) - call(vault, "redeemRequest", rid)[3] > call(vault, "fillDelay")  # anyone may fill it
+    # Anyone may fill it: the request and the filler's latest serveQueue are older than fillDelay.
+    assert now(w3) - call(vault, "redeemRequest", rid)[3] > call(vault, "fillDelay")
+    assert now(w3) - call(vault, "lastFillerServe") > call(vault, "fillDelay")
     fair = _fresh_preview(live, vault, call(vault, "redeemRequest", rid)[4], expiry2)
 
     if trigger == "serveQueue":
@@ -286,7 +297,9 @@ def test_queued_lp_is_not_forced_out_at_a_stale_mark(
         live.post_surface()
     assert call(m, "optionsLiability", vault.address)[1] is True
     fair = call(vault, "previewRedeem", r[4])
-    send(vault, attacker, "serveQueue", 16)  # anyone: the request is older than fillDelay
+    # The keeper's fill (its post above came after the request). It filled just now, at the stale
+    # mark: anyone else waits fillDelay from that, however old the request.
+    send(vault, keeper, "serveQueue", 16)
     r = call(vault, "redeemRequest", rid)
     # The fill lands a block after the preview: a second of theta on the book, no more.
     assert r[1] == CLAIMABLE and abs(r[5] - fair) <= fair // 10**6, (r[5], fair)
@@ -303,7 +316,8 @@ def test_no_instant_exit_at_a_stale_mark(w3, live, trader, deployer, keeper, gua
     mark alone still refuses the exit (MarkNotFresh), maxima zero on both. ``[naive]``
     (NaiveStaleFillCallVault, exits at any mark): its instant flows are closed too, so the old
     instant exit cannot be replayed on the current code; the damage the freshness check guards
-    against shows on the exit she has left, a request the keeper fills at the stale mark."""
+    against shows on the exit she has left, a request the keeper fills at the stale mark (after
+    its next spot post: board 2's surface is still stale)."""
     if version == "naive":  # exits paid at any mark
         live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveStaleFillCallVault")
     elif version == "instant":  # instant flows whatever the book; the freshness check kept
@@ -325,6 +339,9 @@ def test_no_instant_exit_at_a_stale_mark(w3, live, trader, deployer, keeper, gua
         return
     fair = _fresh_preview(live, vault, shares, expiry2)
     rid = request_id_of(vault, send(vault, carol, "requestRedeem", shares, carol.address, carol.address))
+    warp(live.w3, 1)  # the keeper's cycle: a spot post after the request, then its fill
+    live.post_spot("2000")
+    assert call(live.market, "optionsLiability", vault.address)[1] is False, "the mark must still be stale"
     send(vault, keeper, "serveQueue", 16)
     r = call(vault, "redeemRequest", rid)
     print(
