@@ -35,7 +35,7 @@ def _mine_at(w3, timestamp: int) -> None:
     w3.provider.make_request("evm_mine", [timestamp])
 
 
-def measure_vault(p: Protocol, kind: str, signers: dict, market) -> dict[str, int]:
+def measure_vault(p: Protocol, kind: str, signers: dict, market, keeper) -> dict[str, int]:
     v = p.vault(kind)
     one = 10**v.asset.decimals
     first, second, third = signers["first"], signers["second"], signers["third"]
@@ -57,8 +57,12 @@ def measure_vault(p: Protocol, kind: str, signers: dict, market) -> dict[str, in
     rid = v.call("queueLength") - 1
     _send(v, third, "requestRedeem", v.call("balanceOf", third.address), third.address, third.address)
     g["cancel_request"] = _send(v, third, "cancelRedeemRequest", rid + 1)
-    g["unlock_and_serve_1"] = _send(v, market, "unlockCollateral", v.call("lockedAssets"))
+    # Unlocks fill nothing (LP flows are priced forward): the keeper (FILLER_ROLE) fills.
+    g["unlock"] = _send(v, market, "unlockCollateral", v.call("lockedAssets"))
+    g["fill_1_redeem"] = _send(v, keeper, "serveQueue", 16)
     g["claim"] = _send(v, third, "claim", rid, third.address)
+    g["request_deposit"] = _send(v, first, "requestDeposit", 10 * one, first.address, first.address)
+    g["fill_1_deposit"] = _send(v, keeper, "serveQueue", 16)
     return g
 
 
@@ -179,7 +183,7 @@ def run() -> dict:
             role = v.call("MARKET_ROLE")
             schedule_and_execute(deployer, v, "grantRole", role, market.address, timelock=timelock_of(p))
         signers = {k: LocalSigner(dev_account(i)) for k, i in (("first", 1), ("second", 2), ("third", 3))}
-        vaults = {kind: measure_vault(p, kind, signers, market) for kind in ("call", "put")}
+        vaults = {kind: measure_vault(p, kind, signers, market, keeper) for kind in ("call", "put")}
         oracles = measure_oracles(w3, p, keeper)
     with local_chain("anvil") as chain:
         market, nav = measure_market(chain.w3, LocalSigner(dev_account(0)))

@@ -67,11 +67,14 @@ def set_next_timestamp(w3: Web3, timestamp: int) -> None:
 
 
 def request_id_of(vault: Client, receipt) -> int:
-    """The requestId of the RedeemRequest event in ``receipt`` (other logs, e.g. the share
-    Transfer, are not this event and are skipped)."""
+    """The requestId of the RedeemRequest or DepositRequest event in ``receipt`` (other logs, e.g.
+    the share Transfer, are not these events and are skipped)."""
     from web3.logs import DISCARD
 
-    return vault.contract.events.RedeemRequest().process_receipt(receipt, errors=DISCARD)[0]["args"]["requestId"]
+    events = vault.contract.events
+    found = [*events.RedeemRequest().process_receipt(receipt, errors=DISCARD),
+             *events.DepositRequest().process_receipt(receipt, errors=DISCARD)]
+    return found[0]["args"]["requestId"]
 
 
 def admin_send(protocol, client: Client, fn: str, *args: object, signer: Signer | None = None):

@@ -2,17 +2,36 @@
 pragma solidity 0.8.28;
 
 /// @title IOptioVault
-/// @notice ERC-4626 vault that writes fully covered options, with instant withdrawals up to free
-/// liquidity and an ERC-7540-style redeem queue (request → fulfil FIFO → claim) for the rest.
+/// @notice ERC-4626 vault that writes fully covered options. While it holds live options, LPs
+/// enter and leave through ERC-7540-style requests filled at a later mark (forward-priced);
+/// instant deposits and exits only while its mark has no price input.
 /// @dev Amounts named `assets` are in the asset's own decimals; `shares` carry
 /// `asset decimals + decimalsOffset` decimals.
 ///
 /// Design choices (review of 6507dee):
+/// - LP flows are priced forward. While the vault holds a live option its share price moves with
+///   spot and vol, and an LP who could enter or leave at the mark she sees would trade on a post
+///   she can see coming (a keeper's pending transaction, a missed poll in a fast market): the
+///   exit fee bounds that only up to the keeper's threshold (findings B1, B4, D, V of
+///   docs/security.md). So then `deposit`, `mint`, `withdraw` and `redeem` revert
+///   `InstantFlowClosed` and their maxima are zero; LPs `requestDeposit` (assets escrowed) or
+///   `requestRedeem` (shares escrowed), and the requests fill at the mark of a later fill that
+///   the requester does not time: only requests made before the latest spot post fill (a fill
+///   between posts is at a mark the requester saw, while the market may have moved by up to the
+///   keeper's threshold); the filler (FILLER_ROLE, the oracle keeper, which posts and then fills)
+///   may fill any of them; anyone else only once the filler has not called `serveQueue` for
+///   `fillDelay` and only requests that old (a keeper that stopped filling cannot trap LPs; then
+///   the requester can time her own fill, as any exit could before; request age alone let an LP
+///   time her own fill behind a head she blocked herself while the keeper was there). Nothing else
+///   fills: settle, closeLong and unlocks no longer serve the queue on the side (a holder could
+///   time those). Deposits fill first (they never wait on liquidity), then redeems in order.
+///   Instant flows stay open while the vault has no live option: its mark is its idle assets,
+///   which no price moves, so no one can gain on a post by entering or leaving then.
 /// - The queue is a doubly linked FIFO list of the pending requests only: a cancel unlinks its
 ///   request in O(1), and serving visits pending requests and nothing else, at most
 ///   `maxRequests` of them. Cancelled or served requests cost later calls nothing, so no number
-///   of request/cancel pairs can push `serveQueue`, or the market's settle and closeLong (which
-///   serve the queue), past a block's gas.
+///   of request/cancel pairs can push `serveQueue` past a block's gas. Deposit and redeem requests
+///   share the id space and live in two such lists.
 /// - No exit is priced at a bound. While the options cannot be marked (the market's
 ///   `optionsLiability` says fresh = false: spot or a surface is stale) the vault values its
 ///   shorts at full collateral; an LP paid at that mark would give the gap to those who stay.
@@ -51,12 +70,16 @@ interface IOptioVault {
         Cancelled
     }
 
-    /// @param controller Who may claim or cancel.
-    /// @param shares Shares escrowed by the request.
-    /// @param assets Assets reserved at fulfilment (zero while pending).
+    /// @param controller Who may claim or cancel (a deposit's shares are minted to it).
+    /// @param isDeposit A deposit request (assets escrowed) or a redeem request (shares escrowed).
+    /// @param requestedAt When it was made, while it is pending (zero once filled or cancelled).
+    /// @param shares A redeem: shares escrowed. A deposit: shares minted at its fill (zero before).
+    /// @param assets A redeem: assets reserved at its fill (zero before). A deposit: assets escrowed.
     struct Request {
         address controller;
         RequestStatus status;
+        bool isDeposit;
+        uint64 requestedAt;
         uint128 shares;
         uint128 assets;
     }
@@ -86,6 +109,16 @@ interface IOptioVault {
     error OptionsMarkAlreadySet(address current);
     /// @notice Thrown when an exit fee above `MAX_EXIT_FEE_WAD` is set.
     error ExitFeeTooHigh(uint256 exitFeeWad, uint256 maxExitFeeWad);
+    /// @notice Thrown by an instant deposit, mint, withdraw or redeem while the vault holds live
+    /// options (its share price moves with spot and vol): use `requestDeposit`/`requestRedeem`.
+    error InstantFlowClosed();
+    /// @notice Thrown when a deposit request names an owner other than the caller (the assets
+    /// come from the caller).
+    error OwnerNotSender(address owner, address sender);
+    /// @notice Thrown when a request is of the other kind (a deposit cancelled as a redeem, …).
+    error WrongRequestKind(uint256 requestId, bool isDeposit);
+    /// @notice Thrown when a fill delay above `MAX_FILL_DELAY` is set.
+    error FillDelayTooLong(uint256 fillDelay, uint256 maxFillDelay);
 
     /* EVENTS */
 
@@ -93,6 +126,14 @@ interface IOptioVault {
     event RedeemRequest(
         address indexed controller, address indexed owner, uint256 indexed requestId, address sender, uint256 shares
     );
+    /// @notice ERC-7540: `assets` moved from `owner` into the deposit queue.
+    event DepositRequest(
+        address indexed controller, address indexed owner, uint256 indexed requestId, address sender, uint256 assets
+    );
+    /// @notice A deposit request was filled: `shares` minted to the controller for `assets`.
+    event DepositFulfilled(uint256 indexed requestId, address indexed controller, uint256 assets, uint256 shares);
+    /// @notice A pending deposit request was cancelled and its assets returned to the controller.
+    event DepositCancelled(uint256 indexed requestId, address indexed controller, uint256 assets);
     /// @notice A queued request was served: `shares` burnt, `assets` set aside for the controller.
     event RedeemFulfilled(uint256 indexed requestId, address indexed controller, uint256 shares, uint256 assets);
     /// @notice Fulfilled assets were paid out.
@@ -108,11 +149,21 @@ interface IOptioVault {
     event DepositCapSet(uint256 depositCap);
     event OptionsMarkSet(address optionsMark);
     event ExitFeeSet(uint256 exitFeeWad);
+    event FillDelaySet(uint256 fillDelay);
     /// @notice The protocol's share of an exit fee (or an empty vault's rounding) was set aside.
     event ProtocolFeeAccrued(uint256 assets);
     event ProtocolFeesCollected(address indexed to, uint256 assets);
 
     /* LP */
+
+    /// @notice Queues `assets` of the caller (`owner` must be the caller) for deposit at the share
+    /// price of its fill; the shares are minted to `controller` then. Checked against the deposit
+    /// cap now (with the deposits already queued). Refused while paused or at a mark that is
+    /// not fresh. @return requestId Index in the queue (shared with redeem requests).
+    function requestDeposit(uint256 assets, address controller, address owner) external returns (uint256 requestId);
+
+    /// @notice Cancels a pending deposit request and returns its assets to the controller.
+    function cancelDepositRequest(uint256 requestId) external;
 
     /// @notice Queues `shares` of `owner` for redemption at the price of fulfilment.
     /// @return requestId Index in the FIFO queue.
@@ -125,10 +176,12 @@ interface IOptioVault {
     /// @notice Pays a fulfilled request's assets to `receiver`. Controller only.
     function claim(uint256 requestId, address receiver) external returns (uint256 assets);
 
-    /// @notice Serves up to `maxRequests` pending requests in order while liquidity allows,
-    /// each at the current share price less the exit fee; serves nothing while the options
-    /// cannot be marked fresh. Visits only pending requests (at most `maxRequests` + 1).
-    /// Anyone may call. @return served Number of requests fulfilled.
+    /// @notice Fills pending requests made before the latest spot post, at the current mark: up
+    /// to `maxRequests` deposits (none while paused), then up to `maxRequests` redeems in order
+    /// while liquidity allows, each at the share price less the exit fee; fills nothing while the
+    /// options cannot be marked fresh. The filler (FILLER_ROLE) fills any such request; anyone
+    /// else only while the filler has not called for `fillDelay`, and only requests that old.
+    /// Visits only pending requests. @return served Requests filled.
     function serveQueue(uint256 maxRequests) external returns (uint256 served);
 
     /* MARKET */
@@ -157,6 +210,19 @@ interface IOptioVault {
     /// pending requests (which come first).
     function freeLiquidity() external view returns (uint256 assets);
 
+    /// @notice ERC-7540: assets of deposit request `requestId` still pending for `controller`.
+    function pendingDepositRequest(uint256 requestId, address controller) external view returns (uint256 assets);
+    /// @notice Whether instant deposits and exits are open: the vault holds no live option.
+    function instantFlowsOpen() external view returns (bool);
+    /// @notice Seconds after which anyone may fill a request (the filler may at once), once the
+    /// filler has not called `serveQueue` for as long.
+    function fillDelay() external view returns (uint32);
+    /// @notice When the filler last called `serveQueue` (Unix s).
+    function lastFillerServe() external view returns (uint40);
+    /// @notice Assets escrowed by pending deposit requests (not part of totalAssets).
+    function pendingDepositAssets() external view returns (uint128);
+    /// @notice The first pending deposit request, or `queueLength()` when none is pending.
+    function depositQueueHead() external view returns (uint256);
     /// @notice ERC-7540: shares of `requestId` still pending for `controller`.
     function pendingRedeemRequest(uint256 requestId, address controller) external view returns (uint256 shares);
 
@@ -168,8 +234,8 @@ interface IOptioVault {
     /// @notice Requests ever made (the next request's id).
     function queueLength() external view returns (uint256);
 
-    /// @notice The first pending request (the next to be served), or `queueLength()` when none
-    /// is pending.
+    /// @notice The first pending redeem request (the next to be served), or `queueLength()` when
+    /// none is pending.
     function queueHead() external view returns (uint256);
 
     /// @notice The pending request after `requestId` in the queue, or `queueLength()` when

@@ -10,4 +10,8 @@ contract CallVault is OptioVault {
     constructor(IERC20 base, uint8 decimalsOffset_, uint96 depositCap_, address admin, uint256 exitFeeWad_)
         OptioVault(base, "Optio Call Vault", "oCALL", decimalsOffset_, depositCap_, admin, exitFeeWad_)
     {}
+
+    function _isCall() internal pure override returns (bool) {
+        return true;
+    }
 }

@@ -10,7 +10,8 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IOptioVault} from "../interfaces/IOptioVault.sol";
-import {IOptionsMark} from "../interfaces/IOptionsMark.sol";
+import {IOptionsBook, IOptionsMark} from "../interfaces/IOptionsMark.sol";
+import {ISpotOracle} from "../interfaces/ISpotOracle.sol";
 
 // slither-disable-start uninitialized-local,incorrect-equality
 // False positives, by detector (tools/slither_check.py):
@@ -18,13 +19,15 @@ import {IOptionsMark} from "../interfaces/IOptionsMark.sol";
 // - incorrect-equality: the strict equalities compare stored amounts and times with zero or ids, never a balance an outsider can move.
 /// @title OptioVault
 /// @notice Shared logic of the call and put vaults: ERC-4626 shares over a collateral asset,
-/// marked to market by the options market, with a FIFO redeem queue for what cannot leave now.
-/// @dev Design notes (linked queue, no exit at a stale mark, exit fee) in IOptioVault.
+/// marked to market by the options market, with forward-priced deposit and redeem requests.
+/// @dev Design notes (forward-priced LP flows, linked queues, no exit at a stale mark, exit fee)
+/// in IOptioVault.
 /// Valuation: totalAssets = balance − assets reserved for fulfilled requests − mark of the
 /// options written (a liability). Rounding follows ERC-4626 in the vault's favour: shares minted
 /// and assets paid round down; shares burnt round up. Inflation attacks are made unprofitable by
 /// OpenZeppelin's virtual shares with `decimalsOffset` (10^offset virtual shares per asset unit).
-/// A pause stops deposits and mints only: withdrawals, requests, claims and cancels stay open.
+/// A pause stops deposits, mints and deposit requests (and their fills) only: withdrawals, redeem
+/// requests, claims and cancels stay open.
 abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, ReentrancyGuard {
     using SafeERC20 for IERC20;
     using Math for uint256;
@@ -33,8 +36,10 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     bytes32 public constant MARKET_ROLE = keccak256("MARKET_ROLE");
-    /// @notice Requests served after an unlock, bounding that call's gas.
-    uint256 public constant SERVE_ON_UNLOCK = 16;
+    /// @notice Fills requests at once (the oracle keeper, right after its posts).
+    bytes32 public constant FILLER_ROLE = keccak256("FILLER_ROLE");
+    /// @notice Largest fill delay: a day (a keeper's outage must not trap LPs for longer).
+    uint256 public constant MAX_FILL_DELAY = 1 days;
     /// @notice Largest exit fee, wad (2%).
     uint256 public constant MAX_EXIT_FEE_WAD = 0.02e18;
     /// @dev A request's fee (Entry.feeMicros): the exit fee in force when it was made, in units
@@ -65,19 +70,32 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     uint64 public exitFeeWad;
     /// @inheritdoc IOptioVault
     uint96 public protocolFees;
+    /// @dev First and last pending deposit requests as links (request id + 1; 0: none).
+    uint40 private _depositHead;
+    uint40 private _depositTail;
+    /// @inheritdoc IOptioVault
+    uint128 public pendingDepositAssets;
+    /// @inheritdoc IOptioVault
+    uint32 public fillDelay = 1 hours;
+    /// @inheritdoc IOptioVault
+    uint40 public lastFillerServe;
     Entry[] private _requests;
 
-    /// @dev A request as stored: the public Request with its neighbours in the list of pending
-    /// requests (links: request id + 1, 0 for none), packed into the controller's slot, and the
-    /// exit fee in force when it was made (a raise does not reach a queued LP, who may be unable
-    /// to leave before it runs; fees go to the protocol, so a raise on her took her money).
+    /// @dev A request as stored: its neighbours in its list of pending requests (links: request
+    /// id + 1, 0 for none), packed into the controller's slot; `amount`, the shares (a redeem) or
+    /// assets (a deposit) escrowed; `result`, while pending the request's time, then what its fill
+    /// gave (a redeem's assets owed, a deposit's shares minted): the two are never needed at once,
+    /// and sharing the word keeps a request at two slots. A redeem's `feeMicros` is the exit fee
+    /// in force when it was made (a raise does not reach a queued LP, who may be unable to leave
+    /// before it runs; fees go to the protocol, so a raise on her took her money).
     struct Entry {
         address controller;
         RequestStatus status;
+        bool isDeposit;
         uint40 prev;
         uint40 next;
-        uint112 shares;
-        uint128 assets;
+        uint112 amount;
+        uint128 result;
         uint16 feeMicros;
     }
 
@@ -117,6 +135,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         whenNotPaused
         returns (uint256 shares)
     {
+        _requireInstantFlows();
         (uint256 total, bool fresh) = _mark();
         uint256 maxAssets = _maxDepositAt(total, fresh);
         if (assets > maxAssets) revert ERC4626ExceededMaxDeposit(receiver, assets, maxAssets);
@@ -125,6 +144,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     }
 
     function mint(uint256 shares, address receiver) public override nonReentrant whenNotPaused returns (uint256) {
+        _requireInstantFlows();
         return super.mint(shares, receiver);
     }
 
@@ -134,6 +154,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         nonReentrant
         returns (uint256 shares)
     {
+        _requireInstantFlows();
         (uint256 total, bool fresh) = _exitMark();
         if (!fresh) revert MarkNotFresh();
         uint256 maxAssets = _maxWithdrawAt(owner, total);
@@ -150,6 +171,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         nonReentrant
         returns (uint256 assets)
     {
+        _requireInstantFlows();
         (uint256 total, bool fresh) = _exitMark();
         if (!fresh) revert MarkNotFresh();
         uint256 maxShares = _maxRedeemAt(owner, total);
@@ -160,7 +182,39 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         _accrueProtocolFee(_protocolShareOf(gross, gross - assets, total));
     }
 
-    /* REDEEM QUEUE */
+    /* REQUESTS */
+
+    /// @inheritdoc IOptioVault
+    function requestDeposit(uint256 assets, address controller, address owner)
+        external
+        nonReentrant
+        whenNotPaused
+        returns (uint256 requestId)
+    {
+        if (owner != msg.sender) revert OwnerNotSender(owner, msg.sender);
+        // The cap counts the deposits already queued: they fill before any redeem.
+        (uint256 total, bool fresh) = _mark();
+        uint256 queued = pendingDepositAssets;
+        uint256 room = _maxDepositAt(total + queued, fresh);
+        if (assets > room) revert ERC4626ExceededMaxDeposit(controller, assets, room);
+        requestId = _enqueue(true, controller, assets, 0);
+        // Safe cast: the queued total is at most the deposit cap, a uint96.
+        pendingDepositAssets = uint128(queued + assets);
+        emit DepositRequest(controller, owner, requestId, msg.sender, assets);
+        IERC20(asset()).safeTransferFrom(owner, address(this), assets);
+    }
+
+    /// @inheritdoc IOptioVault
+    function cancelDepositRequest(uint256 requestId) external nonReentrant {
+        Entry storage r = _pendingOfKind(requestId, true);
+        uint256 assets = r.amount;
+        _dropCancelled(r);
+        r.status = RequestStatus.Cancelled;
+        r.result = 0;
+        pendingDepositAssets -= uint128(assets);
+        emit DepositCancelled(requestId, r.controller, assets);
+        IERC20(asset()).safeTransfer(r.controller, assets);
+    }
 
     /// @inheritdoc IOptioVault
     function requestRedeem(uint256 shares, address controller, address owner)
@@ -168,22 +222,9 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         nonReentrant
         returns (uint256 requestId)
     {
-        if (shares == 0) revert ZeroAmount();
-        if (controller == address(0)) revert ZeroAddress();
-        if (shares > type(uint112).max) revert AmountTooLarge(shares);
         if (owner != msg.sender) _spendAllowance(owner, msg.sender, shares);
-
-        requestId = _requests.length;
-        // Links are ids + 1 in 40 bits: 2^40 requests are beyond any chain's gas.
-        if (requestId >= type(uint40).max) revert AmountTooLarge(requestId);
-        uint40 link = uint40(requestId + 1);
-        uint40 tail = _tail;
-        // Safe casts: shares checked above; the fee is at most 2e16 / 1e12 = 20,000 < 2^16.
-        uint16 fee = uint16((uint256(exitFeeWad) + FEE_UNIT - 1) / FEE_UNIT);
-        _requests.push(Entry(controller, RequestStatus.Pending, tail, 0, uint112(shares), 0, fee));
-        if (tail == 0) _head = link;
-        else _requests[tail - 1].next = link;
-        _tail = link;
+        // Safe cast: the fee is at most 2e16 / 1e12 = 20,000 < 2^16.
+        requestId = _enqueue(false, controller, shares, uint16((uint256(exitFeeWad) + FEE_UNIT - 1) / FEE_UNIT));
         pendingShares += shares;
         _transfer(owner, address(this), shares);
         emit RedeemRequest(controller, owner, requestId, msg.sender, shares);
@@ -191,10 +232,11 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @inheritdoc IOptioVault
     function cancelRedeemRequest(uint256 requestId) external nonReentrant {
-        Entry storage r = _controlledRequest(requestId, RequestStatus.Pending);
-        uint256 shares = r.shares;
+        Entry storage r = _pendingOfKind(requestId, false);
+        uint256 shares = r.amount;
         _dropCancelled(r);
         r.status = RequestStatus.Cancelled;
+        r.result = 0;
         pendingShares -= shares;
         _transfer(address(this), r.controller, shares);
         emit RedeemCancelled(requestId, r.controller, shares);
@@ -204,7 +246,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     function claim(uint256 requestId, address receiver) external nonReentrant returns (uint256 assets) {
         if (receiver == address(0)) revert ZeroAddress();
         Entry storage r = _controlledRequest(requestId, RequestStatus.Claimable);
-        assets = r.assets;
+        assets = r.result;
         r.status = RequestStatus.Claimed;
         claimableAssets -= uint128(assets);
         emit RedeemClaimed(requestId, r.controller, receiver, assets);
@@ -213,7 +255,21 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @inheritdoc IOptioVault
     function serveQueue(uint256 maxRequests) external nonReentrant returns (uint256 served) {
-        return _serveQueue(maxRequests);
+        uint256 madeBy = type(uint256).max;
+        if (hasRole(FILLER_ROLE, msg.sender)) {
+            // Safe cast: block.timestamp < 2^40.
+            lastFillerServe = uint40(block.timestamp);
+        } else {
+            // Anyone else fills only while the filler has been away `fillDelay`, and only requests
+            // that old. Request age alone let an LP time her own fill while the keeper was there:
+            // a request of hers too big for the liquidity blocked the head (the keeper's fills
+            // waited behind it), and once hers was old she cancelled the blocker, or freed the
+            // collateral she had locked, in front of a post she saw coming (round 9, F1).
+            uint256 delay = fillDelay;
+            if (block.timestamp < uint256(lastFillerServe) + delay) return 0;
+            madeBy = block.timestamp - delay;
+        }
+        return _serveQueue(maxRequests, madeBy);
     }
 
     /* MARKET */
@@ -230,13 +286,14 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return _utilisation(locked, idle);
     }
 
-    /// @notice Releases `assets` of collateral and serves the queue with it. Market role only.
+    /// @notice Releases `assets` of collateral. Market role only.
     function unlockCollateral(uint256 assets) external onlyRole(MARKET_ROLE) nonReentrant {
         _release(assets, 0, address(0));
     }
 
-    /// @notice Releases `unlock` of collateral, pays `pay` to `to` out of what is not locked
-    /// (a holder's payout comes before the queue), then serves the queue. Market role only.
+    /// @notice Releases `unlock` of collateral and pays `pay` to `to` out of what is not locked (a
+    /// holder's payout comes before the queue). Market role only. Serves no request: a holder
+    /// could time the call, and fills must not be timed by anyone with a stake in their price.
     function release(uint256 unlock, uint256 pay, address to) external onlyRole(MARKET_ROLE) nonReentrant {
         _release(unlock, pay, to);
     }
@@ -278,6 +335,13 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         _setExitFee(exitFeeWad_);
     }
 
+    /// @notice Sets how long a request waits for the filler before anyone may fill it. Admin only.
+    function setFillDelay(uint32 delay) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (delay > MAX_FILL_DELAY) revert FillDelayTooLong(delay, MAX_FILL_DELAY);
+        fillDelay = delay;
+        emit FillDelaySet(delay);
+    }
+
     /// @inheritdoc IOptioVault
     function collectProtocolFees(address to) external onlyRole(DEFAULT_ADMIN_ROLE) nonReentrant returns (uint256 assets) {
         if (to == address(0)) revert ZeroAddress();
@@ -287,7 +351,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         IERC20(asset()).safeTransfer(to, assets);
     }
 
-    /// @notice Stops deposits and mints; never withdrawals, requests, claims or cancels.
+    /// @notice Stops deposits, mints and deposit requests (queued ones wait); never withdrawals,
+    /// redeem requests, fills of redeems, claims or cancels.
     function pause() external onlyRole(GUARDIAN_ROLE) {
         _pause();
     }
@@ -328,13 +393,13 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @notice Deposit room under the cap; zero while paused or while the options cannot be
     /// marked (a stale oracle): a deposit must never buy shares at a wrong price.
     function maxDeposit(address) public view override returns (uint256) {
-        if (paused()) return 0;
+        if (paused() || !instantFlowsOpen()) return 0;
         (uint256 total, bool fresh) = _mark();
         return _maxDepositAt(total, fresh);
     }
 
     function maxMint(address) public view override returns (uint256) {
-        if (paused()) return 0;
+        if (paused() || !instantFlowsOpen()) return 0;
         (uint256 total, bool fresh) = _mark();
         return _toShares(_maxDepositAt(total, fresh), total, Math.Rounding.Floor);
     }
@@ -342,6 +407,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @notice The owner's assets less the exit fee, capped by free liquidity; zero while the
     /// options cannot be marked (an exit then reverts `MarkNotFresh`).
     function maxWithdraw(address owner) public view override returns (uint256) {
+        if (!instantFlowsOpen()) return 0;
         (uint256 total, bool fresh) = _exitMark();
         return fresh ? _maxWithdrawAt(owner, total) : 0;
     }
@@ -349,6 +415,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @notice The owner's shares, capped by the shares free liquidity can pay net of the exit
     /// fee (rounded down); zero while the options cannot be marked.
     function maxRedeem(address owner) public view override returns (uint256) {
+        if (!instantFlowsOpen()) return 0;
         (uint256 total, bool fresh) = _exitMark();
         return fresh ? _maxRedeemAt(owner, total) : 0;
     }
@@ -365,20 +432,35 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     }
 
     /// @inheritdoc IOptioVault
+    function instantFlowsOpen() public view returns (bool) {
+        return !_hasLiveOptions();
+    }
+
+    /// @inheritdoc IOptioVault
+    function pendingDepositRequest(uint256 requestId, address controller) external view returns (uint256) {
+        return _amountIn(requestId, controller, RequestStatus.Pending, true);
+    }
+
+    /// @inheritdoc IOptioVault
     function pendingRedeemRequest(uint256 requestId, address controller) external view returns (uint256) {
-        return _sharesIn(requestId, controller, RequestStatus.Pending);
+        return _amountIn(requestId, controller, RequestStatus.Pending, false);
     }
 
     /// @inheritdoc IOptioVault
     function claimableRedeemRequest(uint256 requestId, address controller) external view returns (uint256) {
-        return _sharesIn(requestId, controller, RequestStatus.Claimable);
+        return _amountIn(requestId, controller, RequestStatus.Claimable, false);
     }
 
     /// @inheritdoc IOptioVault
-    function redeemRequest(uint256 requestId) external view returns (Request memory) {
+    function redeemRequest(uint256 requestId) external view returns (Request memory q) {
         if (requestId >= _requests.length) revert UnknownRequest(requestId);
         Entry storage e = _requests[requestId];
-        return Request(e.controller, e.status, e.shares, e.assets);
+        (q.controller, q.status, q.isDeposit) = (e.controller, e.status, e.isDeposit);
+        bool pending = e.status == RequestStatus.Pending;
+        // Safe cast: a pending request's `result` is its time.
+        if (pending) q.requestedAt = uint64(e.result);
+        uint128 filled = pending ? 0 : e.result;
+        (q.shares, q.assets) = e.isDeposit ? (filled, uint128(e.amount)) : (uint128(e.amount), filled);
     }
 
     /// @inheritdoc IOptioVault
@@ -389,6 +471,12 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @inheritdoc IOptioVault
     function queueHead() external view returns (uint256) {
         uint256 head = _head;
+        return head == 0 ? _requests.length : head - 1;
+    }
+
+    /// @inheritdoc IOptioVault
+    function depositQueueHead() external view returns (uint256) {
+        uint256 head = _depositHead;
         return head == 0 ? _requests.length : head - 1;
     }
 
@@ -531,17 +619,60 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         _unlink(e);
     }
 
-    /// @dev Takes a pending request out of the list of pending requests, in O(1).
+    /// @dev Takes a pending request out of its list of pending requests, in O(1).
     function _unlink(Entry storage e) private {
         uint40 prev = e.prev;
         uint40 next = e.next;
-        if (prev == 0) _head = next;
-        else _requests[prev - 1].next = next;
-        if (next == 0) _tail = prev;
-        else _requests[next - 1].prev = prev;
+        bool isDeposit = e.isDeposit;
+        if (prev != 0) _requests[prev - 1].next = next;
+        else if (isDeposit) _depositHead = next;
+        else _head = next;
+        if (next != 0) _requests[next - 1].prev = prev;
+        else if (isDeposit) _depositTail = prev;
+        else _tail = prev;
         e.prev = 0;
         e.next = 0;
     }
+
+    /// @dev Appends a pending request to the tail of its list; `result` holds its time until filled.
+    function _enqueue(bool isDeposit, address controller, uint256 amount, uint16 feeMicros)
+        private
+        returns (uint256 requestId)
+    {
+        if (amount == 0) revert ZeroAmount();
+        if (controller == address(0)) revert ZeroAddress();
+        if (amount > type(uint112).max) revert AmountTooLarge(amount);
+        requestId = _requests.length;
+        // Links are ids + 1 in 40 bits: 2^40 requests are beyond any chain's gas.
+        if (requestId >= type(uint40).max) revert AmountTooLarge(requestId);
+        uint40 link = uint40(requestId + 1);
+        uint40 tail = isDeposit ? _depositTail : _tail;
+        // Safe cast: amount checked above.
+        _requests.push(
+            Entry(controller, RequestStatus.Pending, isDeposit, tail, 0, uint112(amount), uint128(block.timestamp), feeMicros)
+        );
+        if (tail != 0) _requests[tail - 1].next = link;
+        else if (isDeposit) _depositHead = link;
+        else _head = link;
+        if (isDeposit) _depositTail = link;
+        else _tail = link;
+    }
+
+    /// @dev Reverts unless instant flows are open (see IOptioVault: forward-priced LP flows).
+    function _requireInstantFlows() private view {
+        if (_hasLiveOptions()) revert InstantFlowClosed();
+    }
+
+    /// @dev Whether the market holds live options of this vault's side: its mark then moves with
+    /// spot and vol. Virtual for the test mock that keeps instant flows open whatever the book
+    /// (contracts/mocks/NaiveInstantFlowVaults.sol), as they were before forward pricing.
+    function _hasLiveOptions() internal view virtual returns (bool) {
+        IOptionsMark mark = optionsMark;
+        return address(mark) != address(0) && IOptionsBook(address(mark)).liveOptions(_isCall()).length != 0;
+    }
+
+    /// @dev The side of the book this vault collateralises (CallVault: true; PutVault: false).
+    function _isCall() internal pure virtual returns (bool);
 
     function _release(uint256 unlock, uint256 pay, address to) private {
         uint128 locked = lockedAssets;
@@ -556,7 +687,6 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             emit Paid(to, pay);
             IERC20(asset()).safeTransfer(to, pay);
         }
-        _serveQueue(SERVE_ON_UNLOCK);
     }
 
     /// @dev Locked over idle assets, wad, rounded up (a limit must not pass on rounding).
@@ -564,23 +694,86 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return idle == 0 ? 0 : Math.mulDiv(locked, 1e18, idle, Math.Rounding.Ceil);
     }
 
-    /// @dev Assets held for LPs: the balance less what fulfilled requests and the protocol are owed.
+    /// @dev Assets held for LPs: the balance less what fulfilled requests and the protocol are
+    /// owed and what pending deposit requests escrow.
     function _idleAssets() private view returns (uint256) {
-        return IERC20(asset()).balanceOf(address(this)) - claimableAssets - protocolFees;
+        return IERC20(asset()).balanceOf(address(this)) - claimableAssets - protocolFees - pendingDepositAssets;
     }
 
-    /// @dev Fulfils pending requests in order at the current share price less the exit fee until
-    /// one does not fit the liquidity not locked as collateral; never skips ahead (FIFO
-    /// fairness). Walks the list of pending requests only: each step serves one or stops, so the
-    /// gas is bounded by `maxRequests` whatever was cancelled. Serves nothing at a mark that is
-    /// not fresh (a bound, not a price): the requests wait for the next fresh mark.
-    function _serveQueue(uint256 maxRequests) private returns (uint256 served) {
-        uint40 link = _head;
-        if (link == 0 || maxRequests == 0) return 0;
-        // Marked once: each fulfilment moves `assets` from the LPs' total into reserved claims
-        // and burns its shares, so the total is carried forward instead of re-marked.
+    /// @dev Fills pending requests made at or before `madeBy` at the current mark: deposits first
+    /// (they add liquidity and never wait on it), in order, none while paused; then redeems in
+    /// order at the share price less the exit fee until one does not fit the liquidity not locked
+    /// as collateral, never skipping ahead (FIFO fairness). Walks the lists of pending requests
+    /// only, each step filling one or stopping, so the gas is bounded by `maxRequests` whatever
+    /// was cancelled. Fills nothing at a mark that is not fresh (a bound, not a price).
+    function _serveQueue(uint256 maxRequests, uint256 madeBy) private returns (uint256 served) {
+        if (maxRequests == 0 || (_head == 0 && _depositHead == 0)) return 0;
+        // Marked once: each fill moves assets and shares by what it converts at, so the total is
+        // carried forward instead of re-marked.
         (uint256 total, bool fresh) = _exitMark();
         if (!fresh) return 0;
+        madeBy = Math.min(madeBy, _pricedSince());
+        uint256 deposits;
+        if (!paused()) (deposits, total) = _fillDeposits(maxRequests, madeBy, total);
+        // Each list its own budget: dust deposit requests in front cannot starve redeems (round 9, F2).
+        served = deposits + _fillRedeems(maxRequests, madeBy, total);
+    }
+
+    /// @dev The latest request time a fill may serve: strictly before the latest spot post. A fill
+    /// between posts is at a mark the requester saw, and the market may have moved since by up
+    /// to the keeper's threshold, which an LP could enter or leave on (round 9, F7): a request
+    /// waits for the next post (the keeper posts when requests wait). No limit while the vault
+    /// holds no live option (its mark has no price input, and spot may be missing or stale).
+    function _pricedSince() private view returns (uint256) {
+        if (!_hasLiveOptions()) return type(uint256).max;
+        // The mark was fresh with live options (checked by the caller): the spot read cannot revert.
+        (, uint256 updatedAt) = IOptionsBook(address(optionsMark)).spotOracle().latestPrice();
+        return updatedAt - 1;
+    }
+
+    /// @dev Mints each deposit's shares at `total` (rounded down: the depositor gets no more than
+    /// her assets are worth) and carries the total forward.
+    function _fillDeposits(uint256 maxRequests, uint256 madeBy, uint256 total)
+        private
+        returns (uint256 served, uint256 totalAfter)
+    {
+        uint40 link = _depositHead;
+        uint256 filledAssets;
+        while (link != 0 && served < maxRequests) {
+            uint256 id = link - 1;
+            Entry storage r = _requests[id];
+            if (r.status != RequestStatus.Pending) {
+                link = r.next; // the naive mock's cancelled requests, as in `_fillRedeems`
+                continue;
+            }
+            if (r.result > madeBy) break;
+            uint256 assets = r.amount;
+            uint256 shares = _toShares(assets, total, Math.Rounding.Floor);
+            link = r.next;
+            r.status = RequestStatus.Claimed;
+            // The record saturates: 2^112 assets times 10^offset shares per unit can pass 2^128
+            // (a put vault's offset is 12). Truncating recorded a wrong amount (round 9, F6), and a
+            // checked cast made every fill revert behind such a request; the mint and the events
+            // carry the exact amount.
+            r.result = uint128(Math.min(shares, type(uint128).max));
+            r.next = 0;
+            _mint(r.controller, shares);
+            total += assets;
+            filledAssets += assets;
+            emit DepositFulfilled(id, r.controller, assets, shares);
+            emit Deposit(r.controller, r.controller, assets, shares);
+            served++;
+        }
+        if (served == 0) return (0, total);
+        pendingDepositAssets -= uint128(filledAssets);
+        _depositHead = link;
+        if (link == 0) _depositTail = 0;
+        else _requests[link - 1].prev = 0;
+        return (served, total);
+    }
+
+    function _fillRedeems(uint256 maxRequests, uint256 madeBy, uint256 total) private returns (uint256 served) {
+        uint40 link = _head;
         uint256 locked = lockedAssets;
         uint256 idle = _idleAssets();
         uint256 toProtocol;
@@ -594,7 +787,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
                 link = r.next;
                 continue;
             }
-            uint256 shares = r.shares;
+            if (r.result > madeBy) break;
+            uint256 shares = r.amount;
             // Gross rounded down, fee rounded up: the leaver gets no more than the shares are worth.
             uint256 gross = _toAssets(shares, total, Math.Rounding.Floor);
             if (gross > (idle > locked ? idle - locked : 0)) break;
@@ -603,7 +797,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
             link = r.next;
             r.status = RequestStatus.Claimable;
-            r.assets = uint128(assets);
+            r.result = uint128(assets);
             r.next = 0;
             pendingShares -= shares;
             claimableAssets += uint128(assets);
@@ -632,10 +826,19 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         if (r.status != expected) revert WrongRequestStatus(requestId, r.status, expected);
     }
 
-    function _sharesIn(uint256 requestId, address controller, RequestStatus status) private view returns (uint256) {
+    function _pendingOfKind(uint256 requestId, bool isDeposit) private view returns (Entry storage r) {
+        r = _controlledRequest(requestId, RequestStatus.Pending);
+        if (r.isDeposit != isDeposit) revert WrongRequestKind(requestId, r.isDeposit);
+    }
+
+    function _amountIn(uint256 requestId, address controller, RequestStatus status, bool isDeposit)
+        private
+        view
+        returns (uint256)
+    {
         if (requestId >= _requests.length) return 0;
         Entry storage r = _requests[requestId];
-        return r.controller == controller && r.status == status ? r.shares : 0;
+        return r.controller == controller && r.status == status && r.isDeposit == isDeposit ? r.amount : 0;
     }
 }
 // slither-disable-end uninitialized-local,incorrect-equality

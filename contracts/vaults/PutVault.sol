@@ -10,4 +10,8 @@ contract PutVault is OptioVault {
     constructor(IERC20 quote, uint8 decimalsOffset_, uint96 depositCap_, address admin, uint256 exitFeeWad_)
         OptioVault(quote, "Optio Put Vault", "oPUT", decimalsOffset_, depositCap_, admin, exitFeeWad_)
     {}
+
+    function _isCall() internal pure override returns (bool) {
+        return false;
+    }
 }

@@ -1,19 +1,20 @@
 """`optio dev …`: local chains only (Anvil, Ganache; chain id 31337 or 1337): post a price or a
-flat surface as the keeper, warp the clock, grant a role. Each refuses any other chain with one
+flat surface as the keeper, fill the vaults' LP requests as the keeper, warp the clock, grant a
+role. Each refuses any other chain with one
 line before it sends anything."""
 
 from __future__ import annotations
 
 import click
 
-from optio.cli.context import Context, one_line_errors
+from optio.cli.context import Context, json_option, one_line_errors
 from optio.cli.params import AMOUNT
 from optio.sdk.utc import utc_time
 
 
 @click.group()
 def dev() -> None:
-    """Local chains: post a price or a surface, warp time, grant a role."""
+    """Local chains: post a price or a surface, fill LP requests, warp time, grant a role."""
 
 
 @dev.command("price")
@@ -48,6 +49,23 @@ def dev_surface(ctx: Context, vol: float) -> None:
         console.print(f"[green]✓[/] flat {s.vol:.2%} surface posted for {utc_time(s.expiry)}")
 
 
+@dev.command("fill")
+@click.option("--max", "max_requests", type=click.IntRange(1, 500), default=50, show_default=True,
+              help="Requests to fill at most, per vault")
+@json_option
+@click.pass_obj
+@one_line_errors
+def dev_fill(ctx: Context, max_requests: int, as_json: bool) -> None:
+    """Fill both vaults' pending LP requests now, as --account (the keeper, FILLER_ROLE: dev:0).
+    On a real chain the oracle keeper does this right after its posts."""
+    from optio.cli import lp as actions
+    from optio.sdk.devchain import require_local
+
+    w3 = ctx.w3()
+    require_local(w3)
+    actions.fill(ctx.protocol(w3), ctx.signer(w3), max_requests, as_json=as_json)
+
+
 @dev.command("warp")
 @click.argument("seconds", type=click.IntRange(1), required=False)
 @click.option("--to-expiry", "to_expiry", is_flag=False, flag_value="next", default=None,
@@ -80,7 +98,7 @@ def dev_warp(ctx: Context, seconds: int | None, to_expiry: str | None) -> None:
 @click.pass_obj
 @one_line_errors
 def dev_grant(ctx: Context, role: str, account: str) -> None:
-    """Grant ROLE (KEEPER_ROLE, VOL_KEEPER_ROLE, LISTER_ROLE, GUARDIAN_ROLE) to ACCOUNT (an address
+    """Grant ROLE (KEEPER_ROLE, VOL_KEEPER_ROLE, LISTER_ROLE, GUARDIAN_ROLE, FILLER_ROLE) to ACCOUNT (an address
     or dev:N) on every contract that has it, as the timelock without its delay (Anvil)."""
     from optio.cli.render import console
     from optio.sdk.devchain import grant_role, normalise_role, require_local

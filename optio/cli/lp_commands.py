@@ -1,4 +1,7 @@
-"""`optio lp …`: deposit, withdraw, claim, cancel and status of vault positions."""
+"""`optio lp …`: deposit, withdraw, claim, cancel, requests and status of vault positions.
+
+While a vault holds live options, its LP flows are requests filled at a later mark (docs/lp-flows.md):
+deposit and withdraw then queue, the keeper fills, claim pays a filled withdrawal."""
 
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ def lp() -> None:
 @click.pass_obj
 @one_line_errors
 def lp_deposit(ctx: Context, vault: str, amount: str, preview: bool, min_shares: str | None, as_json: bool) -> None:
-    """Deposit AMOUNT of the vault's asset."""
+    """Deposit AMOUNT of the vault's asset: at once while the vault holds no live option, else
+    as a request filled at a later mark (the keeper's next fill; shares minted to you then)."""
     from optio.cli import lp as actions
 
     actions.deposit(*ctx.protocol_and_signer(), vault, amount, preview=preview, min_shares=min_shares,
@@ -35,7 +39,8 @@ def lp_deposit(ctx: Context, vault: str, amount: str, preview: bool, min_shares:
 @click.option("--vault", type=VAULT, required=True)
 @click.option("--amount", default=None, type=AMOUNT, help="Asset amount to withdraw")
 @click.option("--all", "withdraw_all", is_flag=True, help="Withdraw the whole position")
-@click.option("--queue", is_flag=True, help="Queue what free liquidity cannot pay now (claim it once served)")
+@click.option("--queue", is_flag=True, help="Queue what free liquidity cannot pay now (claim it once filled); "
+              "implied while the vault holds live options (all of it is queued then)")
 @click.option("--preview", is_flag=True, help="Show what it would pay now and queue, and the fee; send nothing")
 @click.option("--min-assets", type=AMOUNT, default=None,
               help="Refuse (nothing sent) if it would pay and queue less than this")
@@ -44,7 +49,8 @@ def lp_deposit(ctx: Context, vault: str, amount: str, preview: bool, min_shares:
 @one_line_errors
 def lp_withdraw(ctx: Context, vault: str, amount: str | None, withdraw_all: bool, queue: bool, preview: bool,
                 min_assets: str | None, as_json: bool) -> None:
-    """Withdraw now what free liquidity allows; with --queue, queue the rest."""
+    """Withdraw now what free liquidity allows; with --queue, queue the rest. While the vault
+    holds live options, all of it is queued: filled at a later mark, then optio lp claim."""
     if (amount is None) == (not withdraw_all):
         raise click.UsageError("give exactly one of --amount or --all")
     from optio.cli import lp as actions
@@ -59,7 +65,7 @@ def lp_withdraw(ctx: Context, vault: str, amount: str | None, withdraw_all: bool
 @click.pass_obj
 @one_line_errors
 def lp_claim(ctx: Context, vault: str, as_json: bool) -> None:
-    """Claim served queued withdrawals (serving the queue first when it can be)."""
+    """Claim filled queued withdrawals (filling the queue first when you may)."""
     from optio.cli import lp as actions
 
     actions.claim(*ctx.protocol_and_signer(), vault, as_json=as_json)
@@ -72,7 +78,8 @@ def lp_claim(ctx: Context, vault: str, as_json: bool) -> None:
 @click.pass_obj
 @one_line_errors
 def lp_cancel(ctx: Context, request_id: int, vault: str, as_json: bool) -> None:
-    """Cancel your pending queued withdrawal REQUEST_ID (its shares come back)."""
+    """Cancel your pending request REQUEST_ID: a deposit (its assets come back) or a withdrawal
+    (its shares come back)."""
     from optio.cli import lp as actions
 
     actions.cancel(*ctx.protocol_and_signer(), vault, request_id, as_json=as_json)
@@ -89,3 +96,16 @@ def lp_status(ctx: Context, vault: str, as_json: bool) -> None:
 
     protocol, signer = ctx.protocol_and_signer()
     actions.status(protocol, signer.address, vault, as_json=as_json)
+
+
+@lp.command("requests")
+@click.option("--vault", type=click.Choice(["call", "put", "all"]), default="all")
+@json_option
+@click.pass_obj
+@one_line_errors
+def lp_requests(ctx: Context, vault: str, as_json: bool) -> None:
+    """Your deposit and withdrawal requests: kind, status, amounts, when made and fillable."""
+    from optio.cli import lp as actions
+
+    protocol, signer = ctx.protocol_and_signer()
+    actions.requests(protocol, signer.address, vault, as_json=as_json)

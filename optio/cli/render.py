@@ -11,7 +11,7 @@ from rich.table import Table
 if TYPE_CHECKING:  # annotations only: printing needs neither web3 nor the SDK
     from web3.types import TxReceipt
 
-    from optio.sdk.contracts import VaultStatus
+    from optio.sdk.contracts import RequestView, VaultStatus
 
 #: soft_wrap: a line longer than the terminal is left whole (the terminal folds it), so a log
 #: line never splits a figure from its label.
@@ -70,6 +70,8 @@ def status_table(statuses: dict[str, VaultStatus], owner: str) -> Table:
         ("share price", lambda s: _fmt(s.share_price, 8)),
         ("free liquidity", lambda s: _fmt(s.free_liquidity)),
         ("locked collateral", lambda s: _fmt(s.locked)),
+        ("LP flows", lambda s: "instant" if s.instant_flows_open else "requests (options live)"),
+        ("queued deposits", lambda s: _fmt(s.pending_deposits)),
         ("queued shares", lambda s: _fmt(s.pending_shares)),
         ("claims reserved", lambda s: _fmt(s.claimable_total)),
         ("deposits", lambda s: "paused" if s.paused else "open"),
@@ -77,10 +79,36 @@ def status_table(statuses: dict[str, VaultStatus], owner: str) -> Table:
         ("your position", lambda s: _fmt(s.owner_assets)),
         ("withdrawable now", lambda s: _fmt(s.owner_max_withdraw)),
         ("wallet balance", lambda s: _fmt(s.owner_wallet)),
-        ("your requests", lambda s: ", ".join(f"#{r.request_id} {r.status}" for r in s.owner_requests) or "—"),
+        ("your requests", lambda s: ", ".join(f"#{r.request_id} {r.kind} {r.status}" for r in s.owner_requests)
+         or "—"),
     ]
     for label, fn in rows:
         table.add_row(label, *(fn(s) for s in statuses.values()))
+    return table
+
+
+def _utc(t: int | None) -> str:
+    if t is None:
+        return "—"
+    from optio.sdk.utc import utc_time
+
+    return utc_time(t)
+
+
+def requests_table(found: dict[str, list[RequestView]], owner: str) -> Table:
+    """Deposit and redeem requests, per vault: amounts in the asset's and share's units; while
+    pending, when made and when anyone (not only the keeper) may fill them."""
+    table = Table(title=f"Optio LP requests — {owner}", title_justify="left")
+    for col, justify in (("vault", "left"), ("id", "right"), ("kind", "left"), ("status", "left"),
+                         ("assets", "right"), ("shares", "right"), ("requested", "left"),
+                         ("anyone may fill from", "left")):
+        table.add_column(col, justify=justify)
+    for vault, rows in found.items():
+        for r in rows:
+            table.add_row(vault, f"#{r.request_id}", r.kind, r.status, f"{_fmt(r.assets)} {r.asset_symbol}",
+                          f"{_fmt(r.shares)} {r.share_symbol}", _utc(r.requested_at), _utc(r.fillable_by_anyone_at))
+    if not table.rows:
+        table.add_row("—", "", "no request", "", "", "", "", "")
     return table
 
 

@@ -1,6 +1,11 @@
 """Oracle keeper: the median of its price sources to the SpotOracle, when the price moved by the
 deviation threshold, the heartbeat passed, or a registered expiry awaits its settlement price.
 
+Then, in every cycle in which the on-chain spot is in line with its sources (it just posted, or
+nothing was due), it fills the vaults' pending LP requests (``serveQueue``, FILLER_ROLE): LP
+flows are priced forward, at a mark the requester did not time (docs/lp-flows.md). With ``fill``
+on (the default) its key must hold FILLER_ROLE on both vaults, checked at start-up.
+
 Several copies may run: the oracle refuses a post that is not newer than the last one, so a
 copy that lost the race gets a refused simulation and sends nothing.
 """
@@ -16,11 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from optio.keepers.runtime.config import InputFile
 from optio.keepers.runtime.daemon import Context, Head
 from optio.keepers.sources import GbmJumpSource, PriceSource, ReplaySource, RestSource, aggregate
+from optio.sdk.contracts import Client
 from optio.sdk.errors import ContractRevert
 from optio.sdk.units import to_wad
 
 log = logging.getLogger("optio.keepers.oracle")
 KEY = "spot-post"
+FILL_KEY = "fill"  # + ":call" / ":put": one serveQueue in flight per vault
 
 
 class _Source(BaseModel):
@@ -60,6 +67,8 @@ class Settings(BaseModel):
     heartbeat_s: int = Field(default=600, gt=0)
     max_deviation: float = Field(default=0.02, gt=0, lt=1)  # a source this far from the median is an outlier
     min_sources: int = Field(default=1, ge=1)
+    fill: bool = True  # fill the vaults' pending LP requests after each cycle in line with the sources
+    fill_max_requests: int = Field(default=50, ge=1, le=500)  # serveQueue(N), per vault and cycle
 
     @model_validator(mode="after")
     def _enough_sources(self):
@@ -80,6 +89,15 @@ def build_source(cfg, start: int) -> PriceSource:
     return RestSource(cfg.venue, cfg.url, timeout=cfg.timeout_s, name=cfg.name)
 
 
+def required_roles(ctx: Context) -> list[tuple[Client, str]]:
+    """Roles the key needs beyond KEEPER_ROLE (the runtime refuses to start without them):
+    FILLER_ROLE on both vaults while ``fill`` is on."""
+    s: Settings = ctx.settings  # type: ignore[assignment]
+    if not s.fill:
+        return []
+    return [(ctx.protocol.vault(kind), "FILLER_ROLE") for kind in ("call", "put")]
+
+
 def make(ctx: Context, sources: list[PriceSource] | None = None):
     s: Settings = ctx.settings  # type: ignore[assignment]
     start = ctx.w3.eth.get_block("latest")["timestamp"]
@@ -88,8 +106,40 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
     source_up = ctx.metrics.gauge("oracle_source_up", "1 if the source gave a price last cycle", ("source",))
     no_price = ctx.metrics.gauge("oracle_no_price", "1 while too few sources agree: nothing is posted")
     posted = ctx.metrics.gauge("oracle_last_posted_price", "The last price this keeper sent")
+    vaults = {kind: ctx.protocol.vault(kind) for kind in ("call", "put")} if s.fill else {}
+    filled = ctx.metrics.counter("oracle_requests_filled", "LP requests filled by this keeper's serveQueue "
+                                 "(mined)", ("vault", "kind"))
+    counted: set[str] = set()  # fill transactions already counted
+
+    def count_fills() -> None:
+        for out in list(ctx.txs.finished):
+            if not out.key.startswith(f"{FILL_KEY}:") or out.status != "mined" or out.tx_hash in counted:
+                continue
+            counted.add(out.tx_hash)
+            kind = out.key.split(":")[1]
+            effects = vaults[kind].effects([ctx.w3.eth.get_transaction_receipt(out.tx_hash)])
+            filled.labels(vault=kind, kind="deposit").inc(len(effects.deposits_filled))
+            filled.labels(vault=kind, kind="redeem").inc(len(effects.redeems_filled))
+            log.info("filled", extra={"vault": kind, "deposits": len(effects.deposits_filled),
+                                      "redeems": len(effects.redeems_filled), "tx_hash": out.tx_hash})
+
+    def fill(just_posted: bool) -> None:
+        """serveQueue on each vault with pending requests: after a post (sent first, so mined
+        first: same key, next nonce) always, else when the simulation fills any."""
+        for kind, vault in vaults.items():
+            key = f"{FILL_KEY}:{kind}"
+            if ctx.txs.has(key) or not vault.has_pending_requests():
+                continue
+            expected = vault.requests_to_serve(s.fill_max_requests, sender=ctx.account.address)
+            if not expected and not just_posted:
+                continue  # nothing fits at this mark (liquidity): no empty transaction
+            out = ctx.send(key, vault, "serveQueue", s.fill_max_requests)
+            log.info("fill", extra={"vault": kind, "expected": expected, "after_post": just_posted,
+                                    "status": out.status, "detail": out.detail})
 
     def cycle(head: Head) -> None:
+        if vaults:
+            count_fills()
         if ctx.txs.has(KEY):
             return  # one post at a time; the runtime bumps it if it waits
         quotes = {src.name: src.price(head.timestamp) for src in sources}
@@ -103,20 +153,23 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
             log.warning("no price: not posting", extra={"missing": agg.missing, "outliers": agg.rejected})
             return
         no_price.set(0)
-        reason = _due(oracle, agg.price, head, s)
-        if reason is None:
+        reason = _due(oracle, agg.price, head, s, list(vaults.values()))
+        if reason is None:  # the on-chain spot is within the threshold of the sources: in line
+            fill(just_posted=False)
             return
         out = ctx.send(KEY, oracle, "post", to_wad(agg.price, name="price"), head.timestamp)
         log.info("post", extra={"price": str(agg.price), "reason": reason, "status": out.status,
                                 "detail": out.detail, "sources": agg.used, "outliers": agg.rejected})
         if out.status in ("pending", "dry-run"):
             posted.set(float(agg.price))
+            fill(just_posted=True)
 
     return cycle
 
 
-def _due(oracle, price: Decimal, head: Head, s: Settings) -> str | None:
-    """Why a post is due now, or None."""
+def _due(oracle, price: Decimal, head: Head, s: Settings, vaults: list | None = None) -> str | None:
+    """Why a post is due now, or None. ``vaults`` (while filling): an LP request made at or after
+    the latest post waits for a post (a fill serves only requests made before it)."""
     try:
         last, updated_at = oracle.latest_round()
     except ContractRevert as err:  # StalePrice or NoPrice: a post is overdue
@@ -127,4 +180,8 @@ def _due(oracle, price: Decimal, head: Head, s: Settings) -> str | None:
         return "heartbeat"
     if any(e <= head.timestamp for e in oracle.pending_expiries()):
         return "settlement"
+    for vault in vaults or ():
+        made = vault.newest_pending_request_time()
+        if made is not None and made >= updated_at and head.timestamp > updated_at:
+            return "requests"
     return None

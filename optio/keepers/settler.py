@@ -54,7 +54,7 @@ def make(ctx: Context):
             _settle_shorts(expiry)
             _pay_holders(expiry)
         for vault in vaults:
-            if vault.requests_to_serve(s.serve_per_tx):
+            if vault.requests_to_serve(s.serve_per_tx, sender=ctx.account.address):
                 send(f"serve:{vault.address}", vault, "serveQueue", s.serve_per_tx)
 
     def _settle_shorts(expiry: int) -> None:

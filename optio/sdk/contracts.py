@@ -22,6 +22,10 @@ from optio.sdk.units import from_units, from_wad, parse_amount, to_units, to_wad
 
 VAULT_KEYS = {"call": "CallVault", "put": "PutVault"}
 REQUEST_STATUS = ("none", "pending", "claimable", "claimed", "cancelled")
+#: Why an instant deposit or exit is refused while the vault holds live options (one line).
+FLOWS_CLOSED = ("the vault holds live options: LP flows are requests filled at a later mark — use `optio lp "
+                "deposit` / `optio lp withdraw`, which queue (SDK: Vault.request_deposit, "
+                "Vault.withdraw(queue_rest=True)); the keeper fills them, or anyone after the fill delay")
 
 
 class Client:
@@ -108,12 +112,51 @@ class Token(Client):
 
 
 @dataclass(frozen=True)
-class RedeemRequestView:
+class RequestView:
+    """A deposit or redeem request (one id space), amounts in the asset's and share's human
+    units. ``kind``: ``"deposit"`` (``assets`` escrowed; ``shares`` minted to the controller at its
+    fill, 0 before) or ``"redeem"`` (``shares`` escrowed; ``assets`` reserved at its fill, 0
+    before). ``status``: pending, claimable (a filled redeem: ``claim`` pays), claimed (a filled
+    deposit, or a paid redeem), cancelled. ``requested_at``: Unix s while pending, else None;
+    ``fillable_by_anyone_at``: while pending, the earliest time anyone (not only the keeper) may
+    fill it: once it is the fill delay old and the keeper has not filled for as long. Any fill
+    serves only requests made before the latest spot post (the keeper posts, then fills)."""
+
     request_id: int
+    kind: str
     controller: str
     status: str
     shares: Decimal
     assets: Decimal
+    asset_symbol: str
+    share_symbol: str
+    requested_at: int | None = None
+    fillable_by_anyone_at: int | None = None
+
+    @property
+    def is_deposit(self) -> bool:
+        return self.kind == "deposit"
+
+
+#: The name before deposit requests existed (a request of either kind now).
+RedeemRequestView = RequestView
+
+
+@dataclass(frozen=True)
+class FillResult:
+    """What one ``serveQueue`` did: requests filled (deposits, redeems), the share price (assets
+    per share) at the fill's block, and whether the vault's mark was fresh then (not fresh: spot
+    or a surface is stale, and nothing fills)."""
+
+    receipt: TxReceipt
+    deposits_filled: int
+    redeems_filled: int
+    share_price: Decimal
+    mark_fresh: bool = True
+
+    @property
+    def filled(self) -> int:
+        return self.deposits_filled + self.redeems_filled
 
 
 @dataclass(frozen=True)
@@ -152,8 +195,10 @@ class WithdrawPreview:
 @dataclass(frozen=True)
 class VaultEffects:
     """What mined vault transactions did, read from their events (human units): assets paid out
-    and shares burnt by withdrawals, requests queued (id, shares), claims paid (id, assets) and
-    requests cancelled (id, shares returned)."""
+    and shares burnt by withdrawals, shares minted (instant deposits and filled deposit requests),
+    redeem requests queued (id, shares), claims paid (id, assets), redeem requests cancelled (id,
+    shares returned), deposit requests queued (id, assets) and cancelled (id, assets returned),
+    and requests filled (ids of deposits, ids of redeems)."""
 
     assets_paid: Decimal
     shares_burnt: Decimal
@@ -161,6 +206,10 @@ class VaultEffects:
     queued: tuple[tuple[int, Decimal], ...]
     claimed: tuple[tuple[int, Decimal], ...]
     cancelled: tuple[tuple[int, Decimal], ...]
+    deposits_queued: tuple[tuple[int, Decimal], ...] = ()
+    deposits_cancelled: tuple[tuple[int, Decimal], ...] = ()
+    deposits_filled: tuple[int, ...] = ()
+    redeems_filled: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,7 +258,10 @@ class VaultStatus:
     owner_assets: Decimal
     owner_max_withdraw: Decimal
     owner_wallet: Decimal
-    owner_requests: tuple[RedeemRequestView, ...]
+    owner_requests: tuple[RequestView, ...]
+    instant_flows_open: bool = True  # False: the vault holds live options, LP flows are requests
+    pending_deposits: Decimal = Decimal(0)  # assets escrowed by pending deposit requests
+    fill_delay_s: int = 0  # after this, anyone may fill a request (the keeper may at once)
 
 
 class Vault(Client):
@@ -247,9 +299,8 @@ class Vault(Client):
 
     # --- LP actions -------------------------------------------------------------------------
 
-    def deposit(self, signer: Signer, amount: Decimal | str) -> TxReceipt:
-        """Deposit ``amount`` of the asset (approving exactly that much first if needed)."""
-        units = self._asset_units(amount)
+    def _check_deposit(self, signer: Signer, amount: Decimal | str, units: int) -> None:
+        """What a deposit (instant or requested) needs of the wallet: the balance and no pause."""
         balance = self.asset.balance_units(signer.address)
         if units > balance:
             raise InsufficientBalance(
@@ -257,20 +308,53 @@ class Vault(Client):
             )
         if self.call("paused"):
             raise InvalidInput(f"{self.call('symbol')} is paused: deposits are stopped (withdrawals are not)")
+
+    def _approve(self, signer: Signer, units: int) -> None:
+        if self.asset.call("allowance", signer.address, self.address) < units:
+            self.asset.approve_units(signer, self.address, units)
+
+    def deposit(self, signer: Signer, amount: Decimal | str) -> TxReceipt:
+        """Deposit ``amount`` of the asset now (approving exactly that much first if needed).
+        While the vault holds live options instant deposits are closed: ``InvalidInput``
+        (:data:`FLOWS_CLOSED`); use :meth:`request_deposit`."""
+        units = self._asset_units(amount)
+        self._check_deposit(signer, amount, units)
+        if not self.instant_flows_open():
+            raise InvalidInput(FLOWS_CLOSED)
         room = self.call("maxDeposit", signer.address)
         if units > room:
             raise InvalidInput(
                 f"deposit of {amount} {self.asset.symbol} exceeds the deposit cap room of {self._assets(room)}"
             )
-        if self.asset.call("allowance", signer.address, self.address) < units:
-            self.asset.approve_units(signer, self.address, units)
+        self._approve(signer, units)
         return self.transact(signer, "deposit", units, signer.address, action="deposit")
+
+    def request_deposit(self, signer: Signer, amount: Decimal | str) -> tuple[TxReceipt, int]:
+        """Queue a deposit of ``amount`` of the asset (escrowed now; approving exactly that much
+        first if needed): shares are minted to the signer at the share price of its fill (the
+        keeper's next fill, or anyone's once it is :meth:`fill_delay` old). Checked against the
+        deposit cap with the deposits already queued. Returns the receipt and the request id."""
+        units = self._asset_units(amount)
+        self._check_deposit(signer, amount, units)
+        cap = self.call("depositCap")
+        taken = self.call("totalAssets") + self.call("pendingDepositAssets")
+        if units > max(cap - taken, 0):
+            raise InvalidInput(f"deposit of {amount} {self.asset.symbol} exceeds the deposit cap room of "
+                               f"{self._assets(max(cap - taken, 0))} (queued deposits count)")
+        self._approve(signer, units)
+        me = signer.address
+        receipt = self.transact(signer, "requestDeposit", units, me, me, action="requestDeposit")
+        (request_id, _), = self.effects([receipt]).deposits_queued
+        return receipt, request_id
 
     def withdraw(self, signer: Signer, amount: Decimal | str | None, *, queue_rest: bool = False) -> list[TxReceipt]:
         """Withdraw ``amount`` of the asset (``None``: everything).
 
         What free liquidity allows leaves at once; the rest is queued (``requestRedeem``) if
         ``queue_rest``, else ``InvalidInput`` says how much is available now and nothing is sent.
+        While the vault holds live options nothing leaves at once: with ``queue_rest`` all of it
+        is queued (filled at a later mark, then :meth:`claim_all`), else ``InvalidInput``
+        (:data:`FLOWS_CLOSED`).
         """
         plan = self._plan_exit(signer.address, amount, queue_rest)
         me = signer.address
@@ -289,6 +373,8 @@ class Vault(Client):
         shares_held = self.call("balanceOf", owner)
         if shares_held == 0:
             raise InsufficientBalance(f"{owner} holds no {self.call('symbol')} shares")
+        if not queue_rest and not self.instant_flows_open():
+            raise InvalidInput(FLOWS_CLOSED)
         max_withdraw = self.call("maxWithdraw", owner)
         if amount is None:
             shares_now = self._redeemable_now(owner, shares_held)
@@ -353,13 +439,14 @@ class Vault(Client):
         """What ``receipts`` (this vault's transactions) did, from the vault's events."""
         events = self.contract.events
         paid = burnt = minted = 0
-        queued, claimed, cancelled = [], [], []
+        queued, claimed, cancelled, dep_queued, dep_cancelled, dep_filled, red_filled = [], [], [], [], [], [], []
+        kinds = (events.Withdraw, events.Deposit, events.RedeemRequest, events.RedeemClaimed, events.RedeemCancelled,
+                 events.DepositRequest, events.DepositCancelled, events.DepositFulfilled, events.RedeemFulfilled)
         for receipt in receipts:
             for log in receipt["logs"]:
                 if Web3.to_checksum_address(log["address"]) != self.address:
                     continue
-                for event in (events.Withdraw, events.Deposit, events.RedeemRequest, events.RedeemClaimed,
-                              events.RedeemCancelled):
+                for event in kinds:
                     try:
                         args = event().process_log(log)["args"]
                     except MismatchedABI:  # another event of this vault
@@ -374,22 +461,35 @@ class Vault(Client):
                         queued.append((int(args["requestId"]), self._shares(args["shares"])))
                     elif name == "RedeemClaimed":
                         claimed.append((int(args["requestId"]), self._assets(args["assets"])))
-                    else:
+                    elif name == "RedeemCancelled":
                         cancelled.append((int(args["requestId"]), self._shares(args["shares"])))
+                    elif name == "DepositRequest":
+                        dep_queued.append((int(args["requestId"]), self._assets(args["assets"])))
+                    elif name == "DepositCancelled":
+                        dep_cancelled.append((int(args["requestId"]), self._assets(args["assets"])))
+                    elif name == "DepositFulfilled":
+                        dep_filled.append(int(args["requestId"]))
+                    else:
+                        red_filled.append(int(args["requestId"]))
                     break
         return VaultEffects(self._assets(paid), self._shares(burnt), self._shares(minted), tuple(queued),
-                            tuple(claimed), tuple(cancelled))
+                            tuple(claimed), tuple(cancelled), tuple(dep_queued), tuple(dep_cancelled),
+                            tuple(dep_filled), tuple(red_filled))
 
     def cancel_request(self, signer: Signer, request_id: int) -> TxReceipt:
-        """Cancel the signer's pending redeem request ``request_id`` (its shares come back)."""
+        """Cancel the signer's pending request ``request_id``, a deposit (its assets come back) or
+        a redeem (its shares come back): ``cancelDepositRequest`` or ``cancelRedeemRequest`` by
+        the request's kind."""
         mine = {r.request_id: r for r in self.requests_of(signer.address)}
         if request_id not in mine:
-            ids = ", ".join(f"#{i} ({r.status})" for i, r in mine.items()) or "none"
+            ids = ", ".join(f"#{i} ({r.kind} {r.status})" for i, r in mine.items()) or "none"
             raise InvalidInput(f"request #{request_id} is not one of {signer.address}'s (yours: {ids})")
-        if mine[request_id].status != "pending":
-            status = mine[request_id].status
-            raise InvalidInput(f"request #{request_id} is {status}: only a pending one can be cancelled")
-        return self.transact(signer, "cancelRedeemRequest", request_id, action="cancelRedeemRequest")
+        request = mine[request_id]
+        if request.status != "pending":
+            raise InvalidInput(f"request #{request_id} ({request.kind}) is {request.status}: only a pending one "
+                               "can be cancelled")
+        fn = "cancelDepositRequest" if request.is_deposit else "cancelRedeemRequest"
+        return self.transact(signer, fn, request_id, action=fn)
 
     def request_redeem_shares(self, signer: Signer, shares: int) -> TxReceipt:
         if shares <= 0:
@@ -397,39 +497,113 @@ class Vault(Client):
         return self.transact(signer, "requestRedeem", shares, signer.address, signer.address, action="requestRedeem")
 
     def claim_all(self, signer: Signer) -> list[TxReceipt]:
-        """Claim every fulfilled request of the signer; ``InvalidInput`` if there is none."""
+        """Claim every filled redeem request of the signer; ``InvalidInput`` if there is none.
+        Pending requests the signer may fill now (the keeper away the fill delay, the requests as
+        old) are filled first."""
         mine = self.requests_of(signer.address)
         served: list[TxReceipt] = []
-        if any(r.status == "pending" for r in mine) and self.requests_to_serve(50):
-            # The queue can be served now (anyone may): serve it rather than wait for a keeper.
-            served.append(self.serve_queue(signer))
+        if any(r.status == "pending" for r in mine) and self.requests_to_serve(50, sender=signer.address):
+            # The queue can be filled now by the signer: fill it rather than wait for the keeper.
+            served.append(self.fill(signer).receipt)
             mine = self.requests_of(signer.address)
         claimable = [r for r in mine if r.status == "claimable"]
         if not claimable:
-            pending = [f"#{r.request_id} ({r.shares} shares)" for r in mine if r.status == "pending"]
-            why = (f": {', '.join(pending)} still queued, waiting for free liquidity (options to expire or "
-                   "deposits)") if pending else ""
+            pending = [f"#{r.request_id} ({r.shares} shares)" for r in mine
+                       if r.status == "pending" and not r.is_deposit]
+            why = (f": {', '.join(pending)} still queued, waiting for a fill (the keeper's, after its next post; "
+                   f"anyone's if it stops filling for {duration_text(self.fill_delay())}; free liquidity permitting)"
+                   ) if pending else ""
             raise InvalidInput(f"{signer.address} has no claimable redeem request{why}")
         return served + [self.transact(signer, "claim", r.request_id, signer.address, action="claim")
                          for r in claimable]
 
+    def fill(self, signer: Signer, max_requests: int = 50) -> FillResult:
+        """Fill pending requests made before the latest spot post at the current mark
+        (``serveQueue``): up to ``max_requests`` deposits, then up to ``max_requests`` redeems in
+        order while liquidity allows. A signer with FILLER_ROLE (the keeper) fills any of them;
+        anyone else only once the keeper has not filled for :meth:`fill_delay`, and only requests
+        that old. Nothing is filled at a mark that is not fresh (the transaction still goes
+        through)."""
+        if max_requests <= 0:
+            raise InvalidInput(f"max_requests must be positive, got {max_requests}")
+        receipt = self.transact(signer, "serveQueue", max_requests, action="serveQueue")
+        e = self.effects([receipt])
+        one = 10**self.share_decimals
+        block = receipt["blockNumber"]
+        price = self.contract.functions.convertToAssets(one).call(block_identifier=block)
+        return FillResult(receipt, len(e.deposits_filled), len(e.redeems_filled), self._assets(price),
+                          self.mark_fresh(block))
+
+    def mark_fresh(self, block: int | str = "latest") -> bool:
+        """Whether the market can mark this vault's options now (its ``optionsLiability`` says
+        fresh): requests fill, and exits pay, only then. True while no market is set."""
+        mark = self.call("optionsMark")
+        if int(mark, 16) == 0:
+            return True
+        market = Client(self.w3, mark, artifact_name="OptionMarket")
+        return bool(market.contract.functions.optionsLiability(self.address).call(block_identifier=block)[1])
+
     def serve_queue(self, signer: Signer, max_requests: int = 50) -> TxReceipt:
-        return self.transact(signer, "serveQueue", max_requests, action="serveQueue")
+        """``serveQueue(max_requests)``: :meth:`fill`, the receipt only."""
+        return self.fill(signer, max_requests).receipt
 
     # --- views ------------------------------------------------------------------------------
 
-    def requests_of(self, controller: str) -> list[RedeemRequestView]:
-        """Requests whose controller is ``controller``, from the RedeemRequest events."""
-        logs = self.contract.events.RedeemRequest.get_logs(
-            from_block=self.from_block, argument_filters={"controller": Web3.to_checksum_address(controller)}
-        )
-        views = []
-        for log in logs:
-            rid = log["args"]["requestId"]
-            r = self.call_struct("redeemRequest", rid)
-            views.append(RedeemRequestView(rid, r.controller, REQUEST_STATUS[r.status], self._shares(r.shares),
-                                           self._assets(r.assets)))
-        return views
+    def requests_of(self, controller: str) -> list[RequestView]:
+        """Requests (deposits and redeems) whose controller is ``controller``, by id, from the
+        DepositRequest and RedeemRequest events."""
+        who = {"controller": Web3.to_checksum_address(controller)}
+        ids = sorted({int(log["args"]["requestId"])
+                      for event in (self.contract.events.RedeemRequest, self.contract.events.DepositRequest)
+                      for log in event.get_logs(from_block=self.from_block, argument_filters=who)})
+        return [self.request(rid) for rid in ids]
+
+    def request(self, request_id: int) -> RequestView:
+        """Request ``request_id`` (either kind) as the vault holds it now."""
+        r = self.call_struct("redeemRequest", request_id)
+        requested_at = int(r.requestedAt) or None
+        anyone_at = None
+        if requested_at:  # once it is fillDelay old and the filler has been away as long
+            anyone_at = max(requested_at, int(self.call("lastFillerServe"))) + self.fill_delay()
+        return RequestView(request_id, "deposit" if r.isDeposit else "redeem", r.controller, REQUEST_STATUS[r.status],
+                           self._shares(r.shares), self._assets(r.assets), self.asset.symbol, self.share_symbol,
+                           requested_at, anyone_at)
+
+    @cached_property
+    def share_symbol(self) -> str:
+        return self.call("symbol")
+
+    def instant_flows_open(self) -> bool:
+        """Whether instant deposits and exits are open: the vault holds no live option. Else LP
+        flows are requests (:meth:`request_deposit`, :meth:`withdraw` with ``queue_rest``)."""
+        return bool(self.call("instantFlowsOpen"))
+
+    def fill_delay(self) -> int:
+        """Seconds after which anyone may fill a request, once the keeper (FILLER_ROLE, who may
+        at once) has not filled for as long."""
+        return int(self.call("fillDelay"))
+
+    def pending_deposit_assets(self) -> Decimal:
+        """Assets escrowed by pending deposit requests (not part of total assets)."""
+        return self._assets(self.call("pendingDepositAssets"))
+
+    def newest_pending_request_time(self, look_back: int = 16) -> int | None:
+        """When the newest pending request among the last ``look_back`` made was made (Unix s),
+        or None. A fill serves only requests made before the latest spot post: one made at or
+        after it waits for the next post."""
+        if not self.has_pending_requests():
+            return None
+        length = self.call("queueLength")
+        for request_id in range(length - 1, max(length - look_back, 0) - 1, -1):
+            r = self.call_struct("redeemRequest", request_id)
+            if r.requestedAt:
+                return int(r.requestedAt)
+        return None
+
+    def has_pending_requests(self) -> bool:
+        """Whether any deposit or redeem request is pending."""
+        length = self.call("queueLength")
+        return self.call("depositQueueHead") < length or self.call("queueHead") < length
 
     def utilisation(self) -> Decimal:
         """Locked over gross assets, a fraction (0.5 = 50%)."""
@@ -466,12 +640,34 @@ class Vault(Client):
     def shares_of(self, owner: str) -> Decimal:
         return self._shares(self.call("balanceOf", owner))
 
-    def requests_to_serve(self, max_requests: int) -> int:
-        """How many queued redeem requests ``serveQueue(max_requests)`` would fill now (a
-        simulation; 0 when the queue is empty or the next request does not fit)."""
-        if self.call("queueHead") >= self.call("queueLength"):
+    def requests_to_serve(self, max_requests: int, *, sender: str | None = None) -> int:
+        """How many pending requests ``serveQueue(max_requests)`` sent by ``sender`` would fill
+        now (a simulation; by default as an account without FILLER_ROLE, which fills only
+        requests the fill delay old, once the filler has been away as long); 0 when none is
+        pending, none was made before the latest spot post, or the next does not fit."""
+        if not self.has_pending_requests():
             return 0
-        return int(self.call("serveQueue", max_requests))
+        fn = self.contract.functions.serveQueue(max_requests)
+        try:
+            return int(fn.call({"from": sender}) if sender else fn.call())
+        except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
+            raise revert_of(err, "serveQueue") from None
+
+    def exit_shares_units(self, asset_units: int) -> int:
+        """Shares (raw units) an exit paying ``asset_units`` (raw) after the exit fee burns at
+        today's mark (``previewWithdraw``): what to request to leave with that much."""
+        return int(self.call("previewWithdraw", asset_units))
+
+    def max_exit(self, owner: str) -> Decimal:
+        """Assets ``owner``'s exit could be paid at a fill now (after the exit fee): the position
+        capped by free liquidity, as ``maxWithdraw`` computes it but whether or not instant
+        exits are open (while they are closed an exit is a request: this is what it could get)."""
+        shares = self.call("balanceOf", owner)
+        if shares == 0:
+            return Decimal(0)
+        free = self.call("freeLiquidity")
+        return self._assets(min(self.call("previewRedeem", shares), self.call("previewRedeem",
+                                                                             self.call("convertToShares", free))))
 
     def status(self, owner: str) -> VaultStatus:
         c = self.call
@@ -496,7 +692,19 @@ class Vault(Client):
             owner_max_withdraw=self._assets(c("maxWithdraw", owner)),
             owner_wallet=self.asset.balance(owner),
             owner_requests=tuple(self.requests_of(owner)),
+            instant_flows_open=self.instant_flows_open(),
+            pending_deposits=self._assets(c("pendingDepositAssets")),
+            fill_delay_s=self.fill_delay(),
         )
+
+
+def duration_text(seconds: int) -> str:
+    """3600 → "1 h", 90 → "90 s", 5400 → "90 min"."""
+    if seconds and seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds >= 120 and seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
 
 
 @dataclass(frozen=True)

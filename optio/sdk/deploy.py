@@ -38,7 +38,8 @@ class DeployConfig:
     call_deposit_cap: int = MAX_UINT96  # base-asset units
     put_deposit_cap: int = MAX_UINT96  # quote-asset units
     exit_fee_wad: int = to_wad("0.005")  # of what an exit pays, set aside for the protocol (max 2%)
-    keeper: str | None = None  # posts spot and vol (KEEPER_ROLE, VOL_KEEPER_ROLE); default: deployer
+    # Posts spot and vol, fills LP requests (KEEPER_ROLE, VOL_KEEPER_ROLE, FILLER_ROLE); default: deployer.
+    keeper: str | None = None
     guardian: str | None = None  # may pause the market and deposits (GUARDIAN_ROLE); default: deployer
     # Options market: AMM fees (fractions of vol, or of spot for base_fee), as optio.pricing.quotes.
     half_spread_wad: int = to_wad("0.02")
@@ -227,6 +228,8 @@ def deploy_protocol(
     _grant(w3, signer, vol, "VolOracle", "VOL_KEEPER_ROLE", keeper)
     for address, name in ((call_vault, "CallVault"), (put_vault, "PutVault")):
         _grant(w3, signer, address, name, "GUARDIAN_ROLE", guardian)
+        # The keeper that posts spot fills LP requests right after its posts (forward pricing).
+        _grant(w3, signer, address, name, "FILLER_ROLE", keeper)
 
     # Nothing instant: the timelock becomes every contract's admin, the deployer renounces.
     # admin = address(0): the timelock administers itself (its roles change only by its own delay).

@@ -19,7 +19,7 @@ from optio.sdk.localchain import set_next_timestamp
 from optio.sdk.protocol import Protocol
 
 #: The roles `grant_role` knows, and the manifest's contracts that define each.
-ROLES = ("KEEPER_ROLE", "VOL_KEEPER_ROLE", "LISTER_ROLE", "GUARDIAN_ROLE")
+ROLES = ("KEEPER_ROLE", "VOL_KEEPER_ROLE", "LISTER_ROLE", "GUARDIAN_ROLE", "FILLER_ROLE")
 
 
 def require_local(w3: Web3, what: str = "optio dev") -> int:

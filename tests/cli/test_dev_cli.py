@@ -122,7 +122,8 @@ def test_lp_guards_preview_queue_cancel_and_json(chain):
     dep = json.loads(chain.optio("lp", "deposit", "--vault", "call", "--amount", "5", "--json", account="dev:2").out)
     assert Decimal(dep["shares_minted"]) == Decimal(preview["shares"])
 
-    # A buy locks call-vault collateral: a whole exit then pays part now and queues the rest.
+    # A buy makes an option live: the call vault's flows are requests (forward-priced), a whole
+    # exit is queued, paid once a fill (the keeper's) sets its assets aside.
     assert chain.optio("faucet", "--token", "weth", "--amount", "5", account="dev:3").code == 0
     buy = chain.optio("trade", "buy", "--expiry", EXPIRY, "--strike", "3000", "--type", "call", "--amount", "2",
                       "--json", account="dev:3")
@@ -131,15 +132,38 @@ def test_lp_guards_preview_queue_cancel_and_json(chain):
     out = chain.optio("lp", "withdraw", "--vault", "call", "--all", "--queue", "--json", account="dev:2")
     assert out.code == 0, out.err
     done = json.loads(out.out)
-    assert Decimal(done["assets_paid"]) > 0 and len(done["queued"]) == 1
+    assert Decimal(done["assets_paid"]) == 0 and len(done["queued"]) == 1
     request = done["queued"][0]["request_id"]
     one_line_error(chain.optio("lp", "claim", "--vault", "call", account="dev:2"), "still queued")
     cancel = chain.optio("lp", "cancel", str(request), "--vault", "call", account="dev:2")
-    assert cancel.code == 0 and f"cancelled request #{request}" in cancel.out, cancel.err
+    assert cancel.code == 0 and f"cancelled redeem request #{request}" in cancel.out, cancel.err
     one_line_error(chain.optio("lp", "cancel", str(request), "--vault", "call", account="dev:2"),
                    "only a pending one")
     status = json.loads(chain.optio("lp", "status", "--vault", "call", "--json", account="dev:2").out)
     assert Decimal(status["vaults"]["call"]["owner_shares"]) == Decimal(done["queued"][0]["shares"])
+    assert status["vaults"]["call"]["instant_flows_open"] is False
+
+    # A deposit is a request too: queued, listed, cancelled (assets back); queued again, filled by
+    # the keeper (`optio dev fill`, dev:0), its shares minted at the fill.
+    queued = json.loads(chain.optio("lp", "deposit", "--vault", "call", "--amount", "1", "--json", account="dev:2").out)
+    assert queued["queued"] and Decimal(queued["assets"]) == 1 and queued["fill_delay_s"] == 3600
+    first = queued["request_id"]
+    mine = json.loads(chain.optio("lp", "requests", "--vault", "call", "--json", account="dev:2").out)
+    listed = {r["request_id"]: r for r in mine["vaults"]["call"]}
+    assert listed[first]["kind"] == "deposit" and listed[first]["status"] == "pending"
+    assert listed[first]["fillable_by_anyone_at"] == listed[first]["requested_at"] + 3600
+    cancel = chain.optio("lp", "cancel", str(first), "--vault", "call", account="dev:2")
+    assert cancel.code == 0 and f"cancelled deposit request #{first}: 1 WETH back" in cancel.out, cancel.err
+    text = chain.optio("lp", "deposit", "--vault", "call", "--amount", "1", account="dev:2").out
+    assert "queued deposit request" in text and "or by anyone after 1 h" in text
+    early = chain.optio("dev", "fill", account="dev:2")  # not the filler, the request younger than an hour
+    assert early.code == 0 and "call vault: 0 request(s) filled" in early.out, early.err
+    assert chain.optio("dev", "price", "3000", account="dev:0").code == 0  # fills serve requests made before a post
+    fill = chain.optio("dev", "fill", account="dev:0")
+    assert fill.code == 0 and "call vault: 1 request(s) filled (1 deposit(s), 0 redeem(s)) at share price" in fill.out
+    mine = json.loads(chain.optio("lp", "requests", "--vault", "call", "--json", account="dev:2").out)
+    last = mine["vaults"]["call"][-1]
+    assert last["kind"] == "deposit" and last["status"] == "claimed" and Decimal(last["shares"]) > 0
 
     positions = json.loads(chain.optio("trade", "positions", "--json", account="dev:3").out)["positions"]
     (p,) = positions

@@ -62,7 +62,7 @@ def test_walkthrough_runs_as_written(tmp_path):
             NO_COLOR="1",
             COLUMNS="80",
         )
-        outputs = {}
+        outputs = []
         for command in walkthrough():
             argv = [a.replace("http://127.0.0.1:8545", chain.url) for a in command]
             argv[0] = str(BIN / argv[0])
@@ -70,9 +70,12 @@ def test_walkthrough_runs_as_written(tmp_path):
             shown = " ".join(command)
             assert run.returncode == 0, f"{shown}\n{run.stdout[-1500:]}\n{run.stderr[-1500:]}"
             assert "…" not in run.stdout, f"{shown} cut a figure:\n{run.stdout}"
-            outputs[shown] = run.stdout
-    said = "\n".join(outputs.values())
-    assert re.search(r"queued request #\d+: [\d.]+ shares", said)
+            outputs.append(run.stdout)  # a list: a line may come twice (`optio dev fill`)
+    said = "\n".join(outputs)
+    assert re.search(r"queued redeem request #\d+: [\d.]+ shares", said)
+    assert re.search(r"queued deposit request #\d+: [\d,.]+ USDC", said)
+    assert re.search(r"put vault: 1 request\(s\) filled \(1 deposit", said)  # the first fill
+    assert re.search(r"call vault: 1 request\(s\) filled \(0 deposit\(s\), 1 redeem", said)  # after settlement
     assert re.search(r"claimed request #\d+: [\d.]+ WETH paid", said)
     assert "nothing sent" in said  # the --preview
     assert re.search(r"liquidation at spot \(USDC\)\s*│\s*—\s*│\s*[\d,.]+", said)

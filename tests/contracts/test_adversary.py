@@ -51,17 +51,73 @@ def _set_limits(lv, **changes):
     set_risk_limits(lv.protocol, lv.market, **changes)
 
 
-def _deposit_units(vault, signer, units: int) -> None:
+#: The keeper, which holds FILLER_ROLE on both vaults (optio.sdk.deploy).
+FILLER = LocalSigner(dev_account(9))
+
+
+def _fill(vault) -> None:
+    """The keeper's cycle: it posts spot (at the price it holds, a second later: a fill serves only
+    requests made before the latest post) while the vault holds live options, then fills every
+    pending request at the mark."""
+    from optio.sdk.contracts import Client
+
+    if not call(vault, "instantFlowsOpen"):
+        market = Client(vault.w3, call(vault, "optionsMark"), artifact_name="OptionMarket")
+        spot = Client(vault.w3, call(market, "spotOracle"), artifact_name="SpotOracle")
+        try:
+            price = call(spot, "latestRoundData")[1]
+        except ContractRevert:  # stale: the mark is not fresh and nothing fills anyway
+            price = None
+        if price is not None:
+            warp(vault.w3, 1)
+            send(spot, FILLER, "post", price, now(vault.w3))
+    send(vault, FILLER, "serveQueue", 1_000)
+
+
+def _deposit_units(vault, signer, units: int, *, fill: bool = True) -> None:
+    """Deposit ``units``: at once while the vault's instant flows are open, else a request that the
+    keeper fills now (``fill``) or at the caller's next ``_fill`` (after a post: forward pricing)."""
     vault.asset.faucet(signer, str(Decimal(units) / 10**vault.asset.decimals))
     send(vault.asset, signer, "approve", vault.address, 2**256 - 1)
-    send(vault, signer, "deposit", units, signer.address)
+    if call(vault, "instantFlowsOpen"):
+        send(vault, signer, "deposit", units, signer.address)
+        return
+    send(vault, signer, "requestDeposit", units, signer.address, signer.address)
+    if fill:
+        _fill(vault)
+
+
+def _redeem_shares(vault, signer, shares: int, before_fill=None) -> int:
+    """Redeem ``shares`` at once while instant flows are open, else request, have the keeper fill
+    (after ``before_fill()``, when given: a post the request was made in front of) and claim; the
+    assets received (units)."""
+    before = vault.asset.balance_units(signer.address)
+    if call(vault, "instantFlowsOpen"):
+        send(vault, signer, "redeem", shares, signer.address, signer.address)
+        if before_fill:
+            before_fill()
+    else:
+        rid = request_id_of(vault, send(vault, signer, "requestRedeem", shares, signer.address, signer.address))
+        if before_fill:
+            before_fill()
+        _fill(vault)
+        send(vault, signer, "claim", rid, signer.address)
+    return vault.asset.balance_units(signer.address) - before
 
 
 def _redeem_all(vault, signer) -> int:
-    """Redeem every share ``signer`` holds; the assets received (units)."""
-    before = vault.asset.balance_units(signer.address)
-    send(vault, signer, "redeem", call(vault, "balanceOf", signer.address), signer.address, signer.address)
-    return vault.asset.balance_units(signer.address) - before
+    """Redeem every share ``signer`` holds (see ``_redeem_shares``); the assets received (units)."""
+    return _redeem_shares(vault, signer, call(vault, "balanceOf", signer.address))
+
+
+def _round_trip_around(vault, signer, units: int, post) -> int:
+    """An LP round trip around ``post()``: deposit ``units`` in front of it (at once on a naive
+    vault; on ours a request, which the keeper fills after its post), redeem everything after.
+    The profit (units)."""
+    _deposit_units(vault, signer, units, fill=False)
+    post()
+    _fill(vault)
+    return _redeem_all(vault, signer) - units
 
 
 # --- A. Exit fee sniping (fixed): the fee no longer depends on who stays -----------------------
@@ -147,21 +203,23 @@ def test_exit_fee_not_sniped_from_a_large_queued_request(live, trader):  # noqa:
     assert call(vault, "redeemRequest", rid)[1] == PENDING  # not served: the collateral is locked
 
     snap = _snapshot(w3)
-    m.trade(trader, opt, TradeKind.CLOSE_LONG, "80")  # unlocks and serves the queue
-    honest = call(vault, "redeemRequest", rid)[3]
+    m.trade(trader, opt, TradeKind.CLOSE_LONG, "80")  # unlocks; the keeper fills the queue
+    _fill(vault)
+    honest = call(vault, "redeemRequest", rid)[5]
     _revert(w3, snap)
 
     stake = WAD // 10  # 0.1 WETH in front of the close
     _deposit_units(vault, attacker, stake)
     m.trade(trader, opt, TradeKind.CLOSE_LONG, "80")
+    _fill(vault)
     r = call(vault, "redeemRequest", rid)
     assert r[1] == CLAIMABLE
     back = _redeem_all(vault, attacker)
-    profit, loss = back - stake, honest - r[3]
-    print(f"\nqueued exit: alice {honest / WAD:.6f} -> {r[3] / WAD:.6f} WETH (lost {loss / WAD:.9f}); "
+    profit, loss = back - stake, honest - r[5]
+    print(f"\nqueued exit: alice {honest / WAD:.6f} -> {r[5] / WAD:.6f} WETH (lost {loss / WAD:.9f}); "
           f"attacker staked 0.1, profit {profit / WAD:.9f} WETH")
     # Her fill moves only by the stake's share of the close's spread (he was an LP during it).
-    assert loss < honest // 10_000 and profit < 0, (honest, r[3], profit)
+    assert loss < honest // 10_000 and profit < 0, (honest, r[5], profit)
 
 
 # --- B. LP round trips around a post when the vault is long (fixed: delta within the assets) ---
@@ -205,12 +263,12 @@ def test_lp_games_around_a_half_percent_post_lose_when_the_vault_is_long(live, t
     price_before = call(vault, "convertToAssets", 10**18)
     stake = 500_000 * USDC
 
-    if down:  # carol has nothing in the vault: deposit in front of the post, leave after it
-        _deposit_units(vault, carol, stake)
+    def post():
         warp(w3, 2)
         live.post_spot(new_spot)
-        out = _redeem_all(vault, carol)
-        profit = out - stake
+
+    if down:  # carol has nothing in the vault: deposit in front of the post, leave after it
+        profit = _round_trip_around(vault, carol, stake, post)
         baseline = 0
     else:  # carol holds 500k: leave in front of the post, come back after; against holding
         _deposit_units(vault, carol, stake)
@@ -220,10 +278,8 @@ def test_lp_games_around_a_half_percent_post_lose_when_the_vault_is_long(live, t
         live.post_spot(new_spot)
         held = call(vault, "convertToAssets", shares)  # holding through the post (before any exit)
         _revert(w3, snap)
-        out = _redeem_all(vault, carol)
-        warp(w3, 2)
-        live.post_spot(new_spot)
-        send(vault, carol, "deposit", out, carol.address)
+        out = _redeem_shares(vault, carol, shares, before_fill=post)  # asked in front of the post
+        _deposit_units(vault, carol, out)
         now_worth = call(vault, "convertToAssets", call(vault, "balanceOf", carol.address))
         profit, baseline = now_worth - held, held
     price_after = call(vault, "convertToAssets", 10**18)
@@ -275,10 +331,11 @@ def test_queue_cancel_and_rerequest_games_skip_and_overpay_nothing(live, trader)
                                              lps[i].address, lps[i].address))
     order = [ids[1], ids[3], ids[4], again[5], again[0]]
     assert _pending_ids(vault) == order
-    total_pending = sum(call(vault, "redeemRequest", i)[2] for i in order)
+    total_pending = sum(call(vault, "redeemRequest", i)[4] for i in order)
     assert call(vault, "pendingShares") == total_pending
 
     m.trade(trader, opt, TradeKind.CLOSE_LONG, "30")  # frees ~ 30 WETH minus the premium: not all
+    _fill(vault)
     served = [i for i in order if call(vault, "redeemRequest", i)[1] == CLAIMABLE]
     assert served == order[:len(served)] and 0 < len(served) < len(order), served  # a prefix: FIFO
     assert _pending_ids(vault) == order[len(served):]
@@ -287,10 +344,10 @@ def test_queue_cancel_and_rerequest_games_skip_and_overpay_nothing(live, trader)
     per_share_after = call(vault, "convertToAssets", 10**30)
     for i in served:
         r = call(vault, "redeemRequest", i)
-        assert r[3] * 10**30 // r[2] <= per_share_after * 995 // 1000 + 1, (r, per_share_after)
+        assert r[5] * 10**30 // r[4] <= per_share_after * 995 // 1000 + 1, (r, per_share_after)
     lp_of = {ids[1]: lps[1], ids[3]: lps[3], ids[4]: lps[4], again[5]: lps[5], again[0]: lps[0]}
     first = served[0]
-    paid = call(vault, "redeemRequest", first)[3]
+    paid = call(vault, "redeemRequest", first)[5]
     got = vault.asset.balance_units(lp_of[first].address)
     send(vault, lp_of[first], "claim", first, lp_of[first].address)
     assert vault.asset.balance_units(lp_of[first].address) - got == paid
@@ -315,27 +372,28 @@ def test_queue_waits_across_expiry_until_the_settlement_price(live, trader, keep
                                     carol.address, carol.address))
     warp_to(w3, live.expiry + 30)
     assert call(m, "optionsLiability", vault.address)[1] is False
-    send(vault, carol, "serveQueue", 16)
+    _fill(vault)  # the filler itself fills nothing at a mark that is not fresh
     with reverts("SettlementNotRecorded"):
         send(m, keeper, "settle", live.expiry)
     assert call(vault, "redeemRequest", rid)[1] == PENDING
     live.post_spot("2100")  # the settlement price
     assert call(m, "optionsLiability", vault.address)[1] is True
-    m.settle(keeper, live.expiry)  # unlocks and serves
+    m.settle(keeper, live.expiry)  # unlocks; the keeper fills right after
+    _fill(vault)
     r = call(vault, "redeemRequest", rid)
     assert r[1] == CLAIMABLE
     # alice's shares after: the fill took exactly carol's share less the fee.
     alice_assets = call(vault, "convertToAssets", call(vault, "balanceOf", _signer(1).address))
     total = call(vault, "totalAssets")
     assert alice_assets <= total and total - alice_assets < 10
-    print(f"\nboundary: carol filled {r[3] / WAD:.6f} WETH at the settlement mark; "
+    print(f"\nboundary: carol filled {r[5] / WAD:.6f} WETH at the settlement mark; "
           f"alice holds {alice_assets / WAD:.6f}")
 
 
 def test_many_requesters_cannot_stretch_a_serve(live, trader):  # noqa: F811
-    """400 live (not cancelled) requests from one LP: a serve is bounded
-    by maxRequests (16 in settle/closeLong), so closeLong stays cheap; the spammer's requests are
-    served at cost to it (the exit fee on each) and never skip the real LP's place."""
+    """400 live (not cancelled) requests from one LP: a serve is bounded by maxRequests (the
+    keeper fills 16 here), and closing serves nothing; the spammer's requests are served at cost
+    to it (the exit fee on each) and never skip the real LP's place."""
     m = live.market
     vault, attacker = live.protocol.vault("call"), _signer(3)
     opt = live.option("2000")
@@ -344,15 +402,17 @@ def test_many_requesters_cannot_stretch_a_serve(live, trader):  # noqa: F811
     # Live requests: each needs a transaction's worth of calls; 400 of them stand for any number
     # (the serve's work does not depend on how many wait behind the first 16).
     shares = call(vault, "balanceOf", attacker.address)
+    first = call(vault, "queueLength")
     for _ in range(400):
         send(vault, attacker, "requestRedeem", shares // 1000, attacker.address, attacker.address)
     rid = request_id_of(vault, send(vault, _signer(1), "requestRedeem", 10**24, _signer(1).address,
                                     _signer(1).address))
-    gas = m.contract.functions.closeLong(opt.id, 90 * WAD, 0, _deadline(live)).estimate_gas(
-        {"from": trader.address})
     m.trade(trader, opt, TradeKind.CLOSE_LONG, "90")
-    assert call(vault, "queueHead") == 16 and call(vault, "redeemRequest", rid)[1] == PENDING
-    print(f"\n400 live requests queued: closeLong {gas:,} gas, served 16")
+    assert call(vault, "queueHead") == first  # closing served nothing
+    gas = vault.contract.functions.serveQueue(16).estimate_gas({"from": FILLER.address})
+    send(vault, FILLER, "serveQueue", 16)
+    assert call(vault, "queueHead") == first + 16 and call(vault, "redeemRequest", rid)[1] == PENDING
+    print(f"\n400 live requests queued: the keeper's serveQueue(16) {gas:,} gas, served 16")
     assert gas < 1_500_000
 
 

@@ -3,7 +3,8 @@ adversarial review"). Each test asserts what actually happens: WORKS tests asser
 HELD tests assert the defence. The printed figures are the report's.
 
 Works: B1 capacity bypassed by deposit -> trade -> withdraw (|delta|*S/idle 3.34, +1.16% share
-price on a -0.5% post, a 100k round trip +657 USDC); E1 a raised minimum strands small holders' transfers; F a
+price on a -0.5% post, a 100k round trip +657 USDC: since fixed by forward-priced LP flows, naive
+version beside ours); E1 a raised minimum strands small holders' transfers; F a
 sustained -16%/h trend is refused for 15 min of each cycle (anchor up to ~2 windows old).
 Fixed since: B2 the capacity blocked a buyer's close in a mixed book (10 of 400 closable): closes
 are now checked against maxNetDelta only. Held: A the sweep never takes the value of options the
@@ -17,9 +18,17 @@ import pytest
 
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import TradeKind
-from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
-from tests.contracts.test_adversary import _deadline, _deposit_units, _redeem_all, _set_limits, _signer
-from tests.helpers import call, now, reverts, send, warp_to
+from tests.contracts.market.conftest import live, naive_live, trader, warp  # noqa: F401 (fixtures)
+from tests.contracts.test_adversary import (
+    _deadline,
+    _deposit_units,
+    _fill,
+    _redeem_shares,
+    _round_trip_around,
+    _set_limits,
+    _signer,
+)
+from tests.helpers import call, now, request_id_of, reverts, send, warp_to
 
 WAD = 10**18
 USDC = 10**6
@@ -43,39 +52,49 @@ def _sell_puts_until_refused(live, trader, strike: str, lot: str, margin_usdc: s
 # --- B1. Bypass: deposit -> trade -> withdraw ---------------------------------------------------
 
 
-def test_delta_capacity_bypassed_by_deposit_trade_withdraw(live, trader):  # noqa: F811
-    """WORKS. The capacity (|net delta|*S <= maxUtilisation x idleAssets) is checked only by trades
-    that raise |net delta|, never by an LP's exit. carol deposits 2M USDC in front of the
-    traders' put sales (the vault buys puts up to 0.95 x 3M of delta), then redeems: the 1M LP left
-    carries the delta of a 3M vault, and a 0.5% down post moves the share price by more than the
-    exit fee (the bound the fix restored)."""
-    w3, vault, carol = live.w3, live.protocol.vault("put"), _signer(4)
+@pytest.mark.parametrize("version", ["naive", "ours"])
+def test_delta_capacity_bypassed_by_deposit_trade_withdraw(w3, deployer, keeper, guardian, alice,
+                                                           live, trader, version):  # noqa: F811
+    """The capacity (|net delta|*S <= maxUtilisation x idleAssets) is checked only by trades that
+    raise |net delta|, never by an LP's exit. carol deposits 2M USDC in front of the traders' put
+    sales (the vault buys puts up to 0.95 x 3M of delta), then leaves: the 1M LP left carries the
+    delta of a 3M vault, and a 0.5% down post moves the share price by more than the exit fee.
+    On the naive vault (instant LP flows whatever the book, as at 690cf90) dave's 100k round trip
+    around that post paid (+657 USDC). FIXED by forward-priced LP flows: the delta per asset still
+    grows when an LP leaves (a risk the LPs who stay carry, not a transfer), but on ours dave's
+    deposit in front of the post is a request the keeper fills after it: the round trip loses."""
+    if version == "naive":
+        live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveInstantCallVault",
+                          PutVault="NaiveInstantPutVault")
+    vault, carol = live.protocol.vault("put"), _signer(4)
     m = live.market
     _deposit_units(vault, carol, 2_000_000 * USDC)
     bought = _sell_puts_until_refused(live, trader, "2000", "100", "4000000")
     delta_in = abs(call(m, "portfolio", False)[1])
     idle_in = call(vault, "idleAssets")
-    maxr = call(vault, "maxRedeem", carol.address)
-    send(vault, carol, "redeem", maxr, carol.address, carol.address)
+    # All she can take out now: the unlocked assets, less a margin for the exit fee.
+    payable = call(vault, "convertToShares", call(vault, "unlockedAssets") * 99 // 100)
+    _redeem_shares(vault, carol, min(payable, call(vault, "balanceOf", carol.address)))
     left = call(vault, "balanceOf", carol.address)
     idle = call(vault, "idleAssets")
     delta = abs(call(m, "portfolio", False)[1])
     ratio = Decimal(delta) / WAD * 2000 / (Decimal(idle) / USDC)
-    dave, stake = _signer(6), 100_000 * USDC
-    _deposit_units(vault, dave, stake)  # in front of the post
     price_before = call(vault, "convertToAssets", 10**18)
-    warp(w3, 2)
-    live.post_spot(Decimal(2000) * Decimal("0.995"))
+
+    def post():
+        warp(w3, 2)
+        live.post_spot(Decimal(2000) * Decimal("0.995"))
+
+    profit = _round_trip_around(vault, _signer(6), 100_000 * USDC, post)
     price_after = call(vault, "convertToAssets", 10**18)
     move = Decimal(price_after) / Decimal(price_before) - 1
-    profit = _redeem_all(vault, dave) - stake
-    print(f"\nB1: vault bought {bought} puts with carol's 2M in; |delta|*S/idle "
+    print(f"\nB1 {version}: vault bought {bought} puts with carol's 2M in; |delta|*S/idle "
           f"{Decimal(delta_in) / WAD * 2000 / (Decimal(idle_in) / USDC):.3f} before her exit, {ratio:.3f} after "
           f"(she left {left} shares); share price on a -0.5% post {move:+.3%}; dave's 100k round trip "
           f"{profit / USDC:+,.2f} USDC")
     assert ratio > Decimal("0.95")  # the capacity no longer holds
-    assert move > Decimal("0.005")  # a round trip around the post beats the 0.5% exit fee
-    assert profit > 0
+    assert move > Decimal("0.005")  # the post moves the share price past the 0.5% exit fee
+    assert profit > 0 if version == "naive" else profit < 0
 
 
 # --- B2. The capacity blocks a close ---------------------------------------------------------------
@@ -221,18 +240,17 @@ def test_sweep_never_takes_the_value_of_options_the_vault_holds(live, trader):  
     m.trade(trader, live.option("1800", "put"), TradeKind.SELL, "100")
     assert call(vault, "lockedAssets") == 0
     shares = call(vault, "balanceOf", alice.address)
-    maxr = call(vault, "maxRedeem", alice.address)
+    # All her shares: their gross counts the longs, more than the idle cash; the fill waits.
+    rid = request_id_of(vault, send(vault, alice, "requestRedeem", shares, alice.address, alice.address))
+    _fill(vault)
+    assert call(vault, "redeemRequest", rid)[1] == 1  # still pending
+    send(vault, alice, "cancelRedeemRequest", rid)
+    maxr = call(vault, "convertToShares", call(vault, "unlockedAssets") * 99 // 100)  # what the cash pays
     fees0 = call(vault, "protocolFees")
-    out = _redeem_all_max(vault, alice)
+    out = _redeem_shares(vault, alice, maxr)
     fees = call(vault, "protocolFees") - fees0
     left = call(vault, "totalSupply")
     print(f"\nA: alice may redeem {maxr / shares:.6f} of her shares; paid {out / USDC:,.2f}, fee to protocol "
           f"{fees / USDC:,.2f}; shares left {left}, assets left {call(vault, 'totalAssets') / USDC:,.2f} USDC")
     assert maxr < shares and left > 0
     assert abs(fees - (out * 5 // 995)) <= 2  # the 0.5% fee only, no sweep
-
-
-def _redeem_all_max(vault, signer) -> int:
-    before = vault.asset.balance_units(signer.address)
-    send(vault, signer, "redeem", call(vault, "maxRedeem", signer.address), signer.address, signer.address)
-    return vault.asset.balance_units(signer.address) - before

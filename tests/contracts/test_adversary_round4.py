@@ -6,8 +6,10 @@ Fixed since (each test quotes what it measured at 690cf90): B3 the delta capacit
 through a close (|d|S/idle 1.72, +0.68% on a -0.5% post); G the admin's fee raise reaching queued
 exits; F2/F3 spot and vol swinging +-maxJump around the anchor between posts; E4 a sub-minimum
 gift blocking a holder's exact close.
-Works (open): V a vol post of +5% (relative) moves the share price more than the exit fee (vega is unbounded);
-M an LP exits at a mark counting an insolvent seller's puts in full, ahead of the bad debt.
+Fixed since by forward-priced LP flows: V a vol post of +5% (relative) moved the share price more
+than the exit fee and an LP round trip around it paid (naive version beside ours).
+Works (open): M an LP exits at a mark counting an insolvent seller's puts in full, ahead of the bad debt
+(since forward-priced LP flows through a request the keeper fills before the liquidation).
 Held: the sweep takes the fee and rounding only; collectProtocolFees takes only the fees.
 """
 
@@ -19,9 +21,17 @@ import pytest
 
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import TradeKind
-from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
-from tests.contracts.test_adversary import _deposit_units, _redeem_all, _revert, _signer, _snapshot
-from tests.helpers import admin_send, call, reverts, send
+from tests.contracts.market.conftest import live, naive_live, trader, warp  # noqa: F401 (fixtures)
+from tests.contracts.test_adversary import (
+    _deposit_units,
+    _fill,
+    _redeem_all,
+    _revert,
+    _round_trip_around,
+    _signer,
+    _snapshot,
+)
+from tests.helpers import admin_send, call, request_id_of, reverts, send
 
 WAD = 10**18
 USDC = 10**6
@@ -55,7 +65,11 @@ def _put_ratio(live) -> Decimal:  # noqa: F811
 
 
 def _round_trip_down_post(live, stake_usdc: int) -> tuple[Decimal, int]:  # noqa: F811
-    """dave deposits in front of a -0.5% spot post and redeems after: (share price move, profit)."""
+    """dave deposits in front of a -0.5% spot post and redeems after: (share price move, profit).
+    The book is live, so both are requests (forward-priced LP flows); the keeper fills his
+    deposit before the post (at the mark of its previous cycle, as the instant deposit this
+    replaced) and his exit after: the share price move the capacity must bound, not hidden by a
+    fill after the post."""
     vault, dave = live.protocol.vault("put"), _signer(6)
     stake = stake_usdc * USDC
     _deposit_units(vault, dave, stake)
@@ -77,7 +91,9 @@ def test_delta_capacity_not_bypassed_by_offsetting_legs_and_a_close(live, trader
     -0.5% post moved the share price +0.677% and a 100k round trip made +173.95 USDC. Now the
     capacity bounds the delta of the options the vault bought (Σ longOI·|delta|), which written
     legs do not offset: the sells stop where selling alone stops, and the close leaves the book
-    within the capacity."""
+    within the capacity. (Since forward-priced LP flows dave's round trip goes through requests:
+    the keeper fills his deposit before the post and his exit after, so the figures still measure
+    the share price move against the exit fee: -414.37 USDC now.)"""
     w3, m = live.w3, live.market
     margin = live.protocol.margin
     m.quote_token.faucet(trader, "3000000")
@@ -145,8 +161,9 @@ def _queued_exit_fee(live, trader, fee_wad: int | None) -> tuple[int, int]:  # n
     if fee_wad is not None:
         admin_send(live.protocol, vault, "setExitFee", fee_wad)
     m.trade(trader, put, TradeKind.CLOSE_LONG, "450")
+    _fill(vault)
     req = call(vault, "redeemRequest", 0)
-    return call(vault, "protocolFees"), req[3]
+    return call(vault, "protocolFees"), req[5]
 
 
 def test_admin_fee_raise_does_not_reach_queued_exits(live, trader):  # noqa: F811
@@ -171,21 +188,37 @@ def test_admin_fee_raise_does_not_reach_queued_exits(live, trader):  # noqa: F81
 
 def test_collect_takes_only_the_fees(live, trader):  # noqa: F811
     """HELD. collectProtocolFees pays protocolFees and nothing else: the LPs' total and share price
-    are unchanged by it (with options live and a request queued)."""
-    vault, m, carol = live.protocol.vault("put"), live.market, _signer(4)
+    are unchanged by it, with options live and requests outstanding. Since forward-priced LP flows
+    carol's deposit and exit are requests the keeper fills (the book is live); her exit is left
+    claimable and dave's deposit request pending (escrowed) across the collect: neither the
+    claim nor the escrow is touched, and carol's claim pays in full after it."""
+    vault, m, carol, dave = live.protocol.vault("put"), live.market, _signer(4), _signer(6)
     m.trade(trader, live.option("2000", "put"), TradeKind.BUY, "100")
-    _deposit_units(vault, carol, 100_000 * USDC)
-    _redeem_all(vault, carol)
+    assert not call(vault, "instantFlowsOpen")
+    _deposit_units(vault, carol, 100_000 * USDC)  # a request, filled by the keeper
+    rid = request_id_of(vault, send(vault, carol, "requestRedeem", call(vault, "balanceOf", carol.address),
+                                    carol.address, carol.address))
+    _fill(vault)
+    _deposit_units(vault, dave, 50_000 * USDC, fill=False)  # a request left pending
+    claimable, escrowed = call(vault, "claimableAssets"), call(vault, "pendingDepositAssets")
+    assert call(vault, "redeemRequest", rid)[1] == 2 and claimable == call(vault, "redeemRequest", rid)[5] > 0
+    assert escrowed == 50_000 * USDC
     fees = call(vault, "protocolFees")
     total, idle = call(vault, "totalAssets"), call(vault, "idleAssets")
+    balance = vault.asset.balance_units(vault.address)
     admin_send(live.protocol, vault, "collectProtocolFees", _signer(8).address)
     print(
         f"\nG2: collected {fees / USDC:,.2f} USDC (0.5% of carol's exit); LP total {total} -> "
-        f"{call(vault, 'totalAssets')}"
+        f"{call(vault, 'totalAssets')}; claimable {claimable / USDC:,.2f} and escrowed {escrowed / USDC:,.2f} kept"
     )
     assert fees > 0 and call(vault, "protocolFees") == 0
-    assert call(vault, "idleAssets") == idle  # exactly: only the fees left
+    assert vault.asset.balance_units(vault.address) == balance - fees  # exactly the fees left
+    assert call(vault, "idleAssets") == idle
+    assert call(vault, "claimableAssets") == claimable and call(vault, "pendingDepositAssets") == escrowed
     assert abs(call(vault, "totalAssets") - total) <= USDC  # the live puts' time decay between blocks
+    before = vault.asset.balance_units(carol.address)
+    send(vault, carol, "claim", rid, carol.address)
+    assert vault.asset.balance_units(carol.address) - before == claimable
     with reverts("AccessControlUnauthorizedAccount"):
         send(vault, carol, "collectProtocolFees", carol.address)
 
@@ -201,13 +234,21 @@ def _scaled_surface(k: str):
     return SviParams(a=SURFACE.a * c2, b=SURFACE.b * c2, rho=SURFACE.rho, m=SURFACE.m, sigma=SURFACE.sigma)
 
 
-def test_lp_round_trip_around_a_vol_post_when_the_vault_is_long_vega(live, trader):  # noqa: F811
+@pytest.mark.parametrize("version", ["naive", "ours"])
+def test_lp_round_trip_around_a_vol_post_when_the_vault_is_long_vega(w3, deployer, keeper, guardian, alice,
+                                                                      live, trader, version):  # noqa: F811
     """Margin sellers sell OTM 1800 puts to the put vault until the delta capacity refuses (low
     delta, so the capacity allows many; maxNetVega's default, 1e8 quote per vol, never binds).
     dave deposits 100k in front of a vol post that raises ATM vol, redeems after. At the vol
     keeper's 1% threshold the round trip loses; a bigger post (a vol spike within one poll, the
-    vol analogue of D) pays: the exit fee's bound covers spot moves only."""
-    w3, m, margin = live.w3, live.market, live.protocol.margin
+    vol analogue of D) paid on the naive vault (instant flows whatever the book, as at 690cf90:
+    +164 USDC at x1.05, +852 at x1.10). FIXED by forward-priced LP flows: on ours dave's deposit
+    is a request the keeper fills after its post, at the mark he could not see: every round trip
+    loses about the exit fee."""
+    if version == "naive":
+        live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveInstantCallVault",
+                          PutVault="NaiveInstantPutVault")
+    m, margin = live.market, live.protocol.margin
     vault, dave = live.protocol.vault("put"), _signer(6)
     m.quote_token.faucet(trader, "2000000")
     margin.deposit(trader, False, "2000000")
@@ -217,26 +258,31 @@ def test_lp_round_trip_around_a_vol_post_when_the_vault_is_long_vega(live, trade
     results = {}
     for k in ("1.01", "1.05", "1.10"):
         snap = _snapshot(w3)
-        stake = 100_000 * USDC
-        _deposit_units(vault, dave, stake)
         before = call(vault, "convertToAssets", 10**18)
-        warp(w3, 2)
-        live.post_spot("2000")
-        live.post_surface(_scaled_surface(k))
+
+        def post(k=k):
+            warp(w3, 2)
+            live.post_spot("2000")
+            live.post_surface(_scaled_surface(k))
+
+        profit = _round_trip_around(vault, dave, 100_000 * USDC, post)
         after = call(vault, "convertToAssets", 10**18)
-        profit = _redeem_all(vault, dave) - stake
         results[k] = (Decimal(after) / Decimal(before) - 1, profit)
         _revert(w3, snap)
     text = "; ".join(
         f"vol x{k}: share price {mv:+.3%}, 100k round trip {p / USDC:+,.2f}" for k, (mv, p) in results.items()
     )
     print(
-        f"\nV: vault bought {sold} 1800 puts; |d|S/idle {abs(delta) / WAD * 2000 / (idle / USDC):.3f}, "
+        f"\nV {version}: vault bought {sold} 1800 puts; |d|S/idle {abs(delta) / WAD * 2000 / (idle / USDC):.3f}, "
         f"vega {vega / WAD:,.0f} USDC per 1.00 vol "
         f"({vega / WAD * 0.008 / (idle / USDC):.3%} of idle per 1% of 80% vol); {text}"
     )
-    assert results["1.01"][1] < 0
-    assert results["1.10"][1] > 0
+    assert results["1.10"][0] > Decimal("0.005")  # the post moves the share price past the exit fee
+    if version == "naive":
+        assert results["1.01"][1] < 0
+        assert results["1.10"][1] > 0
+    else:
+        assert all(p < 0 for _, p in results.values()), results
 
 
 # --- E4. minBalance: a sub-minimum gift blocks an exact close ------------------------------------
@@ -287,10 +333,13 @@ def test_lp_exits_ahead_of_known_bad_debt_at_the_full_mark(live, trader):  # noq
     """WORKS (Medium; pre-existing, not from this change). The vault's longs are marked at mid
     whatever the collateral behind them: a margin seller at his requirement (20% spot shock) is
     insolvent after a -25% post (the oracle's bound), yet until someone liquidates him the share
-    price counts his puts in full. carol (half the vault) redeems first: the bad debt the
-    liquidation then books falls on alice alone. Fix direction: mark a long at most at what its
-    account's collateral can pay (min(mid, collateral share)), or refuse exits while an account
-    backing the vault's longs is liquidatable."""
+    price counts his puts in full. carol (half the vault) exits first: the bad debt the
+    liquidation then books falls on alice alone. Since forward-priced LP flows her exit is a
+    request (instant exits are closed while the book is live), but that does not close this
+    hole: the keeper's fill after its post, at the mark before the liquidation, still lets her
+    out at the full mark (she requests, the keeper fills, she claims). Fix direction: mark a long
+    at most at what its account's collateral can pay (min(mid, collateral share)), or refuse
+    exits (fill nothing) while an account backing the vault's longs is liquidatable."""
     w3, m, margin = live.w3, live.market, live.protocol.margin
     vault, alice, carol, liq = live.protocol.vault("put"), _signer(1), _signer(4), _signer(9)
     _deposit_units(vault, carol, 1_000_000 * USDC)
@@ -315,7 +364,14 @@ def test_lp_exits_ahead_of_known_bad_debt_at_the_full_mark(live, trader):  # noq
     price_after_liq = call(vault, "convertToAssets", 10**18)
     carol_if_stays = call(vault, "previewRedeem", call(vault, "balanceOf", carol.address))
     _revert(w3, snap)
-    carol_out = _redeem_all(vault, carol)  # carol first, at the full mark
+    assert not call(vault, "instantFlowsOpen")
+    shares = call(vault, "balanceOf", carol.address)
+    rid = request_id_of(vault, send(vault, carol, "requestRedeem", shares, carol.address, carol.address))
+    before = vault.asset.balance_units(carol.address)
+    _fill(vault)  # the keeper's fill, before anyone liquidates: carol first, at the full mark
+    assert call(vault, "redeemRequest", rid)[1] == 2  # claimable
+    send(vault, carol, "claim", rid, carol.address)
+    carol_out = vault.asset.balance_units(carol.address) - before
     alice_before = call(vault, "convertToAssets", call(vault, "balanceOf", alice.address))
     liquidate()
     alice_after = call(vault, "convertToAssets", call(vault, "balanceOf", alice.address))

@@ -100,10 +100,11 @@ class ProtocolMachine(RuleBasedStateMachine):
             self._add_board(expiry, strikes)
         self.settled: dict[int, tuple[int, int]] = {}  # id → (locked, reserve) at settlement
         self.exercised: Counter = Counter()  # id → units paid to holders
-        self.requests: list[tuple[bool, int, str]] = []  # (is_call, request id, controller)
+        self.requests: list[tuple[bool, int, str, bool]] = []  # (is_call, request id, controller, deposit?)
         self.paused: set[str] = set()
         self._last: tuple[str, bool, dict] | None = None  # the last action, for queue_and_stale_exits
         self._exit_side: bool | None = None
+        self._instant_open = True  # the vault's instantFlowsOpen before the last instant LP action
 
     # Helpers.
 
@@ -192,20 +193,31 @@ class ProtocolMachine(RuleBasedStateMachine):
     def deposit(self, u, side, pct):
         user = self._user(u)
         amount = self.s.asset(side).call("balanceOf", user) * pct // 200
+        self._exit_side, self._instant_open = side, self.s.vaults[side].call("instantFlowsOpen")
         self.act("lp", "deposit", lambda: self.s.vaults[side].send(user, "deposit", amount, user))
+
+    @rule(u=USER, side=SIDE, pct=PCT)
+    def request_deposit(self, u, side, pct):
+        user, vault = self._user(u), self.s.vaults[side]
+        amount = self.s.asset(side).call("balanceOf", user) * pct // 200
+
+        def request():
+            self.requests.append((side, vault.send(user, "requestDeposit", amount, user, user), user, True))
+
+        self.act("lp", "requestDeposit", request)
 
     @rule(u=USER, side=SIDE, pct=PCT)
     def withdraw(self, u, side, pct):
         user, vault = self._user(u), self.s.vaults[side]
         assets = vault.call("maxWithdraw", user) * pct // 100
-        self._exit_side = side
+        self._exit_side, self._instant_open = side, vault.call("instantFlowsOpen")
         self.act("lp", "withdraw", lambda: vault.send(user, "withdraw", assets, user, user))
 
     @rule(u=USER, side=SIDE, pct=PCT)
     def redeem(self, u, side, pct):
         user, vault = self._user(u), self.s.vaults[side]
         shares = vault.call("maxRedeem", user) * pct // 100
-        self._exit_side = side
+        self._exit_side, self._instant_open = side, vault.call("instantFlowsOpen")
         self.act("lp", "redeem", lambda: vault.send(user, "redeem", shares, user, user))
 
     @rule(u=USER, side=SIDE, pct=PCT)
@@ -214,18 +226,19 @@ class ProtocolMachine(RuleBasedStateMachine):
         shares = vault.call("balanceOf", user) * pct // 100
 
         def request():
-            self.requests.append((side, vault.send(user, "requestRedeem", shares, user, user), user))
+            self.requests.append((side, vault.send(user, "requestRedeem", shares, user, user), user, False))
 
         self.act("lp", "requestRedeem", request)
 
-    def _requests_in(self, status: int) -> list[tuple[bool, int, str]]:
+    def _requests_in(self, status: int) -> list[tuple[bool, int, str, bool]]:
         return [r for r in self.requests if self.s.vaults[r[0]].call("redeemRequest", r[1])[1] == status]
 
     @precondition(lambda self: self.requests)
     @rule(i=PICK)
     def cancel_request(self, i):
-        side, rid, user = self._pick(self._requests_in(PENDING), i) or self._pick(self.requests, i)
-        self.act("lp", "cancelRedeemRequest", lambda: self.s.vaults[side].send(user, "cancelRedeemRequest", rid))
+        side, rid, user, deposit = self._pick(self._requests_in(PENDING), i) or self._pick(self.requests, i)
+        fn = "cancelDepositRequest" if deposit else "cancelRedeemRequest"
+        self.act("lp", fn, lambda: self.s.vaults[side].send(user, fn, rid))
 
     @precondition(lambda self: self.requests)
     @rule(i=PICK)
@@ -233,12 +246,18 @@ class ProtocolMachine(RuleBasedStateMachine):
         claimable = self._requests_in(CLAIMABLE)
         if not claimable and i % 4:  # mostly claim what can be; sometimes what cannot
             return
-        side, rid, user = self._pick(claimable, i) or self._pick(self.requests, i)
+        side, rid, user, _ = self._pick(claimable, i) or self._pick(self.requests, i)
         self.act("lp", "claim", lambda: self.s.vaults[side].send(user, "claim", rid, user))
 
     @rule(u=USER, side=SIDE)
     def serve_queue(self, u, side):
+        """Anyone: fills only requests the filler left ``fillDelay``."""
         self.act("lp", "serveQueue", lambda: self.s.vaults[side].send(self._user(u), "serveQueue", 8))
+
+    @rule(side=SIDE)
+    def fill(self, side):
+        """The keeper (FILLER_ROLE): fills any pending request at the current mark."""
+        self.act("lp", "fill", lambda: self.s.vaults[side].send(self.s.keeper, "serveQueue", 8))
 
     @rule(u=USER, to=USER, side=SIDE, pct=PCT)
     def transfer_shares(self, u, to, side, pct):
@@ -398,7 +417,9 @@ class ProtocolMachine(RuleBasedStateMachine):
     @rule(pct=st.integers(-30, 30))
     def move_vol(self, pct):
         self._tick()
-        scale = max(0.2, self.vol_scale * (100 + pct) / 100)
+        # Bounded above too: a random walk of scales reached vols whose SVI wing slope the oracle
+        # units refuse (b(1+|rho|) > 2), raised in Python before any transaction.
+        scale = min(4.0, max(0.2, self.vol_scale * (100 + pct) / 100))
         for expiry in self._unexpired():
             self.act("pnl", "post surface", lambda e=expiry: self.s.post_surface(e, scale))
         self.vol_scale = scale
@@ -506,34 +527,44 @@ class ProtocolMachine(RuleBasedStateMachine):
 
     # Invariants.
 
-    def _marks_and_claims(self) -> dict[bool, tuple[bool, int]]:
-        """Per vault: is its options mark fresh, and its reserved claims."""
-        return {side: (self.s.market.call("optionsLiability", v.address)[1], v.call("claimableAssets"))
+    def _marks_and_claims(self) -> dict[bool, tuple[bool, int, int]]:
+        """Per vault: is its options mark fresh, its reserved claims, and the assets its deposit
+        requests escrow."""
+        return {side: (self.s.market.call("optionsLiability", v.address)[1], v.call("claimableAssets"),
+                       v.call("pendingDepositAssets"))
                 for side, v in self.s.vaults.items()}
 
     @invariant()
     def queue_and_stale_exits(self):
-        """The queue's list holds exactly the pending requests, in order (serving walks nothing
-        else); and while a vault's mark was stale before and after an action, that action filled
-        no request (reserved claims did not grow) and was no successful instant exit."""
+        """Each queue's list (deposits, redeems) holds exactly its pending requests, in order
+        (serving walks nothing else); no instant deposit or exit succeeded while the vault held a
+        live option (forward-priced LP flows); and while a vault's mark was stale before and after
+        an action, that action filled no request (reserved claims did not grow, escrowed deposits
+        did not shrink but by a cancel) and was no successful instant exit."""
         for side, vault in self.s.vaults.items():
-            end, listed = vault.call("queueLength"), []
-            rid = vault.call("queueHead")
-            while rid != end:
-                listed.append(rid)
-                rid = vault.call("nextPendingRequest", rid)
-            pending = sorted(r[1] for r in self.requests if r[0] == side
-                             and vault.call("redeemRequest", r[1])[1] == PENDING)
-            assert listed == pending, f"vault {side}: queue list {listed} ≠ pending requests {pending}"
+            end = vault.call("queueLength")
+            for deposit, head in ((False, "queueHead"), (True, "depositQueueHead")):
+                listed, rid = [], vault.call(head)
+                while rid != end:
+                    listed.append(rid)
+                    rid = vault.call("nextPendingRequest", rid)
+                pending = sorted(r[1] for r in self.requests if r[0] == side and r[3] == deposit
+                                 and vault.call("redeemRequest", r[1])[1] == PENDING)
+                assert listed == pending, f"vault {side}: {head} list {listed} ≠ pending requests {pending}"
         if self._last is None:
             return
         name, ok, before = self._last
         after = self._marks_and_claims()
-        for side, (fresh0, claims0) in before.items():
-            fresh1, claims1 = after[side]
+        for side, (fresh0, claims0, escrow0) in before.items():
+            fresh1, claims1, escrow1 = after[side]
+            instant_here = name in ("deposit", "withdraw", "redeem") and self._exit_side == side
+            assert not (instant_here and ok and not self._instant_open), (
+                f"instant {name} on vault {side} with a live book")
             if fresh0 or fresh1:
                 continue
             assert claims1 <= claims0, f"{name} filled requests of vault {side} at a stale mark"
+            assert escrow1 >= escrow0 or name == "cancelDepositRequest", (
+                f"{name} filled deposits of vault {side} at a stale mark")
             exit_here = name in ("withdraw", "redeem") and self._exit_side == side
             assert not (exit_here and ok), f"{name} paid an instant exit from vault {side} at a stale mark"
 
@@ -548,8 +579,11 @@ class ProtocolMachine(RuleBasedStateMachine):
             held = asset.call("balanceOf", vault.address)
             claimable = vault.call("claimableAssets")
             locked = vault.call("lockedAssets")
-            # Each vault's assets cover its locked collateral (and its fulfilled redeems).
-            assert held >= claimable + locked, f"vault {side}: {held} held < {claimable} claimable + {locked} locked"
+            escrowed = vault.call("pendingDepositAssets")
+            # Each vault's assets cover its locked collateral, its fulfilled redeems and the
+            # assets its pending deposit requests escrow.
+            assert held >= claimable + locked + escrowed, (
+                f"vault {side}: {held} held < {claimable} claimable + {locked} locked + {escrowed} escrowed")
             # No option written without its collateral: locked equals full collateral of the
             # open interest of every unsettled option the vault wrote.
             owed = sum(_units_up(side, states[o.id][0], WAD if side else o.strike)

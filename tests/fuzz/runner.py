@@ -20,8 +20,8 @@ SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
 SEED = int(os.environ.get("FUZZ_SEED") or (random.SystemRandom().randrange(2**32)
                                              if os.environ.get("FUZZ_RANDOM") == "1" else 0))
 #: Actions whose success shows the run reached the deep states (trades, expiry, liquidation).
-MUST_SUCCEED = ("deposit", "requestRedeem", "claim", "buy", "sell", "closeLong", "closeShort", "settle",
-                "settleAccounts", "exercise", "liquidate", "margin withdraw", "transfer option")
+MUST_SUCCEED = ("deposit", "requestDeposit", "requestRedeem", "claim", "buy", "sell", "closeLong", "closeShort",
+                "settle", "settleAccounts", "exercise", "liquidate", "margin withdraw", "transfer option")
 
 
 def run_machine(system, boards, min_actions: int, *, steps: int, batch: int = 25) -> Stats:

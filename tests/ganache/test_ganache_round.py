@@ -46,7 +46,8 @@ def test_deploy_and_lp_round_on_ganache(ganache):
     send(put, market, "lockCollateral", 7000 * 10**6)
     put.withdraw(lp, None, queue_rest=True)
     assert [r.status for r in put.requests_of(lp.address)] == ["pending"]
-    send(put, market, "unlockCollateral", 7000 * 10**6)
+    send(put, market, "unlockCollateral", 7000 * 10**6)  # fills nothing: the keeper (FILLER_ROLE) fills
+    assert put.fill(deployer).redeems_filled == 1
     put.claim_all(lp)
     p.vault("call").withdraw(lp, None)
     # An exit in two parts (instant, then the queued rest) pays the 0.5% exit fee and rounds each

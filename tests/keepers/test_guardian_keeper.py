@@ -68,12 +68,13 @@ def test_stale_feed_pauses_with_hysteresis_and_leaves_every_exit_open(w3, protoc
     lp = LocalSigner(dev_account(1))
     vault = protocol.vault("put")
     before = vault.asset.balance_units(lp.address)
-    vault.withdraw(lp, "1000")
-    assert vault.asset.balance_units(lp.address) - before == 1_000 * 10**6
-    vault.request_redeem_shares(lp, 10**9)  # a queued redeem: requested, served, claimed
-    vault.serve_queue(lp)
+    vault.withdraw(lp, "1000", queue_rest=True)  # options live: a request, filled by the keeper, claimed
+    vault.request_redeem_shares(lp, 10**9)  # and one by shares
+    post_spot(protocol, keeper, "2000")  # a fill serves requests made before the latest post
+    assert vault.fill(keeper).redeems_filled == 2
     vault.claim_all(lp)
-    assert [q.status for q in vault.requests_of(lp.address)] == ["claimed"]
+    assert vault.asset.balance_units(lp.address) - before > 999 * 10**6  # 1000 at the fill's (later) mark
+    assert [q.status for q in vault.requests_of(lp.address)] == ["claimed", "claimed"]
 
     # Back within the limit but not by the margin (400 s > 600 × 0.5): held, logged once.
     warp(w3, 400)

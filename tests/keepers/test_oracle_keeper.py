@@ -78,3 +78,63 @@ def test_posts_the_settlement_price_of_a_pending_expiry(w3, protocol, chain, dep
     assert r.cycle()  # no move, no heartbeat: the pending expiry makes it due
     r.txs.wait(5)
     assert protocol.spot_oracle.call("isSettled", sc.expiry)
+
+
+def test_fills_a_pending_redeem_request_after_its_post(w3, protocol, chain, deployed, keeper, tmp_path):
+    """LP flows are priced forward: with options live an exit is a request, and the oracle keeper
+    (FILLER_ROLE) fills it right after bringing the spot in line with its sources."""
+    from optio.sdk.chain import LocalSigner, dev_account
+    from tests.keepers.scenario import build
+
+    build(protocol, keeper, sellers=1)
+    vault, lp = protocol.vault("put"), LocalSigner(dev_account(1))
+    assert not vault.instant_flows_open()
+    vault.withdraw(lp, "1000", queue_rest=True)
+    (request,) = vault.requests_of(lp.address)
+    assert (request.kind, request.status) == ("redeem", "pending")
+    assert vault.requests_to_serve(50) == 0  # younger than the fill delay: only the filler may fill it
+    _at(w3, w3.eth.get_block("latest")["timestamp"] + 5)  # the keeper's post comes later than the request
+    table = 'deviation = 0.001\nheartbeat_s = 100000\nsources = [{kind = "gbm", seed = 3, s0 = 2100, vol = 0.01}]'
+    r = runner(tmp_path, chain, deployed, "oracle", table)
+    assert r.run() == 0  # --once: posts (2100 is 5% off), then fills
+    assert protocol.spot_oracle.latest_price()[0] > 2050
+    assert [q.status for q in vault.requests_of(lp.address)] == ["claimable"]
+    assert not vault.has_pending_requests()
+    assert r.cycle()  # the next cycle counts the mined fill
+    assert r.metrics.registry.get_sample_value("oracle_requests_filled_total", {"vault": "put", "kind": "redeem"}) == 1
+    vault.claim_all(lp)
+
+
+def test_refuses_to_start_without_filler_role_unless_fill_is_off(w3, protocol, chain, deployed, keeper, tmp_path):
+    import pytest
+
+    from optio.sdk.chain import dev_account
+    from optio.sdk.devchain import grant_role
+    from optio.sdk.errors import InvalidInput
+
+    other = 11
+    grant_role(protocol, "KEEPER_ROLE", dev_account(other).address)
+    table = 'sources = [{kind = "gbm", seed = 3, s0 = 2100}]'
+    with pytest.raises(InvalidInput, match=r"lacks FILLER_ROLE .* or set oracle\.fill = false"):
+        runner(tmp_path, chain, deployed, "oracle", table, key_index=other)
+    assert runner(tmp_path, chain, deployed, "oracle", table + "\nfill = false", key_index=other)
+
+
+def test_a_request_made_after_the_latest_post_makes_a_post_due(w3, protocol, chain, deployed, keeper, tmp_path):
+    from optio.sdk.chain import LocalSigner, dev_account
+    from tests.keepers.scenario import build
+
+    build(protocol, keeper, sellers=1)
+    table = 'deviation = 0.5\nheartbeat_s = 100000\nsources = [{kind = "gbm", seed = 2, s0 = 2000, vol = 0.01}]'
+    r = runner(tmp_path, chain, deployed, "oracle", table)
+    assert r.cycle()
+    r.txs.wait(5)
+    rounds = protocol.spot_oracle.call("latestRoundData")[0]
+    assert r.cycle() and protocol.spot_oracle.call("latestRoundData")[0] == rounds  # nothing due
+    vault, lp = protocol.vault("put"), LocalSigner(dev_account(1))
+    vault.withdraw(lp, "1000", queue_rest=True)  # made after the post: waits for the next
+    _at(w3, w3.eth.get_block("latest")["timestamp"] + 3)
+    assert r.cycle()  # due: "requests"; posted, then filled
+    r.txs.wait(5)
+    assert protocol.spot_oracle.call("latestRoundData")[0] == rounds + 1
+    assert [q.status for q in vault.requests_of(lp.address)] == ["claimable"]

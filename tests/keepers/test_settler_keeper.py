@@ -54,8 +54,10 @@ def test_serves_a_withdrawal_queue_once_liquidity_allows(w3, protocol, chain, de
     r = runner(tmp_path, chain, deployed, "settler")
     assert r.cycle() and not r.txs.in_flight()  # the head request does not fit: nothing to send
     vault.asset.faucet(other, "5")
-    vault.deposit(other, "5")  # now it fits
-    assert r.cycle()
+    vault.request_deposit(other, "5")  # options are live: a deposit request, filled first; then it fits
+    post_spot(protocol, keeper, "2000")  # a fill serves requests made before the latest post
+    assert r.cycle()  # the key holds FILLER_ROLE (the keeper's): it fills at once
     r.txs.wait(5)
     assert [q.status for q in vault.requests_of(lp.address)] == ["claimable"]
+    assert [q.status for q in vault.requests_of(other.address)] == ["claimed"]
     assert r.metrics.value("keeper_tx_attempts_total", {"outcome": "mined"}) == 1

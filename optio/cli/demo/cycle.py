@@ -2,11 +2,12 @@
 
 Grows with every issue until it starts the whole system. Today: deploy → the keeper posts a
 spot price, lists a board and posts its vol surface → two LPs deposit → traders buy calls and
-puts (quotes shown beside the off-chain engine's) and one sells puts on margin → an LP
-withdraws what is free and queues the rest → spot moves, time passes expiry, the settlement
-price is posted → the settler keeper settles the board, pays every ITM holder and settles the
-margin short (it pays the vault) →
-the queue is served, LPs claim and withdraw → summary of everyone's result.
+puts (quotes shown beside the off-chain engine's) and one sells puts on margin → with options
+live, LP flows are requests (forward-priced): an LP asks to leave both vaults, another to add to
+the call vault → spot moves and the keeper fills the requests right after its post (an epoch: N
+requests filled at share price X) → time passes expiry, the settlement price is posted → the
+settler keeper settles the board, pays every ITM holder and settles the margin short (it pays the
+vault) → LPs claim and withdraw → summary of everyone's result.
 """
 
 from __future__ import annotations
@@ -114,14 +115,29 @@ def run_demo(port: int = 8545) -> None:
         trade_actions.trade(p, traders["dave"], put_3300, "sell", "3", None, "0.01")
         trade_actions.margin_status(p, traders["dave"].address)
 
-        _step("Bob withdraws everything from the call vault: what is free now, the rest queued")
-        lp_actions.withdraw(p, lps["bob"], "call", None, True)
-        lp_actions.status(p, lps["bob"].address, "all")
+        _step("Options are live, so LP flows are requests: Bob asks to leave both vaults, Alice to add 2 WETH")
+        for vault in ("put", "call"):
+            console.print(f"  bob ({vault}): ", end="")
+            lp_actions.withdraw(p, lps["bob"], vault, None, True)
+        console.print("  alice (call): ", end="")
+        lp_actions.deposit(p, lps["alice"], "call", "2")
+        lp_actions.requests(p, lps["bob"].address, "all")
 
-        _step(f"Spot moves; a week passes; the keeper posts the settlement price {SETTLEMENT_PRICE}")
+        _step("Spot moves; after each post the keeper fills the requests at the new mark (an epoch)")
         for price in ("3050", "3100"):
             warp(w3, 3 * 86400)
-            p.spot_oracle.post(keeper, price, w3.eth.get_block("latest")["timestamp"])
+            now = w3.eth.get_block("latest")["timestamp"]
+            p.spot_oracle.post(keeper, price, now)
+            f = (expiry - now - 1) / WEEK  # the same vols over the shorter tenor: the mark is fresh again
+            p.vol_oracle.post(keeper, expiry, SviParams(a=SURFACE.a * f, b=SURFACE.b * f, rho=SURFACE.rho,
+                                                        m=SURFACE.m, sigma=SURFACE.sigma))
+            console.print(f"  spot {price}, surface re-posted:")
+            lp_actions.fill(p, keeper)
+        if any(r.status == "claimable" for r in p.vault("put").requests_of(lps["bob"].address)):
+            console.print("  bob (put): ", end="")
+            lp_actions.claim(p, lps["bob"], "put")
+
+        _step(f"A week passes; the keeper posts the settlement price {SETTLEMENT_PRICE}")
         t = warp(w3, expiry - w3.eth.get_block("latest")["timestamp"] + 60)
         p.spot_oracle.post(keeper, SETTLEMENT_PRICE, t)
 
@@ -129,9 +145,12 @@ def run_demo(port: int = 8545) -> None:
         _run_settler(chain.url)
         trade_actions.margin_status(p, traders["dave"].address)
 
-        _step("LPs claim and withdraw everything")
-        if any(r.status == "claimable" for r in p.vault("call").requests_of(lps["bob"].address)):
-            lp_actions.claim(p, lps["bob"], "call")
+        _step("No option is live any more: LPs claim and withdraw everything at once")
+        console.print("  the keeper fills what is left:")
+        lp_actions.fill(p, keeper)
+        for vault in ("call", "put"):
+            if any(r.status == "claimable" for r in p.vault(vault).requests_of(lps["bob"].address)):
+                lp_actions.claim(p, lps["bob"], vault)
         for lp in lps.values():
             for vault in ("call", "put"):
                 if p.vault(vault).shares_of(lp.address):

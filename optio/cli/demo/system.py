@@ -4,8 +4,10 @@ On a fresh local Anvil: deploy, fund and open the LPs' and margin sellers' accou
 mining), then give the chain a block time (1 s blocks, each ``block_s`` of chain time, so days
 pass in minutes) and start every service as its own process: the pricing feed, and the oracle,
 vol, liquidator and settler keepers. Seeded LPs and traders (:mod:`optio.sim.backtest.users`) then act on each
-new block; the demo lists a daily board as expiries come near. At the end, a summary from the
-chain and the keepers' own metrics.
+new block; the demo lists a daily board as expiries come near. An LP who moves while a vault
+holds live options makes a request, which the oracle keeper fills after its next post (forward
+pricing, docs/lp-flows.md); her filled exits are claimed at her next exit. At the end, a summary
+from the chain and the keepers' own metrics.
 
 With ``rpc``: only the services, against a chain where the protocol is deployed (no Anvil, no
 agents).
@@ -152,12 +154,15 @@ class Demo:
 
 
 def roles_for_keepers(w3: Web3, deployment: Deployment, admin: LocalSigner, accounts: dict[str, str]) -> None:
-    """Each keeper signs with its own account (no two processes share a nonce): the oracle, vol
-    and guardian keepers get their roles from the admin, through the deployment's timelock (a
-    zero delay on the simulation's own deployments; with a delay, ``NotReady`` says when)."""
+    """Each keeper signs with its own account (no two processes share a nonce): the oracle (spot,
+    lister and both vaults' filler), vol and guardian keepers get their roles from the admin,
+    through the deployment's timelock (a zero delay on the simulation's own deployments; with a
+    delay, ``NotReady`` says when)."""
     timelock = Timelock(w3, deployment.address("Timelock"))
     for key, artifact, role, account in (("SpotOracle", "SpotOracle", "KEEPER_ROLE", accounts["oracle"]),
                                          ("SpotOracle", "SpotOracle", "LISTER_ROLE", accounts["oracle"]),
+                                         ("CallVault", "OptioVault", "FILLER_ROLE", accounts["oracle"]),
+                                         ("PutVault", "OptioVault", "FILLER_ROLE", accounts["oracle"]),
                                          ("VolOracle", "VolOracle", "VOL_KEEPER_ROLE", accounts["vol"]),
                                          ("OptionMarket", "OptionMarket", "GUARDIAN_ROLE", accounts["guardian"])):
         client = Client(w3, deployment.address(key), artifact_name=artifact)
@@ -242,7 +247,7 @@ def run_local(opts: SystemOptions) -> None:
         deployment = deploy_protocol(w3, admin, s.deploy_config(), save=False)
         manifest = save_deployment(deployment, run_dir / "deployment.json")
         roles_for_keepers(w3, deployment, admin, {k: dev_account(i).address for k, i in keeper_index.items()})
-        driver = ChainProtocol(s, w3, roster.size, deployment)
+        driver = ChainProtocol(s, w3, roster.size, deployment, keeper_fills=False)  # the oracle keeper fills
         result = Result(s, "system")
         demo = Demo(w3, Protocol(w3, deployment), Users(s, driver, roster, result), result, admin)
         demo.users.open_accounts()

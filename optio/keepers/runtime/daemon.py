@@ -157,15 +157,22 @@ class Runner:
                                    f"{err.strerror or err} (in use by another process?)") from None
 
     def _check_role(self) -> None:
-        """The key holds the role its keeper sends under (checked on chain at start-up)."""
-        if self.name not in REQUIRED_ROLES:
-            return
-        attribute, role = REQUIRED_ROLES[self.name]
-        client = getattr(self.ctx.protocol, attribute)
-        if not client.has_role(role, self.account.address):
-            contract = type(client).__name__
-            raise InvalidInput(f"[{self.name}] the key {self.account.address} lacks {role} on {contract} "
-                               f"{client.address}: grant it through the timelock (docs/admin.md) or use the keeper key")
+        """The key holds the roles its keeper sends under (checked on chain at start-up): the one
+        of ``REQUIRED_ROLES``, and those the keeper's module asks for by its settings
+        (``required_roles(ctx)``: the oracle keeper's FILLER_ROLE while it fills)."""
+        needed = []
+        if self.name in REQUIRED_ROLES:
+            attribute, role = REQUIRED_ROLES[self.name]
+            needed.append((getattr(self.ctx.protocol, attribute), role, ""))
+        extra = getattr(self.module, "required_roles", None)
+        if extra is not None:
+            needed += [(client, role, f", or set {self.name}.fill = false") for client, role in extra(self.ctx)]
+        for client, role, alternative in needed:
+            if not client.has_role(role, self.account.address):
+                contract = getattr(client, "share_symbol", None) or type(client).__name__  # a vault: oCALL
+                raise InvalidInput(f"[{self.name}] the key {self.account.address} lacks {role} on {contract} "
+                                   f"{client.address}: grant it through the timelock (docs/admin.md) or use the "
+                                   f"keeper key{alternative}")
 
     def stop(self, *_args) -> None:
         """Finish the cycle under way, then stop (SIGTERM, SIGINT)."""

@@ -55,7 +55,12 @@ class ChainProtocol:
     with at least ``actors`` unlocked dev accounts); deploys them first unless given a
     ``deployment``. Funds actors 1.. with test tokens and approvals."""
 
-    def __init__(self, scenario: Scenario, w3: Web3, actors: int, deployment: Deployment | None = None):
+    def __init__(self, scenario: Scenario, w3: Web3, actors: int, deployment: Deployment | None = None, *,
+                 keeper_fills: bool = True):
+        """``keeper_fills``: actor 0 posts and fills an LP's request in the same step (the
+        backtest); False where a keeper process of its own fills (the running demo): requests
+        are only made, and an LP's filled exits are claimed at her next move."""
+        self.keeper_fills = keeper_fills
         self.s, self.w3 = scenario, w3
         self.addresses = [dev_account(i).address for i in range(actors)]
         self.deployment = deployment or deploy_protocol(w3, LocalSigner(dev_account(0)), scenario.deploy_config(),
@@ -170,15 +175,57 @@ class ChainProtocol:
 
     # --- LPs and traders --------------------------------------------------------------------------
 
+    # While a vault holds live options its LP flows are requests filled at a later mark (forward
+    # pricing, docs/lp-flows.md). The model fills at the step's mark, so here the LP requests and
+    # the keeper (actor 0, FILLER_ROLE) fills in the same step: model and chain stay equal.
+
     def deposit(self, who: int, vault: VaultName, amount: float) -> None:
-        self._send(who, self.vault_c[vault], "deposit", self._units(vault, amount), self.addresses[who])
+        units, address, contract = self._units(vault, amount), self.addresses[who], self.vault_c[vault]
+        if self.vaults_sdk[vault].instant_flows_open():
+            self._send(who, contract, "deposit", units, address)
+            return
+        receipt = self._send(who, contract, "requestDeposit", units, address, address)
+        (request_id, _), = self.vaults_sdk[vault].effects([receipt]).deposits_queued
+        if self.keeper_fills:
+            self._fill(who, vault, request_id)
 
     def max_withdraw(self, who: int, vault: VaultName) -> float:
-        return float(self.vaults_sdk[vault].max_withdraw(self.addresses[who]))
+        """What an exit could take now: instant (``maxWithdraw``) or, with options live, at a fill."""
+        sdk = self.vaults_sdk[vault]
+        address = self.addresses[who]
+        return float(sdk.max_withdraw(address) if sdk.instant_flows_open() else sdk.max_exit(address))
 
     def withdraw(self, who: int, vault: VaultName, amount: float) -> None:
-        address = self.addresses[who]
-        self._send(who, self.vault_c[vault], "withdraw", self._units(vault, amount), address, address)
+        address, sdk, contract = self.addresses[who], self.vaults_sdk[vault], self.vault_c[vault]
+        units = self._units(vault, amount)
+        if sdk.instant_flows_open():
+            self._send(who, contract, "withdraw", units, address, address)
+            return
+        shares = sdk.exit_shares_units(units)
+        if not self.keeper_fills:  # the keeper process fills: claim what it filled, then request
+            for request in sdk.requests_of(address):
+                if request.status == "claimable":
+                    self._send(who, contract, "claim", request.request_id, address)
+            self._send(who, contract, "requestRedeem", shares, address, address)
+            return
+        receipt = self._send(who, contract, "requestRedeem", shares, address, address)
+        (request_id, _), = sdk.effects([receipt]).queued
+        self._fill(who, vault, request_id)
+        self._send(who, contract, "claim", request_id, address)
+
+    def _fill(self, who: int, vault: VaultName, request_id: int) -> None:
+        """The keeper posts the step's spot again (a fill serves only requests made before the
+        latest post), then fills the vault's queue; ``Rejected`` (the request cancelled) if it
+        stayed pending (a stale mark, or a redeem beyond free liquidity)."""
+        t = int(self.w3.eth.get_block("latest")["timestamp"]) + 1
+        set_next_timestamp(self.w3, t)
+        self._send(0, self.p.spot_oracle.contract, "post", to_wad(repr(self.spot)), t)
+        self._send(0, self.vault_c[vault], "serveQueue", 50)
+        request = self.vaults_sdk[vault].request(request_id)
+        if request.status == "pending":
+            fn = "cancelDepositRequest" if request.is_deposit else "cancelRedeemRequest"
+            self._send(who, self.vault_c[vault], fn, request_id)
+            raise Rejected("RequestNotFilled")
 
     def margin_deposit(self, who: int, vault: VaultName, amount: float) -> None:
         self._send(who, self.margin, "deposit", vault == "call", self._units(vault, amount))

@@ -36,7 +36,7 @@ from optio.sdk.deploy import deploy_contract
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import TradeKind
 from tests.contracts.market.conftest import Live, naive_live, naive_protocol, open_market, warp
-from tests.helpers import admin_send, call, now, reverts, send
+from tests.helpers import admin_send, call, now, request_id_of, reverts, send
 
 WAD = 10**18
 
@@ -98,7 +98,9 @@ def test_dust_liquidation(live, trader, deployer, version):
 def test_free_option_around_withdraw(w3, protocol, live, trader, deployer, keeper, guardian, alice, version):
     """An LP who sees the vault's written calls go deep in the money withdraws before they
     settle: at a fair price he takes his share of the loss; at a cash price the LPs who stay
-    pay his share."""
+    pay his share. Since forward-priced LP flows ours closes instant exits while the book is
+    live: carol's exit is a request the keeper fills at the mark after its next spot post (the
+    naive cash vault has no options mark, so its instant flows stay open)."""
     if version == "naive":  # the vault's mark is set once: the naive vault ignores it from the start
         live = _cash_vault_market(
             w3, protocol, deployer, keeper, guardian, alice, trader, CallVault="NaiveCashCallVault"
@@ -120,11 +122,20 @@ def test_free_option_around_withdraw(w3, protocol, live, trader, deployer, keepe
         // (call(vault, "totalSupply") + 10**6)
     )
     before = vault.asset.balance_units(carol.address)
-    send(vault, carol, "redeem", shares, carol.address, carol.address)
+    if version == "ours":
+        assert not call(vault, "instantFlowsOpen")
+        rid = request_id_of(vault, send(vault, carol, "requestRedeem", shares, carol.address, carol.address))
+        warp(live.w3, 1)  # the keeper's cycle: a post after the request (spot unchanged), then its fill
+        live.post_spot("2900")
+        send(vault, keeper, "serveQueue", 16)
+        send(vault, carol, "claim", rid, carol.address)
+    else:
+        send(vault, carol, "redeem", shares, carol.address, carol.address)
     paid = vault.asset.balance_units(carol.address) - before
     if version == "ours":
-        # `fair` is read a block before the redeem: the written calls' time value may decay by
-        # theta·1 s in between (the surface holds its vols, not its total variance).
+        # `fair` is read a few seconds before the fill (the request, the keeper's post a second
+        # later, its fill): the written calls' time value may decay by theta over those seconds
+        # in between (the surface holds its vols, not its total variance).
         assert paid <= fair + fair // 10**6
     else:
         assert paid > fair + WAD // 100, f"naive vault paid {paid}, fair {fair}"
@@ -238,7 +249,11 @@ def test_settlement_price_chosen_by_the_settler(w3, protocol, deployer, keeper, 
 def test_expired_option_marked_at_its_settlement_price(w3, protocol, deployer, keeper, guardian, alice, bob, version):
     """At τ = 0 the vault owes the payoff at the settlement price (here stamped exactly at
     expiry), whatever spot does next. A depositor who sees spot rise after expiry deposits before
-    the board is settled and redeems after: he must not gain."""
+    the board is settled and redeems after: he must not gain. Since forward-priced LP flows the
+    board's options keep the vault's instant flows closed until it is settled: carol's deposit is
+    a request, which the keeper fills after its next 2900 post and before the settle (the worst
+    case for the LPs: forward pricing does not help here, the mark at τ = 0 must); she withdraws
+    at once after the settle, the book empty again."""
     live = _market(version, w3, protocol, deployer, keeper, guardian, alice, OptionPricer="NaiveExpiryPricer")
     live.market.base.faucet(bob, "50")
     live.market.trade(bob, live.option("1800"), TradeKind.BUY, "10")
@@ -253,9 +268,16 @@ def test_expired_option_marked_at_its_settlement_price(w3, protocol, deployer, k
     live.post_spot("2900")
     carol = LocalSigner(dev_account(5))
     vault.asset.faucet(carol, "100")
-    vault.deposit(carol, "100")
+    assert not call(vault, "instantFlowsOpen")
+    send(vault.asset, carol, "approve", vault.address, 2**256 - 1)
+    rid = request_id_of(vault, send(vault, carol, "requestDeposit", 100 * WAD, carol.address, carol.address))
+    warp(w3, 1)  # the keeper's cycle: a post after the request (spot still 2900), then its fill
+    live.post_spot("2900")
+    send(vault, keeper, "serveQueue", 16)
+    assert call(vault, "redeemRequest", rid)[4] > 0  # filled at the mark before the settle
     live.market.settle(keeper, live.expiry)
     live.market.exercise_for(keeper, live.option("1800"), [bob.address])
+    assert call(vault, "instantFlowsOpen")
     vault.withdraw(carol, None)
     gained = vault.asset.balance_units(carol.address) - 100 * WAD
     if version == "ours":

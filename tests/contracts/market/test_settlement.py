@@ -5,9 +5,10 @@ from __future__ import annotations
 from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.market import TradeKind
 from tests.contracts.market.conftest import warp
-from tests.helpers import call, now, reverts, send
+from tests.helpers import call, now, request_id_of, reverts, send
 
 WAD = 10**18
+PENDING, CLAIMED = 1, 3
 
 
 def _expire(live, price: str) -> None:
@@ -87,47 +88,70 @@ def test_exact_expiry_timestamp_is_expired(live, trader):
     assert fresh and liability == -(-200 * WAD // 2000)  # intrinsic, rounded up
 
 
-def test_no_free_option_around_settlement(live, trader, bob, alice):
+def test_no_free_option_around_settlement(live, trader, bob, alice, keeper):
     """The share price does not move when a known ITM payout is made: the liability was
     already marked at intrinsic, so depositing before settlement and withdrawing after gains
-    nothing (it loses the rounding)."""
+    nothing (it loses the rounding). Since forward-priced LP flows the board's live options keep
+    instant flows closed until the settle: carol's deposit is a request, which the keeper fills
+    before the settle, after its next spot post (the settle itself fills nothing); once the board
+    is settled the book is empty and she withdraws at once."""
     m = live.market
     vault = live.protocol.vault("call")
     m.trade(trader, live.option("1800"), TradeKind.BUY, "10")
     _expire(live, "2400")  # deep ITM: the vault owes 10 × 600/2400 WETH
     one = 10 ** call(vault, "decimals")
-    price_before = call(vault, "convertToAssets", one)
     carol = LocalSigner(dev_account(5))
     vault.asset.faucet(carol, "10")
-    vault.deposit(carol, "10")
+    send(vault.asset, carol, "approve", vault.address, 2**256 - 1)
+    rid = request_id_of(vault, send(vault, carol, "requestDeposit", 10 * WAD, carol.address, carol.address))
+    snap = live.w3.provider.make_request("evm_snapshot", [])["result"]
+    send(m, bob, "settle", live.expiry)
+    assert call(vault, "redeemRequest", rid)[1] == PENDING  # settling serves no request
+    live.w3.provider.make_request("evm_revert", [snap])
+    warp(live.w3, 1)  # the keeper's cycle: a post after the request (spot unchanged), then its fill
+    live.post_spot("2400")
+    send(vault, keeper, "serveQueue", 16)
+    assert call(vault, "redeemRequest", rid)[1] == CLAIMED
+    price_before = call(vault, "convertToAssets", one)
     send(m, bob, "settle", live.expiry)
     m.exercise_for(bob, live.option("1800"), [trader.address])
     assert abs(call(vault, "convertToAssets", one) - price_before) <= 1
+    assert call(vault, "instantFlowsOpen")
     vault.withdraw(carol, None)
     assert vault.asset.balance_units(carol.address) <= 10 * WAD
 
 
-def test_no_free_option_across_a_price_move(live, trader):
+def test_no_free_option_across_a_price_move(live, trader, keeper):
     """Deposit before a known spot drop (which makes the vault's short calls cheaper) and
-    withdraw after: the depositor gains only their pro-rata share, which they also risked —
-    the NAV moved by the marked value, so no one gets the move for free."""
+    withdraw after: the depositor must not get the move for free. Until forward-priced LP flows
+    carol deposited at once in front of the post and her shares' value moved by only their
+    pro-rata share of the marked NAV change, which she also risked. Now, the book being live, her
+    deposit is a request the keeper fills after its post: her shares are priced at the mark after
+    the drop and are worth her deposit, no more; the move went to the LPs who held through it."""
     m = live.market
     vault = live.protocol.vault("call")
     m.trade(trader, live.option("2000"), TradeKind.BUY, "20")
     carol = LocalSigner(dev_account(5))
     vault.asset.faucet(carol, "100")
-    vault.deposit(carol, "100")
-    shares = call(vault, "balanceOf", carol.address)
+    send(vault.asset, carol, "approve", vault.address, 2**256 - 1)
+    with reverts("InstantFlowClosed"):
+        send(vault, carol, "deposit", 100 * WAD, carol.address)
+    rid = request_id_of(vault, send(vault, carol, "requestDeposit", 100 * WAD, carol.address, carol.address))
     nav_before = call(vault, "totalAssets")
     supply = call(vault, "totalSupply")
     warp(live.w3, 2)
     live.post_spot("1900")
     nav_after = call(vault, "totalAssets")
-    value = call(vault, "previewRedeem", shares)
-    # Exactly the pro-rata share of the marked NAV change, never more.
-    expected = shares * nav_after // supply
-    assert value <= expected + 1
-    assert nav_after > nav_before
+    assert nav_after > nav_before  # the move: carol's escrowed deposit is not in the NAV
+    assert call(vault, "redeemRequest", rid)[1] == PENDING  # the post fills nothing: a fill does
+    send(vault, keeper, "serveQueue", 16)
+    assert call(vault, "redeemRequest", rid)[1] == CLAIMED
+    shares = call(vault, "balanceOf", carol.address)
+    assert call(vault, "convertToAssets", shares) <= 100 * WAD  # none of the move
+    # The LPs who held through the post keep it all: the share price is the post's NAV over the
+    # supply before her fill (the theta of a block aside).
+    price = call(vault, "convertToAssets", 10**18)
+    assert abs(price - nav_after * 10**18 // supply) <= price // 10**6
 
 
 def test_unexercised_payouts_stay_reserved(live, trader, keeper, alice):

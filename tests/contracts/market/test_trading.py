@@ -246,10 +246,14 @@ def test_vault_marks_open_options(live, trader):
     assert delta < 0 and vega < 0  # the vault is short calls
 
 
-def test_stale_mark_stops_deposits_and_delays_exits(live, trader, alice):
-    """At a stale mark no share changes hands at a price: deposits and instant exits are refused
-    (maxDeposit and maxRedeem are zero), a queued exit waits, and fills at the next fresh mark.
-    (Until the review of 6507dee, withdrawals went on at the bound: that priced LPs out.)"""
+def test_stale_mark_stops_deposits_and_delays_exits(live, trader, alice, keeper):
+    """At a stale mark no share changes hands at a price: deposits (instant or requested) and
+    instant exits are refused (maxDeposit and maxRedeem are zero), a queued exit waits, even for
+    the keeper's fill, and fills at the next fresh mark. (Until the review of 6507dee, withdrawals
+    went on at the bound: that priced LPs out. Until forward-priced LP flows the instant redeem
+    reverted MarkNotFresh here; now the live book closes instant flows first: InstantFlowClosed,
+    and the fill is the keeper's, after its next spot post: alice's request is younger than
+    fillDelay and the keeper is filling, so anyone else's serveQueue fills nothing.)"""
     m = live.market
     vault = live.protocol.vault("call")
     m.trade(trader, live.option("2000"), TradeKind.BUY, "1")
@@ -258,13 +262,20 @@ def test_stale_mark_stops_deposits_and_delays_exits(live, trader, alice):
     assert call(vault, "maxDeposit", alice.address) == 0
     assert call(vault, "maxRedeem", alice.address) == 0
     shares = call(vault, "balanceOf", alice.address)
-    with reverts("MarkNotFresh"):
+    with reverts("InstantFlowClosed"):
         send(vault, alice, "redeem", shares // 2, alice.address, alice.address)
+    vault.asset.faucet(alice, "1")
+    send(vault.asset, alice, "approve", vault.address, 2**256 - 1)
+    with reverts("ERC4626ExceededMaxDeposit", receiver=alice.address, assets=WAD, max=0):
+        send(vault, alice, "requestDeposit", WAD, alice.address, alice.address)
     send(vault, alice, "requestRedeem", shares // 2, alice.address, alice.address)
-    send(vault, alice, "serveQueue", 16)
+    send(vault, keeper, "serveQueue", 16)
     assert call(vault, "pendingShares") == shares // 2
+    warp(live.w3, 1)  # the keeper's next cycle: a post after the request, then its fill
     live.refresh()
-    send(vault, alice, "serveQueue", 16)
+    send(vault, alice, "serveQueue", 16)  # too young, and the keeper is filling: anyone's fills nothing
+    assert call(vault, "pendingShares") == shares // 2
+    send(vault, keeper, "serveQueue", 16)
     assert call(vault, "pendingShares") == 0 and call(vault, "claimableAssets") > 0
 
 

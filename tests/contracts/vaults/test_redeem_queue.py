@@ -1,4 +1,5 @@
-"""The redeem queue: FIFO service as collateral unlocks, no jumping the queue, claims, cancels."""
+"""The redeem queue: FIFO fills by the filler (the keeper) as collateral unlocks, no jumping the
+queue, claims, cancels."""
 
 from __future__ import annotations
 
@@ -36,20 +37,23 @@ def status(vault, rid):
     return call(vault, "redeemRequest", rid)[1]
 
 
-def test_queue_is_served_in_order_as_collateral_unlocks(busy, alice, bob, market):
+def test_queue_is_served_in_order_as_collateral_unlocks(busy, alice, bob, market, keeper):
     v, one = busy, busy.one
     a = request(v, alice, call(v, "balanceOf", alice.address))  # 600 worth, first
     b = request(v, bob, call(v, "convertToShares", 50 * one))  # 50 worth, second
     # 100 is free but Alice's 600 is first in line: nothing is served, Bob does not jump ahead.
-    send(v, bob, "serveQueue", 10)
+    send(v, keeper, "serveQueue", 10)
     assert (status(v, a), status(v, b)) == (PENDING, PENDING)
     # Instant withdrawals cannot take the liquidity the queue is owed.
     assert call(v, "freeLiquidity") == 0
     assert call(v, "maxWithdraw", bob.address) == 0
 
     send(v, market, "unlockCollateral", 500 * one)  # 600 unlocked: Alice's request (597 net) fits
+    assert (status(v, a), status(v, b)) == (PENDING, PENDING)  # an unlock fills nothing itself
+    send(v, keeper, "serveQueue", 10)
     assert (status(v, a), status(v, b)) == (CLAIMABLE, PENDING)
     send(v, market, "unlockCollateral", 50 * one)
+    send(v, keeper, "serveQueue", 10)
     assert status(v, b) == CLAIMABLE
     assert call(v, "claimableRedeemRequest", a, alice.address) > 0
     assert call(v, "pendingRedeemRequest", b, bob.address) == 0
@@ -60,11 +64,12 @@ def test_queue_is_served_in_order_as_collateral_unlocks(busy, alice, bob, market
     assert status(v, a) == CLAIMED
 
 
-def test_fulfilment_leaves_other_holders_share_price_unchanged(busy, alice, bob, market):
+def test_fulfilment_leaves_other_holders_share_price_unchanged(busy, alice, bob, market, keeper):
     v, one = busy, busy.one
     a = request(v, alice, call(v, "balanceOf", alice.address))
     price_before = call(v, "convertToAssets", 10**30)
     send(v, market, "unlockCollateral", 900 * one)
+    send(v, keeper, "serveQueue", 10)
     assert status(v, a) == CLAIMABLE
     assert call(v, "convertToAssets", 10**30) >= price_before  # rounding only ever helps stayers
     # Alice's reserved assets are no longer the vault's; her exit fee is the protocol's.
@@ -73,7 +78,7 @@ def test_fulfilment_leaves_other_holders_share_price_unchanged(busy, alice, bob,
     assert call(v, "claimableAssets") == net(600 * one)
 
 
-def test_claim_and_cancel_rules(busy, alice, bob, market):
+def test_claim_and_cancel_rules(busy, alice, bob, market, keeper):
     v, one = busy, busy.one
     a = request(v, alice, call(v, "convertToShares", 300 * one))
     with reverts("NotController", requestId=a, caller=bob.address, controller=alice.address):
@@ -92,7 +97,7 @@ def test_claim_and_cancel_rules(busy, alice, bob, market):
         send(v, alice, "cancelRedeemRequest", a)
 
     b = request(v, alice, call(v, "convertToShares", 50 * one))
-    send(v, alice, "serveQueue", 10)  # skips the cancelled request, serves the next
+    send(v, keeper, "serveQueue", 10)  # skips the cancelled request, serves the next
     assert status(v, b) == CLAIMABLE
     with reverts("WrongRequestStatus"):
         send(v, alice, "cancelRedeemRequest", b)
@@ -135,7 +140,7 @@ def test_market_lock_rules(busy, market, alice):
         send(v, alice, "unlockCollateral", one)
 
 
-def test_sdk_withdraw_queues_the_rest_only_when_asked(busy, bob, market):
+def test_sdk_withdraw_queues_the_rest_only_when_asked(busy, bob, market, keeper):
     from optio.sdk.errors import InvalidInput
 
     v, one = busy, busy.one
@@ -146,6 +151,7 @@ def test_sdk_withdraw_queues_the_rest_only_when_asked(busy, bob, market):
     [req] = v.requests_of(bob.address)
     assert req.status == "pending"
     send(v, market, "unlockCollateral", 900 * one)
+    send(v, keeper, "serveQueue", 10)
     v.claim_all(bob)
     assert v.asset.balance_units(bob.address) >= 390 * one - 2
 
@@ -160,7 +166,7 @@ def pending_list(vault) -> list[int]:
     return ids
 
 
-def test_cancel_unlinks_and_serving_keeps_order(busy, alice, bob, market):
+def test_cancel_unlinks_and_serving_keeps_order(busy, alice, bob, market, keeper):
     """The pending requests form a list: cancels anywhere take theirs out, the rest keep their
     order, and serving visits only them."""
     v, one = busy, busy.one
@@ -174,11 +180,12 @@ def test_cancel_unlinks_and_serving_keeps_order(busy, alice, bob, market):
     assert call(v, "nextPendingRequest", ids[0]) == call(v, "queueLength")  # not pending
     later = request(v, alice, small)
     assert pending_list(v) == [ids[2], ids[3], later]
-    assert call(v, "serveQueue", 2) == 2  # simulated: two served, in order
-    send(v, bob, "serveQueue", 2)
+    assert v.contract.functions.serveQueue(2).call({"from": keeper.address}) == 2  # simulated: two, in order
+    assert call(v, "serveQueue", 2) == 0  # anyone else: none is fillDelay old yet
+    send(v, keeper, "serveQueue", 2)
     assert [status(v, i) for i in (ids[2], ids[3], later)] == [CLAIMABLE, CLAIMABLE, PENDING]
     assert pending_list(v) == [later]
-    send(v, bob, "serveQueue", 5)
+    send(v, keeper, "serveQueue", 5)
     assert pending_list(v) == [] and call(v, "queueHead") == call(v, "queueLength")
     assert call(v, "pendingShares") == 0
 

@@ -1,0 +1,234 @@
+"""Forward-priced LP flows (docs/security.md, B1, B4 and V): while a vault's side of the book holds
+a live option, LPs enter and leave through requests that fill at a mark nobody with a stake in it
+times — the filler's (the oracle keeper's, right after its posts), or anyone's once a request is
+`fillDelay` old. Instant flows stay open while the book holds nothing a price moves."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from optio.sdk.market import TradeKind
+from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
+from tests.helpers import admin_send, call, now, request_id_of, reverts, send
+
+WAD = 10**18
+PENDING, CLAIMABLE, CLAIMED, CANCELLED = 1, 2, 3, 4
+
+
+def _approve(vault, signer, units: int) -> None:
+    vault.asset.faucet(signer, str(Decimal(units) / 10**vault.asset.decimals))
+    send(vault.asset, signer, "approve", vault.address, 2**256 - 1)
+
+
+def _request_deposit(vault, signer, units: int) -> int:
+    return request_id_of(vault, send(vault, signer, "requestDeposit", units, signer.address, signer.address))
+
+
+def _live_call(live, trader):  # noqa: F811
+    """The call vault with one live option (trader long 2 ATM calls)."""
+    live.market.trade(trader, live.option("2000"), TradeKind.BUY, "2")
+    return live.protocol.vault("call")
+
+
+def test_instant_flows_close_while_the_book_is_live_and_reopen_when_it_empties(live, trader, alice):  # noqa: F811
+    call_vault, put_vault = live.protocol.vault("call"), live.protocol.vault("put")
+    assert call(call_vault, "instantFlowsOpen")
+    _live_call(live, trader)
+    assert not call(call_vault, "instantFlowsOpen")
+    assert call(put_vault, "instantFlowsOpen")  # the put side holds nothing: its mark has no price input
+    for fn in ("maxDeposit", "maxMint", "maxWithdraw", "maxRedeem"):
+        assert call(call_vault, fn, alice.address) == 0, fn
+    _approve(call_vault, alice, WAD)
+    for fn, args in (
+        ("deposit", (WAD, alice.address)),
+        ("mint", (WAD, alice.address)),
+        ("withdraw", (WAD, alice.address, alice.address)),
+        ("redeem", (WAD, alice.address, alice.address)),
+    ):
+        with reverts("InstantFlowClosed"):
+            send(call_vault, alice, fn, *args)
+    send(put_vault.asset, alice, "approve", put_vault.address, 2**256 - 1)
+    put_vault.asset.faucet(alice, "10")
+    send(put_vault, alice, "deposit", 10**6, alice.address)  # the other side stays instant
+
+    live.market.trade(trader, live.option("2000"), TradeKind.CLOSE_LONG, "2")
+    assert call(call_vault, "instantFlowsOpen")
+    send(call_vault, alice, "deposit", WAD, alice.address)
+
+
+def test_deposit_request_fills_at_the_mark_after_the_keepers_post(live, trader, alice, bob, keeper):  # noqa: F811
+    """alice asks to deposit 10 WETH in front of a +2% post (which lowers the call vault's share
+    price: it is short calls). Nobody but the filler may fill her request yet; the keeper posts,
+    then fills: her shares are priced at the mark after the post, not the one she saw."""
+    vault = _live_call(live, trader)
+    total_before = call(vault, "totalAssets")
+    _approve(vault, alice, 10 * WAD)
+    seen = call(vault, "convertToShares", 10 * WAD)
+    rid = _request_deposit(vault, alice, 10 * WAD)
+    assert call(vault, "pendingDepositAssets") == 10 * WAD
+    assert call(vault, "pendingDepositRequest", rid, alice.address) == 10 * WAD
+    # Escrowed, not the LPs' (the mark decays a little from one block to the next).
+    assert abs(call(vault, "totalAssets") - total_before) < WAD // 10**6
+    assert call(vault, "depositQueueHead") == rid
+    req = call(vault, "redeemRequest", rid)
+    assert req[1:5] == (PENDING, True, now(live.w3), 0) and req[5] == 10 * WAD
+
+    warp(live.w3, 2)
+    live.post_spot("2040")
+    send(vault, bob, "serveQueue", 10)  # too young for anyone but the filler
+    assert call(vault, "redeemRequest", rid)[1] == PENDING
+    expected = call(vault, "convertToShares", 10 * WAD)  # the mark after the post
+    shares_before = call(vault, "balanceOf", alice.address)
+    send(vault, keeper, "serveQueue", 10)
+    minted = call(vault, "balanceOf", alice.address) - shares_before
+    assert abs(minted - expected) <= expected // 10**6  # the mark moves with time between the blocks
+    assert minted > seen  # the post lowered the share price: more shares, at the new price
+    req = call(vault, "redeemRequest", rid)
+    assert req[1:4] == (CLAIMED, True, 0) and req[4] == minted and req[5] == 10 * WAD
+    assert call(vault, "pendingDepositAssets") == 0
+    assert call(vault, "depositQueueHead") == call(vault, "queueLength")
+
+
+def test_anyone_fills_once_a_request_is_fill_delay_old(live, trader, alice, bob):  # noqa: F811
+    vault = _live_call(live, trader)
+    delay = call(vault, "fillDelay")
+    assert delay == 3600
+    _approve(vault, alice, WAD)
+    rid = _request_deposit(vault, alice, WAD)
+    rid2 = request_id_of(vault, send(vault, alice, "requestRedeem", 10**20, alice.address, alice.address))
+    warp(live.w3, delay - 30)  # the filler never called: only the requests' age counts
+    live.refresh("2000")
+    send(vault, bob, "serveQueue", 10)
+    assert call(vault, "redeemRequest", rid)[1] == PENDING
+    warp(live.w3, 31)
+    send(vault, bob, "serveQueue", 10)
+    assert call(vault, "redeemRequest", rid)[1] == CLAIMED
+    assert call(vault, "redeemRequest", rid2)[1] == CLAIMABLE
+
+
+def test_the_fill_delay_is_the_admins_and_bounded(live):  # noqa: F811
+    vault = live.protocol.vault("put")
+    with reverts("FillDelayTooLong", fillDelay=86_401, maxFillDelay=86_400):
+        admin_send(live.protocol, vault, "setFillDelay", 86_401)
+    admin_send(live.protocol, vault, "setFillDelay", 600)
+    assert call(vault, "fillDelay") == 600
+
+
+def test_cancel_deposit_request_refunds_and_checks_kind_and_owner(live, trader, alice, bob):  # noqa: F811
+    vault = _live_call(live, trader)
+    _approve(vault, alice, 3 * WAD)
+    balance = vault.asset.balance_units(alice.address)
+    rid = _request_deposit(vault, alice, 3 * WAD)
+    redeem_id = request_id_of(vault, send(vault, alice, "requestRedeem", 10**20, alice.address, alice.address))
+    with reverts("OwnerNotSender", owner=alice.address, sender=bob.address):
+        send(vault, bob, "requestDeposit", WAD, bob.address, alice.address)
+    with reverts("WrongRequestKind", requestId=rid, isDeposit=True):
+        send(vault, alice, "cancelRedeemRequest", rid)
+    with reverts("WrongRequestKind", requestId=redeem_id, isDeposit=False):
+        send(vault, alice, "cancelDepositRequest", redeem_id)
+    with reverts("NotController"):
+        send(vault, bob, "cancelDepositRequest", rid)
+    send(vault, alice, "cancelDepositRequest", rid)
+    assert vault.asset.balance_units(alice.address) == balance
+    assert call(vault, "pendingDepositAssets") == 0
+    assert call(vault, "redeemRequest", rid)[1] == CANCELLED
+    with reverts("ZeroAmount"):
+        send(vault, alice, "requestDeposit", 0, alice.address, alice.address)
+
+
+def test_queued_deposits_count_against_the_cap(live, trader, alice):  # noqa: F811
+    vault = _live_call(live, trader)
+    total = call(vault, "totalAssets")
+    admin_send(live.protocol, vault, "setDepositCap", total + 5 * WAD)
+    _approve(vault, alice, 10 * WAD)
+    _request_deposit(vault, alice, 3 * WAD)
+    with reverts("ERC4626ExceededMaxDeposit"):
+        _request_deposit(vault, alice, 3 * WAD)
+    _request_deposit(vault, alice, 19 * WAD // 10)  # the mark moves a little between blocks
+
+
+def test_paused_vault_takes_no_deposit_request_and_fills_only_redeems(live, trader, alice, guardian, keeper):  # noqa: F811
+    vault = _live_call(live, trader)
+    _approve(vault, alice, 2 * WAD)
+    dep = _request_deposit(vault, alice, WAD)
+    red = request_id_of(vault, send(vault, alice, "requestRedeem", 10**20, alice.address, alice.address))
+    send(vault, guardian, "pause")
+    with reverts("EnforcedPause"):
+        _request_deposit(vault, alice, WAD)
+    warp(live.w3, 1)
+    live.post_spot("2000")
+    send(vault, keeper, "serveQueue", 10)
+    assert call(vault, "redeemRequest", dep)[1] == PENDING
+    assert call(vault, "redeemRequest", red)[1] == CLAIMABLE
+    send(vault, guardian, "unpause")
+    send(vault, keeper, "serveQueue", 10)
+    assert call(vault, "redeemRequest", dep)[1] == CLAIMED
+
+
+def test_nothing_fills_at_a_stale_mark(live, trader, alice, keeper):  # noqa: F811
+    vault = _live_call(live, trader)
+    _approve(vault, alice, WAD)
+    rid = _request_deposit(vault, alice, WAD)
+    warp(live.w3, 3601)  # spot stale
+    send(vault, keeper, "serveQueue", 10)
+    assert call(vault, "redeemRequest", rid)[1] == PENDING
+
+
+def test_a_fill_serves_only_requests_made_before_the_latest_spot_post(live, trader, alice, keeper):  # noqa: F811
+    """Round 9, F7: a fill between posts was at a mark the requester saw while the market could
+    have moved by up to the keeper's threshold. A request waits for the next post."""
+    vault = _live_call(live, trader)
+    _approve(vault, alice, WAD)
+    rid = _request_deposit(vault, alice, WAD)
+    send(vault, keeper, "serveQueue", 10)
+    assert call(vault, "redeemRequest", rid)[1] == PENDING
+    warp(live.w3, 1)
+    live.post_spot("2000")
+    send(vault, keeper, "serveQueue", 10)
+    assert call(vault, "redeemRequest", rid)[1] == CLAIMED
+
+
+def test_anyone_fills_only_while_the_filler_is_away(live, trader, alice, bob, keeper):  # noqa: F811
+    """Round 9, F1: with request age alone, an LP blocked the head with a request too big to fill,
+    and once her other request was `fillDelay` old she cancelled the blocker and filled it herself
+    in front of a post she saw coming, while the keeper was filling every cycle. Now anyone else
+    fills only after the filler has not called for `fillDelay`."""
+    vault = _live_call(live, trader)
+    rid = request_id_of(vault, send(vault, alice, "requestRedeem", 10**20, alice.address, alice.address))
+    warp(live.w3, 1800)
+    live.refresh("2000")
+    send(vault, keeper, "serveQueue", 0)  # the keeper's cycle (a zero budget: it fills nothing)
+    assert call(vault, "lastFillerServe") == now(live.w3)
+    warp(live.w3, 1900)  # the request is over fillDelay old, the filler's call is not
+    live.refresh("2000")
+    send(vault, bob, "serveQueue", 10)
+    assert call(vault, "redeemRequest", rid)[1] == PENDING
+    warp(live.w3, 1800)  # the filler away fillDelay
+    live.refresh("2000")
+    send(vault, bob, "serveQueue", 10)
+    assert call(vault, "redeemRequest", rid)[1] == CLAIMABLE
+
+
+def test_deposits_and_redeems_have_their_own_budget(live, trader, alice, bob, keeper):  # noqa: F811
+    """Round 9, F2: dust deposit requests in front used the keeper's whole budget and redeems
+    waited. Each list now has `maxRequests` of its own."""
+    vault = _live_call(live, trader)
+    rid = request_id_of(vault, send(vault, alice, "requestRedeem", 10**20, alice.address, alice.address))
+    _approve(vault, bob, 10)
+    for _ in range(3):
+        _request_deposit(vault, bob, 1)
+    warp(live.w3, 1)
+    live.post_spot("2000")
+    send(vault, keeper, "serveQueue", 3)
+    assert call(vault, "redeemRequest", rid)[1] == CLAIMABLE
+    assert call(vault, "pendingDepositAssets") == 0
+
+
+def test_closing_and_settling_serve_no_request(live, trader, alice):  # noqa: F811
+    """Before forward pricing, closeLong and settle served the queue on the side: a holder could
+    time a fill. Now only serveQueue fills."""
+    vault = _live_call(live, trader)
+    send(vault, alice, "requestRedeem", 10**20, alice.address, alice.address)
+    rid = call(vault, "queueHead")
+    live.market.trade(trader, live.option("2000"), TradeKind.CLOSE_LONG, "2")
+    assert call(vault, "redeemRequest", rid)[1] == PENDING
