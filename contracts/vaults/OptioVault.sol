@@ -201,7 +201,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         // Safe cast: the queued total is at most the deposit cap, a uint96.
         pendingDepositAssets = uint128(queued + assets);
         emit DepositRequest(controller, owner, requestId, msg.sender, assets);
-        IERC20(asset()).safeTransferFrom(owner, address(this), assets);
+        IERC20(asset()).safeTransferFrom(msg.sender, address(this), assets); // the owner, checked above
     }
 
     /// @inheritdoc IOptioVault
@@ -727,6 +727,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     function _pricedSince() private view returns (uint256) {
         if (!_hasLiveOptions()) return type(uint256).max;
         // The mark was fresh with live options (checked by the caller): the spot read cannot revert.
+        // Only the post's time matters here, not its price (slither: unused-return, on purpose).
+        // slither-disable-next-line unused-return
         (, uint256 updatedAt) = IOptionsBook(address(optionsMark)).spotOracle().latestPrice();
         return updatedAt - 1;
     }
