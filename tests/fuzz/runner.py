@@ -24,15 +24,22 @@ MUST_SUCCEED = ("deposit", "requestDeposit", "requestRedeem", "claim", "buy", "s
                 "settle", "settleAccounts", "exercise", "liquidate", "margin withdraw", "transfer option")
 
 
-def run_machine(system, boards, min_actions: int, *, steps: int, batch: int = 25) -> Stats:
+def run_machine(system, boards, min_actions: int, *, steps: int, batch: int = 25, until=None,
+                max_actions: int = 0) -> Stats:
     """Runs the machine in batches of ``batch`` examples, seed after seed from SEED, until it
-    has made ``min_actions`` actions (hypothesis decides each example's length)."""
+    has made ``min_actions`` actions (hypothesis decides each example's length) and, when
+    ``until(stats)`` is given, until it holds or ``max_actions`` are made."""
     stats = Stats()
     machine = ProtocolMachine.bind(system, boards, stats)
     n = 0
     config = settings(max_examples=batch, stateful_step_count=steps, deadline=None, database=None,
                       suppress_health_check=list(HealthCheck), print_blob=True)
-    while stats.actions < min_actions:
+    def more() -> bool:
+        if stats.actions < min_actions:
+            return True
+        return until is not None and not until(stats) and stats.actions < max_actions
+
+    while more():
         try:
             run_state_machine_as_test(seed(SEED + n)(type(machine.__name__, (machine,), {})), settings=config)
         except BaseException as err:
