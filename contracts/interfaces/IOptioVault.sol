@@ -73,7 +73,8 @@ interface IOptioVault {
     /// @param controller Who may claim or cancel (a deposit's shares are minted to it).
     /// @param isDeposit A deposit request (assets escrowed) or a redeem request (shares escrowed).
     /// @param requestedAt When it was made, while it is pending (zero once filled or cancelled).
-    /// @param shares A redeem: shares escrowed. A deposit: shares minted at its fill (zero before).
+    /// @param shares A redeem: shares escrowed. A deposit: shares minted at its fill (zero before, and when
+    /// refunded: Claimable).
     /// @param assets A redeem: assets reserved at its fill (zero before). A deposit: assets escrowed.
     struct Request {
         address controller;
@@ -134,9 +135,12 @@ interface IOptioVault {
     event DepositFulfilled(uint256 indexed requestId, address indexed controller, uint256 assets, uint256 shares);
     /// @notice A pending deposit request was cancelled and its assets returned to the controller.
     event DepositCancelled(uint256 indexed requestId, address indexed controller, uint256 assets);
+    /// @notice A deposit request reached its fill with the total past the deposit cap: its assets
+    /// are claimable by the controller (`claim`), no share is minted.
+    event DepositRefunded(uint256 indexed requestId, address indexed controller, uint256 assets);
     /// @notice A queued request was served: `shares` burnt, `assets` set aside for the controller.
     event RedeemFulfilled(uint256 indexed requestId, address indexed controller, uint256 shares, uint256 assets);
-    /// @notice Fulfilled assets were paid out.
+    /// @notice Claimable assets were paid out: a filled redeem's, or a refunded deposit's.
     event RedeemClaimed(uint256 indexed requestId, address indexed controller, address receiver, uint256 assets);
     /// @notice A pending request was cancelled and its shares returned to the controller.
     event RedeemCancelled(uint256 indexed requestId, address indexed controller, uint256 shares);
@@ -157,9 +161,11 @@ interface IOptioVault {
     /* LP */
 
     /// @notice Queues `assets` of the caller (`owner` must be the caller) for deposit at the share
-    /// price of its fill; the shares are minted to `controller` then. Checked against the deposit
-    /// cap now (with the deposits already queued). Refused while paused or at a mark that is
-    /// not fresh. @return requestId Index in the queue (shared with redeem requests).
+    /// price of its fill; the shares are minted to `controller` then. O(1) in the book: refused
+    /// now only when the deposits queued would pass the cap on their own; the cap is checked
+    /// against the mark at the fill, and a deposit that no longer fits is refunded (its assets
+    /// claimable, `DepositRefunded`). Refused while paused.
+    /// @return requestId Index in the queue (shared with redeem requests).
     function requestDeposit(uint256 assets, address controller, address owner) external returns (uint256 requestId);
 
     /// @notice Cancels a pending deposit request and returns its assets to the controller.
@@ -173,7 +179,8 @@ interface IOptioVault {
     /// shares to the controller.
     function cancelRedeemRequest(uint256 requestId) external;
 
-    /// @notice Pays a fulfilled request's assets to `receiver`. Controller only.
+    /// @notice Pays a claimable request's assets to `receiver` (a filled redeem's payout, a
+    /// refunded deposit's assets). Controller only.
     function claim(uint256 requestId, address receiver) external returns (uint256 assets);
 
     /// @notice Fills pending requests made before the latest spot post, at the current mark: up

@@ -192,11 +192,13 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         returns (uint256 requestId)
     {
         if (owner != msg.sender) revert OwnerNotSender(owner, msg.sender);
-        // The cap counts the deposits already queued: they fill before any redeem.
-        (uint256 total, bool fresh) = _mark();
+        // O(1): no mark here (a pass over the book). The cap is checked against the mark at the
+        // fill, which refunds what no longer fits; here only what can never fit is refused.
         uint256 queued = pendingDepositAssets;
-        uint256 room = _maxDepositAt(total + queued, fresh);
-        if (assets > room) revert ERC4626ExceededMaxDeposit(controller, assets, room);
+        uint256 cap = depositCap;
+        if (queued + assets > cap) {
+            revert ERC4626ExceededMaxDeposit(controller, assets, cap > queued ? cap - queued : 0);
+        }
         requestId = _enqueue(true, controller, assets, 0);
         // Safe cast: the queued total is at most the deposit cap, a uint96.
         pendingDepositAssets = uint128(queued + assets);
@@ -206,14 +208,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @inheritdoc IOptioVault
     function cancelDepositRequest(uint256 requestId) external nonReentrant {
-        Entry storage r = _pendingOfKind(requestId, true);
-        uint256 assets = r.amount;
-        _dropCancelled(r);
-        r.status = RequestStatus.Cancelled;
-        r.result = 0;
-        pendingDepositAssets -= uint128(assets);
-        emit DepositCancelled(requestId, r.controller, assets);
-        IERC20(asset()).safeTransfer(r.controller, assets);
+        _cancel(requestId, true);
     }
 
     /// @inheritdoc IOptioVault
@@ -232,21 +227,14 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
 
     /// @inheritdoc IOptioVault
     function cancelRedeemRequest(uint256 requestId) external nonReentrant {
-        Entry storage r = _pendingOfKind(requestId, false);
-        uint256 shares = r.amount;
-        _dropCancelled(r);
-        r.status = RequestStatus.Cancelled;
-        r.result = 0;
-        pendingShares -= shares;
-        _transfer(address(this), r.controller, shares);
-        emit RedeemCancelled(requestId, r.controller, shares);
+        _cancel(requestId, false);
     }
 
     /// @inheritdoc IOptioVault
     function claim(uint256 requestId, address receiver) external nonReentrant returns (uint256 assets) {
         if (receiver == address(0)) revert ZeroAddress();
         Entry storage r = _controlledRequest(requestId, RequestStatus.Claimable);
-        assets = r.result;
+        assets = r.result; // a redeem's payout, or a deposit's refund (the cap was reached at its fill)
         r.status = RequestStatus.Claimed;
         claimableAssets -= uint128(assets);
         emit RedeemClaimed(requestId, r.controller, receiver, assets);
@@ -459,7 +447,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         bool pending = e.status == RequestStatus.Pending;
         // Safe cast: a pending request's `result` is its time.
         if (pending) q.requestedAt = uint64(e.result);
-        uint128 filled = pending ? 0 : e.result;
+        // A deposit's result is the shares minted, unless it was refunded (Claimable).
+        uint128 filled = pending || (e.isDeposit && e.status == RequestStatus.Claimable) ? 0 : e.result;
         (q.shares, q.assets) = e.isDeposit ? (filled, uint128(e.amount)) : (uint128(e.amount), filled);
     }
 
@@ -712,7 +701,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         // carried forward instead of re-marked.
         (uint256 total, bool fresh) = _exitMark();
         if (!fresh) return 0;
-        madeBy = Math.min(madeBy, _pricedSince());
+        if (_hasLiveOptions()) madeBy = Math.min(madeBy, _pricedSince());
         uint256 deposits;
         if (!paused()) (deposits, total) = _fillDeposits(maxRequests, madeBy, total);
         // Each list its own budget: dust deposit requests in front cannot starve redeems (round 9, F2).
@@ -722,10 +711,9 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @dev The latest request time a fill may serve: strictly before the latest spot post. A fill
     /// between posts is at a mark the requester saw, and the market may have moved since by up
     /// to the keeper's threshold, which an LP could enter or leave on (round 9, F7): a request
-    /// waits for the next post (the keeper posts when requests wait). No limit while the vault
-    /// holds no live option (its mark has no price input, and spot may be missing or stale).
+    /// waits for the next post (the keeper posts when requests wait). Only while the vault holds a
+    /// live option (else its mark has no price input, and spot may be missing or stale).
     function _pricedSince() private view returns (uint256) {
-        if (!_hasLiveOptions()) return type(uint256).max;
         // The mark was fresh with live options (checked by the caller): the spot read cannot revert.
         // Only the post's time matters here, not its price (slither: unused-return, on purpose).
         // slither-disable-next-line unused-return
@@ -734,13 +722,16 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     }
 
     /// @dev Mints each deposit's shares at `total` (rounded down: the depositor gets no more than
-    /// her assets are worth) and carries the total forward.
+    /// her assets are worth) and carries the total forward; a deposit that would take the total
+    /// past the cap is refunded instead (its assets claimable).
     function _fillDeposits(uint256 maxRequests, uint256 madeBy, uint256 total)
         private
         returns (uint256 served, uint256 totalAfter)
     {
         uint40 link = _depositHead;
         uint256 filledAssets;
+        uint256 refunded;
+        uint256 cap = depositCap;
         while (link != 0 && served < maxRequests) {
             uint256 id = link - 1;
             Entry storage r = _requests[id];
@@ -750,24 +741,34 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             }
             if (r.result > madeBy) break;
             uint256 assets = r.amount;
-            uint256 shares = _toShares(assets, total, Math.Rounding.Floor);
             link = r.next;
+            r.next = 0;
+            filledAssets += assets;
+            served++;
+            if (total + assets > cap) {
+                // Past the cap at this mark: the escrow becomes claimable (pulled by `claim`; a
+                // transfer here could revert and hold the queue) rather than block the list.
+                r.status = RequestStatus.Claimable;
+                r.result = uint128(assets);
+                refunded += assets;
+                emit DepositRefunded(id, r.controller, assets);
+                continue;
+            }
+            uint256 shares = _toShares(assets, total, Math.Rounding.Floor);
             r.status = RequestStatus.Claimed;
             // The record saturates: 2^112 assets times 10^offset shares per unit can pass 2^128
             // (a put vault's offset is 12). Truncating recorded a wrong amount (round 9, F6), and a
             // checked cast made every fill revert behind such a request; the mint and the events
             // carry the exact amount.
             r.result = uint128(Math.min(shares, type(uint128).max));
-            r.next = 0;
             _mint(r.controller, shares);
             total += assets;
-            filledAssets += assets;
             emit DepositFulfilled(id, r.controller, assets, shares);
             emit Deposit(r.controller, r.controller, assets, shares);
-            served++;
         }
         if (served == 0) return (0, total);
         pendingDepositAssets -= uint128(filledAssets);
+        if (refunded != 0) claimableAssets += uint128(refunded);
         _depositHead = link;
         if (link == 0) _depositTail = 0;
         else _requests[link - 1].prev = 0;
@@ -815,6 +816,25 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         if (link == 0) _tail = 0;
         else _requests[link - 1].prev = 0;
         _accrueProtocolFee(toProtocol);
+    }
+
+    /// @dev Cancels the caller's pending request: unlinked in O(1), its escrow (a deposit's
+    /// assets, a redeem's shares) returned to the controller.
+    function _cancel(uint256 requestId, bool isDeposit) private {
+        Entry storage r = _pendingOfKind(requestId, isDeposit);
+        uint256 amount = r.amount;
+        _dropCancelled(r);
+        r.status = RequestStatus.Cancelled;
+        r.result = 0;
+        if (isDeposit) {
+            pendingDepositAssets -= uint128(amount);
+            emit DepositCancelled(requestId, r.controller, amount);
+            IERC20(asset()).safeTransfer(r.controller, amount);
+        } else {
+            pendingShares -= amount;
+            _transfer(address(this), r.controller, amount);
+            emit RedeemCancelled(requestId, r.controller, amount);
+        }
     }
 
     function _controlledRequest(uint256 requestId, RequestStatus expected)

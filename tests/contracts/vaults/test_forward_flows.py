@@ -136,15 +136,52 @@ def test_cancel_deposit_request_refunds_and_checks_kind_and_owner(live, trader, 
         send(vault, alice, "requestDeposit", 0, alice.address, alice.address)
 
 
-def test_queued_deposits_count_against_the_cap(live, trader, alice):  # noqa: F811
+def test_deposit_past_the_cap_at_its_fill_is_refunded_not_filled(live, trader, alice, keeper):  # noqa: F811
+    """A request is O(1): it no longer marks the book for the cap (refused at once only when the
+    deposits queued pass the cap on their own). The fill checks the cap at its mark, in order: a
+    deposit that would pass it becomes claimable (its assets, no shares) instead of blocking the
+    list, and its controller pulls them with `claim`."""
     vault = _live_call(live, trader)
     total = call(vault, "totalAssets")
-    admin_send(live.protocol, vault, "setDepositCap", total + 5 * WAD)
+    cap = total + 5 * WAD
+    admin_send(live.protocol, vault, "setDepositCap", cap)
     _approve(vault, alice, 10 * WAD)
-    _request_deposit(vault, alice, 3 * WAD)
-    with reverts("ERC4626ExceededMaxDeposit"):
-        _request_deposit(vault, alice, 3 * WAD)
-    _request_deposit(vault, alice, 19 * WAD // 10)  # the mark moves a little between blocks
+    first = _request_deposit(vault, alice, 3 * WAD)
+    with reverts("ERC4626ExceededMaxDeposit", receiver=alice.address, assets=cap, max=cap - 3 * WAD):
+        _request_deposit(vault, alice, cap)  # can never fit: refused now
+    second = _request_deposit(vault, alice, 3 * WAD)  # fits alone, not after the first: refunded at its fill
+    balance = vault.asset.balance_units(alice.address)
+    warp(live.w3, 1)
+    live.post_spot("2000")
+    send(vault, keeper, "serveQueue", 10)
+    assert call(vault, "redeemRequest", first)[1] == CLAIMED
+    req = call(vault, "redeemRequest", second)
+    assert req[1:3] == (CLAIMABLE, True) and req[4] == 0 and req[5] == 3 * WAD  # no shares, its assets
+    assert call(vault, "pendingDepositAssets") == 0
+    assert call(vault, "claimableAssets") == 3 * WAD
+    assert call(vault, "totalAssets") <= cap  # the refund is not the LPs'
+    with reverts("NotController"):
+        send(vault, keeper, "claim", second, keeper.address)
+    send(vault, alice, "claim", second, alice.address)
+    assert vault.asset.balance_units(alice.address) == balance + 3 * WAD
+    assert call(vault, "claimableAssets") == 0
+
+
+def test_deposit_request_gas_does_not_grow_with_the_book(live, trader, alice):  # noqa: F811
+    """The request marks nothing: its gas is the same with one live option and with six (the
+    mark costs ~15k gas an option, so six more would add ~75k to a request that marked)."""
+    vault = _live_call(live, trader)
+    _approve(vault, alice, 10 * WAD)
+    _request_deposit(vault, alice, WAD)  # the first request writes the list's head: warm the slots
+    one = send(vault, alice, "requestDeposit", WAD, alice.address, alice.address)["gasUsed"]
+    for strike in ("1800", "2200"):
+        live.market.trade(trader, live.option(strike), TradeKind.BUY, "2")
+    for strike in ("1800", "2000", "2200"):
+        live.market.trade(trader, live.option(strike, "put"), TradeKind.BUY, "2")
+    assert len(call(live.market, "liveOptions", True)) == 3
+    many = send(vault, alice, "requestDeposit", WAD, alice.address, alice.address)["gasUsed"]
+    print(f"\nrequestDeposit gas: {one:,} at 1 live call, {many:,} at 3 live calls and 3 puts")
+    assert abs(many - one) < 2_000
 
 
 def test_paused_vault_takes_no_deposit_request_and_fills_only_redeems(live, trader, alice, guardian, keeper):  # noqa: F811
