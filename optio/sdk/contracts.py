@@ -116,8 +116,9 @@ class RequestView:
     """A deposit or redeem request (one id space), amounts in the asset's and share's human
     units. ``kind``: ``"deposit"`` (``assets`` escrowed; ``shares`` minted to the controller at its
     fill, 0 before) or ``"redeem"`` (``shares`` escrowed; ``assets`` reserved at its fill, 0
-    before). ``status``: pending, claimable (a filled redeem: ``claim`` pays), claimed (a filled
-    deposit, or a paid redeem), cancelled. ``requested_at``: Unix s while pending, else None;
+    before). ``status``: pending, claimable (``claim`` pays: a filled redeem's assets, or a deposit's
+    own assets when the deposit cap was reached at its fill, no shares minted), claimed (a filled
+    deposit, or a paid claim), cancelled. ``requested_at``: Unix s while pending, else None;
     ``fillable_by_anyone_at``: while pending, the earliest time anyone (not only the keeper) may
     fill it: once it is the fill delay old and the keeper has not filled for as long. Any fill
     serves only requests made before the latest spot post (the keeper posts, then fills)."""
@@ -332,8 +333,10 @@ class Vault(Client):
     def request_deposit(self, signer: Signer, amount: Decimal | str) -> tuple[TxReceipt, int]:
         """Queue a deposit of ``amount`` of the asset (escrowed now; approving exactly that much
         first if needed): shares are minted to the signer at the share price of its fill (the
-        keeper's next fill, or anyone's once it is :meth:`fill_delay` old). Checked against the
-        deposit cap with the deposits already queued. Returns the receipt and the request id."""
+        keeper's next fill, or anyone's once it is :meth:`fill_delay` old). Checked here against the
+        deposit cap with the deposits already queued; the contract checks the cap again at the
+        fill's mark and refunds a deposit that no longer fits (claimable: :meth:`claim_all`).
+        Returns the receipt and the request id."""
         units = self._asset_units(amount)
         self._check_deposit(signer, amount, units)
         cap = self.call("depositCap")

@@ -360,8 +360,8 @@ def test_emptying_the_book_opens_instant_flows_only_at_a_mark_no_post_moves(live
 
 
 def test_settle_leaves_the_mark_where_the_settlement_price_put_it(live, trader, keeper):  # noqa: F811
-    """ITM calls expire. Before the settlement price nothing fills (not fresh) and no deposit
-    request is taken; once recorded, the mark is the payoff; settle removes the option from
+    """ITM calls expire. Before the settlement price nothing fills (not fresh; a deposit
+    request is taken and waits); once recorded, the mark is the payoff; settle removes the option from
     liveOptions and pays its reserve in one transaction: instant flows open at the same mark."""
     w3, m = live.w3, live.market
     vault, carol = live.protocol.vault("call"), _signer(4)
@@ -371,8 +371,11 @@ def test_settle_leaves_the_mark_where_the_settlement_price_put_it(live, trader, 
     warp_to(w3, live.expiry + 30)
     _fill(vault)
     assert call(vault, "redeemRequest", rid)[1] == PENDING  # no fill at a bound
-    with reverts("ERC4626ExceededMaxDeposit"):
-        send(vault, carol, "requestDeposit", 1, carol.address, carol.address)
+    # A request is taken (O(1): it marks nothing) and waits with the first.
+    vault.asset.faucet(carol, "1")
+    rid2 = request_id_of(vault, send(vault, carol, "requestDeposit", 1, carol.address, carol.address))
+    _fill(vault)
+    assert call(vault, "redeemRequest", rid2)[1] == PENDING
     live.post_spot("2100")  # the settlement price
     assert not call(vault, "instantFlowsOpen")
     before = call(vault, "totalAssets")
@@ -384,6 +387,7 @@ def test_settle_leaves_the_mark_where_the_settlement_price_put_it(live, trader, 
     assert 0 <= after - before <= 100  # rounding in the LPs' favour only
     _fill(vault)
     assert call(vault, "redeemRequest", rid)[1] == CLAIMED
+    assert call(vault, "redeemRequest", rid2)[1] == CLAIMED
 
 
 # --- F5. Escrow accounting ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.errors import InvalidInput
 from optio.sdk.market import TradeKind
 from tests.contracts.market.conftest import WEEK, warp
-from tests.helpers import admin_send, call, now, reverts, send
+from tests.helpers import admin_send, call, now, request_id_of, reverts, send
 
 WAD = 10**18
 
@@ -247,9 +247,9 @@ def test_vault_marks_open_options(live, trader):
 
 
 def test_stale_mark_stops_deposits_and_delays_exits(live, trader, alice, keeper):
-    """At a stale mark no share changes hands at a price: deposits (instant or requested) and
-    instant exits are refused (maxDeposit and maxRedeem are zero), a queued exit waits, even for
-    the keeper's fill, and fills at the next fresh mark. (Until the review of 6507dee, withdrawals
+    """At a stale mark no share changes hands at a price: instant deposits and exits are refused
+    (maxDeposit and maxRedeem are zero), a queued deposit or exit waits, even for the keeper's
+    fill, and fills at the next fresh mark. (Until the review of 6507dee, withdrawals
     went on at the bound: that priced LPs out. Until forward-priced LP flows the instant redeem
     reverted MarkNotFresh here; now the live book closes instant flows first: InstantFlowClosed,
     and the fill is the keeper's, after its next spot post: alice's request is younger than
@@ -266,17 +266,19 @@ def test_stale_mark_stops_deposits_and_delays_exits(live, trader, alice, keeper)
         send(vault, alice, "redeem", shares // 2, alice.address, alice.address)
     vault.asset.faucet(alice, "1")
     send(vault.asset, alice, "approve", vault.address, 2**256 - 1)
-    with reverts("ERC4626ExceededMaxDeposit", receiver=alice.address, assets=WAD, max=0):
-        send(vault, alice, "requestDeposit", WAD, alice.address, alice.address)
+    # A deposit request is taken (it marks nothing) but waits, like the exit: no fill at a bound.
+    dep = request_id_of(vault, send(vault, alice, "requestDeposit", WAD, alice.address, alice.address))
     send(vault, alice, "requestRedeem", shares // 2, alice.address, alice.address)
     send(vault, keeper, "serveQueue", 16)
     assert call(vault, "pendingShares") == shares // 2
+    assert call(vault, "redeemRequest", dep)[1] == 1  # pending
     warp(live.w3, 1)  # the keeper's next cycle: a post after the request, then its fill
     live.refresh()
     send(vault, alice, "serveQueue", 16)  # too young, and the keeper is filling: anyone's fills nothing
     assert call(vault, "pendingShares") == shares // 2
     send(vault, keeper, "serveQueue", 16)
     assert call(vault, "pendingShares") == 0 and call(vault, "claimableAssets") > 0
+    assert call(vault, "redeemRequest", dep)[1] == 3  # filled (claimed) at the fresh mark
 
 
 def test_live_options_capped(live):
