@@ -205,3 +205,31 @@ def test_a_stale_requirement_does_not_hold_the_fill(w3, protocol, chain, deploye
     assert r.metrics.registry.get_sample_value("oracle_fill_held", {"vault": "put"}) == 0
     fills = [o for o in r.txs.outcomes if o.key == "fill:put"]
     assert [o.status for o in fills] == ["mined"]
+
+
+def test_release_fills_off_the_liquidator_waits_for_a_paying_bonus(w3, protocol, chain, deployed, keeper, tmp_path):
+    """The setting off: the insolvent seller pays no bonus, so the liquidator skips him as
+    unprofitable although carol's request waits on the put vault (the fill stays held until
+    the bound)."""
+    vault, _carol, seller, put, _sold, _shares, rid = _m_market(protocol, keeper)
+    _step(w3, _oracle(tmp_path, chain, deployed, w3, "1500", "fill = false"))
+    off = runner(tmp_path, chain, deployed, "liquidator", "release_fills = false")
+    _step(w3, off)
+    assert not off.txs.outcomes and off.metrics.value("liquidator_unprofitable_total") == 1
+    assert call(protocol.margin, "shortOf", seller.address, put.id) > 0
+    assert call(vault, "redeemRequest", rid)[1] == 1
+
+
+def test_the_settler_holds_its_fills_too(w3, protocol, chain, deployed, keeper, tmp_path):
+    """The settler serves the queues too (its key holds FILLER_ROLE here: the deploy's keeper
+    key): it holds the put vault's while the seller is liquidatable, and serves it after."""
+    vault, _carol, seller, _put, _sold, _shares, rid = _m_market(protocol, keeper)
+    _step(w3, _oracle(tmp_path, chain, deployed, w3, "1500", "fill = false"))
+    settler = runner(tmp_path, chain, deployed, "settler", "")
+    _step(w3, settler)
+    assert call(vault, "redeemRequest", rid)[1] == 1
+    assert settler.metrics.registry.get_sample_value("settler_fill_held", {"vault": "put"}) == 1
+    _step(w3, runner(tmp_path, chain, deployed, "liquidator", ""))
+    assert not scan_health(protocol.margin, [seller.address], 10)
+    _step(w3, settler)
+    assert call(vault, "redeemRequest", rid)[1] == 2
