@@ -32,7 +32,7 @@ from web3 import Web3
 
 from benchmarks.report import repeat
 from optio.cli.demo.system import write_keeper_config
-from optio.keepers.liquidator import scan_health
+from optio.keepers.runtime.accounts import scan_health
 from optio.keepers.runtime.config import load_config
 from optio.keepers.runtime.daemon import Runner
 from optio.pricing.svi import SviParams

@@ -1,5 +1,9 @@
 """Liquidator keeper: finds margin accounts from their events, scans health in batches, and
-liquidates what is below its requirement when the bonus pays for the gas with a margin.
+liquidates what is below its requirement when the bonus pays for the gas with a margin — or,
+with ``release_fills`` on (the default), whatever the bonus when the side holds its vault's LP
+fills: the oracle keeper does not fill a vault while an account on its side is liquidatable
+(docs/security.md, finding M), and an insolvent account pays no bonus at all (the vault is paid
+first), so a liquidator waiting for a paying bonus would leave the fills held.
 
 Several liquidations go out in one cycle (consecutive nonces: they land in the same block when
 it has room), in chunks of ``send_chunk``, each sent as soon as it is planned: the first chunk
@@ -17,17 +21,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
 from eth_utils import function_signature_to_4byte_selector
 from pydantic import BaseModel, ConfigDict, Field
 
+from optio.keepers.runtime.accounts import MarginAccounts, Underwater, calldata, results, scan_health
 from optio.keepers.runtime.daemon import Context, Head
-from optio.keepers.runtime.events import EventScanner
 from optio.keepers.runtime.rpc import batch
 from optio.keepers.runtime.txs import Send
 from optio.sdk.artifacts import decode_revert
 from optio.sdk.chain import GAS_HEADROOM
-from optio.sdk.errors import OptioError
 from optio.sdk.market import Option
 from optio.sdk.units import from_units
 
@@ -43,90 +45,39 @@ class Settings(BaseModel):
     send_chunk: int = Field(default=200, ge=1)  # planned and sent together; the next chunk is planned after
     gas_margin: float = Field(default=0.2, ge=0)  # bonus ≥ gas cost × (1 + margin)
     reorg_depth: int = Field(default=12, ge=0)
+    # Liquidate a side below its requirement whatever its bonus while its vault (calls: the call
+    # vault, puts: the put vault) has LP requests pending: the filler holds them until it is done.
+    release_fills: bool = True
 
 
-@dataclass(frozen=True)
-class Underwater:
-    account: str
-    calls_pool: bool
-    shortfall: int  # required − collateral, units
-
-
-# The scan, the positions and the previews go out as JSON-RPC batches encoded with eth-abi:
-# web3's contract layer costs several milliseconds of Python per call (~35 ms to encode 500
-# addresses), which at a thousand accounts was the keeper's whole latency.
-HEALTH_OF = function_signature_to_4byte_selector("healthOf(address[])")
-FRESHNESS_OF = function_signature_to_4byte_selector("freshnessOf(address[])")
+# The positions and the previews go out as JSON-RPC batches encoded with eth-abi, as the scan
+# does (optio.keepers.runtime.accounts).
 POSITIONS_OF = function_signature_to_4byte_selector("positionsOf(address)")
 LIQUIDATE = function_signature_to_4byte_selector("liquidate(address,uint256,uint256)")
-
-
-def _calldata(selector: bytes, types: list[str], args: list) -> str:
-    return "0x" + (selector + abi_encode(types, args)).hex()
-
-
-def _results(answers: list[dict]) -> list[bytes]:
-    """The results of a batch of eth_calls that must all succeed (views)."""
-    for answer in answers:
-        if "error" in answer:
-            raise OptioError(f"a view call failed: {answer['error'].get('message')}")
-    return [bytes.fromhex(a["result"][2:]) for a in answers]
-
-
-def scan_health(margin, accounts: list[str], batch_size: int) -> list[Underwater]:
-    """Sides below their requirement, worst shortfall first (as the keeper should serve them).
-    ``healthOf`` over batches of ``batch_size`` accounts, all in one JSON-RPC batch. A pool whose
-    requirement rests on a stale spot or surface counts its shorts full collateral; the contract
-    refuses to liquidate it (``RequirementNotFresh``), so it is left out (``freshnessOf``)."""
-    groups = [accounts[i : i + batch_size] for i in range(0, len(accounts), batch_size)]
-    views = [("eth_call", [{"to": margin.address, "data": _calldata(HEALTH_OF, ["address[]"], [g])}, "latest"])
-             for g in groups]
-    out = []
-    for group, raw in zip(groups, _results(batch(margin.w3, views)), strict=True):
-        health = abi_decode(["((uint256,uint256),(uint256,uint256))[]"], raw)[0]
-        for account, ((c_col, c_req), (p_col, p_req)) in zip(group, health, strict=True):
-            if c_col < c_req:
-                out.append(Underwater(account, True, c_req - c_col))
-            if p_col < p_req:
-                out.append(Underwater(account, False, p_req - p_col))
-    return sorted(_fresh_only(margin, out, batch_size), key=lambda u: -u.shortfall)
-
-
-def _fresh_only(margin, pools: list[Underwater], batch_size: int) -> list[Underwater]:
-    """``pools`` whose requirement is made of fresh oracle inputs only (one JSON-RPC batch)."""
-    accounts = list(dict.fromkeys(s.account for s in pools))
-    if not accounts:
-        return pools
-    groups = [accounts[i : i + batch_size] for i in range(0, len(accounts), batch_size)]
-    views = [("eth_call", [{"to": margin.address, "data": _calldata(FRESHNESS_OF, ["address[]"], [g])}, "latest"])
-             for g in groups]
-    fresh: dict[tuple[str, bool], bool] = {}
-    for group, raw in zip(groups, _results(batch(margin.w3, views)), strict=True):
-        for account, (calls, puts) in zip(group, abi_decode(["(bool,bool)[]"], raw)[0], strict=True):
-            fresh[(account, True)], fresh[(account, False)] = calls, puts
-    stale = [s for s in pools if not fresh[(s.account, s.calls_pool)]]
-    if stale:
-        log.info("skip: requirement not fresh", extra={"sides": len(stale)})
-    return [s for s in pools if fresh[(s.account, s.calls_pool)]]
 
 
 def make(ctx: Context):
     s: Settings = ctx.settings  # type: ignore[assignment]
     margin = ctx.protocol.margin
-    scanner = EventScanner(margin.contract.events.ShortOpened, ctx.state_dir / f"{ctx.name}-accounts.json",
-                           from_block=ctx.protocol.deployment.deploy_block, reorg_depth=s.reorg_depth)
+    accounts = MarginAccounts(ctx, batch_size=s.batch_size, reorg_depth=s.reorg_depth)
+    vaults = {True: ctx.protocol.vault("call"), False: ctx.protocol.vault("put")}
     found = ctx.metrics.gauge("liquidator_accounts", "Margin accounts known")
     underwater = ctx.metrics.gauge("liquidator_underwater", "Sides below requirement at the last scan")
     unprofitable = ctx.metrics.counter("liquidator_unprofitable", "Liquidations skipped: bonus below gas")
+    unpaid = ctx.metrics.counter("liquidator_unpaid", "Liquidations sent with a bonus below gas, to release "
+                                 "a vault's held LP fills")
 
     def cycle(head: Head) -> None:
-        scanner.scan(head.number, key=lambda log: log["args"]["account"])
-        accounts = list(scanner.seen)
-        found.set(len(accounts))
-        pools = scan_health(margin, accounts, s.batch_size)
+        known = accounts.discover(head.number)
+        found.set(len(known))
+        pools = scan_health(margin, known, s.batch_size)
         underwater.set(len(pools))
         if not pools:
             return
+        # The sides whose vault has LP requests pending: each holds that vault's fills.
+        holding = {side for side in (True, False)
+                   if s.release_fills and any(p.calls_pool == side for p in pools)
+                   and vaults[side].has_pending_requests()}
         prices = _Prices.now(ctx, margin)
         # One option per pool per cycle (its health changes after it), the worst pools first.
         chosen = pools[: s.max_per_cycle]
@@ -141,6 +92,13 @@ def make(ctx: Context):
                 key = f"liquidate:{pool.account}:{option_id}"
                 size, gas, bonus_eth, gas_eth = plan
                 if bonus_eth < gas_eth * Decimal(repr(1 + s.gas_margin)):
+                    if pool.calls_pool in holding:
+                        unpaid.inc()
+                        log.warning("liquidate unpaid: it holds the vault's LP fills",
+                                    extra={"key": key, "bonus_eth": str(bonus_eth), "gas_eth": str(gas_eth)})
+                        sends.append(Send(key, margin.address, liquidate_data(pool.account, option_id, size),
+                                          "liquidate", gas))
+                        continue
                     unprofitable.inc()
                     log.info("skip: bonus below gas", extra={"key": key, "bonus_eth": str(bonus_eth),
                                                              "gas_eth": str(gas_eth)})
@@ -154,15 +112,15 @@ def make(ctx: Context):
 
 
 def liquidate_data(account: str, option_id: int, amount: int) -> str:
-    return _calldata(LIQUIDATE, ["address", "uint256", "uint256"], [account, option_id, amount])
+    return calldata(LIQUIDATE, ["address", "uint256", "uint256"], [account, option_id, amount])
 
 
 def _next_shorts(ctx: Context, margin, pools: list[Underwater]) -> list[tuple[int, int] | None]:
     """Per pool, its first short (option id, amount) with no liquidation in flight (one batch)."""
-    views = [("eth_call", [{"to": margin.address, "data": _calldata(POSITIONS_OF, ["address"], [s.account])}, "latest"])
+    views = [("eth_call", [{"to": margin.address, "data": calldata(POSITIONS_OF, ["address"], [s.account])}, "latest"])
              for s in pools]
     out = []
-    for pool, raw in zip(pools, _results(batch(ctx.w3, views)), strict=True):
+    for pool, raw in zip(pools, results(batch(ctx.w3, views)), strict=True):
         ids, amounts = abi_decode(["uint256[]", "uint256[]"], raw)
         pick = None
         for option_id, amount in zip(ids, amounts, strict=True):

@@ -6,6 +6,17 @@ nothing was due), it fills the vaults' pending LP requests (``serveQueue``, FILL
 flows are priced forward, at a mark the requester did not time (docs/lp-flows.md). With ``fill``
 on (the default) its key must hold FILLER_ROLE on both vaults, checked at start-up.
 
+With ``fill_hold`` on (the default) it first scans the margin accounts (the runtime's
+``MarginAccounts``, the liquidator's discovery and scan) and holds a vault's fill while an account
+on that vault's side (calls: the call vault, puts: the put vault) is below a fresh requirement:
+the vault marks the options it bought from that account at mid until it is liquidated, and an LP
+filled before the liquidation would leave the bad debt to those who stay (docs/security.md,
+finding M). The liquidator liquidates it (``release_fills``), and a later cycle fills. After a
+post the health must be read on the posted spot, so the fill waits for the post to be mined (up
+to ``fill_post_wait_s``, else a later cycle fills). A hold lasts at most ``fill_hold_max_s`` of
+chain time: then the keeper fills anyway, with a warning, so that a stuck liquidation cannot
+freeze LP flows.
+
 Several copies may run: the oracle refuses a post that is not newer than the last one, so a
 copy that lost the race gets a refused simulation and sends nothing.
 """
@@ -13,11 +24,13 @@ copy that lost the race gets a refused simulation and sends nothing.
 from __future__ import annotations
 
 import logging
+import time
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from optio.keepers.runtime.accounts import FillHold
 from optio.keepers.runtime.config import InputFile
 from optio.keepers.runtime.daemon import Context, Head
 from optio.keepers.sources import GbmJumpSource, PriceSource, ReplaySource, RestSource, aggregate
@@ -69,6 +82,11 @@ class Settings(BaseModel):
     min_sources: int = Field(default=1, ge=1)
     fill: bool = True  # fill the vaults' pending LP requests after each cycle in line with the sources
     fill_max_requests: int = Field(default=50, ge=1, le=500)  # serveQueue(N), per vault and cycle
+    # Hold a vault's fill while an account on its side is below a fresh requirement (finding M).
+    fill_hold: bool = True
+    fill_hold_max_s: int = Field(default=600, gt=0)  # chain seconds a hold lasts at most; then it fills
+    fill_post_wait_s: float = Field(default=30.0, ge=0)  # after a post: wait for it before the health scan
+    accounts_batch_size: int = Field(default=500, ge=1, le=5000)  # accounts per healthOf call
 
     @model_validator(mode="after")
     def _enough_sources(self):
@@ -123,17 +141,45 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
             log.info("filled", extra={"vault": kind, "deposits": len(effects.deposits_filled),
                                       "redeems": len(effects.redeems_filled), "tx_hash": out.tx_hash})
 
-    def fill(just_posted: bool) -> None:
+    hold = FillHold(ctx, max_s=s.fill_hold_max_s, batch_size=s.accounts_batch_size) if s.fill and s.fill_hold \
+        else None
+
+    def wait_for_post() -> bool:
+        """After a post: wait (up to fill_post_wait_s) until it is mined, so that the health scan
+        reads the posted spot. False if it is still in flight (a later cycle fills)."""
+        deadline = time.monotonic() + s.fill_post_wait_s
+        while ctx.txs.has(KEY):
+            if time.monotonic() >= deadline:
+                log.info("fill deferred: the post is not mined yet")
+                return False
+            ctx.txs.poll()
+            if ctx.txs.has(KEY):
+                time.sleep(0.2)
+        return True
+
+    def fill(just_posted: bool, head: Head) -> None:
         """serveQueue on each vault with pending requests: after a post (sent first, so mined
-        first: same key, next nonce) always, else when the simulation fills any."""
+        first: same key, next nonce) always, else when the simulation fills any. With the hold
+        on, after the post is mined, and not while an account on the vault's side is liquidatable."""
+        due = {}
         for kind, vault in vaults.items():
-            key = f"{FILL_KEY}:{kind}"
-            if ctx.txs.has(key) or not vault.has_pending_requests():
+            if ctx.txs.has(f"{FILL_KEY}:{kind}") or not vault.has_pending_requests():
+                if hold is not None:
+                    hold.clear(kind)
                 continue
+            due[kind] = vault
+        if not due:
+            return
+        if hold is not None:
+            if just_posted and not wait_for_post():
+                return
+            held = hold.check(list(due), head)
+            due = {kind: vault for kind, vault in due.items() if kind not in held}
+        for kind, vault in due.items():
             expected = vault.requests_to_serve(s.fill_max_requests, sender=ctx.account.address)
             if not expected and not just_posted:
                 continue  # nothing fits at this mark (liquidity): no empty transaction
-            out = ctx.send(key, vault, "serveQueue", s.fill_max_requests)
+            out = ctx.send(f"{FILL_KEY}:{kind}", vault, "serveQueue", s.fill_max_requests)
             log.info("fill", extra={"vault": kind, "expected": expected, "after_post": just_posted,
                                     "status": out.status, "detail": out.detail})
 
@@ -155,14 +201,14 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
         no_price.set(0)
         reason = _due(oracle, agg.price, head, s, list(vaults.values()))
         if reason is None:  # the on-chain spot is within the threshold of the sources: in line
-            fill(just_posted=False)
+            fill(just_posted=False, head=head)
             return
         out = ctx.send(KEY, oracle, "post", to_wad(agg.price, name="price"), head.timestamp)
         log.info("post", extra={"price": str(agg.price), "reason": reason, "status": out.status,
                                 "detail": out.detail, "sources": agg.used, "outliers": agg.rejected})
         if out.status in ("pending", "dry-run"):
             posted.set(float(agg.price))
-            fill(just_posted=True)
+            fill(just_posted=True, head=head)
 
     return cycle
 

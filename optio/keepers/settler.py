@@ -1,8 +1,9 @@
 """Settler keeper: after each expiry, checks its settlement price (recording the oracle's
 fallback once the window and grace have passed with no price), settles the board, settles the
 margin shorts of that expiry, pays every in-the-money holder in batches, and serves the vaults'
-withdrawal queues. Every step is read from the chain each cycle, so a step another copy did is
-simply not due any more."""
+withdrawal queues (held, as the oracle keeper's fills, while an account on the vault's side is
+liquidatable: ``fill_hold``, ``fill_hold_max_s``; docs/security.md, finding M). Every step is
+read from the chain each cycle, so a step another copy did is simply not due any more."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import logging
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from optio.keepers.runtime.accounts import FillHold
 from optio.keepers.runtime.daemon import Context, Head
 from optio.keepers.runtime.events import EventScanner
 from optio.sdk.market import Option
@@ -24,12 +26,15 @@ class Settings(BaseModel):
     holders_per_tx: int = Field(default=50, ge=1, le=500)  # exerciseFor batch
     accounts_per_tx: int = Field(default=50, ge=1, le=500)  # settleAccounts batch
     serve_per_tx: int = Field(default=16, ge=1, le=200)  # serveQueue requests
+    fill_hold: bool = True  # no serveQueue on a vault while an account on its side is liquidatable
+    fill_hold_max_s: int = Field(default=600, gt=0)  # chain seconds a hold lasts at most; then it fills
 
 
 def make(ctx: Context):
     s: Settings = ctx.settings  # type: ignore[assignment]
     market, margin, oracle = ctx.protocol.market, ctx.protocol.margin, ctx.protocol.spot_oracle
-    vaults = [ctx.protocol.vault("call"), ctx.protocol.vault("put")]
+    vaults = {kind: ctx.protocol.vault(kind) for kind in ("call", "put")}
+    hold = FillHold(ctx, max_s=s.fill_hold_max_s) if s.fill_hold else None
     shorts = EventScanner(margin.contract.events.ShortOpened, ctx.state_dir / f"{ctx.name}-shorts.json",
                           from_block=ctx.protocol.deployment.deploy_block)
 
@@ -53,9 +58,14 @@ def make(ctx: Context):
                 continue
             _settle_shorts(expiry)
             _pay_holders(expiry)
-        for vault in vaults:
-            if vault.requests_to_serve(s.serve_per_tx, sender=ctx.account.address):
+        due = [kind for kind, vault in vaults.items()
+               if vault.requests_to_serve(s.serve_per_tx, sender=ctx.account.address)]
+        held = hold.check(due, head) if hold is not None else set()
+        for kind, vault in vaults.items():
+            if kind in due and kind not in held:
                 send(f"serve:{vault.address}", vault, "serveQueue", s.serve_per_tx)
+            elif kind not in due and hold is not None:
+                hold.clear(kind)
 
     def _settle_shorts(expiry: int) -> None:
         # Accounts that ever sold an option of this expiry, and of them those still short one.

@@ -8,8 +8,9 @@ exits; F2/F3 spot and vol swinging +-maxJump around the anchor between posts; E4
 gift blocking a holder's exact close.
 Fixed since by forward-priced LP flows: V a vol post of +5% (relative) moved the share price more
 than the exit fee and an LP round trip around it paid (naive version beside ours).
-Works (open): M an LP exits at a mark counting an insolvent seller's puts in full, ahead of the bad debt
-(since forward-priced LP flows through a request the keeper fills before the liquidation).
+Works at the contract level: M an LP exits at a mark counting an insolvent seller's puts in full,
+ahead of the bad debt, through a request filled before the liquidation; closed in the keepers (the
+fill is held until the liquidation: tests/keepers/test_fill_hold.py).
 Held: the sweep takes the fee and rounding only; collectProtocolFees takes only the fees.
 """
 
@@ -337,9 +338,19 @@ def test_lp_exits_ahead_of_known_bad_debt_at_the_full_mark(live, trader):  # noq
     liquidation then books falls on alice alone. Since forward-priced LP flows her exit is a
     request (instant exits are closed while the book is live), but that does not close this
     hole: the keeper's fill after its post, at the mark before the liquidation, still lets her
-    out at the full mark (she requests, the keeper fills, she claims). Fix direction: mark a long
-    at most at what its account's collateral can pay (min(mid, collateral share)), or refuse
-    exits (fill nothing) while an account backing the vault's longs is liquidatable."""
+    out at the full mark (she requests, the keeper fills, she claims).
+
+    This contract-level order still works: ``serveQueue`` fills at the full mark whoever calls it
+    before the liquidation. It is closed in the keepers (docs/security.md, "M: no LP fill ahead
+    of a known bad debt"): the oracle keeper and the settler hold a vault's fill while an account
+    on its side is below a fresh requirement, the liquidator liquidates it even without a bonus,
+    and the fill follows at the mark after the liquidation
+    (tests/keepers/test_fill_hold.py::test_m_replayed_through_the_keepers_naive_fill_vs_held_fill:
+    +21,222.59 USDC to carol with the hold off, +0.000000 with it on), for at most
+    ``fill_hold_max_s``. Still open on chain (a filler without the hold, a hold past its bound,
+    anyone's fill after ``fillDelay``); the on-chain fix would mark a long at most at what its
+    account's collateral can pay (min(mid, collateral share)), or fill nothing while an account
+    backing the vault's longs is liquidatable."""
     w3, m, margin = live.w3, live.market, live.protocol.margin
     vault, alice, carol, liq = live.protocol.vault("put"), _signer(1), _signer(4), _signer(9)
     _deposit_units(vault, carol, 1_000_000 * USDC)

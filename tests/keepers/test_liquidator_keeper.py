@@ -4,7 +4,7 @@ same position twice."""
 
 from __future__ import annotations
 
-from optio.keepers.liquidator import scan_health
+from optio.keepers.runtime.accounts import scan_health
 from tests.helpers import admin_send
 from tests.keepers.conftest import hold_blocks, mine, runner
 from tests.keepers.scenario import build, post_spot
