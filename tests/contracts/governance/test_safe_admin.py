@@ -10,6 +10,8 @@ timelock calldata of ``optio.sdk.admin.timelock_call``, signed (EIP-712 SafeTx) 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 from web3.logs import DISCARD
@@ -26,9 +28,15 @@ TWO_DAYS = 2 * 24 * 3600
 NEW_FILL_DELAY = 2 * 3600  # PutVault.setFillDelay: the admin action the Safe makes (default 1 h)
 
 
+def optio(url: str, folder, *args: str):
+    """`optio --rpc URL --account dev:0 ARGS…` in process, its manifests in ``folder``."""
+    return CliRunner().invoke(cli, ["--rpc", url, "--account", "dev:0", *args], env={
+        "OPTIO_DEPLOYMENTS_DIR": str(folder), "OPTIO_CONFIG_DIR": str(folder / "config"), "NO_COLOR": "1"})
+
+
 class World:
-    def __init__(self, protocol, safe, owners, deployer):
-        self.p, self.safe, self.owners, self.deployer = protocol, safe, owners, deployer
+    def __init__(self, protocol, safe, owners, deployer, cli):
+        self.p, self.safe, self.owners, self.deployer, self.cli = protocol, safe, owners, deployer, cli
         self.tl = admin.timelock_of(protocol)
         self.vault = protocol.vault("put")
 
@@ -50,14 +58,11 @@ def world(anvil, w3, tmp_path_factory) -> World:
     deployer = LocalSigner(dev_account(0))
     safe = deploy_safe(w3, deployer, [o.address for o in owners], threshold=2)
     folder = tmp_path_factory.mktemp("safe-admin")
-    run = CliRunner().invoke(
-        cli, ["--rpc", anvil.url, "--account", "dev:0", "deploy", "--admin", safe.address, "--timelock-delay", "2d"],
-        env={"OPTIO_DEPLOYMENTS_DIR": str(folder), "OPTIO_CONFIG_DIR": str(folder / "config"), "NO_COLOR": "1"},
-    )
+    run = optio(anvil.url, folder, "deploy", "--admin", safe.address, "--timelock-delay", "2d")
     assert run.exit_code == 0, run.output
     assert f"admin {safe.address} (timelock delay {TWO_DAYS} s)" in run.output
     protocol = Protocol(w3, load_deployment(w3, manifest_path(w3.eth.chain_id, folder)))
-    return World(protocol, safe, owners, deployer)
+    return World(protocol, safe, owners, deployer, lambda *args: optio(anvil.url, folder, *args))
 
 
 def test_the_safe_is_a_2_of_3_and_the_only_admin(world, w3):
@@ -91,7 +96,14 @@ def test_two_owners_schedule_wait_and_execute(world, w3):
     before = vault.call("fillDelay")
     assert before != NEW_FILL_DELAY
     op = world.op()
-    receipt = world.via_safe("schedule", op, [c, a])  # any two, in any order: sorted by address when signed
+    # What an owner pastes into the Safe: the CLI's calldata, the same as the SDK's.
+    run = world.cli("admin", "calldata", "schedule", "PutVault", "setFillDelay", str(NEW_FILL_DELAY), "--json")
+    assert run.exit_code == 0, run.output
+    pasted = json.loads(run.output)
+    call = admin.timelock_call(op, "schedule")
+    assert (pasted["to"], pasted["value"], pasted["data"], pasted["state"]) == (call.to, 0, call.data, "unset")
+    # Two owners sign it (any two, in any order: sorted by address when signed); anyone sends it.
+    receipt = safe.exec(LocalSigner(dev_account(1)), [c, a], to=pasted["to"], data=pasted["data"])
     scheduled = world.tl.contract.events.CallScheduled().process_receipt(receipt, errors=DISCARD)
     assert [(e["args"]["target"], e["args"]["delay"]) for e in scheduled] == [(vault.address, TWO_DAYS)]
     assert admin.status(op).state == "waiting"
@@ -144,3 +156,22 @@ def test_the_safe_cancels(world):
     assert admin.status(op).state == "unset"
     with reverts("Error", message="GS013"):  # nothing left to execute
         world.via_safe("execute", op, [a, c])
+
+
+def test_calldata_command(world):
+    """`optio admin calldata`: the pending operation found again for execute; bad input is one line."""
+    op = world.op()
+    world.via_safe("schedule", op, world.owners[:2])
+    run = world.cli("admin", "calldata", "execute", "PutVault", "setFillDelay", str(NEW_FILL_DELAY))
+    assert run.exit_code == 0, run.output
+    lines = run.output.splitlines()
+    assert lines[0] == f"execute setFillDelay on contract {world.vault.address} (salt 0; operation waiting)"
+    assert lines[1:] == [f"to     {world.tl.address}", "value  0", f"data   {admin.timelock_call(op, 'execute').data}"]
+    for args, says in [
+        (("schedule", "Vault", "setFillDelay", "1"), "contract 'Vault' is not in the manifest: one of CallVault"),
+        (("schedule", "PutVault", "setFillDelay"), "setFillDelay: cannot encode the call"),
+        (("schedule", "PutVault", "setFillDelay", "1", "--delay", "1h"), "delay 3600 s is below the timelock's"),
+    ]:
+        run = world.cli("admin", "calldata", *args)
+        assert run.exit_code != 0 and says in run.output, run.output
+        assert len(run.output.strip().splitlines()) == 1, run.output
