@@ -22,6 +22,7 @@ COMMANDS = {
     "trade": ("optio.cli.trade_commands:trade", "Quotes, trades, the board with Greeks, positions and P&L."),
     "margin": ("optio.cli.trade_commands:margin", "Collateral for selling options: deposit, withdraw, status."),
     "deploy": ("optio.cli.chain_commands:deploy", "Deploy the protocol and write its manifest."),
+    "admin": ("optio.cli.admin_commands:admin", "Timelock calldata of an admin call, for a multisig to propose."),
     "faucet": ("optio.cli.chain_commands:faucet", "Mint mock tokens to the account (local chains)."),
     "dev": ("optio.cli.dev:dev", "Local chains: post a price or a surface, warp time, grant a role."),
     "demo": ("optio.cli.chain_commands:demo", "The whole system on a local Anvil, or one scripted cycle."),

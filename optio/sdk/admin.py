@@ -167,6 +167,43 @@ def cancel(signer: Signer, op: Operation) -> TxReceipt:
     return op.timelock.transact(signer, "cancel", op.id, action=f"cancel {op.action}")
 
 
+@dataclass(frozen=True)
+class TimelockCall:
+    """One transaction to the timelock, for a multisig (a Safe) to propose as it is: the owners
+    sign a call to ``to`` with ``value`` and calldata ``data``; nothing has been sent."""
+
+    to: str
+    value: int
+    data: str  # 0x-hex
+    action: str  # "schedule setFees on Market 0x…", for messages
+
+
+#: The timelock functions a proposer / executor / canceller calls, in the order an operation meets them.
+STEPS = ("schedule", "execute", "cancel")
+
+
+def timelock_call(op: Operation, step: str = "schedule", *, delay: int | None = None) -> TimelockCall:
+    """The timelock transaction of ``step`` for ``op``, for an admin that is a multisig: a Safe
+    owner pastes ``to`` and ``data`` into a new Safe transaction (docs/admin.md). ``schedule``
+    runs it after ``delay`` seconds (default and minimum: the timelock's minimum delay);
+    ``execute`` and ``cancel`` take the same ``op`` later (same salt: ``operation(..., salt=n)``)."""
+    tl = op.timelock
+    if step == "schedule":
+        min_delay = tl.min_delay
+        delay = min_delay if delay is None else delay
+        if delay < min_delay:
+            raise InvalidInput(f"{op.action}: delay {delay} s is below the timelock's minimum of {min_delay} s")
+        args = [op.target, op.value, op.data, op.predecessor, op.salt, delay]
+    elif step == "execute":
+        args = [op.target, op.value, op.data, op.predecessor, op.salt]
+    elif step == "cancel":
+        args = [op.id]
+    else:
+        raise InvalidInput(f"step {step!r}: one of {', '.join(STEPS)}")
+    value = op.value if step == "execute" else 0  # execute forwards msg.value to the target
+    return TimelockCall(tl.address, value, tl.contract.encode_abi(step, args=args), f"{step} {op.action}")
+
+
 def has_role(client: Client, role: str, account: str) -> bool:
     """Whether ``account`` holds ``role`` (a constant's name, e.g. ``"KEEPER_ROLE"``) on ``client``."""
     role_id = ZERO32 if role == "DEFAULT_ADMIN_ROLE" else client.call(role)
