@@ -13,9 +13,16 @@ the median of the runs' figures and their spread (min, max).
 
     python -m benchmarks.cli [--n 5] [--reps 3]
 
+Each command's CPU time (user + system of the process, ``<key>_cpu``) is taken beside its wall
+time: on a loaded machine the wall time grows with the load, the CPU time much less, so it tells
+a slower command from a busier machine. ``keys_scrypt_cpu_s`` is the CPU time of the keystore's scrypt alone, in this
+process (n = 2¹⁸, r = 8, p = 1, as eth-account writes it): the floor of `optio keys new`, whose
+start-up is the rest.
+
 The last line is one JSON object: ``python_s``, ``cli_help_s``, ``chainless_help_s``,
-``cli_price_s``, ``cli_iv_s``, ``cli_iv_atm_s``, ``cli_surface_fit_s``, ``cli_keys_new_s`` (each
-the median of the runs), each with ``_median``, ``_min``, ``_max`` and ``_runs``.
+``cli_price_s``, ``cli_iv_s``, ``cli_iv_atm_s``, ``cli_surface_fit_s``, ``cli_keys_new_s``, their
+``..._cpu`` twins and ``keys_scrypt_cpu_s`` (each the median of the runs), each with ``_median``,
+``_min``, ``_max`` and ``_runs``.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -66,24 +74,43 @@ COMMANDS: dict[str, tuple[list[str] | Callable[[], list[str]], str, float | None
     "cli_surface_fit_s": ([OPTIO, "surface", "fit", SNAPSHOT], "optio surface fit (a chain snapshot)", TARGET_S),
     "cli_keys_new_s": (_keys_new, "optio keys new (scrypt)", None),
 }
-FIGURES = tuple(COMMANDS)
+#: The keystore's scrypt alone (:func:`scrypt_once`).
+SCRYPT = "keys_scrypt_cpu_s"
+FIGURES = (*COMMANDS, *(f"{k}_cpu" for k in COMMANDS), SCRYPT)
 
 
-def time_once(argv: list[str] | Callable[[], list[str]]) -> float:
+def time_once(argv: list[str] | Callable[[], list[str]]) -> tuple[float, float]:
+    """One run of the command: its wall time and its CPU time (user + system), in seconds."""
     argv = argv() if callable(argv) else argv
     env = dict(os.environ, PYTHONPATH=str(ROOT), KEEPER_PASSWORD="benchmark")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def scrypt_once() -> float:
+    """The keystore's key derivation alone, as `optio keys new` runs it (optio.cli.keys): its CPU time."""
+    from Crypto.Protocol.KDF import scrypt
+
+    from optio.cli.keys import DKLEN, SCRYPT_N, SCRYPT_P, SCRYPT_R
+
+    start = time.process_time()
+    scrypt(b"benchmark", os.urandom(16), DKLEN, N=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
+    return time.process_time() - start
 
 
 def one_run(n: int) -> dict:
     """Each command ``n`` times (one untimed warm-up first: the OS caches the files, numba its
-    kernels); the median."""
+    kernels); the median of the wall times and that of the CPU times."""
     out = {}
     for key, (argv, _, _) in COMMANDS.items():
         time_once(argv)
-        out[key] = statistics.median(time_once(argv) for _ in range(n))
+        walls, cpus = zip(*(time_once(argv) for _ in range(n)), strict=True)
+        out[key], out[f"{key}_cpu"] = statistics.median(walls), statistics.median(cpus)
+    out[SCRYPT] = statistics.median(scrypt_once() for _ in range(n))
     return out
 
 
@@ -94,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     figures = repeat(lambda: one_run(args.n), args.reps, FIGURES)
     table = Table(title=f"optio start-up: median of {args.n} per run, {args.reps} runs (s)", title_justify="left")
-    for col in ("command", "median", "min", "max", "× python", "target"):
+    for col in ("command", "median", "min", "max", "CPU median", "× python", "target"):
         table.add_column(col, justify="left" if col == "command" else "right")
     peer = figures["python_s_median"]
     for key, (_, label, target) in COMMANDS.items():
@@ -105,9 +132,12 @@ def main(argv: list[str] | None = None) -> None:
             f"{med:.3f}",
             f"{figures[f'{key}_min']:.3f}",
             f"{figures[f'{key}_max']:.3f}",
+            f"{figures[f'{key}_cpu_median']:.3f}",
             f"{med / peer:.1f}",
             met,
         )
+    scrypt = [f"{figures[f'{SCRYPT}_{s}']:.3f}" for s in ("median", "min", "max")]
+    table.add_row("the keystore's scrypt alone, in process (CPU)", *scrypt, "", "", "")
     Console(width=120).print(table)
     record = {k: figures[f"{k}_median"] for k in FIGURES}
     for k in FIGURES:

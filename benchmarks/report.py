@@ -168,6 +168,9 @@ BENCHMARKS: list[Benchmark] = [
         _f("cli_surface_fit_s", label="optio surface fit, a 66-quote snapshot, no chain (s)", fmt=".3f",
            limit=0.5),
         _f("cli_keys_new_s", label="optio keys new, scrypt included, no chain (s)", fmt=".3f"),
+        _f("cli_surface_fit_s_cpu", label="optio surface fit, CPU time (user + system) (s)", fmt=".3f"),
+        _f("cli_keys_new_s_cpu", label="optio keys new, CPU time (user + system) (s)", fmt=".3f"),
+        _f("keys_scrypt_cpu_s", label="the keystore's scrypt alone, CPU time: keys new's floor (s)", fmt=".3f"),
         _f("python_s", label="python -c pass, the peer (s)", fmt=".3f"),
     ], repeats_itself=True),
 ]

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from optio.pricing.svi import SliceFit, SviParams, check_grid, fit_arbitrage_free, fit_slices, rmse_vol
 
@@ -201,6 +200,9 @@ def fit_ssvi(expiry_years, log_moneyness, total_variance, weights) -> tuple[Ssvi
         phi = p.phi(th_all)
         model = 0.5 * th_all * (1 + p.rho * phi * k_all + np.sqrt((phi * k_all + p.rho) ** 2 + 1 - p.rho**2))
         return q_all * (model - w_all)
+
+    # Imported here, not at the top: the default (constrained) path needs no scipy.optimize (0.2 s).
+    from scipy.optimize import least_squares
 
     best = min((least_squares(residuals, z0, method="lm") for z0 in ([-0.3, 0.0, 0.0], [0.3, 0.0, 0.0])),
                key=lambda r: r.cost)
