@@ -6,11 +6,12 @@ from ape.cli import account_option
 from optio.cli import lp as lp_actions
 from optio.cli.ape import ApeScript, ApeSigner, protocol_from
 from optio.cli.errors import one_line_errors
+from optio.cli.options import vault_option
 
 
 @click.command(cls=ApeScript, short_help="Withdraw from an Optio vault")
 @account_option()
-@click.option("--vault", type=click.Choice(["call", "put"]), required=True)
+@vault_option()
 @click.option("--amount", default=None, help="Asset amount to withdraw")
 @click.option("--all", "withdraw_all", is_flag=True, help="Withdraw the whole position")
 @click.option("--queue", is_flag=True, help="Queue what free liquidity cannot pay now")

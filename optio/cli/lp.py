@@ -147,12 +147,18 @@ def cancel(protocol: Protocol, signer: Signer, vault: str, request_id: int, *, a
     return None
 
 
+def _vault_keys(vault: str) -> list[str]:
+    """The vault keys ``vault`` names: ``call``, ``put`` or ``all`` (both)."""
+    if vault == "all":
+        return list(VAULT_KEYS)
+    if vault not in VAULT_KEYS:
+        raise InvalidInput(f"unknown vault {vault!r}: choose call, put or all")
+    return [vault]
+
+
 def requests(protocol: Protocol, owner: str, vault: str, *, as_json: bool = False) -> None:
     """``owner``'s deposit and redeem requests in one vault or both."""
-    keys = list(VAULT_KEYS) if vault == "all" else [vault]
-    if vault != "all" and vault not in VAULT_KEYS:
-        raise InvalidInput(f"unknown vault {vault!r}: choose call, put or all")
-    found = {k: protocol.vault(k).requests_of(owner) for k in keys}
+    found = {k: protocol.vault(k).requests_of(owner) for k in _vault_keys(vault)}
     if as_json:
         return emit_json({"owner": owner, "vaults": found})
     show(requests_table(found, owner))
@@ -186,10 +192,7 @@ def fill(protocol: Protocol, signer: Signer, max_requests: int = 50, *, as_json:
 
 
 def status(protocol: Protocol, owner: str, vault: str, *, as_json: bool = False) -> None:
-    keys = list(VAULT_KEYS) if vault == "all" else [vault]
-    if vault != "all" and vault not in VAULT_KEYS:
-        raise InvalidInput(f"unknown vault {vault!r}: choose call, put or all")
-    statuses = {k: protocol.vault(k).status(owner) for k in keys}
+    statuses = {k: protocol.vault(k).status(owner) for k in _vault_keys(vault)}
     if as_json:
         return emit_json({"owner": owner, "vaults": statuses})
     show(status_table(statuses, owner))

@@ -8,9 +8,8 @@ from __future__ import annotations
 import click
 
 from optio.cli.context import Context, json_option, one_line_errors
+from optio.cli.options import vault_option, vaults_option
 from optio.cli.params import AMOUNT
-
-VAULT = click.Choice(["call", "put"])
 
 
 @click.group()
@@ -19,7 +18,7 @@ def lp() -> None:
 
 
 @lp.command("deposit")
-@click.option("--vault", type=VAULT, required=True, help="call (WETH) or put (USDC)")
+@vault_option("call (WETH) or put (USDC)")
 @click.option("--amount", required=True, type=AMOUNT, help="Asset amount, e.g. 1000 (USDC) or 1.5 (WETH)")
 @click.option("--preview", is_flag=True, help="Show the shares it would mint; send nothing")
 @click.option("--min-shares", type=AMOUNT, default=None, help="Refuse (nothing sent) if it would mint fewer shares")
@@ -36,7 +35,7 @@ def lp_deposit(ctx: Context, vault: str, amount: str, preview: bool, min_shares:
 
 
 @lp.command("withdraw")
-@click.option("--vault", type=VAULT, required=True)
+@vault_option()
 @click.option("--amount", default=None, type=AMOUNT, help="Asset amount to withdraw")
 @click.option("--all", "withdraw_all", is_flag=True, help="Withdraw the whole position")
 @click.option("--queue", is_flag=True, help="Queue what free liquidity cannot pay now (claim it once filled); "
@@ -60,7 +59,7 @@ def lp_withdraw(ctx: Context, vault: str, amount: str | None, withdraw_all: bool
 
 
 @lp.command("claim")
-@click.option("--vault", type=VAULT, required=True)
+@vault_option()
 @json_option
 @click.pass_obj
 @one_line_errors
@@ -73,7 +72,7 @@ def lp_claim(ctx: Context, vault: str, as_json: bool) -> None:
 
 @lp.command("cancel")
 @click.argument("request_id", type=click.IntRange(0))
-@click.option("--vault", type=VAULT, required=True)
+@vault_option()
 @json_option
 @click.pass_obj
 @one_line_errors
@@ -85,27 +84,22 @@ def lp_cancel(ctx: Context, request_id: int, vault: str, as_json: bool) -> None:
     actions.cancel(*ctx.protocol_and_signer(), vault, request_id, as_json=as_json)
 
 
-@lp.command("status")
-@click.option("--vault", type=click.Choice(["call", "put", "all"]), default="all")
-@json_option
-@click.pass_obj
-@one_line_errors
-def lp_status(ctx: Context, vault: str, as_json: bool) -> None:
-    """Both vaults and your position in them."""
-    from optio.cli import lp as actions
+def _owner_command(name: str, help_text: str):
+    """`optio lp NAME [--vault call|put|all]`: optio.cli.lp.NAME for the signer, in one vault or both."""
 
-    protocol, signer = ctx.protocol_and_signer()
-    actions.status(protocol, signer.address, vault, as_json=as_json)
+    @lp.command(name, help=help_text)
+    @vaults_option
+    @json_option
+    @click.pass_obj
+    @one_line_errors
+    def command(ctx: Context, vault: str, as_json: bool) -> None:
+        from optio.cli import lp as actions
+
+        protocol, signer = ctx.protocol_and_signer()
+        getattr(actions, name)(protocol, signer.address, vault, as_json=as_json)
+
+    return command
 
 
-@lp.command("requests")
-@click.option("--vault", type=click.Choice(["call", "put", "all"]), default="all")
-@json_option
-@click.pass_obj
-@one_line_errors
-def lp_requests(ctx: Context, vault: str, as_json: bool) -> None:
-    """Your deposit and withdrawal requests: kind, status, amounts, when made and fillable."""
-    from optio.cli import lp as actions
-
-    protocol, signer = ctx.protocol_and_signer()
-    actions.requests(protocol, signer.address, vault, as_json=as_json)
+_owner_command("status", "Both vaults and your position in them.")
+_owner_command("requests", "Your deposit and withdrawal requests: kind, status, amounts, when made and fillable.")

@@ -1,5 +1,5 @@
-"""Which option and how much: the options of the trade commands and ape scripts (light: no web3,
-no SDK, so `optio trade … --help` answers at once)."""
+"""Which option, which vault and how much: the options of the trade and LP commands and the ape
+scripts (light: no web3, no SDK, so `optio trade … --help` answers at once)."""
 
 from __future__ import annotations
 
@@ -24,3 +24,13 @@ def order_options(fn):
     limit_help = "Premium limit in the collateral token (default: quote ± slippage)"
     fn = click.option("--limit", default=None, type=AMOUNT, help=limit_help)(fn)
     return click.option("--amount", required=True, type=AMOUNT, help="Options (1 = one option on one WETH)")(fn)
+
+
+def vault_option(help: str | None = None):
+    """--vault call|put (required): the vault an LP action is on."""
+    return click.option("--vault", type=click.Choice(["call", "put"]), required=True, help=help)
+
+
+def vaults_option(fn):
+    """--vault call|put|all (default all): the vaults an LP query reads."""
+    return click.option("--vault", type=click.Choice(["call", "put", "all"]), default="all")(fn)

@@ -55,6 +55,19 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class Action:
+    """The last action, as ``queue_and_stale_exits`` reads it: its name, whether it went through,
+    each vault's marks and claims before it (``_marks_and_claims``), and for an instant deposit or
+    exit its vault (``instant_side``) and whether that vault's instant flows were open before it."""
+
+    name: str
+    ok: bool
+    marks: dict[bool, tuple[bool, int, int]]
+    instant_side: bool | None = None
+    instant_open: bool = True
+
+
+@dataclass(frozen=True)
 class Opt:
     id: int
     expiry: int
@@ -102,9 +115,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         self.exercised: Counter = Counter()  # id → units paid to holders
         self.requests: list[tuple[bool, int, str, bool]] = []  # (is_call, request id, controller, deposit?)
         self.paused: set[str] = set()
-        self._last: tuple[str, bool, dict] | None = None  # the last action, for queue_and_stale_exits
-        self._exit_side: bool | None = None
-        self._instant_open = True  # the vault's instantFlowsOpen before the last instant LP action
+        self._last: Action | None = None  # for queue_and_stale_exits
 
     # Helpers.
 
@@ -151,8 +162,11 @@ class ProtocolMachine(RuleBasedStateMachine):
             out[side] = (assets, self.s.share_value(side, assets), self.s.bad_debt(side))
         return out
 
-    def act(self, kind: str, name: str, fn) -> bool:
-        """Runs one action, counts it and applies the share-value rule of its kind."""
+    def act(self, kind: str, name: str, fn, *, instant_side: bool | None = None) -> bool:
+        """Runs one action, counts it, records it (``Action``) and applies the share-value rule of
+        its kind. ``instant_side``: the vault of an instant deposit or exit (its instantFlowsOpen
+        before the action is recorded)."""
+        instant_open = True if instant_side is None else self.s.vaults[instant_side].call("instantFlowsOpen")
         before = None if kind == "pnl" else self._snapshot_values()
         marks = self._marks_and_claims()  # for queue_and_stale_exits
         try:
@@ -163,7 +177,7 @@ class ProtocolMachine(RuleBasedStateMachine):
             ok = False
             self.stats.reverted[f"{name}: {err.name}"] += 1
         self.stats.actions += 1
-        self._last = (name, ok, marks)
+        self._last = Action(name, ok, marks, instant_side, instant_open)
         if before is not None:
             self._check_values(kind, name, before)
         return ok
@@ -193,8 +207,7 @@ class ProtocolMachine(RuleBasedStateMachine):
     def deposit(self, u, side, pct):
         user = self._user(u)
         amount = self.s.asset(side).call("balanceOf", user) * pct // 200
-        self._exit_side, self._instant_open = side, self.s.vaults[side].call("instantFlowsOpen")
-        self.act("lp", "deposit", lambda: self.s.vaults[side].send(user, "deposit", amount, user))
+        self.act("lp", "deposit", lambda: self.s.vaults[side].send(user, "deposit", amount, user), instant_side=side)
 
     @rule(u=USER, side=SIDE, pct=PCT)
     def request_deposit(self, u, side, pct):
@@ -210,15 +223,13 @@ class ProtocolMachine(RuleBasedStateMachine):
     def withdraw(self, u, side, pct):
         user, vault = self._user(u), self.s.vaults[side]
         assets = vault.call("maxWithdraw", user) * pct // 100
-        self._exit_side, self._instant_open = side, vault.call("instantFlowsOpen")
-        self.act("lp", "withdraw", lambda: vault.send(user, "withdraw", assets, user, user))
+        self.act("lp", "withdraw", lambda: vault.send(user, "withdraw", assets, user, user), instant_side=side)
 
     @rule(u=USER, side=SIDE, pct=PCT)
     def redeem(self, u, side, pct):
         user, vault = self._user(u), self.s.vaults[side]
         shares = vault.call("maxRedeem", user) * pct // 100
-        self._exit_side, self._instant_open = side, vault.call("instantFlowsOpen")
-        self.act("lp", "redeem", lambda: vault.send(user, "redeem", shares, user, user))
+        self.act("lp", "redeem", lambda: vault.send(user, "redeem", shares, user, user), instant_side=side)
 
     @rule(u=USER, side=SIDE, pct=PCT)
     def request_redeem(self, u, side, pct):
@@ -553,19 +564,19 @@ class ProtocolMachine(RuleBasedStateMachine):
                 assert listed == pending, f"vault {side}: {head} list {listed} ≠ pending requests {pending}"
         if self._last is None:
             return
-        name, ok, before = self._last
+        name, ok = self._last.name, self._last.ok
         after = self._marks_and_claims()
-        for side, (fresh0, claims0, escrow0) in before.items():
+        for side, (fresh0, claims0, escrow0) in self._last.marks.items():
             fresh1, claims1, escrow1 = after[side]
-            instant_here = name in ("deposit", "withdraw", "redeem") and self._exit_side == side
-            assert not (instant_here and ok and not self._instant_open), (
+            instant_here = self._last.instant_side == side  # an instant deposit or exit on this vault
+            assert not (instant_here and ok and not self._last.instant_open), (
                 f"instant {name} on vault {side} with a live book")
             if fresh0 or fresh1:
                 continue
             assert claims1 <= claims0, f"{name} filled requests of vault {side} at a stale mark"
             assert escrow1 >= escrow0 or name == "cancelDepositRequest", (
                 f"{name} filled deposits of vault {side} at a stale mark")
-            exit_here = name in ("withdraw", "redeem") and self._exit_side == side
+            exit_here = instant_here and name in ("withdraw", "redeem")
             assert not (exit_here and ok), f"{name} paid an instant exit from vault {side} at a stale mark"
 
     @invariant()

@@ -12,6 +12,19 @@ def _at(w3, t: int) -> None:
     mine(w3)
 
 
+def _posted_then_quiet(protocol, chain, deployed, tmp_path):
+    """An oracle keeper that posts only when something else makes a post due (a 50% deviation, a
+    100,000 s heartbeat), after its first post and a cycle with nothing due: the keeper's runner and
+    the oracle's round count."""
+    table = 'deviation = 0.5\nheartbeat_s = 100000\nsources = [{kind = "gbm", seed = 2, s0 = 2000, vol = 0.01}]'
+    r = runner(tmp_path, chain, deployed, "oracle", table)
+    assert r.cycle()
+    r.txs.wait(5)
+    rounds = protocol.spot_oracle.call("latestRoundData")[0]
+    assert r.cycle() and protocol.spot_oracle.call("latestRoundData")[0] == rounds  # nothing due
+    return r, rounds
+
+
 def test_posts_when_due_and_only_then(w3, protocol, chain, deployed, tmp_path):
     t0 = w3.eth.get_block("latest")["timestamp"] + 100
     csv = tmp_path / "prices.csv"
@@ -68,12 +81,7 @@ def test_posts_the_settlement_price_of_a_pending_expiry(w3, protocol, chain, dep
     from tests.keepers.scenario import build
 
     sc = build(protocol, keeper, sellers=1)
-    table = 'deviation = 0.5\nheartbeat_s = 100000\nsources = [{kind = "gbm", seed = 2, s0 = 2000, vol = 0.01}]'
-    r = runner(tmp_path, chain, deployed, "oracle", table)
-    assert r.cycle()
-    r.txs.wait(5)
-    rounds = protocol.spot_oracle.call("latestRoundData")[0]
-    assert r.cycle() and protocol.spot_oracle.call("latestRoundData")[0] == rounds  # nothing due
+    r, _ = _posted_then_quiet(protocol, chain, deployed, tmp_path)
     _at(w3, sc.expiry + 10)
     assert r.cycle()  # no move, no heartbeat: the pending expiry makes it due
     r.txs.wait(5)
@@ -125,12 +133,7 @@ def test_a_request_made_after_the_latest_post_makes_a_post_due(w3, protocol, cha
     from tests.keepers.scenario import build
 
     build(protocol, keeper, sellers=1)
-    table = 'deviation = 0.5\nheartbeat_s = 100000\nsources = [{kind = "gbm", seed = 2, s0 = 2000, vol = 0.01}]'
-    r = runner(tmp_path, chain, deployed, "oracle", table)
-    assert r.cycle()
-    r.txs.wait(5)
-    rounds = protocol.spot_oracle.call("latestRoundData")[0]
-    assert r.cycle() and protocol.spot_oracle.call("latestRoundData")[0] == rounds  # nothing due
+    r, rounds = _posted_then_quiet(protocol, chain, deployed, tmp_path)
     vault, lp = protocol.vault("put"), LocalSigner(dev_account(1))
     vault.withdraw(lp, "1000", queue_rest=True)  # made after the post: waits for the next
     _at(w3, w3.eth.get_block("latest")["timestamp"] + 3)
