@@ -139,7 +139,7 @@ contract VolOracle is IVolOracle, AccessControl {
 
         // c·newRate ≤ hi·oldRate and ≥ lo·oldRate at every point (c wad): c in [cLo, cHi].
         uint256 cHi = type(uint256).max;
-        uint256 cLo;
+        uint256 cLo = 0; // raised to the largest lower bound below
         for (uint256 i; i < 5; i++) {
             if (newRates[i] == 0) return anchor; // no factor lifts a zero variance
             uint256 up = FixedPointMathLib.fullMulDiv(hiWad * oldRates[i], 1e18, newRates[i]);
