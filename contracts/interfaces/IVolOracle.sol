@@ -25,6 +25,24 @@ pragma solidity 0.8.28;
 /// at least `jumpWindow` old: moves are bounded per unit of time, not per post. The
 /// bound is lifted when the previous surface is older than `maxAge` (an outage), not when it is
 /// only stale by the tenor rule (the keeper's posts near expiry stay bounded).
+///
+/// Anchor and candidate (design note, round 10, F4 on a board's surface): the anchor is a
+/// candidate at least `jumpWindow` old; when one becomes the anchor, the previous surface becomes
+/// the next candidate, clamped into the band of the anchor it will follow, as SpotOracle clamps
+/// its links: if one of its five points lies outside that band (the points and the band of the
+/// move bound, at the candidate's own tenor), its total variance is scaled by one common factor
+/// (a and b times c; ρ, m, σ, so the smile's shape, kept), the factor closest to 1 that puts
+/// every point in the band, moved 1e-9 inside it and checked again exactly; where no common
+/// factor fits (a shape further from the anchor's than the band is wide), the candidate is the
+/// anchor itself. The posted surface is never changed, only the future reference. Every anchor
+/// is then within one band of the one before, and the previous surface (within one band of the
+/// old anchor) within (1+m)/(1−m) of the new anchor at every point, so the two bands meet: a
+/// surface can always be posted (exactly for surfaces of one shape; across shapes up to the
+/// points' move with σ_atm and τ). Unclamped, a wild path of accepted surfaces (vols ×1.45, then
+/// ×0.55, then ×1.45² within about two windows) left the two bands disjoint and refused every
+/// surface until the previous one was `maxAge` old (a board 4 h from expiry went stale for an
+/// hour meanwhile). A per-point relaxation of the bound was broken before (round 6, H1: an
+/// alternating ladder grew vols ×48 within a window); the clamp only narrows the reference.
 interface IVolOracle {
     /* TYPES */
 

@@ -71,9 +71,11 @@ contract VolOracle is IVolOracle, AccessControl {
         // window's edge, and against the previous surface, so that they cannot swing around the
         // anchor (as in SpotOracle.post); the first post after an outage becomes the anchor.
         if (prev.updatedAt != 0 && block.timestamp - prev.updatedAt <= cfg.maxAge) {
-            PackedSurface memory anchor = _advanceAnchor(expiry, prev, cfg.jumpWindow);
+            PackedSurface memory anchor = _advanceAnchor(expiry, prev, cfg);
             _checkMove(p, tau, _unpack(anchor), expiry - anchor.updatedAt, cfg.maxAtmMoveWad);
-            if (anchor.updatedAt != prev.updatedAt) {
+            // By content, not by time: a clamped candidate keeps its post's time, and two posts
+            // can share a second.
+            if (!_same(anchor, prev)) {
                 _checkMove(p, tau, _unpack(prev), expiry - prev.updatedAt, cfg.maxAtmMoveWad);
             }
         } else {
@@ -86,21 +88,92 @@ contract VolOracle is IVolOracle, AccessControl {
     }
 
     /// @dev The move bound's reference for a post now (see SpotOracle._advanceAnchor): a
-    /// candidate a window old becomes the anchor, the previous surface the next candidate.
-    function _advanceAnchor(uint256 expiry, PackedSurface memory prev, uint256 window)
+    /// candidate a window old becomes the anchor, the previous surface the next candidate,
+    /// clamped into the band of the anchor it will follow (`_candidateOf`; round 10, F4 on a
+    /// board's surface).
+    function _advanceAnchor(uint256 expiry, PackedSurface memory prev, Config memory cfg)
         private
         returns (PackedSurface memory anchor)
     {
-        if (window == 0) return prev; // the per-post bound, as SpotOracle
+        if (cfg.jumpWindow == 0) return prev; // the per-post bound, as SpotOracle
         anchor = _anchors[expiry];
         PackedSurface memory candidate = _candidates[expiry];
         if (candidate.updatedAt == 0) {
-            _candidates[expiry] = prev;
-        } else if (block.timestamp - candidate.updatedAt >= window) {
+            _candidates[expiry] = _candidateOf(expiry, prev, anchor, cfg.maxAtmMoveWad);
+        } else if (block.timestamp - candidate.updatedAt >= cfg.jumpWindow) {
             anchor = candidate;
             _anchors[expiry] = candidate;
-            _candidates[expiry] = prev;
+            _candidates[expiry] = _candidateOf(expiry, prev, candidate, cfg.maxAtmMoveWad);
         }
+    }
+
+    /// @dev `prev` as the next anchor: as posted when its five smile points lie in the band of
+    /// `anchor` (the one it will follow; the points and the band of `_checkMove` at prev's own
+    /// tenor), else its variance scaled by one common factor c (a and b times c: ρ, m, σ and so
+    /// the smile's shape kept), the factor closest to 1 that puts every point in the band, moved
+    /// 1e-9 further in (rounding: the scaled surface is checked again, exactly). Where no common
+    /// factor fits (prev's shape differs from the anchor's by more than the band's width) or the
+    /// check fails, the candidate is the anchor itself (the reference does not move; it matures at
+    /// the next post, whose previous surface is then tried). A clamp, not a refusal: the
+    /// candidate is only a future reference, the posted surface stands. As in SpotOracle, every
+    /// anchor is then within one band of the one before, and the previous surface (within one
+    /// band of the old anchor) within (1+m)/(1−m) of the new one at every point, so the two bands
+    /// meet: some surface can be posted (exactly so for surfaces of one shape, whose vol ratios
+    /// are the same at every k; across shapes, up to the points' move as σ_atm and τ change).
+    /// Virtual only for the test mock that records the previous surface as it is
+    /// (contracts/mocks/NaiveBandVolOracle.sol).
+    function _candidateOf(uint256 expiry, PackedSurface memory prev, PackedSurface memory anchor, uint256 maxMove)
+        internal
+        pure
+        virtual
+        returns (PackedSurface memory)
+    {
+        if (_same(prev, anchor)) return prev;
+        uint256 tau = expiry - prev.updatedAt;
+        uint256 anchorTau = expiry - anchor.updatedAt;
+        SviParams memory ref = _unpack(anchor);
+        SviParams memory p = _unpack(prev);
+        (, uint256[5] memory newRates, uint256[5] memory oldRates) = _rates(p, tau, ref, anchorTau);
+        (uint256 hiWad, uint256 loWad) = _band(maxMove);
+        if (_inBand(newRates, oldRates, hiWad, loWad)) return prev;
+
+        // c·newRate ≤ hi·oldRate and ≥ lo·oldRate at every point (c wad): c in [cLo, cHi].
+        uint256 cHi = type(uint256).max;
+        uint256 cLo = 0; // raised to the largest lower bound below
+        for (uint256 i; i < 5; i++) {
+            if (newRates[i] == 0) return anchor; // no factor lifts a zero variance
+            uint256 up = FixedPointMathLib.fullMulDiv(hiWad * oldRates[i], 1e18, newRates[i]);
+            uint256 down = FixedPointMathLib.fullMulDivUp(loWad * oldRates[i], 1e18, newRates[i]);
+            if (up < cHi) cHi = up;
+            if (down > cLo) cLo = down;
+        }
+        // Out of the band at c = 1: cHi < 1 (scale down to the upper edge) or cLo > 1 (up to the
+        // lower one). A factor beyond 1e18 either way is no smile of this market: the anchor.
+        uint256 c = cHi < 1e18 ? cHi - cHi / 1e9 : cLo + cLo / 1e9;
+        if (c < cLo || c > cHi || c == 0 || c > 1e36) return anchor;
+
+        int256 a = p.a * int256(c) / WAD;
+        int256 b = p.b * int256(c) / WAD;
+        if (a > MAX_PARAM_WAD || a < -MAX_PARAM_WAD || b > MAX_PARAM_WAD) return anchor;
+        p.a = a;
+        p.b = b;
+        (, newRates, oldRates) = _rates(p, tau, ref, anchorTau);
+        if (newRates[0] == 0 || !_inBand(newRates, oldRates, hiWad, loWad)) return anchor;
+        // Safe casts: a and b within MAX_PARAM_WAD (checked above), b ≥ 0 (c > 0).
+        return PackedSurface({
+            a: int96(a),
+            m: prev.m,
+            updatedAt: prev.updatedAt,
+            b: uint96(uint256(b)),
+            rho: prev.rho,
+            sigma: prev.sigma
+        });
+    }
+
+    /// @dev Whether two stored surfaces are the same (parameters and time).
+    function _same(PackedSurface memory x, PackedSurface memory y) private pure returns (bool) {
+        return x.updatedAt == y.updatedAt && x.a == y.a && x.b == y.b && x.rho == y.rho && x.m == y.m
+            && x.sigma == y.sigma;
     }
 
     /// @dev A posted surface as stored now. Safe casts: ranges checked in `_checkParams`.
@@ -194,30 +267,60 @@ contract VolOracle is IVolOracle, AccessControl {
         private
         pure
     {
-        // σ_atm·√τ = √(w_anchor(0)·τ/τ_anchor), wad; w_anchor(0) > 0 by the check at its post.
+        (int256[5] memory ks, uint256[5] memory newRates, uint256[5] memory oldRates) = _rates(p, tau, anchor, anchorTau);
+        (uint256 hiWad, uint256 loWad) = _band(maxMove);
+        for (uint256 i; i < 5; i++) {
+            // The squares are wads on purpose (see `_band`), so the products stay far from overflow.
+            if (newRates[i] > hiWad * oldRates[i] || newRates[i] < loWad * oldRates[i]) {
+                // The vols themselves only for the error.
+                uint256 newVol = SVI.impliedVolOrZero(p, ks[i], tau);
+                uint256 oldVol = SVI.impliedVolOrZero(anchor, ks[i], anchorTau);
+                if (ks[i] == 0) revert AtmVolMoveTooLarge(newVol, oldVol, maxMove);
+                revert VolMoveTooLarge(ks[i], newVol, oldVol, maxMove);
+            }
+        }
+    }
+
+    /// @dev The five smile points k (ATM first, so that a move of the whole smile reports as the
+    /// ATM move it is) and, at each, the two sides of the comparison: newRate = w_p(k)·τ_anchor·1e18
+    /// and oldRate = w_anchor(k)·τ. |σ_new − σ_old| ≤ m·σ_old is (1 − m)² ≤ (w_new/τ) /
+    /// (w_old/τ_anchor) ≤ (1 + m)²: compared cross-multiplied, without the two square roots per
+    /// point.
+    function _rates(SviParams memory p, uint256 tau, SviParams memory anchor, uint256 anchorTau)
+        private
+        pure
+        returns (int256[5] memory ks, uint256[5] memory newRates, uint256[5] memory oldRates)
+    {
+        // σ_atm·√τ = √(w_anchor(0)·τ/τ_anchor), wad; w_anchor(0) > 0 by the check at its post (a
+        // clamped candidate's by `_candidateOf`).
         uint256 anchorAtmVariance = uint256(SVI.totalVariance(anchor, 0));
         int256 step = int256((anchorAtmVariance * tau * 1e18 / anchorTau).sqrt());
-        // |σ_new − σ_old| ≤ m·σ_old is (1 − m)² ≤ (w_new/τ) / (w_old/τ_anchor) ≤ (1 + m)²: compared
-        // cross-multiplied, without the two square roots per point. Both squares round towards
-        // the stricter bound (hi down, lo up), by at most 1e-18 of the variance ratio.
-        uint256 hiWad = (1e18 + maxMove) * (1e18 + maxMove) / 1e18;
-        uint256 loWad = ((1e18 - maxMove) * (1e18 - maxMove) + 1e18 - 1) / 1e18;
-        // ATM first, so that a move of the whole smile reports as the ATM move it is.
         int8[5] memory zs = [int8(0), -1, 1, -2, 2];
         for (uint256 i; i < 5; i++) {
             int256 k = zs[i] * step;
-            uint256 newRate = _nonNegative(SVI.totalVariance(p, k)) * anchorTau * 1e18;
-            uint256 oldRate = _nonNegative(SVI.totalVariance(anchor, k)) * tau;
-            // The squares are wads on purpose (see above), so the products stay far from overflow.
-            // slither-disable-next-line divide-before-multiply
-            if (newRate > hiWad * oldRate || newRate < loWad * oldRate) {
-                // The vols themselves only for the error.
-                uint256 newVol = SVI.impliedVolOrZero(p, k, tau);
-                uint256 oldVol = SVI.impliedVolOrZero(anchor, k, anchorTau);
-                if (k == 0) revert AtmVolMoveTooLarge(newVol, oldVol, maxMove);
-                revert VolMoveTooLarge(k, newVol, oldVol, maxMove);
-            }
+            ks[i] = k;
+            newRates[i] = _nonNegative(SVI.totalVariance(p, k)) * anchorTau * 1e18;
+            oldRates[i] = _nonNegative(SVI.totalVariance(anchor, k)) * tau;
         }
+    }
+
+    /// @dev The band on the variance ratio, (1 − m)² to (1 + m)², wads. Both squares round towards
+    /// the stricter bound (hi down, lo up), by at most 1e-18 of the variance ratio.
+    function _band(uint256 maxMove) private pure returns (uint256 hiWad, uint256 loWad) {
+        hiWad = (1e18 + maxMove) * (1e18 + maxMove) / 1e18;
+        loWad = ((1e18 - maxMove) * (1e18 - maxMove) + 1e18 - 1) / 1e18;
+    }
+
+    /// @dev Whether every point's rates lie in the band (`_checkMove` without the revert).
+    function _inBand(uint256[5] memory newRates, uint256[5] memory oldRates, uint256 hiWad, uint256 loWad)
+        private
+        pure
+        returns (bool)
+    {
+        for (uint256 i; i < 5; i++) {
+            if (newRates[i] > hiWad * oldRates[i] || newRates[i] < loWad * oldRates[i]) return false;
+        }
+        return true;
     }
 
     /// @dev The posted surface `p` (total variance over `tauPost`) as the total variance of the

@@ -8,9 +8,9 @@ spot, and far-OTM bought options grow past it on a move; an LP round trip around
 (naive version beside ours).
 Fixed: F4 the anchor's and the previous post's bands could fail to meet, refusing every price
 until the last post was maxAge old (spot: candidates clamped into their anchor's band, naive
-version beside it; a board's surface: still open); G3 a second fee raise under-charged requests
-made between raises (each request now keeps its own fee). Held: E5 the whole-position transfer
-exception creates no dust."""
+version beside it; a board's surface since round 10: test_adversary_vol_band.py); G3 a second
+fee raise under-charged requests made between raises (each request now keeps its own fee).
+Held: E5 the whole-position transfer exception creates no dust."""
 
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ long) spanning the whole range: measured on 006b2af, spot 4879 -> 634 within one
 eight windows (x7.70), a board's vols x48.3. The relaxation is gone: the spot oracle clamps each
 candidate into the band of the anchor it will follow (every anchor within a jump of the one
 before, so the bands of a new anchor and of the previous post always meet: F4 stays fixed), and
-the vol oracle keeps the strict rule (its F4 is open). The tests below assert the ladder is
+the vol oracle now clamps its candidate the same way (round 10, F4 on a board fixed:
+test_adversary_vol_band.py). The tests below assert the ladder is
 refused within one anchor's band, and, on the spot feed, that a price can still be posted where
 the round-4 rule (NaiveBandSpotOracle) refuses every price."""
 
@@ -151,7 +152,8 @@ def test_vol_alternating_ladder(w3, protocol, keeper):
     """HELD (move bound m = 50% per window, steps of 0.9 m: vols x1.45 / x0.55 a post, all five
     smile points alike; window 1 h, maxAge 3 h): the fourth window's first surface is refused, and
     nothing posted spans more than one anchor's band (the first fix reached x48.3 within a window
-    after eight). The strict rule can still leave no surface to post (F4 on a board, open)."""
+    after eight). Since round 10 the candidate is clamped into its anchor's band (F4 on a board):
+    the same refusal, x2.64 within a walk, x3.82 within a window."""
     from optio.pricing.oracle_units import round_to_wad
     from optio.pricing.svi import SviParams
 
