@@ -57,6 +57,9 @@ class Benchmark:
     #: Run once per seed (``--seed``); the first seed's run is ``<name>.json``, with the peers; the
     #: others ``<name>-seed<N>.json``, headline figures only (``--no-peers``).
     seeds: tuple[int, ...] = ()
+    #: A few lines printed under the benchmark's heading: what its figures are, where a plain
+    #: table of numbers would mislead.
+    note: str = ""
 
 
 def _f(*path: str, **kw) -> Figure:
@@ -109,6 +112,27 @@ BENCHMARKS: list[Benchmark] = [
         _gas("nav_gas", "16", label="vault NAV, 16 live options"),
         _gas("nav_gas_per_live_option", label="vault NAV per live option"),
     ]),
+    Benchmark("book_scale", "python -m benchmarks.book_scale", [
+        _f("live_options_cap", label="live options per vault, the contracts' cap (MAX_LIVE_OPTIONS)", fmt=",.0f",
+           limit=500, lower_is_better=False),
+        _f("buy_gas_at_1", label="buy of a live option, 1 live option (gas)", fmt=",.0f"),
+        _f("buy_gas_at_16", label="buy of a live option, 16 live options (gas)", fmt=",.0f"),
+        _f("buy_gas_at_64", label="buy of a live option, 64 live options (gas)", fmt=",.0f"),
+        _f("buy_gas_at_512", label="buy of a live option, 512 live options (gas)", fmt=",.0f", limit=180_000),
+        _f("buy_gas_growth", label="buy gas, 512 live options ÷ 1", fmt=".2f", limit=1.2),
+        _f("request_gas_at_512", label="deposit or redeem request, 512 live options (gas)", fmt=",.0f",
+           limit=150_000),
+        _f("request_gas_max", label="deposit or redeem request, largest over the books built (gas)", fmt=",.0f",
+           limit=150_000),
+        _f("crank_gas_per_option", label="whole-book fill (serveQueue) per live option, largest book (gas)",
+           fmt=",.0f", limit=14_000),
+        _f("settle_gas_per_live_strike", label="settle per live strike, largest book (gas)", fmt=",.0f"),
+    ], note=("Gas of the book-dependent actions against live options per vault (issue 25), from receipts on "
+             "Anvil, one run per point (gas is deterministic; `make bench`'s repeats only confirm it). A figure "
+             "at a book the contracts refuse (above `MAX_LIVE_OPTIONS`) is `–`: the benchmark reports the "
+             "refusal, not a number. There is no epoch crank yet: `crank_gas_per_option` is the keeper's "
+             "`serveQueue` filling one deposit and one redeem (a mark of the whole book) ÷ the live options. "
+             "The table per size is the benchmark's own output (`python -m benchmarks.book_scale`).")),
     Benchmark("pricing", "python -m benchmarks.pricing", [
         # benchmarks.pricing repeats itself (--reps): each headline figure's min, median and max
         # over its repetitions (headline/<figure>), the issue's keys (<key>_median) beside them.
@@ -319,6 +343,8 @@ def render(records: dict[str, dict]) -> str:
         if bench.name not in records:
             continue
         out += [f"## {bench.name}", ""]
+        if bench.note:
+            out += [bench.note, ""]
         if seeded:
             out += ["The headline figures on each seed's grids (`--seed`; the peers' table on the first); each",
                     "figure's median and the spread (min – max) of the benchmark's own repetitions.", ""]
