@@ -21,6 +21,8 @@ R5 (HELD): a deposit request made at a stale mark waits, and fills at the mark a
 post (forward priced), not at anything the requester saw.
 R6 (HELD, low cost noted): refunds spend the deposit list's budget only: 50 dust requests at a full
 vault are refunded in one serve and the redeem behind fills in the same call.
+R7 (WORKS, low): instant deposits (no live option) ignore the deposits queued in their cap: one
+in front of the fill takes the room a queued request counted on, and the fill refunds it.
 """
 
 from __future__ import annotations
@@ -262,3 +264,28 @@ def test_refund_dust_spends_only_the_deposit_budget(live, trader, alice):  # noq
           f"{serve:,} gas; claimableAssets {call(vault, 'claimableAssets')} units; redeem status {_status(vault, rid)}")
     assert _status(vault, rid) == CLAIMABLE
     assert call(vault, "pendingDepositAssets") == 0
+
+
+# --- R7. An instant deposit takes the room a queued request counted on ----------------------
+
+
+def test_instant_deposit_displaces_a_queued_request(live, alice):  # noqa: F811
+    """Put vault with no live option: instant flows open, and their cap ignores the deposits
+    queued (`_maxDepositAt(total)`). Honest queues the room R; mallory deposits R at once in front
+    of the keeper's fill; the fill refunds honest (at 7f6c126 the fill had no cap check: both were
+    in, the cap passed by R)."""
+    vault = live.protocol.vault("put")
+    mallory, honest = _signer(5), _signer(6)
+    cap = call(vault, "totalAssets") + 5_000 * USDC
+    admin_send(live.protocol, vault, "setDepositCap", cap)
+    room = cap - call(vault, "totalAssets")
+    _approve(vault, honest, room)
+    _approve(vault, mallory, room)
+    h = _req_deposit(vault, honest, room)
+    assert call(vault, "maxDeposit", mallory.address) == room  # the queued deposit not counted
+    send(vault, mallory, "deposit", room, mallory.address)
+    send(vault, FILLER, "serveQueue", 10)
+    print(f"\nR7: room {room / USDC:,.0f} USDC queued by honest; mallory's instant deposit of it in front of the "
+          f"fill: honest status {_status(vault, h)} (2 = refunded), mallory holds "
+          f"{call(vault, 'convertToAssets', call(vault, 'balanceOf', mallory.address)) / USDC:,.2f} USDC of shares")
+    assert _status(vault, h) == CLAIMABLE  # WORKS (low): the queued request displaced
