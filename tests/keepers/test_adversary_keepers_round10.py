@@ -1,7 +1,7 @@
 """Tenth adversarial round, keeper side (02d7430: the filler holds a vault's fill while an account
 on its side is below a fresh requirement, finding M, at most ``fill_hold_max_s``).
 
-K1 (WORKS, medium): the hold's clock is per vault, not per account, and it restarts only when no
+K1 (medium; fixed, now a regression test): at 02d7430 the hold's clock was per vault, not per account, and it restarts only when no
 account on the side is underwater (or nothing is pending). Mallory keeps a small short of her own
 below its requirement and a request of hers pending on the put vault; once the side has been
 "held" ``fill_hold_max_s``, every later fill goes at once, whatever account is insolvent then: the
@@ -10,7 +10,9 @@ requested after the bound, is filled at the post that made S insolvent, at the m
 puts in full: M reopened for any later bad debt. A keeper started afresh (its clock empty) holds
 the same fill. The precondition, an account below its requirement that is not liquidated for
 ``fill_hold_max_s``, is the one the bound exists for (a liquidation that cannot go through); here
-no liquidator runs until S's post.
+no liquidator runs until S's post. Measured there: carol out +11,652.14 USDC over the held fill.
+Fixed (``FillHold``: one clock per (vault, account)): S's insolvency starts its own clock, and the
+long-running keeper holds carol's fill at S's post as a fresh one does.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def _under(margin, who) -> bool:
     return p_col < p_req
 
 
-def test_hold_clock_is_per_vault_a_stuck_account_unholds_a_later_bad_debt(w3, protocol, chain, deployed, keeper,
+def test_a_stuck_account_past_the_bound_no_longer_unholds_a_later_bad_debt(w3, protocol, chain, deployed, keeper,
                                                                          tmp_path):
     vault, carol, seller, put, sold, shares, rid = _m_market(protocol, keeper)
     margin, m = protocol.margin, protocol.market
@@ -85,7 +87,7 @@ def test_hold_clock_is_per_vault_a_stuck_account_unholds_a_later_bad_debt(w3, pr
 
     snap = w3.provider.make_request("evm_snapshot", [])["result"]
     w3.provider.make_request("evm_setNextBlockTimestamp", [t0 + 301])
-    _step(w3, r)  # posts 1500: S insolvent; the expired clock (mallory's) lets carol's fill go
+    _step(w3, r)  # posts 1500: S insolvent; his own clock starts: carol's fill is held
     assert protocol.spot_oracle.latest_price()[0] == 1500
     coll, req = call(margin, "healthOf", [seller.address])[0][1]
     status_long = call(vault, "redeemRequest", rid)[1]
@@ -112,8 +114,8 @@ def test_hold_clock_is_per_vault_a_stuck_account_unholds_a_later_bad_debt(w3, pr
     print(f"\nK1: mallory short {t_sold:.2f} puts below her requirement from the 1980 post (t0+2); hold expired at "
           f"t0+70; S healthy until the 1500 post at t0+301 (collateral {coll / USDC:,.0f} vs requirement "
           f"{req / USDC:,.0f}, short {s_short / 10**18:.0f} left unliquidated at the fill). Carol's exit: "
-          f"long-running keeper (clock from mallory) {naive_out / USDC:,.2f} USDC, filled at S's post; fresh "
+          f"long-running keeper (mallory's clock expired) status {status_long} (1: held), paid {naive_out / USDC:,.2f}; fresh "
           f"keeper (held, liquidations first, put bad debt {bad_debt / USDC:,.2f}) {held_out / USDC:,.2f}: "
-          f"{(naive_out - held_out) / USDC:+,.2f} USDC taken from the LP who stays")
-    assert status_long == CLAIMABLE and s_short > 0  # WORKS: filled ahead of S's liquidation
-    assert naive_out - held_out > 1000 * USDC
+          f"at 02d7430 the long-running keeper paid +11,652.14 USDC more")
+    assert status_long == PENDING and s_short > 0  # held ahead of S's liquidation (was CLAIMABLE)
+    assert naive_out == 0
