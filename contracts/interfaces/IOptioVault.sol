@@ -73,9 +73,9 @@ interface IOptioVault {
     /// @param controller Who may claim or cancel (a deposit's shares are minted to it).
     /// @param isDeposit A deposit request (assets escrowed) or a redeem request (shares escrowed).
     /// @param requestedAt When it was made, while it is pending (zero once filled or cancelled).
-    /// @param shares A redeem: shares escrowed. A deposit: shares minted at its fill (zero before, and when
-    /// refunded: Claimable).
-    /// @param assets A redeem: assets reserved at its fill (zero before). A deposit: assets escrowed.
+    /// @param shares A redeem: shares escrowed. A deposit: shares minted at its fill (zero before).
+    /// @param assets A redeem: assets reserved at its fill (zero before). A deposit: assets escrowed,
+    /// then those that filled (less a part refunded past the cap).
     struct Request {
         address controller;
         RequestStatus status;
@@ -135,12 +135,14 @@ interface IOptioVault {
     event DepositFulfilled(uint256 indexed requestId, address indexed controller, uint256 assets, uint256 shares);
     /// @notice A pending deposit request was cancelled and its assets returned to the controller.
     event DepositCancelled(uint256 indexed requestId, address indexed controller, uint256 assets);
-    /// @notice A deposit request reached its fill with the total past the deposit cap: its assets
-    /// are claimable by the controller (`claim`), no share is minted.
+    /// @notice At its fill, `assets` of a deposit request were past the deposit cap: they are
+    /// refunded to the controller (`depositRefunds`, `claimDepositRefund`); the rest filled.
     event DepositRefunded(uint256 indexed requestId, address indexed controller, uint256 assets);
+    /// @notice A controller's refunded deposit assets were paid out.
+    event DepositRefundClaimed(address indexed controller, address receiver, uint256 assets);
     /// @notice A queued request was served: `shares` burnt, `assets` set aside for the controller.
     event RedeemFulfilled(uint256 indexed requestId, address indexed controller, uint256 shares, uint256 assets);
-    /// @notice Claimable assets were paid out: a filled redeem's, or a refunded deposit's.
+    /// @notice Fulfilled assets were paid out.
     event RedeemClaimed(uint256 indexed requestId, address indexed controller, address receiver, uint256 assets);
     /// @notice A pending request was cancelled and its shares returned to the controller.
     event RedeemCancelled(uint256 indexed requestId, address indexed controller, uint256 shares);
@@ -161,10 +163,11 @@ interface IOptioVault {
     /* LP */
 
     /// @notice Queues `assets` of the caller (`owner` must be the caller) for deposit at the share
-    /// price of its fill; the shares are minted to `controller` then. O(1) in the book: refused
-    /// now only when the deposits queued would pass the cap on their own; the cap is checked
-    /// against the mark at the fill, and a deposit that no longer fits is refunded (its assets
-    /// claimable, `DepositRefunded`). Refused while paused.
+    /// price of its fill; the shares are minted to `controller` then. O(1) in the book: the room
+    /// under the cap is counted from `markedTotal` (the total at the last fill or instant deposit)
+    /// and the deposits queued; the fill checks the cap again at its own mark, fills what fits and
+    /// refunds the rest (`DepositRefunded`, `claimDepositRefund`; a request refunded whole ends
+    /// Cancelled). Taken at a stale mark too (it waits for a fresh fill). Refused while paused.
     /// @return requestId Index in the queue (shared with redeem requests).
     function requestDeposit(uint256 assets, address controller, address owner) external returns (uint256 requestId);
 
@@ -179,9 +182,11 @@ interface IOptioVault {
     /// shares to the controller.
     function cancelRedeemRequest(uint256 requestId) external;
 
-    /// @notice Pays a claimable request's assets to `receiver` (a filled redeem's payout, a
-    /// refunded deposit's assets). Controller only.
+    /// @notice Pays a fulfilled request's assets to `receiver`. Controller only.
     function claim(uint256 requestId, address receiver) external returns (uint256 assets);
+
+    /// @notice Pays the caller's refunded deposit assets (`depositRefunds`) to `receiver`.
+    function claimDepositRefund(address receiver) external returns (uint256 assets);
 
     /// @notice Fills pending requests made before the latest spot post, at the current mark: up
     /// to `maxRequests` deposits (none while paused), then up to `maxRequests` redeems in order
@@ -228,6 +233,12 @@ interface IOptioVault {
     function lastFillerServe() external view returns (uint40);
     /// @notice Assets escrowed by pending deposit requests (not part of totalAssets).
     function pendingDepositAssets() external view returns (uint128);
+    /// @notice The total (asset units) at the last fill or instant deposit: deposit requests count
+    /// their room under the cap from it (a request does not mark the book).
+    function markedTotal() external view returns (uint128);
+    /// @notice Deposit assets refunded to `controller` at fills (past the cap), not yet claimed;
+    /// reserved like claims (not part of totalAssets).
+    function depositRefunds(address controller) external view returns (uint256);
     /// @notice The first pending deposit request, or `queueLength()` when none is pending.
     function depositQueueHead() external view returns (uint256);
     /// @notice ERC-7540: shares of `requestId` still pending for `controller`.

@@ -79,7 +79,11 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     uint32 public fillDelay = 1 hours;
     /// @inheritdoc IOptioVault
     uint40 public lastFillerServe;
+    /// @inheritdoc IOptioVault
+    uint128 public markedTotal;
     Entry[] private _requests;
+    /// @inheritdoc IOptioVault
+    mapping(address controller => uint256) public depositRefunds;
 
     /// @dev A request as stored: its neighbours in its list of pending requests (links: request
     /// id + 1, 0 for none), packed into the controller's slot; `amount`, the shares (a redeem) or
@@ -137,10 +141,12 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     {
         _requireInstantFlows();
         (uint256 total, bool fresh) = _mark();
-        uint256 maxAssets = _maxDepositAt(total, fresh);
+        // The deposits queued count: an instant one must not take the room they wait for (round 10, R7).
+        uint256 maxAssets = _maxDepositAt(total + pendingDepositAssets, fresh);
         if (assets > maxAssets) revert ERC4626ExceededMaxDeposit(receiver, assets, maxAssets);
         shares = _toShares(assets, total, Math.Rounding.Floor);
         _deposit(_msgSender(), receiver, assets, shares);
+        _recordTotal(total + assets);
     }
 
     function mint(uint256 shares, address receiver) public override nonReentrant whenNotPaused returns (uint256) {
@@ -192,16 +198,18 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         returns (uint256 requestId)
     {
         if (owner != msg.sender) revert OwnerNotSender(owner, msg.sender);
-        // O(1): no mark here (a pass over the book). The cap is checked against the mark at the
-        // fill, which refunds what no longer fits; here only what can never fit is refused.
-        uint256 queued = pendingDepositAssets;
+        // O(1): no mark here (a pass over the book). The room is counted from the total of the
+        // last fill or instant deposit (`markedTotal`); the fill checks the cap again at its own
+        // mark and refunds what no longer fits. Counting only the queue let one request of the
+        // whole cap, refunded at every fill, refuse every other deposit for gas (round 10, R3).
+        uint256 taken = uint256(markedTotal) + pendingDepositAssets;
         uint256 cap = depositCap;
-        if (queued + assets > cap) {
-            revert ERC4626ExceededMaxDeposit(controller, assets, cap > queued ? cap - queued : 0);
+        if (taken + assets > cap) {
+            revert ERC4626ExceededMaxDeposit(controller, assets, cap > taken ? cap - taken : 0);
         }
         requestId = _enqueue(true, controller, assets, 0);
         // Safe cast: the queued total is at most the deposit cap, a uint96.
-        pendingDepositAssets = uint128(queued + assets);
+        pendingDepositAssets = uint128(pendingDepositAssets + assets);
         emit DepositRequest(controller, owner, requestId, msg.sender, assets);
         IERC20(asset()).safeTransferFrom(msg.sender, address(this), assets); // the owner, checked above
     }
@@ -234,10 +242,21 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     function claim(uint256 requestId, address receiver) external nonReentrant returns (uint256 assets) {
         if (receiver == address(0)) revert ZeroAddress();
         Entry storage r = _controlledRequest(requestId, RequestStatus.Claimable);
-        assets = r.result; // a redeem's payout, or a deposit's refund (the cap was reached at its fill)
+        assets = r.result;
         r.status = RequestStatus.Claimed;
         claimableAssets -= uint128(assets);
         emit RedeemClaimed(requestId, r.controller, receiver, assets);
+        IERC20(asset()).safeTransfer(receiver, assets);
+    }
+
+    /// @inheritdoc IOptioVault
+    function claimDepositRefund(address receiver) external nonReentrant returns (uint256 assets) {
+        if (receiver == address(0)) revert ZeroAddress();
+        assets = depositRefunds[msg.sender];
+        if (assets == 0) revert ZeroAmount();
+        depositRefunds[msg.sender] = 0;
+        claimableAssets -= uint128(assets);
+        emit DepositRefundClaimed(msg.sender, receiver, assets);
         IERC20(asset()).safeTransfer(receiver, assets);
     }
 
@@ -383,13 +402,13 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     function maxDeposit(address) public view override returns (uint256) {
         if (paused() || !instantFlowsOpen()) return 0;
         (uint256 total, bool fresh) = _mark();
-        return _maxDepositAt(total, fresh);
+        return _maxDepositAt(total + pendingDepositAssets, fresh);
     }
 
     function maxMint(address) public view override returns (uint256) {
         if (paused() || !instantFlowsOpen()) return 0;
         (uint256 total, bool fresh) = _mark();
-        return _toShares(_maxDepositAt(total, fresh), total, Math.Rounding.Floor);
+        return _toShares(_maxDepositAt(total + pendingDepositAssets, fresh), total, Math.Rounding.Floor);
     }
 
     /// @notice The owner's assets less the exit fee, capped by free liquidity; zero while the
@@ -447,8 +466,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         bool pending = e.status == RequestStatus.Pending;
         // Safe cast: a pending request's `result` is its time.
         if (pending) q.requestedAt = uint64(e.result);
-        // A deposit's result is the shares minted, unless it was refunded (Claimable).
-        uint128 filled = pending || (e.isDeposit && e.status == RequestStatus.Claimable) ? 0 : e.result;
+        uint128 filled = pending ? 0 : e.result;
         (q.shares, q.assets) = e.isDeposit ? (filled, uint128(e.amount)) : (uint128(e.amount), filled);
     }
 
@@ -567,6 +585,12 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// that credits the stayers (contracts/mocks/NaiveFeeCreditVault.sol).
     function _protocolShareOf(uint256, uint256 fee, uint256) internal view virtual returns (uint256) {
         return fee;
+    }
+
+    /// @dev The total the next deposit requests count their room from (O(1) requests).
+    function _recordTotal(uint256 total) private {
+        // Safe cast: a total is part of the vault's balance, < 2^128 for any real token supply.
+        markedTotal = uint128(total);
     }
 
     /// @dev Moves `assets` out of the LPs' assets into protocol fees; once no share is left and
@@ -704,6 +728,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         if (_hasLiveOptions()) madeBy = Math.min(madeBy, _pricedSince());
         uint256 deposits;
         if (!paused()) (deposits, total) = _fillDeposits(maxRequests, madeBy, total);
+        _recordTotal(total); // before the redeems: an overestimate, the safe side for the cap
         // Each list its own budget: dust deposit requests in front cannot starve redeems (round 9, F2).
         served = deposits + _fillRedeems(maxRequests, madeBy, total);
     }
@@ -722,8 +747,8 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     }
 
     /// @dev Mints each deposit's shares at `total` (rounded down: the depositor gets no more than
-    /// her assets are worth) and carries the total forward; a deposit that would take the total
-    /// past the cap is refunded instead (its assets claimable).
+    /// her assets are worth) and carries the total forward; the part of a deposit that would take
+    /// the total past the cap is refunded (`depositRefunds`), a deposit refunded whole is Cancelled.
     function _fillDeposits(uint256 maxRequests, uint256 madeBy, uint256 total)
         private
         returns (uint256 served, uint256 totalAfter)
@@ -745,14 +770,25 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             r.next = 0;
             filledAssets += assets;
             served++;
-            if (total + assets > cap) {
-                // Past the cap at this mark: the escrow becomes claimable (pulled by `claim`; a
-                // transfer here could revert and hold the queue) rather than block the list.
-                r.status = RequestStatus.Claimable;
-                r.result = uint128(assets);
-                refunded += assets;
-                emit DepositRefunded(id, r.controller, assets);
-                continue;
+            // The part past the cap at this mark is refunded (pulled by `claimDepositRefund`: a
+            // transfer here could revert and hold the list); the rest fills. Filling a part, not
+            // refunding the whole, keeps the order: a drift or a donation of a few wei cannot
+            // push a request out for the one behind it (round 10, R4), and a request of the
+            // whole cap is a deposit of the room, not a free hold on it (R3).
+            uint256 room = cap > total ? cap - total : 0;
+            if (assets > room) {
+                uint256 refund = assets - room;
+                depositRefunds[r.controller] += refund;
+                refunded += refund;
+                emit DepositRefunded(id, r.controller, refund);
+                assets = room;
+                // Safe cast: at most the request's amount, a uint112.
+                r.amount = uint112(assets);
+                if (assets == 0) {
+                    r.status = RequestStatus.Cancelled;
+                    r.result = 0;
+                    continue;
+                }
             }
             uint256 shares = _toShares(assets, total, Math.Rounding.Floor);
             r.status = RequestStatus.Claimed;

@@ -116,9 +116,10 @@ class RequestView:
     """A deposit or redeem request (one id space), amounts in the asset's and share's human
     units. ``kind``: ``"deposit"`` (``assets`` escrowed; ``shares`` minted to the controller at its
     fill, 0 before) or ``"redeem"`` (``shares`` escrowed; ``assets`` reserved at its fill, 0
-    before). ``status``: pending, claimable (``claim`` pays: a filled redeem's assets, or a deposit's
-    own assets when the deposit cap was reached at its fill, no shares minted), claimed (a filled
-    deposit, or a paid claim), cancelled. ``requested_at``: Unix s while pending, else None;
+    before). ``status``: pending, claimable (a filled redeem: ``claim`` pays), claimed (a filled
+    deposit, or a paid redeem), cancelled (by its controller, or a deposit refunded whole at its
+    fill: the deposit cap was reached). A deposit filled in part shows the assets that filled; the
+    rest is refunded (:meth:`Vault.deposit_refund`). ``requested_at``: Unix s while pending, else None;
     ``fillable_by_anyone_at``: while pending, the earliest time anyone (not only the keeper) may
     fill it: once it is the fill delay old and the keeper has not filled for as long. Any fill
     serves only requests made before the latest spot post (the keeper posts, then fills)."""
@@ -333,14 +334,15 @@ class Vault(Client):
     def request_deposit(self, signer: Signer, amount: Decimal | str) -> tuple[TxReceipt, int]:
         """Queue a deposit of ``amount`` of the asset (escrowed now; approving exactly that much
         first if needed): shares are minted to the signer at the share price of its fill (the
-        keeper's next fill, or anyone's once it is :meth:`fill_delay` old). Checked here against the
-        deposit cap with the deposits already queued; the contract checks the cap again at the
-        fill's mark and refunds a deposit that no longer fits (claimable: :meth:`claim_all`).
+        keeper's next fill, or anyone's once it is :meth:`fill_delay` old). Checked against the
+        deposit cap as the contract does (the total at the last fill, ``markedTotal``, and the
+        deposits already queued); the fill checks the cap again at its mark, fills what fits and
+        refunds the rest (:meth:`deposit_refund`, paid by :meth:`claim_all`).
         Returns the receipt and the request id."""
         units = self._asset_units(amount)
         self._check_deposit(signer, amount, units)
         cap = self.call("depositCap")
-        taken = self.call("totalAssets") + self.call("pendingDepositAssets")
+        taken = self.call("markedTotal") + self.call("pendingDepositAssets")
         if units > max(cap - taken, 0):
             raise InvalidInput(f"deposit of {amount} {self.asset.symbol} exceeds the deposit cap room of "
                                f"{self._assets(max(cap - taken, 0))} (queued deposits count)")
@@ -499,10 +501,14 @@ class Vault(Client):
             raise InvalidInput("shares to queue must be positive")
         return self.transact(signer, "requestRedeem", shares, signer.address, signer.address, action="requestRedeem")
 
+    def deposit_refund(self, controller: str) -> Decimal:
+        """Deposit assets refunded to ``controller`` at fills (past the deposit cap), not yet claimed."""
+        return self._assets(self.call("depositRefunds", controller))
+
     def claim_all(self, signer: Signer) -> list[TxReceipt]:
-        """Claim every filled redeem request of the signer; ``InvalidInput`` if there is none.
-        Pending requests the signer may fill now (the keeper away the fill delay, the requests as
-        old) are filled first."""
+        """Claim every filled redeem request of the signer and its refunded deposit assets;
+        ``InvalidInput`` if there is none. Pending requests the signer may fill now (the keeper
+        away the fill delay, the requests as old) are filled first."""
         mine = self.requests_of(signer.address)
         served: list[TxReceipt] = []
         if any(r.status == "pending" for r in mine) and self.requests_to_serve(50, sender=signer.address):
@@ -510,6 +516,10 @@ class Vault(Client):
             served.append(self.fill(signer).receipt)
             mine = self.requests_of(signer.address)
         claimable = [r for r in mine if r.status == "claimable"]
+        refund = [self.transact(signer, "claimDepositRefund", signer.address, action="claimDepositRefund")
+                  ] if self.call("depositRefunds", signer.address) else []
+        if not claimable and refund:
+            return served + refund
         if not claimable:
             pending = [f"#{r.request_id} ({r.shares} shares)" for r in mine
                        if r.status == "pending" and not r.is_deposit]
@@ -517,8 +527,8 @@ class Vault(Client):
                    f"anyone's if it stops filling for {duration_text(self.fill_delay())}; free liquidity permitting)"
                    ) if pending else ""
             raise InvalidInput(f"{signer.address} has no claimable redeem request{why}")
-        return served + [self.transact(signer, "claim", r.request_id, signer.address, action="claim")
-                         for r in claimable]
+        return served + refund + [self.transact(signer, "claim", r.request_id, signer.address, action="claim")
+                                  for r in claimable]
 
     def fill(self, signer: Signer, max_requests: int = 50) -> FillResult:
         """Fill pending requests made before the latest spot post at the current mark

@@ -111,7 +111,7 @@ class FillHold:
     that vault's side (calls: the call vault, puts: the put vault) is below a fresh requirement,
     the vault marks the options it bought from that account at mid until it is liquidated, and an
     LP filled before the liquidation leaves its bad debt to those who stay (docs/security.md,
-    finding M). A hold lasts at most ``max_s`` seconds of chain time per vault: then the fill goes
+    finding M). A hold lasts at most ``max_s`` seconds of chain time per account: then the fill goes
     anyway, with a warning, so that a stuck liquidation cannot freeze LP flows. A side whose
     requirement is not fresh does not hold (the contract would refuse its liquidation).
 
@@ -121,7 +121,11 @@ class FillHold:
     def __init__(self, ctx, *, max_s: int, batch_size: int = 500):
         self.accounts = MarginAccounts(ctx, batch_size=batch_size)
         self.max_s = max_s
-        self.since: dict[str, int] = {}  # vault kind -> chain time of the first cycle that held it
+        # (vault kind, account) -> chain time of the first cycle that saw that account hold the
+        # vault. Per account, not per vault: with one clock per vault, an account kept below its
+        # requirement past the bound released the hold for every later bad debt on that side
+        # (round 10, K1: +11,652.14 USDC to an LP leaving ahead of a second seller's).
+        self.since: dict[tuple[str, str], int] = {}
         self.held = ctx.metrics.gauge(f"{ctx.name}_fill_held", "1 while the vault's LP fill is held: an account "
                                       "on its side is below a fresh requirement", ("vault",))
         self.expired = ctx.metrics.counter(f"{ctx.name}_fill_hold_expired", "Cycles in which a vault's LP fill "
@@ -130,11 +134,13 @@ class FillHold:
 
     def clear(self, kind: str) -> None:
         """Nothing to fill on ``kind``'s vault: no hold."""
-        self.since.pop(kind, None)
+        self.since = {key: t for key, t in self.since.items() if key[0] != kind}
         self.held.labels(vault=kind).set(0)
 
     def check(self, kinds: list[str], head) -> set[str]:
-        """Of the vault kinds about to be filled, those to hold this cycle (one health scan)."""
+        """Of the vault kinds about to be filled, those to hold this cycle (one health scan): a
+        vault is held while any account below a fresh requirement on its side has been so for
+        less than ``max_s``."""
         if not kinds:
             return set()
         pools = self.accounts.underwater(head.number)
@@ -144,10 +150,15 @@ class FillHold:
             if not sides:
                 self.clear(kind)
                 continue
-            since = self.since.setdefault(kind, head.timestamp)
-            extra = {"vault": kind, "sides": len(sides), "held_s": head.timestamp - since,
-                     "account": sides[0].account, "shortfall": sides[0].shortfall}
-            if head.timestamp - since >= self.max_s:
+            now = {(kind, p.account) for p in sides}
+            self.since = {key: t for key, t in self.since.items() if key[0] != kind or key in now}
+            young = [p for p in sides if head.timestamp - self.since.setdefault((kind, p.account), head.timestamp)
+                     < self.max_s]
+            first = (young or sides)[0]
+            extra = {"vault": kind, "sides": len(sides), "young": len(young), "account": first.account,
+                     "shortfall": first.shortfall,
+                     "held_s": head.timestamp - self.since[(kind, first.account)]}
+            if not young:
                 self.expired.labels(vault=kind).inc()
                 self.held.labels(vault=kind).set(0)
                 log.warning("fill despite a liquidatable account: the hold reached its bound", extra=extra)

@@ -136,35 +136,42 @@ def test_cancel_deposit_request_refunds_and_checks_kind_and_owner(live, trader, 
         send(vault, alice, "requestDeposit", 0, alice.address, alice.address)
 
 
-def test_deposit_past_the_cap_at_its_fill_is_refunded_not_filled(live, trader, alice, keeper):  # noqa: F811
-    """A request is O(1): it no longer marks the book for the cap (refused at once only when the
-    deposits queued pass the cap on their own). The fill checks the cap at its mark, in order: a
-    deposit that would pass it becomes claimable (its assets, no shares) instead of blocking the
-    list, and its controller pulls them with `claim`."""
+def test_deposit_past_the_cap_at_its_fill_is_filled_in_part_and_the_rest_refunded(live, trader, alice, keeper):  # noqa: F811
+    """A request is O(1): it does not mark the book. Its room under the cap counts from the total
+    of the last fill or instant deposit (`markedTotal`) and the deposits queued. The fill checks the
+    cap at its own mark, in order: what fits fills, the rest is refunded (`depositRefunds`, pulled
+    by `claimDepositRefund`); a request refunded whole ends Cancelled."""
     vault = _live_call(live, trader)
-    total = call(vault, "totalAssets")
-    cap = total + 5 * WAD
+    marked = call(vault, "markedTotal")
+    assert marked > 0  # the LPs' instant deposits recorded it
+    cap = marked + 5 * WAD
     admin_send(live.protocol, vault, "setDepositCap", cap)
     _approve(vault, alice, 10 * WAD)
     first = _request_deposit(vault, alice, 3 * WAD)
-    with reverts("ERC4626ExceededMaxDeposit", receiver=alice.address, assets=cap, max=cap - 3 * WAD):
-        _request_deposit(vault, alice, cap)  # can never fit: refused now
-    second = _request_deposit(vault, alice, 3 * WAD)  # fits alone, not after the first: refunded at its fill
-    balance = vault.asset.balance_units(alice.address)
+    with reverts("ERC4626ExceededMaxDeposit", receiver=alice.address, assets=3 * WAD, max=2 * WAD):
+        _request_deposit(vault, alice, 3 * WAD)  # past the room counted from markedTotal: refused now
+    second = _request_deposit(vault, alice, 2 * WAD)
+    admin_send(live.protocol, vault, "setDepositCap", cap - WAD)  # the room shrinks before the fill
     warp(live.w3, 1)
     live.post_spot("2000")
+    total = call(vault, "totalAssets")
     send(vault, keeper, "serveQueue", 10)
     assert call(vault, "redeemRequest", first)[1] == CLAIMED
     req = call(vault, "redeemRequest", second)
-    assert req[1:3] == (CLAIMABLE, True) and req[4] == 0 and req[5] == 3 * WAD  # no shares, its assets
+    room = cap - WAD - total - 3 * WAD  # what was left for the second at the fill's mark
+    assert 0 < room < 2 * WAD
+    assert req[1] == CLAIMED and abs(req[5] - room) <= 10**12  # filled in part (the mark moves a block)
+    refund = call(vault, "depositRefunds", alice.address)
+    assert refund == 2 * WAD - req[5]
     assert call(vault, "pendingDepositAssets") == 0
-    assert call(vault, "claimableAssets") == 3 * WAD
-    assert call(vault, "totalAssets") <= cap  # the refund is not the LPs'
-    with reverts("NotController"):
-        send(vault, keeper, "claim", second, keeper.address)
-    send(vault, alice, "claim", second, alice.address)
-    assert vault.asset.balance_units(alice.address) == balance + 3 * WAD
-    assert call(vault, "claimableAssets") == 0
+    assert call(vault, "claimableAssets") == refund  # reserved, not the LPs'
+    assert call(vault, "markedTotal") >= total + 3 * WAD  # recorded by the fill
+    with reverts("ZeroAmount"):
+        send(vault, keeper, "claimDepositRefund", keeper.address)  # nothing refunded to the keeper
+    balance = vault.asset.balance_units(alice.address)
+    send(vault, alice, "claimDepositRefund", alice.address)
+    assert vault.asset.balance_units(alice.address) == balance + refund
+    assert call(vault, "claimableAssets") == 0 and call(vault, "depositRefunds", alice.address) == 0
 
 
 def test_deposit_request_gas_does_not_grow_with_the_book(live, trader, alice):  # noqa: F811
