@@ -26,7 +26,7 @@ PCT = st.integers(1, 100)
 USER = st.integers(0, USERS - 1)
 PICK = st.integers(0, 2**16)  # an index into a list that changes with the state (taken modulo)
 SIDE = st.booleans()  # True: the call side (WETH), False: the put side (USDC)
-PENDING, CLAIMABLE = 1, 2  # IOptioVault.RequestStatus
+PENDING, CLAIMABLE, CLAIMED, CANCELLED = 1, 2, 3, 4  # IOptioVault.RequestStatus
 MIN_TRADE = DeployConfig().min_trade_wad  # the deployment's smallest trade (wad options)
 BLOCK = 12  # seconds a keeper transaction takes to land
 MAX_BOARDS = 3
@@ -114,6 +114,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         self.settled: dict[int, tuple[int, int]] = {}  # id → (locked, reserve) at settlement
         self.exercised: Counter = Counter()  # id → units paid to holders
         self.requests: list[tuple[bool, int, str, bool]] = []  # (is_call, request id, controller, deposit?)
+        self._closed: set[tuple[bool, int]] = set()  # requests claimed or cancelled: final
         self.paused: set[str] = set()
         self._last: Action | None = None  # for queue_and_stale_exits
 
@@ -259,6 +260,12 @@ class ProtocolMachine(RuleBasedStateMachine):
             return
         side, rid, user, _ = self._pick(claimable, i) or self._pick(self.requests, i)
         self.act("lp", "claim", lambda: self.s.vaults[side].send(user, "claim", rid, user))
+
+    @rule(u=USER, side=SIDE)
+    def claim_deposit_refund(self, u, side):
+        """Deposit assets refunded at a fill (past the cap); reverts ZeroAmount when there are none."""
+        user = self._user(u)
+        self.act("lp", "claimDepositRefund", lambda: self.s.vaults[side].send(user, "claimDepositRefund", user))
 
     @rule(u=USER, side=SIDE)
     def serve_queue(self, u, side):
@@ -538,6 +545,20 @@ class ProtocolMachine(RuleBasedStateMachine):
 
     # Invariants.
 
+    def _owed_to_redeems(self, side: bool) -> int:
+        """Assets of the vault's filled, unclaimed redeem requests. A claimed or cancelled request
+        never changes again: remembered, so the walk shrinks to the open ones."""
+        vault, owed = self.s.vaults[side], 0
+        for r in self.requests:
+            if r[0] != side or r[3] or (side, r[1]) in self._closed:
+                continue
+            q = vault.call("redeemRequest", r[1])
+            if q[1] in (CLAIMED, CANCELLED):
+                self._closed.add((side, r[1]))
+            elif q[1] == CLAIMABLE:
+                owed += q[5]
+        return owed
+
     def _marks_and_claims(self) -> dict[bool, tuple[bool, int, int]]:
         """Per vault: is its options mark fresh, its reserved claims, and the assets its deposit
         requests escrow."""
@@ -591,6 +612,11 @@ class ProtocolMachine(RuleBasedStateMachine):
             claimable = vault.call("claimableAssets")
             locked = vault.call("lockedAssets")
             escrowed = vault.call("pendingDepositAssets")
+            # What is reserved for claims is exactly the filled, unclaimed redeems and the
+            # deposit assets refunded at fills, unclaimed.
+            owed = self._owed_to_redeems(side)
+            refunds = sum(vault.call("depositRefunds", u) for u in users)
+            assert claimable == owed + refunds, f"vault {side}: {claimable} reserved ≠ {owed} owed + {refunds} refunds"
             # Each vault's assets cover its locked collateral, its fulfilled redeems and the
             # assets its pending deposit requests escrow.
             assert held >= claimable + locked + escrowed, (
