@@ -163,11 +163,11 @@ interface IOptioVault {
     /* LP */
 
     /// @notice Queues `assets` of the caller (`owner` must be the caller) for deposit at the share
-    /// price of its fill; the shares are minted to `controller` then. O(1) in the book: the room
-    /// under the cap is counted from `markedTotal` (the total at the last fill or instant deposit)
-    /// and the deposits queued; the fill checks the cap again at its own mark, fills what fits and
-    /// refunds the rest (`DepositRefunded`, `claimDepositRefund`; a request refunded whole ends
-    /// Cancelled). Taken at a stale mark too (it waits for a fresh fill). Refused while paused.
+    /// price of its fill; the shares are minted to `controller` then. O(1) in the book: refused now
+    /// only when the deposits queued would pass the cap on their own; the fill checks the cap at
+    /// its own mark, fills what fits and refunds the rest (`DepositRefunded`,
+    /// `claimDepositRefund`; a request refunded whole ends Cancelled). Taken at a stale mark too
+    /// (it waits for a fresh fill). Refused while paused.
     /// @return requestId Index in the queue (shared with redeem requests).
     function requestDeposit(uint256 assets, address controller, address owner) external returns (uint256 requestId);
 
@@ -233,9 +233,6 @@ interface IOptioVault {
     function lastFillerServe() external view returns (uint40);
     /// @notice Assets escrowed by pending deposit requests (not part of totalAssets).
     function pendingDepositAssets() external view returns (uint128);
-    /// @notice The total (asset units) at the last fill or instant deposit: deposit requests count
-    /// their room under the cap from it (a request does not mark the book).
-    function markedTotal() external view returns (uint128);
     /// @notice Deposit assets refunded to `controller` at fills (past the cap), not yet claimed;
     /// reserved like claims (not part of totalAssets).
     function depositRefunds(address controller) external view returns (uint256);

@@ -79,8 +79,6 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     uint32 public fillDelay = 1 hours;
     /// @inheritdoc IOptioVault
     uint40 public lastFillerServe;
-    /// @inheritdoc IOptioVault
-    uint128 public markedTotal;
     Entry[] private _requests;
     /// @inheritdoc IOptioVault
     mapping(address controller => uint256) public depositRefunds;
@@ -146,7 +144,6 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         if (assets > maxAssets) revert ERC4626ExceededMaxDeposit(receiver, assets, maxAssets);
         shares = _toShares(assets, total, Math.Rounding.Floor);
         _deposit(_msgSender(), receiver, assets, shares);
-        _recordTotal(total + assets);
     }
 
     function mint(uint256 shares, address receiver) public override nonReentrant whenNotPaused returns (uint256) {
@@ -198,11 +195,12 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         returns (uint256 requestId)
     {
         if (owner != msg.sender) revert OwnerNotSender(owner, msg.sender);
-        // O(1): no mark here (a pass over the book). The room is counted from the total of the
-        // last fill or instant deposit (`markedTotal`); the fill checks the cap again at its own
-        // mark and refunds what no longer fits. Counting only the queue let one request of the
-        // whole cap, refunded at every fill, refuse every other deposit for gas (round 10, R3).
-        uint256 taken = uint256(markedTotal) + pendingDepositAssets;
+        // O(1): no mark here (a pass over the book); only what can never fit is refused. The fill
+        // checks the cap at its own mark, fills what fits and refunds the rest: a request of the
+        // whole cap is a deposit of the room (refunded whole, it held the room for gas: round 10,
+        // R3). A total recorded at fills to count the room from here went stale while the book
+        // traded, and at the cap nothing refreshed it: every request refused.
+        uint256 taken = pendingDepositAssets;
         uint256 cap = depositCap;
         if (taken + assets > cap) {
             revert ERC4626ExceededMaxDeposit(controller, assets, cap > taken ? cap - taken : 0);
@@ -587,12 +585,6 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return fee;
     }
 
-    /// @dev The total the next deposit requests count their room from (O(1) requests).
-    function _recordTotal(uint256 total) private {
-        // Safe cast: a total is part of the vault's balance, < 2^128 for any real token supply.
-        markedTotal = uint128(total);
-    }
-
     /// @dev Moves `assets` out of the LPs' assets into protocol fees; once no share is left and
     /// nothing is locked, the rounding left behind too (a wei left in an empty vault would make
     /// the next depositor's share price twice the initial one).
@@ -728,7 +720,6 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         if (_hasLiveOptions()) madeBy = Math.min(madeBy, _pricedSince());
         uint256 deposits;
         if (!paused()) (deposits, total) = _fillDeposits(maxRequests, madeBy, total);
-        _recordTotal(total); // before the redeems: an overestimate, the safe side for the cap
         // Each list its own budget: dust deposit requests in front cannot starve redeems (round 9, F2).
         served = deposits + _fillRedeems(maxRequests, madeBy, total);
     }

@@ -334,15 +334,15 @@ class Vault(Client):
     def request_deposit(self, signer: Signer, amount: Decimal | str) -> tuple[TxReceipt, int]:
         """Queue a deposit of ``amount`` of the asset (escrowed now; approving exactly that much
         first if needed): shares are minted to the signer at the share price of its fill (the
-        keeper's next fill, or anyone's once it is :meth:`fill_delay` old). Checked against the
-        deposit cap as the contract does (the total at the last fill, ``markedTotal``, and the
-        deposits already queued); the fill checks the cap again at its mark, fills what fits and
-        refunds the rest (:meth:`deposit_refund`, paid by :meth:`claim_all`).
+        keeper's next fill, or anyone's once it is :meth:`fill_delay` old). Checked here against the
+        deposit cap at the current mark with the deposits already queued (the contract refuses only
+        what can never fit: it checks the cap at the fill's mark, fills what fits and refunds the
+        rest: :meth:`deposit_refund`, paid by :meth:`claim_all`).
         Returns the receipt and the request id."""
         units = self._asset_units(amount)
         self._check_deposit(signer, amount, units)
         cap = self.call("depositCap")
-        taken = self.call("markedTotal") + self.call("pendingDepositAssets")
+        taken = self.call("totalAssets") + self.call("pendingDepositAssets")
         if units > max(cap - taken, 0):
             raise InvalidInput(f"deposit of {amount} {self.asset.symbol} exceeds the deposit cap room of "
                                f"{self._assets(max(cap - taken, 0))} (queued deposits count)")

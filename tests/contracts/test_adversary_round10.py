@@ -7,8 +7,8 @@ assert the damage, HELD tests the defence.
 Fixed since (each test below runs the attack and asserts the defence; figures at a5d7ed5 in the
 test's docstring): a deposit past the cap at its fill is filled in part and the rest refunded to
 `depositRefunds` (pulled by `claimDepositRefund`; refunded whole: Cancelled) instead of refunded
-whole as a claimable request; a request's room counts from `markedTotal` (the total at the last
-fill or instant deposit) and the queue; instant deposits count the queue too.
+whole as a claimable request (a request of the whole cap is then a deposit of the room); instant
+deposits count the queue too.
 
 R1 (HELD): refund accounting: a refund is claimed once, is outside totalAssets (share price
 unchanged by the refund and by its claim), and the empty-vault sweep leaves it alone.
@@ -18,7 +18,7 @@ shares minted). Now a request refunded whole is Cancelled with nothing minted, a
 `depositRefunds(controller)`.
 R3 (Medium; fixed): cap squatting (at a5d7ed5: one request of the whole cap, refunded at every
 fill, refused every honest request for gas only: 3 of 3 over 3 fills, 550,494 gas, 0 wei lost).
-Now the whole cap is refused at the request, and a request of the room is a deposit of it.
+Now such a request is a deposit of the room at the fill: squatting again means leaving first.
 R4 (Low; fixed): a donation just under the honest depositor's margin refunded her whole and let a
 later request take the room (FIFO jumped). Now she fills in part, the later one is refunded.
 R5 (HELD): a deposit request made at a stale mark waits, and fills at the mark after the next
@@ -68,7 +68,7 @@ def _status(vault, rid) -> int:
 def test_refund_is_claimed_once_and_stays_out_of_the_lps_assets(live, trader):  # noqa: F811
     vault = _live_call(live, trader)
     mallory, honest = _signer(5), _signer(6)
-    cap = call(vault, "markedTotal") + 5 * WAD
+    cap = call(vault, "totalAssets") + 5 * WAD
     admin_send(live.protocol, vault, "setDepositCap", cap)
     _approve(vault, honest, 3 * WAD)
     _approve(vault, mallory, 2 * WAD)
@@ -135,7 +135,7 @@ def test_refunded_deposit_is_reported_as_what_happened(live, trader):  # noqa: F
     the request is Cancelled with nothing filled, and the refund is `depositRefunds`."""
     vault = _live_call(live, trader)
     mallory = _signer(5)
-    cap = call(vault, "markedTotal") + 3 * WAD
+    cap = call(vault, "totalAssets") + 3 * WAD
     admin_send(live.protocol, vault, "setDepositCap", cap)
     _approve(vault, mallory, 3 * WAD)
     rid = _req_deposit(vault, mallory, 3 * WAD)
@@ -155,53 +155,48 @@ def test_refunded_deposit_is_reported_as_what_happened(live, trader):  # noqa: F
 # --- R3. Cap squatting: one refundable request blocks every deposit request --------------------
 
 
-def test_cap_squatting_is_refused_and_a_request_of_the_room_is_a_deposit(live, trader):  # noqa: F811
-    """At a5d7ed5 mallory's request of the whole cap (the queue check ignored the total; the fill
-    refunded it) refused 3 of 3 honest 1-WETH requests over 3 fills for 550,494 gas and no loss.
-    Now the request is refused (the room counts from `markedTotal`); a request of the room blocks
-    others only by filling: she then holds the deposit, and leaving costs the exit fee."""
+def test_cap_squatting_is_a_deposit_of_the_room(live, trader):  # noqa: F811
+    """At a5d7ed5 mallory's request of the whole cap (refunded whole at every fill) refused 3 of 3
+    honest 1-WETH requests over 3 fills for 550,494 gas and no loss. Now the fill fills what fits:
+    her request of the whole cap holds the room only until the fill, which deposits the room for
+    her; doing it again means leaving first, at the exit fee."""
     vault = _live_call(live, trader)
     mallory, honest = _signer(5), _signer(6)
-    cap = call(vault, "markedTotal") + 5 * WAD
+    cap = call(vault, "totalAssets") + 5 * WAD
     admin_send(live.protocol, vault, "setDepositCap", cap)
     _approve(vault, mallory, cap)
     _approve(vault, honest, WAD)
-    with reverts("ERC4626ExceededMaxDeposit", max=5 * WAD):
-        _req_deposit(vault, mallory, cap)
-    rid = _req_deposit(vault, mallory, 5 * WAD)
+    rid = _req_deposit(vault, mallory, cap)
     with reverts("ERC4626ExceededMaxDeposit", max=0):
-        _req_deposit(vault, honest, WAD)  # the room is queued: refused until the fill
+        _req_deposit(vault, honest, WAD)  # the cap is queued: refused until the fill
     _fill(vault)
     held = call(vault, "balanceOf", mallory.address)
     filled = call(vault, "redeemRequest", rid)[5]
     refund = call(vault, "depositRefunds", mallory.address)
     fee = filled * call(vault, "exitFeeWad") // WAD
-    print(f"\nR3: the whole cap ({cap / WAD:.4f} WETH) refused at the request; her 5 WETH request of the room "
-          f"filled {filled / WAD:.6f} (refund {refund / WAD:.6f}): {held} shares held; leaving costs "
-          f"~{fee / WAD:.4f} WETH of exit fee")
-    assert _status(vault, rid) == CLAIMED and held > 0 and filled + refund == 5 * WAD
-    assert filled > 4 * WAD
+    print(f"\nR3: her request of the whole cap ({cap / WAD:.4f} WETH) filled {filled / WAD:.6f} (the room; refund "
+          f"{refund / WAD:.4f}): {held} shares held; leaving to squat again costs ~{fee / WAD:.4f} WETH of exit fee")
+    assert _status(vault, rid) == CLAIMED and held > 0 and filled + refund == cap
+    assert filled > 4 * WAD and fee > 0
 
 
 # --- R4. A donation of the honest margin refunds her and lets a later request take the room ---
 
 
 def test_donation_no_longer_lets_a_later_request_take_the_honest_room(live, trader, alice):  # noqa: F811
-    """Room under the cap R (from `markedTotal`). Honest asks R - 0.01 WETH, mallory R - 0.03
+    """Room under the cap R. Honest asks R - 0.01 WETH, mallory R - 0.03
     after her. At a5d7ed5 a 0.011 WETH donation just before the keeper's fill refunded honest
     whole and filled mallory (FIFO jumped). Now honest fills in part (the donation's worth less)
     and mallory, behind her, gets the rest of the room or nothing."""
     vault = _live_call(live, trader)
     mallory, honest = _signer(5), _signer(6)
-    cap = call(vault, "markedTotal") + 5 * WAD
+    cap = call(vault, "totalAssets") + 5 * WAD
     admin_send(live.protocol, vault, "setDepositCap", cap)
     room = 5 * WAD
     _approve(vault, honest, 5 * WAD)
     _approve(vault, mallory, 6 * WAD)
     h = _req_deposit(vault, honest, room - WAD // 100)
-    admin_send(live.protocol, vault, "setDepositCap", cap + 5 * WAD)  # room for mallory's request too
     m = _req_deposit(vault, mallory, room - 3 * WAD // 100)
-    admin_send(live.protocol, vault, "setDepositCap", cap)
     donation = 11 * WAD // 1000
     send(vault.asset, mallory, "transfer", vault.address, donation)
     _fill(vault)
@@ -245,7 +240,7 @@ def test_refund_dust_spends_only_the_deposit_budget(live, trader, alice):  # noq
     fills the redeem in the same call."""
     vault = _live_call(live, trader)
     mallory = _signer(5)
-    admin_send(live.protocol, vault, "setDepositCap", call(vault, "markedTotal") + 50)
+    admin_send(live.protocol, vault, "setDepositCap", call(vault, "totalAssets") + 50)
     _approve(vault, mallory, 100)
     gas = 0
     for _ in range(50):

@@ -137,19 +137,17 @@ def test_cancel_deposit_request_refunds_and_checks_kind_and_owner(live, trader, 
 
 
 def test_deposit_past_the_cap_at_its_fill_is_filled_in_part_and_the_rest_refunded(live, trader, alice, keeper):  # noqa: F811
-    """A request is O(1): it does not mark the book. Its room under the cap counts from the total
-    of the last fill or instant deposit (`markedTotal`) and the deposits queued. The fill checks the
-    cap at its own mark, in order: what fits fills, the rest is refunded (`depositRefunds`, pulled
-    by `claimDepositRefund`); a request refunded whole ends Cancelled."""
+    """A request is O(1): it does not mark the book, and is refused only when the deposits queued
+    would pass the cap on their own. The fill checks the cap at its own mark, in order: what fits
+    fills, the rest is refunded (`depositRefunds`, pulled by `claimDepositRefund`); a request
+    refunded whole ends Cancelled."""
     vault = _live_call(live, trader)
-    marked = call(vault, "markedTotal")
-    assert marked > 0  # the LPs' instant deposits recorded it
-    cap = marked + 5 * WAD
+    cap = call(vault, "totalAssets") + 5 * WAD
     admin_send(live.protocol, vault, "setDepositCap", cap)
     _approve(vault, alice, 10 * WAD)
     first = _request_deposit(vault, alice, 3 * WAD)
-    with reverts("ERC4626ExceededMaxDeposit", receiver=alice.address, assets=3 * WAD, max=2 * WAD):
-        _request_deposit(vault, alice, 3 * WAD)  # past the room counted from markedTotal: refused now
+    with reverts("ERC4626ExceededMaxDeposit", receiver=alice.address, assets=cap, max=cap - 3 * WAD):
+        _request_deposit(vault, alice, cap)  # can never fit with the first queued: refused now
     second = _request_deposit(vault, alice, 2 * WAD)
     admin_send(live.protocol, vault, "setDepositCap", cap - WAD)  # the room shrinks before the fill
     warp(live.w3, 1)
@@ -165,7 +163,6 @@ def test_deposit_past_the_cap_at_its_fill_is_filled_in_part_and_the_rest_refunde
     assert refund == 2 * WAD - req[5]
     assert call(vault, "pendingDepositAssets") == 0
     assert call(vault, "claimableAssets") == refund  # reserved, not the LPs'
-    assert call(vault, "markedTotal") >= total + 3 * WAD  # recorded by the fill
     with reverts("ZeroAmount"):
         send(vault, keeper, "claimDepositRefund", keeper.address)  # nothing refunded to the keeper
     balance = vault.asset.balance_units(alice.address)
