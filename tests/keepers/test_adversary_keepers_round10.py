@@ -1,7 +1,8 @@
 """Tenth adversarial round, keeper side (02d7430: the filler holds a vault's fill while an account
 on its side is below a fresh requirement, finding M, at most ``fill_hold_max_s``).
 
-K1 (medium; fixed, now a regression test): at 02d7430 the hold's clock was per vault, not per account, and it restarts only when no
+K1 (medium; fixed, now a regression test): at 02d7430 the hold's clock was per vault, not per
+account, and it restarts only when no
 account on the side is underwater (or nothing is pending). Mallory keeps a small short of her own
 below its requirement and a request of hers pending on the put vault; once the side has been
 "held" ``fill_hold_max_s``, every later fill goes at once, whatever account is insolvent then: the
@@ -16,8 +17,6 @@ long-running keeper holds carol's fill at S's post as a fresh one does.
 """
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.errors import ContractRevert
@@ -41,13 +40,13 @@ def _oracle_series(path, chain, deployed, rows: list[tuple[int, str]], extra: st
 
 
 def _under(margin, who) -> bool:
-    (c_col, c_req), (p_col, p_req) = call(margin, "healthOf", [who])[0]
+    _, (p_col, p_req) = call(margin, "healthOf", [who])[0]
     return p_col < p_req
 
 
 def test_a_stuck_account_past_the_bound_no_longer_unholds_a_later_bad_debt(w3, protocol, chain, deployed, keeper,
                                                                          tmp_path):
-    vault, carol, seller, put, sold, shares, rid = _m_market(protocol, keeper)
+    vault, carol, seller, put, _sold, shares, rid = _m_market(protocol, keeper)
     margin, m = protocol.margin, protocol.market
     vault.cancel_request(carol, rid)  # carol asks later, after the bound
     margin.deposit(seller, False, "20000")  # S: a 10% buffer, healthy at -1%
@@ -114,7 +113,8 @@ def test_a_stuck_account_past_the_bound_no_longer_unholds_a_later_bad_debt(w3, p
     print(f"\nK1: mallory short {t_sold:.2f} puts below her requirement from the 1980 post (t0+2); hold expired at "
           f"t0+70; S healthy until the 1500 post at t0+301 (collateral {coll / USDC:,.0f} vs requirement "
           f"{req / USDC:,.0f}, short {s_short / 10**18:.0f} left unliquidated at the fill). Carol's exit: "
-          f"long-running keeper (mallory's clock expired) status {status_long} (1: held), paid {naive_out / USDC:,.2f}; fresh "
+          f"long-running keeper (mallory's clock expired) status {status_long} (1: held), paid "
+          f"{naive_out / USDC:,.2f}; fresh "
           f"keeper (held, liquidations first, put bad debt {bad_debt / USDC:,.2f}) {held_out / USDC:,.2f}: "
           f"at 02d7430 the long-running keeper paid +11,652.14 USDC more")
     assert status_long == PENDING and s_short > 0  # held ahead of S's liquidation (was CLAIMABLE)
