@@ -122,11 +122,14 @@ def claim(protocol: Protocol, signer: Signer, vault: str, *, as_json: bool = Fal
     if as_json:
         return emit_json({"vault": vault, "asset_symbol": v.asset.symbol,
                       "claimed": [{"request_id": i, "assets": a} for i, a in effects.claimed],
-                      "txs": tx_list(receipts)})
-    total = sum((a for _, a in effects.claimed), Decimal(0))
+                      "deposit_refund": effects.refunds_claimed, "txs": tx_list(receipts)})
+    total = sum((a for _, a in effects.claimed), effects.refunds_claimed)
     for request_id, assets in effects.claimed:
         console.print(f"[green]✓[/] claimed request #{request_id}: {_amount(assets)} {v.asset.symbol} paid to "
                       f"{signer.address}")
+    if effects.refunds_claimed:
+        console.print(f"[green]✓[/] deposit assets refunded at fills (past the deposit cap): "
+                      f"{_amount(effects.refunds_claimed)} {v.asset.symbol} paid to {signer.address}")
     print_receipts(f"claimed {_amount(total)} {v.asset.symbol} from the {vault} vault", receipts)
     return None
 

@@ -200,7 +200,8 @@ class VaultEffects:
     and shares burnt by withdrawals, shares minted (instant deposits and filled deposit requests),
     redeem requests queued (id, shares), claims paid (id, assets), redeem requests cancelled (id,
     shares returned), deposit requests queued (id, assets) and cancelled (id, assets returned),
-    and requests filled (ids of deposits, ids of redeems)."""
+    requests filled (ids of deposits, ids of redeems), deposit assets refunded at fills past the
+    deposit cap (id, assets) and refunds paid out."""
 
     assets_paid: Decimal
     shares_burnt: Decimal
@@ -212,6 +213,8 @@ class VaultEffects:
     deposits_cancelled: tuple[tuple[int, Decimal], ...] = ()
     deposits_filled: tuple[int, ...] = ()
     redeems_filled: tuple[int, ...] = ()
+    deposits_refunded: tuple[tuple[int, Decimal], ...] = ()
+    refunds_claimed: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -445,8 +448,10 @@ class Vault(Client):
         events = self.contract.events
         paid = burnt = minted = 0
         queued, claimed, cancelled, dep_queued, dep_cancelled, dep_filled, red_filled = [], [], [], [], [], [], []
+        refunded, refunds_paid = [], 0
         kinds = (events.Withdraw, events.Deposit, events.RedeemRequest, events.RedeemClaimed, events.RedeemCancelled,
-                 events.DepositRequest, events.DepositCancelled, events.DepositFulfilled, events.RedeemFulfilled)
+                 events.DepositRequest, events.DepositCancelled, events.DepositFulfilled, events.RedeemFulfilled,
+                 events.DepositRefunded, events.DepositRefundClaimed)
         for receipt in receipts:
             for log in receipt["logs"]:
                 if Web3.to_checksum_address(log["address"]) != self.address:
@@ -474,12 +479,16 @@ class Vault(Client):
                         dep_cancelled.append((int(args["requestId"]), self._assets(args["assets"])))
                     elif name == "DepositFulfilled":
                         dep_filled.append(int(args["requestId"]))
+                    elif name == "DepositRefunded":
+                        refunded.append((int(args["requestId"]), self._assets(args["assets"])))
+                    elif name == "DepositRefundClaimed":
+                        refunds_paid += args["assets"]
                     else:
                         red_filled.append(int(args["requestId"]))
                     break
         return VaultEffects(self._assets(paid), self._shares(burnt), self._shares(minted), tuple(queued),
                             tuple(claimed), tuple(cancelled), tuple(dep_queued), tuple(dep_cancelled),
-                            tuple(dep_filled), tuple(red_filled))
+                            tuple(dep_filled), tuple(red_filled), tuple(refunded), self._assets(refunds_paid))
 
     def cancel_request(self, signer: Signer, request_id: int) -> TxReceipt:
         """Cancel the signer's pending request ``request_id``, a deposit (its assets come back) or

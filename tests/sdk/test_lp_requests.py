@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from optio.sdk.errors import InvalidInput
-from tests.helpers import warp
+from tests.helpers import admin_send, warp
 from tests.keepers.scenario import build
 
 
@@ -66,3 +66,26 @@ def test_cancel_by_kind_and_anyone_fills_after_the_delay(live, keeper, bob):
     warp(live.w3, 3601)
     live.spot_oracle.post(keeper, "2000", live.w3.eth.get_block("latest")["timestamp"])
     assert v.requests_to_serve(50) == 1 and v.fill(bob).deposits_filled == 1
+
+
+def test_a_deposit_past_the_cap_at_its_fill_is_refunded_in_part_and_claimed(live, keeper, bob):
+    """The fill fills what fits under the deposit cap at its mark and refunds the rest; the SDK
+    reads both from the events, and ``claim_all`` pays the refund back."""
+    v = live.vault("put")
+    v.asset.faucet(bob, "500")
+    _, rid = v.request_deposit(bob, "300")
+    room = v.call("totalAssets") + 100 * 10**6  # 100 USDC of room left at the fill
+    admin_send(live, v, "setDepositCap", room)
+    warp(live.w3, 5)
+    live.spot_oracle.post(keeper, "2000", live.w3.eth.get_block("latest")["timestamp"])
+    filled = v.fill(keeper)
+    effects = v.effects([filled.receipt])
+    ((refunded_id, refunded),) = effects.deposits_refunded
+    assert refunded_id == rid and Decimal(199) < refunded < Decimal(201)  # the mark moves a little
+    (deposit,) = v.requests_of(bob.address)
+    assert deposit.status == "claimed" and deposit.assets == Decimal(300) - refunded
+    assert v.deposit_refund(bob.address) == refunded
+    before = v.asset.balance(bob.address)
+    paid = v.effects(v.claim_all(bob)).refunds_claimed
+    assert paid == refunded and v.asset.balance(bob.address) == before + refunded
+    assert v.deposit_refund(bob.address) == 0
