@@ -68,9 +68,11 @@ def _log_moneyness(forward: float, strike: float) -> float:
 
 
 @numba.njit(cache=True)
-def _undiscounted(forward: float, strike: float, x: float, s: float, sign: float) -> float:
-    """Intrinsic value on the forward plus the out-of-the-money option's time value (parity)."""
-    return max(sign * (forward - strike), 0.0) + sqrt_product(forward, strike) * otm_call_scalar(-abs(x), s)
+def _undiscounted(forward: float, strike: float, sqrt_fk: float, x: float, s: float, sign: float) -> float:
+    """Intrinsic value on the forward plus the out-of-the-money option's time value (parity), the
+    latter from ``ln b`` where ``b`` is below the normal doubles (:func:`optio.pricing.scalar.time_value`)."""
+    out = -abs(x)
+    return max(sign * (forward - strike), 0.0) + twins.time_value(sqrt_fk, out, s, otm_call_scalar(out, s))
 
 
 @numba.njit(inline="always")
@@ -102,8 +104,9 @@ def _greeks_one(forward: float, strike: float, expiry_years: float, vol: float, 
     rate = _rate(discount, expiry_years)
     sqrt_t = math.sqrt(expiry_years)
     s = vol * sqrt_t
+    sqrt_fk = sqrt_product(forward, strike)
     # The price has its limits built in: intrinsic value at s = 0, the upper bound at s = ∞.
-    p = discount * _undiscounted(forward, strike, x, s, sign)
+    p = discount * _undiscounted(forward, strike, sqrt_fk, x, s, sign)
     out[PRICE, i] = p
     out[RHO, i] = -expiry_years * p
     if not 0.0 < s < math.inf:
@@ -119,7 +122,10 @@ def _greeks_one(forward: float, strike: float, expiry_years: float, vol: float, 
         out[VOLGA, i] = 0.0
         return
     d1 = x / s + 0.5 * s
-    forward_pdf = forward * INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
+    # F·φ(d1) as the blocks form it, √(FK)·e^{−(h²+t²)/2}/√(2π) (h = −|x|/s, t = s/2), and from
+    # logs where the Gaussian factor is subnormal: F·e^{−d1²/2} underflowed where √(FK) lifts the
+    # product back (F = 2.4e298, K = 5.1e-37, σ√T = 38.4: vega 0 for 2.1e-37).
+    forward_pdf = twins.forward_pdf(sqrt_fk, -abs(x) / s, 0.5 * s)
     out[DELTA, i] = discount * sign * norm_cdf(sign * d1)
     (out[GAMMA, i], out[VEGA, i], out[THETA, i], out[VANNA, i],
      out[VOLGA, i]) = _sensitivities(discount, forward, forward_pdf, s, sqrt_t, vol, d1, rate, p)
@@ -292,6 +298,30 @@ def _subnormal_values(f, k, d, call, sqrt_fk, x, s, value, invalid, price, count
             price[j] = d[j] * (intrinsic + twins.time_value(sqrt_fk[j], x[j], s[j], value[j]))
 
 
+#: ``ln b`` never exceeds this above ``−(h²+t²)/2`` where ``h + t ≤`` :data:`_LOG_B_SPLIT`
+#: (``b = e^{−(h²+t²)/2}/√(2π)·(Y(h+t) − Y(h−t))`` and ``Y(h+t)/√(2π) ≤ 1.15`` there), and never
+#: exceeds ``x/2`` (``b ≤ e^{x/2}``) anywhere.
+_LOG_B_SPLIT = 0.85
+_LOG_B_ABOVE_GAUSS = 0.15
+#: ``e^y`` is 0 in doubles below this (with a margin): a time value or ``F·φ(d1)`` whose log is
+#: below it is 0 (or a few subnormal ulps) whichever way it is formed.
+_LOG_UNDERFLOW = -746.0
+
+
+@numba.njit(inline="always")
+def _needs_logs(value: float, gauss: float, sqrt_fk: float, x: float, h: float, t: float) -> bool:
+    """Whether an option's price or ``F·φ(d1)`` must come from logs (:func:`_greeks_one`, as
+    :func:`optio.pricing.scalar.black_greeks` forms them): ``b`` or the Gaussian factor is below the
+    normal doubles (digits lost), and √(F·K) may lift the product back above the underflow. A
+    bound on ``ln b`` (:data:`_LOG_B_ABOVE_GAUSS`) keeps the many options of a desk's far wings
+    whose time value is 0 either way (``b`` ~ e^{−2000}) out of the one-at-a-time path."""
+    if not ((value < _TINY) | (gauss < _TINY)) or not sqrt_fk > 1.0:
+        return False
+    q = 0.5 * (h * h + t * t)
+    log_b = 0.5 * x if h + t > _LOG_B_SPLIT else _LOG_B_ABOVE_GAUSS - q
+    return math.log(sqrt_fk) + max(log_b, -q) > _LOG_UNDERFLOW
+
+
 #: Rows of the block scratch: the inputs of one element for all first (:func:`fill_broadcast`), then
 #: what :func:`_normalised_black` fills.
 _RATIO, _LOG_RATIO, _SQRT_T, _X, _S, _HALF_X, _HALF, _VALUE, _GAUSS, _OCTAVES = range(5, 15)
@@ -383,5 +413,6 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
                            out[VANNA, start:end], out[VOLGA, start:end], m)
         status[start:end] = STATUS_OK
         for j in range(m):
-            if invalid[j] or region[j] == SCALAR:
+            if invalid[j] or region[j] == SCALAR or _needs_logs(rows[_VALUE, j], rows[_GAUSS, j], rows[_SQRT_FK, j],
+                                                                 rows[_X, j], work[H_ROW, j], work[T_ROW, j]):
                 _greeks_one(f[j], k[j], t[j], v[j], d[j], call[j], out, status, start + j)
