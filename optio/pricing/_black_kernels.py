@@ -9,9 +9,9 @@ not fast approximations.
 
 The price is the normalised Black of :mod:`optio.pricing.normalised_black`, accurate far out of the
 money where the textbook formula loses every digit, evaluated by
-:func:`optio.pricing._normalised_black_blocks.otm_values` for the price and implied vol and by
-:func:`~optio.pricing._normalised_black_blocks.otm_calls` (the same ``b``, with Φ(h ± t) for delta) for
-the Greeks, so that implied vol inverts exactly the prices these kernels produce. An element outside
+:func:`optio.pricing._normalised_black_blocks.otm_values` for the price, the Greeks and implied vol
+(the Greeks add one erfc an option for delta's Φ(d1)), so that implied vol inverts exactly the
+prices these kernels produce. An element outside
 the domain gets ``STATUS_INVALID`` and is left unset: the caller re-checks the inputs for the
 error message.
 
@@ -29,18 +29,16 @@ import numpy as np
 from optio.pricing import _compiled_twins as twins
 from optio.pricing._disjoint import DISJOINT
 from optio.pricing._normalised_black_blocks import (
-    ERFC_DOWN,
-    ERFC_UP,
     H_ROW,
     OTM_ROWS,
     SCALAR,
     T_ROW,
-    otm_calls,
-    otm_values,
+    WORK_ROWS,
+    otm_values_from_half_x,
 )
-from optio.pricing._vector_libm import LANES, exp_block, log_block
+from optio.pricing._vector_libm import LANES, erfc_block, log_block
 from optio.pricing.moneyness import add_octaves, log_moneyness, ratio_and_octaves, sqrt_product
-from optio.pricing.normalised_black import INV_SQRT_2PI, norm_cdf, otm_call_scalar
+from optio.pricing.normalised_black import INV_SQRT2, INV_SQRT_2PI, norm_cdf, otm_call_scalar
 
 STATUS_OK = 0
 STATUS_INVALID = 1
@@ -231,28 +229,32 @@ def _rates(d, t, log_d, rate, count: int) -> None:
 
 
 @numba.njit(**DISJOINT)
-def _greeks_from_parts(f, k, t, v, d, call, rows, work, price, delta, gamma, vega, theta, rho, vanna, volga,
-                       count: int) -> None:
+def _greeks_from_parts(f, k, t, v, d, call, rows, work, invalid, region, price, delta, gamma, vega, theta, rho,
+                       vanna, volga, count: int) -> int:
     """Price and Greeks of a block from ``b`` and what it was built from (units of :func:`_greeks_one`).
 
     From ``rows``: ``ln(F/K)``, ``√T``, ``b``, the Gaussian factor and the rate; from ``work``
-    (:func:`~optio.pricing._normalised_black_blocks.otm_calls`): ``h = −|x|/s``, ``s/2``,
-    ``erfc(|h + s/2|/√2)`` and ``erfc(−(h − s/2)/√2)``. Φ(d1) and Φ(−d1) come from these, so a
-    put's tiny delta far in the money keeps its digits.
+    (:func:`~optio.pricing._normalised_black_blocks.otm_values`): ``h = −|x|/s``, ``s/2``, and
+    the erfc of Φ(d1)'s smaller side (:func:`_delta_arguments`). Φ(d1) and Φ(−d1) come from
+    it, so a put's tiny delta far in the money keeps its digits. Returns how many options the
+    scalar path must redo (invalid, :data:`SCALAR`, or ``b`` or the Gaussian factor below the
+    normal doubles, which :func:`_needs_logs` looks at): the kernel's loop over them is skipped
+    where there are none, as in nearly every block.
 
     Compiled with the arrays marked disjoint (:mod:`optio.pricing._disjoint`; the eight outputs
     are rows of the caller's result, overlapping nothing else here): with run-time overlap checks
     LLVM needed some hundred of them, gave up, and this pass ran one option at a time, about 9 ns
     an option of the desk grid more.
     """
+    redo = 0
     for j in range(count):
         h = work[H_ROW, j]
         half_s = work[T_ROW, j]
         u = h + half_s
-        tail_up = 0.5 * work[ERFC_UP, j]
-        cdf_down = 0.5 * work[ERFC_DOWN, j]
-        cdf_up = 1.0 - tail_up if u > 0.0 else tail_up
-        cdf_minus_up = tail_up if u > 0.0 else 1.0 - tail_up
+        # Φ(d1)'s smaller side, from the one erfc of :func:`_delta_arguments`.
+        tail = 0.5 * work[_ERFC_DELTA, j]
+        cdf_up = 1.0 - tail if u > 0.0 else tail
+        cdf_minus_up = tail if u > 0.0 else 1.0 - tail
         sqrt_fk = rows[_SQRT_FK, j]
         intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
         p = d[j] * (intrinsic + sqrt_fk * rows[_VALUE, j])
@@ -261,13 +263,31 @@ def _greeks_from_parts(f, k, t, v, d, call, rows, work, price, delta, gamma, veg
         # d1 = h + s/2 below the money, −(h − s/2) above; Φ(±d1) from the same values.
         in_the_money = rows[_LOG_RATIO, j] > 0.0
         d1 = half_s - h if in_the_money else u
-        cdf_d1 = (1.0 - cdf_down) if in_the_money else cdf_up
-        cdf_minus_d1 = cdf_down if in_the_money else cdf_minus_up
+        cdf_d1 = (1.0 - tail) if in_the_money else cdf_up
+        cdf_minus_d1 = tail if in_the_money else cdf_minus_up
         price[j] = p
         delta[j] = d[j] * (cdf_d1 if call[j] else -cdf_minus_d1)
         rho[j] = -t[j] * p
         gamma[j], vega[j], theta[j], vanna[j], volga[j] = _sensitivities(d[j], f[j], forward_pdf, 2.0 * half_s,
                                                                           rows[_SQRT_T, j], v[j], d1, rows[_RATE, j], p)
+        redo += invalid[j] | (region[j] == SCALAR) | (rows[_VALUE, j] < _TINY) | (rows[_GAUSS, j] < _TINY)
+    return redo
+
+
+#: Rows of :func:`otm_values`' scratch free once it returns: the erfc argument of Φ(d1)'s smaller
+#: side and its erfc (:func:`_delta_arguments`).
+_DELTA_ARGUMENT, _ERFC_DELTA = WORK_ROWS + 2, WORK_ROWS + 3
+
+
+@numba.njit(**DISJOINT)
+def _delta_arguments(h, t, log_ratio, argument, count: int) -> None:
+    """The erfc argument of Φ(d1)'s smaller side (Φ(u) = erfc(−u/√2)/2): below the money d1 = h + t,
+    from ``|h + t|/√2``; above it Φ(−d1) = Φ(h − t), from ``−(h − t)/√2`` (h = −|x|/s, t = s/2).
+    Delta needs only this one; the two-term ``b`` wants both Φ(h ± t), but only for its own
+    options (:func:`~optio.pricing._normalised_black_blocks.otm_values` packs them): the Taylor
+    and asymptotic ones, 86% of a desk's grid, took a second erfc for nothing."""
+    for j in range(count):
+        argument[j] = -(h[j] - t[j]) * INV_SQRT2 if log_ratio[j] > 0.0 else abs(h[j] + t[j]) * INV_SQRT2
 
 
 #: The smallest normal double.
@@ -343,9 +363,10 @@ def _scratch():
 def _normalised_black(f, k, t, v, d, m: int, scratch, with_phi: bool) -> None:
     """Check a block of options (forward, strike, years, vol, discount) and leave ``b(−|x|, σ√T)``
     and what it was built from in ``scratch`` (rows ``_RATIO`` … ``_GAUSS``): the front end of
-    both kernels. ``with_phi`` also leaves Φ(h ± t) in the work rows, for the Greeks
-    (:func:`~optio.pricing._normalised_black_blocks.otm_calls`); the price needs only ``b``
-    (:func:`~optio.pricing._normalised_black_blocks.otm_values`, the same ``b``)."""
+    both kernels (``b`` by :func:`~optio.pricing._normalised_black_blocks.otm_values`). ``with_phi``
+    also leaves the erfc of Φ(d1)'s smaller side in the work rows, for the Greeks' delta
+    (:func:`_delta_arguments`; :func:`~optio.pricing._normalised_black_blocks.otm_calls` gave
+    both Φ(h ± t) of every option, the same bits, for one erfc an option more)."""
     rows, work, region, index, invalid = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
     ratio, log_ratio, sqrt_t, x, s = rows[_RATIO], rows[_LOG_RATIO], rows[_SQRT_T], rows[_X], rows[_S]
     half_x, half, value, gauss, octaves = rows[_HALF_X], rows[_HALF], rows[_VALUE], rows[_GAUSS], rows[_OCTAVES]
@@ -353,11 +374,10 @@ def _normalised_black(f, k, t, v, d, m: int, scratch, with_phi: bool) -> None:
         _recheck(f, k, ratio, octaves, rows[_SQRT_FK], invalid, m)
     log_block(ratio, log_ratio, m)
     _arguments(log_ratio, octaves, t, v, sqrt_t, x, s, half_x, m)
-    exp_block(half_x, half, m)
+    otm_values_from_half_x(x, s, half_x, half, value, gauss, work, region, index, m)
     if with_phi:
-        otm_calls(x, s, half, value, gauss, work, region, index, m)
-    else:
-        otm_values(x, s, half, value, gauss, work, region, index, m)
+        _delta_arguments(work[H_ROW], work[T_ROW], log_ratio, work[_DELTA_ARGUMENT], m)
+        erfc_block(work[_DELTA_ARGUMENT], work[_ERFC_DELTA], m)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -408,10 +428,13 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
             log_block(d, rows[_LOG_D], m)
             _rates(d, t, rows[_LOG_D], rows[_RATE], m)
         end = start + m
-        _greeks_from_parts(f, k, t, v, d, call, rows, work, out[PRICE, start:end], out[DELTA, start:end],
-                           out[GAMMA, start:end], out[VEGA, start:end], out[THETA, start:end], out[RHO, start:end],
-                           out[VANNA, start:end], out[VOLGA, start:end], m)
+        redo = _greeks_from_parts(f, k, t, v, d, call, rows, work, invalid, region, out[PRICE, start:end],
+                                  out[DELTA, start:end], out[GAMMA, start:end], out[VEGA, start:end],
+                                  out[THETA, start:end], out[RHO, start:end], out[VANNA, start:end],
+                                  out[VOLGA, start:end], m)
         status[start:end] = STATUS_OK
+        if redo == 0:
+            continue
         for j in range(m):
             if invalid[j] or region[j] == SCALAR or _needs_logs(rows[_VALUE, j], rows[_GAUSS, j], rows[_SQRT_FK, j],
                                                                  rows[_X, j], work[H_ROW, j], work[T_ROW, j]):
