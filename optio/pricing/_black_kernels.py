@@ -330,7 +330,7 @@ _LOG_UNDERFLOW = -746.0
 
 @numba.njit(inline="always")
 def _needs_logs(value: float, gauss: float, sqrt_fk: float, x: float, h: float, t: float) -> bool:
-    """Whether an option's price or ``F·φ(d1)`` must come from logs (:func:`_greeks_one`, as
+    """Whether an option's price or ``F·φ(d1)`` must come from logs (:func:`_greeks_from_logs`, as
     :func:`optio.pricing.scalar.black_greeks` forms them): ``b`` or the Gaussian factor is below the
     normal doubles (digits lost), and √(F·K) may lift the product back above the underflow. A
     bound on ``ln b`` (:data:`_LOG_B_ABOVE_GAUSS`) keeps the many options of a desk's far wings
@@ -340,6 +340,27 @@ def _needs_logs(value: float, gauss: float, sqrt_fk: float, x: float, h: float, 
     q = 0.5 * (h * h + t * t)
     log_b = 0.5 * x if h + t > _LOG_B_SPLIT else _LOG_B_ABOVE_GAUSS - q
     return math.log(sqrt_fk) + max(log_b, -q) > _LOG_UNDERFLOW
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _greeks_from_logs(f, k, t, v, d, call, rows, work, out, j: int, i: int) -> None:
+    """Option ``j`` of the block (``i`` of the batch) again where :func:`_needs_logs` says so: its
+    time value from ``ln b`` where ``b`` is below the normal doubles (the code, and so the bits, of
+    :func:`_subnormal_values`: black_price's price), ``F·φ(d1)`` from logs where the Gaussian factor
+    is (:func:`optio.pricing.scalar.forward_pdf`), and the Greeks that carry either; delta keeps the
+    block's value (Φ(d1) has not lost digits). The block's ``b``, not the scalar function's: the
+    price stays black_price's to the bit."""
+    sqrt_fk, half_s, h = rows[_SQRT_FK, j], work[T_ROW, j], work[H_ROW, j]
+    intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
+    p = d[j] * (intrinsic + twins.time_value(sqrt_fk, rows[_X, j], rows[_S, j], rows[_VALUE, j]))
+    gauss = rows[_GAUSS, j]
+    forward_pdf = sqrt_fk * gauss * INV_SQRT_2PI if gauss >= _TINY else twins.forward_pdf(sqrt_fk, h, half_s)
+    d1 = half_s - h if rows[_LOG_RATIO, j] > 0.0 else h + half_s
+    out[PRICE, i] = p
+    out[RHO, i] = -t[j] * p
+    (out[GAMMA, i], out[VEGA, i], out[THETA, i], out[VANNA, i],
+     out[VOLGA, i]) = _sensitivities(d[j], f[j], forward_pdf, 2.0 * half_s, rows[_SQRT_T, j], v[j], d1,
+                                     rows[_RATE, j], p)
 
 
 #: Rows of the block scratch: the inputs of one element for all first (:func:`fill_broadcast`), then
@@ -436,6 +457,8 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
         if redo == 0:
             continue
         for j in range(m):
-            if invalid[j] or region[j] == SCALAR or _needs_logs(rows[_VALUE, j], rows[_GAUSS, j], rows[_SQRT_FK, j],
-                                                                 rows[_X, j], work[H_ROW, j], work[T_ROW, j]):
+            if invalid[j] or region[j] == SCALAR:
                 _greeks_one(f[j], k[j], t[j], v[j], d[j], call[j], out, status, start + j)
+            elif _needs_logs(rows[_VALUE, j], rows[_GAUSS, j], rows[_SQRT_FK, j], rows[_X, j], work[H_ROW, j],
+                             work[T_ROW, j]):
+                _greeks_from_logs(f, k, t, v, d, call, rows, work, out, j, start + j)

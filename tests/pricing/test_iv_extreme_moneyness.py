@@ -206,9 +206,9 @@ def test_black_greeks_far_apart_are_the_one_option_path(log_f, log_k, log_spread
     normal doubles and √(F·K) lifts the price or ``F·φ(d1)`` back into them: the one-option path's
     Greeks (which form both from logs) to 1e-12 relative plus what an ulp of the Gaussian's
     exponent moves them by (1e-290 absolutely below that), alone and among desk options; the
-    price and vega also against mpmath. Before, the blocks gave the product of a subnormal ``b``
-    (the price of F = 8.8e60, K = 1.1e62 off by 1.6e-10 relative, or 0 for 2e-183) and of a
-    subnormal Gaussian factor (vega 0 for 2.1e-37)."""
+    price and vega also against mpmath, and the price is black_price's to the bit. Before, the
+    blocks gave the product of a subnormal ``b`` (the price of F = 8.8e60, K = 1.1e62 off by
+    1.6e-10 relative, or 0 for 2e-183) and of a subnormal Gaussian factor (vega 0 for 2.1e-37)."""
     forward, strike, t, vol, is_call = option(log_f, log_k, log_spread, t, is_call)
     one = scalar.black_greeks(forward, strike, t, vol, is_call=is_call, discount=discount)
     alone = black_greeks(forward, strike, t, vol, is_call=is_call, discount=discount)
@@ -229,6 +229,8 @@ def test_black_greeks_far_apart_are_the_one_option_path(log_f, log_k, log_spread
         a, in_batch, b = float(getattr(alone, name)), float(getattr(batch, name)[1]), getattr(one, name)
         assert a == in_batch or (math.isnan(a) and math.isnan(in_batch)), name
         assert abs(a - b) <= rel * max(abs(a), abs(b), scales.get(name, 0.0)) + 1e-290, (name, a, b)
+    # The Greeks' price is black_price's to the bit (implied vol inverts the latter).
+    assert float(alone.price) == float(black_price(forward, strike, t, vol, is_call=is_call, discount=discount))
     truth = Truth(forward, strike, t, vol, is_call)
     price = float(alone.price)
     tolerance = (1e-13 * (truth.price - truth.intrinsic) + 4 * EPS * (abs(truth.x) + 1.0) * truth.moneyness
