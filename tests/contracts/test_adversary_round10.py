@@ -31,31 +31,15 @@ in front of the fill took the room a queued request counted on. Now it is refuse
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from optio.sdk.market import TradeKind
 from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
 from tests.contracts.test_adversary import FILLER, _fill, _signer
+from tests.contracts.vaults.test_forward_flows import _approve, _live_call
+from tests.contracts.vaults.test_forward_flows import _request_deposit as _req_deposit
 from tests.helpers import admin_send, call, request_id_of, reverts, send
 
 WAD = 10**18
 USDC = 10**6
 PENDING, CLAIMABLE, CLAIMED, CANCELLED = 1, 2, 3, 4
-
-
-def _approve(vault, signer, units: int) -> None:
-    vault.asset.faucet(signer, str(Decimal(units) / 10**vault.asset.decimals))
-    send(vault.asset, signer, "approve", vault.address, 2**256 - 1)
-
-
-def _req_deposit(vault, signer, units: int) -> int:
-    return request_id_of(vault, send(vault, signer, "requestDeposit", units, signer.address, signer.address))
-
-
-def _live_call(live, trader):  # noqa: F811
-    """The call vault with one live option (trader long 2 ATM calls): requests only."""
-    live.market.trade(trader, live.option("2000"), TradeKind.BUY, "2")
-    return live.protocol.vault("call")
 
 
 def _status(vault, rid) -> int:
