@@ -9,9 +9,9 @@ not fast approximations.
 
 The price is the normalised Black of :mod:`optio.pricing.normalised_black`, accurate far out of the
 money where the textbook formula loses every digit, evaluated by
-:func:`optio.pricing._normalised_black_blocks.otm_values` for the price and implied vol and by
-:func:`~optio.pricing._normalised_black_blocks.otm_calls` (the same ``b``, with Φ(h ± t) for delta) for
-the Greeks, so that implied vol inverts exactly the prices these kernels produce. An element outside
+:func:`optio.pricing._normalised_black_blocks.otm_values` for the price, the Greeks and implied vol
+(the Greeks add one erfc an option for delta's Φ(d1)), so that implied vol inverts exactly the
+prices these kernels produce. An element outside
 the domain gets ``STATUS_INVALID`` and is left unset: the caller re-checks the inputs for the
 error message.
 
@@ -29,18 +29,16 @@ import numpy as np
 from optio.pricing import _compiled_twins as twins
 from optio.pricing._disjoint import DISJOINT
 from optio.pricing._normalised_black_blocks import (
-    ERFC_DOWN,
-    ERFC_UP,
     H_ROW,
     OTM_ROWS,
     SCALAR,
     T_ROW,
-    otm_calls,
-    otm_values,
+    WORK_ROWS,
+    otm_values_from_half_x,
 )
-from optio.pricing._vector_libm import LANES, exp_block, log_block
+from optio.pricing._vector_libm import LANES, erfc_block, log_block
 from optio.pricing.moneyness import add_octaves, log_moneyness, ratio_and_octaves, sqrt_product
-from optio.pricing.normalised_black import INV_SQRT_2PI, norm_cdf, otm_call_scalar
+from optio.pricing.normalised_black import INV_SQRT2, INV_SQRT_2PI, norm_cdf, otm_call_scalar
 
 STATUS_OK = 0
 STATUS_INVALID = 1
@@ -68,9 +66,11 @@ def _log_moneyness(forward: float, strike: float) -> float:
 
 
 @numba.njit(cache=True)
-def _undiscounted(forward: float, strike: float, x: float, s: float, sign: float) -> float:
-    """Intrinsic value on the forward plus the out-of-the-money option's time value (parity)."""
-    return max(sign * (forward - strike), 0.0) + sqrt_product(forward, strike) * otm_call_scalar(-abs(x), s)
+def _undiscounted(forward: float, strike: float, sqrt_fk: float, x: float, s: float, sign: float) -> float:
+    """Intrinsic value on the forward plus the out-of-the-money option's time value (parity), the
+    latter from ``ln b`` where ``b`` is below the normal doubles (:func:`optio.pricing.scalar.time_value`)."""
+    out = -abs(x)
+    return max(sign * (forward - strike), 0.0) + twins.time_value(sqrt_fk, out, s, otm_call_scalar(out, s))
 
 
 @numba.njit(inline="always")
@@ -102,8 +102,9 @@ def _greeks_one(forward: float, strike: float, expiry_years: float, vol: float, 
     rate = _rate(discount, expiry_years)
     sqrt_t = math.sqrt(expiry_years)
     s = vol * sqrt_t
+    sqrt_fk = sqrt_product(forward, strike)
     # The price has its limits built in: intrinsic value at s = 0, the upper bound at s = ∞.
-    p = discount * _undiscounted(forward, strike, x, s, sign)
+    p = discount * _undiscounted(forward, strike, sqrt_fk, x, s, sign)
     out[PRICE, i] = p
     out[RHO, i] = -expiry_years * p
     if not 0.0 < s < math.inf:
@@ -119,7 +120,10 @@ def _greeks_one(forward: float, strike: float, expiry_years: float, vol: float, 
         out[VOLGA, i] = 0.0
         return
     d1 = x / s + 0.5 * s
-    forward_pdf = forward * INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
+    # F·φ(d1) as the blocks form it, √(FK)·e^{−(h²+t²)/2}/√(2π) (h = −|x|/s, t = s/2), and from
+    # logs where the Gaussian factor is subnormal: F·e^{−d1²/2} underflowed where √(FK) lifts the
+    # product back (F = 2.4e298, K = 5.1e-37, σ√T = 38.4: vega 0 for 2.1e-37).
+    forward_pdf = twins.forward_pdf(sqrt_fk, -abs(x) / s, 0.5 * s)
     out[DELTA, i] = discount * sign * norm_cdf(sign * d1)
     (out[GAMMA, i], out[VEGA, i], out[THETA, i], out[VANNA, i],
      out[VOLGA, i]) = _sensitivities(discount, forward, forward_pdf, s, sqrt_t, vol, d1, rate, p)
@@ -225,28 +229,32 @@ def _rates(d, t, log_d, rate, count: int) -> None:
 
 
 @numba.njit(**DISJOINT)
-def _greeks_from_parts(f, k, t, v, d, call, rows, work, price, delta, gamma, vega, theta, rho, vanna, volga,
-                       count: int) -> None:
+def _greeks_from_parts(f, k, t, v, d, call, rows, work, invalid, region, price, delta, gamma, vega, theta, rho,
+                       vanna, volga, count: int) -> int:
     """Price and Greeks of a block from ``b`` and what it was built from (units of :func:`_greeks_one`).
 
     From ``rows``: ``ln(F/K)``, ``√T``, ``b``, the Gaussian factor and the rate; from ``work``
-    (:func:`~optio.pricing._normalised_black_blocks.otm_calls`): ``h = −|x|/s``, ``s/2``,
-    ``erfc(|h + s/2|/√2)`` and ``erfc(−(h − s/2)/√2)``. Φ(d1) and Φ(−d1) come from these, so a
-    put's tiny delta far in the money keeps its digits.
+    (:func:`~optio.pricing._normalised_black_blocks.otm_values`): ``h = −|x|/s``, ``s/2``, and
+    the erfc of Φ(d1)'s smaller side (:func:`_delta_arguments`). Φ(d1) and Φ(−d1) come from
+    it, so a put's tiny delta far in the money keeps its digits. Returns how many options the
+    scalar path must redo (invalid, :data:`SCALAR`, or ``b`` or the Gaussian factor below the
+    normal doubles, which :func:`_needs_logs` looks at): the kernel's loop over them is skipped
+    where there are none, as in nearly every block.
 
     Compiled with the arrays marked disjoint (:mod:`optio.pricing._disjoint`; the eight outputs
     are rows of the caller's result, overlapping nothing else here): with run-time overlap checks
     LLVM needed some hundred of them, gave up, and this pass ran one option at a time, about 9 ns
     an option of the desk grid more.
     """
+    redo = 0
     for j in range(count):
         h = work[H_ROW, j]
         half_s = work[T_ROW, j]
         u = h + half_s
-        tail_up = 0.5 * work[ERFC_UP, j]
-        cdf_down = 0.5 * work[ERFC_DOWN, j]
-        cdf_up = 1.0 - tail_up if u > 0.0 else tail_up
-        cdf_minus_up = tail_up if u > 0.0 else 1.0 - tail_up
+        # Φ(d1)'s smaller side, from the one erfc of :func:`_delta_arguments`.
+        tail = 0.5 * work[_ERFC_DELTA, j]
+        cdf_up = 1.0 - tail if u > 0.0 else tail
+        cdf_minus_up = tail if u > 0.0 else 1.0 - tail
         sqrt_fk = rows[_SQRT_FK, j]
         intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
         p = d[j] * (intrinsic + sqrt_fk * rows[_VALUE, j])
@@ -255,13 +263,31 @@ def _greeks_from_parts(f, k, t, v, d, call, rows, work, price, delta, gamma, veg
         # d1 = h + s/2 below the money, −(h − s/2) above; Φ(±d1) from the same values.
         in_the_money = rows[_LOG_RATIO, j] > 0.0
         d1 = half_s - h if in_the_money else u
-        cdf_d1 = (1.0 - cdf_down) if in_the_money else cdf_up
-        cdf_minus_d1 = cdf_down if in_the_money else cdf_minus_up
+        cdf_d1 = (1.0 - tail) if in_the_money else cdf_up
+        cdf_minus_d1 = tail if in_the_money else cdf_minus_up
         price[j] = p
         delta[j] = d[j] * (cdf_d1 if call[j] else -cdf_minus_d1)
         rho[j] = -t[j] * p
         gamma[j], vega[j], theta[j], vanna[j], volga[j] = _sensitivities(d[j], f[j], forward_pdf, 2.0 * half_s,
                                                                           rows[_SQRT_T, j], v[j], d1, rows[_RATE, j], p)
+        redo += invalid[j] | (region[j] == SCALAR) | (rows[_VALUE, j] < _TINY) | (rows[_GAUSS, j] < _TINY)
+    return redo
+
+
+#: Rows of :func:`otm_values`' scratch free once it returns: the erfc argument of Φ(d1)'s smaller
+#: side and its erfc (:func:`_delta_arguments`).
+_DELTA_ARGUMENT, _ERFC_DELTA = WORK_ROWS + 2, WORK_ROWS + 3
+
+
+@numba.njit(**DISJOINT)
+def _delta_arguments(h, t, log_ratio, argument, count: int) -> None:
+    """The erfc argument of Φ(d1)'s smaller side (Φ(u) = erfc(−u/√2)/2): below the money d1 = h + t,
+    from ``|h + t|/√2``; above it Φ(−d1) = Φ(h − t), from ``−(h − t)/√2`` (h = −|x|/s, t = s/2).
+    Delta needs only this one; the two-term ``b`` wants both Φ(h ± t), but only for its own
+    options (:func:`~optio.pricing._normalised_black_blocks.otm_values` packs them): the Taylor
+    and asymptotic ones, 86% of a desk's grid, took a second erfc for nothing."""
+    for j in range(count):
+        argument[j] = -(h[j] - t[j]) * INV_SQRT2 if log_ratio[j] > 0.0 else abs(h[j] + t[j]) * INV_SQRT2
 
 
 #: The smallest normal double.
@@ -292,6 +318,51 @@ def _subnormal_values(f, k, d, call, sqrt_fk, x, s, value, invalid, price, count
             price[j] = d[j] * (intrinsic + twins.time_value(sqrt_fk[j], x[j], s[j], value[j]))
 
 
+#: ``ln b`` never exceeds this above ``−(h²+t²)/2`` where ``h + t ≤`` :data:`_LOG_B_SPLIT`
+#: (``b = e^{−(h²+t²)/2}/√(2π)·(Y(h+t) − Y(h−t))`` and ``Y(h+t)/√(2π) ≤ 1.15`` there), and never
+#: exceeds ``x/2`` (``b ≤ e^{x/2}``) anywhere.
+_LOG_B_SPLIT = 0.85
+_LOG_B_ABOVE_GAUSS = 0.15
+#: ``e^y`` is 0 in doubles below this (with a margin): a time value or ``F·φ(d1)`` whose log is
+#: below it is 0 (or a few subnormal ulps) whichever way it is formed.
+_LOG_UNDERFLOW = -746.0
+
+
+@numba.njit(inline="always")
+def _needs_logs(value: float, gauss: float, sqrt_fk: float, x: float, h: float, t: float) -> bool:
+    """Whether an option's price or ``F·φ(d1)`` must come from logs (:func:`_greeks_from_logs`, as
+    :func:`optio.pricing.scalar.black_greeks` forms them): ``b`` or the Gaussian factor is below the
+    normal doubles (digits lost), and √(F·K) may lift the product back above the underflow. A
+    bound on ``ln b`` (:data:`_LOG_B_ABOVE_GAUSS`) keeps the many options of a desk's far wings
+    whose time value is 0 either way (``b`` ~ e^{−2000}) out of the one-at-a-time path."""
+    if not ((value < _TINY) | (gauss < _TINY)) or not sqrt_fk > 1.0:
+        return False
+    q = 0.5 * (h * h + t * t)
+    log_b = 0.5 * x if h + t > _LOG_B_SPLIT else _LOG_B_ABOVE_GAUSS - q
+    return math.log(sqrt_fk) + max(log_b, -q) > _LOG_UNDERFLOW
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _greeks_from_logs(f, k, t, v, d, call, rows, work, out, j: int, i: int) -> None:
+    """Option ``j`` of the block (``i`` of the batch) again where :func:`_needs_logs` says so: its
+    time value from ``ln b`` where ``b`` is below the normal doubles (the code, and so the bits, of
+    :func:`_subnormal_values`: black_price's price), ``F·φ(d1)`` from logs where the Gaussian factor
+    is (:func:`optio.pricing.scalar.forward_pdf`), and the Greeks that carry either; delta keeps the
+    block's value (Φ(d1) has not lost digits). The block's ``b``, not the scalar function's: the
+    price stays black_price's to the bit."""
+    sqrt_fk, half_s, h = rows[_SQRT_FK, j], work[T_ROW, j], work[H_ROW, j]
+    intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
+    p = d[j] * (intrinsic + twins.time_value(sqrt_fk, rows[_X, j], rows[_S, j], rows[_VALUE, j]))
+    gauss = rows[_GAUSS, j]
+    forward_pdf = sqrt_fk * gauss * INV_SQRT_2PI if gauss >= _TINY else twins.forward_pdf(sqrt_fk, h, half_s)
+    d1 = half_s - h if rows[_LOG_RATIO, j] > 0.0 else h + half_s
+    out[PRICE, i] = p
+    out[RHO, i] = -t[j] * p
+    (out[GAMMA, i], out[VEGA, i], out[THETA, i], out[VANNA, i],
+     out[VOLGA, i]) = _sensitivities(d[j], f[j], forward_pdf, 2.0 * half_s, rows[_SQRT_T, j], v[j], d1,
+                                     rows[_RATE, j], p)
+
+
 #: Rows of the block scratch: the inputs of one element for all first (:func:`fill_broadcast`), then
 #: what :func:`_normalised_black` fills.
 _RATIO, _LOG_RATIO, _SQRT_T, _X, _S, _HALF_X, _HALF, _VALUE, _GAUSS, _OCTAVES = range(5, 15)
@@ -313,9 +384,10 @@ def _scratch():
 def _normalised_black(f, k, t, v, d, m: int, scratch, with_phi: bool) -> None:
     """Check a block of options (forward, strike, years, vol, discount) and leave ``b(−|x|, σ√T)``
     and what it was built from in ``scratch`` (rows ``_RATIO`` … ``_GAUSS``): the front end of
-    both kernels. ``with_phi`` also leaves Φ(h ± t) in the work rows, for the Greeks
-    (:func:`~optio.pricing._normalised_black_blocks.otm_calls`); the price needs only ``b``
-    (:func:`~optio.pricing._normalised_black_blocks.otm_values`, the same ``b``)."""
+    both kernels (``b`` by :func:`~optio.pricing._normalised_black_blocks.otm_values`). ``with_phi``
+    also leaves the erfc of Φ(d1)'s smaller side in the work rows, for the Greeks' delta
+    (:func:`_delta_arguments`; :func:`~optio.pricing._normalised_black_blocks.otm_calls` gave
+    both Φ(h ± t) of every option, the same bits, for one erfc an option more)."""
     rows, work, region, index, invalid = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
     ratio, log_ratio, sqrt_t, x, s = rows[_RATIO], rows[_LOG_RATIO], rows[_SQRT_T], rows[_X], rows[_S]
     half_x, half, value, gauss, octaves = rows[_HALF_X], rows[_HALF], rows[_VALUE], rows[_GAUSS], rows[_OCTAVES]
@@ -323,11 +395,10 @@ def _normalised_black(f, k, t, v, d, m: int, scratch, with_phi: bool) -> None:
         _recheck(f, k, ratio, octaves, rows[_SQRT_FK], invalid, m)
     log_block(ratio, log_ratio, m)
     _arguments(log_ratio, octaves, t, v, sqrt_t, x, s, half_x, m)
-    exp_block(half_x, half, m)
+    otm_values_from_half_x(x, s, half_x, half, value, gauss, work, region, index, m)
     if with_phi:
-        otm_calls(x, s, half, value, gauss, work, region, index, m)
-    else:
-        otm_values(x, s, half, value, gauss, work, region, index, m)
+        _delta_arguments(work[H_ROW], work[T_ROW], log_ratio, work[_DELTA_ARGUMENT], m)
+        erfc_block(work[_DELTA_ARGUMENT], work[_ERFC_DELTA], m)
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -378,10 +449,16 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
             log_block(d, rows[_LOG_D], m)
             _rates(d, t, rows[_LOG_D], rows[_RATE], m)
         end = start + m
-        _greeks_from_parts(f, k, t, v, d, call, rows, work, out[PRICE, start:end], out[DELTA, start:end],
-                           out[GAMMA, start:end], out[VEGA, start:end], out[THETA, start:end], out[RHO, start:end],
-                           out[VANNA, start:end], out[VOLGA, start:end], m)
+        redo = _greeks_from_parts(f, k, t, v, d, call, rows, work, invalid, region, out[PRICE, start:end],
+                                  out[DELTA, start:end], out[GAMMA, start:end], out[VEGA, start:end],
+                                  out[THETA, start:end], out[RHO, start:end], out[VANNA, start:end],
+                                  out[VOLGA, start:end], m)
         status[start:end] = STATUS_OK
+        if redo == 0:
+            continue
         for j in range(m):
             if invalid[j] or region[j] == SCALAR:
                 _greeks_one(f[j], k[j], t[j], v[j], d[j], call[j], out, status, start + j)
+            elif _needs_logs(rows[_VALUE, j], rows[_GAUSS, j], rows[_SQRT_FK, j], rows[_X, j], work[H_ROW, j],
+                             work[T_ROW, j]):
+                _greeks_from_logs(f, k, t, v, d, call, rows, work, out, j, start + j)

@@ -4,7 +4,8 @@ division) bound to the compiled functions of the same mathematics instead.
 
 Why: the inversions that Householder's steps do not settle (:func:`~optio.pricing.scalar.bracketed_total_vol`,
 :func:`~optio.pricing.scalar.underflowed_vol`), and the time value where ``b`` is below the normal
-doubles (:func:`~optio.pricing.scalar.time_value`), are needed by both paths. Written once in pure
+doubles (:func:`~optio.pricing.scalar.time_value`, and :func:`~optio.pricing.scalar.forward_pdf` where the
+Gaussian factor is), are needed by both paths. Written once in pure
 Python, the one-option path runs them as they are; the vectorised engine runs them compiled, in
 its kernel, so that the ~135 options a million of the desk grid that need them (β below the
 normal doubles) cost it microseconds, not the 29 ms their Python calls did.
@@ -53,3 +54,4 @@ _objective = _twin(scalar._objective, _log_value_and_ratio=_log_value_and_ratio,
 bracketed_total_vol = _twin(scalar.bracketed_total_vol, _objective=_objective, **_HELPERS)
 underflowed_vol = _twin(scalar.underflowed_vol, bracketed_total_vol=bracketed_total_vol, **_HELPERS)
 time_value = _twin(scalar.time_value, _log_value_and_ratio=_log_value_and_ratio, **_HELPERS)
+forward_pdf = _twin(scalar.forward_pdf, **_HELPERS)

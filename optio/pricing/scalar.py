@@ -419,6 +419,20 @@ def _sensitivities(
     )
 
 
+def forward_pdf(sqrt_fk: float, h: float, t: float) -> float:
+    """``F·φ(d1) = K·φ(d2) = √(F·K)·e^{−(h²+t²)/2}/√(2π)`` (``h = x/s``, ``t = s/2``), in the units
+    of F and K: symmetric in F and K, so it does not overflow. Where the Gaussian factor is below
+    the normal doubles (it has lost digits there) but √(F·K) > 1 may lift the product back into
+    them, as ``e^{ln √(F·K) − (h²+t²)/2}/√(2π)``: F = 2.4e298, K = 5.1e-37, σ√T = 38.4 has a
+    Gaussian factor of e^{-771} and a vega of 2.1e-37. The vectorised Greeks run this very code,
+    compiled (:mod:`optio.pricing._compiled_twins`), for their options in that range."""
+    q = 0.5 * (h * h + t * t)
+    gauss = _exp(-q)
+    if gauss >= _TINY or not sqrt_fk > 1.0:
+        return sqrt_fk * gauss * INV_SQRT_2PI
+    return _exp(_log(sqrt_fk) - q) * INV_SQRT_2PI
+
+
 def black_greeks(
     forward: float, strike: float, expiry_years: float, vol: float, *, is_call: bool, discount: float = 1.0
 ) -> OptionGreeks:
@@ -465,8 +479,8 @@ def black_greeks(
     else:
         d1 = u
         cdf_d1, cdf_minus_d1 = (1.0 - tail_up, tail_up) if u > 0.0 else (tail_up, 1.0 - tail_up)
-    forward_pdf = sqrt_fk * math.exp(-0.5 * (h * h + half_s * half_s)) * INV_SQRT_2PI
-    gamma, vega, theta, vanna, volga = _sensitivities(discount, forward, forward_pdf, s, sqrt_t, vol, d1, rate, price)
+    gamma, vega, theta, vanna, volga = _sensitivities(discount, forward, forward_pdf(sqrt_fk, h, half_s), s, sqrt_t,
+                                                      vol, d1, rate, price)
     return OptionGreeks(
         price=price,
         delta=discount * (cdf_d1 if is_call else -cdf_minus_d1),

@@ -26,7 +26,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from optio.pricing import scalar
-from optio.pricing.black_scholes import black_price
+from optio.pricing.black_scholes import black_greeks, black_price
 from optio.pricing.implied_vol import IVStatus, implied_vol_black
 
 EPS = 2.0**-52
@@ -189,3 +189,52 @@ def test_a_batch_settles_its_underflowed_options_in_place():
         assert int(iv.status[j]) == one.status == IVStatus.OK, j
         assert float(iv.vol[j]) == pytest.approx(vols[j], rel=1e-12), j
     assert iv.status.dtype == np.int8 and set(iv.reasons()) == {"OK"}
+
+
+GREEK_NAMES = ("price", "delta", "gamma", "vega", "theta", "rho", "vanna", "volga")
+
+
+@settings(max_examples=400, deadline=None)
+@given(log_level, log_level, st.one_of(spread, st.floats(math.log(0.5), math.log(30.0))), st.floats(MINUTE, 5.0),
+       st.booleans(), st.sampled_from([1.0, 0.97]))
+@example(math.log(2.363620494812557e298), math.log(5.097388474743425e-37), math.log(0.9738), 2.08, False, 1.0)
+@example(math.log(5.6334705933464535e256), math.log(2.7891791039147936e-49), math.log(0.8503), 4.06, True, 1.0)
+@example(math.log(8.752633503700888e60), math.log(1.0673009981420755e62), math.log(0.031), 1.12, True, 1.0)
+@example(math.log(1.029109471271011e169), math.log(1.5275510581299967e173), math.log(0.074), 0.0068, True, 0.97)
+def test_black_greeks_far_apart_are_the_one_option_path(log_f, log_k, log_spread, t, is_call, discount):
+    """black_greeks (the blocks) where ``b`` or the Gaussian factor ``e^{−(h²+t²)/2}`` is below the
+    normal doubles and √(F·K) lifts the price or ``F·φ(d1)`` back into them: the one-option path's
+    Greeks (which form both from logs) to 1e-12 relative plus what an ulp of the Gaussian's
+    exponent moves them by (1e-290 absolutely below that), alone and among desk options; the
+    price and vega also against mpmath, and the price is black_price's to the bit. Before, the
+    blocks gave the product of a subnormal ``b`` (the price of F = 8.8e60, K = 1.1e62 off by
+    1.6e-10 relative, or 0 for 2e-183) and of a subnormal Gaussian factor (vega 0 for 2.1e-37)."""
+    forward, strike, t, vol, is_call = option(log_f, log_k, log_spread, t, is_call)
+    one = scalar.black_greeks(forward, strike, t, vol, is_call=is_call, discount=discount)
+    alone = black_greeks(forward, strike, t, vol, is_call=is_call, discount=discount)
+    batch = black_greeks(np.array([3000.0, forward, 3000.0]), np.array([2900.0, strike, 3100.0]),
+                         np.array([0.1, t, 0.5]), np.array([0.5, vol, 0.8]), is_call=np.array([True, is_call, False]),
+                         discount=discount)
+    s = vol * math.sqrt(t)
+    x = -abs(math.log(forward) - math.log(strike))
+    q = 0.5 * ((x / s) ** 2 + s * s / 4)
+    rel = 1e-12 + 8 * (q + abs(x)) * EPS
+    # A Greek that is a difference is compared against the size of its terms (d1 = x/s + s/2 and
+    # d2 = d1 − s cancel near the money; theta adds the discount's carry r·price).
+    vega, d1_size = abs(one.vega), abs(x / s) + s / 2
+    rate = -math.log(discount) / t
+    scales = {"theta": vega * vol / (2 * t) + abs(rate * one.price), "vanna": vega * (d1_size + s) / (forward * s),
+              "volga": vega * d1_size * (d1_size + s) / vol}
+    for name in GREEK_NAMES:
+        a, in_batch, b = float(getattr(alone, name)), float(getattr(batch, name)[1]), getattr(one, name)
+        assert a == in_batch or (math.isnan(a) and math.isnan(in_batch)), name
+        assert abs(a - b) <= rel * max(abs(a), abs(b), scales.get(name, 0.0)) + 1e-290, (name, a, b)
+    # The Greeks' price is black_price's to the bit (implied vol inverts the latter).
+    assert float(alone.price) == float(black_price(forward, strike, t, vol, is_call=is_call, discount=discount))
+    truth = Truth(forward, strike, t, vol, is_call)
+    price = float(alone.price)
+    tolerance = (1e-13 * (truth.price - truth.intrinsic) + 4 * EPS * (abs(truth.x) + 1.0) * truth.moneyness
+                 + 4 * EPS * truth.price + 4 * EPS * vol * truth.vega + 1e-300)
+    assert abs(price - discount * truth.price) <= discount * tolerance, (price, truth.price)
+    assert abs(float(alone.vega) - discount * truth.vega) <= rel * discount * truth.vega + 1e-290, (
+        float(alone.vega), truth.vega)

@@ -389,3 +389,35 @@ def test_other_machines(mode, tmp_path):
     run = subprocess.run([sys.executable, "-c", script], env=env, cwd=Path(__file__).resolve().parents[2],
                          capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stderr[-4000:]
+
+
+def test_values_from_half_x_are_otm_values():
+    """The kernels' :func:`otm_values_from_half_x` (``e^{x/2}`` only of the options that take the
+    two-term formula) gives :func:`otm_values`' bits given ``e^{x/2}`` by the same vector exp, with
+    its ``half`` row holding garbage, on blocks where those options are the minority (packed) and
+    the majority (every option)."""
+    from optio.pricing._normalised_black_blocks import OTM_ROWS, otm_values, otm_values_from_half_x
+    from optio.pricing._vector_libm import exp_block
+
+    rng = np.random.default_rng(29)
+    for mostly_naive in (False, True):
+        m, t, vol, _discount, _calls = determinism_grid(4000, seed=31)
+        if mostly_naive:  # σ√T above the Taylor region, near the money: the two-term formula
+            vol = np.sqrt(rng.uniform(0.2, 1.0, m.size) / t)
+            m = np.exp(rng.uniform(-0.3, 0.3, m.size))
+        x, s = -np.abs(np.log(m)), vol * np.sqrt(t)
+        for start, count in ((0, 256), (256, 203), (600, 1), (900, 7)):
+            xs, ss = x[start:start + count].copy(), s[start:start + count].copy()
+            half_x = 0.5 * xs
+            half = np.empty(count)
+            exp_block(half_x, half, count)
+            outputs = []
+            garbage = rng.standard_normal(count)
+            for function, args in ((otm_values, (half,)), (otm_values_from_half_x, (half_x, garbage))):
+                value, gauss = np.full(count, np.nan), np.full(count, np.nan)
+                work = rng.standard_normal((OTM_ROWS, 256)) * 1e200
+                region, index = np.full(256, 3, dtype=np.int8), np.zeros(256, dtype=np.int64)
+                function(xs, ss, *args, value, gauss, work, region, index, count)
+                outputs.append((value, gauss))
+            assert np.array_equal(outputs[0][0], outputs[1][0]) and np.array_equal(outputs[0][1], outputs[1][1]), (
+                mostly_naive, start, count)
