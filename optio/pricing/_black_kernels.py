@@ -99,12 +99,25 @@ def _greeks_one(forward: float, strike: float, expiry_years: float, vol: float, 
     status[i] = STATUS_OK
     sign = 1.0 if is_call else -1.0
     x = _log_moneyness(forward, strike)
+    s = vol * math.sqrt(expiry_years)
+    # The price has its limits built in: intrinsic value at s = 0, the upper bound at s = ∞.
+    p = discount * _undiscounted(forward, strike, sqrt_product(forward, strike), x, s, sign)
+    _greeks_at_price(forward, strike, expiry_years, vol, discount, is_call, p, out, i)
+
+
+@numba.njit(cache=True)
+def _greeks_at_price(forward: float, strike: float, expiry_years: float, vol: float, discount: float, is_call: bool,
+                     p: float, out, i: int) -> None:
+    """The rest of :func:`_greeks_one` given the (discounted) price ``p``, for valid inputs: the
+    blocks pass black_price's price of an option they redo here (:data:`SCALAR`), formed from
+    their own ``ln(F/K)``, which may differ from this path's in its last bits (and the price by
+    ``|x|/2`` ulps of it where √(F·K)·e^{x/2} is the price: F = 7.8e132, K = 3.05, σ = 67)."""
+    sign = 1.0 if is_call else -1.0
+    x = _log_moneyness(forward, strike)
     rate = _rate(discount, expiry_years)
     sqrt_t = math.sqrt(expiry_years)
     s = vol * sqrt_t
     sqrt_fk = sqrt_product(forward, strike)
-    # The price has its limits built in: intrinsic value at s = 0, the upper bound at s = ∞.
-    p = discount * _undiscounted(forward, strike, sqrt_fk, x, s, sign)
     out[PRICE, i] = p
     out[RHO, i] = -expiry_years * p
     if not 0.0 < s < math.inf:
@@ -342,6 +355,14 @@ def _needs_logs(value: float, gauss: float, sqrt_fk: float, x: float, h: float, 
     return math.log(sqrt_fk) + max(log_b, -q) > _LOG_UNDERFLOW
 
 
+@numba.njit(inline="always")
+def _block_price(f, k, d, call, rows, j: int) -> float:
+    """Option ``j``'s price as :func:`black_price_flat` forms it (:func:`_prices`, and
+    :func:`_subnormal_values` where ``b`` is below the normal doubles: the same bits either way)."""
+    intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
+    return d[j] * (intrinsic + twins.time_value(rows[_SQRT_FK, j], rows[_X, j], rows[_S, j], rows[_VALUE, j]))
+
+
 @numba.njit(cache=True, error_model="numpy")
 def _greeks_from_logs(f, k, t, v, d, call, rows, work, out, j: int, i: int) -> None:
     """Option ``j`` of the block (``i`` of the batch) again where :func:`_needs_logs` says so: its
@@ -351,8 +372,7 @@ def _greeks_from_logs(f, k, t, v, d, call, rows, work, out, j: int, i: int) -> N
     block's value (Φ(d1) has not lost digits). The block's ``b``, not the scalar function's: the
     price stays black_price's to the bit."""
     sqrt_fk, half_s, h = rows[_SQRT_FK, j], work[T_ROW, j], work[H_ROW, j]
-    intrinsic = max((f[j] - k[j]) if call[j] else (k[j] - f[j]), 0.0)
-    p = d[j] * (intrinsic + twins.time_value(sqrt_fk, rows[_X, j], rows[_S, j], rows[_VALUE, j]))
+    p = _block_price(f, k, d, call, rows, j)
     gauss = rows[_GAUSS, j]
     forward_pdf = sqrt_fk * gauss * INV_SQRT_2PI if gauss >= _TINY else twins.forward_pdf(sqrt_fk, h, half_s)
     d1 = half_s - h if rows[_LOG_RATIO, j] > 0.0 else h + half_s
@@ -431,8 +451,9 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
 
     The front end is :func:`black_price_flat`'s; then the rates of the discounts (one vector log),
     and a branch-free pass, which LLVM vectorises, forms the price and the Greeks from ``b`` and
-    the same two Φ values. A last pass re-does by :func:`_greeks_one` every option that only the
-    scalar path handles (a limit σ√T = 0 or ∞, the erfcx region) or that is invalid.
+    the same two Φ values. A last pass re-does by the scalar path every option that only it
+    handles (a limit σ√T = 0 or ∞, the erfcx region: :func:`_greeks_at_price`, at the block's
+    price, black_price's) or that is invalid (:func:`_greeks_one`).
     """
     n = status.size
     scratch = _scratch()
@@ -457,8 +478,12 @@ def black_greeks_flat(forward, strike, expiry_years, vol, discount, is_call, out
         if redo == 0:
             continue
         for j in range(m):
-            if invalid[j] or region[j] == SCALAR:
+            if invalid[j]:
                 _greeks_one(f[j], k[j], t[j], v[j], d[j], call[j], out, status, start + j)
+            elif region[j] == SCALAR:
+                # The Greeks by the scalar path, at black_price's price (the block's b, x and s).
+                _greeks_at_price(f[j], k[j], t[j], v[j], d[j], call[j], _block_price(f, k, d, call, rows, j), out,
+                                 start + j)
             elif _needs_logs(rows[_VALUE, j], rows[_GAUSS, j], rows[_SQRT_FK, j], rows[_X, j], work[H_ROW, j],
                              work[T_ROW, j]):
                 _greeks_from_logs(f, k, t, v, d, call, rows, work, out, j, start + j)

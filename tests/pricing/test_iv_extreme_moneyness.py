@@ -201,6 +201,7 @@ GREEK_NAMES = ("price", "delta", "gamma", "vega", "theta", "rho", "vanna", "volg
 @example(math.log(5.6334705933464535e256), math.log(2.7891791039147936e-49), math.log(0.8503), 4.06, True, 1.0)
 @example(math.log(8.752633503700888e60), math.log(1.0673009981420755e62), math.log(0.031), 1.12, True, 1.0)
 @example(math.log(1.029109471271011e169), math.log(1.5275510581299967e173), math.log(0.074), 0.0068, True, 0.97)
+@example(306.0, 1.1139180885430915, 1.0, 1.0, False, 1.0)  # SCALAR region: the price was the scalar x's
 def test_black_greeks_far_apart_are_the_one_option_path(log_f, log_k, log_spread, t, is_call, discount):
     """black_greeks (the blocks) where ``b`` or the Gaussian factor ``e^{−(h²+t²)/2}`` is below the
     normal doubles and √(F·K) lifts the price or ``F·φ(d1)`` back into them: the one-option path's
