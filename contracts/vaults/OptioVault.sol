@@ -139,8 +139,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     {
         _requireInstantFlows();
         (uint256 total, bool fresh) = _mark();
-        // The deposits queued count: an instant one must not take the room they wait for (round 10, R7).
-        uint256 maxAssets = _maxDepositAt(total + pendingDepositAssets, fresh);
+        uint256 maxAssets = _maxDepositAt(total, fresh);
         if (assets > maxAssets) revert ERC4626ExceededMaxDeposit(receiver, assets, maxAssets);
         shares = _toShares(assets, total, Math.Rounding.Floor);
         _deposit(_msgSender(), receiver, assets, shares);
@@ -207,7 +206,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         }
         requestId = _enqueue(true, controller, assets, 0);
         // Safe cast: the queued total is at most the deposit cap, a uint96.
-        pendingDepositAssets = uint128(pendingDepositAssets + assets);
+        pendingDepositAssets = uint128(taken + assets);
         emit DepositRequest(controller, owner, requestId, msg.sender, assets);
         IERC20(asset()).safeTransferFrom(msg.sender, address(this), assets); // the owner, checked above
     }
@@ -400,13 +399,13 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     function maxDeposit(address) public view override returns (uint256) {
         if (paused() || !instantFlowsOpen()) return 0;
         (uint256 total, bool fresh) = _mark();
-        return _maxDepositAt(total + pendingDepositAssets, fresh);
+        return _maxDepositAt(total, fresh);
     }
 
     function maxMint(address) public view override returns (uint256) {
         if (paused() || !instantFlowsOpen()) return 0;
         (uint256 total, bool fresh) = _mark();
-        return _toShares(_maxDepositAt(total + pendingDepositAssets, fresh), total, Math.Rounding.Floor);
+        return _toShares(_maxDepositAt(total, fresh), total, Math.Rounding.Floor);
     }
 
     /// @notice The owner's assets less the exit fee, capped by free liquidity; zero while the
@@ -536,8 +535,11 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         return shares.mulDiv(total + 1, totalSupply() + 10 ** _offset, rounding);
     }
 
+    /// @dev Instant deposit room under the cap at `total`: the deposits queued count, so an instant
+    /// one cannot take the room they wait for (round 10, R7).
     function _maxDepositAt(uint256 total, bool fresh) private view returns (uint256) {
         uint256 cap = depositCap;
+        total += pendingDepositAssets;
         return fresh && cap > total ? cap - total : 0;
     }
 
