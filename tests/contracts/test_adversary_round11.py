@@ -1,0 +1,180 @@
+"""Eleventh adversarial round, on 47c20d5 (against 0fb683c: deposit requests O(1), refused only
+when the deposits queued pass the cap on their own, the cap checked at the fill which fills what
+fits and refunds the rest; VolOracle's candidate clamped into its anchor's band by a common
+variance factor). Each attack prints its figures; WORKS tests assert the damage, HELD tests the
+defence.
+
+S1 (WORKS, Medium): cap squatting is free again once the vault is at its cap. A request of the
+whole cap is refunded whole at a fill with no room (nothing deposited, nothing lost), and it
+refuses every other deposit request while it waits; re-made after each fill, it holds the queue
+for gas only, and whatever room a redeem frees goes to the squatter first. At 0fb683c a request at
+a full vault was refused (its room was counted at the request). Round 10's R3 fix ("squatting
+again means leaving first") holds only while there is room.
+
+V1 (WORKS, Low; compromised vol keeper): the vol clamp scales a candidate by one common
+variance factor; when one smile point is below the anchor's band the factor lifts every point,
+so the next anchor is a surface nobody posted. A post then passes at x1.89 of every surface
+posted a window or more before it (the naive rule, whose anchor is a posted surface a window
+old, allows x1.5). On this path the naive rule accepts the same surface 11 s later (once X1,
+posted 10 s after P, is its anchor): the lift anticipates X1. The long-run envelope, (1 + m) per anchor step, is not
+exceeded (the anchor's ATM vol stays within a band of the one before).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from optio.sdk.errors import ContractRevert
+from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
+from tests.contracts.test_adversary import _fill, _signer
+from tests.contracts.vaults.test_forward_flows import _approve, _live_call
+from tests.contracts.vaults.test_forward_flows import _request_deposit as _req_deposit
+from tests.helpers import admin_send, call, now, request_id_of, reverts, send
+
+WAD = 10**18
+USDC = 10**6
+PENDING, CLAIMABLE, CLAIMED, CANCELLED = 1, 2, 3, 4
+
+
+def _status(vault, rid) -> int:
+    return call(vault, "redeemRequest", rid)[1]
+
+
+# --- S1. Cap squatting at a full vault: free, repeatable --------------------------------------
+
+
+def test_cap_squatting_at_a_full_vault_is_free_and_takes_every_room(live, trader, alice):  # noqa: F811
+    """WORKS (Medium, S1). The call vault (live options: requests only) is at its cap. Each cycle
+    mallory (back-running the keeper's fill) requests the whole cap; honest's 1 WETH request is
+    refused (`ERC4626ExceededMaxDeposit`, max 0). Fill 1: no room, mallory refunded whole (Cancelled);
+    alice's 5 WETH redeem behind it frees room. Fill 2: mallory's new request is first and takes
+    all of that room; honest, refused again, never got in. Mallory lost nothing (every wei refunded
+    or in shares at the fill's mark); she paid gas only."""
+    vault = _live_call(live, trader)
+    mallory, honest = _signer(5), _signer(6)
+    cap = call(vault, "totalAssets")  # full: no room (theta only raises the total)
+    admin_send(live.protocol, vault, "setDepositCap", cap)
+    _approve(vault, mallory, 2 * cap)
+    _approve(vault, honest, WAD)
+    before = vault.asset.balance_units(mallory.address)
+    gas, refused, squats = 0, 0, []
+    redeem = request_id_of(vault, send(vault, alice, "requestRedeem", call(vault, "convertToShares", 5 * WAD),
+                                       alice.address, alice.address))
+    for _ in range(3):
+        receipt = send(vault, mallory, "requestDeposit", cap, mallory.address, mallory.address)
+        gas += receipt["gasUsed"]
+        squats.append(request_id_of(vault, receipt))
+        with reverts("ERC4626ExceededMaxDeposit", max=0):
+            _req_deposit(vault, honest, WAD)
+        refused += 1
+        _fill(vault)
+        if call(vault, "depositRefunds", mallory.address):
+            gas += send(vault, mallory, "claimDepositRefund", mallory.address)["gasUsed"]
+    statuses = [_status(vault, rid) for rid in squats]
+    filled = sum(call(vault, "redeemRequest", rid)[5] for rid in squats if _status(vault, rid) == CLAIMED)
+    shares = call(vault, "balanceOf", mallory.address)
+    value = call(vault, "convertToAssets", shares)
+    spent = before - vault.asset.balance_units(mallory.address)
+    print(f"\nS1: vault at its cap {cap / WAD:.4f} WETH; mallory's whole-cap request each cycle: statuses {statuses} "
+          f"(4 refunded whole, 3 filled); honest refused {refused} of 3; alice's redeem status "
+          f"{_status(vault, redeem)}; "
+          f"mallory deposited {filled / WAD:.6f} WETH (the room alice freed), holds {value / WAD:.6f} WETH of shares, "
+          f"spent {spent / WAD:.6f} WETH; gas {gas:,}")
+    assert refused == 3 and statuses[0] == CANCELLED and CLAIMED in statuses[1:]
+    assert _status(vault, redeem) == CLAIMABLE
+    assert filled > 4 * WAD  # every wei of room went to the squatter
+    assert spent == filled  # nothing lost: the rest refunded
+    assert call(vault, "balanceOf", honest.address) == 0
+
+
+# --- V1. The clamp lifts the reference above every surface posted ------------------------------
+
+YEAR = 365 * 86400
+#: The base smile (SURFACE per year: ATM vol 79.1%) and two shapes found by a search (per year,
+#: a and b; the same vols at any tenor), m = 50%, window 1 h: C lifts the smile (ATM +4%, wings
+#: +45%), P lowers C's far put wing to half (-2 sigma point at 0.345 of C's) and keeps the rest.
+#: M is a step between them (every post is also bounded by the previous one).
+BASE = (0.01 * YEAR / (7 * 86400), 0.02 * YEAR / (7 * 86400), -0.3, 0.0, 0.1)
+SHAPE_C = (-0.09030110144022856, 4.968383768421867, -0.3554267816382568, -0.10566141841959212, 0.16138430984942367)
+SHAPE_P = (0.19307192850051685, 1.072260130268886, 0.6707144884192205, -0.2713826377398895, 0.12761421053878788)
+SHAPE_M = (0.803499109585438, 0.3638745188650674, -0.09709608491407161, -0.03342488599832711, 0.34928949248360175)
+VOL_REFUSED = ("AtmVolMoveTooLarge", "VolMoveTooLarge")
+
+
+def _vol_oracle(w3, protocol, deployer, keeper, guardian, version: str):
+    from tests.contracts.market.conftest import naive_protocol
+
+    if version == "naive":
+        protocol = naive_protocol(w3, deployer, keeper, guardian, VolOracle="NaiveBandVolOracle")
+    return protocol.vol_oracle
+
+
+def _post_shape(w3, vol, keeper, expiry: int, shape, scale: float, t: int) -> None:
+    """Posts ``shape`` (per-year a, b) with every vol times ``scale``, at time t, over expiry - t."""
+    from optio.pricing.oracle_units import round_to_wad
+    from optio.pricing.svi import SviParams
+    from tests.helpers import set_next_timestamp, warp_to
+
+    a, b, rho, m, sigma = shape
+    f = scale**2 * (expiry - t) / YEAR
+    warp_to(w3, t)
+    set_next_timestamp(w3, t)
+    receipt = send(vol, keeper, "post", expiry, round_to_wad(SviParams(a=a * f, b=b * f, rho=rho, m=m, sigma=sigma)))
+    assert w3.eth.get_block(receipt["blockNumber"])["timestamp"] == t
+
+
+def _clamp_path(w3, vol, keeper, t0: int, window: int, expiry: int) -> list[tuple[int, float]]:
+    """The path up to the lift; (time, ATM vol) of each accepted post."""
+    atm = []
+    lift = 1.449  # the factor the clamp applies to P (its -2 sigma point to the edge of C's band)
+    f1 = 1.46  # X1 = P x 1.46: in C's band and in P's
+    steps = [(BASE, 1.0, t0), (BASE, 1.0, t0 + 10), (SHAPE_C, 1.0, t0 + window + 10), (SHAPE_C, 1.0, t0 + window + 20),
+             (SHAPE_M, 1.0, t0 + 2 * window), (SHAPE_P, 1.0, t0 + 2 * window + 5),
+             (SHAPE_P, f1, t0 + 2 * window + 15)]  # C is the anchor; candidate := P clamped up x1.449
+    for shape, scale, t in steps:
+        _post_shape(w3, vol, keeper, expiry, shape, scale, t)
+        atm.append((t, call(vol, "atmVol", expiry) / WAD))
+    return atm, 1.5 * lift * 0.995
+
+
+@pytest.mark.parametrize("version", ["naive", "ours"])
+def test_clamp_lifts_the_reference_above_every_surface_posted(w3, protocol, deployer, keeper, guardian, version):
+    """WORKS (Low, V1; compromised vol keeper). The clamp scales a candidate by one common
+    variance factor into its anchor's band; when one smile point is below that band the factor
+    lifts every point, so the reference (the next anchor) is a surface nobody posted, above all of
+    them. Path (m = 50%, window 1 h): base; C (wings +45%) a window later; M, then P (C's far put
+    wing halved) just before C becomes the anchor; X1 = P x 1.46 (in the bands of C and P) records
+    P clamped up x1.449 as the candidate. A window after P, X2 = P x 2.16 (ATM 1.82) passes: x2.16
+    of its anchor's posted source P, x1.89 of every surface posted a window or more before
+    (ATM <= 0.964), x2.30 of the board's first surface three windows earlier. The naive rule
+    (candidate as posted) refuses X2 (its anchor is P: at most x1.5). The claim "the clamp does not
+    widen what a post may move: it only narrows the reference" (docs/security.md) holds only for
+    surfaces of one shape. Over the whole path the board went x2.30 in three windows and 5 s,
+    within the (1 + m)^(n+1) envelope (x5.06): the reference's semantics broke, not the envelope."""
+    vol = _vol_oracle(w3, protocol, deployer, keeper, guardian, version)
+    max_age, move, _, window = call(vol, "config")
+    assert (max_age, move, window) == (3 * 3600, WAD // 2, 3600)
+    t0 = now(w3) + 100
+    expiry = t0 + 30 * 86400
+    atm, x2 = _clamp_path(w3, vol, keeper, t0, window, expiry)
+    t2 = t0 + 3 * window + 5  # P (t0 + 2 window + 5) a window old: its clamp is the anchor
+    old = max(v for t, v in atm if t <= t2 - window)
+    first = atm[0][1]
+    try:
+        _post_shape(w3, vol, keeper, expiry, SHAPE_P, x2, t2)
+        got = call(vol, "atmVol", expiry) / WAD
+    except ContractRevert as err:
+        assert err.name in VOL_REFUSED, err
+        got = None
+    print(f"\nV1 {version}: ATM vols posted {[f'{v:.4f}' for _, v in atm]}; X2 = P x {x2:.4f} at t0 + {t2 - t0} s: "
+          + ("refused" if got is None else
+             f"ATM {got:.4f} = x{got / old:.3f} of every surface a window old (max {old:.4f}), x{got / first:.3f} "
+             f"of the first"))
+    if version == "naive":
+        assert got is None
+        # X1 again (accepted: P is the anchor, X1 the candidate), then X2 once X1 is a window old.
+        _post_shape(w3, vol, keeper, expiry, SHAPE_P, 1.46, t2)
+        _post_shape(w3, vol, keeper, expiry, SHAPE_P, x2, t2 + 11)
+        print(f"V1 naive: X2 accepted at t0 + {t2 + 11 - t0} s (X1, posted at t0 + {2 * window + 15} s, the anchor)")
+        return
+    assert got is not None and got / old > 1.85 and got / old > 1 + move / WAD
