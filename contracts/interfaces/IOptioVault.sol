@@ -164,7 +164,7 @@ interface IOptioVault {
 
     /// @notice Queues `assets` of the caller (`owner` must be the caller) for deposit at the share
     /// price of its fill; the shares are minted to `controller` then. O(1) in the book: refused now
-    /// only when the deposits queued would pass the cap on their own; the fill checks the cap at
+    /// only when it alone passes the cap (the queue may hold more); the fill checks the cap at
     /// its own mark, fills what fits and refunds the rest (`DepositRefunded`,
     /// `claimDepositRefund`; a request refunded whole ends Cancelled). Taken at a stale mark too
     /// (it waits for a fresh fill). Refused while paused.

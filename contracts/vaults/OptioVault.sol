@@ -194,19 +194,16 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         returns (uint256 requestId)
     {
         if (owner != msg.sender) revert OwnerNotSender(owner, msg.sender);
-        // O(1): no mark here (a pass over the book); only what can never fit is refused. The fill
-        // checks the cap at its own mark, fills what fits and refunds the rest: a request of the
-        // whole cap is a deposit of the room (refunded whole, it held the room for gas: round 10,
-        // R3). A total recorded at fills to count the room from here went stale while the book
-        // traded, and at the cap nothing refreshed it: every request refused.
-        uint256 taken = pendingDepositAssets;
+        // O(1): no mark here (a pass over the book); only a request that can never fit alone is
+        // refused. The fill checks the cap at its own mark, in order, fills what fits and refunds
+        // the rest, so the queue may hold more than the cap: counting the queue here let one
+        // request of the whole cap refuse every other request at a full vault, for gas only
+        // (round 11, S1).
         uint256 cap = depositCap;
-        if (taken + assets > cap) {
-            revert ERC4626ExceededMaxDeposit(controller, assets, cap > taken ? cap - taken : 0);
-        }
+        if (assets > cap) revert ERC4626ExceededMaxDeposit(controller, assets, cap);
         requestId = _enqueue(true, controller, assets, 0);
-        // Safe cast: the queued total is at most the deposit cap, a uint96.
-        pendingDepositAssets = uint128(taken + assets);
+        // Safe cast: the queued total is part of the vault's balance, < 2^128 for any real token supply.
+        pendingDepositAssets = uint128(pendingDepositAssets + assets);
         emit DepositRequest(controller, owner, requestId, msg.sender, assets);
         IERC20(asset()).safeTransferFrom(msg.sender, address(this), assets); // the owner, checked above
     }

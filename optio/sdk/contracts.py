@@ -337,18 +337,16 @@ class Vault(Client):
     def request_deposit(self, signer: Signer, amount: Decimal | str) -> tuple[TxReceipt, int]:
         """Queue a deposit of ``amount`` of the asset (escrowed now; approving exactly that much
         first if needed): shares are minted to the signer at the share price of its fill (the
-        keeper's next fill, or anyone's once it is :meth:`fill_delay` old). Checked here against the
-        deposit cap at the current mark with the deposits already queued (the contract refuses only
-        what can never fit: it checks the cap at the fill's mark, fills what fits and refunds the
-        rest: :meth:`deposit_refund`, paid by :meth:`claim_all`).
+        keeper's next fill, or anyone's once it is :meth:`fill_delay` old). Refused only above the deposit
+        cap itself, as the contract does: the fill checks the cap at its mark, in order, fills what
+        fits and refunds the rest (:meth:`deposit_refund`, paid by :meth:`claim_all`).
         Returns the receipt and the request id."""
         units = self._asset_units(amount)
         self._check_deposit(signer, amount, units)
         cap = self.call("depositCap")
-        taken = self.call("totalAssets") + self.call("pendingDepositAssets")
-        if units > max(cap - taken, 0):
-            raise InvalidInput(f"deposit of {amount} {self.asset.symbol} exceeds the deposit cap room of "
-                               f"{self._assets(max(cap - taken, 0))} (queued deposits count)")
+        if units > cap:
+            raise InvalidInput(f"deposit of {amount} {self.asset.symbol} exceeds the deposit cap of "
+                               f"{self._assets(cap)}")
         self._approve(signer, units)
         me = signer.address
         receipt = self.transact(signer, "requestDeposit", units, me, me, action="requestDeposit")

@@ -146,8 +146,8 @@ def test_deposit_past_the_cap_at_its_fill_is_filled_in_part_and_the_rest_refunde
     admin_send(live.protocol, vault, "setDepositCap", cap)
     _approve(vault, alice, 10 * WAD)
     first = _request_deposit(vault, alice, 3 * WAD)
-    with reverts("ERC4626ExceededMaxDeposit", receiver=alice.address, assets=cap, max=cap - 3 * WAD):
-        _request_deposit(vault, alice, cap)  # can never fit with the first queued: refused now
+    with reverts("ERC4626ExceededMaxDeposit", receiver=alice.address, assets=cap + 1, max=cap):
+        _request_deposit(vault, alice, cap + 1)  # can never fit: refused now
     second = _request_deposit(vault, alice, 2 * WAD)
     admin_send(live.protocol, vault, "setDepositCap", cap - WAD)  # the room shrinks before the fill
     warp(live.w3, 1)
