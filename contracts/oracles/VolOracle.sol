@@ -111,9 +111,11 @@ contract VolOracle is IVolOracle, AccessControl {
     /// `anchor` (the one it will follow; the points and the band of `_checkMove` at prev's own
     /// tenor), else its variance scaled by one common factor c (a and b times c: ρ, m, σ and so
     /// the smile's shape kept), the factor closest to 1 that puts every point in the band, moved
-    /// 1e-9 further in (rounding: the scaled surface is checked again, exactly). Where no common
-    /// factor fits (prev's shape differs from the anchor's by more than the band's width) or the
-    /// check fails, the candidate is the anchor itself (the reference does not move; it matures at
+    /// 1e-9 further in (rounding: the scaled surface is checked again, exactly), and only when
+    /// every scaled point lies between prev's and the anchor's at that point (the clamp only
+    /// narrows the reference, never lifts a point above both sources). Where no common factor
+    /// fits (prev's shape differs from the anchor's by more than the band's width), a point would
+    /// leave its sources, or the check fails, the candidate is the anchor itself (the reference does not move; it matures at
     /// the next post, whose previous surface is then tried). A clamp, not a refusal: the
     /// candidate is only a future reference, the posted surface stands. As in SpotOracle, every
     /// anchor is then within one band of the one before, and the previous surface (within one
@@ -157,8 +159,13 @@ contract VolOracle is IVolOracle, AccessControl {
         if (a > MAX_PARAM_WAD || a < -MAX_PARAM_WAD || b > MAX_PARAM_WAD) return anchor;
         p.a = a;
         p.b = b;
+        uint256[5] memory postedRates = newRates;
         (, newRates, oldRates) = _rates(p, tau, ref, anchorTau);
         if (newRates[0] == 0 || !_inBand(newRates, oldRates, hiWad, loWad)) return anchor;
+        // One factor moves every point: one point below the band lifts the others, maybe above
+        // both the surface posted and the anchor (a reference nobody posted, above them all:
+        // round 11, V1). Each point must stay between its two sources, else the anchor.
+        if (!_between(newRates, postedRates, oldRates)) return anchor;
         // Safe casts: a and b within MAX_PARAM_WAD (checked above), b ≥ 0 (c > 0).
         return PackedSurface({
             a: int96(a),
@@ -319,6 +326,22 @@ contract VolOracle is IVolOracle, AccessControl {
     {
         for (uint256 i; i < 5; i++) {
             if (newRates[i] > hiWad * oldRates[i] || newRates[i] < loWad * oldRates[i]) return false;
+        }
+        return true;
+    }
+
+    /// @dev Whether every point's new rate lies between its rate as posted and its anchor rate
+    /// (both ends included). New and posted rates carry the wad factor of `_rates`, anchor rates not.
+    function _between(uint256[5] memory newRates, uint256[5] memory postedRates, uint256[5] memory anchorRates)
+        private
+        pure
+        returns (bool)
+    {
+        for (uint256 i; i < 5; i++) {
+            uint256 anchorRate = anchorRates[i] * 1e18;
+            (uint256 lo, uint256 hi) =
+                postedRates[i] < anchorRate ? (postedRates[i], anchorRate) : (anchorRate, postedRates[i]);
+            if (newRates[i] < lo || newRates[i] > hi) return false;
         }
         return true;
     }

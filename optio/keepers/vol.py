@@ -139,7 +139,7 @@ def make(ctx: Context):
                 continue
             if old_vol is not None:
                 target = step_towards(target, old_vol, tenor, max_move)
-            out = ctx.send(key, vol_oracle, "post", expiry, svi_to_wad(target))
+            out = ctx.send(key, vol_oracle, "post", expiry, svi_to_wad(target), min_gas=vol_oracle.POST_GAS)
             log.info("vol post", extra={"expiry": expiry, "atm_vol": round(atm_vol(target, tenor), 6),
                                         "was": old_vol, "status": out.status, "detail": out.detail})
 

@@ -4,20 +4,21 @@ fits and refunds the rest; VolOracle's candidate clamped into its anchor's band 
 variance factor). Each attack prints its figures; WORKS tests assert the damage, HELD tests the
 defence.
 
-S1 (WORKS, Medium): cap squatting is free again once the vault is at its cap. A request of the
-whole cap is refunded whole at a fill with no room (nothing deposited, nothing lost), and it
-refuses every other deposit request while it waits; re-made after each fill, it holds the queue
-for gas only, and whatever room a redeem frees goes to the squatter first. At 0fb683c a request at
-a full vault was refused (its room was counted at the request). Round 10's R3 fix ("squatting
-again means leaving first") holds only while there is room.
+S1 (Medium; found WORKS, fixed in 9e00081): cap squatting was free again once the vault was at
+its cap. A request of the whole cap, refunded whole at a fill with no room (nothing deposited,
+nothing lost), refused every other deposit request while it waited (the request counted the queue
+against the cap); re-made after each fill, it held the queue for gas only. Now a request is
+refused only when it alone passes the cap: the others are taken and filled in order as room frees
+(the squatter, first, gets that room by a real deposit), refunded whole otherwise.
 
-V1 (WORKS, Low; compromised vol keeper): the vol clamp scales a candidate by one common
-variance factor; when one smile point is below the anchor's band the factor lifts every point,
-so the next anchor is a surface nobody posted. A post then passes at x1.89 of every surface
-posted a window or more before it (the naive rule, whose anchor is a posted surface a window
-old, allows x1.5). On this path the naive rule accepts the same surface 11 s later (once X1,
-posted 10 s after P, is its anchor): the lift anticipates X1. The long-run envelope, (1 + m) per anchor step, is not
-exceeded (the anchor's ATM vol stays within a band of the one before).
+V1 (Low, compromised vol keeper; found WORKS, fixed): the vol clamp scaled a candidate by one
+common variance factor; when one smile point was below the anchor's band the factor lifted every
+point, so the next anchor was a surface nobody posted. A post then passed at x1.89 of every
+surface posted a window or more before it (the naive rule, whose anchor is a posted surface a
+window old, allows x1.5). Now every clamped point must lie between its posted and anchor values,
+else the candidate is the anchor. The long-run envelope, (1 + m) per anchor step, held either way.
+
+K2 (keeper side) is in tests/keepers/test_adversary_keepers_round11.py.
 """
 
 from __future__ import annotations
@@ -129,43 +130,33 @@ def _clamp_path(w3, vol, keeper, t0: int, window: int, expiry: int) -> list[tupl
 
 
 @pytest.mark.parametrize("version", ["naive", "ours"])
-def test_clamp_lifts_the_reference_above_every_surface_posted(w3, protocol, deployer, keeper, guardian, version):
-    """WORKS (Low, V1; compromised vol keeper). The clamp scales a candidate by one common
-    variance factor into its anchor's band; when one smile point is below that band the factor
-    lifts every point, so the reference (the next anchor) is a surface nobody posted, above all of
+def test_the_clamp_no_longer_lifts_the_reference_above_every_surface_posted(w3, protocol, deployer, keeper,
+                                                                               guardian, version):
+    """V1 (Low; compromised vol keeper), fixed. The clamp scales a candidate by one common variance
+    factor into its anchor's band; when one smile point was below that band the factor lifted
+    every point, so the reference (the next anchor) was a surface nobody posted, above all of
     them. Path (m = 50%, window 1 h): base; C (wings +45%) a window later; M, then P (C's far put
-    wing halved) just before C becomes the anchor; X1 = P x 1.46 (in the bands of C and P) records
-    P clamped up x1.449 as the candidate. A window after P, X2 = P x 2.16 (ATM 1.82) passes: x2.16
-    of its anchor's posted source P, x1.89 of every surface posted a window or more before
-    (ATM <= 0.964), x2.30 of the board's first surface three windows earlier. The naive rule
-    (candidate as posted) refuses X2 (its anchor is P: at most x1.5). The claim "the clamp does not
-    widen what a post may move: it only narrows the reference" (docs/security.md) holds only for
-    surfaces of one shape. Over the whole path the board went x2.30 in three windows and 5 s,
-    within the (1 + m)^(n+1) envelope (x5.06): the reference's semantics broke, not the envelope."""
+    wing halved) just before C becomes the anchor; X1 = P x 1.46 (in the bands of C and P) recorded
+    P clamped up x1.449 as the candidate. Found on 47c20d5: a window after P, X2 = P x 2.16 (ATM
+    1.82) passed: x1.89 of every surface posted a window or more before (ATM <= 0.964). Now a
+    clamped point must stay between its posted and anchor values, else the candidate is the anchor
+    (C): X2 is refused, as by the naive rule (candidate as posted), and both take X1 again and then
+    X2 once X1 is a window old (the reference still follows what was posted)."""
     vol = _vol_oracle(w3, protocol, deployer, keeper, guardian, version)
     max_age, move, _, window = call(vol, "config")
     assert (max_age, move, window) == (3 * 3600, WAD // 2, 3600)
     t0 = now(w3) + 100
     expiry = t0 + 30 * 86400
     atm, x2 = _clamp_path(w3, vol, keeper, t0, window, expiry)
-    t2 = t0 + 3 * window + 5  # P (t0 + 2 window + 5) a window old: its clamp is the anchor
+    t2 = t0 + 3 * window + 5  # P (t0 + 2 window + 5) a window old: its candidate is the anchor
     old = max(v for t, v in atm if t <= t2 - window)
-    first = atm[0][1]
-    try:
+    with pytest.raises(ContractRevert) as refused:
         _post_shape(w3, vol, keeper, expiry, SHAPE_P, x2, t2)
-        got = call(vol, "atmVol", expiry) / WAD
-    except ContractRevert as err:
-        assert err.name in VOL_REFUSED, err
-        got = None
+    assert refused.value.name in VOL_REFUSED
+    # X1 again (accepted), then X2 once X1 is a window old: the reference moves with the posts.
+    _post_shape(w3, vol, keeper, expiry, SHAPE_P, 1.46, t2)
+    _post_shape(w3, vol, keeper, expiry, SHAPE_P, x2, t2 + 11)
+    got = call(vol, "atmVol", expiry) / WAD
     print(f"\nV1 {version}: ATM vols posted {[f'{v:.4f}' for _, v in atm]}; X2 = P x {x2:.4f} at t0 + {t2 - t0} s: "
-          + ("refused" if got is None else
-             f"ATM {got:.4f} = x{got / old:.3f} of every surface a window old (max {old:.4f}), x{got / first:.3f} "
-             f"of the first"))
-    if version == "naive":
-        assert got is None
-        # X1 again (accepted: P is the anchor, X1 the candidate), then X2 once X1 is a window old.
-        _post_shape(w3, vol, keeper, expiry, SHAPE_P, 1.46, t2)
-        _post_shape(w3, vol, keeper, expiry, SHAPE_P, x2, t2 + 11)
-        print(f"V1 naive: X2 accepted at t0 + {t2 + 11 - t0} s (X1, posted at t0 + {2 * window + 15} s, the anchor)")
-        return
-    assert got is not None and got / old > 1.85 and got / old > 1 + move / WAD
+          f"refused ({refused.value.name}); X1 again, then X2 at t0 + {t2 + 11 - t0} s: ATM {got:.4f} "
+          f"(x{got / old:.3f} of every surface a window old, X1 the anchor)")

@@ -106,9 +106,11 @@ class Context:
         """Record that this cycle could not do the keeper's job (a ``--once`` run exits 5)."""
         self.problems.append(reason)
 
-    def send(self, key: str, client: Client, fn: str, *args: object) -> Outcome:
-        """``client``'s ``fn(*args)`` through ``txs.submit`` under ``key`` (simulated first)."""
-        return self.txs.submit(key, client.address, client.contract.encode_abi(fn, args=list(args)), action=fn)
+    def send(self, key: str, client: Client, fn: str, *args: object, min_gas: int = 0) -> Outcome:
+        """``client``'s ``fn(*args)`` through ``txs.submit`` under ``key`` (simulated first; a gas
+        limit of at least ``min_gas``)."""
+        return self.txs.submit(key, client.address, client.contract.encode_abi(fn, args=list(args)), action=fn,
+                               min_gas=min_gas)
 
 
 Handler = Callable[[Head], None]

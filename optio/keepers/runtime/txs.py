@@ -122,17 +122,19 @@ class TxManager:
     def has(self, key: str) -> bool:
         return key in self._in_flight
 
-    def submit(self, key: str, to: str, data: str, *, action: str, value: int = 0, gas: int | None = None) -> Outcome:
+    def submit(self, key: str, to: str, data: str, *, action: str, value: int = 0, gas: int | None = None,
+               min_gas: int = 0) -> Outcome:
         """Simulate, then sign and send ``data`` to ``to`` under ``key`` (never twice while in
         flight). A simulated revert sends nothing and comes back as ``refused`` with its error.
-        A caller that has just simulated and estimated the same call passes its ``gas``."""
+        A caller that has just simulated and estimated the same call passes its ``gas``; else
+        the estimate with headroom, at least ``min_gas`` (a call dearer in a later block)."""
         if key in self._in_flight:
             return Outcome(key, "in-flight", self._in_flight[key].hashes[-1])
         if gas is None:
             call = {"from": self.address, "to": to, "data": data, "value": value}
             try:
                 self.w3.eth.call(call)
-                gas = int(self.w3.eth.estimate_gas(call) * GAS_HEADROOM)
+                gas = max(int(self.w3.eth.estimate_gas(call) * GAS_HEADROOM), min_gas)
             except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
                 return self._count(Outcome(key, "refused", detail=revert_of(err, action).name))
             except ContractRevert as revert:
