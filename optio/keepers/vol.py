@@ -16,6 +16,7 @@ cutoff as long as ``min_tenor_s`` is at most the cutoff divided by (1 - fraction
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -57,6 +58,21 @@ class Settings(BaseModel):
         return self
 
 
+def newest_snapshot(folder: Path) -> Path | None:
+    """The newest ``*.json`` in ``folder`` (by modification time). A file removed while listed
+    (a feed pruning its old snapshots) is passed over: sorting the listing by ``stat`` raised, and
+    the keeper's cycle failed (the demo on CI, under load)."""
+    newest: tuple[float, Path] | None = None
+    for path in folder.glob("*.json"):
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if newest is None or mtime > newest[0]:
+            newest = (mtime, path)
+    return None if newest is None else newest[1]
+
+
 def slice_for(fit: SurfaceFit, tenor_years: float) -> SviParams:
     """The fitted slice of the nearest tenor, carried to ``tenor_years`` at constant vols."""
     i = int(np.argmin(np.abs(np.log(fit.expiry_years / tenor_years))))
@@ -95,12 +111,16 @@ def make(ctx: Context):
 
     def fit(head: Head) -> SurfaceFit | None:
         if s.source == "files":
-            files = sorted(s.snapshots.glob("*.json"), key=lambda p: p.stat().st_mtime)  # type: ignore[union-attr]
-            if not files:
+            newest = newest_snapshot(s.snapshots)  # type: ignore[arg-type]
+            if newest is None:
                 log.warning("no snapshot file", extra={"folder": str(s.snapshots)})
                 ctx.unable(f"no snapshot file in {s.snapshots}")
                 return None
-            quotes = load_snapshot(files[-1]).quotes
+            try:
+                quotes = load_snapshot(newest).quotes
+            except FileNotFoundError:  # pruned by its writer since listed: the next cycle reads a newer one
+                ctx.unable(f"{newest} was removed while read")
+                return None
         else:
             spot, _ = spot_oracle.latest_price()
             quotes = sim.chain(head.timestamp, float(spot))

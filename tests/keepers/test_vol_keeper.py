@@ -74,3 +74,18 @@ def test_vol_keeper_keeps_the_surface_fresh_to_the_trading_cutoff(w3, protocol, 
 def test_refresh_after_is_half_the_tenor_allowance():
     assert vol.refresh_after(1800, 0.5, 3 * 3600) == 1800  # far out: the heartbeat
     assert vol.refresh_after(1800, 0.5, 1200) == 300  # 20 min out: re-posted at 15 min
+
+
+def test_a_snapshot_removed_while_listed_is_passed_over(tmp_path):
+    """The feed prunes its old snapshots while the keeper lists them: a file gone between the
+    listing and its `stat` (here a dangling link, gone for good) made the cycle fail."""
+    import os
+
+    old, new = tmp_path / "a.json", tmp_path / "b.json"
+    old.write_text("{}")
+    new.write_text("{}")
+    os.utime(old, (1, 1))
+    (tmp_path / "gone.json").symlink_to(tmp_path / "pruned.json")
+    assert vol.newest_snapshot(tmp_path) == new
+    (tmp_path / "empty").mkdir()
+    assert vol.newest_snapshot(tmp_path / "empty") is None
