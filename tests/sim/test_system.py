@@ -68,6 +68,8 @@ def test_a_short_demo_runs_to_its_summary(tmp_path):
             for name in ("oracle", "vol", "liquidator", "settler", "guardian")}
     assert int(rows["oracle"][2]) > 0 and int(rows["vol"][2]) > 0  # both posted (mined transactions)
     assert all(int(row[5]) == 0 for row in rows.values()), out  # no keeper's cycle failed
+    # No post reverted once mined (vol posts ran out of gas where their reference advanced).
+    assert int(rows["oracle"][3]) == 0 and int(rows["vol"][3]) == 0, out
     pids = json.loads((tmp_path / "processes.json").read_text())
     assert not any(alive(pid) for name, pid in pids.items() if name != "supervisor")
     assert not port_in_use(port)
