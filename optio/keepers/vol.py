@@ -16,6 +16,7 @@ cutoff as long as ``min_tenor_s`` is at most the cutoff divided by (1 - fraction
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -31,6 +32,7 @@ from optio.pricing.oracle_units import svi_to_wad
 from optio.pricing.smile_model import SmileSimulator
 from optio.pricing.surface import SurfaceFit
 from optio.pricing.svi import SviParams
+from optio.sdk.contracts import held_surface
 
 log = logging.getLogger("optio.keepers.vol")
 YEAR = SECONDS_PER_YEAR  # tenors in years from seconds
@@ -50,11 +52,19 @@ class Settings(BaseModel):
     # Boards closer to expiry are left alone; 300 s (the default trading cutoff) keeps surfaces
     # fresh past the cutoff, for the margin marks of open positions.
     min_tenor_s: int = Field(default=300, ge=60)
+    # Chain seconds from the head a cycle sees to the block its post lands in (one block: 12 on
+    # Ethereum). The oracle reads a post's vols over the tenor at its block, so a slice fitted
+    # for the head's tenor served them √(τ_head/τ_block) too high (+2% at 300 s on mainnet, +10%
+    # at 1 h in the demo's 30-minute blocks) and could leave the move bound when stepped.
+    block_s: int = Field(default=12, ge=0, le=86400)
 
     @model_validator(mode="after")
     def _snapshots_for_files(self):
         if self.source == "files" and self.snapshots is None:
             raise ValueError('source = "files" needs `snapshots`, the folder of venue snapshot files')
+        if self.block_s >= self.min_tenor_s:
+            raise ValueError(f"block_s ({self.block_s}) must be below min_tenor_s ({self.min_tenor_s}): a post "
+                             "must land before the boards it serves expire")
         return self
 
 
@@ -94,6 +104,31 @@ def step_towards(target: SviParams, old_vol: float, tenor_years: float, max_move
         return target
     c2 = (bound / new_vol) ** 2
     return SviParams(a=target.a * c2, b=target.b * c2, rho=target.rho, m=target.m, sigma=target.sigma)
+
+
+#: The oracle's refusals of a move too large: against the previous surface or the anchor.
+MOVE_REFUSALS = ("AtmVolMoveTooLarge", "VolMoveTooLarge")
+
+
+def largest_accepted(target: SviParams, held: SviParams, old_vol: float, tenor_years: float,
+                     refusal: Callable[[SviParams], str | None]) -> SviParams:
+    """``target`` if the oracle takes it; else the largest step towards it that it takes (its
+    ATM vol at 1/2, 1/4, 1/8 of the way from ``old_vol``, the shape kept), else ``held`` (the
+    surface the oracle holds, at ``tenor_years``). The keeper's step bounds a post against the
+    previous surface only; the oracle bounds it against its anchor too, which advances only
+    inside an accepted post: a keeper repeating a post the anchor refuses stayed refused until
+    the held surface was maxAge old (round 12, K1: 3 h at 3/4 of the market's vol). Any post
+    accepted lets the anchor mature. ``refusal(params)`` is the oracle's error for posting
+    ``params`` now, None if it would pass."""
+    if refusal(target) not in MOVE_REFUSALS:
+        return target
+    new_vol = atm_vol(target, tenor_years)
+    for f in (0.5, 0.25, 0.125):
+        c2 = ((old_vol + f * (new_vol - old_vol)) / new_vol) ** 2
+        step = SviParams(a=target.a * c2, b=target.b * c2, rho=target.rho, m=target.m, sigma=target.sigma)
+        if refusal(step) not in MOVE_REFUSALS:
+            return step
+    return held
 
 
 def refresh_after(heartbeat_s: int, tau_fraction: float, tenor_at_post_s: int) -> float:
@@ -142,23 +177,29 @@ def make(ctx: Context):
             return
         cfg = vol_oracle.config()
         max_move, tau_fraction = float(cfg.max_atm_move), float(cfg.max_age_tau_fraction)
+        lands = head.timestamp + s.block_s  # where the oracle will read the post's tenor
         for expiry in boards:
             key = f"vol:{expiry}"
             if ctx.txs.has(key):
                 continue
-            tenor = (expiry - head.timestamp) / YEAR
+            tenor = (expiry - lands) / YEAR
             target = slice_for(surface, tenor)
-            held = vol_oracle.surface(expiry)
+            held = vol_oracle.surface(expiry)  # total variance over the head's tenor
             if held.value is None:  # none yet, or stale: post whatever the fit says
                 old_vol, updated = None, 0
             else:
-                old_vol, updated = atm_vol(held.value, tenor), held.updated_at
+                old_vol, updated = atm_vol(held.value, (expiry - head.timestamp) / YEAR), held.updated_at
+                # The same vols over the landing tenor (a and b scale with τ).
+                held_params = held_surface(held.value, head.timestamp, expiry, lands)
             new_vol = atm_vol(target, tenor)
             moved = old_vol is None or abs(new_vol - old_vol) >= s.threshold * old_vol
             if not moved and head.timestamp - updated < refresh_after(s.heartbeat_s, tau_fraction, expiry - updated):
                 continue
             if old_vol is not None:
                 target = step_towards(target, old_vol, tenor, max_move)
+                target = largest_accepted(
+                    target, held_params, old_vol, tenor,
+                    lambda p, e=expiry: ctx.refusal(vol_oracle, "post", e, svi_to_wad(p)))
             out = ctx.send(key, vol_oracle, "post", expiry, svi_to_wad(target), min_gas=vol_oracle.POST_GAS)
             log.info("vol post", extra={"expiry": expiry, "atm_vol": round(atm_vol(target, tenor), 6),
                                         "was": old_vol, "status": out.status, "detail": out.detail})

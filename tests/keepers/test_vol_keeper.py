@@ -89,3 +89,59 @@ def test_a_snapshot_removed_while_listed_is_passed_over(tmp_path):
     assert vol.newest_snapshot(tmp_path) == new
     (tmp_path / "empty").mkdir()
     assert vol.newest_snapshot(tmp_path / "empty") is None
+
+
+def test_a_slice_is_fitted_for_the_tenor_of_the_block_it_lands_in(w3, protocol, chain, deployed, keeper, tmp_path):
+    """The oracle reads a post's vols over the tenor at its block. A board 70 minutes out at the
+    head, the post landing 10 minutes later: a slice fitted for the head's tenor was served
+    √(70/60) = 1.080 times the market's vol; fitted for the landing tenor (`block_s`), the market's."""
+    from tests.keepers.scenario import DAY
+
+    build(protocol, keeper, sellers=1, tenor=10 * DAY)
+    expiry = now(w3) + 3600 + 600 + 2
+    protocol.market.list_strikes(keeper, expiry, ["2000"])
+    served = {}
+    for block_s in (0, 600):
+        (tmp_path / str(block_s)).mkdir()
+        r = runner(tmp_path / str(block_s), chain, deployed, "vol",
+                   f'source = "sim"\natm_vol = 0.9\nvol_of_vol = 0\nheartbeat_s = 1\nmin_tenor_s = 1200\n'
+                   f'block_s = {block_s}')
+        post_spot(protocol, keeper, "2000")
+        head = now(w3)
+        w3.provider.make_request("evm_setNextBlockTimestamp", [head + 600])  # the post lands 600 s on
+        assert r.cycle()
+        r.txs.wait(5)
+        _, updated = protocol.vol_oracle.call("getParams", expiry)
+        assert updated == head + 600
+        served[block_s] = protocol.vol_oracle.call("atmVol", expiry) / 1e18
+    ref = served[600]
+    print(f"\nATM vol served an hour out, the post landing 600 s after the head: block_s = 0 {served[0]:.4f}, "
+          f"block_s = 600 {ref:.4f}")
+    assert abs(ref - 0.9) < 0.01  # the simulated market's
+    assert served[0] / ref > 1.07  # √(70 / 60) = 1.080
+
+
+def test_the_keeper_follows_a_market_past_the_anchors_band(w3, protocol, chain, deployed, keeper, tmp_path):
+    """Round 12, K1: the market's vols double and stay there. The keeper's step bounds a post
+    against the previous surface only; once its target left the anchor's band (x1.5) every post
+    was refused, and a refused post never lets the anchor mature: on the first version the board
+    stayed at x1.5 of its first vol, the market at x2, until the held surface was maxAge old (3 h).
+    Now a refused post is stepped back until the oracle takes it (at worst the held surface again),
+    the anchor matures, and the keeper reaches the market within a few windows."""
+    from tests.keepers.scenario import DAY
+
+    sc = build(protocol, keeper, sellers=1, tenor=30 * DAY)
+    first = protocol.vol_oracle.call("atmVol", sc.expiry) / 1e18
+    r = runner(tmp_path, chain, deployed, "vol",
+               f'source = "sim"\natm_vol = {2 * first:.6f}\nvol_of_vol = 0\nthreshold = 0.01\nblock_s = 0')
+    posted = []
+    for _ in range(30):  # 2.5 h of 5-minute cycles: short of maxAge
+        post_spot(protocol, keeper, "2000")
+        assert r.cycle()
+        r.txs.wait(5)
+        posted.append(protocol.vol_oracle.call("atmVol", sc.expiry) / 1e18 / first)
+        w3.provider.make_request("evm_increaseTime", [298])
+        w3.provider.make_request("evm_mine", [])
+    print(f"\nK1: ATM vol posted / first, every 5 min: {[round(x, 3) for x in posted]}")
+    assert max(posted[:12]) < 1.5 + 1e-9  # the first hour: within the first anchor's band
+    assert posted[-1] > 1.8  # past it: the market (x2 of the first vol, as fitted)

@@ -73,7 +73,7 @@ def keeper_tables(seed: int, snapshots: Path, block_s: int) -> dict[str, str]:
         "oracle": f"deviation = 0.002\nheartbeat_s = 900\n[[oracle.sources]]\nkind = \"gbm\"\nseed = {seed}\n"
                   "s0 = 3000.0\nvol = 0.8\njumps_per_day = 2.0\njump_size = 0.02\n",
         "vol": f"source = \"files\"\nsnapshots = \"{snapshots.absolute()}\"\nthreshold = 0.01\nheartbeat_s = 900\n"
-               f"min_tenor_s = {max(60, 2 * block_s)}\n",  # the keeper's floor is 60 s (12 s blocks: 24)
+               f"min_tenor_s = {max(60, 2 * block_s)}\nblock_s = {block_s}\n",  # min_tenor_s: at least 60 s
         "liquidator": "gas_margin = 0.0\n",
         "settler": "",
         # A block is `block_s` of chain time: the feeds post every block, so three blocks without a

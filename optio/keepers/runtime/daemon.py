@@ -32,10 +32,10 @@ from optio.keepers.runtime.keys import load_key
 from optio.keepers.runtime.metrics import Metrics
 from optio.keepers.runtime.rpc import FailoverProvider
 from optio.keepers.runtime.txs import Outcome, TxManager
-from optio.sdk.chain import node_accounts
+from optio.sdk.chain import node_accounts, simulate
 from optio.sdk.contracts import Client
 from optio.sdk.deployment import load_deployment
-from optio.sdk.errors import InvalidInput, OptioError, RpcUnreachable
+from optio.sdk.errors import ContractRevert, InvalidInput, OptioError, RpcUnreachable
 from optio.sdk.protocol import Protocol
 from optio.sdk.units import from_units
 
@@ -105,6 +105,17 @@ class Context:
     def unable(self, reason: str) -> None:
         """Record that this cycle could not do the keeper's job (a ``--once`` run exits 5)."""
         self.problems.append(reason)
+
+    def refusal(self, client: Client, fn: str, *args: object) -> str | None:
+        """The error ``client``'s ``fn(*args)`` sent by this keeper would revert with now (an
+        eth_call at the head), or None if it would pass. Sends nothing."""
+        tx = {"from": self.account.address, "to": client.address,
+              "data": client.contract.encode_abi(fn, args=list(args))}
+        try:
+            simulate(self.w3, tx, fn)
+        except ContractRevert as err:
+            return err.name
+        return None
 
     def send(self, key: str, client: Client, fn: str, *args: object, min_gas: int = 0) -> Outcome:
         """``client``'s ``fn(*args)`` through ``txs.submit`` under ``key`` (simulated first; a gas
