@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from optio.sdk.chain import GAS_HEADROOM, LocalSigner, dev_account
 from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
-from tests.contracts.test_adversary import FILLER, _fill, _signer
+from tests.contracts.test_adversary import FILLER, _signer
 from tests.contracts.vaults.test_forward_flows import _approve, _live_call
 from tests.contracts.vaults.test_forward_flows import _request_deposit as _req_deposit
 from tests.helpers import admin_send, call, request_id_of, reverts, send
