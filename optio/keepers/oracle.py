@@ -179,7 +179,8 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
             expected = vault.requests_to_serve(s.fill_max_requests, sender=ctx.account.address)
             if not expected and not just_posted:
                 continue  # nothing fits at this mark (liquidity): no empty transaction
-            out = ctx.send(f"{FILL_KEY}:{kind}", vault, "serveQueue", s.fill_max_requests)
+            out = ctx.send(f"{FILL_KEY}:{kind}", vault, "serveQueue", s.fill_max_requests,
+                           extra_gas=vault.serve_gas_margin(s.fill_max_requests, expected))
             log.info("fill", extra={"vault": kind, "expected": expected, "after_post": just_posted,
                                     "status": out.status, "detail": out.detail})
 

@@ -38,8 +38,8 @@ def make(ctx: Context):
     shorts = EventScanner(margin.contract.events.ShortOpened, ctx.state_dir / f"{ctx.name}-shorts.json",
                           from_block=ctx.protocol.deployment.deploy_block)
 
-    def send(key: str, client, fn: str, *args) -> None:
-        out = ctx.send(key, client, fn, *args)
+    def send(key: str, client, fn: str, *args, extra_gas: int = 0) -> None:
+        out = ctx.send(key, client, fn, *args, extra_gas=extra_gas)
         log.info(fn, extra={"key": key, "status": out.status, "detail": out.detail})
 
     def cycle(head: Head) -> None:
@@ -63,7 +63,8 @@ def make(ctx: Context):
         held = hold.check(due, head) if hold is not None else set()
         for kind, vault in vaults.items():
             if kind in due and kind not in held:
-                send(f"serve:{vault.address}", vault, "serveQueue", s.serve_per_tx)
+                send(f"serve:{vault.address}", vault, "serveQueue", s.serve_per_tx,
+                     extra_gas=vault.serve_gas_margin(s.serve_per_tx, 0))
             elif kind not in due and hold is not None:
                 hold.clear(kind)
 

@@ -203,10 +203,10 @@ def _poll_receipt(w3: Web3, tx_hash: str, timeout_s: float = 30.0) -> TxReceipt:
 
 
 def transact(w3: Web3, signer: Signer, to: str | None, data: str, *, action: str, value: int = 0,
-             min_gas: int = 0) -> TxReceipt:
+             min_gas: int = 0, extra_gas: int = 0) -> TxReceipt:
     """Simulate, estimate, send and wait: the only way the SDK writes to the chain. The gas limit
-    is the estimate with headroom, at least ``min_gas`` (a call whose cost grows with the block
-    it lands in, where the estimate at the head falls short).
+    is the estimate with headroom plus ``extra_gas``, at least ``min_gas`` (a call whose cost
+    grows with the block it lands in, where the estimate at the head falls short).
 
     Raises ``ContractRevert`` (nothing sent) if simulation fails, or with ``mined=True`` if the
     mined transaction reverted anyway (state changed in between).
@@ -216,7 +216,7 @@ def transact(w3: Web3, signer: Signer, to: str | None, data: str, *, action: str
         tx["to"] = to
     simulate(w3, tx, action)
     try:
-        tx["gas"] = max(int(w3.eth.estimate_gas(tx) * GAS_HEADROOM), min_gas)
+        tx["gas"] = max(int(w3.eth.estimate_gas(tx) * GAS_HEADROOM) + extra_gas, min_gas)
     except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
         raise revert_of(err, action) from None
     try:

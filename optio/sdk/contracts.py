@@ -45,13 +45,14 @@ class Client:
         self._structs: Contract = w3.eth.contract(address=self.address, abi=abi, decode_tuples=True)
 
     def transact(self, signer: Signer, fn: str, *args: object, action: str | None = None,
-                 token: Token | None = None, wads: bool = True, min_gas: int = 0) -> TxReceipt:
-        """Send ``fn(*args)`` through ``optio.sdk.chain.transact`` (simulated first; at least
-        ``min_gas``). A revert's token amounts read in ``token``'s units when given
-        (``ContractRevert.in_token``)."""
+                 token: Token | None = None, wads: bool = True, min_gas: int = 0, extra_gas: int = 0) -> TxReceipt:
+        """Send ``fn(*args)`` through ``optio.sdk.chain.transact`` (simulated first; the gas
+        estimate's limit plus ``extra_gas``, at least ``min_gas``). A revert's token amounts read in
+        ``token``'s units when given (``ContractRevert.in_token``)."""
         data = self.contract.encode_abi(fn, args=list(args))
         try:
-            return transact(self.w3, signer, self.address, data, action=action or fn, min_gas=min_gas)
+            return transact(self.w3, signer, self.address, data, action=action or fn, min_gas=min_gas,
+                            extra_gas=extra_gas)
         except ContractRevert as err:
             if token is None:
                 raise
@@ -272,6 +273,10 @@ class VaultStatus:
 
 class Vault(Client):
     artifact_name = "OptioVault"
+    #: Gas a ``serveQueue`` may spend on a request its estimate did not see: 40,224 measured for
+    #: the dearest (a deposit minting to a new holder), asserted below this / 1.2 in
+    #: tests/contracts/test_adversary_round12.py (Q2).
+    SERVE_GAS_PER_REQUEST = 55_000
 
     def __init__(self, w3: Web3, address: str, *, from_block: int = 0):
         """``from_block``: where event scans start (the deployment block, not genesis)."""
@@ -283,9 +288,10 @@ class Vault(Client):
         return Token(self.w3, self.call("asset"))
 
     def transact(self, signer: Signer, fn: str, *args: object, action: str | None = None,
-                 token: Token | None = None, wads: bool = False) -> TxReceipt:
+                 token: Token | None = None, wads: bool = False, extra_gas: int = 0) -> TxReceipt:
         """As ``Client.transact``; a revert's asset amounts in the vault's asset."""
-        return super().transact(signer, fn, *args, action=action, token=token or self.asset, wads=wads)
+        return super().transact(signer, fn, *args, action=action, token=token or self.asset, wads=wads,
+                                extra_gas=extra_gas)
 
     @cached_property
     def share_decimals(self) -> int:
@@ -547,7 +553,9 @@ class Vault(Client):
         through)."""
         if max_requests <= 0:
             raise InvalidInput(f"max_requests must be positive, got {max_requests}")
-        receipt = self.transact(signer, "serveQueue", max_requests, action="serveQueue")
+        expected = self.requests_to_serve(max_requests, sender=signer.address)
+        receipt = self.transact(signer, "serveQueue", max_requests, action="serveQueue",
+                                extra_gas=self.serve_gas_margin(max_requests, expected))
         e = self.effects([receipt])
         one = 10**self.share_decimals
         block = receipt["blockNumber"]
@@ -660,6 +668,14 @@ class Vault(Client):
 
     def shares_of(self, owner: str) -> Decimal:
         return self._shares(self.call("balanceOf", owner))
+
+    def serve_gas_margin(self, max_requests: int, expected: int) -> int:
+        """Gas to add to the estimate of a ``serveQueue(max_requests)`` estimated where it fills
+        ``expected`` requests: anyone can get requests mined in front of it (one unit each, for
+        fresh controllers) up to ``max_requests`` deposits and as many redeems, and an estimate
+        without room for them ran out of gas, burning the whole limit and serving nothing
+        (round 12, Q2). Unused gas is not paid."""
+        return max(2 * max_requests - expected, 0) * self.SERVE_GAS_PER_REQUEST
 
     def requests_to_serve(self, max_requests: int, *, sender: str | None = None) -> int:
         """How many pending requests ``serveQueue(max_requests)`` sent by ``sender`` would fill
@@ -838,8 +854,10 @@ class VolOracle(Client):
     #: advances (anchor and candidate written, the candidate maybe clamped) than at a head a
     #: second earlier, where it was estimated: the demo's posts (1 h window, 30 min blocks)
     #: estimated ~105k x 1.2 and ran out of gas at ~126k, when the path needed up to ~142k. The
-    #: dearest path measured is asserted below this in tests/contracts/oracles/test_vol_post_gas.py.
-    POST_GAS = 220_000
+    #: dearest paths measured (199,053 gas: the first post after setConfig turns the jump window
+    #: on, round 12 G1) are asserted below this / 1.2 in tests/contracts/test_adversary_round12.py
+    #: and tests/contracts/oracles/test_vol_post_gas.py.
+    POST_GAS = 260_000
 
     def config(self) -> VolOracleConfig:
         c = self.call_struct("config")

@@ -117,11 +117,12 @@ class Context:
             return err.name
         return None
 
-    def send(self, key: str, client: Client, fn: str, *args: object, min_gas: int = 0) -> Outcome:
-        """``client``'s ``fn(*args)`` through ``txs.submit`` under ``key`` (simulated first; a gas
-        limit of at least ``min_gas``)."""
+    def send(self, key: str, client: Client, fn: str, *args: object, min_gas: int = 0,
+             extra_gas: int = 0) -> Outcome:
+        """``client``'s ``fn(*args)`` through ``txs.submit`` under ``key`` (simulated first; the
+        estimate's gas limit plus ``extra_gas``, at least ``min_gas``)."""
         return self.txs.submit(key, client.address, client.contract.encode_abi(fn, args=list(args)), action=fn,
-                               min_gas=min_gas)
+                               min_gas=min_gas, extra_gas=extra_gas)
 
 
 Handler = Callable[[Head], None]

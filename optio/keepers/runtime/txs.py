@@ -123,18 +123,19 @@ class TxManager:
         return key in self._in_flight
 
     def submit(self, key: str, to: str, data: str, *, action: str, value: int = 0, gas: int | None = None,
-               min_gas: int = 0) -> Outcome:
+               min_gas: int = 0, extra_gas: int = 0) -> Outcome:
         """Simulate, then sign and send ``data`` to ``to`` under ``key`` (never twice while in
         flight). A simulated revert sends nothing and comes back as ``refused`` with its error.
         A caller that has just simulated and estimated the same call passes its ``gas``; else
-        the estimate with headroom, at least ``min_gas`` (a call dearer in a later block)."""
+        the estimate with headroom plus ``extra_gas``, at least ``min_gas`` (a call that can cost
+        more in the block it lands in)."""
         if key in self._in_flight:
             return Outcome(key, "in-flight", self._in_flight[key].hashes[-1])
         if gas is None:
             call = {"from": self.address, "to": to, "data": data, "value": value}
             try:
                 self.w3.eth.call(call)
-                gas = max(int(self.w3.eth.estimate_gas(call) * GAS_HEADROOM), min_gas)
+                gas = max(int(self.w3.eth.estimate_gas(call) * GAS_HEADROOM) + extra_gas, min_gas)
             except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
                 return self._count(Outcome(key, "refused", detail=revert_of(err, action).name))
             except ContractRevert as revert:
