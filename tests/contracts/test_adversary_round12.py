@@ -226,12 +226,13 @@ def _shape_post(w3, vol, keeper, expiry: int, shape, scale: float, t: int) -> di
 
 
 def test_dearest_vol_post_after_a_jump_window_switch_fits_post_gas(w3, protocol, keeper):
-    """HELD (found with 20,947 gas of margin under POST_GAS 220,000, now 260,000). The dearest
-    post found: the board posted under jumpWindow 0 (anchor frozen at the first post, no
-    candidate), the admin then sets the 1 h window (`setConfig` keeps the vols' anchors). The
-    next post records the first candidate (two slots written from zero, 44k) and clamps it (the previous surface is out of the frozen
-    anchor's band: three passes over the five points), then checks the post against the anchor and
-    the previous surface (two more). Round 11's dearest path: 164,913."""
+    """HELD (found with 20,947 gas of margin under POST_GAS 220,000, now 260,000). The dearest post
+    found: the board posted under jumpWindow 0 (anchor frozen at the first post, no candidate),
+    the admin then sets the 1 h window (`setConfig` keeps the vols' anchors). The next post
+    records the first candidate (two slots written from zero, 44k) and clamps it (the previous
+    surface is out of the frozen anchor's band: three passes over the five points), then checks
+    the post against the anchor and the previous surface (two more). Round 11's dearest path:
+    164,913."""
     from optio.sdk.contracts import VolOracle
     from tests.contracts.test_adversary_round11 import BASE, SHAPE_C
     from tests.helpers import now
