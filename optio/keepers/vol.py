@@ -54,8 +54,9 @@ class Settings(BaseModel):
     min_tenor_s: int = Field(default=300, ge=60)
     # Chain seconds from the head a cycle sees to the block its post lands in (one block: 12 on
     # Ethereum). The oracle reads a post's vols over the tenor at its block, so a slice fitted
-    # for the head's tenor served them √(τ_head/τ_block) too high (+2% at 300 s on mainnet, +10%
-    # at 1 h in the demo's 30-minute blocks) and could leave the move bound when stepped.
+    # for the head's tenor served them √(τ_head/τ_block) too high (+2% for a board 300 s out
+    # with 12 s blocks, +8% for one 60 min out posted 10 min earlier) and could leave the move
+    # bound when stepped.
     block_s: int = Field(default=12, ge=0, le=86400)
 
     @model_validator(mode="after")
