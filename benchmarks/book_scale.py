@@ -10,13 +10,18 @@ expiries), a call and a put of each, each bought so that it is live in its vault
 from its receipt in a snapshot of the book (``evm_snapshot``/``evm_revert``), so none of them
 changes the book the next one meets. Gas is deterministic for a given state: one run per point.
 
-A size above the contracts' cap (``MAX_LIVE_OPTIONS``, read from the chain) is attempted — the
-first option past the cap is bought — and its column reports the contract's refusal (its error
-name); its JSON figures are null, never a guess.
+A size above the contracts' cap (``OptionBook.MAX_LIVE_OPTIONS``, read from the chain) is attempted
+— the first option past the cap is bought — and its column reports the contract's refusal (its
+error name); its JSON figures are null, never a guess.
 
-Today there is no epoch crank: the stand-in measured is the keeper's ``serveQueue`` filling one
-deposit and one redeem request, which marks the whole book once (``crank_gas_per_option`` is that
-fill's gas ÷ the live options, at the largest book built). NAV is ``totalAssets``' execution gas:
+The epoch crank is measured after a spot post: the call side's whole sweep in pages of
+``--page`` options (default 128, the keepers' and the SDK's page), each page's gas from its
+receipt; ``crank_gas_per_option`` is the sweep's gas ÷ the live options at the largest book
+built, ``crank_gas_per_page`` its dearest page. The same sweep in pages of 64, side by side
+(``crank_gas_per_option_page64``): the per-page part (the oracle reads, the totals' writes, the
+transaction) spread over half as many options.
+The fill after it (the keeper's ``serveQueue`` of one deposit and one redeem request) reads the
+stored mark. NAV is ``totalAssets``' execution gas:
 ``eth_estimateGas`` of the view less the 21,000 base and the calldata (``benchmarks.gas``'s
 ``_view_gas``), the least gas limit at which the view succeeds — a few hundred gas above the gas
 it uses, for the 63/64 reserve of its calls into the market and the pricer.
@@ -44,6 +49,7 @@ from optio.sdk.devchain import chain_time, flat_surface, warp_to
 from optio.sdk.errors import ContractRevert
 from optio.sdk.localchain import local_chain
 from optio.sdk.market import Option
+from optio.sdk.option_book import DEFAULT_PAGE
 from optio.sdk.protocol import Protocol
 
 SIZES = (1, 16, 64, 256, 512)
@@ -111,12 +117,13 @@ def isolated(w3) -> Iterator[None]:
 class Bench:
     """One deployment, its vaults funded, and the accounts that trade and provide liquidity."""
 
-    def __init__(self, w3, seed: int, sizes: list[int]):
+    def __init__(self, w3, seed: int, sizes: list[int], page: int = DEFAULT_PAGE):
         self.w3 = w3
+        self.page = page
         self.deployer = LocalSigner(dev_account(0))  # also keeper, lister and filler (defaults)
         self.p = Protocol(w3, deploy_protocol(w3, self.deployer, DeployConfig(), save=False))
         self.m = self.p.market
-        self.cap = int(self.m.call("MAX_LIVE_OPTIONS"))
+        self.cap = int(self.m.book.call("MAX_LIVE_OPTIONS"))
         self.min_live = int(self.m.call_struct("riskLimits").minLiveAmount)
         self.post_spot(SPOT)
         # Enough options for the largest size the contracts take, one more for the new-option
@@ -164,6 +171,22 @@ class Bench:
     def buy(self, signer, option: Option, amount: int) -> int:
         return _send(self.m, signer, "buy", option.id, amount, MAX_PREMIUM, DEADLINE)
 
+    def crank(self, is_call: bool, page: int | None = None) -> list[int]:
+        """The side's whole sweep at the latest post, page by page (the run's page by default):
+        each call's gas."""
+        return [r["gasUsed"] for r in self.m.book.crank(self.deployer, is_call, page=page or self.page).receipts]
+
+    def buy_growing(self, option: Option, amount: int) -> None:
+        """A buy while the book grows; the totals re-based first when the book says they are due
+        (a long build outlives their bound), as the keeper would."""
+        try:
+            self.buy(self.buyer, option, amount)
+        except ContractRevert as err:
+            if err.name != "BookTotalsStale":
+                raise
+            self.crank(option.is_call)
+            self.buy(self.buyer, option, amount)
+
     def grow(self, n: int) -> str | None:
         """Buys options until each vault holds ``n`` live ones; the contract's error name if it
         refuses one (the book stays where it was refused)."""
@@ -172,13 +195,13 @@ class Bench:
             i = self.live
             try:
                 for is_call in (True, False):
-                    self.buy(self.buyer, self.option(i, is_call), self.book.amounts[i])
+                    self.buy_growing(self.option(i, is_call), self.book.amounts[i])
             except ContractRevert as err:
                 return err.name
             self.live += 1
             if self.live % 16 == 0:  # keep spot and surfaces fresh through a long build
                 self.post_spot(SPOT)
-        assert len(self.m.call("liveOptions", True)) == n and len(self.m.call("liveOptions", False)) == n
+        assert self.m.book.live_count(True) == n and self.m.book.live_count(False) == n
         return None
 
     # --- the actions, each measured on the book as it is ---------------------------------------
@@ -187,6 +210,12 @@ class Bench:
         n = self.live
         g: dict = {"live_options": n}
         self.post_spot(SPOT)
+        pages = self.crank(True)  # the epoch mark at this post (puts too: trades need both current)
+        self.crank(False)
+        g.update(crank=sum(pages), crank_pages=len(pages), crank_page=max(pages), crank_per_option=sum(pages) / n)
+        with isolated(self.w3):  # the same sweep in pages of 64, at a post of its own
+            self.post_spot(SPOT)
+            g["crank_per_option_page64"] = sum(self.crank(True, 64)) / n
         with isolated(self.w3):
             g["buy_live"] = self.buy(self.buyer, self.option(0, True), self.min_live)
         with isolated(self.w3):
@@ -214,11 +243,15 @@ class Bench:
         out = {"request_deposit": _send(v, self.lp2, "requestDeposit", 10 * one, self.lp2.address, self.lp2.address)}
         shares = v.call("balanceOf", self.lp.address) // 100
         out["request_redeem"] = _send(v, self.lp, "requestRedeem", shares, self.lp.address, self.lp.address)
-        self.post_spot(SPOT)  # fills wait for a spot post after the request
+        # Fills wait for the keepers' posts after the requests (spot and every surface the mark
+        # uses: OptionBook.pricedSince), and the epoch mark at them.
+        warp_to(self.w3, chain_time(self.w3) + 1)
+        self.post_surfaces()
+        self.post_spot(SPOT)
+        self.crank(True)
         out["fill"] = _send(v, self.deployer, "serveQueue", 16)
         if v.call("pendingDepositAssets") != 0 or v.call("pendingShares") != 0:
             raise AssertionError("serveQueue did not fill both requests")
-        out["fill_per_option"] = out["fill"] / n
         return out
 
     def liquidation(self) -> int:
@@ -245,11 +278,11 @@ class Bench:
         return {"settle": gas, "settle_live_strikes": k, "settle_per_live_strike": gas / k}
 
 
-def run(sizes: list[int], seed: int) -> dict:
+def run(sizes: list[int], seed: int, page: int = DEFAULT_PAGE) -> dict:
     sizes = sorted(set(sizes))
     rows: dict[str, dict] = {}
     with local_chain("anvil") as chain:
-        bench = Bench(chain.w3, seed, sizes)
+        bench = Bench(chain.w3, seed, sizes, page)
         for n in sizes:
             refused = bench.grow(n)
             if refused is not None:
@@ -257,7 +290,7 @@ def run(sizes: list[int], seed: int) -> dict:
                 continue
             rows[str(n)] = bench.measure()
         cap = bench.cap
-    return figures(rows, sizes, cap, seed)
+    return figures(rows, sizes, cap, seed, page)
 
 
 def _at(rows: dict, n: int, key: str):
@@ -265,7 +298,7 @@ def _at(rows: dict, n: int, key: str):
     return None if row is None else row.get(key)
 
 
-def figures(rows: dict, sizes: list[int], cap: int, seed: int) -> dict:
+def figures(rows: dict, sizes: list[int], cap: int, seed: int, page: int = DEFAULT_PAGE) -> dict:
     built = [n for n in sizes if rows[str(n)].get("live_options") is not None]
     largest = str(max(built)) if built else None
     buy_1, buy_512 = _at(rows, 1, "buy_live"), _at(rows, 512, "buy_live")
@@ -274,22 +307,25 @@ def figures(rows: dict, sizes: list[int], cap: int, seed: int) -> dict:
     out = {
         "seed": seed,
         "sizes": sizes,
+        "page": page,
         "live_options_cap": cap,
         "buy_gas_at_1": buy_1,
         "buy_gas_at_512": buy_512,
         "buy_gas_growth": round(buy_512 / buy_1, 3) if buy_1 and buy_512 else None,
         "request_gas_at_512": None if None in request_512 else max(request_512),
         "request_gas_max": max(requests) if requests else None,
-        # Today's whole-book fill (serveQueue), not a paged crank: there is none yet.
-        "crank_gas_per_option": round(rows[largest]["fill_per_option"]) if largest else None,
-        "crank_gas_per_page": None,
+        # The epoch crank's whole sweep of the call side ÷ its live options, at the largest book.
+        "crank_gas_per_option": round(rows[largest]["crank_per_option"]) if largest else None,
+        "crank_gas_per_page": rows[largest]["crank_page"] if largest else None,
+        "crank_gas_per_option_page64": round(rows[largest]["crank_per_option_page64"]) if largest else None,
         "crank_measured_at": int(largest) if largest else None,
         "settle_gas_per_live_strike": round(rows[largest]["settle_per_live_strike"]) if largest else None,
         "settle_measured_at": int(largest) if largest else None,
         "rows": rows,
     }
     # The marginal gas of one more live option, between the smallest and the largest book built.
-    for key, name in (("buy_live", "buy"), ("fill", "fill"), ("nav", "nav"), ("settle", "settle")):
+    for key, name in (("buy_live", "buy"), ("fill", "fill"), ("nav", "nav"), ("settle", "settle"),
+                      ("crank", "crank")):
         slope = None
         if len(built) > 1:
             lo, hi = rows[str(built[0])][key], rows[str(built[-1])][key]
@@ -312,9 +348,12 @@ ROWS = [  # (row key, label)
     ("buy_new", "buy, new option (N → N+1)"),
     ("request_deposit", "requestDeposit"),
     ("request_redeem", "requestRedeem"),
-    ("fill", "fill 1 deposit + 1 redeem ²"),
-    ("fill_per_option", "  ÷ live options: crank_gas_per_option ²"),
-    ("crank_page", "epoch crank, per page"),
+    ("crank", "epoch crank, the call side's whole sweep ²"),
+    ("crank_pages", "  its calls (pages)"),
+    ("crank_page", "  its dearest page"),
+    ("crank_per_option", "  ÷ live options: crank_gas_per_option"),
+    ("crank_per_option_page64", "  the same sweep in pages of 64, ÷ live options"),
+    ("fill", "fill 1 deposit + 1 redeem (after the crank)"),
     ("settle", "settle an expiry ³"),
     ("settle_live_strikes", "  its live strikes k"),
     ("settle_per_live_strike", "  settle ÷ k"),
@@ -322,13 +361,13 @@ ROWS = [  # (row key, label)
     ("nav", "NAV (totalAssets) ⁵"),
 ]
 ROW_TARGETS = {"buy_live": "≤ 180,000 at 512, ≤ 1.2 × at 1", "request_deposit": "≤ 150,000",
-               "request_redeem": "≤ 150,000", "fill_per_option": "≤ 14,000", "crank_page": "(paged: 64 a call)"}
+               "request_redeem": "≤ 150,000", "crank_per_option": "≤ 14,000"}
 NOTES = [
     "¹ call vault; the buyer already holds the option (no new balance slot): what the book costs a trade.",
-    "² the keeper's serveQueue(16) after a spot post: today's whole-book fill (one mark of the book), the "
-    "stand-in for an epoch crank — not a paged crank, which does not exist yet.",
-    "³ the first weekly expiry, a minute after it (a call and a put live at each of its k strikes); settle scans "
-    "both vaults' whole live lists.",
+    "² after a spot post, OptionBook.crank(true, page) until the sweep ends (page = the run's --page): what the "
+    "keeper sends before it fills; every other row reads the stored totals (O(1) in the book).",
+    "³ the first weekly expiry, a minute after it (a call and a put live at each of its k strikes); settle walks "
+    "that board's live options only (OptionBook.boardLive).",
     "⁴ a margin put seller at the edge of her requirement, spot down 10%, half her short (put vault).",
     "⁵ call vault; execution gas: eth_estimateGas of the view less 21,000 and calldata (a few hundred gas above "
     "the gas used: the 63/64 reserve of its nested calls).",
@@ -339,8 +378,6 @@ NOTES = [
 def _cell(row: dict, key: str) -> str:
     if row.get("live_options") is None:
         return "refused" if key in ("buy_live", "buy_new") else "–"
-    if key == "crank_page":
-        return "no paged crank"
     value = row.get(key)
     if value is None:
         return f"refused: {row.get(key + '_refused', '?')}" if key == "buy_new" else "–"
@@ -351,7 +388,8 @@ def render(out: dict) -> None:
     console = Console(highlight=False, width=max(Console().width, 200))
     sizes = out["sizes"]
     table = Table(title=f"Gas against live options per vault (receipts on Anvil; one run per point, gas is "
-                        f"deterministic; seed {out['seed']}; cap MAX_LIVE_OPTIONS = {out['live_options_cap']})")
+                        f"deterministic; seed {out['seed']}; crank pages of {out.get('page', DEFAULT_PAGE)}; "
+                        f"cap MAX_LIVE_OPTIONS = {out['live_options_cap']})")
     table.add_column("action")
     for n in sizes:
         table.add_column(f"{n}", justify="right")
@@ -373,12 +411,14 @@ def render(out: dict) -> None:
     for col in ("figure", "value", "target"):
         summary.add_column(col, justify="left" if col == "figure" else "right")
     for key in ("live_options_cap", "buy_gas_at_1", "buy_gas_at_512", "buy_gas_growth", "request_gas_at_512",
-                "request_gas_max", "crank_gas_per_option", "settle_gas_per_live_strike", "buy_gas_per_live_option",
-                "fill_gas_per_live_option", "nav_gas_per_live_option", "settle_gas_per_live_option"):
+                "request_gas_max", "crank_gas_per_option", "crank_gas_per_page", "crank_gas_per_option_page64",
+                "settle_gas_per_live_strike",
+                "buy_gas_per_live_option", "fill_gas_per_live_option", "nav_gas_per_live_option",
+                "settle_gas_per_live_option", "crank_gas_per_live_option"):
         value = out[key]
         shown = "null" if value is None else (f"{value:,.3f}" if isinstance(value, float) else f"{value:,}")
-        if key == "crank_gas_per_option" and value is not None:
-            shown += f" (whole-book fill at {out['crank_measured_at']})"
+        if key in ("crank_gas_per_option", "crank_gas_per_page", "crank_gas_per_option_page64") and value is not None:
+            shown += f" (at {out['crank_measured_at']})"
         if key == "settle_gas_per_live_strike" and value is not None:
             shown += f" (at {out['settle_measured_at']})"
         summary.add_row(key, shown, verdict(key, value) if key in TARGETS else "")
@@ -390,11 +430,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
                         help="live options per vault, comma-separated (default 1,16,64,256,512)")
     parser.add_argument("--seed", type=int, default=1, help="the strikes' and sizes' draw (default 1)")
+    parser.add_argument("--page", type=int, default=DEFAULT_PAGE,
+                        help=f"live options per crank call (default {DEFAULT_PAGE}, the keepers')")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if not sizes or min(sizes) < 1:
         parser.error("--sizes: positive integers, comma-separated")
-    out = run(sizes, args.seed)
+    if args.page < 1:
+        parser.error("--page: a positive integer")
+    out = run(sizes, args.seed, args.page)
     render(out)
     print(json.dumps(out, separators=(",", ":")))
 

@@ -113,8 +113,8 @@ BENCHMARKS: list[Benchmark] = [
         _gas("nav_gas_per_live_option", label="vault NAV per live option"),
     ]),
     Benchmark("book_scale", "python -m benchmarks.book_scale", [
-        _f("live_options_cap", label="live options per vault, the contracts' cap (MAX_LIVE_OPTIONS)", fmt=",.0f",
-           limit=500, lower_is_better=False),
+        _f("live_options_cap", label="live options per vault, the contracts' cap (OptionBook.MAX_LIVE_OPTIONS)",
+           fmt=",.0f", limit=500, lower_is_better=False),
         _f("buy_gas_at_1", label="buy of a live option, 1 live option (gas)", fmt=",.0f"),
         _f("buy_gas_at_16", label="buy of a live option, 16 live options (gas)", fmt=",.0f"),
         _f("buy_gas_at_64", label="buy of a live option, 64 live options (gas)", fmt=",.0f"),
@@ -124,14 +124,18 @@ BENCHMARKS: list[Benchmark] = [
            limit=150_000),
         _f("request_gas_max", label="deposit or redeem request, largest over the books built (gas)", fmt=",.0f",
            limit=150_000),
-        _f("crank_gas_per_option", label="whole-book fill (serveQueue) per live option, largest book (gas)",
+        _f("crank_gas_per_option", label="epoch crank per live option, a whole sweep, largest book (gas)",
            fmt=",.0f", limit=14_000),
+        _f("crank_gas_per_page", label="epoch crank, dearest page (128 options), largest book (gas)", fmt=",.0f"),
+        _f("crank_gas_per_option_page64", label="epoch crank per live option in pages of 64, largest book (gas)",
+           fmt=",.0f"),
         _f("settle_gas_per_live_strike", label="settle per live strike, largest book (gas)", fmt=",.0f"),
     ], note=("Gas of the book-dependent actions against live options per vault (issue 25), from receipts on "
              "Anvil, one run per point (gas is deterministic; `make bench`'s repeats only confirm it). A figure "
              "at a book the contracts refuse (above `MAX_LIVE_OPTIONS`) is `–`: the benchmark reports the "
-             "refusal, not a number. There is no epoch crank yet: `crank_gas_per_option` is the keeper's "
-             "`serveQueue` filling one deposit and one redeem (a mark of the whole book) ÷ the live options. "
+             "refusal, not a number. `crank_gas_per_option` is the OptionBook's whole sweep of the call side "
+             "(`crank` in pages of 128, the keepers' and the SDK's page) ÷ its live options, and beside it the same "
+             "sweep in pages of 64; every other action reads the stored totals. "
              "The table per size is the benchmark's own output (`python -m benchmarks.book_scale`).")),
     Benchmark("pricing", "python -m benchmarks.pricing", [
         # benchmarks.pricing repeats itself (--reps): each headline figure's min, median and max

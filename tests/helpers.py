@@ -11,13 +11,27 @@ import pytest
 from web3 import Web3
 
 from optio.sdk.chain import Signer
-from optio.sdk.contracts import Client
+from optio.sdk.contracts import Client, Vault
 from optio.sdk.errors import ContractRevert
 
 
 def send(client: Client, signer: Signer, fn: str, *args: object):
     """Send ``fn(*args)`` to ``client``'s contract (simulated first, like every SDK send)."""
     return client.transact(signer, fn, *args)
+
+
+def crank(vault: Client, signer: Signer) -> tuple:
+    """What the keeper does between its spot post and its fill: crank the vault's side of the
+    OptionBook to its epoch mark at the latest post (nothing when the mark is already usable,
+    there is no live option, or spot is stale: then no mark can be had). Returns the receipts."""
+    return Vault(vault.w3, vault.address).crank_mark(signer)
+
+
+def serve(vault: Client, signer: Signer, max_requests: int):
+    """``crank`` then ``serveQueue(max_requests)`` from ``signer``: a fill as the keeper makes it
+    (post, crank, fill). Returns the serveQueue receipt."""
+    crank(vault, signer)
+    return vault.transact(signer, "serveQueue", max_requests)
 
 
 def call(client: Client, fn: str, *args: object):
@@ -47,6 +61,20 @@ def http_get(url: str) -> tuple[int, bytes]:
 def now(w3: Web3) -> int:
     """Timestamp of the latest block."""
     return w3.eth.get_block("latest")["timestamp"]
+
+
+def snapshot(w3: Web3) -> str:
+    """An Anvil state snapshot's id (``evm_snapshot``): ``revert_to`` returns to it."""
+    return w3.provider.make_request("evm_snapshot", [])["result"]
+
+
+def revert_to(w3: Web3, snap: str) -> None:
+    assert w3.provider.make_request("evm_revert", [snap])["result"]
+
+
+def deadline(w3: Web3, seconds: int = 3600) -> int:
+    """A trade's deadline ``seconds`` after the head."""
+    return now(w3) + seconds
 
 
 def warp_to(w3: Web3, timestamp: int) -> None:

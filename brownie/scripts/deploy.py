@@ -103,7 +103,7 @@ def deploy(deployer):
     for vault in (call_vault, put_vault):
         vault.grantRole(vault.MARKET_ROLE(), market, tx)
         vault.grantRole(vault.GUARDIAN_ROLE(), deployer, tx)
-        vault.setOptionsMark(market, tx)
+        vault.setOptionsMark(market.book(), tx)  # the OptionBook the market created: the vaults' mark
     spot.grantRole(spot.KEEPER_ROLE(), deployer, tx)
     spot.grantRole(spot.LISTER_ROLE(), deployer, tx)
     vol.grantRole(vol.VOL_KEEPER_ROLE(), deployer, tx)

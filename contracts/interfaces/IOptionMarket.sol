@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IOptionsMark} from "./IOptionsMark.sol";
 
 /// @title IOptionMarket
 /// @notice The options AMM: lists boards (expiries) and strikes, sells and buys European calls and
@@ -11,7 +10,7 @@ import {IOptionsMark} from "./IOptionsMark.sol";
 /// @dev Units: option amounts are wad (1e18 = one option on one base unit); prices and strikes
 /// are quote-asset wad; premiums and payouts move in the option's collateral asset (calls: the
 /// base asset, puts: the quote asset) in that token's own decimals ("units").
-interface IOptionMarket is IOptionsMark {
+interface IOptionMarket {
     /* TYPES */
 
     enum TradeKind {
@@ -26,14 +25,12 @@ interface IOptionMarket is IOptionsMark {
     /// or unlocks the difference.
     /// @param shortOI Options the vault wrote and traders hold as tokens, wad.
     /// @param longOI Options the vault bought from margin sellers, wad.
-    /// @param livePosition Index + 1 in the vault's list of live options; 0 when not live.
     /// @param listed Set by listing, so the first trade finds its slot already written.
     /// @param reserveUnits After settlement: payouts held here for unexercised holders, units.
     /// @param payoffWad After settlement: payout per option in the collateral asset, wad.
     struct OptionState {
         uint96 shortOI;
         uint96 longOI;
-        uint48 livePosition;
         bool listed;
         bool settled;
         uint128 reserveUnits;
@@ -56,13 +53,12 @@ interface IOptionMarket is IOptionsMark {
     /// @param maxNetVega Largest |net vega| per vault, quote wad per 1.00 of vol.
     /// @param maxUtilisation Largest locked / gross assets per vault after a trade, wad fraction.
     /// @param minLiveAmount Smallest open interest an opening trade may leave on the side it
-    /// opens (the vault's short OI for a Buy, its long OI for a Sell), wad options. Dust in the
-    /// MAX_LIVE_OPTIONS slots cost ~6 USD for all 64; at one option each it costs 64 options'
-    /// ask and their collateral. It is also every token holder's smallest non-zero position
-    /// (OptionToken.minBalance: buys, closes and transfers alike), so no close or transfer can
+    /// opens (the vault's short OI for a Buy, its long OI for a Sell), wad options: filling the
+    /// book's MAX_LIVE_OPTIONS slots with dust costs that many options' ask and collateral. It
+    /// is also every token holder's smallest non-zero position (OptionToken.minBalance: buys,
+    /// closes and transfers alike), so no close or transfer can
     /// leave a live option's short open interest as dust; margin shorts keep their own minimum
-    /// (IMarginAccount.dustAmount), liquidations included. A mitigation: the real fix, no cap
-    /// shared by every trader, is the book's redesign.
+    /// (IMarginAccount.dustAmount), liquidations included.
     struct RiskLimits {
         uint32 tradingCutoff;
         uint96 minAmount;
@@ -97,7 +93,6 @@ interface IOptionMarket is IOptionsMark {
     error StrikeOutOfRange(uint256 strike);
     error StrikeAlreadyListed(uint256 expiry, uint256 strike);
     error BoardNotListed(uint256 expiry);
-    error TooManyLiveOptions(uint256 max);
     error UnknownOption(uint256 id);
     error TradingClosed(uint256 expiry, uint256 cutoff);
     error DeadlinePassed(uint256 deadline);
@@ -170,9 +165,10 @@ interface IOptionMarket is IOptionsMark {
 
     /// @notice Fixes payouts of `expiry` at the SpotOracle's settlement price, releases the
     /// vaults' collateral and keeps holders' payouts here. Anyone may call.
-    /// @dev Walks the vaults' live options (at most MAX_LIVE_OPTIONS each), not the listed
-    /// strikes, so listing cannot make it too costly. An option without open interest needs no
-    /// work: `optionState` shows its payoff and `exerciseFor` pays nothing (no one holds it).
+    /// @dev Walks that board's live options only (`OptionBook.boardLive`): its gas is bounded
+    /// per live option of the expiry, whatever is listed or live elsewhere. An option without
+    /// open interest needs no work: `optionState` shows its payoff and `exerciseFor` pays nothing
+    /// (no one holds it). Both sides' book totals then wait for the next sweep (OptionBook).
     function settle(uint256 expiry) external;
 
     /// @notice Pays each of `holders` the settled value of their tokens `id` (burning them).

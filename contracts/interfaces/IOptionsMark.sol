@@ -1,28 +1,29 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {ISpotOracle} from "./ISpotOracle.sol";
-
 /// @title IOptionsMark
 /// @notice What a vault asks the options market for when it values its shares: the
 /// mark-to-market value of its open options.
 interface IOptionsMark {
     /// @notice Net value of the options `vault` is short minus those it is long, in the vault
     /// asset's own decimals, rounded up (a liability: rounding in the vault's favour means
-    /// overstating it); negative when the vault is net long.
+    /// overstating it); negative when the vault is net long. O(1): the book's stored mark (the
+    /// last epoch crank's, at its snapshot, plus every trade since at its own mid).
     /// @return assets The net liability, units.
-    /// @return fresh False when an oracle is stale or missing: the value is then a conservative
-    /// bound (shorts at their full collateral, longs at zero) and the vault takes no deposits.
+    /// @return fresh False unless that mark is usable for an LP fill: complete, fresh at its
+    /// snapshot, not invalidated since (a settlement, a liquidation), and at the spot oracle's
+    /// latest post (a fill never uses a price older than the newest one).
     function optionsLiability(address vault) external view returns (int256 assets, bool fresh);
 }
 
 /// @title IOptionsBook
 /// @notice What a vault asks the market to know whether its mark has a price input.
 interface IOptionsBook {
-    /// @notice Ids of the live options (open interest ≠ 0) of one side of the book.
-    function liveOptions(bool isCall) external view returns (uint256[] memory);
+    /// @notice How many options of one side of the book are live (open interest ≠ 0).
+    function liveCount(bool isCall) external view returns (uint256);
 
-    /// @notice The spot oracle the book is marked with (a fill serves only requests made before
-    /// its latest post).
-    function spotOracle() external view returns (ISpotOracle);
+    /// @notice When the side's stored mark was priced, for the forward rule (Unix s): the
+    /// earlier of its spot post and the oldest surface post it used. A fill serves only
+    /// requests made before it: the requester saw none of the mark's prices (rounds 9 F7, B3).
+    function pricedSince(bool isCall) external view returns (uint256);
 }

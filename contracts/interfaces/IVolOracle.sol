@@ -113,6 +113,10 @@ interface IVolOracle {
     /* FUNCTIONS */
 
     /// @notice Posts the SVI parameters of `expiry`. Vol-keeper role only.
+    /// @notice Surfaces posted since deployment, any expiry: a mark taken at one count is at
+    /// the surfaces of the last post before it (the OptionBook's epoch mark checks it).
+    function postCount() external view returns (uint64);
+
     function post(uint256 expiry, SviParams calldata params) external;
 
     /// @notice Parameters of `expiry` as total variance at the time of the read (a and b scaled by
@@ -120,6 +124,14 @@ interface IVolOracle {
     /// `StaleSurface`.
     /// @return params 18 decimals. @return updatedAt Unix seconds of the post.
     function getParams(uint256 expiry) external view returns (SviParams memory params, uint256 updatedAt);
+
+    /// @notice `getParams`, and the last second (Unix) the surface is fresh: `updatedAt` plus
+    /// its max age (the tenor rule included; always before `expiry`). A mark taken at these
+    /// parameters is a mark at fresh inputs until then (the OptionBook's stored totals).
+    function getParamsUntil(uint256 expiry)
+        external
+        view
+        returns (SviParams memory params, uint256 updatedAt, uint256 freshUntil);
 
     /// @notice Annualised ATM (k = 0) implied vol of `expiry` as posted (held until the next post),
     /// 18 decimals (1e18 = 100%); reverts like `getParams`, and `ExpiryNotInFuture` once expired.

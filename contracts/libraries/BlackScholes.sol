@@ -67,7 +67,16 @@ library BlackScholes {
         pure
         returns (uint256 call, uint256 put, uint256 callDelta, uint256 vega)
     {
-        uint256 sqrtT27 = _sqrtYears27(tau);
+        return priceAtRoot(spot, strike, x, sqrtYears27(tau), vol);
+    }
+
+    /// @notice `priceAt` with √(tau in years) given, 27 decimals (`sqrtYears27`): a book pass
+    /// computes it once an expiry, not once an option. The same digits as `priceAt`.
+    function priceAtRoot(uint256 spot, uint256 strike, int256 x, uint256 sqrtT27, uint256 vol)
+        internal
+        pure
+        returns (uint256 call, uint256 put, uint256 callDelta, uint256 vega)
+    {
         uint256 cdf2;
         uint256 pdf1;
         uint256 s36;
@@ -193,7 +202,8 @@ library BlackScholes {
     }
 
     /// @dev √(tau in years) with 27 decimals, within 1e-27 (the root is floored).
-    function _sqrtYears27(uint256 tau) private pure returns (uint256) {
+    /// @notice √(tau / SECONDS_PER_YEAR) with 27 decimals, rounded down; tau ≤ MAX_TAU.
+    function sqrtYears27(uint256 tau) internal pure returns (uint256) {
         unchecked {
             // tau·1e54 ≤ 1.6e62.
             return (tau * 1e54 / SECONDS_PER_YEAR).sqrt();

@@ -26,10 +26,20 @@ library OracleReads {
         view
         returns (IVolOracle.SviParams memory params, bool fresh)
     {
-        try oracle.getParams(expiry) returns (IVolOracle.SviParams memory p, uint256) {
-            return (p, true);
+        (params,,, fresh) = tryParamsUntil(oracle, expiry);
+    }
+
+    /// @notice `tryParams` with the surface's post time and the last second it is fresh
+    /// (`IVolOracle.getParamsUntil`); zeros when stale or missing.
+    function tryParamsUntil(IVolOracle oracle, uint256 expiry)
+        internal
+        view
+        returns (IVolOracle.SviParams memory params, uint256 updatedAt, uint256 freshUntil, bool fresh)
+    {
+        try oracle.getParamsUntil(expiry) returns (IVolOracle.SviParams memory p, uint256 at, uint256 until) {
+            return (p, at, until, true);
         } catch {
-            return (params, false);
+            return (params, 0, 0, false);
         }
     }
 

@@ -13,6 +13,7 @@ import {IVolOracle} from "../interfaces/IVolOracle.sol";
 import {AmmQuote} from "../libraries/AmmQuote.sol";
 import {Collateral} from "../libraries/Collateral.sol";
 import {OptionId} from "../libraries/OptionId.sol";
+import {OptionBook} from "./OptionBook.sol";
 import {OptionPricer} from "./OptionPricer.sol";
 import {OptionToken} from "./OptionToken.sol";
 import {OptionValuation} from "./OptionValuation.sol";
@@ -40,8 +41,6 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
 
     bytes32 public constant LISTER_ROLE = keccak256("LISTER_ROLE");
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
-    /// @notice Options with open interest per vault: bounds the gas of NAV and exposure checks.
-    uint256 public constant MAX_LIVE_OPTIONS = 64;
     /// @notice Largest strike, quote wad (the pricing domain's largest spot).
     uint256 public constant MAX_STRIKE = 1e36;
 
@@ -49,6 +48,9 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
 
     /// @notice The ERC-1155 positions (the market has its MARKET_ROLE).
     OptionToken public immutable optionToken;
+    /// @notice The vaults' books (live options, stored totals, the epoch crank), created here:
+    /// the market is its only writer, and the vaults' mark (IOptionsMark).
+    OptionBook public immutable book;
     IOptioVault public immutable callVault;
     IOptioVault public immutable putVault;
     IMarginAccount public marginAccount;
@@ -56,17 +58,11 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
     RiskLimits private _limits;
 
     uint256[] private _expiries;
-    // False positive: written through storage pointers (`board`, `_live(isCall)`), which slither misses.
+    // False positive: written through a storage pointer (`board`), which slither misses.
     // slither-disable-next-line uninitialized-state
     mapping(uint256 expiry => uint256[]) private _strikes;
     mapping(uint256 expiry => bool) public boardSettled;
     mapping(uint256 id => OptionState) private _options;
-    // False positive: written through storage pointers (`board`, `_live(isCall)`), which slither misses.
-    // slither-disable-next-line uninitialized-state
-    uint256[] private _liveCalls;
-    // False positive: written through storage pointers (`board`, `_live(isCall)`), which slither misses.
-    // slither-disable-next-line uninitialized-state
-    uint256[] private _livePuts;
 
     /* CONSTRUCTOR */
 
@@ -87,6 +83,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         optionToken = optionToken_;
         callVault = callVault_;
         putVault = putVault_;
+        book = new OptionBook(pricer_, base, quote_, address(callVault_), address(putVault_));
         _setFees(fees_);
         _setRiskLimits(limits);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
@@ -168,8 +165,13 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         boardSettled[expiry] = true;
 
         uint256[4] memory totals; // unlock and pay: calls, then puts
-        _settleLive(true, expiry, price, totals);
-        _settleLive(false, expiry, price, totals);
+        // The board's live options only (a copy: settling one may take it out of the book).
+        uint256[] memory live = book.boardLive(expiry);
+        for (uint256 i; i < live.length; ++i) {
+            _settleOption(live[i], price, totals);
+        }
+        // The released collateral and the reserves moved both vaults outside a trade.
+        book.settleBoard(expiry);
         if (totals[0] != 0 || totals[1] != 0) callVault.release(totals[0], totals[1], address(this));
         if (totals[2] != 0 || totals[3] != 0) putVault.release(totals[2], totals[3], address(this));
         emit BoardSettled(expiry, price, totals[1] + totals[3], totals[0] - totals[1], totals[2] - totals[3]);
@@ -211,9 +213,12 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
     /* MARGIN ACCOUNT */
 
     /// @inheritdoc IOptionMarket
+    /// @dev The vault's long left at the margin account's price, not at a mark: the book's copy
+    /// of its open interest follows, and the side's totals wait for the next sweep.
     function onShortRemoved(uint256 id, uint256 amount) external {
         if (msg.sender != address(marginAccount)) revert NotMarginAccount(msg.sender);
         (,, bool isCall) = OptionId.decode(id);
+        book.onLongRemoved(id, amount, isCall);
         _reduceLong(id, amount, isCall);
     }
 
@@ -254,27 +259,7 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
 
     /// @inheritdoc IOptionMarket
     function quote(uint256 id, TradeKind kind, uint256 amount) external view returns (TradeQuote memory) {
-        return _quote(id, kind, amount, false);
-    }
-
-    /// @notice IOptionsMark: the vault's `portfolio` value; (0, true) for any other address.
-    function optionsLiability(address vault) external view returns (int256 assets, bool fresh) {
-        if (vault != address(callVault) && vault != address(putVault)) return (0, true);
-        (assets,,, fresh) = portfolio(vault == address(callVault));
-    }
-
-    /// @notice A vault's open options: net value (collateral units, + a liability), net delta
-    /// (wad options of base) and net vega (quote wad per 1.00 of vol), and whether the oracles
-    /// were fresh (else values are conservative bounds and Greeks omit the stale part).
-    /// @dev Gas grows linearly with the vault's live options (bounded by MAX_LIVE_OPTIONS).
-    function portfolio(bool isCall) public view returns (int256 liability, int256 netDelta, int256 netVega, bool fresh) {
-        uint256[] storage live = _live(isCall);
-        if (live.length == 0) return (0, 0, 0, true); // no options: no oracle, no pricer call
-        int256 valueWad;
-        (valueWad, netDelta, netVega, fresh) = pricer.valueBook(isCall, _book(isCall, 0));
-        liability = valueWad >= 0
-            ? int256(_toUnits(isCall, uint256(valueWad), true))
-            : -int256(_toUnits(isCall, uint256(-valueWad), false));
+        return _quote(id, kind, amount);
     }
 
     function isListed(uint256 id) external view returns (bool) {
@@ -300,10 +285,6 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         return _strikes[expiry];
     }
 
-    function liveOptions(bool isCall) external view returns (uint256[] memory) {
-        return _live(isCall);
-    }
-
     function fees() external view returns (AmmQuote.FeeParams memory) {
         return _fees;
     }
@@ -321,6 +302,10 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
 
     /// @dev One path for the four trades: deadline, quote, premium limit (a maximum when the
     /// trader pays, a minimum when paid), then the kind's effects and interactions.
+    /// False positive (reentrancy-no-eth): the call before the writes is to `book`, this market's
+    /// own contract (created in the constructor), which calls only the pricer's views; and every
+    /// caller of `_trade` is nonReentrant.
+    // slither-disable-next-line reentrancy-no-eth
     function _trade(TradeKind kind, uint256 id, uint256 amount, uint256 limit, uint256 deadline)
         private
         returns (uint256 premium)
@@ -335,15 +320,19 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
             margin = marginAccount;
             if (address(margin) == address(0)) revert ZeroAddress();
         }
-        // With the book, the pricer also checks the net delta and vega limits (`tradePriceWithBook`).
-        TradeQuote memory q = _quote(id, kind, amount, true);
+        (, uint256 strike, bool isCall) = OptionId.decode(id);
+        // Priced with its side's totals, which the book holds to the exposure limits and stores.
+        OptionPricer.TradeInput memory t = _inputs(id, kind, amount);
+        OptionPricer.TradePrice memory p = book.trade(t, _fees, kind == TradeKind.Buy || kind == TradeKind.Sell, isCall);
+        TradeQuote memory q;
+        (q.perOptionWad, q.midWad, q.volWad, q.vegaWad) = (p.perOption, p.mid, p.vol, p.vega);
+        _complete(q, t, isCall);
         premium = q.premium;
         bool traderPays = kind == TradeKind.Buy || kind == TradeKind.CloseShort;
         if (traderPays && premium > limit) revert PremiumAboveLimit(premium, limit);
         if (!traderPays && premium < limit) revert PremiumBelowLimit(premium, limit);
         emit Traded(msg.sender, id, kind, amount, premium, q.midWad, q.volWad, q.spotWad);
 
-        (, uint256 strike, bool isCall) = OptionId.decode(id);
         IOptioVault vault = _vault(isCall);
         OptionState storage o = _options[id];
         if (kind == TradeKind.Buy) {
@@ -351,21 +340,19 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
             uint256 lock = _locked(isCall, strike, shortOI + amount) - _locked(isCall, strike, shortOI);
             o.shortOI += uint96(amount); // checked: amount < 2^88 (AmountTooLarge)
             _checkLiveAmount(id, shortOI + amount);
-            _addLive(o, id, isCall);
             IERC20(address(_token(isCall))).safeTransferFrom(msg.sender, address(vault), premium);
             _checkUtilisation(vault.lockCollateral(lock));
             optionToken.mint(msg.sender, id, amount); // last: it calls the receiver
         } else if (kind == TradeKind.Sell) {
             o.longOI += uint96(amount);
             _checkLiveAmount(id, o.longOI);
-            _addLive(o, id, isCall);
             _checkUtilisation(vault.payFromFreeLiquidity(address(margin), premium));
             margin.openShort(msg.sender, id, amount, premium);
         } else if (kind == TradeKind.CloseLong) {
             uint256 shortOI = o.shortOI;
             uint256 unlock = _locked(isCall, strike, shortOI) - _locked(isCall, strike, shortOI - amount);
             o.shortOI = uint96(shortOI - amount);
-            _removeLiveIfFlat(o, isCall);
+            _removeLiveIfFlat(o, id, isCall);
             optionToken.burn(msg.sender, id, amount);
             vault.release(unlock, premium, msg.sender);
         } else {
@@ -374,13 +361,19 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         }
     }
 
-    /// @dev The trade's quote; with `withBook`, priced with its vault's book as the trade would
-    /// leave it, so that the pricer checks the net delta and vega limits in the same call.
-    function _quote(uint256 id, TradeKind kind, uint256 amount, bool withBook)
-        private
-        view
-        returns (TradeQuote memory q)
-    {
+    /// @dev The quote of a trade now, without the book (the `quote` view).
+    function _quote(uint256 id, TradeKind kind, uint256 amount) private view returns (TradeQuote memory q) {
+        OptionPricer.TradeInput memory t = _inputs(id, kind, amount);
+        (uint256 expiry, uint256 strike, bool isCall) = OptionId.decode(id);
+        (q.perOptionWad, q.midWad, q.volWad, q.vegaWad) = pricer.tradePrice(
+            isCall, t.vaultSells, t.spot, strike, expiry - block.timestamp, t.params, t.inventoryWad, t.utilisationWad, _fees
+        );
+        _complete(q, t, isCall);
+    }
+
+    /// @dev A trade's pricing inputs, read strictly (listing, amount, cutoff, oracles), with the
+    /// market's limits and, for a Sell, the delta capacity.
+    function _inputs(uint256 id, TradeKind kind, uint256 amount) private view returns (OptionPricer.TradeInput memory t) {
         if (!_options[id].listed) revert UnknownOption(id);
         RiskLimits memory limits = _limits;
         if (amount < limits.minAmount) revert AmountTooSmall(amount, limits.minAmount);
@@ -389,58 +382,39 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         uint256 cutoff = expiry - limits.tradingCutoff;
         if (block.timestamp >= cutoff) revert TradingClosed(expiry, cutoff);
 
-        (q.spotWad,) = spotOracle.latestPrice();
-        (IVolOracle.SviParams memory params,) = volOracle.getParams(expiry);
+        t.id = id;
+        t.amount = amount;
+        t.vaultSells = kind == TradeKind.Buy || kind == TradeKind.CloseShort;
+        t.movesLong = kind == TradeKind.Sell || kind == TradeKind.CloseShort;
+        (t.spot,) = spotOracle.latestPrice();
+        (t.params, t.surfaceAt, t.surfaceFreshUntil) = volOracle.getParamsUntil(expiry);
         OptionState storage o = _options[id];
-        bool vaultSells = kind == TradeKind.Buy || kind == TradeKind.CloseShort;
         int256 netBefore = int256(uint256(o.shortOI)) - int256(uint256(o.longOI));
-        int256 netAfter = vaultSells ? netBefore + int256(amount) : netBefore - int256(amount);
+        int256 netAfter = t.vaultSells ? netBefore + int256(amount) : netBefore - int256(amount);
         // The skew is linear in inventory, so pricing at the trade's midpoint charges its average.
-        q.inventoryWad = _inventory((netBefore + netAfter) / 2, limits.inventoryScale);
-        q.utilisationWad = _utilisationAfter(kind, isCall, strike, o.shortOI, amount);
-        if (withBook) {
-            // The delta capacity: the options the vault buys may carry at most maxUtilisation ×
-            // its unlocked assets in delta (÷ spot for puts) — what collateral bounds for the
-            // options it writes — so that neither moves its share price further on a post than
-            // the exit fee (see IOptioVault). Unlocked, not idle: closing written options pays
-            // out of idle assets up to their collateral, which must not be room for bought delta.
-            // Only a Sell raises it; closes are never held up by it.
-            uint256 capacity = type(uint256).max;
-            if (kind == TradeKind.Sell) {
-                capacity = _toWad(isCall, _vault(isCall).unlockedAssets()).mulWad(limits.maxUtilisation);
-                if (!isCall) capacity = capacity.divWad(q.spotWad);
-            }
-            OptionPricer.TradePrice memory p = pricer.tradePriceWithBook(
-                OptionPricer.TradeInput(
-                    id,
-                    vaultSells,
-                    q.spotWad,
-                    params,
-                    q.inventoryWad,
-                    q.utilisationWad,
-                    amount,
-                    limits.maxNetDelta,
-                    capacity,
-                    limits.maxNetVega
-                ),
-                _fees,
-                _bookAfter(id, isCall, vaultSells, amount)
-            );
-            (q.perOptionWad, q.midWad, q.volWad, q.vegaWad) = (p.perOption, p.mid, p.vol, p.vega);
-        } else {
-            (q.perOptionWad, q.midWad, q.volWad, q.vegaWad) = pricer.tradePrice(
-                isCall,
-                vaultSells,
-                q.spotWad,
-                strike,
-                expiry - block.timestamp,
-                params,
-                q.inventoryWad,
-                q.utilisationWad,
-                _fees
-            );
+        t.inventoryWad = _inventory((netBefore + netAfter) / 2, limits.inventoryScale);
+        t.utilisationWad = _utilisationAfter(kind, isCall, strike, o.shortOI, amount);
+        t.maxNetDelta = limits.maxNetDelta;
+        t.maxNetVega = limits.maxNetVega;
+        // The delta capacity: the options the vault buys may carry at most maxUtilisation × its
+        // unlocked assets in delta (÷ spot for puts) — what collateral bounds for the options it
+        // writes — so that neither moves its share price further on a post than the exit fee
+        // (see IOptioVault). Unlocked, not idle: closing written options pays out of idle assets
+        // up to their collateral, which must not be room for bought delta. Only a Sell raises it;
+        // closes are never held up by it.
+        t.maxBoughtDelta = type(uint256).max;
+        if (kind == TradeKind.Sell) {
+            t.maxBoughtDelta = _toWad(isCall, _vault(isCall).unlockedAssets()).mulWad(limits.maxUtilisation);
+            if (!isCall) t.maxBoughtDelta = t.maxBoughtDelta.divWad(t.spot);
         }
-        q.premium = _units(isCall, amount, Collateral.fromQuote(isCall, q.perOptionWad, q.spotWad, vaultSells), vaultSells);
+    }
+
+    /// @dev Copies the inputs into the quote and prices its premium in units, rounded in the
+    /// vault's favour (up when the trader pays).
+    function _complete(TradeQuote memory q, OptionPricer.TradeInput memory t, bool isCall) private view {
+        (q.spotWad, q.inventoryWad, q.utilisationWad) = (t.spot, t.inventoryWad, t.utilisationWad);
+        bool up = t.vaultSells;
+        q.premium = _units(isCall, t.amount, Collateral.fromQuote(isCall, q.perOptionWad, t.spot, up), up);
     }
 
     /// @dev The utilisation the quote charges: for a Buy, the one it leaves (a deposit just
@@ -468,38 +442,6 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         if (inv < -int256(WAD)) inv = -int256(WAD);
     }
 
-    /// @dev The vault's live options as a pricer book, with `spare` empty entries at the end.
-    function _book(bool isCall, uint256 spare) private view returns (OptionPricer.BookEntry[] memory book) {
-        uint256[] storage live = _live(isCall);
-        uint256 n = live.length;
-        book = new OptionPricer.BookEntry[](n + spare);
-        for (uint256 i; i < n; ++i) {
-            book[i] = _entry(live[i]);
-        }
-    }
-
-    /// @dev The book as a trade of `amount` options of `id` leaves it: that option's open
-    /// interest moved, and the option appended when not yet live.
-    function _bookAfter(uint256 id, bool isCall, bool vaultSells, uint256 amount)
-        private
-        view
-        returns (OptionPricer.BookEntry[] memory book)
-    {
-        uint256 position = _options[id].livePosition;
-        book = _book(isCall, position == 0 ? 1 : 0);
-        uint256 at = position == 0 ? book.length - 1 : position - 1;
-        if (position == 0) book[at] = _entry(id);
-        if (vaultSells) book[at].shortOI += amount;
-        else book[at].longOI += amount;
-    }
-
-    function _entry(uint256 id) private view returns (OptionPricer.BookEntry memory) {
-        OptionState storage o = _options[id];
-        // The payoff's slot is read only once settled: a live option's book entry costs one slot.
-        bool settled = o.settled;
-        return OptionPricer.BookEntry(id, o.shortOI, o.longOI, settled ? o.payoffWad : 0, settled);
-    }
-
     /// @dev An opening trade may not leave the side it opens with dust (see `minLiveAmount`).
     function _checkLiveAmount(uint256 id, uint256 openInterest) private view {
         uint256 min = _limits.minLiveAmount;
@@ -512,23 +454,9 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         if (utilisation > max) revert UtilisationLimit(utilisation, max);
     }
 
-    /// @dev Settles the live options of `expiry` on one side. `_settleOption` may remove the
-    /// entry at `i` (swap with the last and pop), so `i` only moves on past an entry kept.
-    function _settleLive(bool isCall, uint256 expiry, uint256 price, uint256[4] memory totals) private {
-        uint256[] storage live = _live(isCall);
-        uint256 i;
-        while (i < live.length) {
-            uint256 id = live[i];
-            (uint256 e, uint256 strike,) = OptionId.decode(id);
-            if (e != expiry || !_settleOption(id, strike, isCall, price, totals)) ++i;
-        }
-    }
-
-    /// @dev Settles one live option; true when that removed it from the live list.
-    function _settleOption(uint256 id, uint256 strike, bool isCall, uint256 price, uint256[4] memory totals)
-        private
-        returns (bool removed)
-    {
+    /// @dev Settles one live option of the board.
+    function _settleOption(uint256 id, uint256 price, uint256[4] memory totals) private {
+        (, uint256 strike, bool isCall) = OptionId.decode(id);
         OptionState storage o = _options[id];
         uint256 payoff = Collateral.payoff(isCall, strike, price);
         uint256 locked = _locked(isCall, strike, o.shortOI);
@@ -539,19 +467,14 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         uint256 k = isCall ? 0 : 2;
         totals[k] += locked;
         totals[k + 1] += reserve;
-        removed = o.longOI == 0;
-        if (removed) _removeLive(o, isCall);
+        if (o.longOI == 0) book.remove(id, isCall);
     }
 
     function _reduceLong(uint256 id, uint256 amount, bool isCall) private {
         OptionState storage o = _options[id];
         if (amount > o.longOI) revert InsufficientOpenInterest(amount, o.longOI);
         o.longOI -= uint96(amount);
-        _removeLiveIfFlat(o, isCall);
-    }
-
-    function _live(bool isCall) private view returns (uint256[] storage) {
-        return isCall ? _liveCalls : _livePuts;
+        _removeLiveIfFlat(o, id, isCall);
     }
 
     function _vault(bool isCall) private view returns (IOptioVault) {
@@ -563,28 +486,11 @@ contract OptionMarket is IOptionMarket, OptionValuation, AccessControl, TradeGua
         return _units(isCall, shortOI, Collateral.full(isCall, strike), true);
     }
 
-    function _addLive(OptionState storage o, uint256 id, bool isCall) private {
-        if (o.livePosition != 0) return;
-        uint256[] storage live = _live(isCall);
-        if (live.length == MAX_LIVE_OPTIONS) revert TooManyLiveOptions(MAX_LIVE_OPTIONS);
-        live.push(id);
-        o.livePosition = uint48(live.length);
-    }
-
-    function _removeLiveIfFlat(OptionState storage o, bool isCall) private {
+    /// @dev Takes the option out of the book once nothing of it is left to mark: no open
+    /// interest, or once settled, no vault long left (its margin shorts unsettled).
+    function _removeLiveIfFlat(OptionState storage o, uint256 id, bool isCall) private {
         bool done = o.settled ? o.longOI == 0 : o.shortOI == 0 && o.longOI == 0;
-        if (done) _removeLive(o, isCall);
-    }
-
-    function _removeLive(OptionState storage o, bool isCall) private {
-        uint256 position = o.livePosition;
-        if (position == 0) return;
-        uint256[] storage live = _live(isCall);
-        uint256 last = live[live.length - 1];
-        live[position - 1] = last;
-        _options[last].livePosition = uint48(position);
-        live.pop();
-        o.livePosition = 0;
+        if (done) book.remove(id, isCall);
     }
 
     function _setFees(AmmQuote.FeeParams memory f) private {

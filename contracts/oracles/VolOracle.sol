@@ -43,6 +43,8 @@ contract VolOracle is IVolOracle, AccessControl {
     mapping(uint256 expiry => PackedSurface) private _anchors;
     /// @dev The next anchor per expiry, once it is a window old.
     mapping(uint256 expiry => PackedSurface) private _candidates;
+    /// @inheritdoc IVolOracle
+    uint64 public postCount;
 
     /* CONSTRUCTOR */
 
@@ -84,6 +86,7 @@ contract VolOracle is IVolOracle, AccessControl {
         }
 
         _surfaces[expiry] = _pack(p);
+        ++postCount;
         emit SurfacePosted(expiry, p.a, p.b, p.rho, p.m, p.sigma, atmVolWad, msg.sender);
     }
 
@@ -205,19 +208,29 @@ contract VolOracle is IVolOracle, AccessControl {
     /* VIEWS */
 
     /// @inheritdoc IVolOracle
-    function getParams(uint256 expiry) public view returns (SviParams memory params, uint256 updatedAt) {
-        PackedSurface memory s = _freshSurface(expiry);
+    function getParams(uint256 expiry) external view returns (SviParams memory params, uint256 updatedAt) {
+        (params, updatedAt,) = getParamsUntil(expiry);
+    }
+
+    /// @inheritdoc IVolOracle
+    function getParamsUntil(uint256 expiry)
+        public
+        view
+        returns (SviParams memory params, uint256 updatedAt, uint256 freshUntil)
+    {
+        PackedSurface memory s;
+        (s, freshUntil) = _freshSurface(expiry);
         params = _unpack(s);
         if (block.timestamp > s.updatedAt) {
             // Fresh implies age <= fraction·τ_post < τ_post, so expiry > block.timestamp here.
             params = _atTauNow(params, expiry - block.timestamp, expiry - s.updatedAt);
         }
-        return (params, s.updatedAt);
+        return (params, s.updatedAt, freshUntil);
     }
 
     /// @inheritdoc IVolOracle
     function atmVol(uint256 expiry) external view returns (uint256 volWad) {
-        PackedSurface memory s = _freshSurface(expiry);
+        (PackedSurface memory s,) = _freshSurface(expiry);
         if (expiry <= block.timestamp) revert ExpiryNotInFuture(expiry, block.timestamp);
         // The posted vol exactly (the one `SurfacePosted` reported), not a rescaled recomputation.
         return SVI.annualisedVol(uint256(SVI.totalVariance(_unpack(s), 0)), expiry - s.updatedAt);
@@ -255,16 +268,18 @@ contract VolOracle is IVolOracle, AccessControl {
         if (minVariance < 0) revert NegativeMinimumVariance(minVariance);
     }
 
-    /// @dev The stored surface of `expiry`, reverting `NoSurface` or `StaleSurface`. The tenor
-    /// bound fraction·τ_post rounds down: a surface is never fresh on rounding alone.
-    function _freshSurface(uint256 expiry) private view returns (PackedSurface memory s) {
+    /// @dev The stored surface of `expiry` and the last second it is fresh, reverting `NoSurface`
+    /// or `StaleSurface`. The tenor bound fraction·τ_post rounds down: a surface is never fresh
+    /// on rounding alone.
+    function _freshSurface(uint256 expiry) private view returns (PackedSurface memory s, uint256 freshUntil) {
         s = _surfaces[expiry];
         if (s.updatedAt == 0) revert NoSurface(expiry);
         Config memory cfg = _config;
         uint256 maxAge = (expiry - s.updatedAt) * cfg.maxAgeTauFractionWad / 1e18;
         if (maxAge > cfg.maxAge) maxAge = cfg.maxAge;
         // An addition: a read at a time before the post is fresh, not a Panic (as SpotOracle).
-        if (block.timestamp > s.updatedAt + maxAge) revert StaleSurface(expiry, s.updatedAt, maxAge);
+        freshUntil = s.updatedAt + maxAge;
+        if (block.timestamp > freshUntil) revert StaleSurface(expiry, s.updatedAt, maxAge);
     }
 
     /// @dev Compares the posted vols of `p` (tenor `tau`) with the anchor's posted vols (tenor

@@ -11,7 +11,6 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IOptioVault} from "../interfaces/IOptioVault.sol";
 import {IOptionsBook, IOptionsMark} from "../interfaces/IOptionsMark.sol";
-import {ISpotOracle} from "../interfaces/ISpotOracle.sol";
 
 // slither-disable-start uninitialized-local,incorrect-equality
 // False positives, by detector (tools/slither_check.py):
@@ -672,7 +671,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// (contracts/mocks/NaiveInstantFlowVaults.sol), as they were before forward pricing.
     function _hasLiveOptions() internal view virtual returns (bool) {
         IOptionsMark mark = optionsMark;
-        return address(mark) != address(0) && IOptionsBook(address(mark)).liveOptions(_isCall()).length != 0;
+        return address(mark) != address(0) && IOptionsBook(address(mark)).liveCount(_isCall()) != 0;
     }
 
     /// @dev The side of the book this vault collateralises (CallVault: true; PutVault: false).
@@ -723,17 +722,14 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         served = deposits + _fillRedeems(maxRequests, madeBy, total);
     }
 
-    /// @dev The latest request time a fill may serve: strictly before the latest spot post. A fill
-    /// between posts is at a mark the requester saw, and the market may have moved since by up
-    /// to the keeper's threshold, which an LP could enter or leave on (round 9, F7): a request
-    /// waits for the next post (the keeper posts when requests wait). Only while the vault holds a
-    /// live option (else its mark has no price input, and spot may be missing or stale).
+    /// @dev The latest request time a fill may serve: strictly before the mark's spot post and
+    /// every surface post it used. A fill between posts is at a mark the requester saw, and the
+    /// market may have moved since by up to the keepers' thresholds, which an LP could enter or
+    /// leave on (round 9, F7; round B3 for surfaces): a request waits for the next posts (the
+    /// keepers post when requests wait). Only while the vault holds a live option (else its mark
+    /// has no price input).
     function _pricedSince() private view returns (uint256) {
-        // The mark was fresh with live options (checked by the caller): the spot read cannot revert.
-        // Only the post's time matters here, not its price (slither: unused-return, on purpose).
-        // slither-disable-next-line unused-return
-        (, uint256 updatedAt) = IOptionsBook(address(optionsMark)).spotOracle().latestPrice();
-        return updatedAt - 1;
+        return IOptionsBook(address(optionsMark)).pricedSince(_isCall()) - 1;
     }
 
     /// @dev Mints each deposit's shares at `total` (rounded down: the depositor gets no more than

@@ -6,7 +6,7 @@ Each cycle measures, from the chain at the head:
   infinitely old);
 - ``surface_age_s``: the oldest surface among boards still open for trading;
 - ``<vault>_delta``, ``<vault>_vega``: |net delta| (options of base) and |net vega| (quote per
-  1.00 of vol) of each vault's book, from ``OptionMarket.portfolio``;
+  1.00 of vol) of each vault's book, from ``OptionBook.portfolio`` (a full pass now, not the stored totals);
 - ``<vault>_utilisation``: locked over gross assets (a fraction);
 - ``vol_jump``: the largest relative move of a board's ATM vol within ``vol_jump_window_s``.
 

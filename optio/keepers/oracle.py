@@ -17,6 +17,13 @@ to ``fill_post_wait_s``, else a later cycle fills). A hold lasts at most ``fill_
 chain time: then the keeper fills anyway, with a warning, so that a stuck liquidation cannot
 freeze LP flows.
 
+Before it fills, and after each post, it cranks the OptionBook (``crank`` in pages of
+``crank_page`` options): a fill uses the book's epoch mark only once a sweep has marked the side
+at the latest post, and opening trades need the totals re-based (``runtime/epochs.py``). A side is
+cranked whenever its totals are not at the latest post or were invalidated (a settlement, a
+liquidation), so the keeper that posts keeps every epoch turning; fills wait until its cranks are
+mined.
+
 Several copies may run: the oracle refuses a post that is not newer than the last one, so a
 copy that lost the race gets a refused simulation and sends nothing.
 """
@@ -30,12 +37,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from optio.keepers.runtime import epochs
 from optio.keepers.runtime.accounts import FillHold
 from optio.keepers.runtime.config import InputFile
 from optio.keepers.runtime.daemon import Context, Head
 from optio.keepers.sources import GbmJumpSource, PriceSource, ReplaySource, RestSource, aggregate
 from optio.sdk.contracts import Client
 from optio.sdk.errors import ContractRevert
+from optio.sdk.option_book import DEFAULT_PAGE
 from optio.sdk.units import to_wad
 
 log = logging.getLogger("optio.keepers.oracle")
@@ -87,6 +96,8 @@ class Settings(BaseModel):
     fill_hold_max_s: int = Field(default=600, gt=0)  # chain seconds a hold lasts at most; then it fills
     fill_post_wait_s: float = Field(default=30.0, ge=0)  # after a post: wait for it before the health scan
     accounts_batch_size: int = Field(default=500, ge=1, le=5000)  # accounts per healthOf call
+    crank: bool = True  # crank the OptionBook's sweeps at each post (fills and opening trades need them)
+    crank_page: int = Field(default=DEFAULT_PAGE, ge=1, le=512)  # live options per crank call (SDK default)
 
     @model_validator(mode="after")
     def _enough_sources(self):
@@ -184,6 +195,17 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
             log.info("fill", extra={"vault": kind, "expected": expected, "after_post": just_posted,
                                     "status": out.status, "detail": out.detail})
 
+    book = ctx.protocol.market.book if s.crank else None
+
+    def crank(just_posted: bool) -> bool:
+        """The epoch cranks due (``runtime/epochs.py``), after the post is mined; True once
+        every side is at the latest post, so that a fill uses its epoch mark."""
+        if book is None or not (book.live_count(True) or book.live_count(False)):
+            return True  # nothing to mark: a fill's mark has no price input
+        if just_posted and not wait_for_post():
+            return False
+        return epochs.crank_to_latest(ctx, book, oracle, s.crank_page, s.fill_post_wait_s)
+
     def cycle(head: Head) -> None:
         if vaults:
             count_fills()
@@ -202,14 +224,16 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
         no_price.set(0)
         reason = _due(oracle, agg.price, head, s, list(vaults.values()))
         if reason is None:  # the on-chain spot is within the threshold of the sources: in line
-            fill(just_posted=False, head=head)
+            if crank(just_posted=False):
+                fill(just_posted=False, head=head)
             return
         out = ctx.send(KEY, oracle, "post", to_wad(agg.price, name="price"), head.timestamp)
         log.info("post", extra={"price": str(agg.price), "reason": reason, "status": out.status,
                                 "detail": out.detail, "sources": agg.used, "outliers": agg.rejected})
         if out.status in ("pending", "dry-run"):
             posted.set(float(agg.price))
-            fill(just_posted=True, head=head)
+            if crank(just_posted=True):
+                fill(just_posted=True, head=head)
 
     return cycle
 

@@ -1,9 +1,12 @@
 """Settler keeper: after each expiry, checks its settlement price (recording the oracle's
 fallback once the window and grace have passed with no price), settles the board, settles the
 margin shorts of that expiry, pays every in-the-money holder in batches, and serves the vaults'
-withdrawal queues (held, as the oracle keeper's fills, while an account on the vault's side is
-liquidatable: ``fill_hold``, ``fill_hold_max_s``; docs/security.md, finding M). Every step is
-read from the chain each cycle, so a step another copy did is simply not due any more."""
+withdrawal queues. Before serving it cranks the OptionBook's sides that are not at the latest post
+(a settlement invalidates both): a fill uses the book's epoch mark only (``crank``, ``crank_page``;
+``runtime/epochs.py``). Serving is held, as the oracle keeper's fills, while an account on the
+vault's side is liquidatable (``fill_hold``, ``fill_hold_max_s``; docs/security.md, finding M).
+Every step is read from the chain each cycle, so a step another copy did is simply not due any
+more."""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ import logging
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from optio.keepers.runtime import epochs
 from optio.keepers.runtime.accounts import FillHold
 from optio.keepers.runtime.daemon import Context, Head
 from optio.keepers.runtime.events import EventScanner
 from optio.sdk.market import Option
+from optio.sdk.option_book import DEFAULT_PAGE
 
 log = logging.getLogger("optio.keepers.settler")
 
@@ -28,6 +33,9 @@ class Settings(BaseModel):
     serve_per_tx: int = Field(default=16, ge=1, le=200)  # serveQueue requests
     fill_hold: bool = True  # no serveQueue on a vault while an account on its side is liquidatable
     fill_hold_max_s: int = Field(default=600, gt=0)  # chain seconds a hold lasts at most; then it fills
+    crank: bool = True  # crank the book's invalidated sides before serving (a fill needs the epoch mark)
+    crank_page: int = Field(default=DEFAULT_PAGE, ge=1, le=512)  # live options per crank call (SDK default)
+    crank_wait_s: float = Field(default=30.0, ge=0)  # wait for the cranks to be mined before serving
 
 
 def make(ctx: Context):
@@ -58,6 +66,9 @@ def make(ctx: Context):
                 continue
             _settle_shorts(expiry)
             _pay_holders(expiry)
+        if s.crank and any(v.has_pending_requests() for v in vaults.values()) and not epochs.crank_to_latest(
+                ctx, market.book, oracle, s.crank_page, s.crank_wait_s):
+            return  # no epoch mark yet: nothing would fill
         due = [kind for kind, vault in vaults.items()
                if vault.requests_to_serve(s.serve_per_tx, sender=ctx.account.address)]
         held = hold.check(due, head) if hold is not None else set()

@@ -11,6 +11,11 @@ to the time of the read) and calls a surface stale once its age passes a fractio
 the post (``maxAgeTauFractionWad``): so a slice is re-posted when half of that allowance has
 passed, which near expiry means ever more often, and the surface stays fresh to the trading
 cutoff as long as ``min_tenor_s`` is at most the cutoff divided by (1 - fraction).
+
+LP requests are filled at a mark whose spot and surfaces were all posted after them (forward
+pricing, docs/lp-flows.md): with ``serve_requests`` on (the default), a slice older than a
+pending request is re-posted (the fit, stepped within the oracle's bound as any post), so that
+fills do not wait for the heartbeat.
 """
 
 from __future__ import annotations
@@ -58,6 +63,9 @@ class Settings(BaseModel):
     # with 12 s blocks, +8% for one 60 min out posted 10 min earlier) and could leave the move
     # bound when stepped.
     block_s: int = Field(default=12, ge=0, le=86400)
+    # Re-post a slice older than a pending LP request: a fill serves only requests made before
+    # every surface of its mark (and its spot post).
+    serve_requests: bool = True
 
     @model_validator(mode="after")
     def _snapshots_for_files(self):
@@ -141,6 +149,7 @@ def refresh_after(heartbeat_s: int, tau_fraction: float, tenor_at_post_s: int) -
 def make(ctx: Context):
     s: Settings = ctx.settings  # type: ignore[assignment]
     market, vol_oracle, spot_oracle = ctx.protocol.market, ctx.protocol.vol_oracle, ctx.protocol.spot_oracle
+    vaults = [ctx.protocol.vault(kind) for kind in ("call", "put")] if s.serve_requests else []
     sim = SmileSimulator(seed=s.seed, atm_vol=s.atm_vol, vol_of_vol=s.vol_of_vol)
     fit_rmse = ctx.metrics.gauge("vol_fit_rmse", "Largest per-expiry RMSE (vol) of the last fit")
     rejected = ctx.metrics.counter("vol_fit_rejected", "Fits rejected (quotes the arbitrage-free fit misses)")
@@ -179,6 +188,7 @@ def make(ctx: Context):
         cfg = vol_oracle.config()
         max_move, tau_fraction = float(cfg.max_atm_move), float(cfg.max_age_tau_fraction)
         lands = head.timestamp + s.block_s  # where the oracle will read the post's tenor
+        waiting = max((t for v in vaults if (t := v.newest_pending_request_time()) is not None), default=None)
         for expiry in boards:
             key = f"vol:{expiry}"
             if ctx.txs.has(key):
@@ -194,7 +204,11 @@ def make(ctx: Context):
                 held_params = held_surface(held.value, head.timestamp, expiry, lands)
             new_vol = atm_vol(target, tenor)
             moved = old_vol is None or abs(new_vol - old_vol) >= s.threshold * old_vol
-            if not moved and head.timestamp - updated < refresh_after(s.heartbeat_s, tau_fraction, expiry - updated):
+            # A request made at or after this slice's post waits for a newer one (not within the
+            # post's own second: the next block is later).
+            serves = waiting is not None and waiting >= updated and head.timestamp > updated
+            if (not moved and not serves
+                    and head.timestamp - updated < refresh_after(s.heartbeat_s, tau_fraction, expiry - updated)):
                 continue
             if old_vol is not None:
                 target = step_towards(target, old_vol, tenor, max_move)

@@ -87,6 +87,27 @@ class Client:
         return bool(self.call("paused"))
 
 
+#: Topic of ``IOptionBook.BookMarked``: the crank call that finished a sweep emits it.
+BOOK_MARKED = bytes(Web3.keccak(text="BookMarked(bool,uint256,uint256,int256,int256,int256,bool)"))
+
+
+def crank_book(book: Client, signer: Signer, is_call: bool, *, page: int = 64,
+               max_calls: int = 64) -> tuple[TxReceipt, ...]:
+    """Drives one side's sweep of the OptionBook at ``book`` to its end: ``crank(is_call, page)``
+    until a call emits ``BookMarked``, at most ``max_calls`` calls (a spot post in between starts
+    the sweep over). The crank is permissionless; it reverts while spot is stale."""
+    if page <= 0:
+        raise InvalidInput(f"page must be positive, got {page}")
+    receipts: list[TxReceipt] = []
+    for _ in range(max_calls):
+        receipt = book.transact(signer, "crank", is_call, page, action="crank")
+        receipts.append(receipt)
+        if any(log["topics"] and bytes(log["topics"][0]) == BOOK_MARKED for log in receipt["logs"]):
+            return tuple(receipts)
+    side = "call" if is_call else "put"
+    raise InvalidInput(f"the {side} book's sweep did not finish in {max_calls} calls of {page} options")
+
+
 class Token(Client):
     artifact_name = "MockERC20"
 
@@ -544,15 +565,19 @@ class Vault(Client):
         return served + refund + [self.transact(signer, "claim", r.request_id, signer.address, action="claim")
                                   for r in claimable]
 
-    def fill(self, signer: Signer, max_requests: int = 50) -> FillResult:
-        """Fill pending requests made before the latest spot post at the current mark
-        (``serveQueue``): up to ``max_requests`` deposits, then up to ``max_requests`` redeems in
-        order while liquidity allows. A signer with FILLER_ROLE (the keeper) fills any of them;
+    def fill(self, signer: Signer, max_requests: int = 50, *, crank: bool = True) -> FillResult:
+        """Fill pending requests made before the book's mark was priced (its spot post and
+        every surface post it used: ``OptionBook.pricedSince``) at that mark (``serveQueue``):
+        up to ``max_requests`` deposits, then up to ``max_requests`` redeems in order while
+        liquidity allows. A signer with FILLER_ROLE (the keeper) fills any of them;
         anyone else only once the keeper has not filled for :meth:`fill_delay`, and only requests
         that old. Nothing is filled at a mark that is not fresh (the transaction still goes
-        through)."""
+        through). With ``crank`` (the default), a book without a usable mark is cranked first
+        (:meth:`crank_mark`)."""
         if max_requests <= 0:
             raise InvalidInput(f"max_requests must be positive, got {max_requests}")
+        if crank:
+            self.crank_mark(signer)
         expected = self.requests_to_serve(max_requests, sender=signer.address)
         receipt = self.transact(signer, "serveQueue", max_requests, action="serveQueue",
                                 extra_gas=self.serve_gas_margin(max_requests, expected))
@@ -564,13 +589,32 @@ class Vault(Client):
                           self.mark_fresh(block))
 
     def mark_fresh(self, block: int | str = "latest") -> bool:
-        """Whether the market can mark this vault's options now (its ``optionsLiability`` says
-        fresh): requests fill, and exits pay, only then. True while no market is set."""
+        """Whether the vault's book has a mark a fill may use now (the OptionBook's
+        ``optionsLiability`` says fresh: a complete sweep at the latest spot post, not invalidated
+        since): requests fill, and exits pay, only then. True while no book is set."""
         mark = self.call("optionsMark")
         if int(mark, 16) == 0:
             return True
-        market = Client(self.w3, mark, artifact_name="OptionMarket")
-        return bool(market.contract.functions.optionsLiability(self.address).call(block_identifier=block)[1])
+        book = Client(self.w3, mark, artifact_name="OptionBook")
+        return bool(book.contract.functions.optionsLiability(self.address).call(block_identifier=block)[1])
+
+    def crank_mark(self, signer: Signer) -> tuple[TxReceipt, ...]:
+        """Cranks this vault's side of the book to a mark a fill may use, when it has none and
+        can get one (live options, a fresh spot): the epoch mark at the latest spot post.
+        Permissionless; returns the crank receipts (none when nothing was due)."""
+        mark = self.call("optionsMark")
+        if int(mark, 16) == 0 or self.mark_fresh():
+            return ()
+        book = Client(self.w3, mark, artifact_name="OptionBook")
+        is_call = Web3.to_checksum_address(book.call("callVault")) == self.address
+        if not book.call("liveCount", is_call):
+            return ()
+        try:
+            return crank_book(book, signer, is_call)
+        except ContractRevert as err:
+            if err.mined:
+                raise
+            return ()  # spot stale or missing: no mark to be had; the fill fills nothing
 
     def serve_queue(self, signer: Signer, max_requests: int = 50) -> TxReceipt:
         """``serveQueue(max_requests)``: :meth:`fill`, the receipt only."""
@@ -618,8 +662,8 @@ class Vault(Client):
 
     def newest_pending_request_time(self, look_back: int = 16) -> int | None:
         """When the newest pending request among the last ``look_back`` made was made (Unix s),
-        or None. A fill serves only requests made before the latest spot post: one made at or
-        after it waits for the next post."""
+        or None. A fill serves only requests made before the mark's spot and surface posts: one
+        made at or after the latest waits for the next."""
         if not self.has_pending_requests():
             return None
         length = self.call("queueLength")

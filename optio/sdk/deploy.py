@@ -216,13 +216,15 @@ def deploy_protocol(
     margin = deploy("MarginAccount", pricer, weth, usdc, market, call_vault, put_vault, margin_config, deployer)
 
     market_client = Client(w3, market, artifact_name="OptionMarket")
+    # The market creates its book (the vaults' stored totals and epoch crank): the vaults' mark.
+    book = record("OptionBook", "OptionBook", market_client.call("book"))
     market_client.transact(signer, "setMarginAccount", margin, action="setMarginAccount")
     _grant(w3, signer, spot, "SpotOracle", "LISTER_ROLE", market)
     _grant(w3, signer, market, "OptionMarket", "LISTER_ROLE", lister)
     _grant(w3, signer, market, "OptionMarket", "GUARDIAN_ROLE", guardian)
     for address, name in ((call_vault, "CallVault"), (put_vault, "PutVault")):
         _grant(w3, signer, address, name, "MARKET_ROLE", market)
-        Client(w3, address, artifact_name=name).transact(signer, "setOptionsMark", market, action="setOptionsMark")
+        Client(w3, address, artifact_name=name).transact(signer, "setOptionsMark", book, action="setOptionsMark")
     _grant(w3, signer, spot, "SpotOracle", "KEEPER_ROLE", keeper)
     _grant(w3, signer, spot, "SpotOracle", "LISTER_ROLE", lister)  # registers expiries ahead of listing
     _grant(w3, signer, vol, "VolOracle", "VOL_KEEPER_ROLE", keeper)

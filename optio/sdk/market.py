@@ -26,6 +26,7 @@ from optio.sdk import option_id
 from optio.sdk.chain import Signer, simulate
 from optio.sdk.contracts import Client, SpotOracle, Token, VolOracle
 from optio.sdk.errors import ContractRevert, InsufficientBalance, InvalidInput
+from optio.sdk.option_book import OptionBook, Portfolio
 from optio.sdk.units import from_units, from_wad, parse_amount, to_units, to_wad
 from optio.sdk.utc import utc_time
 
@@ -165,18 +166,6 @@ class RiskLimits:
     min_live_amount: Decimal
 
 
-@dataclass(frozen=True)
-class Portfolio:
-    """A vault's open options (``OptionMarket.portfolio``): value in the vault's asset (+ a
-    liability), net delta in options of base, net vega in quote units per 1.00 of vol; ``fresh``
-    False when a stale oracle made the value a conservative bound."""
-
-    liability: Decimal
-    net_delta: Decimal
-    net_vega: Decimal
-    fresh: bool
-
-
 class Market(Client):
     artifact_name = "OptionMarket"
 
@@ -189,6 +178,8 @@ class Market(Client):
         self.option_token = Client(w3, self.call("optionToken"), artifact_name="OptionToken")
         self.spot_oracle = SpotOracle(w3, self.call("spotOracle"))
         self.vol_oracle = VolOracle(w3, self.call("volOracle"))
+        self.book = OptionBook(w3, self.call("book"), decimals={True: self.base.decimals,
+                                                                False: self.quote_token.decimals})
 
     def risk_limits(self) -> RiskLimits:
         r = self.call_struct("riskLimits")
@@ -197,9 +188,8 @@ class Market(Client):
                           from_wad(r.minLiveAmount))
 
     def portfolio(self, is_call: bool) -> Portfolio:
-        liability, delta, vega, fresh = self.call("portfolio", is_call)
-        token = self.margin.token(is_call)
-        return Portfolio(from_units(liability, token.decimals), from_wad(delta), from_wad(vega), bool(fresh))
+        """A vault's open options marked now (``OptionBook.portfolio``)."""
+        return self.book.portfolio(is_call)
 
     def board_settled(self, expiry: int) -> bool:
         return bool(self.call("boardSettled", expiry))
@@ -320,7 +310,15 @@ class Market(Client):
         deadline = self.w3.eth.get_block("latest")["timestamp"] + DEFAULT_DEADLINE
         fn = {TradeKind.BUY: "buy", TradeKind.SELL: "sell", TradeKind.CLOSE_LONG: "closeLong"}.get(kind, "closeShort")
         amount_wad = to_wad(q.amount, name="amount")
-        return self.transact(signer, fn, option.id, amount_wad, limit_units, deadline, action=fn, token=token)
+        args = (option.id, amount_wad, limit_units, deadline)
+        try:
+            return self.transact(signer, fn, *args, action=fn, token=token)
+        except ContractRevert as err:
+            if err.mined or err.name != "BookTotalsStale":
+                raise
+        # A trade needs the side's totals current (re-based: the crank is permissionless).
+        self.book.crank(signer, option.is_call)
+        return self.transact(signer, fn, *args, action=fn, token=token)
 
     def _check_funds(self, signer: Signer, option: Option, kind: TradeKind, q: QuoteView, token: Token) -> None:
         if kind is TradeKind.BUY and token.balance_units(signer.address) < q.premium_units:

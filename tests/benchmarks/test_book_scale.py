@@ -20,16 +20,21 @@ def test_book_scale_at_1_and_2_live_options(capsys):
         row = figures["rows"][n]
         assert row["live_options"] == int(n)
         for key in ("buy_live", "buy_new", "request_deposit", "request_redeem", "fill", "nav", "liquidation",
-                    "settle"):
+                    "settle", "crank", "crank_page"):
             assert isinstance(row[key], int) and 21_000 < row[key] < 5_000_000, (n, key, row[key])
         assert row["settle_live_strikes"] == 1  # options 0 and 1 are on different expiries
+        assert row["crank_pages"] == 1  # one page of 64 holds the book
     assert figures["buy_gas_at_1"] == figures["rows"]["1"]["buy_live"]
     assert figures["buy_gas_at_512"] is None and figures["buy_gas_growth"] is None  # not run: null
     assert figures["request_gas_at_512"] is None
     assert figures["crank_measured_at"] == 2
-    assert figures["crank_gas_per_option"] == round(figures["rows"]["2"]["fill"] / 2)
+    assert figures["crank_gas_per_option"] == round(figures["rows"]["2"]["crank"] / 2)
+    assert figures["crank_gas_per_page"] == figures["rows"]["2"]["crank_page"]
     assert figures["settle_gas_per_live_strike"] == figures["rows"]["2"]["settle"]
-    assert "not a paged crank" in out
+    # O(1) in the book: a buy of a live option, the requests, the fill and NAV do not grow with it.
+    for key in ("buy_live", "request_deposit", "request_redeem", "fill", "nav"):
+        assert figures["rows"]["2"][key] == figures["rows"]["1"][key], key
+    assert "epoch crank" in out
     # Every figure the report page reads is where it looks for it.
     for fig in report.BY_NAME["book_scale"].figures:
         assert fig.path[0] in figures, fig.key
@@ -37,8 +42,10 @@ def test_book_scale_at_1_and_2_live_options(capsys):
 
 def _row(n: int, buy: int, request: int) -> dict:
     return {"live_options": n, "buy_live": buy, "buy_new": buy + 60_000, "request_deposit": request,
-            "request_redeem": request + 10_000, "fill": 100_000 + 12_000 * n,
-            "fill_per_option": (100_000 + 12_000 * n) / n,
+            "request_redeem": request + 10_000, "fill": 170_000,
+            "crank": 100_000 + 12_000 * n, "crank_pages": -(-n // 64), "crank_page": 100_000 + 12_000 * min(n, 64),
+            "crank_per_option": (100_000 + 12_000 * n) / n,
+            "crank_per_option_page64": (120_000 + 12_000 * n) / n,
             "nav": 50_000 + 11_000 * n, "liquidation": 128_000, "settle": 90_000 + 30_000 * n,
             "settle_live_strikes": max(1, n // 10), "settle_per_live_strike": (90_000 + 30_000 * n) / max(1, n // 10)}
 
@@ -51,6 +58,8 @@ def test_a_refused_book_is_null_with_the_contracts_error(capsys):
     assert out["buy_gas_at_512"] is None and out["buy_gas_growth"] is None and out["request_gas_at_512"] is None
     assert out["request_gas_max"] == 134_000 and out["crank_measured_at"] == 64
     assert out["crank_gas_per_option"] == round((100_000 + 12_000 * 64) / 64)
+    assert out["crank_gas_per_page"] == 100_000 + 12_000 * 64
+    assert out["crank_gas_per_option_page64"] == round((120_000 + 12_000 * 64) / 64)
     book_scale.render(out)
     table = capsys.readouterr().out
     assert "refused: TooManyLiveOptions (option 65)" in table

@@ -158,7 +158,9 @@ def test_lp_guards_preview_queue_cancel_and_json(chain):
     assert "queued deposit request" in text and "or by anyone after 1 h" in text
     early = chain.optio("dev", "fill", account="dev:2")  # not the filler, the request younger than an hour
     assert early.code == 0 and "call vault: 0 request(s) filled" in early.out, early.err
-    assert chain.optio("dev", "price", "3000", account="dev:0").code == 0  # fills serve requests made before a post
+    # Fills serve requests made before the mark's spot post and its surface posts (the keepers').
+    assert chain.optio("dev", "price", "3000", account="dev:0").code == 0
+    assert chain.optio("dev", "surface", "--vol", "0.6", account="dev:0").code == 0
     fill = chain.optio("dev", "fill", account="dev:0")
     assert fill.code == 0 and "call vault: 1 request(s) filled (1 deposit(s), 0 redeem(s)) at share price" in fill.out
     mine = json.loads(chain.optio("lp", "requests", "--vault", "call", "--json", account="dev:2").out)

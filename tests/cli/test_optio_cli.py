@@ -101,6 +101,10 @@ def test_demo_runs_a_whole_options_cycle(user_chain):
     for action in ("settle", "settle-accounts", "exercise"):  # the keeper did the settling
         assert f"settler: {action} mined" in run.out, action
     assert "bad debt: 0.00 USDC; live options left: 0" in run.out
+    # Epochs turn: after each spot post the keeper cranks both sides' marks, then fills at them.
+    epochs = [line for line in run.out.splitlines() if "epoch mark (" in line]
+    assert len(epochs) == 4 and all("live option(s) priced at spot" in line for line in epochs), epochs
+    assert "request(s) filled" in run.out
     cells = [line.split("│") for line in run.out.splitlines()]
     rows = [c for c in cells if len(c) == 6 and c[1].strip() in ("alice", "bob", "carol", "dave", "protocol")]
     totals = [float(c[4].replace(",", "")) for c in rows]

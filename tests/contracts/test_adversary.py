@@ -23,7 +23,18 @@ from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import TradeKind
 from tests.contracts.market.conftest import SURFACE, live, trader, warp  # noqa: F401 (fixtures)
-from tests.helpers import call, now, request_id_of, reverts, send, set_risk_limits, warp_to
+from tests.helpers import (
+    call,
+    crank,
+    now,
+    request_id_of,
+    reverts,
+    send,
+    serve,
+    set_next_timestamp,
+    set_risk_limits,
+    warp_to,
+)
 
 WAD = 10**18
 USDC = 10**6
@@ -56,14 +67,19 @@ FILLER = LocalSigner(dev_account(9))
 
 
 def _fill(vault) -> None:
-    """The keeper's cycle: it posts spot (at the price it holds, a second later: a fill serves only
-    requests made before the latest post) while the vault holds live options, then fills every
-    pending request at the mark."""
-    from optio.sdk.contracts import Client
+    """The keepers' cycle: they post spot (at the price held, a second later) and re-post the
+    surface of every board the vault's side holds live options on (at the held vols: round B3)
+    while the vault holds live options, since a fill serves only requests made before the
+    mark's spot post and every surface post it used; then the vault's side of the OptionBook is
+    cranked to its mark at those posts and every pending request filled at the mark. At a stale
+    spot nothing is posted and the crank has no mark to make (it reverts: ``crank`` returns
+    nothing), so the fill fills nothing (likewise a stale surface is not re-posted)."""
+    from optio.sdk import option_id
+    from optio.sdk.contracts import Client, VolOracle, held_surface
 
     if not call(vault, "instantFlowsOpen"):
-        market = Client(vault.w3, call(vault, "optionsMark"), artifact_name="OptionMarket")
-        spot = Client(vault.w3, call(market, "spotOracle"), artifact_name="SpotOracle")
+        book = Client(vault.w3, call(vault, "optionsMark"), artifact_name="OptionBook")
+        spot = Client(vault.w3, call(book, "spotOracle"), artifact_name="SpotOracle")
         try:
             price = call(spot, "latestRoundData")[1]
         except ContractRevert:  # stale: the mark is not fresh and nothing fills anyway
@@ -71,15 +87,26 @@ def _fill(vault) -> None:
         if price is not None:
             warp(vault.w3, 1)
             send(spot, FILLER, "post", price, now(vault.w3))
-    send(vault, FILLER, "serveQueue", 1_000)
+            vol = VolOracle(vault.w3, call(book, "volOracle"))
+            is_call = call(book, "callVault") == vault.address
+            for expiry in sorted({option_id.expiry_of(i) for i in call(book, "liveOptions", is_call)}):
+                held = vol.surface(expiry)
+                t = now(vault.w3) + 1  # the post's block (automine: a second later at least)
+                if held.fresh and expiry > t:
+                    set_next_timestamp(vault.w3, t)
+                    vol.post(FILLER, expiry, held_surface(held.value, now(vault.w3), expiry, t))
+    serve(vault, FILLER, 1_000)
 
 
 def _deposit_units(vault, signer, units: int, *, fill: bool = True) -> None:
-    """Deposit ``units``: at once while the vault's instant flows are open, else a request that the
-    keeper fills now (``fill``) or at the caller's next ``_fill`` (after a post: forward pricing)."""
+    """Deposit ``units``: at once while the vault's instant flows are open (cranking the book first
+    when its mark is not usable: a naive vault with instant flows and live options), else a request
+    that the keeper fills now (``fill``) or at the caller's next ``_fill`` (after the keepers'
+    posts: forward pricing)."""
     vault.asset.faucet(signer, str(Decimal(units) / 10**vault.asset.decimals))
     send(vault.asset, signer, "approve", vault.address, 2**256 - 1)
     if call(vault, "instantFlowsOpen"):
+        crank(vault, signer)  # a vault with instant flows and a live book (naive) needs a usable mark
         send(vault, signer, "deposit", units, signer.address)
         return
     send(vault, signer, "requestDeposit", units, signer.address, signer.address)
@@ -93,6 +120,7 @@ def _redeem_shares(vault, signer, shares: int, before_fill=None) -> int:
     assets received (units)."""
     before = vault.asset.balance_units(signer.address)
     if call(vault, "instantFlowsOpen"):
+        crank(vault, signer)  # as in _deposit_units: anyone may crank the book to a usable mark
         send(vault, signer, "redeem", shares, signer.address, signer.address)
         if before_fill:
             before_fill()
@@ -112,7 +140,7 @@ def _redeem_all(vault, signer) -> int:
 
 def _round_trip_around(vault, signer, units: int, post) -> int:
     """An LP round trip around ``post()``: deposit ``units`` in front of it (at once on a naive
-    vault; on ours a request, which the keeper fills after its post), redeem everything after.
+    vault; on ours a request, which the keeper fills after its posts), redeem everything after.
     The profit (units)."""
     _deposit_units(vault, signer, units, fill=False)
     post()
@@ -276,6 +304,7 @@ def test_lp_games_around_a_half_percent_post_lose_when_the_vault_is_long(live, t
         snap = _snapshot(w3)
         warp(w3, 2)
         live.post_spot(new_spot)
+        crank(vault, carol)  # the book's mark at the post (the keeper's crank, or anyone's)
         held = call(vault, "convertToAssets", shares)  # holding through the post (before any exit)
         _revert(w3, snap)
         out = _redeem_shares(vault, carol, shares, before_fill=post)  # asked in front of the post
@@ -371,13 +400,15 @@ def test_queue_waits_across_expiry_until_the_settlement_price(live, trader, keep
     rid = request_id_of(vault, send(vault, carol, "requestRedeem", call(vault, "balanceOf", carol.address),
                                     carol.address, carol.address))
     warp_to(w3, live.expiry + 30)
-    assert call(m, "optionsLiability", vault.address)[1] is False
+    assert call(m.book, "optionsLiability", vault.address)[1] is False
     _fill(vault)  # the filler itself fills nothing at a mark that is not fresh
     with reverts("SettlementNotRecorded"):
         send(m, keeper, "settle", live.expiry)
     assert call(vault, "redeemRequest", rid)[1] == PENDING
     live.post_spot("2100")  # the settlement price
-    assert call(m, "optionsLiability", vault.address)[1] is True
+    assert call(m.book, "optionsLiability", vault.address)[1] is False  # the book's mark waits for a crank
+    crank(vault, keeper)  # anyone's: the book marked at the settlement price
+    assert call(m.book, "optionsLiability", vault.address)[1] is True
     m.settle(keeper, live.expiry)  # unlocks; the keeper fills right after
     _fill(vault)
     r = call(vault, "redeemRequest", rid)
@@ -491,7 +522,7 @@ def test_live_slots_not_held_by_closing_to_dust(live, attacker, trader):  # noqa
         send(m.option_token, attacker, "safeTransferFrom", attacker.address, trader.address, oid,
              WAD - WAD // 1000, b"")
     send(m, attacker, "closeLong", oid, WAD, 0, _deadline(live))  # a whole position always closes
-    assert oid not in call(m, "liveOptions", True)
+    assert oid not in call(m.book, "liveOptions", True)
 
 
 def test_net_delta_limit_holds_across_trade_kinds(live, trader):  # noqa: F811
@@ -512,7 +543,7 @@ def test_net_delta_limit_holds_across_trade_kinds(live, trader):  # noqa: F811
         except ContractRevert as err:
             assert err.name in ("NetDeltaLimit", "BelowRequirement", "InsufficientOpenInterest"), err
             refused += err.name == "NetDeltaLimit"
-        delta = call(m, "portfolio", True)[1]
+        delta = call(m.book, "portfolio", True)[1]
         worst = max(worst, abs(delta))
     print(f"\nnet delta limit 20: worst |delta| {worst / WAD:.3f}, {refused} trades refused")
     assert refused and worst <= 20 * WAD
@@ -539,7 +570,7 @@ def test_liquidation_cannot_leave_a_short_below_the_dust_minimum(live, trader): 
         send(margin, liquidator, "liquidate", trader.address, put.id, 3 * WAD // 2 - 1)
     send(margin, liquidator, "liquidate", trader.address, put.id, 3 * WAD // 2)
     assert call(margin, "shortOf", trader.address, put.id) == 0
-    assert call(m, "optionState", put.id)[1] == 0 and put.id not in call(m, "liveOptions", False)
+    assert call(m, "optionState", put.id)[1] == 0 and put.id not in call(m.book, "liveOptions", False)
 
 
 # --- F. Oracles ----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ Now such a request is a deposit of the room at the fill: squatting again means l
 R4 (Low; fixed): a donation just under the honest depositor's margin refunded her whole and let a
 later request take the room (FIFO jumped). Now she fills in part, the later one is refunded.
 R5 (HELD): a deposit request made at a stale mark waits, and fills at the mark after the next
-post (forward priced), not at anything the requester saw.
+posts (spot and surface since round B3: forward priced), not at anything the requester saw.
 R6 (HELD): refunds spend the deposit list's budget only: 50 dust requests are served in one
 call and the redeem behind fills in the same call.
 R7 (Low; fixed): instant deposits (no live option) ignored the deposits queued in their cap: one
@@ -35,7 +35,7 @@ from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fi
 from tests.contracts.test_adversary import FILLER, _fill, _signer
 from tests.contracts.vaults.test_forward_flows import _approve, _live_call
 from tests.contracts.vaults.test_forward_flows import _request_deposit as _req_deposit
-from tests.helpers import admin_send, call, request_id_of, reverts, send
+from tests.helpers import admin_send, call, crank, request_id_of, reverts, send, serve
 
 WAD = 10**18
 USDC = 10**6
@@ -202,10 +202,11 @@ def test_request_at_a_stale_mark_fills_forward(live, trader, alice):  # noqa: F8
     warp(live.w3, 3601)  # spot stale: the mark is not fresh
     assert call(vault, "maxDeposit", mallory.address) == 0
     rid = _req_deposit(vault, mallory, WAD)  # taken now (O(1), no mark)
-    send(vault, FILLER, "serveQueue", 10)
+    serve(vault, FILLER, 10)  # the crank reverts at a stale spot (no mark to be had)
     assert _status(vault, rid) == PENDING  # nothing fills at a stale mark
     warp(live.w3, 1)
-    live.post_spot("2040")  # +2%: the call vault's share price falls
+    live.refresh("2040")  # +2%: the call vault's share price falls (and the surface re-posted)
+    crank(vault, FILLER)  # the keepers' cycle: post spot and surface, crank, fill
     expected = call(vault, "convertToShares", WAD)
     send(vault, FILLER, "serveQueue", 10)
     got = call(vault, "balanceOf", mallory.address)
@@ -232,9 +233,9 @@ def test_refund_dust_spends_only_the_deposit_budget(live, trader, alice):  # noq
     admin_send(live.protocol, vault, "setDepositCap", 1)
     rid = request_id_of(vault, send(vault, alice, "requestRedeem", 10**18, alice.address, alice.address))
     warp(live.w3, 1)
-    live.post_spot("2000")
-    serve = send(vault, FILLER, "serveQueue", 50)["gasUsed"]
-    print(f"\nR6: 50 one-wei requests cost mallory {gas:,} gas; the keeper's serveQueue(50) {serve:,} gas; "
+    live.refresh("2000")  # the keepers' posts: spot and surface (a fill serves requests before both)
+    fill_gas = serve(vault, FILLER, 50)["gasUsed"]  # its crank, then serveQueue(50) (measured)
+    print(f"\nR6: 50 one-wei requests cost mallory {gas:,} gas; the keeper's serveQueue(50) {fill_gas:,} gas; "
           f"refunds {call(vault, 'depositRefunds', mallory.address)} units; redeem status {_status(vault, rid)}")
     assert _status(vault, rid) == CLAIMABLE
     assert call(vault, "pendingDepositAssets") == 0

@@ -70,14 +70,14 @@ def test_delta_capacity_bypassed_by_deposit_trade_withdraw(w3, deployer, keeper,
     m = live.market
     _deposit_units(vault, carol, 2_000_000 * USDC)
     bought = _sell_puts_until_refused(live, trader, "2000", "100", "4000000")
-    delta_in = abs(call(m, "portfolio", False)[1])
+    delta_in = abs(call(m.book, "portfolio", False)[1])
     idle_in = call(vault, "idleAssets")
     # All she can take out now: the unlocked assets, less a margin for the exit fee.
     payable = call(vault, "convertToShares", call(vault, "unlockedAssets") * 99 // 100)
     _redeem_shares(vault, carol, min(payable, call(vault, "balanceOf", carol.address)))
     left = call(vault, "balanceOf", carol.address)
     idle = call(vault, "idleAssets")
-    delta = abs(call(m, "portfolio", False)[1])
+    delta = abs(call(m.book, "portfolio", False)[1])
     ratio = Decimal(delta) / WAD * 2000 / (Decimal(idle) / USDC)
     price_before = call(vault, "convertToAssets", 10**18)
 
@@ -113,7 +113,7 @@ def test_delta_capacity_blocks_a_buyers_close(live, trader):  # noqa: F811
     put = live.option("2000", "put")
     m.trade(buyer, put, TradeKind.BUY, "400")
     sold = _sell_puts_until_refused(live, trader, "2200", "50", "3000000")
-    _, delta, _, _ = call(m, "portfolio", False)
+    _, delta, _, _ = call(m.book, "portfolio", False)
     outputs = next(f for f in m.contract.abi if f.get("name") == "riskLimits")["outputs"]
     names = [c["name"] for c in outputs[0]["components"]]
     max_net_delta = call(m, "riskLimits")[names.index("maxNetDelta")]

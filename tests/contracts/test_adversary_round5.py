@@ -29,7 +29,7 @@ from tests.contracts.market.conftest import (  # noqa: F401 (fixtures)
     warp,
 )
 from tests.contracts.test_adversary import _fill, _round_trip_around, _signer
-from tests.helpers import admin_send, call, now, send, warp_to
+from tests.helpers import admin_send, call, crank, now, send, warp_to
 
 WAD = 10**18
 USDC = 10**6
@@ -48,7 +48,7 @@ def _sell_until_refused(m, signer, opt, lot: str, cap: int = 200_000) -> tuple[D
 
 def _put_ratio(live, spot: Decimal) -> Decimal:  # noqa: F811
     """|net delta| x S / unlocked assets of the put vault (the capacity bounds it by 0.95 on a Sell)."""
-    delta = abs(call(live.market, "portfolio", False)[1])
+    delta = abs(call(live.market.book, "portfolio", False)[1])
     unlocked = call(live.protocol.vault("put"), "unlockedAssets")
     return Decimal(delta) / WAD * spot / (Decimal(unlocked) / USDC)
 
@@ -57,6 +57,7 @@ def _round_trip(live, stake_usdc: int, post: Decimal) -> tuple[Decimal, int]:  #
     """dave's round trip around a spot post (``_round_trip_around``): the share price's move
     and his profit (units)."""
     vault, dave = live.protocol.vault("put"), _signer(6)
+    crank(vault, dave)  # the book's mark at the latest post: the move measured is the post's alone
     before = call(vault, "convertToAssets", 10**18)
 
     def spot_post():

@@ -45,7 +45,7 @@ from decimal import Decimal
 from optio.sdk.market import TradeKind
 from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
 from tests.contracts.test_adversary import FILLER, _fill, _revert, _signer, _snapshot
-from tests.helpers import call, now, request_id_of, reverts, send, warp_to
+from tests.helpers import call, crank, now, request_id_of, reverts, send, serve, warp_to
 
 WAD = 10**18
 USDC = 10**6
@@ -131,7 +131,9 @@ def test_blocker_request_no_longer_lets_the_requester_time_her_own_fill(live, tr
     _next_block_at(w3, start)
     send(vault, attacker, "cancelRedeemRequest", b)
     would = vault.requests_to_serve(10, sender=attacker.address)
-    send(vault, attacker, "serveQueue", 10)  # not the filler, which called within fillDelay
+    serve(vault, attacker, 10)  # not the filler, which called within fillDelay
+    # At a usable mark (the keeper's last crank, or hers): refused for who she is, not for the mark.
+    assert vault.mark_fresh()
     assert would == 0 and call(vault, "redeemRequest", r)[1] == PENDING
     warp(w3, 2)
     live.post_spot("2100")
@@ -201,7 +203,8 @@ def test_releasable_lock_no_longer_lets_a_lone_request_time_its_fill(live, trade
     _revert(w3, snap)
     _next_block_at(w3, start)
     back = close_otm()
-    send(vault, attacker, "serveQueue", 10)
+    serve(vault, attacker, 10)
+    assert vault.mark_fresh()  # a usable mark: refused for who she is, not for the mark
     assert call(vault, "redeemRequest", r)[1] == PENDING  # the keeper is there: she fills nothing
     warp(w3, 2)
     live.post_spot("2100")
@@ -226,9 +229,10 @@ def test_in_line_fills_no_longer_at_a_stale_mark(live, trader):  # noqa: F811
 
     Was (a4061c7): +0.009946 WETH on 5 (+19.9 bp after the 50 bp exit fee); at the true prices
     -48.6 bp: the lags gave 68.5 bp.
-    Now (5ecdb1f): a fill serves only requests made before the latest post. (a) The keeper's
-    in-line cycle (no post) fills nothing: her deposit waits for the 1980 post. (b) The keeper
-    posting when a request waits (the oracle keeper's reason `requests`, db6f57d), at its sources'
+    Now (5ecdb1f): a fill serves only requests made before the latest post (round B3: and the
+    surface posts, which the vol keeper makes, at the same vols here, when a request waits). (a)
+    The keeper's in-line cycle (no spot post) fills nothing: her deposit waits for the 1980 post.
+    (b) The keeper posting when a request waits (the oracle keeper's reason `requests`, db6f57d), at its sources'
     price, fills both legs at the true prices: the round trip makes what it makes at the true
     prices, the lags give nothing."""
     from optio.keepers.oracle import Settings
@@ -243,7 +247,9 @@ def test_in_line_fills_no_longer_at_a_stale_mark(live, trader):  # noqa: F811
     def keeper_cycle(true_price: Decimal, honest_oracle: bool, post_for_requests: bool = True) -> bool:
         """Posts when due (or every cycle if ``honest_oracle``, or, if ``post_for_requests``, when
         a pending request was made since the latest post: the keeper's `requests`), then fills.
-        Whether it posted."""
+        Whether it posted spot. The vol keeper (round B3) re-posts the surface, at the same vols,
+        whenever a pending request was made since its latest post (its `serve_requests`): a
+        fill serves only requests made before the mark's spot and surface posts."""
         warp(w3, 2)
         onchain, updated_at = call(live.protocol.spot_oracle, "latestPrice")
         onchain = Decimal(onchain) / WAD
@@ -252,7 +258,10 @@ def test_in_line_fills_no_longer_at_a_stale_mark(live, trader):  # noqa: F811
         posted = due or (post_for_requests and made is not None and made >= updated_at)
         if posted:
             live.post_spot(true_price)
-        send(vault, FILLER, "serveQueue", 1_000)
+        if made is not None and made >= live.protocol.vol_oracle.surface(live.expiry).updated_at:
+            live.post_surface()
+        serve(vault, FILLER, 1_000)  # crank (the mark at the post, when it posted), then fill
+        assert vault.mark_fresh()  # what fills nothing below does so at a usable mark
         return posted
 
     # (a) The keeper of a4061c7's attack: no post for a request, the in-line fill.
@@ -317,8 +326,8 @@ def test_dust_deposit_requests_no_longer_starve_the_keepers_redeem_fills(live, t
     for _ in range(budget):
         gas_attacker += send(vault, attacker, "requestDeposit", 1, attacker.address, attacker.address)["gasUsed"]
     warp(live.w3, 1)
-    live.post_spot("2000")  # the keeper's post: a fill serves requests made before it
-    receipt = send(vault, FILLER, "serveQueue", budget)
+    live.refresh("2000")  # the keepers' posts (spot and surface): a fill serves requests made before both
+    receipt = serve(vault, FILLER, budget)  # its crank, then serveQueue(50) (the receipt measured)
     assert call(vault, "redeemRequest", rid)[1] == CLAIMABLE  # was: pending, starved
     assert call(vault, "pendingDepositAssets") == 0
     minted = call(vault, "balanceOf", attacker.address)
@@ -377,6 +386,8 @@ def test_settle_leaves_the_mark_where_the_settlement_price_put_it(live, trader, 
     _fill(vault)
     assert call(vault, "redeemRequest", rid2)[1] == PENDING
     live.post_spot("2100")  # the settlement price
+    crank(vault, keeper)  # the book's mark at it (anyone's crank): the payoff
+    assert call(m.book, "optionsLiability", vault.address)[1] is True
     assert not call(vault, "instantFlowsOpen")
     before = call(vault, "totalAssets")
     m.settle(keeper, live.expiry)

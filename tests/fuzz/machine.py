@@ -1,9 +1,10 @@
 """The protocol under random use: a hypothesis rule-based state machine over the real bytecode.
 
 Users deposit, withdraw and queue redeems, buy, sell and close options, move margin, transfer
-option tokens, liquidate and exercise; the keeper moves spot and vol, lists boards and settles;
-time passes expiries. After every action the machine checks the protocol's invariants (below),
-and after each action of a kind that must not lower anyone's share value, that it did not.
+option tokens, liquidate and exercise; anyone cranks the OptionBook's epoch mark, in pages of any
+size; the keeper moves spot and vol, lists boards, cranks and settles; time passes expiries.
+After every action the machine checks the protocol's invariants (below), and after each action
+of a kind that must not lower anyone's share value, that it did not.
 
 Actions that revert count as actions (the protocol refusing bad input is part of what is
 fuzzed); a revert changes nothing, so the invariants are checked after them too.
@@ -29,6 +30,10 @@ SIDE = st.booleans()  # True: the call side (WETH), False: the put side (USDC)
 PENDING, CLAIMABLE, CLAIMED, CANCELLED = 1, 2, 3, 4  # IOptioVault.RequestStatus
 MIN_TRADE = DeployConfig().min_trade_wad  # the deployment's smallest trade (wad options)
 BLOCK = 12  # seconds a keeper transaction takes to land
+MAX_PAGE = 1_000  # a crank page larger than any book: a whole sweep in one call
+#: IOptionBook.BookTotals fields: (liability, netDelta, netVega, boughtDelta, deltaBound,
+#: vegaBound, spot, asOf, spotAt, cursor, fresh, valid).
+SPOT_FIELD, FRESH_FIELD, SWEEP_VALID = 6, 10, 11
 MAX_BOARDS = 3
 #: Share-value rules by action kind: "lp" and "neutral" actions may not lower any holder's share
 #: value; "debt" actions may lower a vault's assets by no more than the bad debt they record;
@@ -155,12 +160,18 @@ class ProtocolMachine(RuleBasedStateMachine):
     def _user(self, i: int) -> str:
         return self.s.users[i]
 
-    def _snapshot_values(self) -> dict[bool, tuple[int, Fraction, int]]:
-        """Per vault: total assets (one mark), share value at them, bad debt recorded."""
+    def _snapshot_values(self) -> dict[bool, tuple[int, Fraction, int, int]]:
+        """Per vault: total assets (the stored mark), share value at them, bad debt recorded,
+        and the assets at a full pass of the book now (``portfolio``: stale entries at their
+        conservative bounds): what a settlement or a liquidation is held to, since either one
+        leaves the stored totals to the next crank."""
         out = {}
         for side in (True, False):
-            assets = self.s.vaults[side].call("totalAssets")
-            out[side] = (assets, self.s.share_value(side, assets), self.s.bad_debt(side))
+            vault = self.s.vaults[side]
+            assets = vault.call("totalAssets")
+            stored = self.s.book.call("optionsLiability", vault.address)[0]
+            now = self.s.book.call("portfolio", side)[0]
+            out[side] = (assets, self.s.share_value(side, assets), self.s.bad_debt(side), max(0, assets + stored - now))
         return out
 
     def act(self, kind: str, name: str, fn, *, instant_side: bool | None = None) -> bool:
@@ -185,8 +196,8 @@ class ProtocolMachine(RuleBasedStateMachine):
 
     def _check_values(self, kind: str, name: str, before: dict) -> None:
         after = self._snapshot_values()
-        for side, (assets0, value0, debt0) in before.items():
-            assets1, value1, debt1 = after[side]
+        for side, (_, value0, debt0, assets0) in before.items():
+            _, value1, debt1, assets1 = after[side]
             label = "call" if side else "put"
             if kind in GUARDED:
                 assert value1 >= value0, f"{name} lowered the {label} vault's share value: {value0} → {value1}"
@@ -297,7 +308,7 @@ class ProtocolMachine(RuleBasedStateMachine):
     def _exposure(self, side: bool) -> tuple[int, int] | None:
         """|net delta| and |net vega| of a vault's book; None when its mark is not fresh (the
         view then omits stale entries, which the trade's check counts at a bound)."""
-        _, delta, vega, fresh = self.s.market.call("portfolio", side)
+        _, delta, vega, fresh = self.s.book.call("portfolio", side)
         return (abs(delta), abs(vega)) if fresh else None
 
     def _check_exposure(self, name: str, side: bool, before: tuple[int, int] | None) -> None:
@@ -462,6 +473,22 @@ class ProtocolMachine(RuleBasedStateMachine):
         self.act("pnl", "post spot", lambda: self.s.post_spot(self.spot))
         for expiry in self._unexpired():
             self.act("pnl", "post surface", lambda e=expiry: self.s.post_surface(e, self.vol_scale))
+        for side in (True, False):  # the epoch mark at this post, in one page (the keeper's)
+            self.crank(side, MAX_PAGE)
+
+    @rule(side=SIDE, page=st.integers(1, 8) | st.just(MAX_PAGE))
+    def crank(self, side, page):
+        """Anyone: one page of the side's epoch mark at the latest post. A sweep made in one
+        call (none under way, the page holds the book) leaves the stored totals equal to the
+        pricer's full pass over the book at the snapshot spot, exactly."""
+        s = self.s
+        whole = not s.book.call("bookSweep", side)[SWEEP_VALID] and page >= s.book.call("liveCount", side)
+        if self.act("pnl", "crank", lambda: s.book.send(self._user(page % USERS), "crank", side, page)) and whole:
+            totals = s.book.call("bookTotals", side)
+            full = s.pricer.call("valuePage", side, s.book.call("bookEntries", side), totals[SPOT_FIELD])
+            assert tuple(totals[:6]) == tuple(full[:6]) and totals[FRESH_FIELD] == full[6], (
+                f"side {side}: stored totals {totals[:6]} ≠ the full pass {full[:6]} after a whole sweep")
+            self.stats.ok["crank (whole sweep, checked)"] += 1
 
     def _unexpired(self) -> list[int]:
         return [e for e in self.boards if e > self.s.chain.now]
@@ -498,7 +525,7 @@ class ProtocolMachine(RuleBasedStateMachine):
         shorts = {o.id: self.s.market.call("optionState", o.id)[0] for o in opts}
         if self.act("pnl", "settle", lambda: self.s.market.send(self.s.keeper, "settle", expiry)):
             for o in opts:
-                reserve = self.s.market.call("optionState", o.id)[5]
+                reserve = self.s.market.call("optionState", o.id)[4]
                 locked = _units_up(o.is_call, shorts[o.id], WAD if o.is_call else o.strike)
                 assert reserve <= locked, f"settlement reserved {reserve} > {locked} collateral for {o}"
                 self.settled[o.id] = (locked, reserve)
@@ -562,7 +589,7 @@ class ProtocolMachine(RuleBasedStateMachine):
     def _marks_and_claims(self) -> dict[bool, tuple[bool, int, int]]:
         """Per vault: is its options mark fresh, its reserved claims, and the assets its deposit
         requests escrow."""
-        return {side: (self.s.market.call("optionsLiability", v.address)[1], v.call("claimableAssets"),
+        return {side: (self.s.book.call("optionsLiability", v.address)[1], v.call("claimableAssets"),
                        v.call("pendingDepositAssets"))
                 for side, v in self.s.vaults.items()}
 
@@ -624,13 +651,13 @@ class ProtocolMachine(RuleBasedStateMachine):
             # No option written without its collateral: locked equals full collateral of the
             # open interest of every unsettled option the vault wrote.
             owed = sum(_units_up(side, states[o.id][0], WAD if side else o.strike)
-                       for o in live if o.is_call == side and not states[o.id][4])
+                       for o in live if o.is_call == side and not states[o.id][3])
             assert locked == owed, f"vault {side}: {locked} locked for {owed} of written options"
             # Margin: the account holds exactly the users' collateral.
             collateral = sum(s.collateral(u, side) for u in users)
             assert asset.call("balanceOf", s.margin.address) == collateral, "margin balance ≠ users' collateral"
             # Market: holds exactly the settled options' reserves.
-            reserves = sum(states[o.id][5] for o in live if o.is_call == side)
+            reserves = sum(states[o.id][4] for o in live if o.is_call == side)
             assert asset.call("balanceOf", s.market.address) == reserves, "market balance ≠ settled reserves"
             # Conservation: every unit minted is with a known holder.
             total = sum(asset.call("balanceOf", h) for h in s.holders)
@@ -641,8 +668,30 @@ class ProtocolMachine(RuleBasedStateMachine):
         for u in users:
             for oid, amount in zip(*s.margin.call("positionsOf", u), strict=True):
                 shorts[oid] += amount
+        self._check_book(states)
         for k, o in enumerate(live):
             short_oi, long_oi = states[o.id][0], states[o.id][1]
             written = sum(tokens[k::len(ids)])
             assert written == short_oi, f"{o}: {written} option tokens ≠ {short_oi} written by the vault"
             assert shorts[o.id] == long_oi, f"{o}: {shorts[o.id]} margin shorts ≠ {long_oi} bought by the vault"
+
+    def _check_book(self, states: dict) -> None:
+        """The OptionBook's lists hold exactly the live options (open interest on an unsettled
+        board, or a vault long on a settled one) and its copy of their open interest is the
+        market's: a crank reads the copy, never the market."""
+        by_id = {o.id: o for o in self.options}
+        for side in (True, False):
+            entries = self.s.book.call("bookEntries", side)
+            listed = set()
+            for oid, short_oi, long_oi, settled in entries:
+                o = by_id[oid]
+                assert o.is_call == side, f"{o} in the other side's list"
+                state = states[oid]
+                assert settled == state[3], f"{o}: the book says settled={settled}, the market {state[3]}"
+                assert long_oi == state[1] and (settled or short_oi == state[0]), (
+                    f"{o}: the book's open interest ({short_oi}, {long_oi}) ≠ the market's ({state[0]}, {state[1]})")
+                listed.add(oid)
+            assert len(listed) == len(entries), f"side {side}: an option listed twice"
+            live = {o.id for o in self.options if o.is_call == side
+                    and (states[o.id][1] or (states[o.id][0] and not states[o.id][3]))}
+            assert live <= listed, f"side {side}: live options {live - listed} missing from the book"

@@ -47,6 +47,8 @@ class System:
     usdc: Contract = field(init=False)
     vaults: dict[bool, Contract] = field(init=False)  # isCall → vault
     market: Contract = field(init=False)
+    book: Contract = field(init=False)
+    pricer: Contract = field(init=False)
     margin: Contract = field(init=False)
     token: Contract = field(init=False)
     spot: Contract = field(init=False)
@@ -58,6 +60,8 @@ class System:
         self.usdc = Contract(c, a["USDC"], "MockERC20")
         self.vaults = {True: Contract(c, a["CallVault"], "CallVault"), False: Contract(c, a["PutVault"], "PutVault")}
         self.market = Contract(c, a["OptionMarket"], "OptionMarket")
+        self.book = Contract(c, a["OptionBook"], "OptionBook")
+        self.pricer = Contract(c, self.market.call("pricer"), "OptionPricer")
         self.margin = Contract(c, a["MarginAccount"], "MarginAccount")
         self.token = Contract(c, a["OptionToken"], "OptionToken")
         self.spot = Contract(c, a["SpotOracle"], "SpotOracle")

@@ -34,15 +34,34 @@ def post_spot(protocol, keeper, price: str) -> None:
     protocol.spot_oracle.post(keeper, price, now(w3))
 
 
+def surface_at(expiry: int, t: int) -> SviParams:
+    """SURFACE_WEEK's vols as the slice of ``expiry`` posted at ``t`` (a and b scaled by the
+    tenor over 7 days)."""
+    f = (expiry - t) / (7 * DAY)
+    s = SURFACE_WEEK
+    return SviParams(a=s.a * f, b=s.b * f, rho=s.rho, m=s.m, sigma=s.sigma)
+
+
+def post_surfaces(protocol, keeper) -> None:
+    """The vol keeper's re-post of every listed board still ahead at the same (SURFACE_WEEK's)
+    vols, in a block 2 s on: later than any LP request before it, which a fill then serves (a
+    fill serves only requests made before every surface post of its mark, round B3)."""
+    w3 = protocol.w3
+    w3.provider.make_request("evm_increaseTime", [2])
+    w3.provider.make_request("evm_mine", [])
+    t = now(w3)
+    for expiry in protocol.market.expiries():
+        if expiry > t + 1:  # the post lands a second on at the earliest
+            protocol.vol_oracle.post(keeper, expiry, surface_at(expiry, t))
+
+
 def build(protocol, keeper, *, sellers: int = 3, tenor: int = 2 * DAY) -> Scenario:
     w3 = protocol.w3
     m = protocol.market
     post_spot(protocol, keeper, "2000")
     expiry = now(w3) + tenor
     m.list_strikes(keeper, expiry, ["1800", "2000", "2200"])
-    f = tenor / (7 * DAY)
-    s = SURFACE_WEEK
-    protocol.vol_oracle.post(keeper, expiry, SviParams(a=s.a * f, b=s.b * f, rho=s.rho, m=s.m, sigma=s.sigma))
+    protocol.vol_oracle.post(keeper, expiry, surface_at(expiry, now(w3)))
     lp = LocalSigner(dev_account(1))
     for kind, amount in (("call", "200"), ("put", "1000000")):
         protocol.vault(kind).asset.faucet(lp, amount)

@@ -24,7 +24,7 @@ from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.market import Option, TradeKind
 from tests.helpers import call, request_id_of, send
 from tests.keepers.conftest import mine, runner
-from tests.keepers.scenario import DAY, SURFACE_WEEK, now, post_spot
+from tests.keepers.scenario import DAY, SURFACE_WEEK, now, post_spot, post_surfaces
 
 USDC = 10**6
 PENDING = 1
@@ -91,6 +91,7 @@ def test_a_health_scan_past_the_gas_cap_no_longer_stops_the_oracle_keeper(w3, pr
     vault.asset.faucet(mallory, "10")
     send(vault.asset, mallory, "approve", vault.address, 2**256 - 1)
     rid = request_id_of(vault, send(vault, mallory, "requestDeposit", USDC, mallory.address, mallory.address))
+    post_surfaces(protocol, keeper)  # the vol keeper's post after the request (fills wait for it too)
 
     (tmp_path / "held").mkdir()
     r = runner(tmp_path / "held", chain, deployed, "oracle", _oracle_table(tmp_path / "held", w3, "1990"))

@@ -19,7 +19,7 @@ from optio.sdk.errors import ContractRevert
 from optio.sdk.market import Option, TradeKind
 from tests.helpers import call, request_id_of, send
 from tests.keepers.conftest import mine, runner
-from tests.keepers.scenario import DAY, SURFACE_WEEK, build, now, post_spot
+from tests.keepers.scenario import DAY, SURFACE_WEEK, build, now, post_spot, post_surfaces
 
 USDC = 10**6
 REFUSED = ("NetDeltaLimit", "BelowRequirement", "UtilisationLimit", "UtilisationTooHigh",
@@ -29,7 +29,8 @@ REFUSED = ("NetDeltaLimit", "BelowRequirement", "UtilisationLimit", "Utilisation
 def _m_market(protocol, keeper):
     """M's market: spot 2000, a board a week out; alice and carol 1,000,000 USDC each in the put
     vault; a seller at his requirement (200,000 USDC, puts at K 2000 sold until refused); carol's
-    redeem request of all her shares, made before the keeper's next post."""
+    redeem request of all her shares, made before the keepers' next posts (the vol keeper's
+    surface at its held vols here, the oracle keeper's spot in the tests)."""
     w3, m = protocol.w3, protocol.market
     post_spot(protocol, keeper, "2000")
     expiry = now(w3) + 7 * DAY
@@ -56,6 +57,7 @@ def _m_market(protocol, keeper):
         sold += 25
     shares = call(vault, "balanceOf", carol.address)
     rid = request_id_of(vault, vault.request_redeem_shares(carol, shares))
+    post_surfaces(protocol, keeper)
     return vault, carol, seller, put, sold, shares, rid
 
 
@@ -182,6 +184,7 @@ def test_a_healthy_account_does_not_hold_the_fill(w3, protocol, chain, deployed,
     build(protocol, keeper, sellers=2)
     vault, lp = protocol.vault("put"), LocalSigner(dev_account(1))
     vault.withdraw(lp, "1000", queue_rest=True)
+    post_surfaces(protocol, keeper)  # the vol keeper's post after the request
     r = _oracle(tmp_path, chain, deployed, w3, "2100")
     _step(w3, r)
     assert [q.status for q in vault.requests_of(lp.address)] == ["claimable"]

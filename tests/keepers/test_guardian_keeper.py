@@ -17,7 +17,7 @@ from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.errors import ContractRevert, InvalidInput
 from optio.sdk.market import TradeKind
 from tests.keepers.conftest import mine, runner, write_config
-from tests.keepers.scenario import build, post_spot
+from tests.keepers.scenario import build, post_spot, post_surfaces
 
 ADMIN = 0  # the deployer holds GUARDIAN_ROLE in these deployments
 
@@ -70,7 +70,8 @@ def test_stale_feed_pauses_with_hysteresis_and_leaves_every_exit_open(w3, protoc
     before = vault.asset.balance_units(lp.address)
     vault.withdraw(lp, "1000", queue_rest=True)  # options live: a request, filled by the keeper, claimed
     vault.request_redeem_shares(lp, 10**9)  # and one by shares
-    post_spot(protocol, keeper, "2000")  # a fill serves requests made before the latest post
+    post_surfaces(protocol, keeper)  # the keepers post the surface and spot: a fill serves
+    post_spot(protocol, keeper, "2000")  # requests made before both
     assert vault.fill(keeper).redeems_filled == 2
     vault.claim_all(lp)
     assert vault.asset.balance_units(lp.address) - before > 999 * 10**6  # 1000 at the fill's (later) mark
@@ -119,7 +120,7 @@ def test_settlement_exercise_and_liquidation_run_while_paused(w3, protocol, chai
 
 def test_exposure_breach_pauses_and_names_the_vault(w3, protocol, chain, deployed, keeper, tmp_path):
     build(protocol, keeper, sellers=1)
-    _, delta, _, _ = protocol.market.call("portfolio", False)
+    _, delta, _, _ = protocol.market.book.call("portfolio", False)
     limit = abs(delta) / 1e18 / 2  # the put vault's delta is twice the limit
     r = guardian(tmp_path, chain, deployed, f"max_delta = {limit}")
     step(r)

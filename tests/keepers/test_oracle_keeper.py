@@ -90,9 +90,10 @@ def test_posts_the_settlement_price_of_a_pending_expiry(w3, protocol, chain, dep
 
 def test_fills_a_pending_redeem_request_after_its_post(w3, protocol, chain, deployed, keeper, tmp_path):
     """LP flows are priced forward: with options live an exit is a request, and the oracle keeper
-    (FILLER_ROLE) fills it right after bringing the spot in line with its sources."""
+    (FILLER_ROLE) fills it right after bringing the spot in line with its sources (the vol keeper
+    having posted the surface after the request)."""
     from optio.sdk.chain import LocalSigner, dev_account
-    from tests.keepers.scenario import build
+    from tests.keepers.scenario import build, post_surfaces
 
     build(protocol, keeper, sellers=1)
     vault, lp = protocol.vault("put"), LocalSigner(dev_account(1))
@@ -101,6 +102,7 @@ def test_fills_a_pending_redeem_request_after_its_post(w3, protocol, chain, depl
     (request,) = vault.requests_of(lp.address)
     assert (request.kind, request.status) == ("redeem", "pending")
     assert vault.requests_to_serve(50) == 0  # younger than the fill delay: only the filler may fill it
+    post_surfaces(protocol, keeper)  # the vol keeper's post, later than the request
     _at(w3, w3.eth.get_block("latest")["timestamp"] + 5)  # the keeper's post comes later than the request
     table = 'deviation = 0.001\nheartbeat_s = 100000\nsources = [{kind = "gbm", seed = 3, s0 = 2100, vol = 0.01}]'
     r = runner(tmp_path, chain, deployed, "oracle", table)
@@ -130,12 +132,13 @@ def test_refuses_to_start_without_filler_role_unless_fill_is_off(w3, protocol, c
 
 def test_a_request_made_after_the_latest_post_makes_a_post_due(w3, protocol, chain, deployed, keeper, tmp_path):
     from optio.sdk.chain import LocalSigner, dev_account
-    from tests.keepers.scenario import build
+    from tests.keepers.scenario import build, post_surfaces
 
     build(protocol, keeper, sellers=1)
     r, rounds = _posted_then_quiet(protocol, chain, deployed, tmp_path)
     vault, lp = protocol.vault("put"), LocalSigner(dev_account(1))
     vault.withdraw(lp, "1000", queue_rest=True)  # made after the post: waits for the next
+    post_surfaces(protocol, keeper)  # the vol keeper's surface post (fills wait for it too)
     _at(w3, w3.eth.get_block("latest")["timestamp"] + 3)
     assert r.cycle()  # due: "requests"; posted, then filled
     r.txs.wait(5)

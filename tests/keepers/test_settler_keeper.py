@@ -4,7 +4,7 @@ margin shorts and pays every in-the-money holder; a second pass finds nothing to
 from __future__ import annotations
 
 from tests.keepers.conftest import mine, runner
-from tests.keepers.scenario import build, post_spot
+from tests.keepers.scenario import build, post_spot, post_surfaces
 
 
 def test_settles_pays_holders_and_margin_shorts(w3, protocol, chain, deployed, keeper, tmp_path):
@@ -55,9 +55,13 @@ def test_serves_a_withdrawal_queue_once_liquidity_allows(w3, protocol, chain, de
     assert r.cycle() and not r.txs.in_flight()  # the head request does not fit: nothing to send
     vault.asset.faucet(other, "5")
     vault.request_deposit(other, "5")  # options are live: a deposit request, filled first; then it fits
-    post_spot(protocol, keeper, "2000")  # a fill serves requests made before the latest post
+    post_surfaces(protocol, keeper)  # the keepers post the surface and spot: a fill serves
+    post_spot(protocol, keeper, "2000")  # requests made before both
     assert r.cycle()  # the key holds FILLER_ROLE (the keeper's): it fills at once
     r.txs.wait(5)
     assert [q.status for q in vault.requests_of(lp.address)] == ["claimable"]
     assert [q.status for q in vault.requests_of(other.address)] == ["claimed"]
-    assert r.metrics.value("keeper_tx_attempts_total", {"outcome": "mined"}) == 1
+    # One serveQueue; the rest are the epoch cranks at each post (a fill uses the book's mark).
+    mined = [o.key.split(":")[0] for o in r.txs.outcomes if o.status == "mined"]
+    assert mined.count("serve") == 1 and set(mined) == {"serve", "crank"}
+    assert r.metrics.value("keeper_tx_attempts_total", {"outcome": "mined"}) == len(mined)

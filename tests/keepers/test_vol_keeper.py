@@ -145,3 +145,29 @@ def test_the_keeper_follows_a_market_past_the_anchors_band(w3, protocol, chain, 
     print(f"\nK1: ATM vol posted / first, every 5 min: {[round(x, 3) for x in posted]}")
     assert max(posted[:12]) < 1.5 + 1e-9  # the first hour: within the first anchor's band
     assert posted[-1] > 1.8  # past it: the market (x2 of the first vol, as fitted)
+
+
+def test_vol_keeper_reposts_a_slice_older_than_a_waiting_request(w3, protocol, chain, deployed, keeper, tmp_path):
+    """A fill serves only requests made before every surface of its mark (round B3): the keeper
+    re-posts a slice older than a pending LP request, once, though the vols have not moved (the
+    heartbeat is far); without `serve_requests` it stays quiet."""
+    from optio.sdk.chain import LocalSigner, dev_account
+
+    sc = build(protocol, keeper, sellers=1, tenor=10 * 86400)
+    table = 'source = "sim"\natm_vol = 0.9\nvol_of_vol = 0\nthreshold = 0.5\nheartbeat_s = 86400'
+    (tmp_path / "fit").mkdir()
+    fit = runner(tmp_path / "fit", chain, deployed, "vol", table.replace("threshold = 0.5", "threshold = 0.02"))
+    one_post(fit, protocol, keeper, sc.expiry)  # the fit's vols on chain (the scenario's ATM 0.79 is within 0.5)
+    r = runner(tmp_path, chain, deployed, "vol", table)
+    assert r.cycle() and not r.txs.in_flight()  # no move, no heartbeat, no request: quiet
+    vault = protocol.vault("call")
+    lp = LocalSigner(dev_account(1))
+    vault.request_redeem_shares(lp, vault.call("balanceOf", lp.address) // 10)
+    made = vault.newest_pending_request_time()
+    (tmp_path / "off").mkdir()
+    quiet = runner(tmp_path / "off", chain, deployed, "vol", table + "\nserve_requests = false")
+    assert quiet.cycle() and not quiet.txs.in_flight()
+    params = one_post(r, protocol, keeper, sc.expiry)  # the request made the slice due
+    assert protocol.vol_oracle.call("getParams", sc.expiry)[1] > made
+    assert abs(vol.atm_vol(svi_from_wad(params), (sc.expiry - now(w3)) / vol.YEAR) - 0.9) < 0.01
+    assert r.cycle() and not r.txs.in_flight()  # the slice is newer than the request: quiet again

@@ -89,7 +89,7 @@ def test_aggregated_greeks_equal_the_contracts_portfolio(w3, protocol, keeper):
     surface = protocol.vol_oracle.surface(sc.expiry).value
     report = aggregate(book.positions(), MarketView(now(w3), spot, {sc.expiry: surface}))
     for side, is_call in (("call", True), ("put", False)):
-        liability, delta, vega, fresh = protocol.market.call("portfolio", is_call)
+        liability, delta, vega, fresh = protocol.market.book.call("portfolio", is_call)
         assert fresh
         totals = report.vaults[side]
         assert totals["delta"] == pytest.approx(delta / 1e18, rel=1e-9, abs=1e-12)

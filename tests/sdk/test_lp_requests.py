@@ -11,7 +11,7 @@ import pytest
 
 from optio.sdk.errors import InvalidInput
 from tests.helpers import admin_send, warp
-from tests.keepers.scenario import build
+from tests.keepers.scenario import build, post_surfaces
 
 
 @pytest.fixture
@@ -39,8 +39,11 @@ def test_instant_flows_close_and_requests_fill(live, keeper, alice, bob):
     assert redeem.kind == "redeem" and redeem.request_id == deposit_id + 1 and redeem.shares > 0
     assert deposit.fillable_by_anyone_at == deposit.requested_at + 3600
     assert v.requests_to_serve(50, sender=keeper.address) == 0  # made after the latest post: wait for the next
+    post_surfaces(live, keeper)  # the keepers' next posts: the surface (as the vol keeper), then spot
     warp(live.w3, 5)
     live.spot_oracle.post(keeper, "2000", live.w3.eth.get_block("latest")["timestamp"])
+    assert v.requests_to_serve(50, sender=keeper.address) == 0  # no epoch mark at this post yet
+    assert v.crank_mark(keeper) and not v.crank_mark(keeper)  # the keeper's crank; then none is due
     assert v.requests_to_serve(50) == 0 and v.requests_to_serve(50, sender=keeper.address) == 2
     filled = v.fill(keeper)
     assert (filled.deposits_filled, filled.redeems_filled, filled.mark_fresh) == (1, 1, True)
@@ -64,8 +67,10 @@ def test_cancel_by_kind_and_anyone_fills_after_the_delay(live, keeper, bob):
         v.cancel_request(bob, first)
     assert v.fill(bob).filled == 0  # not the filler, the request younger than the delay
     warp(live.w3, 3601)
+    post_surfaces(live, keeper)  # the keepers' next posts: the surface, then spot
     live.spot_oracle.post(keeper, "2000", live.w3.eth.get_block("latest")["timestamp"])
-    assert v.requests_to_serve(50) == 1 and v.fill(bob).deposits_filled == 1
+    assert v.requests_to_serve(50) == 0  # no epoch mark at this post: `fill` cranks first (anyone may)
+    assert v.fill(bob).deposits_filled == 1
 
 
 def test_a_deposit_past_the_cap_at_its_fill_is_refunded_in_part_and_claimed(live, keeper, bob):
@@ -76,6 +81,7 @@ def test_a_deposit_past_the_cap_at_its_fill_is_refunded_in_part_and_claimed(live
     _, rid = v.request_deposit(bob, "300")
     room = v.call("totalAssets") + 100 * 10**6  # 100 USDC of room left at the fill
     admin_send(live, v, "setDepositCap", room)
+    post_surfaces(live, keeper)  # the keepers' next posts: the surface, then spot
     warp(live.w3, 5)
     live.spot_oracle.post(keeper, "2000", live.w3.eth.get_block("latest")["timestamp"])
     filled = v.fill(keeper)

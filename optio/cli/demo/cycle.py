@@ -4,10 +4,12 @@ Grows with every issue until it starts the whole system. Today: deploy → the k
 spot price, lists a board and posts its vol surface → two LPs deposit → traders buy calls and
 puts (quotes shown beside the off-chain engine's) and one sells puts on margin → with options
 live, LP flows are requests (forward-priced): an LP asks to leave both vaults, another to add to
-the call vault → spot moves and the keeper fills the requests right after its post (an epoch: N
-requests filled at share price X) → time passes expiry, the settlement price is posted → the
-settler keeper settles the board, pays every ITM holder and settles the margin short (it pays the
-vault) → LPs claim and withdraw → summary of everyone's result.
+the call vault → spot moves; after each post the keeper turns an epoch: it cranks the
+OptionBook's mark at that post (the live book priced in pages; NAV moves here, not at the post)
+and fills the requests made before it at that mark (N requests filled at share price X) → time
+passes expiry, the settlement price is posted → the settler keeper settles the board, pays every
+ITM holder and settles the margin short (it pays the vault) → LPs claim and withdraw → summary of
+everyone's result.
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def run_demo(port: int = 8545) -> None:
         lp_actions.deposit(p, lps["alice"], "call", "2")
         lp_actions.requests(p, lps["bob"].address, "all")
 
-        _step("Spot moves; after each post the keeper fills the requests at the new mark (an epoch)")
+        _step("Spot moves; after each post the keeper cranks the epoch mark, then fills the requests at it")
         for price in ("3050", "3100"):
             warp(w3, 3 * 86400)
             now = w3.eth.get_block("latest")["timestamp"]
@@ -131,7 +133,13 @@ def run_demo(port: int = 8545) -> None:
             f = (expiry - now - 1) / WEEK  # the same vols over the shorter tenor: the mark is fresh again
             p.vol_oracle.post(keeper, expiry, SviParams(a=SURFACE.a * f, b=SURFACE.b * f, rho=SURFACE.rho,
                                                         m=SURFACE.m, sigma=SURFACE.sigma))
-            console.print(f"  spot {price}, surface re-posted:")
+            console.print(f"  spot {price}, surface re-posted; the keeper turns the epoch:")
+            for is_call, side in ((True, "call"), (False, "put")):
+                r = p.market.book.crank(keeper, is_call)
+                totals = p.market.book.totals(is_call)
+                console.print(f"  epoch mark ({side} vault): {r.live} live option(s) priced at spot {totals.spot:,} "
+                              f"in {len(r.receipts)} crank call(s), gas {r.gas_used:,}; book liability "
+                              f"{totals.liability:,.6f}")
             lp_actions.fill(p, keeper)
         if any(r.status == "claimable" for r in p.vault("put").requests_of(lps["bob"].address)):
             console.print("  bob (put): ", end="")
@@ -176,6 +184,6 @@ def run_demo(port: int = 8545) -> None:
         console.print(table)
         console.print(
             f"  bad debt: {p.margin.call('putBadDebt') / 10**6:,.2f} USDC; "
-            f"live options left: {len(market.call('liveOptions', True)) + len(market.call('liveOptions', False))}"
+            f"live options left: {market.book.live_count(True) + market.book.live_count(False)}"
         )
     console.print(f"Stopped Anvil. Demo finished in {time.monotonic() - started:.1f} s.")

@@ -67,13 +67,15 @@ class SystemOptions:
 
 def keeper_tables(seed: int, snapshots: Path, block_s: int) -> dict[str, str]:
     """Each keeper's own TOML table for the demo's chain (``block_s`` of chain time per block:
-    the vol keeper leaves a board alone once its expiry is within two blocks, as a post mined a
-    block later could land after it)."""
+    the vol keeper leaves a board alone once its expiry is within three blocks: a post mined two
+    blocks late on a loaded machine still lands before it. Within two, a post sent exactly two
+    blocks out and mined a block late landed at the expiry and reverted ExpiryNotInFuture, on
+    CI)."""
     return {
         "oracle": f"deviation = 0.002\nheartbeat_s = 900\n[[oracle.sources]]\nkind = \"gbm\"\nseed = {seed}\n"
                   "s0 = 3000.0\nvol = 0.8\njumps_per_day = 2.0\njump_size = 0.02\n",
         "vol": f"source = \"files\"\nsnapshots = \"{snapshots.absolute()}\"\nthreshold = 0.01\nheartbeat_s = 900\n"
-               f"min_tenor_s = {max(60, 2 * block_s)}\nblock_s = {block_s}\n",  # min_tenor_s: at least 60 s
+               f"min_tenor_s = {max(60, 3 * block_s + 1)}\nblock_s = {block_s}\n",  # min_tenor_s: at least 60 s
         "liquidator": "gas_margin = 0.0\n",
         "settler": "",
         # A block is `block_s` of chain time: the feeds post every block, so three blocks without a

@@ -185,8 +185,10 @@ class TxManager:
                 if head - receipt["blockNumber"] < self.confirmations:
                     continue
                 status = "mined" if receipt["status"] == 1 else "reverted"
+                detail = "" if status == "mined" else self._revert_reason(flight, receipt["blockNumber"])
                 done.append(self._finish(flight, Outcome(flight.key, status, receipt["transactionHash"].to_0x_hex(),
-                                                         block=receipt["blockNumber"], gas_used=receipt["gasUsed"])))
+                                                         detail=detail, block=receipt["blockNumber"],
+                                                         gas_used=receipt["gasUsed"])))
                 continue
             if chain_nonce is None:
                 chain_nonce = self.w3.eth.get_transaction_count(self.address, "latest")
@@ -293,6 +295,19 @@ class TxManager:
 
     # --- state ------------------------------------------------------------------------------
 
+    def _revert_reason(self, flight: InFlight, block: int) -> str:
+        """Why a mined transaction reverted, as far as a replay on the state before its block
+        tells (the transactions before it in the block aside): the custom error's name, or ""."""
+        tx = {k: flight.tx[k] for k in ("from", "to", "data", "value", "gas") if k in flight.tx}
+        tx.setdefault("from", self.address)
+        try:
+            self.w3.eth.call(tx, block - 1)
+        except (ContractCustomError, ContractPanicError, ContractLogicError) as err:
+            return revert_of(err, flight.action).name
+        except Exception:  # a diagnostic only: a node without the old state, say
+            return ""
+        return "out of gas?"  # the replay passes: the gas limit, or a transaction before it
+
     def _receipt(self, flight: InFlight):
         for tx_hash in reversed(flight.hashes):
             try:
@@ -306,7 +321,7 @@ class TxManager:
         self.finished.append(outcome)
         self._save()
         log.info("finished", extra={"key": flight.key, "status": outcome.status, "tx_hash": outcome.tx_hash,
-                                    "block": outcome.block, "sends": len(flight.hashes)})
+                                    "block": outcome.block, "sends": len(flight.hashes), "detail": outcome.detail})
         if outcome.status == "mined" and self.metrics:
             self.metrics.last_action.set(time.time())
         return self._count(outcome)

@@ -12,6 +12,7 @@ Deployment still goes through the SDK.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from decimal import Decimal
 
 from web3 import Web3
@@ -21,6 +22,7 @@ from web3.types import TxReceipt
 from optio.pricing.oracle_units import svi_from_wad, svi_to_wad
 from optio.pricing.svi import SviParams
 from optio.sdk.chain import LocalSigner, dev_account, send_unsimulated
+from optio.sdk.contracts import held_surface
 from optio.sdk.deploy import deploy_protocol
 from optio.sdk.deployment import Deployment
 from optio.sdk.errors import ContractRevert
@@ -44,6 +46,7 @@ from optio.sim.backtest.scenario import Scenario
 
 GAS = 12_000_000
 MAX_UINT = 2**256 - 1
+MAX_LIVE = 512  # OptionBook.MAX_LIVE_OPTIONS: one crank call marks a whole side
 FOREVER = 2**63
 FUNDING = 20  # each actor gets this many times the scenario's deposits (LPs add tenths as they go)
 TRADE_FN = {TradeKind.BUY: ("buy", MAX_UINT), TradeKind.SELL: ("sell", 0),
@@ -193,10 +196,12 @@ class ChainProtocol:
         """What an exit could take now: instant (``maxWithdraw``) or, with options live, at a fill."""
         sdk = self.vaults_sdk[vault]
         address = self.addresses[who]
+        self._ensure_mark()
         return float(sdk.max_withdraw(address) if sdk.instant_flows_open() else sdk.max_exit(address))
 
     def withdraw(self, who: int, vault: VaultName, amount: float) -> None:
         address, sdk, contract = self.addresses[who], self.vaults_sdk[vault], self.vault_c[vault]
+        self._ensure_mark()  # the shares to request are previewed at the mark
         units = self._units(vault, amount)
         if sdk.instant_flows_open():
             self._send(who, contract, "withdraw", units, address, address)
@@ -214,12 +219,21 @@ class ChainProtocol:
         self._send(who, contract, "claim", request_id, address)
 
     def _fill(self, who: int, vault: VaultName, request_id: int) -> None:
-        """The keeper posts the step's spot again (a fill serves only requests made before the
-        latest post), then fills the vault's queue; ``Rejected`` (the request cancelled) if it
-        stayed pending (a stale mark, or a redeem beyond free liquidity)."""
+        """The keepers post each fresh surface at its held vols and the step's spot again (a
+        fill serves only requests made before the mark's spot and surface posts), then fill the
+        vault's queue; ``Rejected`` (the request cancelled) if it stayed pending (a stale mark,
+        or a redeem beyond free liquidity)."""
         t = int(self.w3.eth.get_block("latest")["timestamp"]) + 1
+        for expiry, (params, posted_at) in list(self.surfaces.items()):
+            if expiry > t and self.p.vol_oracle.surface(expiry).fresh:
+                set_next_timestamp(self.w3, t)
+                wad = svi_to_wad(held_surface(params, posted_at, expiry, t))  # the same vols
+                self._send(0, self.p.vol_oracle.contract, "post", expiry, wad)
+                self.surfaces[expiry] = (svi_from_wad(wad), t)
+                t += 1
         set_next_timestamp(self.w3, t)
         self._send(0, self.p.spot_oracle.contract, "post", to_wad(repr(self.spot)), t)
+        self._crank()  # the epoch mark at those posts: what the fill uses
         self._send(0, self.vault_c[vault], "serveQueue", 50)
         request = self.vaults_sdk[vault].request(request_id)
         if request.status == "pending":
@@ -227,12 +241,35 @@ class ChainProtocol:
             self._send(who, self.vault_c[vault], fn, request_id)
             raise Rejected("RequestNotFilled")
 
+    def _crank(self) -> None:
+        """The keeper's epoch crank: both sides of the OptionBook marked at the latest spot post
+        and surfaces, in one call each (the backtests' books are far below a page's bound)."""
+        book = self.p.market.book
+        for is_call in (True, False):
+            if book.live_count(is_call):
+                self._send(0, book.contract, "crank", is_call, MAX_LIVE)
+
+    def _ensure_mark(self) -> None:
+        """Cranks when a vault's mark is not fresh (a post, a settlement or a liquidation since
+        the last crank), so that previews and NAV read the mark now, as the model does; nothing
+        when spot is stale (no mark can be taken: the totals stand, flagged stale on chain)."""
+        if all(v.mark_fresh() for v in self.vaults_sdk.values()):
+            return
+        with suppress(Rejected):
+            self._crank()
+
     def margin_deposit(self, who: int, vault: VaultName, amount: float) -> None:
         self._send(who, self.margin, "deposit", vault == "call", self._units(vault, amount))
 
     def trade(self, who: int, option: Option, kind: TradeKind, amount: Decimal) -> Fill:
         fn, limit = TRADE_FN[kind]
-        receipt = self._send(who, self.market, fn, option.id, to_wad(amount), limit, FOREVER)
+        try:
+            receipt = self._send(who, self.market, fn, option.id, to_wad(amount), limit, FOREVER)
+        except Rejected as err:
+            if str(err) != "BookTotalsStale":
+                raise
+            self._crank()  # opening trades need the totals re-based after a move (as the SDK does)
+            receipt = self._send(who, self.market, fn, option.id, to_wad(amount), limit, FOREVER)
         ev = self.market.events.Traded().process_receipt(receipt, errors=DISCARD)[0].args
         vault = vault_of(option)
         mid = float(amount) * float(from_wad(ev.midWad))
@@ -241,6 +278,9 @@ class ChainProtocol:
         return Fill(option, kind, amount, self._tokens(vault, ev.premium), mid)
 
     def vaults(self) -> dict[VaultName, VaultView]:
+        """The vaults at the mark now: the book cranked first (its stored totals otherwise lag
+        the model's mark by the time and the trades since the last crank)."""
+        self._ensure_mark()
         out = {}
         for vault in VAULTS:
             b = self.vaults_sdk[vault].balances()

@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 
 from optio.pricing.svi import SviParams
+from optio.sdk.contracts import Client
 from optio.sdk.deploy import DeployConfig, deploy_protocol
 from optio.sdk.market import Market, Option, TradeKind
 from optio.sdk.protocol import Protocol
-from tests.helpers import now
+from tests.helpers import call, now
 
 WEEK = 7 * 24 * 3600
 STRIKES = ("1800", "2000", "2200")
@@ -100,3 +101,29 @@ def trader(bob, live):
     """bob with WETH and USDC in his wallet."""
     _fund(live, bob)
     return bob
+
+
+# --- the OptionBook's totals against the full pass (test_book.py, test_book_adversary.py) ------
+
+
+def book_pricer(live) -> Client:
+    return Client(live.w3, live.protocol.deployment.address("OptionPricer"), artifact_name="OptionPricer")
+
+
+def full_pass(live, is_call: bool, block="latest") -> tuple[int, int, int, int]:
+    """The full pass over the side's live options (pricer.valuePage over book.bookEntries) at the
+    latest spot: (liability, delta, vega, bought delta), collateral wad, at ``block``."""
+    entries = live.market.book.contract.functions.bookEntries(is_call).call(block_identifier=block)
+    spot = live.protocol.spot_oracle.contract.functions.latestPrice().call(block_identifier=block)[0]
+    sums = book_pricer(live).contract.functions.valuePage(is_call, entries, spot).call(block_identifier=block)
+    return tuple(sums[:4])
+
+
+def stored_totals(live, is_call: bool) -> tuple[int, int, int, int]:
+    """The side's stored totals: (liability, delta, vega, bought delta), collateral wad."""
+    return tuple(call(live.market.book, "bookTotals", is_call)[:4])
+
+
+def close_to(a: tuple, b: tuple, rel: float = 1e-5) -> bool:
+    """Each of ``a`` within ``rel`` (and 10 wei) of ``b``'s."""
+    return all(abs(x - y) <= abs(y) * rel + 10 for x, y in zip(a, b, strict=True))

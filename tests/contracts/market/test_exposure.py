@@ -1,6 +1,7 @@
-"""The exposure check of an opening trade: the net delta and vega of the vault's book as the
-trade leaves it, computed in the pricing call (`tradePriceWithBook`), equal the full book pass
-(`valueBook`, what `portfolio` and the vault's NAV use), and the market applies them."""
+"""The exposure check of a trade, O(1) in the book: the OptionBook's stored totals (net
+liability, delta, vega, bought delta) move by the trade's own exact contribution, computed in the
+pricing call (`OptionPricer.tradeTotals`); an epoch crank re-bases them to the full book pass
+(`valuePage` / `valueBook`, what `portfolio` uses); and the market applies the limits to them."""
 
 from __future__ import annotations
 
@@ -35,48 +36,54 @@ def _scaled(live, expiry):
     return SviParams(a=SURFACE.a * f, b=SURFACE.b * f, rho=SURFACE.rho, m=SURFACE.m, sigma=SURFACE.sigma)
 
 
-def _book_after(m, option: Option, vault_sells: bool, amount: int) -> list[tuple]:
-    """The market's book for ``option``'s vault, ``option`` moved by the trade (as `_bookAfter`)."""
-    book = []
-    for oid in call(m, "liveOptions", option.is_call):
-        short_oi, long_oi, _, _, settled, _, payoff = call(m, "optionState", oid)
-        book.append([oid, short_oi, long_oi, payoff, settled])
-    if option.id not in [e[0] for e in book]:
-        book.append([option.id, 0, 0, 0, False])
-    entry = next(e for e in book if e[0] == option.id)
-    entry[1 if vault_sells else 2] += amount
-    return [tuple(e) for e in book]
+def _sums(fields) -> tuple[int, ...]:
+    """(liability, netDelta, netVega, boughtDelta) of a BookTotals or an OptionPricer.Sums."""
+    return tuple(int(f) for f in fields[:4])
 
 
-@pytest.mark.parametrize("strike,board,vault_sells", [
-    ("2000", 1, True),   # not yet live: appended to the book
-    ("1800", 1, True),   # live, first entry
-    ("2400", 2, False),  # the vault buys, second board
+def _at(client: Client, fn: str, *args, block: int):
+    return getattr(client.contract.functions, fn)(*args).call(block_identifier=block)
+
+
+@pytest.mark.parametrize("strike,board,kind", [
+    ("2000", 1, TradeKind.BUY),   # not yet live: appended to the book
+    ("1800", 1, TradeKind.BUY),   # live, first entry
+    ("2400", 2, TradeKind.SELL),  # the vault buys, second board
 ])
-def test_fused_greeks_equal_the_full_book_pass(live, two_boards, strike, board, vault_sells):
-    m = live.market
+def test_stored_totals_are_the_full_pass_plus_each_trade(live, trader, two_boards, strike, board, kind):
+    m, book = live.market, live.market.book
     pricer = Client(live.w3, live.protocol.deployment.address("OptionPricer"), artifact_name="OptionPricer")
+    live.protocol.margin.deposit(trader, True, "10")
+    # The crank re-bases the side to the exact full pass at its snapshot spot (same block).
+    crank_block = book.crank(live.keeper, True).receipts[-1]["blockNumber"]
+    spot = call(live.protocol.spot_oracle, "latestPrice")[0]
+    entries = _at(book, "bookEntries", True, block=crank_block)
+    full = _at(pricer, "valuePage", True, entries, spot, block=crank_block)
+    stored = call(book, "bookTotals", True)
+    assert _sums(stored) == _sums(full) and stored[10] and stored[11]  # fresh, valid
+    # A trade adds exactly its own contribution: tradeTotals from zero, at the trade's block.
     expiry = live.expiry if board == 1 else two_boards
     option = Option(expiry, Decimal(strike), True)
-    amount = 4 * WAD
-    book = _book_after(m, option, vault_sells, amount)
-    spot, _ = call(live.protocol.spot_oracle, "latestPrice")
-    params, _ = call(live.protocol.vol_oracle, "getParams", expiry)
-    fees = call(m, "fees")
-    inventory, utilisation = WAD // 10, WAD // 5
-    trade = (option.id, vault_sells, spot, params, inventory, utilisation, amount, 2**96 - 1, 2**96 - 1, 2**96 - 1)
-    fused = call(pricer, "tradePriceWithBook", trade, fees, book)
-    _, delta, vega, fresh = call(pricer, "valueBook", True, book)
-    assert fresh
-    assert (fused[4], fused[5]) == (delta, vega)
-    alone = call(
-        pricer, "tradePrice", True, vault_sells, spot, option.strike_wad, expiry - now(live.w3),
-        params, inventory, utilisation, fees,
-    )
-    assert tuple(fused[:4]) == tuple(alone)
-    # The traded option moved the Greeks: the check is not the book before the trade.
-    _, delta_before, vega_before, _ = call(pricer, "valueBook", True, _book_after(m, option, vault_sells, 0))
-    assert delta != delta_before and vega != vega_before
+    receipt = m.trade(trader, option, kind, "4")
+    block = receipt["blockNumber"]
+    params, posted, fresh_until = _at(live.protocol.vol_oracle, "getParamsUntil", expiry, block=block)
+    vault_sells = kind is TradeKind.BUY
+    trade = (option.id, vault_sells, not vault_sells, spot, params, 0, 0, 4 * WAD, 2**96, 2**96, 2**96, posted,
+             fresh_until)
+    zero = (0, 0, 0, 0, 0, 0, True, 2**256 - 1, 2**256 - 1)
+    _, own = _at(pricer, "tradeTotals", trade, call(m, "fees"), zero, block=block)
+    after = call(book, "bookTotals", True)
+    assert _sums(after) == tuple(a + b for a, b in zip(_sums(stored), _sums(own), strict=True))
+    assert own[1] != 0 and own[2] != 0  # the trade moved delta and vega: not the book before it
+    # Its surface's times enter the totals (minima): the mark is fresh no longer than it is.
+    assert (own[7], own[8]) == (fresh_until, posted)
+    assert after[13] == min(stored[13], fresh_until) and after[14] == min(stored[14], posted)
+    # The others were not re-marked (their time value moved a little since the snapshot), yet
+    # the totals are the full pass at the trade's block to a few parts per million.
+    entries = _at(book, "bookEntries", True, block=block)
+    now_full = _at(pricer, "valuePage", True, entries, spot, block=block)
+    for got, want in zip(_sums(after)[:3], _sums(now_full)[:3], strict=True):
+        assert abs(got - want) <= abs(want) // 100_000 + 10
 
 
 def test_limits_apply_to_the_book_after_the_trade(live, trader, two_boards, deployer):
@@ -85,7 +92,7 @@ def test_limits_apply_to_the_book_after_the_trade(live, trader, two_boards, depl
     m = live.market
     m.base.approve_units(trader, m.address, 2**255)
     option = live.option("2000")  # not yet live
-    _, delta_before, vega_before, _ = call(m, "portfolio", True)
+    _, delta_before, vega_before, _ = call(m.book, "portfolio", True)
     vega = int(m.quote(option, TradeKind.BUY, "5").vega * WAD)  # per option, quote wad
     limits = list(call(m, "riskLimits"))
     # The vault is short calls: each bought call adds about its delta and vega to the short.
@@ -99,7 +106,7 @@ def test_limits_apply_to_the_book_after_the_trade(live, trader, two_boards, depl
     room = (*limits[:3], abs(delta_before) + 4 * WAD, abs(vega_before) + 6 * vega, *limits[5:])
     admin_send(live.protocol, m, "setRiskLimits", room)
     send(m, trader, "buy", option.id, 5 * WAD, 2**255, now(live.w3) + 600)
-    _, delta_after, vega_after, _ = call(m, "portfolio", True)
+    _, delta_after, vega_after, _ = call(m.book, "portfolio", True)
     assert abs(delta_before) + WAD < abs(delta_after) <= abs(delta_before) + 4 * WAD
     assert abs(vega_before) + 5 * vega // 2 < abs(vega_after)
 

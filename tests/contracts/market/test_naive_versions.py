@@ -36,7 +36,7 @@ from optio.sdk.deploy import deploy_contract
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import TradeKind
 from tests.contracts.market.conftest import Live, naive_live, naive_protocol, open_market, warp
-from tests.helpers import admin_send, call, now, request_id_of, reverts, send
+from tests.helpers import admin_send, call, now, request_id_of, reverts, send, serve
 
 WAD = 10**18
 
@@ -99,8 +99,8 @@ def test_free_option_around_withdraw(w3, protocol, live, trader, deployer, keepe
     """An LP who sees the vault's written calls go deep in the money withdraws before they
     settle: at a fair price he takes his share of the loss; at a cash price the LPs who stay
     pay his share. Since forward-priced LP flows ours closes instant exits while the book is
-    live: carol's exit is a request the keeper fills at the mark after its next spot post (the
-    naive cash vault has no options mark, so its instant flows stay open)."""
+    live: carol's exit is a request the keeper fills at the mark after the next spot and surface
+    posts (the naive cash vault has no options mark, so its instant flows stay open)."""
     if version == "naive":  # the vault's mark is set once: the naive vault ignores it from the start
         live = _cash_vault_market(
             w3, protocol, deployer, keeper, guardian, alice, trader, CallVault="NaiveCashCallVault"
@@ -115,26 +115,24 @@ def test_free_option_around_withdraw(w3, protocol, live, trader, deployer, keepe
         warp(live.w3, 3601 if i else 2)  # +45% takes more than one jump window (1 h) of the oracle
         live.post_spot(price)
     live.post_surface()
+    live.market.book.crank(keeper, True)  # the epoch mark at the latest post: what `fair` reads
     shares = call(vault, "balanceOf", carol.address)
-    fair = (
-        shares
-        * (call(live.market, "optionsLiability", vault.address)[0] * -1 + vault.asset.balance_units(vault.address) + 1)
-        // (call(vault, "totalSupply") + 10**6)
-    )
+    liability = call(live.market.book, "optionsLiability", vault.address)[0]
+    fair = shares * (vault.asset.balance_units(vault.address) - liability + 1) // (call(vault, "totalSupply") + 10**6)
     before = vault.asset.balance_units(carol.address)
     if version == "ours":
         assert not call(vault, "instantFlowsOpen")
         rid = request_id_of(vault, send(vault, carol, "requestRedeem", shares, carol.address, carol.address))
-        warp(live.w3, 1)  # the keeper's cycle: a post after the request (spot unchanged), then its fill
-        live.post_spot("2900")
-        send(vault, keeper, "serveQueue", 16)
+        warp(live.w3, 1)  # the keepers' cycle: spot and surface posts after the request (unchanged), then the fill
+        live.refresh("2900")
+        serve(vault, keeper, 16)  # post, crank, fill
         send(vault, carol, "claim", rid, carol.address)
     else:
         send(vault, carol, "redeem", shares, carol.address, carol.address)
     paid = vault.asset.balance_units(carol.address) - before
     if version == "ours":
-        # `fair` is read a few seconds before the fill (the request, the keeper's post a second
-        # later, its fill): the written calls' time value may decay by theta over those seconds
+        # `fair` is read a few seconds before the fill (the request, the keepers' posts a second
+        # later, the fill): the written calls' time value may decay by theta over those seconds
         # in between (the surface holds its vols, not its total variance).
         assert paid <= fair + fair // 10**6
     else:
@@ -262,7 +260,8 @@ def test_expired_option_marked_at_its_settlement_price(w3, protocol, deployer, k
     assert call(live.protocol.spot_oracle, "settlementPrice", live.expiry)[0] == 2400 * WAD
     vault = live.protocol.vault("call")
     owed = _call_payoff(10 * WAD, 1800, 2400)
-    liability_at_expiry = call(live.market, "optionsLiability", vault.address)[0]
+    live.market.book.crank(keeper, True)
+    liability_at_expiry = call(live.market.book, "optionsLiability", vault.address)[0]
     assert abs(liability_at_expiry - owed) <= 1  # intrinsic at τ = 0 on both versions
     _at(w3, live.expiry + 600)
     live.post_spot("2900")
@@ -273,7 +272,7 @@ def test_expired_option_marked_at_its_settlement_price(w3, protocol, deployer, k
     rid = request_id_of(vault, send(vault, carol, "requestDeposit", 100 * WAD, carol.address, carol.address))
     warp(w3, 1)  # the keeper's cycle: a post after the request (spot still 2900), then its fill
     live.post_spot("2900")
-    send(vault, keeper, "serveQueue", 16)
+    serve(vault, keeper, 16)  # post, crank, fill
     assert call(vault, "redeemRequest", rid)[4] > 0  # filled at the mark before the settle
     live.market.settle(keeper, live.expiry)
     live.market.exercise_for(keeper, live.option("1800"), [bob.address])

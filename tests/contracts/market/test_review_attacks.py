@@ -73,11 +73,45 @@ def test_front_running_pays_without_the_move_fee(live, trader):
 # --- 4. Dust in the live-option slots ---------------------------------------------------------
 
 FAR_CALLS = [str(3000 + 50 * i) for i in range(64)]
+#: One far call per live slot of the call vault (OptionBook.MAX_LIVE_OPTIONS = 512), on two
+#: boards: a board holds at most MAX_BOARD_LIVE = 256 live options (settle walks it whole).
+ALL_SLOTS = [str(3000 + 25 * i) for i in range(256)]
 
 
-def _list_far_calls(live):
-    for i in range(0, len(FAR_CALLS), 32):
-        live.market.list_strikes(live.keeper, live.expiry, FAR_CALLS[i:i + 32])
+def _list_far_calls(live, strikes=FAR_CALLS, expiry=None):
+    for i in range(0, len(strikes), 64):
+        live.market.list_strikes(live.keeper, expiry or live.expiry, strikes[i:i + 64])
+
+
+def _second_board(live) -> int:
+    """A board a week after ``live.expiry``, listed with ALL_SLOTS and its surface posted."""
+    second = live.expiry + WEEK
+    _list_far_calls(live, ALL_SLOTS, second)
+    f = (second - now(live.w3)) / WEEK
+    scaled = type(SURFACE)(a=SURFACE.a * f, b=SURFACE.b * f, rho=SURFACE.rho, m=SURFACE.m, sigma=SURFACE.sigma)
+    live.protocol.vol_oracle.post(live.keeper, second, scaled)
+    return second
+
+
+def _fill_every_slot(live, attacker, amount: int) -> int:
+    """Buys ``amount`` of each far call in ALL_SLOTS on two boards (the vault deepened first, so
+    collateral is not what stops it); returns the premiums paid, WETH units."""
+    m = live.market
+    vault = live.protocol.vault("call")
+    vault.asset.faucet(live.keeper, "600")
+    vault.deposit(live.keeper, "600")  # instant: no live option yet
+    _list_far_calls(live, ALL_SLOTS)
+    second = _second_board(live)
+    m.base.faucet(attacker, "50")
+    m.base.approve_units(attacker, m.address, FOREVER)
+    before = m.base.balance_units(attacker.address)
+    for expiry in (live.expiry, second):
+        for strike in ALL_SLOTS:
+            option = Option(expiry, Decimal(strike), True)
+            send(m, attacker, "buy", option.id, amount, FOREVER, now(live.w3) + 600)
+    assert call(m.book, "liveCount", True) == 512
+    assert len(call(m.book, "boardLive", live.expiry)) == 256 == call(m.book, "MAX_BOARD_LIVE")
+    return before - m.base.balance_units(attacker.address)
 
 
 def test_dust_cannot_fill_the_live_slots(live, attacker, trader):
@@ -99,36 +133,29 @@ def test_dust_cannot_fill_the_live_slots(live, attacker, trader):
 
 
 def test_filling_the_live_slots_at_the_minimum_costs(live, attacker):
-    """What the attack costs now: one option (the minimum) of each of 64 far calls."""
+    """What the attack costs now: one option (the minimum) of each of 512 far calls."""
     m = live.market
-    _list_far_calls(live)
-    m.base.faucet(attacker, "50")
-    before = m.base.balance_units(attacker.address)
-    for strike in FAR_CALLS:
-        send(m.base, attacker, "approve", m.address, FOREVER)
-        send(m, attacker, "buy", live.option(strike).id, WAD, FOREVER, now(live.w3) + 600)
-    paid = before - m.base.balance_units(attacker.address)
+    paid = _fill_every_slot(live, attacker, WAD)
     locked = call(live.protocol.vault("call"), "lockedAssets")
-    print(f"\n64 slots at 1 option each: premiums {paid / WAD:.4f} WETH ({paid / WAD * 2000:.0f} USD), "
+    print(f"\n512 slots at 1 option each: premiums {paid / WAD:.4f} WETH ({paid / WAD * 2000:.0f} USD), "
           f"vault collateral locked {locked / WAD:.0f} WETH")
-    with reverts("TooManyLiveOptions"):
+    with reverts("TooManyLiveOptions", max=512):
         send(m, attacker, "buy", live.option("2000").id, WAD, FOREVER, now(live.w3) + 600)
-    assert paid * 2000 > 30 * WAD  # > 30 USD, against ~6 with dust
+    # A full board takes no new option, of either side: its settlement stays within a block.
+    m.quote_token.faucet(attacker, "10000")
+    m.quote_token.approve_units(attacker, m.address, FOREVER)
+    with reverts("BoardFull", expiry=live.expiry, max=256):
+        send(m, attacker, "buy", live.option("2000", "put").id, WAD, FOREVER, now(live.w3) + 600)
+    assert paid * 2000 > 8 * 30 * WAD  # > 240 USD: eight times the 64-slot book's 30
 
 
 def test_naive_dust_fills_the_live_slots(live, attacker, trader):
     """Naive: a minimum of one wei (the old behaviour): the dust fills every slot."""
     _set_limits(live, minLiveAmount=1)
-    m = live.market
-    _list_far_calls(live)
-    m.base.faucet(attacker, "5")
-    m.base.approve_units(attacker, m.address, FOREVER)
-    before = m.base.balance_units(attacker.address)
-    for strike in FAR_CALLS:
-        send(m, attacker, "buy", live.option(strike).id, WAD // 1000, FOREVER, now(live.w3) + 600)
-    print(f"\nnaive dust: 64 slots for {(before - m.base.balance_units(attacker.address)) / WAD * 2000:.2f} USD")
+    paid = _fill_every_slot(live, attacker, WAD // 1000)
+    print(f"\nnaive dust: 512 slots for {paid / WAD * 2000:.2f} USD")
     with reverts("TooManyLiveOptions"):
-        m.trade(trader, live.option("2000"), TradeKind.BUY, "1")
+        live.market.trade(trader, live.option("2000"), TradeKind.BUY, "1")
 
 
 def test_positions_are_zero_or_the_minimum(live, trader):
@@ -185,7 +212,7 @@ def _cycle(live, trader, opt, amount: str, deltas: list[int]) -> str | None:
             m.trade(trader, opt, kind, amount, slippage=Decimal("0.2"))
         except ContractRevert as err:
             return err.name
-        deltas.append(call(m, "portfolio", True)[1])
+        deltas.append(call(m.book, "portfolio", True)[1])
     return None
 
 
@@ -212,7 +239,7 @@ def test_a_trade_that_reduces_exposure_always_passes(live, trader):
     m = live.market
     opt = live.option("2000")
     m.trade(trader, opt, TradeKind.BUY, "30")
-    _, delta, _, _ = call(m, "portfolio", True)
+    _, delta, _, _ = call(m.book, "portfolio", True)
     _set_limits(live, maxNetDelta=abs(delta) // 4, maxNetVega=1)  # far below the book
     m.base.approve_units(trader, m.address, FOREVER)
     m.trade(trader, opt, TradeKind.CLOSE_LONG, "10")  # reduces both: passes
@@ -231,8 +258,10 @@ def test_stale_board_counts_at_its_bound(live, trader):
     m.trade(trader, Option(second, Decimal("2000"), True), TradeKind.BUY, "10")
     warp(live.w3, 4 * 3600)  # past the vol oracle's maximum age: only the first board is refreshed
     live.refresh()
-    _, fresh_delta, _, fresh = call(m, "portfolio", True)
+    _, fresh_delta, _, fresh = call(m.book, "portfolio", True)
     assert not fresh and fresh_delta == 0  # the stale board is left out of the Greeks
+    m.book.crank(live.keeper, True)  # the epoch crank: the stale board enters at its bound
+    assert call(m.book, "bookTotals", True)[4] == 10 * WAD
     _set_limits(live, maxNetDelta=5 * WAD)
     m.base.approve_units(trader, m.address, FOREVER)
     # Fresh delta after the buy ≈ −1; with the stale 10 calls it may be as large as −11.
@@ -251,15 +280,17 @@ def test_vault_long_after_expiry_is_not_fresh_until_the_accounts_settle(live, tr
     m.trade(trader, live.option("1800", "put"), TradeKind.BUY, "5")  # and short 5
     live.w3.provider.make_request("evm_setNextBlockTimestamp", [live.expiry + 1])
     live.w3.provider.make_request("evm_mine", [])
-    assert not call(m, "optionsLiability", vault.address)[1], "expired, no settlement price yet"
+    assert not call(m.book, "optionsLiability", vault.address)[1], "expired, no settlement price yet"
     live.post_spot("2000")  # the first price at or after expiry: the settlement price
     assert call(live.protocol.spot_oracle, "settlementPrice", live.expiry)[0] == 2000 * WAD
     m.settle(keeper, live.expiry)
-    liability, fresh = call(m, "optionsLiability", vault.address)
+    assert not call(m.book, "optionsLiability", vault.address)[1]  # the settle invalidated the totals
+    m.book.crank(keeper, False)  # the next epoch mark
+    liability, fresh = call(m.book, "optionsLiability", vault.address)
     print(f"\nafter settle, before settleAccounts: liability {liability / USDC} USDC, fresh {fresh}")
     assert not fresh and liability == 0  # the long counts at zero: not yet paid
     send(margin, keeper, "settleAccounts", live.expiry, [trader.address])
-    assert tuple(call(m, "optionsLiability", vault.address)) == (0, True)
+    assert tuple(call(m.book, "optionsLiability", vault.address)) == (0, True)
 
 
 # --- 10. The margin account is wired once ------------------------------------------------------
@@ -270,7 +301,7 @@ def test_margin_account_is_set_once(live):
         admin_send(live.protocol, m, "setMarginAccount", live.protocol.margin.address)
 
 
-# --- 12. Settlement walks the live options only -----------------------------------------------
+# --- 12. Settlement walks the board's live options only ---------------------------------------
 
 def test_settle_with_a_thousand_listed_strikes(live, trader, keeper):
     m = live.market
@@ -291,10 +322,10 @@ def test_settle_with_a_thousand_listed_strikes(live, trader, keeper):
     def state(strike):
         return call(m, "optionState", live.option(strike).id)
 
-    payoff = state("2000")[6]
-    assert state("2000")[4] and abs(payoff - 100 * WAD * WAD // (2100 * WAD)) <= 1
-    assert state("2500.5")[4] and state("2500.5")[6] == 0
-    assert abs(state("1000.5")[6] - int(Decimal("1099.5") * WAD) * WAD // (2100 * WAD)) <= 1
+    payoff = state("2000")[5]
+    assert state("2000")[3] and abs(payoff - 100 * WAD * WAD // (2100 * WAD)) <= 1
+    assert state("2500.5")[3] and state("2500.5")[5] == 0
+    assert abs(state("1000.5")[5] - int(Decimal("1099.5") * WAD) * WAD // (2100 * WAD)) <= 1
     before = m.base.balance_units(trader.address)
     m.exercise_for(keeper, live.option("2000"), [trader.address])
     assert m.base.balance_units(trader.address) - before == 2 * payoff

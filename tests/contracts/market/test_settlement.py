@@ -5,7 +5,7 @@ from __future__ import annotations
 from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.market import TradeKind
 from tests.contracts.market.conftest import warp
-from tests.helpers import call, now, request_id_of, reverts, send
+from tests.helpers import call, crank, now, request_id_of, reverts, send, serve
 
 WAD = 10**18
 PENDING, CLAIMED = 1, 3
@@ -50,7 +50,7 @@ def test_full_lifecycle(live, trader, alice, keeper):
     send(margin, keeper, "settleAccounts", live.expiry, [carol.address])
     assert put_vault.asset.balance_units(put_vault.address) - vault_before == 500 * 10**6
     assert call(margin, "shortOf", carol.address, short_put.id) == 0
-    assert call(m, "liveOptions", False) == [] and call(m, "liveOptions", True) == []
+    assert call(m.book, "liveOptions", False) == [] and call(m.book, "liveOptions", True) == []
 
     # Everything is unlocked; the LP leaves with all of it.
     for kind in ("call", "put"):
@@ -84,7 +84,7 @@ def test_exact_expiry_timestamp_is_expired(live, trader):
     assert now(live.w3) == live.expiry
     live.post_spot("2000")
     assert call(live.protocol.spot_oracle, "isSettled", live.expiry)
-    liability, _, _, fresh = call(m, "portfolio", True)
+    liability, _, _, fresh = call(m.book, "portfolio", True)
     assert fresh and liability == -(-200 * WAD // 2000)  # intrinsic, rounded up
 
 
@@ -110,7 +110,7 @@ def test_no_free_option_around_settlement(live, trader, bob, alice, keeper):
     live.w3.provider.make_request("evm_revert", [snap])
     warp(live.w3, 1)  # the keeper's cycle: a post after the request (spot unchanged), then its fill
     live.post_spot("2400")
-    send(vault, keeper, "serveQueue", 16)
+    serve(vault, keeper, 16)  # post, crank (the epoch mark at the post), fill
     assert call(vault, "redeemRequest", rid)[1] == CLAIMED
     price_before = call(vault, "convertToAssets", one)
     send(m, bob, "settle", live.expiry)
@@ -126,8 +126,9 @@ def test_no_free_option_across_a_price_move(live, trader, keeper):
     withdraw after: the depositor must not get the move for free. Until forward-priced LP flows
     carol deposited at once in front of the post and her shares' value moved by only their
     pro-rata share of the marked NAV change, which she also risked. Now, the book being live, her
-    deposit is a request the keeper fills after its post: her shares are priced at the mark after
-    the drop and are worth her deposit, no more; the move went to the LPs who held through it."""
+    deposit is a request the keeper fills after the spot and surface posts: her shares are priced
+    at the mark after the drop and are worth her deposit, no more; the move went to the LPs who
+    held through it."""
     m = live.market
     vault = live.protocol.vault("call")
     m.trade(trader, live.option("2000"), TradeKind.BUY, "20")
@@ -140,15 +141,17 @@ def test_no_free_option_across_a_price_move(live, trader, keeper):
     nav_before = call(vault, "totalAssets")
     supply = call(vault, "totalSupply")
     warp(live.w3, 2)
-    live.post_spot("1900")
+    live.refresh("1900")  # the keepers post spot and the surface
+    assert call(vault, "totalAssets") == nav_before  # the mark moves at the epoch crank, not the posts
+    crank(vault, keeper)
     nav_after = call(vault, "totalAssets")
     assert nav_after > nav_before  # the move: carol's escrowed deposit is not in the NAV
-    assert call(vault, "redeemRequest", rid)[1] == PENDING  # the post fills nothing: a fill does
+    assert call(vault, "redeemRequest", rid)[1] == PENDING  # the posts and the crank fill nothing
     send(vault, keeper, "serveQueue", 16)
     assert call(vault, "redeemRequest", rid)[1] == CLAIMED
     shares = call(vault, "balanceOf", carol.address)
     assert call(vault, "convertToAssets", shares) <= 100 * WAD  # none of the move
-    # The LPs who held through the post keep it all: the share price is the post's NAV over the
+    # The LPs who held through the posts keep it all: the share price is the posts' NAV over the
     # supply before her fill (the theta of a block aside).
     price = call(vault, "convertToAssets", 10**18)
     assert abs(price - nav_after * 10**18 // supply) <= price // 10**6

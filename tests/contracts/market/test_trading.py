@@ -10,7 +10,7 @@ from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.errors import InvalidInput
 from optio.sdk.market import TradeKind
 from tests.contracts.market.conftest import WEEK, warp
-from tests.helpers import admin_send, call, now, request_id_of, reverts, send
+from tests.helpers import admin_send, call, now, request_id_of, reverts, send, serve
 
 WAD = 10**18
 
@@ -108,7 +108,7 @@ def test_close_long_pays_bid_and_unlocks(live, trader):
     assert bid.premium_units - bid.premium_units // 1000 <= paid <= bid.premium_units
     assert call(vault, "lockedAssets") == 0
     assert m.long_balance_wad(trader.address, opt) == 0
-    assert call(m, "liveOptions", True) == []
+    assert call(m.book, "liveOptions", True) == []
 
 
 def test_round_trip_costs_the_spread(live, trader):
@@ -237,7 +237,7 @@ def test_vault_marks_open_options(live, trader):
     nav0 = call(vault, "totalAssets")
     q = m.quote(opt, TradeKind.BUY, "10")
     m.trade(trader, opt, TradeKind.BUY, "10")
-    liability, delta, vega, fresh = call(m, "portfolio", True)
+    liability, delta, vega, fresh = call(m.book, "portfolio", True)
     assert fresh
     mid_units = int(q.mid * 10 / q.spot * WAD)
     assert abs(liability - mid_units) <= mid_units // 10**6
@@ -258,7 +258,7 @@ def test_stale_mark_stops_deposits_and_delays_exits(live, trader, alice, keeper)
     vault = live.protocol.vault("call")
     m.trade(trader, live.option("2000"), TradeKind.BUY, "1")
     warp(live.w3, 3601)
-    assert call(m, "portfolio", True)[3] is False
+    assert call(m.book, "portfolio", True)[3] is False
     assert call(vault, "maxDeposit", alice.address) == 0
     assert call(vault, "maxRedeem", alice.address) == 0
     shares = call(vault, "balanceOf", alice.address)
@@ -274,7 +274,9 @@ def test_stale_mark_stops_deposits_and_delays_exits(live, trader, alice, keeper)
     assert call(vault, "redeemRequest", dep)[1] == 1  # pending
     warp(live.w3, 1)  # the keeper's next cycle: a post after the request, then its fill
     live.refresh()
-    send(vault, alice, "serveQueue", 16)  # too young, and the keeper is filling: anyone's fills nothing
+    send(vault, alice, "serveQueue", 16)  # no epoch mark at this post yet: nothing fills
+    assert call(vault, "pendingShares") == shares // 2
+    serve(vault, alice, 16)  # cranked (anyone may), but too young, and the keeper is filling
     assert call(vault, "pendingShares") == shares // 2
     send(vault, keeper, "serveQueue", 16)
     assert call(vault, "pendingShares") == 0 and call(vault, "claimableAssets") > 0
@@ -282,7 +284,7 @@ def test_stale_mark_stops_deposits_and_delays_exits(live, trader, alice, keeper)
 
 
 def test_live_options_capped(live):
-    assert call(live.market, "MAX_LIVE_OPTIONS") == 64
+    assert call(live.market.book, "MAX_LIVE_OPTIONS") == 512
 
 
 def test_several_traders_share_an_option(live, trader):

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from optio.sdk.market import TradeKind
 from tests.contracts.market.conftest import live, trader, warp  # noqa: F401 (fixtures)
-from tests.helpers import admin_send, call, now, request_id_of, reverts, send
+from tests.helpers import admin_send, call, crank, now, request_id_of, reverts, send, serve
 
 WAD = 10**18
 PENDING, CLAIMABLE, CLAIMED, CANCELLED = 1, 2, 3, 4
@@ -74,12 +74,14 @@ def test_deposit_request_fills_at_the_mark_after_the_keepers_post(live, trader, 
     assert req[1:5] == (PENDING, True, now(live.w3), 0) and req[5] == 10 * WAD
 
     warp(live.w3, 2)
-    live.post_spot("2040")
-    send(vault, bob, "serveQueue", 10)  # too young for anyone but the filler
-    assert call(vault, "redeemRequest", rid)[1] == PENDING
-    expected = call(vault, "convertToShares", 10 * WAD)  # the mark after the post
+    live.refresh("2040")  # the keepers post spot and surfaces
+    # bob cranks the mark to the post (anyone may): his fill still fills nothing, the request is
+    # too young for anyone but the filler (not merely refused for want of a fresh mark).
+    serve(vault, bob, 10)
+    assert vault.mark_fresh() and call(vault, "redeemRequest", rid)[1] == PENDING
+    expected = call(vault, "convertToShares", 10 * WAD)  # the mark after the post (cranked)
     shares_before = call(vault, "balanceOf", alice.address)
-    send(vault, keeper, "serveQueue", 10)
+    serve(vault, keeper, 10)
     minted = call(vault, "balanceOf", alice.address) - shares_before
     assert abs(minted - expected) <= expected // 10**6  # the mark moves with time between the blocks
     assert minted > seen  # the post lowered the share price: more shares, at the new price
@@ -98,10 +100,10 @@ def test_anyone_fills_once_a_request_is_fill_delay_old(live, trader, alice, bob)
     rid2 = request_id_of(vault, send(vault, alice, "requestRedeem", 10**20, alice.address, alice.address))
     warp(live.w3, delay - 30)  # the filler never called: only the requests' age counts
     live.refresh("2000")
-    send(vault, bob, "serveQueue", 10)
-    assert call(vault, "redeemRequest", rid)[1] == PENDING
+    serve(vault, bob, 10)  # at a fresh mark (bob cranks): too young, not unmarked
+    assert vault.mark_fresh() and call(vault, "redeemRequest", rid)[1] == PENDING
     warp(live.w3, 31)
-    send(vault, bob, "serveQueue", 10)
+    serve(vault, bob, 10)
     assert call(vault, "redeemRequest", rid)[1] == CLAIMED
     assert call(vault, "redeemRequest", rid2)[1] == CLAIMABLE
 
@@ -151,7 +153,8 @@ def test_deposit_past_the_cap_at_its_fill_is_filled_in_part_and_the_rest_refunde
     second = _request_deposit(vault, alice, 2 * WAD)
     admin_send(live.protocol, vault, "setDepositCap", cap - WAD)  # the room shrinks before the fill
     warp(live.w3, 1)
-    live.post_spot("2000")
+    live.refresh("2000")
+    crank(vault, keeper)  # the keeper's sequence: post, crank, fill
     total = call(vault, "totalAssets")
     send(vault, keeper, "serveQueue", 10)
     assert call(vault, "redeemRequest", first)[1] == CLAIMED
@@ -182,7 +185,7 @@ def test_deposit_request_gas_does_not_grow_with_the_book(live, trader, alice):  
         live.market.trade(trader, live.option(strike), TradeKind.BUY, "2")
     for strike in ("1800", "2000", "2200"):
         live.market.trade(trader, live.option(strike, "put"), TradeKind.BUY, "2")
-    assert len(call(live.market, "liveOptions", True)) == 3
+    assert len(call(live.market.book, "liveOptions", True)) == 3
     many = send(vault, alice, "requestDeposit", WAD, alice.address, alice.address)["gasUsed"]
     print(f"\nrequestDeposit gas: {one:,} at 1 live call, {many:,} at 3 live calls and 3 puts")
     assert abs(many - one) < 2_000
@@ -197,12 +200,12 @@ def test_paused_vault_takes_no_deposit_request_and_fills_only_redeems(live, trad
     with reverts("EnforcedPause"):
         _request_deposit(vault, alice, WAD)
     warp(live.w3, 1)
-    live.post_spot("2000")
-    send(vault, keeper, "serveQueue", 10)
+    live.refresh("2000")
+    serve(vault, keeper, 10)
     assert call(vault, "redeemRequest", dep)[1] == PENDING
     assert call(vault, "redeemRequest", red)[1] == CLAIMABLE
     send(vault, guardian, "unpause")
-    send(vault, keeper, "serveQueue", 10)
+    serve(vault, keeper, 10)
     assert call(vault, "redeemRequest", dep)[1] == CLAIMED
 
 
@@ -211,21 +214,26 @@ def test_nothing_fills_at_a_stale_mark(live, trader, alice, keeper):  # noqa: F8
     _approve(vault, alice, WAD)
     rid = _request_deposit(vault, alice, WAD)
     warp(live.w3, 3601)  # spot stale
-    send(vault, keeper, "serveQueue", 10)
+    serve(vault, keeper, 10)  # the crank reverts at a stale spot (no mark to be had): nothing fills
     assert call(vault, "redeemRequest", rid)[1] == PENDING
 
 
 def test_a_fill_serves_only_requests_made_before_the_latest_spot_post(live, trader, alice, keeper):  # noqa: F811
     """Round 9, F7: a fill between posts was at a mark the requester saw while the market could
-    have moved by up to the keeper's threshold. A request waits for the next post."""
+    have moved by up to the keeper's threshold. A request waits for the next posts: spot (F7)
+    and every surface of the mark (round B3)."""
     vault = _live_call(live, trader)
     _approve(vault, alice, WAD)
     rid = _request_deposit(vault, alice, WAD)
-    send(vault, keeper, "serveQueue", 10)
-    assert call(vault, "redeemRequest", rid)[1] == PENDING
+    serve(vault, keeper, 10)  # the mark is fresh (at the latest post): the request is after it
+    assert vault.mark_fresh() and call(vault, "redeemRequest", rid)[1] == PENDING
     warp(live.w3, 1)
     live.post_spot("2000")
-    send(vault, keeper, "serveQueue", 10)
+    serve(vault, keeper, 10)  # a spot post alone: the mark's surface is older than the request
+    assert vault.mark_fresh() and call(vault, "redeemRequest", rid)[1] == PENDING
+    warp(live.w3, 1)
+    live.post_surface()
+    serve(vault, keeper, 10)
     assert call(vault, "redeemRequest", rid)[1] == CLAIMED
 
 
@@ -238,15 +246,15 @@ def test_anyone_fills_only_while_the_filler_is_away(live, trader, alice, bob, ke
     rid = request_id_of(vault, send(vault, alice, "requestRedeem", 10**20, alice.address, alice.address))
     warp(live.w3, 1800)
     live.refresh("2000")
-    send(vault, keeper, "serveQueue", 0)  # the keeper's cycle (a zero budget: it fills nothing)
+    serve(vault, keeper, 0)  # the keeper's cycle (a zero budget: it fills nothing)
     assert call(vault, "lastFillerServe") == now(live.w3)
     warp(live.w3, 1900)  # the request is over fillDelay old, the filler's call is not
     live.refresh("2000")
-    send(vault, bob, "serveQueue", 10)
-    assert call(vault, "redeemRequest", rid)[1] == PENDING
+    serve(vault, bob, 10)  # at a fresh mark (bob cranks): refused because the filler is not away
+    assert vault.mark_fresh() and call(vault, "redeemRequest", rid)[1] == PENDING
     warp(live.w3, 1800)  # the filler away fillDelay
     live.refresh("2000")
-    send(vault, bob, "serveQueue", 10)
+    serve(vault, bob, 10)
     assert call(vault, "redeemRequest", rid)[1] == CLAIMABLE
 
 
@@ -259,8 +267,8 @@ def test_deposits_and_redeems_have_their_own_budget(live, trader, alice, bob, ke
     for _ in range(3):
         _request_deposit(vault, bob, 1)
     warp(live.w3, 1)
-    live.post_spot("2000")
-    send(vault, keeper, "serveQueue", 3)
+    live.refresh("2000")
+    serve(vault, keeper, 3)
     assert call(vault, "redeemRequest", rid)[1] == CLAIMABLE
     assert call(vault, "pendingDepositAssets") == 0
 

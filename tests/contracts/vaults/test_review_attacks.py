@@ -37,7 +37,7 @@ from tests.contracts.market.conftest import (  # noqa: F401 (fixtures)
     warp,
 )
 from tests.contracts.test_adversary import _deposit_units, _redeem_shares
-from tests.helpers import admin_send, call, now, request_id_of, reverts, send
+from tests.helpers import admin_send, call, crank, now, request_id_of, reverts, send, serve
 
 WAD = 10**18
 BLOCK_GAS = 30_000_000  # Anvil's default block gas limit
@@ -97,10 +97,10 @@ def test_cancelled_requests_do_not_freeze_settlement(
     """20,000 cancelled requests queue ahead of alice's real one. On 6507dee none of serveQueue,
     closeLong and settle fitted in a 30M block behind them (each walked the queue). Since
     forward-priced LP flows closeLong and settle serve no request at all (on either version: they
-    fit and fill nothing); the fills are serveQueue's, the keeper's after its next spot post and
-    anyone's once the keeper has been away fillDelay (and the request is that old). On ours each
-    fits and fills alice's request; on the naive queue (cancelled entries stay and are walked)
-    neither fits."""
+    fit and fill nothing); the fills are serveQueue's, the keeper's after the next spot and surface
+    posts and anyone's once the keeper has been away fillDelay (and the request is that old). On
+    ours each fits and fills alice's request; on the naive queue (cancelled entries stay and are
+    walked) neither fits."""
     if version == "naive":  # cancelled requests stay in the queue, walked by every serve
         live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveCancelQueueCallVault")
     m = live.market
@@ -115,11 +115,13 @@ def test_cancelled_requests_do_not_freeze_settlement(
 
     def serve_gas_behind_the_spam() -> int | None:
         """Gas of the keeper's serveQueue(16) once alice's request queues behind what is spammed so
-        far (after its next spot post, as the keeper fills: the fill reaches her request)."""
+        far (after the next spot and surface posts, as the keeper fills: the fill reaches her
+        request)."""
         snap = _snapshot(w3)
         send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
         warp(w3, 1)
-        live.post_spot("2000")
+        live.refresh("2000")
+        crank(vault, keeper)  # the keepers' cycle: posts, crank (the mark at the posts), fill
         gas = _gas(vault, keeper, "serveQueue", 16)
         _revert(w3, snap)
         return gas
@@ -148,8 +150,9 @@ def test_cancelled_requests_do_not_freeze_settlement(
     )
     assert call(vault, "queueLength") == first + SPAM_ENTRIES
     rid = request_id_of(vault, send(vault, alice, "requestRedeem", shares, alice.address, alice.address))
-    warp(w3, 1)  # the keeper's cycle: a post after alice's request, then its fill (measured below)
-    live.post_spot("2000")
+    warp(w3, 1)  # the keepers' cycle: posts after alice's request (spot, surface), a crank, the fill (measured below)
+    live.refresh("2000")
+    crank(vault, keeper)
 
     gas: dict[str, int | None] = {}
     served: dict[str, bool] = {}
@@ -166,6 +169,7 @@ def test_cancelled_requests_do_not_freeze_settlement(
     measure("closeLong", m, trader, "closeLong", itm.id, 10 * WAD, 0, _deadline(live))
     warp(w3, call(vault, "fillDelay") + 1)  # a keeper that stopped filling: anyone may fill now
     live.refresh()
+    crank(vault, attacker)  # anyone may crank the mark to the post before filling
     # Its measured fill was reverted: the filler has been away fillDelay, the request is that old.
     assert now(w3) - call(vault, "lastFillerServe") > call(vault, "fillDelay")
     measure("anyone's serveQueue(16)", vault, attacker, "serveQueue", 16)
@@ -220,7 +224,8 @@ def _fresh_preview(lv, vault, shares: int, expiry2: int) -> int:
     warp(lv.w3, 2)
     lv.refresh()
     _post_surface(lv, expiry2)
-    assert call(lv.market, "optionsLiability", vault.address)[1] is True
+    crank(vault, lv.keeper)  # the book's mark at the post (the keeper's, or anyone's)
+    assert call(lv.market.book, "optionsLiability", vault.address)[1] is True
     fair = call(vault, "previewRedeem", shares)
     _revert(lv.w3, snap)
     return fair
@@ -257,14 +262,17 @@ def test_queued_lp_is_not_forced_out_at_a_stale_mark(
     else:  # both oracles age past their limits; spot and board 1 are posted again, board 2 is not
         warp(w3, 3 * 3600 + 60)
         live.refresh()
-    assert call(m, "optionsLiability", vault.address)[1] is False, "the mark must be stale here"
+    # Cranked at the latest post (anyone may): the mark is still stale, for board 2's surface (the
+    # crank marks its shorts at the bound, full collateral), not for want of a crank.
+    crank(vault, attacker)
+    assert call(m.book, "optionsLiability", vault.address)[1] is False, "the mark must be stale here"
     # Anyone may fill it: the request and the filler's latest serveQueue are older than fillDelay.
     assert now(w3) - call(vault, "redeemRequest", rid)[3] > call(vault, "fillDelay")
     assert now(w3) - call(vault, "lastFillerServe") > call(vault, "fillDelay")
     fair = _fresh_preview(live, vault, call(vault, "redeemRequest", rid)[4], expiry2)
 
     if trigger == "serveQueue":
-        send(vault, attacker, "serveQueue", 16)
+        serve(vault, attacker, 16)
         filler = "anyone's serveQueue"
     else:
         if trigger == "closeLong":
@@ -273,7 +281,7 @@ def test_queued_lp_is_not_forced_out_at_a_stale_mark(
             m.settle(attacker, live.expiry)
         # Serves no request since forward-priced LP flows, on either version.
         assert call(vault, "redeemRequest", rid)[1] == PENDING, f"{trigger} served the queue"
-        send(vault, keeper, "serveQueue", 16)  # the filler's fill at the stale mark
+        serve(vault, keeper, 16)  # the filler's crank and fill at the stale mark
         filler = f"the keeper's serveQueue after {trigger}"
     r = call(vault, "redeemRequest", rid)
     if version == "naive":  # filled at the bound: board 2's calls counted at full collateral
@@ -285,7 +293,7 @@ def test_queued_lp_is_not_forced_out_at_a_stale_mark(
         return
     assert r[1] == PENDING, f"{filler} filled the request at the stale mark"
     if trigger == "serveQueue":  # nor does the keeper's
-        send(vault, keeper, "serveQueue", 16)
+        serve(vault, keeper, 16)
         assert call(vault, "redeemRequest", rid)[1] == PENDING, "the keeper filled the request at the stale mark"
     assert call(vault, "claimableAssets") == 0
 
@@ -295,11 +303,12 @@ def test_queued_lp_is_not_forced_out_at_a_stale_mark(
     _post_surface(live, expiry2)
     if live.expiry > now(w3):
         live.post_surface()
-    assert call(m, "optionsLiability", vault.address)[1] is True
+    crank(vault, keeper)
+    assert call(m.book, "optionsLiability", vault.address)[1] is True
     fair = call(vault, "previewRedeem", r[4])
     # The keeper's fill (its post above came after the request). It filled just now, at the stale
     # mark: anyone else waits fillDelay from that, however old the request.
-    send(vault, keeper, "serveQueue", 16)
+    serve(vault, keeper, 16)
     r = call(vault, "redeemRequest", rid)
     # The fill lands a block after the preview: a second of theta on the book, no more.
     assert r[1] == CLAIMABLE and abs(r[5] - fair) <= fair // 10**6, (r[5], fair)
@@ -317,7 +326,7 @@ def test_no_instant_exit_at_a_stale_mark(w3, live, trader, deployer, keeper, gua
     (NaiveStaleFillCallVault, exits at any mark): its instant flows are closed too, so the old
     instant exit cannot be replayed on the current code; the damage the freshness check guards
     against shows on the exit she has left, a request the keeper fills at the stale mark (after
-    its next spot post: board 2's surface is still stale)."""
+    the next spot and board-1 surface posts: board 2's surface is still stale)."""
     if version == "naive":  # exits paid at any mark
         live = naive_live(w3, deployer, keeper, guardian, alice, trader, CallVault="NaiveStaleFillCallVault")
     elif version == "instant":  # instant flows whatever the book; the freshness check kept
@@ -326,7 +335,8 @@ def test_no_instant_exit_at_a_stale_mark(w3, live, trader, deployer, keeper, gua
     send(vault, carol, "cancelRedeemRequest", rid)
     warp(live.w3, 3 * 3600 + 60)
     live.refresh()
-    assert call(live.market, "optionsLiability", vault.address)[1] is False, "the mark must be stale here"
+    crank(vault, carol)  # she may crank: still stale, for board 2's surface
+    assert call(live.market.book, "optionsLiability", vault.address)[1] is False, "the mark must be stale here"
     shares = call(vault, "balanceOf", carol.address)
     assert call(vault, "maxWithdraw", carol.address) == 0
     assert call(vault, "maxRedeem", carol.address) == 0
@@ -339,9 +349,10 @@ def test_no_instant_exit_at_a_stale_mark(w3, live, trader, deployer, keeper, gua
         return
     fair = _fresh_preview(live, vault, shares, expiry2)
     rid = request_id_of(vault, send(vault, carol, "requestRedeem", shares, carol.address, carol.address))
-    warp(live.w3, 1)  # the keeper's cycle: a spot post after the request, then its fill
-    live.post_spot("2000")
-    assert call(live.market, "optionsLiability", vault.address)[1] is False, "the mark must still be stale"
+    warp(live.w3, 1)  # the keepers' cycle: spot and board 1's surface posted after the request, then the fill
+    live.refresh()  # board 2's surface is not posted: it stays stale
+    crank(vault, keeper)  # the keepers' cycle: posts, crank, fill
+    assert call(live.market.book, "optionsLiability", vault.address)[1] is False, "the mark must still be stale"
     send(vault, keeper, "serveQueue", 16)
     r = call(vault, "redeemRequest", rid)
     print(
@@ -371,9 +382,9 @@ def test_lp_cannot_dodge_a_spot_post(w3, live, trader, deployer, keeper, guardia
     price (spot up for the call vault, down for the put vault): she exits before it and comes
     back after. Holding through it must have been better. Until forward-priced LP flows she
     redeemed and deposited at once, and the exit fee alone made that lose. Now, the book being
-    live, her exit is a request the keeper fills after its post and her return a request too:
-    she gets the mark after the post either way, less the fee. On the naive vault (instant flows
-    whatever the book, no exit fee) dodging pays."""
+    live, her exit is a request the keeper fills after its post (and the keepers' spot and surface
+    re-posts: round B3) and her return a request too: she gets the mark after the post either way,
+    less the fee. On the naive vault (instant flows whatever the book, no exit fee) dodging pays."""
     if version == "naive":
         live = _naive_instant(w3, deployer, keeper, guardian, alice, trader)
     m = live.market
@@ -387,13 +398,14 @@ def test_lp_cannot_dodge_a_spot_post(w3, live, trader, deployer, keeper, guardia
     new_spot = Decimal(2000) * (1 + Decimal(move))
     shares = call(vault, "balanceOf", carol.address)
 
-    def post():
+    def post():  # the keeper's post, and the crank that marks the book at it (anyone's)
         warp(w3, 2)
         live.post_spot(new_spot)
+        crank(vault, carol)
 
     snap = _snapshot(w3)
     post()
-    held = call(vault, "convertToAssets", shares)
+    held = call(vault, "convertToAssets", shares)  # at the mark after the post (cranked)
     _revert(w3, snap)
 
     _redeem_shares(vault, carol, shares, before_fill=post)  # naive: redeem, then the post
@@ -421,9 +433,9 @@ def test_jit_liquidity_around_a_trade_does_not_pay(
     """The attacker deposits 99 times the vault just before a trade and leaves just after,
     taking 99% of the trade's spread from the LPs who carry the risk. The vault's book is empty
     before the trade, so his deposit is instant on both versions; after it the book is live, and
-    on ours his exit is a request the keeper fills (instant exits closed: forward-priced LP
-    flows), paying the exit fee, which makes the round trip lose. On the naive vault (instant
-    flows whatever the book, no exit fee) he leaves at once and it pays."""
+    on ours his exit is a request the keeper fills after the spot and surface posts (instant exits
+    closed: forward-priced LP flows), paying the exit fee, which makes the round trip lose. On the
+    naive vault (instant flows whatever the book, no exit fee) he leaves at once and it pays."""
     if version == "naive":
         live = _naive_instant(w3, deployer, keeper, guardian, alice, trader)
     m, vault = live.market, live.protocol.vault("call")
