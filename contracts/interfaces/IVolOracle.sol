@@ -112,11 +112,12 @@ interface IVolOracle {
 
     /* FUNCTIONS */
 
-    /// @notice Posts the SVI parameters of `expiry`. Vol-keeper role only.
-    /// @notice Surfaces posted since deployment, any expiry: a mark taken at one count is at
-    /// the surfaces of the last post before it (the OptionBook's epoch mark checks it).
+    /// @notice Surfaces posted since deployment, any expiry, and configuration changes (a new
+    /// `maxAge` re-dates every surface's freshness): a mark taken at one count is at the surfaces
+    /// and configuration of the last post before it (the OptionBook's epoch mark checks it).
     function postCount() external view returns (uint64);
 
+    /// @notice Posts the SVI parameters of `expiry`. Vol-keeper role only.
     function post(uint256 expiry, SviParams calldata params) external;
 
     /// @notice Parameters of `expiry` as total variance at the time of the read (a and b scaled by

@@ -200,9 +200,12 @@ contract VolOracle is IVolOracle, AccessControl {
 
     /* ADMIN */
 
-    /// @notice Replaces the configuration. Admin only.
+    /// @notice Replaces the configuration. Admin only. Counts as a post: a mark stores the
+    /// `freshUntil` its surfaces had under the old `maxAge`, and a lowered one must end it now,
+    /// not at the old horizon (finding A1).
     function setConfig(Config calldata config_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setConfig(config_);
+        ++postCount;
     }
 
     /* VIEWS */

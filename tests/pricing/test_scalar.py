@@ -124,18 +124,30 @@ def assert_greeks_agree(spot, strike, t, vol, rate, dividend, is_call):
     forward = spot * math.exp((rate - dividend) * t)
     rel = 1e-12 + 4 * _gaussian_exponent(forward, strike, t, vol) * EPS
     scales = _scales(spot, strike, t, vol, rate, dividend, is_call)
+    # The paths take the forward and the discount from different exps (math.exp here, np.exp
+    # there: an ulp apart where numpy has AVX-512 loops). What a few ulps of the forward move
+    # each Greek by, measured on the scalar path (d1, d2 and ln F/K near the money at a minute
+    # to expiry: an ulp of F is 1e-10 of vanna there); and theta's ``r·price`` takes r back from
+    # the discount, ``−ln(e^{−rT})/T``, so an ulp of the discount is EPS/T of r, whatever r is.
+    slack = {name: 0.0 for name in NAMES}
+    for nudged in (spot * (1 + 4 * EPS), spot * (1 - 4 * EPS)):
+        moved = scalar.bsm_greeks(nudged, strike, t, vol, is_call=is_call, rate=rate, dividend=dividend)
+        for name in NAMES:
+            slack[name] += abs(getattr(moved, name) - getattr(one, name))
+    slack["theta"] += 4 * EPS * abs(float(engine.price)) / t if t > 0 else 0.0
     for name in NAMES:
         a, b = float(getattr(engine, name)), getattr(one, name)
         if a == b or (math.isnan(a) and math.isnan(b)):
             continue
         size = max(abs(a), abs(b), scales.get(name, 0.0))
-        assert abs(a - b) <= rel * size + UNDERFLOW, f"{name}: engine {a!r}, scalar {b!r}, rel {abs(a - b) / size:.2e}"
+        bound = rel * size + slack[name] + UNDERFLOW
+        assert abs(a - b) <= bound, f"{name}: engine {a!r}, scalar {b!r}, rel {abs(a - b) / size:.2e}"
     # The per-day and per-point figures are the per-year and per-unit ones divided: below the
     # normal range (a theta of 6.8e-317 per year, say) the division rounds apart, so the same
     # underflow floor as above.
     assert one.theta_per_day == pytest.approx(float(engine.theta_per_day), rel=rel,
-                                              abs=rel * scales["theta"] + UNDERFLOW)
-    assert one.vega_per_point == pytest.approx(float(engine.vega_per_point), rel=rel, abs=UNDERFLOW)
+                                              abs=rel * scales["theta"] + slack["theta"] + UNDERFLOW)
+    assert one.vega_per_point == pytest.approx(float(engine.vega_per_point), rel=rel, abs=slack["vega"] + UNDERFLOW)
 
 
 @settings(max_examples=500, deadline=None)
@@ -215,8 +227,11 @@ def test_hull_values_and_docstrings():
         -4.31,
         8.91,
     )
-    assert scalar.bsm_price(42, 40, 0.5, 0.2, is_call=True, rate=0.1) == float(
-        bsm_price(42, 40, 0.5, 0.2, is_call=True, rate=0.1)
+    # To a few ulp, not to the bit: the forward and the discount come from math.exp here and from
+    # np.exp there, which differ by an ulp where numpy has AVX-512 loops (4.759422392871536
+    # against …532, 3.8 EPS of the price).
+    assert scalar.bsm_price(42, 40, 0.5, 0.2, is_call=True, rate=0.1) == pytest.approx(
+        float(bsm_price(42, 40, 0.5, 0.2, is_call=True, rate=0.1)), rel=16 * EPS, abs=0
     )
     result = doctest.testmod(scalar)
     assert result.attempted >= 2 and result.failed == 0
@@ -275,10 +290,21 @@ def test_bsm_round_trip_matches_the_engine(spot, m, t, vol, rate, dividend, is_c
     price = scalar.bsm_price(spot, spot * m, t, vol, is_call=is_call, rate=rate, dividend=dividend)
     one = scalar.implied_vol_bsm(price, spot, spot * m, t, is_call=is_call, rate=rate, dividend=dividend)
     engine = implied_vol_bsm(price, spot, spot * m, t, is_call=is_call, rate=rate, dividend=dividend)
-    assert one.status == int(engine.status)
+    if one.status != int(engine.status):
+        # A price whose time value is below its own ulps (deep in the money, short-dated) sits on
+        # the intrinsic value: the forward and discount from math.exp and from np.exp (an ulp
+        # apart with AVX-512) put it at the intrinsic value in one path and just below it in the
+        # other: "no σ", or a σ only its ulps determine.
+        forward, discount = scalar.forward_and_discount(spot, t, rate, dividend)
+        intrinsic = discount * max((forward - spot * m) * (1 if is_call else -1), 0.0)
+        assert {one.status, int(engine.status)} <= {scalar.OK, scalar.NO_INFORMATION, scalar.BELOW_INTRINSIC}
+        assert abs(price - intrinsic) <= 8 * EPS * max(price, forward, spot * m) * discount
+        return
     if one.status == scalar.OK:
-        vega = scalar.bsm_greeks(spot, spot * m, t, vol, is_call=is_call, rate=rate, dividend=dividend).vega
-        resolvable = 4 * EPS * price / vega if vega > 0 else math.inf
+        g = scalar.bsm_greeks(spot, spot * m, t, vol, is_call=is_call, rate=rate, dividend=dividend)
+        # An ulp of the price, and of the forward (the paths' exps differ by one), moves σ by
+        # that over vega.
+        resolvable = 4 * EPS * (price + spot * abs(g.delta)) / g.vega if g.vega > 0 else math.inf
         assert abs(one.vol - float(engine.vol)) <= 1e-13 * vol + resolvable
         assert abs(one.vol - vol) <= 1e-12 * vol + resolvable
 

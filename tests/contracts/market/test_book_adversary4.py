@@ -8,8 +8,6 @@ admin `VolOracle.setConfig` lowering `maxAge` under the stored totals' `freshUnt
 
 from __future__ import annotations
 
-import pytest
-
 from optio.pricing.svi import SviParams
 from tests.contracts.market.conftest import SURFACE, WEEK, warp
 from tests.helpers import admin_send, call, now, send, set_next_timestamp, warp_to
@@ -124,21 +122,15 @@ def _set_vol_max_age(live, max_age: int) -> None:
     admin_send(live.protocol, vo, "setConfig", tuple(cfg))
 
 
-@pytest.mark.xfail(strict=True, reason="finding A1: a lowered VolOracle maxAge does not reach the stored "
-                   "freshUntil; fills serve at a mark whose surface the oracle calls stale")
 def test_vol_max_age_lowered_under_stored_fresh_until(live, trader, alice, keeper):
-    """The admin lowers `VolOracle.maxAge` (timelocked) to 60 s. The stored totals keep the
-    `freshUntil` computed under the old config (the old max age), and `setConfig` is not a
-    surface post (`volPosts` unchanged), so `optionsLiability` stays fresh and fills are served
-    at a mark whose surface the oracle now calls stale (`getParamsUntil` reverts StaleSurface),
-    until the old freshUntil or TOTALS_MAX_AGE. Measured: stored freshUntil = post + 10800 s (the
-    old 3 h max age); 61 s after the post, with the oracle reverting StaleSurface, the mark is
-    fresh and alice's 10% redeem (~9.95 WETH) is filled. Impact bounded by TOTALS_MAX_AGE and
-    the next surface post (which bumps volPosts); needs a timelocked admin change; the mark was
-    fresh when taken. Severity low/informational. Fix direction: bump the vol post count (or a
-    config epoch checked with it) in `setConfig`, or re-derive freshUntil at read time.
-    Asserted: the mark is not fresh and nothing fills. Raising maxAge is harmless (freshUntil only
-    ends totals early; a crank recomputes)."""
+    """Finding A1 (Low), fixed. The admin lowers `VolOracle.maxAge` (timelocked) to 60 s. The
+    stored totals keep the `freshUntil` computed under the old config, and `setConfig` was not a
+    surface post (`volPosts` unchanged), so on the old contracts `optionsLiability` stayed fresh
+    and fills were served at a mark whose surface the oracle called stale: stored freshUntil =
+    post + 10800 s (the old 3 h max age); 61 s after the post, with the oracle reverting
+    StaleSurface, the mark was fresh and alice's 10% redeem (~9.95 WETH) was filled.
+    Fixed: `setConfig` counts as a post. Asserted: the mark is not fresh and nothing fills; a
+    fresh surface and a crank (under the new max age) serve the request."""
     m, book = live.market, live.market.book
     vault = live.protocol.vault("call")
     m.base.approve_units(trader, m.address, FOREVER)
@@ -163,3 +155,7 @@ def test_vol_max_age_lowered_under_stored_fresh_until(live, trader, alice, keepe
           f"filled {filled}")
     assert stale
     assert not fresh and filled == 0
+    live.refresh("2000")
+    send(book, keeper, "crank", True, 512)
+    assert call(book, "bookTotals", True)[FRESH_UNTIL] <= now(live.w3) + 60
+    assert _fill(vault, keeper) > 0
