@@ -1,4 +1,4 @@
-"""`optio deploy`, `optio faucet` and `optio demo`."""
+"""`optio deploy`, `optio markets`, `optio faucet` and `optio demo`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from optio.cli.context import Context, one_line_errors
+from optio.cli.context import Context, emit_json, json_option, one_line_errors
 from optio.cli.params import ADDRESS, AMOUNT
 
 
@@ -36,26 +36,42 @@ def _delay(ctx, param, value):
               help="Proposes, executes and cancels timelocked admin calls (a Safe: docs/admin.md) [default: deployer]")
 @click.option("--timelock-delay", callback=_delay, help="Minimum delay of admin calls: seconds, 48h, 2d [default: 2d]")
 @click.option("--force", is_flag=True, help="Replace the manifest of a live deployment on a non-local chain")
+@click.option("--wbtc/--no-wbtc", "wbtc", default=None,
+              help="Add the WBTC/USDC market [default: on local chains (a mock WBTC), off elsewhere]")
+@click.option("--wbtc-token", type=ADDRESS, help="WBTC's address on a real chain (implies --wbtc)")
 @click.pass_obj
 @one_line_errors
 def deploy(ctx: Context, keeper: str | None, lister: str | None, guardian: str | None, admin: str | None,
-           timelock_delay: int | None, force: bool) -> None:
-    """Deploy the protocol (mock WETH and USDC on local chains) and write its manifest. Every
-    contract's admin is a timelock; the deployer keeps no admin role."""
+           timelock_delay: int | None, force: bool, wbtc: bool | None, wbtc_token: str | None) -> None:
+    """Deploy the protocol (mock WETH, WBTC and USDC on local chains) and write its manifest: the
+    WETH/USDC market, and WBTC/USDC with --wbtc (each its own oracles, vaults, book and limits).
+    Every contract's admin is a timelock; the deployer keeps no admin role."""
+    from dataclasses import replace
+
     from optio.cli.render import console
-    from optio.sdk.deploy import DeployConfig, deploy_protocol, live_manifest
+    from optio.sdk.chain import LOCAL_CHAIN_IDS
+    from optio.sdk.deploy import WBTC_MARKET, DeployConfig, deploy_protocol, live_manifest
 
     w3 = ctx.w3()
     existing = live_manifest(w3)
     if existing and not force:
         raise click.ClickException(f"{existing} already records a live deployment on chain {w3.eth.chain_id}: "
                                    "deploying again would replace it (pass --force, or set OPTIO_DEPLOYMENTS_DIR)")
+    if wbtc is False and wbtc_token:
+        raise click.UsageError("--wbtc-token goes with --wbtc, not --no-wbtc")
+    with_wbtc = bool(wbtc_token) or (wbtc if wbtc is not None else w3.eth.chain_id in LOCAL_CHAIN_IDS)
     signer = ctx.signer(w3)
     roles = {"keeper": keeper, "lister": lister, "guardian": guardian, "admin": admin}
-    config = DeployConfig(**roles) if timelock_delay is None else DeployConfig(**roles, timelock_delay=timelock_delay)
+    extra = (replace(WBTC_MARKET, base=wbtc_token),) if with_wbtc else ()
+    config = DeployConfig(**roles, extra_markets=extra)
+    if timelock_delay is not None:
+        config = replace(config, timelock_delay=timelock_delay)
     deployment = deploy_protocol(w3, signer, config)
     for key, rec in deployment.contracts.items():
-        console.print(f"{key:<13} {rec.address}")
+        console.print(f"{key:<14} {rec.address}")
+    for name in deployment.market_names()[1:]:
+        console.print(f"{name}: " + ", ".join(f"{key} {rec.address}"
+                                              for key, rec in deployment.markets[name].contracts.items()))
     p = deployment.params
     console.print(f"roles: keeper {p['keeper']}, lister {p['lister']}, guardian {p['guardian']}, "
                   f"admin {p['admin']} (timelock delay {p['timelock_delay']} s)")
@@ -63,7 +79,43 @@ def deploy(ctx: Context, keeper: str | None, lister: str | None, guardian: str |
 
 
 @click.command()
-@click.option("--token", type=click.Choice(["weth", "usdc"]), required=True)
+@json_option
+@click.pass_obj
+@one_line_errors
+def markets(ctx: Context, as_json: bool) -> None:
+    """The deployment's markets: name, base token, market contract, pause, spot and live options.
+    Select one for any command with --market NAME (or OPTIO_MARKET)."""
+    from rich.table import Table
+
+    from optio.cli.render import show
+
+    protocol = ctx.protocol()
+    rows = []
+    for name, p in (protocol.markets() or {"(one market)": protocol}).items():
+        feed = p.spot_oracle.feed()
+        book = p.market.book
+        rows.append({
+            "market": name,
+            "base": str(p.deployment.params.get("base", "WETH")),
+            "address": p.market.address,
+            "paused": p.market.paused(),
+            "spot": None if feed.value is None else str(feed.value),
+            "spot_fresh": feed.fresh,
+            "live_options": book.live_count(True) + book.live_count(False),
+        })
+    if as_json:
+        emit_json({"markets": rows})
+        return
+    table = Table("market", "base", "OptionMarket", "paused", "spot", "live options")
+    for r in rows:
+        spot = "none" if r["spot"] is None else f"{r['spot']}{'' if r['spot_fresh'] else ' (stale)'}"
+        table.add_row(r["market"], r["base"], r["address"], "yes" if r["paused"] else "no", spot,
+                      str(r["live_options"]))
+    show(table)
+
+
+@click.command()
+@click.option("--token", required=True, help="weth, usdc, or the market's base token (wbtc with --market WBTC/USDC)")
 @click.option("--amount", required=True, type=AMOUNT)
 @click.pass_obj
 @one_line_errors
@@ -72,6 +124,10 @@ def faucet(ctx: Context, token: str, amount: str) -> None:
     from optio.cli.render import console
 
     protocol, signer = ctx.protocol_and_signer()
+    mocks = [key for key, rec in protocol.deployment.contracts.items() if rec.artifact == "MockERC20"]
+    if token.upper() not in mocks:
+        raise click.BadParameter(f"{token!r} is not a mock token of this market: choose one of "
+                                 f"{', '.join(m.lower() for m in mocks)}", param_hint="--token")
     t = protocol.token(token.upper())
     t.faucet(signer, amount)
     console.print(f"[green]✓[/] {amount} {t.symbol} to {signer.address}; balance {t.balance(signer.address):,}")

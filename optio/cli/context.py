@@ -19,6 +19,7 @@ from optio.cli import state
 class Context:
     rpc_flag: str | None
     account: str
+    market: str | None = None  # --market / OPTIO_MARKET; None: the deployment's first
 
     def rpc(self) -> tuple[str, str]:
         return state.resolve_rpc(self.rpc_flag)
@@ -49,7 +50,7 @@ class Context:
     def protocol(self, w3=None):
         from optio.sdk.protocol import Protocol
 
-        return Protocol.load(w3 or self.w3())
+        return Protocol.load(w3 or self.w3(), self.market)
 
     def protocol_and_signer(self):
         w3 = self.w3()

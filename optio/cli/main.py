@@ -4,7 +4,8 @@ any chain by RPC URL.
 Subcommands load when run (optio.cli.lazy): ``optio --help`` imports neither web3 nor the
 pricing kernels. The RPC comes from ``--rpc``, else ``OPTIO_RPC_URL``, else the last ``--rpc``
 given (remembered in optio.cli.state), else http://127.0.0.1:8545; the account from
-``--account``, else ``OPTIO_ACCOUNT``, else dev:0."""
+``--account``, else ``OPTIO_ACCOUNT``, else dev:0; the market from ``--market``, else
+``OPTIO_MARKET``, else the deployment's first."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ COMMANDS = {
     "trade": ("optio.cli.trade_commands:trade", "Quotes, trades, the board with Greeks, positions and P&L."),
     "margin": ("optio.cli.trade_commands:margin", "Collateral for selling options: deposit, withdraw, status."),
     "deploy": ("optio.cli.chain_commands:deploy", "Deploy the protocol and write its manifest."),
+    "markets": ("optio.cli.chain_commands:markets", "The deployment's markets: underlying, contracts, state."),
     "admin": ("optio.cli.admin_commands:admin", "Timelock calldata of an admin call, for a multisig to propose."),
     "faucet": ("optio.cli.chain_commands:faucet", "Mint mock tokens to the account (local chains)."),
     "dev": ("optio.cli.dev:dev", "Local chains: post a price or a surface, warp time, grant a role."),
@@ -48,12 +50,15 @@ COMMANDS = {
     help="dev:N (local chains) or an ape keystore alias (password from OPTIO_PASSWORD or a prompt) "
          "[env OPTIO_ACCOUNT]",
 )
+@click.option("--market", envvar="OPTIO_MARKET", default=None,
+              help="The deployment's market, e.g. WBTC/USDC (`optio markets` lists them) [env OPTIO_MARKET; "
+                   "default: the first]")
 @click.pass_context
-def cli(ctx: click.Context, rpc: str | None, account: str) -> None:
+def cli(ctx: click.Context, rpc: str | None, account: str, market: str | None) -> None:
     """Optio: on-chain options, from Python."""
     if looks_secret(account):  # refused when used; never echoed by any error before that
         SECRETS.add(account)
-    ctx.obj = Context(rpc, account)
+    ctx.obj = Context(rpc, account, market)
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
-"""``python -m optio.risk --rpc URL --deployment FILE [--port P] [--keeper NAME=URL …]``: the risk
-service and its dashboard, until SIGTERM or Ctrl-C."""
+"""``python -m optio.risk --rpc URL --deployment FILE [--market NAME] [--port P] [--keeper NAME=URL …]``:
+the risk service and its dashboard (one market in full, every market in a line), until SIGTERM
+or Ctrl-C."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ def parse_keepers(_ctx, _param, pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--snapshots", type=click.Path(file_okay=False, path_type=Path), help="Venue chain snapshots folder.")
 @click.option("--confirmations", default=0, show_default=True, type=click.IntRange(min=0),
               help="Blocks a log waits before it is applied (reorg safety).")
-def main(rpc, deployment, port, host, interval, keepers, decisions, snapshots, confirmations) -> None:
+@click.option("--market", default=None, help="The market shown in full (default: the first); every market "
+              "has a line, and their sum, on any.")
+def main(rpc, deployment, port, host, interval, keepers, decisions, snapshots, confirmations, market) -> None:
     """Serve the consolidated risk view: dashboard at /, JSON at /api/state, metrics at /metrics."""
     from optio.risk.server import RiskServer
     from optio.risk.service import RiskService, ServiceConfig
@@ -56,7 +59,7 @@ def main(rpc, deployment, port, host, interval, keepers, decisions, snapshots, c
         if manifest.chain_id != w3.eth.chain_id:
             raise OptioError(f"{deployment} is for chain {manifest.chain_id}, but {rpc} is chain {w3.eth.chain_id}")
         config = ServiceConfig(keepers, decisions, snapshots, confirmations)
-        service = RiskService(Protocol(w3, manifest), config)
+        service = RiskService(Protocol(w3, manifest.for_market(market)), config)
         service.refresh()
         server = RiskServer(service, port=port, host=host, interval_s=interval).start()
     except (OptioError, OSError, ValueError) as err:

@@ -1,4 +1,5 @@
-"""The central risk service: one consolidated view of the protocol, refreshed from the chain.
+"""The central risk service: one consolidated view of a market, refreshed from the chain, with a
+line per market of the deployment and their sum (``markets``, ``consolidated``).
 
 Each :meth:`RiskService.refresh` reads the new events (:class:`optio.sdk.book.BookReader`), the
 oracles, both vaults and the margin accounts' health, probes every keeper's endpoint, reads the
@@ -62,6 +63,8 @@ class RiskService:
         self.decimals = {True: market.base.decimals, False: market.quote_token.decimals}
         self.symbols = {True: market.base.symbol, False: market.quote_token.symbol}
         self.vaults = {v: protocol.vault(v) for v in VAULTS}
+        #: Every market of the deployment (this one included), for the consolidated line.
+        self.others = protocol.markets() or {protocol.market_name or "": protocol}
         self.metrics = _Gauges()
         self._venue: tuple[tuple | None, list[SmilePoints]] = (None, [])  # (file and mtime, its smiles)
 
@@ -84,8 +87,12 @@ class RiskService:
             report = aggregate(self.book.positions(), MarketView(now, self.last_spot, fresh))
         vaults = {v: self._vault(v) for v in VAULTS}
         venue = self._venue_smiles()
+        markets = self._markets(vaults)
         state = {
             "chain": {"block": block, "timestamp": now, "chain_id": self.protocol.deployment.chain_id},
+            "market": self.protocol.market_name,
+            "markets": markets,
+            "consolidated": _consolidated(markets),
             "refreshed_at": time.time(),
             "spot": {"price": self.last_spot, "updated_at": spot_feed.updated_at, "fresh": spot_feed.fresh,
                      "age_s": None if spot_feed.updated_at is None else now - spot_feed.updated_at},
@@ -116,6 +123,20 @@ class RiskService:
             return self.state, list(self.history)
 
     # --- parts --------------------------------------------------------------------------------------
+
+    def _markets(self, vaults: dict[str, dict]) -> list[dict]:
+        """Every market of the deployment in a line: spot, pause, the vaults' NAV, and the NAV in
+        quote units at its spot (None without a price). This service's market from ``vaults``."""
+        out = []
+        for name, p in self.others.items():
+            feed = p.spot_oracle.feed()
+            spot = None if feed.value is None else float(feed.value)
+            navs = ({v: vaults[v]["nav"] for v in VAULTS} if name == self.protocol.market_name
+                    else {v: float(p.vault(v).summary().total_assets) for v in VAULTS})
+            out.append({"market": name, "spot": spot, "spot_fresh": feed.fresh, "paused": p.market.paused(),
+                        "call_nav": navs["call"], "put_nav": navs["put"],
+                        "nav_quote": None if spot is None else navs["call"] * spot + navs["put"]})
+        return out
 
     def _vault(self, vault: str) -> dict:
         s = self.vaults[vault].summary()
@@ -214,6 +235,14 @@ class RiskService:
         return out
 
 
+def _consolidated(markets: list[dict]) -> dict:
+    """The deployment's markets together: NAV in quote units (None while any market has no spot:
+    a partial sum would read as a loss), and how many are paused or on a stale spot."""
+    navs = [m["nav_quote"] for m in markets]
+    return {"markets": len(markets), "nav_quote": None if None in navs else sum(navs),
+            "paused": sum(m["paused"] for m in markets), "stale_spot": sum(not m["spot_fresh"] for m in markets)}
+
+
 class _Gauges:
     """The service's Prometheus gauges, on their own registry."""
 
@@ -234,6 +263,8 @@ class _Gauges:
         self.min_health = gauge("min_health_ratio", "Lowest collateral/requirement of any margin pool")
         self.paused = gauge("market_paused", "1 while the market is paused")
         self.refresh = gauge("refresh_seconds", "Duration of the last refresh")
+        self.market_nav = gauge("market_nav_quote", "Both vaults' NAV in quote units at spot, per market", ("market",))
+        self.market_paused = gauge("market_paused_by_name", "1 while that market is paused", ("market",))
 
     def publish(self, state: dict) -> None:
         risk = state["risk"]
@@ -258,3 +289,7 @@ class _Gauges:
         self.min_health.set(at_risk[0]["ratio"] if at_risk else float("inf"))
         self.paused.set(1.0 if state["paused"] else 0.0)
         self.refresh.set(state["refresh_ms"] / 1000)
+        for m in state["markets"]:
+            if m["nav_quote"] is not None:
+                self.market_nav.labels(m["market"]).set(m["nav_quote"])
+            self.market_paused.labels(m["market"]).set(1.0 if m["paused"] else 0.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import replace as replace_fields
 
 from web3 import Web3
 from web3.utils.address import get_create_address
@@ -11,7 +12,14 @@ from web3.utils.address import get_create_address
 from optio.sdk.artifacts import artifact
 from optio.sdk.chain import LOCAL_CHAIN_IDS, Signer, transact
 from optio.sdk.contracts import Client
-from optio.sdk.deployment import ContractRecord, Deployment, load_deployment, manifest_path, save_deployment
+from optio.sdk.deployment import (
+    ContractRecord,
+    Deployment,
+    MarketRecord,
+    load_deployment,
+    manifest_path,
+    save_deployment,
+)
 from optio.sdk.errors import InvalidInput, NoDeployment, OptioError
 from optio.sdk.units import to_wad
 
@@ -71,6 +79,40 @@ class DeployConfig:
     lister: str | None = None  # lists boards (market and spot LISTER_ROLE); default: the keeper
     admin: str | None = None  # the timelock's proposer, executor and canceller; default: deployer
     timelock_delay: int = 2 * 24 * 3600  # seconds between scheduling an admin call and running it
+    # Further markets (issue 25), each with its own oracles, vaults, book, market and margin
+    # account; the first market is this config's (named by ``description``).
+    extra_markets: tuple[MarketSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class MarketSpec:
+    """A further market of a deployment: its underlying and its own parameters.
+
+    ``config`` gives the market's oracle, vault, AMM, limit and margin parameters (default: the
+    deployment's); its roles, tokens and timelock fields are ignored (the deployment's hold).
+    """
+
+    name: str  # "WBTC/USDC": the key in the manifest and the registry
+    base_symbol: str = "WBTC"
+    base_name: str = "Wrapped BTC"
+    base_decimals: int = 8  # of the mock token on local chains
+    base: str | None = None  # the existing token on a real chain
+    config: DeployConfig | None = None
+
+
+#: The second market a local deployment can carry (``optio deploy --markets 2``, the demo, the
+#: isolation tests): WBTC (8 decimals) against the shared USDC. A BTC option is 20-30 times an ETH
+#: one, so its smallest live open interest and trade are smaller.
+WBTC_MARKET = MarketSpec(
+    name="WBTC/USDC",
+    config=DeployConfig(description="WBTC / USDC", min_live_wad=to_wad("0.05"), min_trade_wad=to_wad("0.0001"),
+                        dust_wad=to_wad("0.05")),
+)
+
+
+def market_name(description: str) -> str:
+    """The manifest and registry key of a market: its description without spaces."""
+    return description.replace(" ", "")
 
 
 def deploy_contract(w3: Web3, signer: Signer, name: str, *args: object) -> str:
@@ -135,47 +177,132 @@ def deploy_protocol(
     save: bool = True,
     replace: Mapping[str, str] | None = None,
 ) -> Deployment:
-    """Deploy tokens (mocks on local chains), oracles, both vaults, the market and the margin
-    account; grant the keeper, lister and guardian roles; hand every contract's admin role to a
-    timelock (``cfg.timelock_delay``, proposer and executor ``cfg.admin``) and renounce the
-    deployer's; write
-    ``deployments/<chain-id>.json`` (unless ``save`` is false) and return the manifest.
+    """Deploy tokens (mocks on local chains), then each market (``config``'s, then
+    ``config.extra_markets``): its oracles, both vaults, the market and the margin account, with
+    the keeper, lister and guardian roles; a MarketRegistry naming the markets; hand every
+    contract's admin role to a timelock (``cfg.timelock_delay``, proposer and executor
+    ``cfg.admin``) and renounce the deployer's; write ``deployments/<chain-id>.json`` (unless
+    ``save`` is false) and return the manifest.
 
     ``replace`` maps a contract of ``PROTOCOL_CONTRACTS`` to the artifact deployed in its place,
-    a subclass with the same constructor (the attack tests' naive versions)."""
+    a subclass with the same constructor (the attack tests' naive versions; every market)."""
     cfg = config or DeployConfig()
     swaps = dict(replace or {})
     unknown = sorted(set(swaps) - set(PROTOCOL_CONTRACTS))
     if unknown:
         raise InvalidInput(f"replace: unknown contract(s) {', '.join(unknown)}; expected one of {PROTOCOL_CONTRACTS}")
     chain_id = w3.eth.chain_id
+    local = chain_id in LOCAL_CHAIN_IDS
     deployer = signer.address
-    keeper = _role_holder("keeper", cfg.keeper, deployer)
-    guardian = _role_holder("guardian", cfg.guardian, deployer)
-    lister = _role_holder("lister", cfg.lister, keeper)
+    roles = _Roles(
+        keeper=(keeper := _role_holder("keeper", cfg.keeper, deployer)),
+        guardian=_role_holder("guardian", cfg.guardian, deployer),
+        lister=_role_holder("lister", cfg.lister, keeper),
+    )
     admin = _role_holder("admin", cfg.admin, deployer)
     delay = check_timelock_delay(cfg.timelock_delay)
+    main_name = market_name(cfg.description)
+    names = [main_name, *(spec.name for spec in cfg.extra_markets)]
+    if len(set(names)) != len(names) or any(not name for name in names):
+        raise InvalidInput(f"market names must be distinct and non-empty; got {names}")
+    if (cfg.weth is None or cfg.usdc is None) and not local:
+        raise InvalidInput(f"chain {chain_id} is not a local chain: give the WETH and USDC token addresses "
+                           "(the mock tokens refuse any chain but 31337 and 1337)")
+    missing = [spec.name for spec in cfg.extra_markets if spec.base is None and not local]
+    if missing:
+        raise InvalidInput(f"chain {chain_id} is not a local chain: give the base token address of "
+                           f"{', '.join(missing)}")
     start_block = w3.eth.block_number + 1
-    records: dict[str, ContractRecord] = {}
 
-    def record(key: str, name: str, address: str) -> str:
-        records[key] = ContractRecord(address=address, artifact=name, bytecode_hash=artifact(name).bytecode_hash)
-        return address
+    def token(symbol: str, given: str | None, name: str, decimals: int, supply: int) -> tuple[str, dict]:
+        """The token's address, and its manifest record if it is a mock deployed here (an
+        existing token is a parameter, not a contract of ours)."""
+        if given is not None:
+            return _role_holder(f"{symbol} token", given, deployer), {}
+        address = deploy_contract(w3, signer, "MockERC20", name, symbol, decimals, supply * 10**decimals)
+        return address, {symbol: _record("MockERC20", address)}
+
+    weth, weth_record = token("WETH", cfg.weth, "Wrapped Ether", 18, 10**6)
+    usdc, shared = token("USDC", cfg.usdc, "USD Coin", 6, 10**10)
+    markets: dict[str, MarketRecord] = {}
+    main = _deploy_market(w3, signer, cfg, weth, usdc, roles, swaps)
+    markets[main_name] = MarketRecord(contracts=weth_record | main,
+                                      params={"base": "WETH", "WETH": weth, "description": cfg.description})
+    for spec in cfg.extra_markets:
+        market_cfg = spec.config or replace_fields(cfg, description=spec.name.replace("/", " / "))
+        base, base_record = token(spec.base_symbol, spec.base, spec.base_name, spec.base_decimals, 10**6)
+        own = _deploy_market(w3, signer, market_cfg, base, usdc, roles, swaps)
+        markets[spec.name] = MarketRecord(contracts=base_record | own, params={
+            "base": spec.base_symbol, spec.base_symbol: base, "description": market_cfg.description})
+
+    registry = deploy_contract(w3, signer, "MarketRegistry", deployer)
+    shared["MarketRegistry"] = _record("MarketRegistry", registry)
+    registry_client = Client(w3, registry, artifact_name="MarketRegistry")
+    for name, record in markets.items():
+        registry_client.transact(signer, "register", name, record.contracts["OptionMarket"].address,
+                                 action=f"register {name}")
+
+    # Nothing instant: the timelock becomes every contract's admin, the deployer renounces.
+    # admin = address(0): the timelock administers itself (its roles change only by its own delay).
+    zero = "0x" + "00" * 20
+    timelock = deploy_contract(w3, signer, "OptioTimelock", delay, [admin], [admin], zero)
+    shared["Timelock"] = _record("OptioTimelock", timelock)
+    administered = [("MarketRegistry", shared["MarketRegistry"])]
+    administered += [
+        (f"{name} {key}", record.contracts[key]) for name, record in markets.items() for key in ADMINISTERED
+    ]
+    admin_role = b"\x00" * 32
+    for label, rec in administered:
+        client = Client(w3, rec.address, artifact_name=rec.artifact)
+        client.transact(signer, "grantRole", admin_role, timelock, action=f"grant {label} admin to the timelock")
+        client.transact(signer, "renounceRole", admin_role, deployer, action=f"renounce {label} admin")
+
+    first = markets[main_name].contracts
+    deployment = Deployment(
+        chain_id=chain_id,
+        deployer=deployer,
+        deploy_block=start_block,
+        contracts={**first, **shared},
+        params={
+            "WETH": weth,
+            "USDC": usdc,
+            "keeper": roles.keeper,
+            "guardian": roles.guardian,
+            "lister": roles.lister,
+            "admin": admin,
+            "timelock_delay": delay,
+        },
+        markets=markets,
+    )
+    if save:
+        save_deployment(deployment)
+    return deployment
+
+
+@dataclass(frozen=True)
+class _Roles:
+    keeper: str
+    guardian: str
+    lister: str
+
+
+def _record(name: str, address: str) -> ContractRecord:
+    return ContractRecord(address=address, artifact=name, bytecode_hash=artifact(name).bytecode_hash)
+
+
+def _deploy_market(
+    w3: Web3, signer: Signer, cfg: DeployConfig, weth: str, usdc: str, roles: _Roles, swaps: Mapping[str, str]
+) -> dict[str, ContractRecord]:
+    """One market's contracts on base token ``weth`` and quote token ``usdc``, wired and with its
+    roles granted; the deployer keeps their admin role (handed to the timelock after)."""
+    records: dict[str, ContractRecord] = {}
+    deployer = signer.address
 
     def deploy(key: str, *args: object) -> str:
         """Deploys protocol contract ``key`` (or its replacement) and records it."""
         name = swaps.get(key, key)
-        return record(key, name, deploy_contract(w3, signer, name, *args))
-
-    if (cfg.weth is None or cfg.usdc is None) and chain_id not in LOCAL_CHAIN_IDS:
-        raise InvalidInput(f"chain {chain_id} is not a local chain: give the WETH and USDC token addresses "
-                           "(the mock tokens refuse any chain but 31337 and 1337)")
-    weth = cfg.weth or record(
-        "WETH", "MockERC20", deploy_contract(w3, signer, "MockERC20", "Wrapped Ether", "WETH", 18, 10**6 * 10**18)
-    )
-    usdc = cfg.usdc or record(
-        "USDC", "MockERC20", deploy_contract(w3, signer, "MockERC20", "USD Coin", "USDC", 6, 10**10 * 10**6)
-    )
+        records[key] = _record(name, deploy_contract(w3, signer, name, *args))
+        return records[key].address
 
     spot_config = (
         cfg.spot_max_age, cfg.settlement_window, cfg.settlement_grace, cfg.spot_max_jump_wad, 0, cfg.spot_jump_window
@@ -217,49 +344,20 @@ def deploy_protocol(
 
     market_client = Client(w3, market, artifact_name="OptionMarket")
     # The market creates its book (the vaults' stored totals and epoch crank): the vaults' mark.
-    book = record("OptionBook", "OptionBook", market_client.call("book"))
+    book = market_client.call("book")
+    records["OptionBook"] = _record("OptionBook", book)
     market_client.transact(signer, "setMarginAccount", margin, action="setMarginAccount")
     _grant(w3, signer, spot, "SpotOracle", "LISTER_ROLE", market)
-    _grant(w3, signer, market, "OptionMarket", "LISTER_ROLE", lister)
-    _grant(w3, signer, market, "OptionMarket", "GUARDIAN_ROLE", guardian)
+    _grant(w3, signer, market, "OptionMarket", "LISTER_ROLE", roles.lister)
+    _grant(w3, signer, market, "OptionMarket", "GUARDIAN_ROLE", roles.guardian)
     for address, name in ((call_vault, "CallVault"), (put_vault, "PutVault")):
         _grant(w3, signer, address, name, "MARKET_ROLE", market)
         Client(w3, address, artifact_name=name).transact(signer, "setOptionsMark", book, action="setOptionsMark")
-    _grant(w3, signer, spot, "SpotOracle", "KEEPER_ROLE", keeper)
-    _grant(w3, signer, spot, "SpotOracle", "LISTER_ROLE", lister)  # registers expiries ahead of listing
-    _grant(w3, signer, vol, "VolOracle", "VOL_KEEPER_ROLE", keeper)
+    _grant(w3, signer, spot, "SpotOracle", "KEEPER_ROLE", roles.keeper)
+    _grant(w3, signer, spot, "SpotOracle", "LISTER_ROLE", roles.lister)  # registers expiries ahead of listing
+    _grant(w3, signer, vol, "VolOracle", "VOL_KEEPER_ROLE", roles.keeper)
     for address, name in ((call_vault, "CallVault"), (put_vault, "PutVault")):
-        _grant(w3, signer, address, name, "GUARDIAN_ROLE", guardian)
+        _grant(w3, signer, address, name, "GUARDIAN_ROLE", roles.guardian)
         # The keeper that posts spot fills LP requests right after its posts (forward pricing).
-        _grant(w3, signer, address, name, "FILLER_ROLE", keeper)
-
-    # Nothing instant: the timelock becomes every contract's admin, the deployer renounces.
-    # admin = address(0): the timelock administers itself (its roles change only by its own delay).
-    zero = "0x" + "00" * 20
-    timelock = record(
-        "Timelock", "OptioTimelock", deploy_contract(w3, signer, "OptioTimelock", delay, [admin], [admin], zero)
-    )
-    admin_role = b"\x00" * 32
-    for key in ADMINISTERED:
-        client = Client(w3, records[key].address, artifact_name=records[key].artifact)
-        client.transact(signer, "grantRole", admin_role, timelock, action=f"grant {key} admin to the timelock")
-        client.transact(signer, "renounceRole", admin_role, deployer, action=f"renounce {key} admin")
-
-    deployment = Deployment(
-        chain_id=chain_id,
-        deployer=deployer,
-        deploy_block=start_block,
-        contracts=records,
-        params={
-            "WETH": weth,
-            "USDC": usdc,
-            "keeper": keeper,
-            "guardian": guardian,
-            "lister": lister,
-            "admin": admin,
-            "timelock_delay": delay,
-        },
-    )
-    if save:
-        save_deployment(deployment)
-    return deployment
+        _grant(w3, signer, address, name, "FILLER_ROLE", roles.keeper)
+    return records

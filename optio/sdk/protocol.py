@@ -13,15 +13,29 @@ from optio.sdk.market import MarginAccount, Market
 
 
 class Protocol:
-    """Everything of one deployment, connected."""
+    """Everything of one market of a deployment, connected (a deployment's markets share
+    nothing but the quote token, the timelock and the registry: one Protocol per market)."""
 
     def __init__(self, w3: Web3, deployment: Deployment):
         self.w3 = w3
         self.deployment = deployment
 
     @classmethod
-    def load(cls, w3: Web3) -> Protocol:
-        return cls(w3, load_deployment(w3))
+    def load(cls, w3: Web3, market: str | None = None) -> Protocol:
+        """The deployment of ``w3``'s chain, market ``market`` (None: the first)."""
+        return cls(w3, load_deployment(w3).for_market(market))
+
+    @property
+    def market_name(self) -> str | None:
+        """This market's name in the manifest and the registry (the manifest as written is its
+        first market's view; None: a manifest from before markets)."""
+        if self.deployment.market is not None:
+            return self.deployment.market
+        return next(iter(self.deployment.markets), None)
+
+    def markets(self) -> dict[str, Protocol]:
+        """Every market of the deployment, by name, this one included."""
+        return {name: Protocol(self.w3, self.deployment.for_market(name)) for name in self.deployment.market_names()}
 
     def vault(self, kind: str) -> Vault:
         if kind not in VAULT_KEYS:

@@ -77,6 +77,29 @@ def test_unreachable_rpc(user_chain):
     one_line_error(run, "RPC http://127.0.0.1:9 is unreachable")
 
 
+def test_markets_by_name(user_chain):
+    """A local deploy carries WETH/USDC and WBTC/USDC; --market (or OPTIO_MARKET) picks one."""
+    import json
+
+    listed = user_chain.optio("markets", "--json")
+    assert listed.code == 0, listed.err
+    rows = json.loads(listed.out)["markets"]
+    assert [r["market"] for r in rows] == ["WETH/USDC", "WBTC/USDC"]
+    assert [r["base"] for r in rows] == ["WETH", "WBTC"] and len({r["address"] for r in rows}) == 2
+    btc = ("--market", "WBTC/USDC")
+    assert user_chain.optio(*btc, "faucet", "--token", "wbtc", "--amount", "2").code == 0
+    dep = user_chain.optio(*btc, "lp", "deposit", "--vault", "call", "--amount", "0.5")
+    assert dep.code == 0 and "deposited 0.5 WBTC into the call vault" in dep.out, dep.out + dep.err
+    # The other market's vault saw nothing of it.
+    weth = json.loads(user_chain.optio("lp", "status", "--vault", "call", "--json").out)
+    wbtc = json.loads(user_chain.optio(*btc, "lp", "status", "--vault", "call", "--json").out)
+    assert "WBTC" in json.dumps(wbtc) and "WBTC" not in json.dumps(weth)
+    one_line_error(user_chain.optio("--market", "DOGE/USDC", "lp", "status"),
+                   "no market 'DOGE/USDC'", "WETH/USDC, WBTC/USDC")
+    one_line_error(user_chain.optio(*btc, "faucet", "--token", "weth", "--amount", "1"),
+                   "not a mock token of this market", "usdc, wbtc")
+
+
 def test_unknown_account(user_chain):
     one_line_error(user_chain.optio("lp", "status", account="nobody"), "no account 'nobody'")
 

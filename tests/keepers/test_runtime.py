@@ -162,3 +162,30 @@ def _has_price(protocol) -> bool:
     except ContractRevert:
         return False
     return True
+
+
+def test_one_keeper_process_per_market(tmp_path, chain, keeper, w3):
+    """``runtime.market`` picks the deployment's market the process serves: an oracle keeper on
+    WBTC/USDC posts to that market's SpotOracle and to no other; an unknown market is refused
+    in one line naming the config file and the markets there are."""
+    from optio.keepers.runtime.config import load_config
+    from optio.keepers.runtime.daemon import Runner
+    from optio.sdk.deploy import WBTC_MARKET
+    from optio.sdk.errors import InvalidInput
+    from optio.sdk.protocol import Protocol
+
+    config = DeployConfig(keeper=keeper.address, extra_markets=(WBTC_MARKET,))
+    deployment = deploy_protocol(w3, LocalSigner(dev_account(0)), config, save=False)
+    manifest = save_deployment(deployment, tmp_path / "deployment.json")
+    btc = 'sources = [{kind = "gbm", seed = 2, s0 = 60000}]\nheartbeat_s = 5'
+    path = write_config(tmp_path, chain.url, manifest, "oracle", btc, runtime_extra='market = "WBTC/USDC"')
+    r = Runner("oracle", load_config(path, "oracle"), once=True)
+    assert r.ctx.protocol.market_name == "WBTC/USDC"
+    assert r.cycle()
+    r.txs.wait(5)
+    markets = Protocol(w3, deployment).markets()
+    assert markets["WBTC/USDC"].spot_oracle.feed().value > 10_000
+    assert markets["WETH/USDC"].spot_oracle.feed().value is None  # never posted
+    path = write_config(tmp_path, chain.url, manifest, "oracle", btc, runtime_extra='market = "DOGE/USDC"')
+    with pytest.raises(InvalidInput, match=r"\[runtime\] market: no market 'DOGE/USDC'.*WETH/USDC, WBTC/USDC"):
+        Runner("oracle", load_config(path, "oracle"))

@@ -62,6 +62,11 @@ def test_api_metrics_and_health(served, protocol):
     assert http_get(server.url + "healthz")[0] == 200
     assert http_get(server.url + "api/history")[0] == 200
     assert http_get(server.url + "nothing-here")[0] == 404
+    # One market here: its line and the consolidated line agree with the vaults'.
+    (line,) = state["markets"]
+    assert state["market"] == line["market"] == "WETH/USDC"
+    assert line["nav_quote"] == pytest.approx(state["vaults"]["call"]["nav"] * 2000 + nav, rel=1e-12)
+    assert state["consolidated"] == {"markets": 1, "nav_quote": line["nav_quote"], "paused": 0, "stale_spot": 0}
 
 
 def test_the_page_shows_the_chains_numbers_in_chromium(served, protocol, tmp_path):
@@ -74,6 +79,8 @@ def test_the_page_shows_the_chains_numbers_in_chromium(served, protocol, tmp_pat
         assert float(text.replace(",", "")) == pytest.approx(nav, abs=1e-4)
         assert browser.find_element("id", "spot").text == "2,000.00"
         assert browser.find_element("id", "market-status").text == "open"
+        assert browser.find_element("id", "market-name").text == "WETH/USDC"
+        assert "all markets" in browser.find_element("id", "markets").text
         assert "oracle_age_s 700 > 600" in browser.find_element("id", "decisions").text
         assert "sell put 2000" in browser.find_element("id", "activity").text
         # The VaR shown is the aggregate's (the service's own number, to the cent).

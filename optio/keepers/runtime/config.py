@@ -113,6 +113,9 @@ class RuntimeConfig(_Strict):
     rpc_urls: list[str] = Field(min_length=1)
     key: KeyConfig
     deployment: InputFile | None = None  # a deployment manifest; default: deployments/<chain id>.json
+    # The deployment's market this process serves ("WBTC/USDC"); default: the first. One process
+    # per market (docs/keepers.md): each with its own key, so that no two race for nonces.
+    market: str | None = Field(default=None, min_length=1)
     state_dir: ConfigPath = Path(".keeper-state")
     interval_s: float = Field(default=2.0, gt=0)  # between cycles
     confirmations: int = Field(default=1, ge=0)  # blocks on top of a receipt before it counts

@@ -35,7 +35,7 @@ from optio.keepers.runtime.txs import Outcome, TxManager
 from optio.sdk.chain import node_accounts, simulate
 from optio.sdk.contracts import Client
 from optio.sdk.deployment import load_deployment
-from optio.sdk.errors import ContractRevert, InvalidInput, OptioError, RpcUnreachable
+from optio.sdk.errors import ContractRevert, InvalidInput, NoDeployment, OptioError, RpcUnreachable
 from optio.sdk.protocol import Protocol
 from optio.sdk.units import from_units
 
@@ -149,9 +149,15 @@ class Runner:
             raise RpcUnreachable(f"cannot start: {err}") from None
         self.account = load_key(rt.key, chain_id, env, node_accounts(self.w3) if rt.key.kind == "dev" else None)
         deployment = load_deployment(self.w3, rt.deployment)
+        try:
+            deployment = deployment.for_market(rt.market)
+        except NoDeployment as err:  # an unknown market: the config's mistake
+            raise InvalidInput(f"[runtime] market: {err}{config.where()}") from None
         self.metrics = Metrics(name)
         state_dir = rt.state_dir
-        self.txs = TxManager(self.w3, self.account, state_dir / f"{name}-{self.account.address}.json", rt.fees,
+        # A market other than the first gets its own state file: its transactions are its own.
+        market = "" if rt.market is None else "-" + rt.market.replace("/", "-")
+        self.txs = TxManager(self.w3, self.account, state_dir / f"{name}{market}-{self.account.address}.json", rt.fees,
                              confirmations=rt.confirmations, metrics=self.metrics, dry_run=dry_run)
         self.ctx = Context(name, self.w3, self.account, Protocol(self.w3, deployment), self.txs, self.metrics,
                            self.settings, state_dir, dry_run)

@@ -43,6 +43,18 @@ function header(s) {
   $("refreshed").textContent = new Date(s.refreshed_at * 1000).toLocaleTimeString();
 }
 
+function markets(s) {
+  const c = s.consolidated;
+  $("market-name").textContent = s.market || "–";
+  const rows = s.markets.map((m) => [
+    m.market === s.market ? `<b>${esc(m.market)}</b>` : esc(m.market),
+    `${num(m.spot)} ${m.spot_fresh ? "" : '<i class="badge warn">stale</i>'}`,
+    m.paused ? '<i class="badge warn">paused</i>' : '<i class="badge ok">open</i>',
+    num(m.call_nav, 4), num(m.put_nav, 2), num(m.nav_quote, 0)]);
+  rows.push(["<b>all markets</b>", `${c.stale_spot} stale`, `${c.paused} paused`, "", "", `<b>${num(c.nav_quote, 0)}</b>`]);
+  table("markets", ["market", "spot", "state", "call NAV (base)", "put NAV (quote)", "NAV (quote)"], rows);
+}
+
 function vaults(s) {
   $("vaults").innerHTML = Object.entries(s.vaults).map(([side, v]) => `
     <div class="card" id="vault-${side}"><h2>${side} vault (${esc(v.asset)}) ${v.paused ? '<i class="badge warn">deposits paused</i>' : ""}</h2>
@@ -141,7 +153,7 @@ async function poll() {
   try {
     const [state, hist] = await Promise.all([fetch("/api/state").then((r) => r.json()), fetch("/api/history").then((r) => r.json())]);
     if (state.chain) {
-      header(state); vaults(state); exposure(state); surfaces(state); history(hist); health(state); feed(state);
+      header(state); markets(state); vaults(state); exposure(state); surfaces(state); history(hist); health(state); feed(state);
       $("status").textContent = `service: refresh ${num(state.refresh_ms, 0)} ms · ${state.service.errors} errors${state.service.last_error ? " · " + state.service.last_error : ""}`;
       if (!document.body.dataset.ready) { window.optioReadyMs = performance.now(); document.body.dataset.ready = "1"; }
     } else {
