@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -60,12 +61,20 @@ def test_a_short_demo_runs_to_its_summary(tmp_path):
     assert proc.returncode == 0, out
     for line in ("started oracle", "started vol", "started liquidator", "started settler", "started guardian",
                  "started feed", "started risk", "Risk dashboard: http://127.0.0.1:", "Guardian decisions:",
-                 "Stopped every service and Anvil"):
+                 "Stopped every service and Anvil", "started oracle-wbtc", "deployed WETH/USDC, WBTC/USDC"):
         assert line in out, out
+    # The second market's own oracle keeper posted its spot (a BTC price, not the ETH one) and
+    # its posts were mined; the summary has a line for each market.
+    markets = next(line for line in out.splitlines() if line.startswith("Markets: "))
+    assert "WETH/USDC spot" in markets and "WBTC/USDC spot" in markets, markets
+    lines = [json.loads(line) for line in (tmp_path / "logs" / "oracle-wbtc.log").read_text().splitlines()]
+    posts = [float(line["price"]) for line in lines if line["msg"] == "post"]
+    assert posts and all(10_000 < p < 1_000_000 for p in posts), posts
+    assert any(line["msg"] == "finished" and line["status"] == "mined" for line in lines)
     trades = int(next(line for line in out.splitlines() if "│ trades " in line).split("│")[2])
     assert trades > 0
-    rows = {name: next(line for line in out.splitlines() if f"│ {name:>10} │" in line).split("│")
-            for name in ("oracle", "vol", "liquidator", "settler", "guardian")}
+    rows = {name: next(line for line in out.splitlines() if re.match(rf"│\s*{name} │", line)).split("│")
+            for name in ("oracle", "vol", "liquidator", "settler", "guardian", "oracle-wbtc")}
     assert int(rows["oracle"][2]) > 0 and int(rows["vol"][2]) > 0  # both posted (mined transactions)
     assert all(int(row[5]) == 0 for row in rows.values()), out  # no keeper's cycle failed
     # No post reverted once mined (vol posts ran out of gas where their reference advanced). The
@@ -92,8 +101,11 @@ def test_ctrl_c_stops_every_process_it_started_and_nothing_else(tmp_path):
     proc = demo("--forever", "--port", str(port), "--run-dir", str(tmp_path), "--dashboard-port", str(dashboard))
     try:
         pids = wait_for_services(tmp_path)
-        state = dashboard_state(dashboard, lambda s: s["spot"]["price"] and s["keepers"]["oracle"]["mined"] > 0)
+        state = dashboard_state(dashboard, lambda s: s["spot"]["price"] and s["keepers"]["oracle"]["mined"] > 0
+                                and all(m["spot"] for m in s["markets"]))
         assert state["vaults"]["put"]["nav"] > 0 and state["chain"]["chain_id"] == 31337  # the demo's chain
+        assert [m["market"] for m in state["markets"]] == ["WETH/USDC", "WBTC/USDC"]
+        assert state["consolidated"]["markets"] == 2
         assert set(state["keepers"]) == SERVICES - {"feed", "risk"}
         assert all(alive(pids[name]) for name in SERVICES)
         proc.send_signal(signal.SIGINT)

@@ -19,7 +19,7 @@ import shutil
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from optio.formats.keeper_health import keeper_counts
 from optio.sdk.admin import NotReady, Timelock, schedule_and_execute
 from optio.sdk.chain import LOCAL_CHAIN_IDS, LocalSigner, dev_account
 from optio.sdk.contracts import Client
-from optio.sdk.deploy import deploy_protocol
+from optio.sdk.deploy import WBTC_MARKET, deploy_protocol
 from optio.sdk.deployment import Deployment, save_deployment
 from optio.sdk.errors import ContractRevert, InvalidInput
 from optio.sdk.localchain import free_port, local_chain, mine_on_interval, port_in_use
@@ -47,6 +47,10 @@ from optio.sim.backtest.scenario import DAY, HOUR, Scenario
 from optio.sim.backtest.users import Users
 
 KEEPERS = ("oracle", "vol", "liquidator", "settler", "guardian")
+#: The second market (WBTC/USDC): one keeper process per market (docs/keepers.md), each with its
+#: own account; here its oracle keeper (spot and fills), which the risk service's markets line shows.
+SECOND_MARKET = WBTC_MARKET.name
+SECOND_KEEPERS = {"oracle-wbtc": "oracle"}
 
 
 @dataclass
@@ -86,15 +90,20 @@ def keeper_tables(seed: int, snapshots: Path, block_s: int) -> dict[str, str]:
 
 
 def write_keeper_config(run_dir: Path, name: str, rpc: str, manifest: Path, key: str, table: str,
-                        metrics_port: int | None = None, interval_s: float = 0.5) -> Path:
-    """``<run_dir>/<name>.toml`` for ``python -m optio.keepers NAME``: ``key`` is the body of the
-    ``[runtime.key]`` table, ``table`` of the keeper's own."""
-    path = run_dir / f"{name}.toml"
+                        metrics_port: int | None = None, interval_s: float = 0.5, *, market: str | None = None,
+                        stem: str | None = None) -> Path:
+    """``<run_dir>/<stem or name>.toml`` for ``python -m optio.keepers NAME``: ``key`` is the body
+    of the ``[runtime.key]`` table, ``table`` of the keeper's own; ``market`` the deployment's
+    market it serves (default: the first)."""
+    path = run_dir / f"{stem or name}.toml"
     metrics = "" if metrics_port is None else f"metrics_port = {metrics_port}\n"
+    if market is not None:
+        metrics += f'market = "{market}"\n'
+    name_dir = stem or name
     path.write_text(f"""[runtime]
 rpc_urls = ["{rpc}"]
 deployment = "{manifest.absolute()}"
-state_dir = "{(run_dir / 'state' / name).absolute()}"
+state_dir = "{(run_dir / 'state' / name_dir).absolute()}"
 interval_s = {interval_s}
 confirmations = 0
 {metrics}
@@ -126,6 +135,20 @@ def start_services(sup: Supervisor, rpc: str, manifest: Path, keys: dict[str, st
                        "--decisions", str(decisions), "--snapshots", str(snapshots),
                        *(f"--keeper={name}=http://127.0.0.1:{p}" for name, p in ports.items())])
     return ports, f"http://127.0.0.1:{port}/"
+
+
+def start_second_market(sup: Supervisor, rpc: str, manifest: Path, keys: dict[str, str], seed: int) -> dict[str, int]:
+    """The WBTC/USDC market's oracle keeper: a process of its own (``runtime.market``), a BTC-like
+    path from its own seed; returns its metrics port."""
+    table = (f"deviation = 0.002\nheartbeat_s = 900\n[[oracle.sources]]\nkind = \"gbm\"\nseed = {seed + 1}\n"
+             "s0 = 60000.0\nvol = 0.6\n")
+    ports = {}
+    for stem, keeper in SECOND_KEEPERS.items():
+        ports[stem] = free_port()
+        config = write_keeper_config(sup.run_dir, keeper, rpc, manifest, keys[stem], table, ports[stem],
+                                     market=SECOND_MARKET, stem=stem)
+        sup.start(stem, [sys.executable, "-m", "optio.keepers", keeper, "--config", str(config)])
+    return ports
 
 
 def wait_for_dashboard(sup: Supervisor, url: str, timeout: float = 30.0) -> None:
@@ -161,12 +184,15 @@ def roles_for_keepers(w3: Web3, deployment: Deployment, admin: LocalSigner, acco
     through the deployment's timelock (a zero delay on the simulation's own deployments; with a
     delay, ``NotReady`` says when)."""
     timelock = Timelock(w3, deployment.address("Timelock"))
-    for key, artifact, role, account in (("SpotOracle", "SpotOracle", "KEEPER_ROLE", accounts["oracle"]),
-                                         ("SpotOracle", "SpotOracle", "LISTER_ROLE", accounts["oracle"]),
-                                         ("CallVault", "OptioVault", "FILLER_ROLE", accounts["oracle"]),
-                                         ("PutVault", "OptioVault", "FILLER_ROLE", accounts["oracle"]),
-                                         ("VolOracle", "VolOracle", "VOL_KEEPER_ROLE", accounts["vol"]),
-                                         ("OptionMarket", "OptionMarket", "GUARDIAN_ROLE", accounts["guardian"])):
+    for key, artifact, role, keeper in (("SpotOracle", "SpotOracle", "KEEPER_ROLE", "oracle"),
+                                        ("SpotOracle", "SpotOracle", "LISTER_ROLE", "oracle"),
+                                        ("CallVault", "OptioVault", "FILLER_ROLE", "oracle"),
+                                        ("PutVault", "OptioVault", "FILLER_ROLE", "oracle"),
+                                        ("VolOracle", "VolOracle", "VOL_KEEPER_ROLE", "vol"),
+                                        ("OptionMarket", "OptionMarket", "GUARDIAN_ROLE", "guardian")):
+        account = accounts.get(keeper)
+        if account is None:  # a market served by fewer keepers (the demo's second market)
+            continue
         client = Client(w3, deployment.address(key), artifact_name=artifact)
         if not client.has_role(role, account):
             try:
@@ -236,24 +262,27 @@ def summary(demo: Demo, deploy_block: int, metrics: dict[str, dict[str, float]])
 def run_local(opts: SystemOptions) -> None:
     s = opts.scenario
     roster = Roster.of(s)
-    keeper_index = {name: roster.size + i for i, name in enumerate(KEEPERS)}
+    keeper_index = {name: roster.size + i for i, name in enumerate((*KEEPERS, *SECOND_KEEPERS))}
     run_dir = opts.run_dir
     shutil.rmtree(run_dir, ignore_errors=True)
     sup = Supervisor(run_dir)
     started = time.monotonic()
     console.print(f"Starting Anvil on 127.0.0.1:{opts.port} (logs and configs in {run_dir}/) …")
-    args = ["--accounts", str(roster.size + len(KEEPERS))]
+    args = ["--accounts", str(roster.size + len(keeper_index))]
     with local_chain("anvil", opts.port, extra_args=args, log=run_dir / "logs" / "anvil.log") as chain:
         w3 = chain.w3
         admin = LocalSigner(dev_account(0))
-        deployment = deploy_protocol(w3, admin, s.deploy_config(), save=False)
+        deployment = deploy_protocol(w3, admin, replace(s.deploy_config(), extra_markets=(WBTC_MARKET,)), save=False)
         manifest = save_deployment(deployment, run_dir / "deployment.json")
         roles_for_keepers(w3, deployment, admin, {k: dev_account(i).address for k, i in keeper_index.items()})
+        second = {SECOND_KEEPERS[stem]: dev_account(keeper_index[stem]).address for stem in SECOND_KEEPERS}
+        roles_for_keepers(w3, deployment.for_market(SECOND_MARKET), admin, second)
         driver = ChainProtocol(s, w3, roster.size, deployment, keeper_fills=False)  # the oracle keeper fills
         result = Result(s, "system")
         demo = Demo(w3, Protocol(w3, deployment), Users(s, driver, roster, result), result, admin)
         demo.users.open_accounts()
-        console.print(f"  deployed ({len(deployment.contracts)} contracts), {len(roster.lps)} LPs deposited, "
+        console.print(f"  deployed {', '.join(deployment.market_names())} ({len(deployment.all_contracts())} "
+                      f"contracts), {len(roster.lps)} LPs deposited, "
                       f"{len(roster.sellers)} sellers posted margin, {len(roster.buyers)} buyers funded")
         # From here on the chain has a block time: 1 s blocks, each `block_s` of chain time.
         mine_on_interval(w3, every_s=1, timestamp_step_s=opts.block_s)
@@ -261,6 +290,7 @@ def run_local(opts: SystemOptions) -> None:
         try:
             ports, dashboard = start_services(sup, chain.url, manifest, keys, s.seed, opts.block_s,
                                               opts.dashboard_port)
+            ports |= start_second_market(sup, chain.url, manifest, keys, s.seed)
             for svc in sup.services:
                 console.print(f"  started {svc.name:<10} pid {svc.process.pid}")
             wait_for_dashboard(sup, dashboard)
@@ -273,11 +303,26 @@ def run_local(opts: SystemOptions) -> None:
             metrics = {name: keeper_counts(f"http://127.0.0.1:{port}")
                        for name, port in locals().get("ports", {}).items()}
             decisions = _guardian_decisions(run_dir)
+            # Read while the keepers still post: chain time runs on after they stop, and spot goes stale.
+            markets = "; ".join(_market_line(name, p) for name, p in demo.protocol.markets().items())
             sup.stop_all()
         for table in summary(demo, deployment.deploy_block, metrics):
             console.print(table)
         console.print(f"Guardian decisions: {', '.join(decisions) or 'none'}")
+        console.print(f"Markets: {markets}")
     console.print(f"Stopped every service and Anvil. The demo took {time.monotonic() - started:.0f} s.")
+
+
+def _market_line(name: str, protocol: Protocol) -> str:
+    """``NAME spot P`` (or how stale it is), and whether paused, of one market, from the chain."""
+    feed = protocol.spot_oracle.feed()
+    if feed.value is not None:
+        spot = f"spot {feed.value:,.2f}"
+    elif feed.updated_at is not None:
+        spot = f"spot stale (posted {protocol.w3.eth.get_block('latest')['timestamp'] - feed.updated_at} s ago)"
+    else:
+        spot = "no spot posted"
+    return f"{name} {spot}{', paused' if protocol.market.paused() else ''}"
 
 
 def _guardian_decisions(run_dir: Path) -> list[str]:
@@ -335,16 +380,21 @@ def run_services(opts: SystemOptions) -> None:
                            f"{w3.eth.chain_id}")
     sup = Supervisor(opts.run_dir)
     if w3.eth.chain_id in LOCAL_CHAIN_IDS:
-        index = {name: 20 + i for i, name in enumerate(KEEPERS)}
+        index = {name: 20 + i for i, name in enumerate((*KEEPERS, *SECOND_KEEPERS))}
         roles_for_keepers(w3, deployment, LocalSigner(dev_account(0)), {k: dev_account(i).address
                                                                         for k, i in index.items()})
+        if SECOND_MARKET in deployment.markets:
+            roles_for_keepers(w3, deployment.for_market(SECOND_MARKET), LocalSigner(dev_account(0)),
+                              {SECOND_KEEPERS[k]: dev_account(index[k]).address for k in SECOND_KEEPERS})
         keys = {name: f"kind = \"dev\"\nindex = {i}" for name, i in index.items()}
     else:
         keys = {name: f"kind = \"keystore\"\npath = \"{opts.run_dir / 'keys' / f'{name}.json'}\"\n"
-                      "password_env = \"OPTIO_KEEPER_PASSWORD\"" for name in KEEPERS}
+                      "password_env = \"OPTIO_KEEPER_PASSWORD\"" for name in (*KEEPERS, *SECOND_KEEPERS)}
     try:
         _, dashboard = start_services(sup, opts.rpc, opts.deployment.resolve(), keys, opts.scenario.seed,
                                       dashboard_port=opts.dashboard_port)
+        if SECOND_MARKET in deployment.markets:
+            start_second_market(sup, opts.rpc, opts.deployment.resolve(), keys, opts.scenario.seed)
         for svc in sup.services:
             console.print(f"  started {svc.name:<10} pid {svc.process.pid} (log {svc.log})")
         wait_for_dashboard(sup, dashboard)
