@@ -69,11 +69,13 @@ class ApeSigner:
 
 
 def protocol_from(provider: Any) -> Protocol:
-    """The deployment on ape's chain; ``InvalidInput`` if ape started a node of its own (nothing
-    answered where it looked, APE_FOUNDRY_HOST or 127.0.0.1:8545): that fresh, empty chain holds
-    no deployment, and acting on it would hide that the intended node is down."""
+    """The deployment on ape's chain, market ``OPTIO_MARKET`` (default: the first);
+    ``InvalidInput`` if ape started a node of its own (nothing answered where it looked,
+    APE_FOUNDRY_HOST or 127.0.0.1:8545): that fresh, empty chain holds no deployment, and acting
+    on it would hide that the intended node is down."""
     if getattr(provider, "process", None) is not None:
         where = os.environ.get("APE_FOUNDRY_HOST") or getattr(provider, "uri", "127.0.0.1:8545")
         raise InvalidInput(f"nothing answered at {where}, so ape started an empty node of its own (stopped again; "
                            "nothing sent): start your node, or point APE_FOUNDRY_HOST at it")
-    return Protocol.load(provider.web3)
+    # The market from OPTIO_MARKET, as for `optio` (ape's own options are its scripts' business).
+    return Protocol.load(provider.web3, os.environ.get("OPTIO_MARKET") or None)

@@ -31,6 +31,18 @@ def test_ape_deposit_status_withdraw(deployed):
     assert "1,996.250000" in next(line for line in status.splitlines() if "wallet balance" in line)
 
 
+def test_ape_scripts_take_the_market_from_optio_market(deployed):
+    """OPTIO_MARKET picks the deployment's market for the ape scripts too."""
+    import dataclasses
+
+    btc = dataclasses.replace(deployed, env=deployed.env | {"OPTIO_MARKET": "WBTC/USDC"})
+    status = btc.ape("status", "--vault", "call", account="TEST::2")
+    assert status.code == 0, status.err + status.out
+    assert "WBTC" in status.out and "WETH" not in status.out, status.out
+    bad = dataclasses.replace(deployed, env=deployed.env | {"OPTIO_MARKET": "DOGE/USDC"}).ape("status")
+    assert bad.code != 0 and "no market 'DOGE/USDC'" in bad.err + bad.out
+
+
 def test_ape_bad_input_sends_nothing(deployed):
     before = deployed.nonce(2)
     run = deployed.ape("deposit", "--vault", "put", "--amount", "-3", account="TEST::2")
