@@ -101,6 +101,7 @@ def markets(ctx: Context, as_json: bool) -> None:
             "paused": p.market.paused(),
             "spot": None if feed.value is None else str(feed.value),
             "spot_fresh": feed.fresh,
+            "spot_updated_at": feed.updated_at,  # Unix s of the last post (also when stale); None: never
             "live_options": book.live_count(True) + book.live_count(False),
         })
     if as_json:
@@ -108,7 +109,7 @@ def markets(ctx: Context, as_json: bool) -> None:
         return
     table = Table("market", "base", "OptionMarket", "paused", "spot", "live options")
     for r in rows:
-        spot = "none" if r["spot"] is None else f"{r['spot']}{'' if r['spot_fresh'] else ' (stale)'}"
+        spot = r["spot"] or ("stale" if r["spot_updated_at"] else "never posted")
         table.add_row(r["market"], r["base"], r["address"], "yes" if r["paused"] else "no", spot,
                       str(r["live_options"]))
     show(table)

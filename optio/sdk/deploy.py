@@ -100,7 +100,7 @@ class MarketSpec:
     config: DeployConfig | None = None
 
 
-#: The second market a local deployment can carry (``optio deploy --markets 2``, the demo, the
+#: The second market a local deployment carries (``optio deploy``, ``--wbtc`` elsewhere; the demo; the
 #: isolation tests): WBTC (8 decimals) against the shared USDC. A BTC option is 20-30 times an ETH
 #: one, so its smallest live open interest and trade are smaller.
 WBTC_MARKET = MarketSpec(
