@@ -100,13 +100,31 @@ class MarketSpec:
     config: DeployConfig | None = None
 
 
+#: How many ETH options one BTC option is worth, roughly (60,000 / 2,000): the WETH defaults that
+#: count options (sizes, the skew's inventory scale, the delta limit) divided by it give the same
+#: dollar scale on BTC. The adversary review found the skew scale left at 100 options: the same
+#: dollar flow moved WBTC's skew 30 times less (test_markets_adversary.py).
+BTC_PER_ETH_OPTIONS = 30
+
+
+def _btc_sized(options_wad: int) -> int:
+    """A WETH default in options (wad), at BTC's dollar scale."""
+    return options_wad // BTC_PER_ETH_OPTIONS
+
+
 #: The second market a local deployment carries (``optio deploy``, ``--wbtc`` elsewhere; the demo; the
-#: isolation tests): WBTC (8 decimals) against the shared USDC. A BTC option is 20-30 times an ETH
-#: one, so its smallest live open interest and trade are smaller.
+#: isolation tests): WBTC (8 decimals) against the shared USDC, every limit counted in options at
+#: BTC's size (vega and fees are in quote units or fractions: the same).
 WBTC_MARKET = MarketSpec(
     name="WBTC/USDC",
-    config=DeployConfig(description="WBTC / USDC", min_live_wad=to_wad("0.05"), min_trade_wad=to_wad("0.0001"),
-                        dust_wad=to_wad("0.05")),
+    config=DeployConfig(
+        description="WBTC / USDC",
+        min_live_wad=to_wad("0.05"),
+        min_trade_wad=to_wad("0.0001"),
+        dust_wad=to_wad("0.05"),
+        inventory_scale_wad=_btc_sized(DeployConfig.inventory_scale_wad),
+        max_net_delta_wad=_btc_sized(DeployConfig.max_net_delta_wad),
+    ),
 )
 
 
