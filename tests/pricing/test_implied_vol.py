@@ -1,5 +1,7 @@
 """Implied vol: round trips to machine precision across the domain, reason codes, never a silent NaN."""
 
+import math
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,7 +29,7 @@ def test_iv_of_price_is_vol(m, t, vol, is_call):
     upper = 1.0 if is_call else m
     iv = implied_vol_black(price, 1.0, m, t, is_call=is_call)
     # What the double-precision input price can tell: its rounding, seen through vega.
-    resolvable = 4 * EPS * price / float(g.vega) if g.vega > 0 else np.inf
+    resolvable = 4 * max(EPS * price, math.ulp(price)) / float(g.vega) if g.vega > 0 else np.inf  # an ulp: subnormals
     intrinsic = max(1.0 - m, 0.0) if is_call else max(m - 1.0, 0.0)
     if price - intrinsic < TINY and (price - intrinsic) / np.sqrt(m) < TINY:
         # At the intrinsic value, or a time value (and β) below the normal doubles: no vol, and a

@@ -118,6 +118,7 @@ def test_moneyness_pieces_are_exact_where_direct_ones_are(forward, strike):
 @example(-200.0, 0.0, 0.5, 0.3, True)
 @example(300.0, math.log(20.0), 5.0, 10.0, False)
 @example(-300.0, math.log(0.05), MINUTE, 0.01, True)
+@example(-55.0, 0.1171875, 0.1171875, 0.01, True)  # a subnormal price (4.2e-316): σ to its ulp, CI 2026-12-07
 def test_price_greeks_and_iv_at_any_level(exponent, log_m, t, vol, is_call):
     forward = 10.0**exponent
     strike = forward * math.exp(log_m)
@@ -144,8 +145,10 @@ def test_price_greeks_and_iv_at_any_level(exponent, log_m, t, vol, is_call):
         assert iv.status in (IVStatus.OK, IVStatus.ABOVE_MAXIMUM)
         return
     assert iv.status == IVStatus.OK and math.isfinite(float(iv.vol))
-    # What the double price can tell about σ: its rounding, seen through vega.
-    resolvable = 4 * EPS * price / float(g.vega) if g.vega > 0 else math.inf
+    # What the double price can tell about σ: its rounding, seen through vega. An ulp, not EPS ×
+    # price: a subnormal price (4.2e-316 at F = 1e-55) has far fewer digits, and 4·EPS·price
+    # underflowed to 0 there while σ was right to a fifth of what one ulp of it moves.
+    resolvable = 4 * max(EPS * price, math.ulp(price)) / float(g.vega) if g.vega > 0 else math.inf
     if price > 1e-290 * scale and resolvable < 1e-3 * vol:
         assert abs(float(iv.vol) - vol) <= 1e-12 * vol + resolvable
 

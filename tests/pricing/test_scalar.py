@@ -251,7 +251,7 @@ def assert_iv_agrees(price, forward, strike, t, is_call, discount=1.0):
     # What the double-precision price can tell of σ: its rounding, through vega (both paths
     # invert the same rounded price, each to within that).
     vega = float(black_greeks(forward, strike, t, a, is_call=is_call, discount=discount).vega)
-    resolvable = 4 * EPS * price / vega if vega > 0 else math.inf
+    resolvable = 4 * max(EPS * price, math.ulp(price)) / vega if vega > 0 else math.inf  # subnormals: an ulp
     assert abs(one.vol - a) <= 1e-13 * a + resolvable, (one.vol, a, resolvable)
 
 
