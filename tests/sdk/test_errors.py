@@ -57,7 +57,9 @@ def test_manifest_records_build(protocol):
         "OptionBook",  # created by the market: the vaults' mark
         "MarginAccount",
         "Timelock",  # holds every contract's admin role (finding 10)
+        "MarketRegistry",  # names the deployment's markets (one here)
     }
+    assert protocol.deployment.market_names() == ["WETH/USDC"]
 
 
 def test_unknown_vault(protocol):
