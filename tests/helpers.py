@@ -128,3 +128,16 @@ def set_risk_limits(protocol, market: Client, **changes: int) -> None:
     for name, value in changes.items():
         limits[names.index(name)] = value
     admin_send(protocol, market, "setRiskLimits", tuple(limits))
+
+
+def fill_claimable(vault: Client, filler: Signer, max_requests: int = 16) -> int:
+    """The filler's ``serveQueue``; the assets it made claimable (0: nothing filled)."""
+    before = call(vault, "claimableAssets")
+    send(vault, filler, "serveQueue", max_requests)
+    return call(vault, "claimableAssets") - before
+
+
+def redeem_tenth(vault: Client, owner: Signer) -> None:
+    """``owner`` requests the redemption of a tenth of its shares (owner and controller)."""
+    shares = call(vault, "balanceOf", owner.address) // 10
+    send(vault, owner, "requestRedeem", shares, owner.address, owner.address)

@@ -87,7 +87,7 @@ class RiskService:
             report = aggregate(self.book.positions(), MarketView(now, self.last_spot, fresh))
         vaults = {v: self._vault(v) for v in VAULTS}
         venue = self._venue_smiles()
-        markets = self._markets(vaults)
+        markets = self._markets(vaults, spot_feed)
         state = {
             "chain": {"block": block, "timestamp": now, "chain_id": self.protocol.deployment.chain_id},
             "market": self.protocol.market_name,
@@ -124,14 +124,16 @@ class RiskService:
 
     # --- parts --------------------------------------------------------------------------------------
 
-    def _markets(self, vaults: dict[str, dict]) -> list[dict]:
+    def _markets(self, vaults: dict[str, dict], spot_feed) -> list[dict]:
         """Every market of the deployment in a line: spot, pause, the vaults' NAV, and the NAV in
-        quote units at its spot (None without a price). This service's market from ``vaults``."""
+        quote units at its spot (None without a price). This service's market from what the
+        refresh read already (``vaults``, ``spot_feed``)."""
         out = []
         for name, p in self.others.items():
-            feed = p.spot_oracle.feed()
+            own = name == self.protocol.market_name
+            feed = spot_feed if own else p.spot_oracle.feed()
             spot = None if feed.value is None else float(feed.value)
-            navs = ({v: vaults[v]["nav"] for v in VAULTS} if name == self.protocol.market_name
+            navs = ({v: vaults[v]["nav"] for v in VAULTS} if own
                     else {v: float(p.vault(v).summary().total_assets) for v in VAULTS})
             out.append({"market": name, "spot": spot, "spot_fresh": feed.fresh, "paused": p.market.paused(),
                         "call_nav": navs["call"], "put_nav": navs["put"],

@@ -127,3 +127,48 @@ def stored_totals(live, is_call: bool) -> tuple[int, int, int, int]:
 def close_to(a: tuple, b: tuple, rel: float = 1e-5) -> bool:
     """Each of ``a`` within ``rel`` (and 10 wei) of ``b``'s."""
     return all(abs(x - y) <= abs(y) * rel + 10 for x, y in zip(a, b, strict=True))
+
+
+# --- two markets on one Anvil (test_markets.py, test_markets_adversary.py) -----------------------
+
+ETH, BTC = "WETH/USDC", "WBTC/USDC"
+#: Each market's spot and strikes (a board at the money and 10% either side).
+PRICES = {ETH: Decimal(2000), BTC: Decimal(60000)}
+
+
+@pytest.fixture(scope="module")
+def deployment(w3, deployer, keeper, guardian):
+    """One deployment of two markets, WETH/USDC and WBTC/USDC (not saved)."""
+    from optio.sdk.deploy import WBTC_MARKET
+
+    config = DeployConfig(keeper=keeper.address, guardian=guardian.address, timelock_delay=0,
+                          extra_markets=(WBTC_MARKET,))
+    return deploy_protocol(w3, deployer, config, save=False)
+
+
+def open_market_of(w3, protocol: Protocol, keeper, alice, bob) -> Live:
+    """``protocol``'s market at its own spot: a board a week out (at the money and 10% either
+    side) with its surface, both vaults funded by alice, bob funded and approving the market."""
+    spot = PRICES[protocol.market_name]
+    live = Live(protocol, protocol.market, now(w3) + WEEK, keeper, w3)
+    live.post_spot(spot)
+    protocol.market.list_strikes(keeper, live.expiry, [str(spot * Decimal(f)) for f in ("0.9", "1", "1.1")])
+    live.post_surface(SURFACE)
+    base, quote = protocol.vault("call"), protocol.vault("put")
+    base.asset.faucet(alice, "100")
+    quote.asset.faucet(alice, "10000000")
+    base.deposit(alice, "100")
+    quote.deposit(alice, "10000000")
+    market = protocol.market
+    market.base.faucet(bob, "50")
+    market.quote_token.faucet(bob, "2000000")
+    market.base.approve_units(bob, market.address, 2**255)
+    market.quote_token.approve_units(bob, market.address, 2**255)
+    return live
+
+
+@pytest.fixture
+def both(w3, deployment, keeper, alice, bob) -> dict[str, Live]:
+    """Both markets of ``deployment`` open (``open_market_of``), by name."""
+    return {name: open_market_of(w3, Protocol(w3, deployment.for_market(name)), keeper, alice, bob)
+            for name in (ETH, BTC)}

@@ -29,7 +29,18 @@ from tests.contracts.market.conftest import (
     stored_totals,
     warp,
 )
-from tests.helpers import call, deadline, now, revert_to, reverts, send, set_next_timestamp, snapshot, warp_to
+from tests.helpers import (
+    call,
+    deadline,
+    now,
+    redeem_tenth,
+    revert_to,
+    reverts,
+    send,
+    set_next_timestamp,
+    snapshot,
+    warp_to,
+)
 
 WAD = 10**18
 FOREVER = 2**255
@@ -335,8 +346,7 @@ def _redeem_queued_then_epoch(live, trader, alice, keeper, buys: dict[str, str],
     vault = live.protocol.vault("call")
     for strike, amount in buys.items():
         live.market.trade(trader, live.option(strike), TradeKind.BUY, amount)
-    shares = call(vault, "balanceOf", alice.address) // 10
-    send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
+    redeem_tenth(vault, alice)
     warp(live.w3, 1)
     live.refresh(spot)
     live.market.book.crank(keeper, True)

@@ -10,7 +10,19 @@ import pytest
 
 from optio.pricing.svi import SviParams
 from tests.contracts.market.conftest import SURFACE, warp
-from tests.helpers import call, deadline, now, revert_to, reverts, send, set_risk_limits, snapshot, warp_to
+from tests.helpers import (
+    call,
+    deadline,
+    fill_claimable,
+    now,
+    redeem_tenth,
+    revert_to,
+    reverts,
+    send,
+    set_risk_limits,
+    snapshot,
+    warp_to,
+)
 
 WAD = 10**18
 FOREVER = 2**255
@@ -33,19 +45,12 @@ def _write_calls(live, trader) -> None:
     _buy(live, trader, live.option("2200").id, 10 * WAD)
 
 
-def _fill(live, vault, keeper) -> int:
-    """The filler's serveQueue; the assets it made claimable (0: nothing filled)."""
-    before = call(vault, "claimableAssets")
-    send(vault, keeper, "serveQueue", 16)
-    return call(vault, "claimableAssets") - before
-
-
 def _assert_stale_and_unfilled(live, vault, keeper, case: str) -> None:
     """The pricer's own pass is not fresh (a surface stale by the oracle's rule, or an expiry
     without its price), the stored mark is not fresh either, and the keeper's fill fills nothing."""
     mark, fresh = _mark(live, vault)
     full, _, _, full_fresh = call(live.market.book, "portfolio", True)
-    filled = _fill(live, vault, keeper)
+    filled = fill_claimable(vault, keeper)
     print(f"{case}: stored mark {mark} fresh={fresh}; pricer's pass {full} fresh={full_fresh}; filled {filled}")
     assert not full_fresh
     assert not fresh and filled == 0, (mark, fresh, full, filled)
@@ -112,20 +117,19 @@ def test_a_redeem_requested_after_a_vol_post_fills_at_a_surface_the_requester_sa
     live.post_spot("2000")
     live.post_surface()  # the surface alice sees
     warp(live.w3, 60)
-    shares = call(vault, "balanceOf", alice.address) // 10
-    send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
+    redeem_tenth(vault, alice)
     warp(live.w3, 60)
     live.post_spot("2000")  # the keeper's next post: her request is now before it
 
     snap = snapshot(live.w3)
     live.post_surface(HIGH_VOL)
     book.crank(keeper, True)
-    at_new = _fill(live, vault, keeper)
+    at_new = fill_claimable(vault, keeper)
     revert_to(live.w3, snap)
 
     book.crank(keeper, True)
     assert _mark(live, vault)[1]
-    at_old = _fill(live, vault, keeper)
+    at_old = fill_claimable(vault, keeper)
     print(f"alice's 10% redeem: {at_old} at the surface she saw, {at_new} at the one she expected; "
           f"gain {at_old - at_new} wei of WETH")
     assert at_new > 0
@@ -154,8 +158,7 @@ def test_a_mark_whose_surface_went_stale_by_age_is_not_fresh(live, trader, alice
     book = live.market.book
     vault = live.protocol.vault("call")
     _write_calls(live, trader)
-    shares = call(vault, "balanceOf", alice.address) // 10
-    send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
+    redeem_tenth(vault, alice)
     warp_to(live.w3, live.expiry - 3600)
     live.post_spot("2000")
     live.post_surface()  # stale 1800 s later (half its tenor)
@@ -308,15 +311,14 @@ def test_a_redeem_requested_between_a_post_and_its_crank_waits_for_the_next_post
     warp(live.w3, 60)
     live.post_spot("2000")
     warp(live.w3, 5)
-    shares = call(vault, "balanceOf", alice.address) // 10
-    send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
+    redeem_tenth(vault, alice)
     book.crank(keeper, True)
     assert _mark(live, vault)[1]
-    assert _fill(live, vault, keeper) == 0
+    assert fill_claimable(vault, keeper) == 0
     warp(live.w3, 60)
     live.refresh("2000")  # the next spot and surface posts (round B3: surfaces too)
     book.crank(keeper, True)
-    assert _fill(live, vault, keeper) > 0
+    assert fill_claimable(vault, keeper) > 0
 
 
 def test_a_mark_cranked_before_expiry_is_not_fresh_past_it(live, trader, alice, keeper):
@@ -334,8 +336,7 @@ def test_a_mark_cranked_before_expiry_is_not_fresh_past_it(live, trader, alice, 
     book = live.market.book
     vault = live.protocol.vault("call")
     _write_calls(live, trader)
-    shares = call(vault, "balanceOf", alice.address) // 10
-    send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
+    redeem_tenth(vault, alice)
     warp_to(live.w3, live.expiry - 600)
     live.post_spot("2000")
     live.post_surface()

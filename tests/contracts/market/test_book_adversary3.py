@@ -20,7 +20,19 @@ import pytest
 from optio.pricing.svi import SviParams
 from optio.sdk.market import Option
 from tests.contracts.market.conftest import SURFACE, WEEK, book_pricer, full_pass, warp
-from tests.helpers import call, deadline, now, revert_to, reverts, send, set_risk_limits, snapshot, warp_to
+from tests.helpers import (
+    call,
+    deadline,
+    fill_claimable,
+    now,
+    redeem_tenth,
+    revert_to,
+    reverts,
+    send,
+    set_risk_limits,
+    snapshot,
+    warp_to,
+)
 
 WAD = 10**18
 DAY = 86400
@@ -44,12 +56,6 @@ def _surface_times(live, expiry: int) -> tuple[int, int]:
 
 def _buy(live, signer, oid: int, amount: int) -> None:
     send(live.market, signer, "buy", oid, amount, FOREVER, deadline(live.w3))
-
-
-def _fill(vault, keeper) -> int:
-    before = call(vault, "claimableAssets")
-    send(vault, keeper, "serveQueue", 16)
-    return call(vault, "claimableAssets") - before
 
 
 def _per_entry(live, is_call: bool) -> tuple[int, ...]:
@@ -177,8 +183,7 @@ def test_a_trade_mid_sweep_carries_the_old_totals_surface_times_into_the_new_mar
     send(book, keeper, "crank", True, 512)
     s0 = call(book, "bookTotals", True)[SURFACES_AT]
     warp(live.w3, 60)
-    shares = call(vault, "balanceOf", alice.address) // 10
-    send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
+    redeem_tenth(vault, alice)
     request_at = now(live.w3)
     warp(live.w3, 60)
     live.post_surface()
@@ -190,14 +195,14 @@ def test_a_trade_mid_sweep_carries_the_old_totals_surface_times_into_the_new_mar
     snap = snapshot(live.w3)
     send(book, keeper, "crank", True, 1)
     clean = call(book, "bookTotals", True)
-    clean_fill = _fill(vault, keeper)
+    clean_fill = fill_claimable(vault, keeper)
     revert_to(live.w3, snap)
 
     first = call(book, "liveOptions", True)[0]
     _buy(live, trader, first, WAD // 100)  # in front of the cursor: _shift
     send(book, keeper, "crank", True, 1)
     totals = call(book, "bookTotals", True)
-    filled = _fill(vault, keeper)
+    filled = fill_claimable(vault, keeper)
     print(f"s0 {s0}, request {request_at}, s1 {s1}; clean sweep surfacesAt {clean[SURFACES_AT]} "
           f"freshUntil {clean[FRESH_UNTIL]} filled {clean_fill}; with the trade surfacesAt "
           f"{totals[SURFACES_AT]} freshUntil {totals[FRESH_UNTIL]} filled {filled}")
@@ -224,8 +229,7 @@ def test_a_redeem_behind_a_board_past_its_last_surface_post_waits_for_the_expiry
     live.refresh("2000")  # the board's last surface post (the keeper stops at 300 s)
     last_post = now(live.w3)
     warp(live.w3, 30)
-    shares = call(vault, "balanceOf", alice.address) // 10
-    send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
+    redeem_tenth(vault, alice)
     timeline = []
     for t, spot in ((live.expiry - 300, "2000"), (live.expiry - 150, "2000"), (live.expiry + 5, "2100")):
         warp_to(live.w3, t)
@@ -234,7 +238,7 @@ def test_a_redeem_behind_a_board_past_its_last_surface_post_waits_for_the_expiry
         totals = call(book, "bookTotals", True)
         fresh = call(book, "optionsLiability", vault.address)[1]
         since = call(book, "pricedSince", True)
-        filled = _fill(vault, keeper)
+        filled = fill_claimable(vault, keeper)
         timeline.append((t - live.expiry, fresh, since - last_post, totals[FRESH_UNTIL] - live.expiry, filled))
     print("(t - expiry, mark fresh, pricedSince - last post, freshUntil - expiry, filled):", timeline)
     (_, f1, p1, u1, x1), (_, f2, _, u2, x2), (_, f3, p3, _, x3) = timeline

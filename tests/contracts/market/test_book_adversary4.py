@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from optio.pricing.svi import SviParams
 from tests.contracts.market.conftest import SURFACE, WEEK, warp
-from tests.helpers import admin_send, call, now, send, set_next_timestamp, warp_to
+from tests.helpers import admin_send, call, fill_claimable, now, redeem_tenth, send, set_next_timestamp, warp_to
 
 WAD = 10**18
 FOREVER = 2**255
@@ -29,17 +29,6 @@ def _post_surface(live, expiry: int) -> None:
 
 def _buy(live, signer, oid: int, amount: int) -> None:
     send(live.market, signer, "buy", oid, amount, FOREVER, _deadline(live))
-
-
-def _fill(vault, keeper) -> int:
-    before = call(vault, "claimableAssets")
-    send(vault, keeper, "serveQueue", 16)
-    return call(vault, "claimableAssets") - before
-
-
-def _redeem_tenth(vault, alice) -> None:
-    shares = call(vault, "balanceOf", alice.address) // 10
-    send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
 
 
 def test_a_request_in_the_same_second_as_the_surface_post_waits(live, trader, alice, keeper):
@@ -65,11 +54,11 @@ def test_a_request_in_the_same_second_as_the_surface_post_waits(live, trader, al
     send(book, keeper, "crank", True, 512)
     totals = call(book, "bookTotals", True)
     assert totals[SURFACES_AT] == t and call(book, "pricedSince", True) == t
-    assert _fill(vault, keeper) == 0
+    assert fill_claimable(vault, keeper) == 0
     warp(live.w3, 5)
     live.refresh("2000")
     send(book, keeper, "crank", True, 512)
-    assert _fill(vault, keeper) > 0
+    assert fill_claimable(vault, keeper) > 0
 
 
 def test_a_dust_position_on_a_near_expiry_board_delays_fills_only_to_its_expiry(live, trader, alice, keeper):
@@ -98,7 +87,7 @@ def test_a_dust_position_on_a_near_expiry_board_delays_fills_only_to_its_expiry(
     grief_until = call(book, "bookTotals", True)[FRESH_UNTIL]
     assert grief_until < live.expiry
     warp(live.w3, 10)
-    _redeem_tenth(vault, alice)
+    redeem_tenth(vault, alice)
     request_at = now(live.w3)
     filled_at = None
     for t in (request_at + 100, live.expiry - 100, live.expiry + 5, live.expiry + 60):
@@ -106,7 +95,7 @@ def test_a_dust_position_on_a_near_expiry_board_delays_fills_only_to_its_expiry(
         live.post_spot("2000")
         _post_surface(live, far)
         send(book, keeper, "crank", True, 512)
-        if _fill(vault, keeper) > 0:
+        if fill_claimable(vault, keeper) > 0:
             filled_at = t
             break
     print(f"request {request_at - live.expiry} s to expiry, freshUntil {grief_until - live.expiry}, "
@@ -136,7 +125,7 @@ def test_vol_max_age_lowered_under_stored_fresh_until(live, trader, alice, keepe
     m.base.approve_units(trader, m.address, FOREVER)
     _buy(live, trader, live.option("2000").id, 5 * WAD)
     warp(live.w3, 30)
-    _redeem_tenth(vault, alice)
+    redeem_tenth(vault, alice)
     warp(live.w3, 30)
     live.refresh("2000")
     posted = now(live.w3)
@@ -150,7 +139,7 @@ def test_vol_max_age_lowered_under_stored_fresh_until(live, trader, alice, keepe
     except Exception:  # StaleSurface
         stale = True
     fresh = call(book, "optionsLiability", vault.address)[1]
-    filled = _fill(vault, keeper)
+    filled = fill_claimable(vault, keeper)
     print(f"old freshUntil - post {old_until - posted} s; oracle stale {stale}; mark fresh {fresh}; "
           f"filled {filled}")
     assert stale
@@ -158,4 +147,4 @@ def test_vol_max_age_lowered_under_stored_fresh_until(live, trader, alice, keepe
     live.refresh("2000")
     send(book, keeper, "crank", True, 512)
     assert call(book, "bookTotals", True)[FRESH_UNTIL] <= now(live.w3) + 60
-    assert _fill(vault, keeper) > 0
+    assert fill_claimable(vault, keeper) > 0

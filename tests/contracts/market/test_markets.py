@@ -9,48 +9,15 @@ from decimal import Decimal
 import pytest
 
 from optio.sdk.contracts import Client
-from optio.sdk.deploy import WBTC_MARKET, DeployConfig, deploy_protocol
 from optio.sdk.deployment import SHARED_KEYS
 from optio.sdk.errors import ContractRevert, NoDeployment
 from optio.sdk.market import Option, TradeKind
 from optio.sdk.protocol import Protocol
-from tests.contracts.market.conftest import SURFACE, WEEK, Live, warp
-from tests.helpers import admin_send, call, now
+from tests.contracts.market.conftest import BTC, ETH, PRICES, SURFACE, Live, warp
+from tests.helpers import admin_send, call
 
-ETH, BTC = "WETH/USDC", "WBTC/USDC"
-#: Each market's spot and strikes (a board at the money and 10% either side).
-PRICES = {ETH: Decimal(2000), BTC: Decimal(60000)}
 #: A buy in each: the smallest live open interest (1 ETH option; 0.05 BTC, WBTC_MARKET) and more.
 SIZES = {ETH: Decimal(1), BTC: Decimal("0.1")}
-
-
-@pytest.fixture(scope="module")
-def deployment(w3, deployer, keeper, guardian):
-    config = DeployConfig(keeper=keeper.address, guardian=guardian.address, timelock_delay=0,
-                          extra_markets=(WBTC_MARKET,))
-    return deploy_protocol(w3, deployer, config, save=False)
-
-
-def _open(w3, protocol: Protocol, keeper, alice, bob) -> Live:
-    """Spot, a board a week out with its surface, both vaults funded by alice, bob funded."""
-    spot = PRICES[protocol.market_name]
-    live = Live(protocol, protocol.market, now(w3) + WEEK, keeper, w3)
-    live.post_spot(spot)
-    protocol.market.list_strikes(keeper, live.expiry, [str(spot * k) for k in (Decimal("0.9"), 1, Decimal("1.1"))])
-    live.post_surface(SURFACE)
-    base, quote = protocol.vault("call"), protocol.vault("put")
-    base.asset.faucet(alice, "100")
-    quote.asset.faucet(alice, "10000000")
-    base.deposit(alice, "100")
-    quote.deposit(alice, "10000000")
-    protocol.market.base.faucet(bob, "50")
-    protocol.market.quote_token.faucet(bob, "2000000")
-    return live
-
-
-@pytest.fixture
-def both(w3, deployment, keeper, alice, bob) -> dict[str, Live]:
-    return {name: _open(w3, Protocol(w3, deployment.for_market(name)), keeper, alice, bob) for name in (ETH, BTC)}
 
 
 def _buy(live: Live, bob) -> None:

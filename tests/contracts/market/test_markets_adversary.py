@@ -51,53 +51,28 @@ from web3.logs import DISCARD
 from optio.keepers.runtime.epochs import sides_due
 from optio.sdk.chain import LocalSigner, dev_account
 from optio.sdk.contracts import Client
-from optio.sdk.deploy import WBTC_MARKET, DeployConfig, deploy_protocol
 from optio.sdk.errors import ContractRevert
 from optio.sdk.market import Option, TradeKind
-from optio.sdk.protocol import Protocol
-from tests.contracts.market.conftest import SURFACE, WEEK, Live, close_to, full_pass, stored_totals, warp
-from tests.helpers import admin_send, call, now, reverts, send, set_next_timestamp
+from tests.contracts.market.conftest import (
+    BTC,
+    ETH,
+    PRICES,
+    Live,
+    close_to,
+    full_pass,
+    stored_totals,
+    warp,
+)
+from tests.helpers import admin_send, call, fill_claimable, now, redeem_tenth, reverts, send, set_next_timestamp
 
 WAD = 10**18
 FOREVER = 2**255
-ETH, BTC = "WETH/USDC", "WBTC/USDC"
-PRICES = {ETH: Decimal(2000), BTC: Decimal(60000)}
 #: One "unit" of size per market: the smallest live open interest and dust (1 ETH, 0.05 BTC).
 UNIT = {ETH: WAD, BTC: WAD // 20}
 FRESH, VALID, VOL_POSTS, CURSOR = 10, 11, 12, 9
 
 
-# --- fixtures (the pattern of test_markets.py) ---------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def deployment(w3, deployer, keeper, guardian):
-    config = DeployConfig(keeper=keeper.address, guardian=guardian.address, timelock_delay=0,
-                          extra_markets=(WBTC_MARKET,))
-    return deploy_protocol(w3, deployer, config, save=False)
-
-
-def _open(w3, protocol: Protocol, keeper, alice, bob) -> Live:
-    spot = PRICES[protocol.market_name]
-    live = Live(protocol, protocol.market, now(w3) + WEEK, keeper, w3)
-    live.post_spot(spot)
-    protocol.market.list_strikes(keeper, live.expiry, [_k(spot, f) for f in ("0.9", "1", "1.1")])
-    live.post_surface(SURFACE)
-    base, quote = protocol.vault("call"), protocol.vault("put")
-    base.asset.faucet(alice, "100")
-    quote.asset.faucet(alice, "10000000")
-    base.deposit(alice, "100")
-    quote.deposit(alice, "10000000")
-    protocol.market.base.faucet(bob, "50")
-    protocol.market.quote_token.faucet(bob, "2000000")
-    protocol.market.base.approve_units(bob, protocol.market.address, FOREVER)
-    protocol.market.quote_token.approve_units(bob, protocol.market.address, FOREVER)
-    return live
-
-
-@pytest.fixture
-def both(w3, deployment, keeper, alice, bob) -> dict[str, Live]:
-    return {name: _open(w3, Protocol(w3, deployment.for_market(name)), keeper, alice, bob) for name in (ETH, BTC)}
+# --- fixtures (deployment, both: the two markets of conftest.py) ---------------------------------
 
 
 @pytest.fixture
@@ -193,17 +168,6 @@ def _fresh(live: Live, kind: str = "call") -> bool:
     return bool(call(live.market.book, "optionsLiability", live.protocol.vault(kind).address)[1])
 
 
-def _fill(vault, keeper) -> int:
-    before = call(vault, "claimableAssets")
-    send(vault, keeper, "serveQueue", 16)
-    return call(vault, "claimableAssets") - before
-
-
-def _redeem_tenth(vault, alice) -> None:
-    shares = call(vault, "balanceOf", alice.address) // 10
-    send(vault, alice, "requestRedeem", shares, alice.address, alice.address)
-
-
 # --- 1-4: VolOracle.setConfig as a post -----------------------------------------------------------
 
 
@@ -215,7 +179,7 @@ def test_set_config_mid_sweep_restarts_the_sweep_and_the_mark_is_the_full_pass(l
     for strike, amount in (("1800", 2), ("2000", 3), ("2200", 4)):
         send(m, trader, "buy", live.option(strike).id, amount * WAD, FOREVER, now(live.w3) + 3600)
     warp(live.w3, 20)
-    _redeem_tenth(vault, alice)
+    redeem_tenth(vault, alice)
     warp(live.w3, 20)
     live.refresh("2000")
     send(book, keeper, "crank", True, 1)
@@ -240,7 +204,7 @@ def test_set_config_mid_sweep_restarts_the_sweep_and_the_mark_is_the_full_pass(l
     assert totals[VALID] and totals[FRESH] and totals[VOL_POSTS] == (count + 1) % 2**32
     assert close_to(stored_totals(live, True), full_pass(live, True), rel=1e-9)
     assert _fresh(live)
-    assert _fill(vault, keeper) > 0
+    assert fill_claimable(vault, keeper) > 0
 
 
 def test_shortened_tau_fraction_ends_the_mark_and_nothing_fills_at_a_stale_surface(live, trader, alice, keeper):
@@ -249,7 +213,7 @@ def test_shortened_tau_fraction_ends_the_mark_and_nothing_fills_at_a_stale_surfa
     m.base.approve_units(trader, m.address, FOREVER)
     send(m, trader, "buy", live.option("2000").id, 5 * WAD, FOREVER, now(live.w3) + 3600)
     warp(live.w3, 30)
-    _redeem_tenth(vault, alice)
+    redeem_tenth(vault, alice)
     warp(live.w3, 30)
     live.refresh("2000")
     posted = now(live.w3)
@@ -262,16 +226,16 @@ def test_shortened_tau_fraction_ends_the_mark_and_nothing_fills_at_a_stale_surfa
     with pytest.raises(ContractRevert, match="StaleSurface"):
         call(live.protocol.vol_oracle, "getParamsUntil", live.expiry)
     assert not _fresh(live)
-    assert _fill(vault, keeper) == 0
+    assert fill_claimable(vault, keeper) == 0
     live.post_spot("2000")
     send(book, keeper, "crank", True, 512)  # at the stale surface: a conservative, not fresh mark
     assert not call(book, "bookTotals", True)[FRESH] and not _fresh(live)
-    assert _fill(vault, keeper) == 0
+    assert fill_claimable(vault, keeper) == 0
     warp(live.w3, 1)
     live.refresh("2000")
     send(book, keeper, "crank", True, 512)
     assert _fresh(live)
-    assert _fill(vault, keeper) > 0
+    assert fill_claimable(vault, keeper) > 0
 
 
 def test_only_the_admin_and_the_vol_keeper_move_the_post_count(live, trader, attacker, keeper):
@@ -301,7 +265,7 @@ def test_a_config_change_holds_fills_only_until_the_next_crank(live, trader, ali
     m.base.approve_units(trader, m.address, FOREVER)
     send(m, trader, "buy", live.option("2000").id, 2 * WAD, FOREVER, now(live.w3) + 3600)
     warp(live.w3, 10)
-    _redeem_tenth(vault, alice)
+    redeem_tenth(vault, alice)
     warp(live.w3, 10)
     live.refresh("2000")
     send(book, keeper, "crank", True, 512)
@@ -313,7 +277,7 @@ def test_a_config_change_holds_fills_only_until_the_next_crank(live, trader, ali
     send(m, trader, "buy", live.option("2200").id, WAD, FOREVER, now(live.w3) + 3600)
     send(book, keeper, "crank", True, 512)  # one crank, no new post needed
     assert _fresh(live)
-    assert _fill(vault, keeper) > 0
+    assert fill_claimable(vault, keeper) > 0
 
 
 def test_a_vol_config_change_in_one_market_leaves_the_others_mark(both, bob, keeper):
@@ -528,11 +492,11 @@ def test_weth_market_actions_leave_the_wbtc_market_untouched(both, bob, carol, a
     eth.protocol.margin.deposit(carol, False, "5000")
     send(m, carol, "sell", eth.option("1800", "put").id, WAD, 0, now(eth.w3) + 3600)
     vault = eth.protocol.vault("call")
-    _redeem_tenth(vault, alice)
+    redeem_tenth(vault, alice)
     warp(eth.w3, 5)
     eth.refresh("2000")
     send(m.book, keeper, "crank", True, 512)
-    assert _fill(vault, keeper) > 0
+    assert fill_claimable(vault, keeper) > 0
     _set_vol_config(eth, maxAge=2 * 3600)
     m.transact(guardian, "pause", action="pause")
     m.transact(guardian, "unpause", action="unpause")
