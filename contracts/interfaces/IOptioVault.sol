@@ -120,6 +120,8 @@ interface IOptioVault {
     error WrongRequestKind(uint256 requestId, bool isDeposit);
     /// @notice Thrown when a fill delay above `MAX_FILL_DELAY` is set.
     error FillDelayTooLong(uint256 fillDelay, uint256 maxFillDelay);
+    /// @notice Thrown when a fill delay below `MIN_FILL_DELAY` is set.
+    error FillDelayTooShort(uint256 fillDelay, uint256 minFillDelay);
 
     /* EVENTS */
 
@@ -192,8 +194,9 @@ interface IOptioVault {
     /// to `maxRequests` deposits (none while paused), then up to `maxRequests` redeems in order
     /// while liquidity allows, each at the share price less the exit fee; fills nothing while the
     /// options cannot be marked fresh. The filler (FILLER_ROLE) fills any such request; anyone
-    /// else only while the filler has not called for `fillDelay`, and only requests that old.
-    /// Visits only pending requests. @return served Requests filled.
+    /// else only while the filler has not called for `fillDelay`, and only requests that old. A
+    /// filler's call counts only with a budget and a fresh mark. Visits only pending requests.
+    /// @return served Requests filled.
     function serveQueue(uint256 maxRequests) external returns (uint256 served);
 
     /* MARKET */
@@ -229,7 +232,7 @@ interface IOptioVault {
     /// @notice Seconds after which anyone may fill a request (the filler may at once), once the
     /// filler has not called `serveQueue` for as long.
     function fillDelay() external view returns (uint32);
-    /// @notice When the filler last called `serveQueue` (Unix s).
+    /// @notice When the filler last called `serveQueue` with a budget at a fresh mark (Unix s).
     function lastFillerServe() external view returns (uint40);
     /// @notice Assets escrowed by pending deposit requests (not part of totalAssets).
     function pendingDepositAssets() external view returns (uint128);

@@ -39,6 +39,10 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     bytes32 public constant FILLER_ROLE = keccak256("FILLER_ROLE");
     /// @notice Largest fill delay: a day (a keeper's outage must not trap LPs for longer).
     uint256 public constant MAX_FILL_DELAY = 1 days;
+    /// @notice Smallest fill delay: 10 minutes, the keepers' longest fill hold
+    /// (`oracle.fill_hold_max_s`). At 0 anyone filled at once, undoing the filler-only rule
+    /// (round 9, F1) and the fill hold (round 6, P6).
+    uint256 public constant MIN_FILL_DELAY = 10 minutes;
     /// @notice Largest exit fee, wad (2%).
     uint256 public constant MAX_EXIT_FEE_WAD = 0.02e18;
     /// @dev A request's fee (Entry.feeMicros): the exit fee in force when it was made, in units
@@ -257,8 +261,14 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     function serveQueue(uint256 maxRequests) external nonReentrant returns (uint256 served) {
         uint256 madeBy = type(uint256).max;
         if (hasRole(FILLER_ROLE, msg.sender)) {
-            // Safe cast: block.timestamp < 2^40.
-            lastFillerServe = uint40(block.timestamp);
+            bool atMark;
+            (served, atMark) = _serveQueue(maxRequests, madeBy);
+            // The filler's presence, even when nothing could be filled (a head request too big
+            // for the liquidity: round 9, F1), but only for a serve that had a budget and a fresh
+            // mark: `serveQueue(0)`, or a call between a post and its crank, filled nothing and
+            // held anyone's fill back for good (round 6, P3). Safe cast: timestamp < 2^40.
+            if (atMark) lastFillerServe = uint40(block.timestamp);
+            return served;
         } else {
             // Anyone else fills only while the filler has been away `fillDelay`, and only requests
             // that old. Request age alone let an LP time her own fill while the keeper was there:
@@ -269,7 +279,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             if (block.timestamp < uint256(lastFillerServe) + delay) return 0;
             madeBy = block.timestamp - delay;
         }
-        return _serveQueue(maxRequests, madeBy);
+        (served,) = _serveQueue(maxRequests, madeBy);
     }
 
     /* MARKET */
@@ -338,6 +348,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// @notice Sets how long a request waits for the filler before anyone may fill it. Admin only.
     function setFillDelay(uint32 delay) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (delay > MAX_FILL_DELAY) revert FillDelayTooLong(delay, MAX_FILL_DELAY);
+        if (delay < MIN_FILL_DELAY) revert FillDelayTooShort(delay, MIN_FILL_DELAY);
         fillDelay = delay;
         emit FillDelaySet(delay);
     }
@@ -709,12 +720,16 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// as collateral, never skipping ahead (FIFO fairness). Walks the lists of pending requests
     /// only, each step filling one or stopping, so the gas is bounded by `maxRequests` whatever
     /// was cancelled. Fills nothing at a mark that is not fresh (a bound, not a price).
-    function _serveQueue(uint256 maxRequests, uint256 madeBy) private returns (uint256 served) {
-        if (maxRequests == 0 || (_head == 0 && _depositHead == 0)) return 0;
+    /// `atMark`: the call had a budget and a fresh mark (or found no request), so it counts as
+    /// the filler's presence.
+    function _serveQueue(uint256 maxRequests, uint256 madeBy) private returns (uint256 served, bool atMark) {
+        if (maxRequests == 0) return (0, false);
+        if (_head == 0 && _depositHead == 0) return (0, true);
         // Marked once: each fill moves assets and shares by what it converts at, so the total is
         // carried forward instead of re-marked.
         (uint256 total, bool fresh) = _exitMark();
-        if (!fresh) return 0;
+        if (!fresh) return (0, false);
+        atMark = true;
         if (_hasLiveOptions()) madeBy = Math.min(madeBy, _pricedSince());
         uint256 deposits;
         if (!paused()) (deposits, total) = _fillDeposits(maxRequests, madeBy, total);

@@ -82,6 +82,31 @@ def test_a_nonce_taken_by_another_transaction_is_reported_replaced(w3, protocol,
     assert nxt.status == "pending" and protocol.spot_oracle.latest_price()[0] == 3002
 
 
+def test_a_block_between_the_receipt_read_and_the_nonce_read_is_not_a_replacement(w3, protocol, tmp_path):
+    """CI, under load: the keeper's serveQueue was mined, yet reported "replaced" (not counted,
+    not logged as done). Its block came after `poll` read no receipt and before it read the
+    nonce. The interleaving is forced here: the block is mined right after the first receipt
+    read. A naive poll (no second read) reports this very transaction replaced."""
+    hold_blocks(w3)
+    m = _manager(w3, tmp_path)
+    out = m.submit("spot-post", *_post(protocol, "3000", _ts(w3)), action="post")
+    first_read = m._receipt
+    reads = []
+
+    def receipt_then_a_block(flight):
+        receipt = first_read(flight)
+        if not reads:
+            mine(w3)  # the block lands between this read and the nonce read
+        reads.append(receipt)
+        return receipt
+
+    m._receipt = receipt_then_a_block
+    done = m.poll()
+    assert reads[0] is None  # the interleaving happened: no receipt at the first read
+    assert [(d.status, d.tx_hash) for d in done] == [("mined", out.tx_hash)]
+    assert protocol.spot_oracle.latest_price()[0] == 3000
+
+
 def test_gas_spike_bumps_on_the_same_nonce_up_to_the_cap(w3, protocol, tmp_path):
     hold_blocks(w3)
     clock = Clock()

@@ -182,19 +182,21 @@ class TxManager:
         for flight in self.in_flight():
             receipt = self._receipt(flight)
             if receipt is not None:
-                if head - receipt["blockNumber"] < self.confirmations:
-                    continue
-                status = "mined" if receipt["status"] == 1 else "reverted"
-                detail = "" if status == "mined" else self._revert_reason(flight, receipt["blockNumber"])
-                done.append(self._finish(flight, Outcome(flight.key, status, receipt["transactionHash"].to_0x_hex(),
-                                                         detail=detail, block=receipt["blockNumber"],
-                                                         gas_used=receipt["gasUsed"])))
+                if self._confirmed(receipt, head):
+                    done.append(self._finish(flight, self._outcome(flight, receipt)))
                 continue
             if chain_nonce is None:
                 chain_nonce = self.w3.eth.get_transaction_count(self.address, "latest")
             if chain_nonce > flight.nonce:
-                # The nonce was used, by none of our hashes: another transaction of this key won it.
-                done.append(self._finish(flight, Outcome(flight.key, "replaced", detail=f"nonce {flight.nonce} used")))
+                # The nonce was used. By ours, if its block came between the receipt read and the
+                # nonce read (CI: a mined serveQueue was reported replaced): read the receipt again,
+                # after the nonce. Only then is it another transaction of this key.
+                receipt = self._receipt(flight)
+                if receipt is None:
+                    done.append(self._finish(flight, Outcome(flight.key, "replaced",
+                                                             detail=f"nonce {flight.nonce} used")))
+                elif self._confirmed(receipt, head):
+                    done.append(self._finish(flight, self._outcome(flight, receipt)))
                 continue
             if self.clock() - flight.last_sent >= self.fees.bump_after_s:
                 self._bump(flight)
@@ -315,6 +317,18 @@ class TxManager:
             except TransactionNotFound:
                 continue
         return None
+
+    def _confirmed(self, receipt, head: int) -> bool:
+        """``confirmations`` blocks on top of the receipt's; a block mined after ``head`` was
+        read has none on top (``head`` is read once per poll)."""
+        return max(head, receipt["blockNumber"]) - receipt["blockNumber"] >= self.confirmations
+
+    def _outcome(self, flight: InFlight, receipt) -> Outcome:
+        """A confirmed receipt's outcome: mined, or reverted with the reason replayed."""
+        status = "mined" if receipt["status"] == 1 else "reverted"
+        detail = "" if status == "mined" else self._revert_reason(flight, receipt["blockNumber"])
+        return Outcome(flight.key, status, receipt["transactionHash"].to_0x_hex(), detail=detail,
+                       block=receipt["blockNumber"], gas_used=receipt["gasUsed"])
 
     def _finish(self, flight: InFlight, outcome: Outcome) -> Outcome:
         del self._in_flight[flight.key]

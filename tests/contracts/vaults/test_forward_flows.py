@@ -112,6 +112,11 @@ def test_the_fill_delay_is_the_admins_and_bounded(live):  # noqa: F811
     vault = live.protocol.vault("put")
     with reverts("FillDelayTooLong", fillDelay=86_401, maxFillDelay=86_400):
         admin_send(live.protocol, vault, "setFillDelay", 86_401)
+    # A floor (round 6, P6): at 0 anyone filled at once, past the filler-only rule and the fill hold.
+    for short in (0, 599):
+        with reverts("FillDelayTooShort", fillDelay=short, minFillDelay=600):
+            admin_send(live.protocol, vault, "setFillDelay", short)
+    assert call(vault, "fillDelay") == 3600  # unchanged
     admin_send(live.protocol, vault, "setFillDelay", 600)
     assert call(vault, "fillDelay") == 600
 
@@ -245,9 +250,10 @@ def test_anyone_fills_only_while_the_filler_is_away(live, trader, alice, bob, ke
     vault = _live_call(live, trader)
     rid = request_id_of(vault, send(vault, alice, "requestRedeem", 10**20, alice.address, alice.address))
     warp(live.w3, 1800)
-    live.refresh("2000")
-    serve(vault, keeper, 0)  # the keeper's cycle (a zero budget: it fills nothing)
+    serve(vault, keeper, 10)  # the keeper's cycle before the posts: the request is newer than the mark
+    assert call(vault, "redeemRequest", rid)[1] == PENDING  # it filled nothing, and counts as there
     assert call(vault, "lastFillerServe") == now(live.w3)
+    live.refresh("2000")
     warp(live.w3, 1900)  # the request is over fillDelay old, the filler's call is not
     live.refresh("2000")
     serve(vault, bob, 10)  # at a fresh mark (bob cranks): refused because the filler is not away
