@@ -232,6 +232,9 @@ interface IOptioVault {
     /// @notice Seconds after which anyone may fill a request (the filler may at once), once the
     /// filler has not called `serveQueue` for as long.
     function fillDelay() external view returns (uint32);
+    /// @notice The newest pending request (deposit or redeem), or `queueLength()` when none: the
+    /// keepers post for a request made after the latest posts, whatever was cancelled since.
+    function newestPendingRequest() external view returns (uint256);
     /// @notice When the filler last called `serveQueue` with a budget at a fresh mark (Unix s).
     function lastFillerServe() external view returns (uint40);
     /// @notice Assets escrowed by pending deposit requests (not part of totalAssets).

@@ -492,6 +492,13 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     }
 
     /// @inheritdoc IOptioVault
+    function newestPendingRequest() external view returns (uint256) {
+        // Ids grow with time, so the newer of the two lists' tails (links: id + 1, 0 for none).
+        uint256 tail = Math.max(_tail, _depositTail);
+        return tail == 0 ? _requests.length : tail - 1;
+    }
+
+    /// @inheritdoc IOptioVault
     function nextPendingRequest(uint256 requestId) external view returns (uint256) {
         if (requestId >= _requests.length) return _requests.length;
         Entry storage e = _requests[requestId];

@@ -660,18 +660,15 @@ class Vault(Client):
         """Assets escrowed by pending deposit requests (not part of total assets)."""
         return self._assets(self.call("pendingDepositAssets"))
 
-    def newest_pending_request_time(self, look_back: int = 16) -> int | None:
-        """When the newest pending request among the last ``look_back`` made was made (Unix s),
-        or None. A fill serves only requests made before the mark's spot and surface posts: one
-        made at or after the latest waits for the next."""
-        if not self.has_pending_requests():
+    def newest_pending_request_time(self) -> int | None:
+        """When the newest pending request was made (Unix s), or None. A fill serves only requests
+        made before the mark's spot and surface posts: one made at or after the latest waits for
+        the next. Read from the pending lists' tails, so cancelled requests hide none (a window of
+        the last 16 ids did: round 6, P5)."""
+        request_id = self.call("newestPendingRequest")
+        if request_id >= self.call("queueLength"):
             return None
-        length = self.call("queueLength")
-        for request_id in range(length - 1, max(length - look_back, 0) - 1, -1):
-            r = self.call_struct("redeemRequest", request_id)
-            if r.requestedAt:
-                return int(r.requestedAt)
-        return None
+        return int(self.call_struct("redeemRequest", request_id).requestedAt)
 
     def has_pending_requests(self) -> bool:
         """Whether any deposit or redeem request is pending."""

@@ -3,8 +3,8 @@
 Not redone: test_book_adversary{,2,3,4}.py, test_markets_adversary.py, rounds 9-12 (the queue's
 gas, dust fills, cap squatting, the capacity after an LP leaves).
 
-WORKED (each test asserts the safe outcome, so it failed on the code it attacked; P3 and P6 are
-fixed and their tests now pass, the others are strict xfails):
+WORKED (each test asserts the safe outcome, so it failed on the code it attacked; P3, P5 and P6
+are fixed and their tests now pass; the others are strict xfails):
 
 - P1, cancel after the mark (Low-Medium): a request made before the keeper's post can be
   cancelled once the post and its crank are mined and before the fill, so the forward rule binds
@@ -27,6 +27,7 @@ fixed and their tests now pass, the others are strict xfails):
   book, ~15M (~119x) at 512 options a side and 10 boards, every cycle.
 - P5, 16 cancelled requests hide a waiting one from the keepers (Low, a delay): their scan reads
   the last 16 requests; alice's redeem waits for the heartbeats (10-30 min) instead of a cycle.
+  Fixed: the vault's `newestPendingRequest()` (the newer of its two lists' tails).
 - P6, `setFillDelay(0)` (Low, timelocked admin): no floor; at 0 anyone fills at once, undoing the
   filler-only rule (round 9 F1) and the keepers' fill hold (M). Fixed: `MIN_FILL_DELAY`, 10 min.
 
@@ -353,7 +354,6 @@ def test_a_dust_request_does_not_force_a_keeper_epoch(live, trader, attacker, ke
     assert reason is None, reason
 
 
-@pytest.mark.xfail(strict=True, reason="finding P5 (Low, open, open, docs/security.md)")
 def test_cancelled_requests_do_not_hide_a_waiting_one_from_the_keepers(live, trader, alice, attacker, keeper):
     """P5 (WORKED, Low: a delay). The keepers find a request waiting for a post with
     `Vault.newest_pending_request_time`, which reads only the last 16 requests made. alice requests

@@ -121,6 +121,30 @@ def test_the_fill_delay_is_the_admins_and_bounded(live):  # noqa: F811
     assert call(vault, "fillDelay") == 600
 
 
+def test_the_newest_pending_request_is_read_from_the_lists_not_a_window(live, trader, alice, bob):  # noqa: F811
+    """Round 6, P5: the keepers read the newest pending request to know a post is due; it comes
+    from the two lists' tails, so cancelled requests after it hide nothing."""
+    vault = _live_call(live, trader)
+    assert call(vault, "newestPendingRequest") == call(vault, "queueLength")  # none
+    _approve(vault, alice, 3 * WAD)
+    _approve(vault, bob, 40)
+    first = _request_deposit(vault, alice, WAD)
+    redeem = request_id_of(vault, send(vault, alice, "requestRedeem", 10**20, alice.address, alice.address))
+    assert call(vault, "newestPendingRequest") == redeem
+    for _ in range(20):  # more than any window a keeper would read
+        send(vault, bob, "cancelDepositRequest", _request_deposit(vault, bob, 1))
+    assert call(vault, "newestPendingRequest") == redeem
+    assert vault.newest_pending_request_time() == call(vault, "redeemRequest", redeem)[3]
+    last = _request_deposit(vault, alice, WAD)
+    assert call(vault, "newestPendingRequest") == last
+    send(vault, alice, "cancelDepositRequest", last)
+    send(vault, alice, "cancelRedeemRequest", redeem)
+    assert call(vault, "newestPendingRequest") == first  # the deposit list's tail is now the newer
+    send(vault, alice, "cancelDepositRequest", first)
+    assert call(vault, "newestPendingRequest") == call(vault, "queueLength")
+    assert vault.newest_pending_request_time() is None
+
+
 def test_cancel_deposit_request_refunds_and_checks_kind_and_owner(live, trader, alice, bob):  # noqa: F811
     vault = _live_call(live, trader)
     _approve(vault, alice, 3 * WAD)
