@@ -98,6 +98,11 @@ class Settings(BaseModel):
     accounts_batch_size: int = Field(default=500, ge=1, le=5000)  # accounts per healthOf call
     crank: bool = True  # crank the OptionBook's sweeps at each post (fills and opening trades need them)
     crank_page: int = Field(default=DEFAULT_PAGE, ge=1, le=512)  # live options per crank call (SDK default)
+    # A request waiting for a post opens an epoch (post, surfaces, cranks, fill) at once if the
+    # pending requests are worth this fraction of the vault; smaller ones wait until the latest
+    # post is `request_batch_s` old, so dust cannot buy an epoch every cycle (round 6, P4).
+    request_min_fraction: float = Field(default=0.001, ge=0, lt=1)
+    request_batch_s: int = Field(default=300, gt=0)  # chain seconds
 
     @model_validator(mode="after")
     def _enough_sources(self):
@@ -240,7 +245,9 @@ def make(ctx: Context, sources: list[PriceSource] | None = None):
 
 def _due(oracle, price: Decimal, head: Head, s: Settings, vaults: list | None = None) -> str | None:
     """Why a post is due now, or None. ``vaults`` (while filling): an LP request made at or after
-    the latest post waits for a post (a fill serves only requests made before it)."""
+    the latest post waits for a post (a fill serves only requests made before it): at once if the
+    pending requests are worth ``request_min_fraction`` of the vault, else once the latest post is
+    ``request_batch_s`` old."""
     try:
         last, updated_at = oracle.latest_round()
     except ContractRevert as err:  # StalePrice or NoPrice: a post is overdue
@@ -253,6 +260,9 @@ def _due(oracle, price: Decimal, head: Head, s: Settings, vaults: list | None = 
         return "settlement"
     for vault in vaults or ():
         made = vault.newest_pending_request_time()
-        if made is not None and made >= updated_at and head.timestamp > updated_at:
+        if made is None or made < updated_at or head.timestamp <= updated_at:
+            continue  # none waiting for a post
+        if (head.timestamp - updated_at >= s.request_batch_s
+                or vault.pending_request_fraction() >= Decimal(repr(s.request_min_fraction))):
             return "requests"
     return None

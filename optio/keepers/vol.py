@@ -15,7 +15,8 @@ cutoff as long as ``min_tenor_s`` is at most the cutoff divided by (1 - fraction
 LP requests are filled at a mark whose spot and surfaces were all posted after them (forward
 pricing, docs/lp-flows.md): with ``serve_requests`` on (the default), a slice older than a
 pending request is re-posted (the fit, stepped within the oracle's bound as any post), so that
-fills do not wait for the heartbeat.
+fills do not wait for the heartbeat: once the spot oracle has posted after the request (the oracle
+keeper opens epochs and batches dust requests, ``oracle.request_batch_s``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from optio.pricing.smile_model import SmileSimulator
 from optio.pricing.surface import SurfaceFit
 from optio.pricing.svi import SviParams
 from optio.sdk.contracts import held_surface
+from optio.sdk.errors import ContractRevert
 
 log = logging.getLogger("optio.keepers.vol")
 YEAR = SECONDS_PER_YEAR  # tenors in years from seconds
@@ -188,7 +190,7 @@ def make(ctx: Context):
         cfg = vol_oracle.config()
         max_move, tau_fraction = float(cfg.max_atm_move), float(cfg.max_age_tau_fraction)
         lands = head.timestamp + s.block_s  # where the oracle will read the post's tenor
-        waiting = max((t for v in vaults if (t := v.newest_pending_request_time()) is not None), default=None)
+        waiting = epoch_request(vaults, spot_oracle)
         for expiry in boards:
             key = f"vol:{expiry}"
             if ctx.txs.has(key):
@@ -221,3 +223,16 @@ def make(ctx: Context):
 
     return cycle
 
+
+def epoch_request(vaults: list, spot_oracle) -> int | None:
+    """The newest pending request (Unix s) the spot oracle has posted since, or None. The oracle
+    keeper opens an epoch for requests (it batches dust: round 6, P4); the surfaces follow its
+    post, so a request it has not posted for yet does not re-post every slice."""
+    waiting = max((t for v in vaults if (t := v.newest_pending_request_time()) is not None), default=None)
+    if waiting is None:
+        return None
+    try:
+        _, spot_at = spot_oracle.latest_round()
+    except ContractRevert:  # stale or no spot: no epoch can be marked
+        return None
+    return waiting if waiting < spot_at else None

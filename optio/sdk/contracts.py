@@ -670,6 +670,16 @@ class Vault(Client):
             return None
         return int(self.call_struct("redeemRequest", request_id).requestedAt)
 
+    def pending_request_fraction(self) -> Decimal:
+        """What the pending requests are worth over the vault's assets, a fraction (0.001 =
+        0.1%): deposits' escrowed assets plus redeems' escrowed shares at the current mark. 1 when
+        the vault holds nothing (any request is then all of it)."""
+        total = self.call("totalAssets")
+        if total == 0:
+            return Decimal(1)
+        pending = self.call("pendingDepositAssets") + self.call("convertToAssets", self.call("pendingShares"))
+        return Decimal(pending) / Decimal(total)
+
     def has_pending_requests(self) -> bool:
         """Whether any deposit or redeem request is pending."""
         length = self.call("queueLength")

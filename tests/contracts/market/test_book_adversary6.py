@@ -3,8 +3,8 @@
 Not redone: test_book_adversary{,2,3,4}.py, test_markets_adversary.py, rounds 9-12 (the queue's
 gas, dust fills, cap squatting, the capacity after an LP leaves).
 
-WORKED (each test asserts the safe outcome, so it failed on the code it attacked; P3, P5 and P6
-are fixed and their tests now pass; the others are strict xfails):
+WORKED (each test asserts the safe outcome, so it failed on the code it attacked; P3 to P6 are
+fixed and their tests now pass; P1 and P2 are strict xfails):
 
 - P1, cancel after the mark (Low-Medium): a request made before the keeper's post can be
   cancelled once the post and its crank are mined and before the fill, so the forward rule binds
@@ -24,7 +24,9 @@ are fixed and their tests now pass; the others are strict xfails):
 - P4, dust requests force epochs (Low-Medium, keeper gas): a 1-wei deposit request makes the oracle
   keeper's next cycle post (`_due` reason "requests"), and the keepers re-post every surface and
   crank both sides for it: 127k gas of the attacker's buys 0.76M of the keepers' on a 24-option
-  book, ~15M (~119x) at 512 options a side and 10 boards, every cycle.
+  book, ~15M (~119x) at 512 options a side and 10 boards, every cycle. Fixed in the keepers:
+  requests worth under `request_min_fraction` (0.1%) of the vault wait until the latest post is
+  `request_batch_s` (300 s) old, and the vol keeper re-posts surfaces only after that spot post.
 - P5, 16 cancelled requests hide a waiting one from the keepers (Low, a delay): their scan reads
   the last 16 requests; alice's redeem waits for the heartbeats (10-30 min) instead of a cycle.
   Fixed: the vault's `newestPendingRequest()` (the newer of its two lists' tails).
@@ -51,6 +53,7 @@ from decimal import Decimal
 import pytest
 
 from optio.keepers import oracle as oracle_keeper
+from optio.keepers import vol as vol_keeper
 from optio.keepers.runtime.daemon import Head
 from optio.pricing.svi import SviParams
 from optio.sdk.errors import ContractRevert
@@ -303,7 +306,6 @@ def test_a_filler_serving_nothing_does_not_hold_anyones_fill(live, trader, alice
 # --- P4: dust requests force epochs --------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="finding P4 (Low-Medium, open, open, docs/security.md)")
 def test_a_dust_request_does_not_force_a_keeper_epoch(live, trader, attacker, keeper):
     """P4 (WORKED, Low-Medium: keeper gas). The oracle keeper posts whenever a request made since
     its latest post is pending (`_due`, reason "requests"), the vol keeper re-posts every slice
@@ -341,6 +343,12 @@ def test_a_dust_request_does_not_force_a_keeper_epoch(live, trader, attacker, ke
     else:
         head = Head(live.w3.eth.block_number, now(live.w3) + 1)
         reason = oracle_keeper._due(live.protocol.spot_oracle, Decimal(2000), head, settings, [call_vault, put_vault])
+        # Batched, not dropped: once the latest post is `request_batch_s` old, the dust is served.
+        _, posted_at = live.protocol.spot_oracle.latest_round()
+        later = Head(head.number, posted_at + settings.request_batch_s)
+        batched = oracle_keeper._due(live.protocol.spot_oracle, Decimal(2000), later, settings, [call_vault])
+        assert batched == "requests" and settings.request_batch_s < settings.heartbeat_s, batched
+        assert vol_keeper.epoch_request([call_vault], live.protocol.spot_oracle) is None  # no surface re-post
 
     epoch = [live.protocol.spot_oracle.post(keeper, "2000", now(live.w3))["gasUsed"]]
     f = (live.expiry - now(live.w3)) / WEEK
