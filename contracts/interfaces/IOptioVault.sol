@@ -120,6 +120,9 @@ interface IOptioVault {
     error WrongRequestKind(uint256 requestId, bool isDeposit);
     /// @notice Thrown when a fill delay above `MAX_FILL_DELAY` is set.
     error FillDelayTooLong(uint256 fillDelay, uint256 maxFillDelay);
+    /// @notice Thrown when a request is cancelled after a spot post it was made before, before
+    /// the filler served it at that mark (round 6, P1); `cancellableAt`: when it may go anyway.
+    error RequestCommitted(uint256 requestId, uint256 cancellableAt);
     /// @notice Thrown when a fill delay below `MIN_FILL_DELAY` is set.
     error FillDelayTooShort(uint256 fillDelay, uint256 minFillDelay);
 

@@ -26,4 +26,8 @@ interface IOptionsBook {
     /// earlier of its spot post and the oldest surface post it used. A fill serves only
     /// requests made before it: the requester saw none of the mark's prices (rounds 9 F7, B3).
     function pricedSince(bool isCall) external view returns (uint256);
+
+    /// @notice When the spot oracle's latest post was observed (Unix s); 0 while it is stale or
+    /// has none. A request made before it is committed to its fill (IOptioVault, RequestCommitted).
+    function latestSpotAt() external view returns (uint256);
 }

@@ -197,6 +197,15 @@ contract OptionBook is IOptionBook, OptionValuation {
         return FixedPointMathLib.min(t.spotAt, t.surfacesAt);
     }
 
+    /// @notice IOptionsBook: the spot oracle's latest post time (Unix s), 0 while stale or none.
+    function latestSpotAt() external view returns (uint256) {
+        try spotOracle.latestPrice() returns (uint256, uint256 updatedAt) {
+            return updatedAt;
+        } catch {
+            return 0;
+        }
+    }
+
     /// @notice A side marked now in one pass (a view for monitors and tests: no transaction
     /// walks the book): net value (collateral units, + a liability), net delta (wad options of
     /// base), net vega (quote wad per 1.00 of vol), and whether the oracles were fresh (else

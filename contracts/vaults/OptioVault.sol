@@ -82,6 +82,9 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     uint32 public fillDelay = 1 hours;
     /// @inheritdoc IOptioVault
     uint40 public lastFillerServe;
+    /// @dev The latest request time the filler's last serve could fill (its `madeBy`): a request
+    /// made by then was offered its fill at that mark (round 6, P1).
+    uint40 private _fillerReach;
     Entry[] private _requests;
     /// @inheritdoc IOptioVault
     mapping(address controller => uint256) public depositRefunds;
@@ -262,12 +265,15 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
         uint256 madeBy = type(uint256).max;
         if (hasRole(FILLER_ROLE, msg.sender)) {
             bool atMark;
-            (served, atMark) = _serveQueue(maxRequests, madeBy);
+            (served, atMark, madeBy) = _serveQueue(maxRequests, madeBy);
             // The filler's presence, even when nothing could be filled (a head request too big
             // for the liquidity: round 9, F1), but only for a serve that had a budget and a fresh
             // mark: `serveQueue(0)`, or a call between a post and its crank, filled nothing and
-            // held anyone's fill back for good (round 6, P3). Safe cast: timestamp < 2^40.
-            if (atMark) lastFillerServe = uint40(block.timestamp);
+            // held anyone's fill back for good (round 6, P3). Safe casts: timestamp < 2^40.
+            if (atMark) {
+                lastFillerServe = uint40(block.timestamp);
+                _fillerReach = uint40(Math.min(madeBy, block.timestamp));
+            }
             return served;
         } else {
             // Anyone else fills only while the filler has been away `fillDelay`, and only requests
@@ -279,7 +285,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             if (block.timestamp < uint256(lastFillerServe) + delay) return 0;
             madeBy = block.timestamp - delay;
         }
-        (served,) = _serveQueue(maxRequests, madeBy);
+        (served,,) = _serveQueue(maxRequests, madeBy);
     }
 
     /* MARKET */
@@ -728,16 +734,20 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// only, each step filling one or stopping, so the gas is bounded by `maxRequests` whatever
     /// was cancelled. Fills nothing at a mark that is not fresh (a bound, not a price).
     /// `atMark`: the call had a budget and a fresh mark (or found no request), so it counts as
-    /// the filler's presence.
-    function _serveQueue(uint256 maxRequests, uint256 madeBy) private returns (uint256 served, bool atMark) {
-        if (maxRequests == 0) return (0, false);
-        if (_head == 0 && _depositHead == 0) return (0, true);
+    /// the filler's presence; `reach`: the latest request time it could fill.
+    function _serveQueue(uint256 maxRequests, uint256 madeBy)
+        private
+        returns (uint256 served, bool atMark, uint256 reach)
+    {
+        if (maxRequests == 0) return (0, false, 0);
+        if (_head == 0 && _depositHead == 0) return (0, true, madeBy);
         // Marked once: each fill moves assets and shares by what it converts at, so the total is
         // carried forward instead of re-marked.
         (uint256 total, bool fresh) = _exitMark();
-        if (!fresh) return (0, false);
+        if (!fresh) return (0, false, 0);
         atMark = true;
         if (_hasLiveOptions()) madeBy = Math.min(madeBy, _pricedSince());
+        reach = madeBy;
         uint256 deposits;
         if (!paused()) (deposits, total) = _fillDeposits(maxRequests, madeBy, total);
         // Each list its own budget: dust deposit requests in front cannot starve redeems (round 9, F2).
@@ -866,6 +876,7 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
     /// assets, a redeem's shares) returned to the controller.
     function _cancel(uint256 requestId, bool isDeposit) private {
         Entry storage r = _pendingOfKind(requestId, isDeposit);
+        _revertIfCommitted(requestId, r.result);
         uint256 amount = r.amount;
         _dropCancelled(r);
         r.status = RequestStatus.Cancelled;
@@ -879,6 +890,18 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             _transfer(address(this), r.controller, amount);
             emit RedeemCancelled(requestId, r.controller, amount);
         }
+    }
+
+    /// @dev Round 6, P1: a request made before the latest spot post is committed to its fill at
+    /// that post's epoch mark, until the filler has served a mark that could fill it (filled, or
+    /// it did not fit). A cancel once the post, its crank or the market since were known let the
+    /// requester keep the fills that suited her and walk away from the others. After `fillDelay`
+    /// it may go (the keepers may be down). Only while the vault holds a live option (else its
+    /// mark has no price input). `madeAt`: the request's time (its `result` while pending).
+    function _revertIfCommitted(uint256 requestId, uint256 madeAt) private view {
+        uint256 until = madeAt + fillDelay;
+        if (block.timestamp >= until || madeAt <= _fillerReach || !_hasLiveOptions()) return;
+        if (madeAt < IOptionsBook(address(optionsMark)).latestSpotAt()) revert RequestCommitted(requestId, until);
     }
 
     function _controlledRequest(uint256 requestId, RequestStatus expected)

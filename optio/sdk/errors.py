@@ -33,8 +33,8 @@ ROLE_NAMES = ("DEFAULT_ADMIN_ROLE", "KEEPER_ROLE", "VOL_KEEPER_ROLE", "LISTER_RO
               "PROPOSER_ROLE", "EXECUTOR_ROLE", "CANCELLER_ROLE")
 #: Error fields that are times (Unix s), shown as UTC dates; durations, shown in seconds.
 TIME_FIELDS = {"expiry", "timestamp", "latestTimestamp", "blockTimestamp", "oldestAccepted", "updatedAt",
-               "fallbackAfter", "earliest", "cutoff", "deadline"}
-DURATION_FIELDS = {"maxAge", "tau"}
+               "fallbackAfter", "earliest", "cutoff", "deadline", "cancellableAt"}
+DURATION_FIELDS = {"maxAge", "tau", "fillDelay", "minFillDelay", "maxFillDelay"}
 #: Fields that are amounts of a token: in its units once the raising call says which token.
 TOKEN_FIELDS = {"collateral", "required", "premium", "maxPremium", "minPremium", "needed", "available", "requested",
                 "locked", "assets", "maxAssets"}

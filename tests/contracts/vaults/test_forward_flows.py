@@ -145,6 +145,53 @@ def test_the_newest_pending_request_is_read_from_the_lists_not_a_window(live, tr
     assert vault.newest_pending_request_time() is None
 
 
+def _redeem(vault, lp, shares: int) -> tuple[int, int]:
+    """(request id, its time)."""
+    rid = request_id_of(vault, send(vault, lp, "requestRedeem", shares, lp.address, lp.address))
+    return rid, call(vault, "redeemRequest", rid)[3]
+
+
+def test_a_request_is_committed_to_the_fill_at_the_post_after_it(live, trader, alice, bob, keeper):  # noqa: F811
+    """Round 6, P1: once a spot post comes after her request, she knows the mark it fills at (the
+    post, its crank, the market since) before the keeper's fill: a cancel then would keep the
+    fills that suit her and drop the others. It is committed until the filler's serve reaches it."""
+    vault = _live_call(live, trader)
+    before, _ = _redeem(vault, alice, 10**20)
+    send(vault, alice, "cancelRedeemRequest", before)  # no post since: she knows nothing more
+    rid, made = _redeem(vault, alice, 10**20)
+    warp(live.w3, 60)
+    live.refresh("2000")  # the post after it
+    with reverts("RequestCommitted", requestId=rid, cancellableAt=made + 3600):
+        send(vault, alice, "cancelRedeemRequest", rid)
+    crank(vault, bob)  # the mark is on chain, the fill not yet
+    with reverts("RequestCommitted", requestId=rid, cancellableAt=made + 3600):
+        send(vault, alice, "cancelRedeemRequest", rid)
+    serve(vault, keeper, 10)
+    assert call(vault, "redeemRequest", rid)[1] == CLAIMABLE
+
+
+def test_a_committed_request_goes_once_its_fill_was_offered_or_after_the_fill_delay(live, trader, alice, keeper):  # noqa: F811
+    """A redeem too big for the free liquidity was offered its fill and did not fit: she may
+    cancel (what she walks away from is no fill). With no filler at all, after `fillDelay`."""
+    vault = _live_call(live, trader)
+    rid, _ = _redeem(vault, alice, call(vault, "balanceOf", alice.address))  # all: 2 WETH are locked
+    warp(live.w3, 60)
+    live.refresh("2000")
+    serve(vault, keeper, 10)
+    assert call(vault, "redeemRequest", rid)[1] == PENDING  # it did not fit
+    send(vault, alice, "cancelRedeemRequest", rid)
+    assert call(vault, "redeemRequest", rid)[1] == CANCELLED
+    rid, made = _redeem(vault, alice, 10**20)
+    warp(live.w3, 60)
+    live.refresh("2000")
+    warp(live.w3, made + 3600 - now(live.w3) - 60)  # a minute before (the test's own time runs)
+    with reverts("RequestCommitted", requestId=rid, cancellableAt=made + 3600):
+        send(vault, alice, "cancelRedeemRequest", rid)
+    warp(live.w3, 60)
+    send(vault, alice, "cancelRedeemRequest", rid)  # the keepers never served it: it may go
+    assert call(vault, "redeemRequest", rid)[1] == CANCELLED
+
+
 def test_cancel_deposit_request_refunds_and_checks_kind_and_owner(live, trader, alice, bob):  # noqa: F811
     vault = _live_call(live, trader)
     _approve(vault, alice, 3 * WAD)
