@@ -269,10 +269,11 @@ abstract contract OptioVault is IOptioVault, ERC4626, AccessControl, Pausable, R
             // The filler's presence, even when nothing could be filled (a head request too big
             // for the liquidity: round 9, F1), but only for a serve that had a budget and a fresh
             // mark: `serveQueue(0)`, or a call between a post and its crank, filled nothing and
-            // held anyone's fill back for good (round 6, P3). Safe casts: timestamp < 2^40.
+            // held anyone's fill back for good (round 6, P3). Its reach stops before this second:
+            // a request later in this block was not offered its fill. Safe casts: < 2^40.
             if (atMark) {
                 lastFillerServe = uint40(block.timestamp);
-                _fillerReach = uint40(Math.min(madeBy, block.timestamp));
+                _fillerReach = uint40(Math.min(madeBy, block.timestamp - 1));
             }
             return served;
         } else {
