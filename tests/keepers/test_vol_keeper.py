@@ -112,7 +112,9 @@ def test_a_slice_is_fitted_for_the_tenor_of_the_block_it_lands_in(w3, protocol, 
         assert r.cycle()
         r.txs.wait(5)
         _, updated = protocol.vol_oracle.call("getParams", expiry)
-        assert updated == head + 600
+        # The scenario's 10-day board is listed first: when its slice is due too, its post takes
+        # the block at head + 600 and this one lands a second later (CI: 601).
+        assert head + 600 <= updated <= head + 601, updated - head
         served[block_s] = protocol.vol_oracle.call("atmVol", expiry) / 1e18
     ref = served[600]
     print(f"\nATM vol served an hour out, the post landing 600 s after the head: block_s = 0 {served[0]:.4f}, "
