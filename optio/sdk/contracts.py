@@ -665,10 +665,13 @@ class Vault(Client):
         made before the mark's spot and surface posts: one made at or after the latest waits for
         the next. Read from the pending lists' tails, so cancelled requests hide none (a window of
         the last 16 ids did: round 6, P5)."""
+        request_id = self.newest_pending_request()
+        return None if request_id is None else int(self.call_struct("redeemRequest", request_id).requestedAt)
+
+    def newest_pending_request(self) -> int | None:
+        """The id of the newest pending request, deposit or redeem, or None."""
         request_id = self.call("newestPendingRequest")
-        if request_id >= self.call("queueLength"):
-            return None
-        return int(self.call_struct("redeemRequest", request_id).requestedAt)
+        return None if request_id >= self.call("queueLength") else request_id
 
     def pending_request_fraction(self) -> Decimal:
         """What the pending requests are worth over the vault's assets, a fraction (0.001 =
@@ -682,8 +685,7 @@ class Vault(Client):
 
     def has_pending_requests(self) -> bool:
         """Whether any deposit or redeem request is pending."""
-        length = self.call("queueLength")
-        return self.call("depositQueueHead") < length or self.call("queueHead") < length
+        return self.newest_pending_request() is not None
 
     def utilisation(self) -> Decimal:
         """Locked over gross assets, a fraction (0.5 = 50%)."""
